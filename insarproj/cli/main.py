@@ -1,0 +1,117 @@
+"""The `insarproj` command: a thin layer over `insarproj.workspace`.
+
+Errors cross into the CLI in one place (`main`): an `InsarprojError` becomes one line on stderr
+and its exit code; click's usage errors exit 64 (not click's 2, which means "changes pending"
+under --detailed-exitcode); anything else is a bug, reported in one line with a pointer to
+--debug. Heavy libraries are imported inside commands so `insarproj --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from insarproj import __version__
+from insarproj.errors import ExitCode, InsarprojError
+
+_DEBUG = False
+
+
+@dataclass
+class AppContext:
+    project_dir: Path
+    verbosity: int
+    debug: bool
+    color: bool
+
+    def workspace(self, *, trust_endpoints: bool = False):  # type: ignore[no-untyped-def]
+        from insarproj.workspace import Workspace
+
+        return Workspace(self.project_dir, trust_endpoints=trust_endpoints)
+
+    def info(self, message: str, *, level: int = 0) -> None:
+        """Human messages go to stderr so stdout stays clean for data (--json)."""
+        if self.verbosity >= level:
+            click.echo(message, err=True, color=self.color)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="insarproj")
+@click.option(
+    "-C",
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Project folder (the one holding project.toml).",
+)
+@click.option("-v", "--verbose", count=True, help="More detail (repeatable).")
+@click.option("-q", "--quiet", count=True, help="Less output: no progress, only results and errors.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.option("--no-color", is_flag=True, help="Plain output without colours (also NO_COLOR=1).")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: Path, verbose: int, quiet: int, debug: bool, no_color: bool) -> None:
+    """Terraform for an InSAR project folder.
+
+    project.toml declares the area, dates, filters, pairing and processor; `plan` shows what is
+    missing; `apply` does exactly that, safely and resumably.
+    """
+    import os
+
+    global _DEBUG
+    _DEBUG = debug
+    color = not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+    ctx.obj = AppContext(project_dir=project_dir, verbosity=verbose - quiet, debug=debug, color=color)
+
+
+def _register() -> None:
+    from insarproj.cli import plan_cmds, project_cmds, sandbox_cmds
+
+    for module in (project_cmds, plan_cmds, sandbox_cmds):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    try:
+        result = cli.main(args=argv, prog_name="insarproj", standalone_mode=False)
+    except click.exceptions.UsageError as exc:
+        exc.show()
+        return ExitCode.USAGE
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return ExitCode.ERROR
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return ExitCode.ERROR
+    except InsarprojError as exc:
+        if _DEBUG:
+            traceback.print_exc()
+        click.echo(f"Error: {exc}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("Interrupted; completed actions are recorded. Run the command again to resume.", err=True)
+        return ExitCode.ERROR
+    except Exception as exc:  # a bug: say so in one line, traceback with --debug
+        if _DEBUG:
+            traceback.print_exc()
+        click.echo(
+            f"Error: internal error {type(exc).__name__}: {exc} (re-run with --debug for the traceback "
+            "and report it)",
+            err=True,
+        )
+        return ExitCode.ERROR
+    return int(result or 0)

@@ -1,0 +1,237 @@
+"""`plan`, `apply`, `show`, `force-unlock`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from insarproj.cli.main import AppContext
+from insarproj.errors import ExitCode, UsageError
+
+PLAN_EPILOG = """\b
+Examples:
+  insarproj plan                         # what is missing
+  insarproj plan --out plan.json         # save it, review, then: insarproj apply plan.json
+  insarproj plan --detailed-exitcode     # in CI: 0 nothing to do, 2 changes or waiting work, 1 error
+  insarproj plan --target scene          # only scenes (and what they depend on)
+  insarproj plan --offline               # from recorded state alone, no network at all
+"""
+
+
+def target_option(func):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--target",
+        "targets",
+        multiple=True,
+        metavar="ADDRESS",
+        help="Limit to resources whose address starts with ADDRESS (e.g. scene, pair.A064, "
+        "hyp3_job.A064.20210102) and what they depend on. Repeatable.",
+    )(func)
+
+
+def trust_option(func):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--trust-endpoints",
+        is_flag=True,
+        help="Send credentials to hosts named only in project.toml [endpoints] (off by default: a committed "
+        "file must not be able to collect your tokens).",
+    )(func)
+
+
+def planning_options(func):  # type: ignore[no-untyped-def]
+    for option in reversed(
+        [
+            click.option("--refresh-search", is_flag=True, help="Search ASF again and show scenes joining/leaving."),
+            click.option("--verify", is_flag=True, help="Recompute checksums of recorded files (slower)."),
+        ]
+    ):
+        func = option(func)
+    return target_option(trust_option(func))
+
+
+@click.command(epilog=PLAN_EPILOG)
+@planning_options
+@click.option("--offline", is_flag=True, help="Make no network request: plan from recorded state and disk only.")
+@click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan to FILE.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (schema: insarproj schema plan).")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when there are changes or waiting remote work, 0 when there is nothing to do.",
+)
+@click.pass_obj
+def plan(
+    app: AppContext,
+    targets: tuple[str, ...],
+    trust_endpoints: bool,
+    refresh_search: bool,
+    verify: bool,
+    offline: bool,
+    out: Path | None,
+    as_json: bool,
+    detailed_exitcode: bool,
+) -> int:
+    """Show what apply would do. Read-only: never submits, downloads or writes state."""
+    from insarproj.engine.context import PlanOptions
+    from insarproj.engine.planfile import write_plan
+    from insarproj.ui.render import render_plan
+
+    if offline and refresh_search:
+        raise UsageError("--offline and --refresh-search contradict each other; drop one")
+    ws = app.workspace(trust_endpoints=trust_endpoints)
+    options = PlanOptions(offline=offline, refresh_search=refresh_search, verify=verify, targets=targets)
+    result = ws.plan(options)
+    if as_json:
+        click.echo(result.model_dump_json(indent=2))
+    elif app.verbosity >= -1:
+        click.echo(render_plan(result, verbose=app.verbosity, color=app.color), nl=False)
+    if out is not None:
+        write_plan(out, result)
+        app.info(f"Saved the plan to {out}; apply it with `insarproj apply {out}`.")
+    if detailed_exitcode and (result.has_changes or result.has_waiting):
+        return ExitCode.PENDING
+    return ExitCode.OK
+
+
+@click.command()
+@click.argument("planfile", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@planning_options
+@click.option("-y", "--yes", "--auto-approve", "yes", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--keep-going", is_flag=True, help="After a failure, go on with actions that do not depend on it.")
+@click.option("--lock-timeout", type=float, default=0.0, show_default=True, help="Seconds to wait for the lock.")
+@click.option("--wait", is_flag=True, help="Keep polling remote work (HyP3 jobs, SLURM) until it finishes.")
+@click.option("--timeout", type=float, help="With --wait: give up waiting after this many seconds.")
+@click.option("--poll-interval", type=float, default=30.0, show_default=True, help="With --wait: seconds between polls.")
+@click.option("--concurrency", type=click.IntRange(1, 64), help="Actions run at once (default: [download] concurrency).")
+@click.option("--prune", is_flag=True, help="Also delete the files of resources that left the project.")
+@click.pass_obj
+def apply(
+    app: AppContext,
+    planfile: Path | None,
+    targets: tuple[str, ...],
+    trust_endpoints: bool,
+    refresh_search: bool,
+    verify: bool,
+    yes: bool,
+    keep_going: bool,
+    lock_timeout: float,
+    wait: bool,
+    timeout: float | None,
+    poll_interval: float,
+    concurrency: int | None,
+    prune: bool,
+) -> int:
+    """Do what the plan says, safely; re-run at any time to resume.
+
+    Without PLANFILE it plans first, shows the plan and asks for confirmation (--yes when stdin
+    is not a terminal). With PLANFILE (from `plan --out`) it applies exactly that plan, refusing
+    a stale or already applied one before doing anything.
+    """
+    from insarproj.engine.context import PlanOptions
+    from insarproj.engine.planfile import read_plan
+    from insarproj.ui.render import render_plan, render_report
+    from insarproj.workspace import ApplyOptions
+
+    saved = read_plan(planfile) if planfile is not None else None
+    if saved is not None and (targets or refresh_search):
+        raise UsageError("--target and --refresh-search belong to `plan` when applying a saved plan")
+    if saved is None and not yes and not sys.stdin.isatty():
+        raise UsageError("stdin is not a terminal, so apply cannot ask for confirmation; pass --yes to apply")
+    ws = app.workspace(trust_endpoints=trust_endpoints)
+
+    def show_plan(p):  # type: ignore[no-untyped-def]
+        if app.verbosity >= 0 and saved is None:
+            click.echo(render_plan(p, verbose=app.verbosity, color=app.color), nl=False)
+
+    def approve(p):  # type: ignore[no-untyped-def]
+        if yes:
+            return True
+        return click.confirm("Apply this plan?", default=False, err=True)
+
+    def on_event(event, action, message):  # type: ignore[no-untyped-def]
+        if event == "failed":
+            app.info(click.style(f"  ✗ {action.address}: {message}", fg="red") if app.color else f"  x {action.address}: {message}")
+        elif event == "done":
+            app.info(f"  ✓ {action.address}" + (f": {message}" if message else ""), level=0)
+        elif event == "start":
+            app.info(f"  … {action.op.value} {action.address}", level=1)
+        elif event in ("skipped", "waiting"):
+            app.info(f"  - {action.address}: {event} ({message})", level=1)
+
+    def on_round(number, p):  # type: ignore[no-untyped-def]
+        app.info(f"Round {number}: {p.summary.pending} to do, {p.summary.waiting} waiting.")
+
+    result = ws.apply(
+        plan=saved,
+        plan_label=str(planfile) if planfile else "the plan",
+        options=PlanOptions(refresh_search=refresh_search, verify=verify, prune=prune, targets=targets),
+        apply_options=ApplyOptions(
+            concurrency=concurrency,
+            keep_going=keep_going,
+            lock_timeout=lock_timeout,
+            wait=wait,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            command="insarproj " + " ".join(sys.argv[1:])[:200] if sys.argv else "insarproj apply",
+        ),
+        approve=approve,
+        on_plan=show_plan,
+        on_event=on_event,
+        on_round=on_round,
+        progress=_progress_for(app),
+    )
+    if not result.approved:
+        app.info("Apply cancelled; nothing was changed.")
+        return ExitCode.ERROR
+    if result.plan is not None and not result.plan.has_changes and not result.plan.has_waiting:
+        app.info("Nothing to do.")
+        return ExitCode.OK
+    click.echo(render_report(result.report, color=app.color, verbose=app.verbosity), nl=False, err=True)
+    if result.timed_out:
+        app.info("Stopped waiting (--timeout); remote work goes on, run `insarproj apply` later to collect it.")
+    return ExitCode.OK if result.report.ok else ExitCode.ERROR
+
+
+def _progress_for(app: AppContext):  # type: ignore[no-untyped-def]
+    try:
+        from insarproj.transfer.progress import NullProgress, PlainProgress, TerminalProgress
+    except ImportError:  # pragma: no cover - transfer package absent
+        return None
+    if app.verbosity < 0:
+        return NullProgress()
+    if sys.stderr.isatty():
+        return TerminalProgress(sys.stderr)
+    return PlainProgress(sys.stderr)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
+@click.pass_obj
+def show(app: AppContext, as_json: bool) -> None:
+    """Summarise the recorded state: resources by kind and status, pinned inputs."""
+    from insarproj.show import state_summary, render_summary
+
+    ws = app.workspace()
+    state = ws.load_state()
+    summary = state_summary(ws, state)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, sort_keys=True))
+    else:
+        click.echo(render_summary(summary), nl=False)
+
+
+@click.command("force-unlock")
+@click.argument("lock_id")
+@click.pass_obj
+def force_unlock(app: AppContext, lock_id: str) -> None:
+    """Remove the lock record of an apply that ended without cleaning up (e.g. on another host)."""
+    from insarproj.lock import force_unlock as do_force_unlock
+
+    holder = do_force_unlock(app.project_dir / ".insarproj", lock_id)
+    app.info(f"Removed the lock of {holder.describe()}.")
+
+
+COMMANDS = [plan, apply, show, force_unlock]

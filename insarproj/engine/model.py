@@ -1,0 +1,166 @@
+"""What the engine plans with: desired resources, actions, outcomes, and the plan itself.
+
+A resource kind (scene, orbit, pair, hyp3_job, ...) plugs into the engine by subclassing
+`ResourceKind`. The split mirrors providers: `desired` and `assess` run during plan and only get
+a `PlanContext` (read-side providers, a state snapshot); `execute` runs during apply and is the
+only place that gets write-side providers.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from insarproj.engine.context import ApplyContext, PlanContext
+
+
+class Op(str, Enum):
+    CREATE = "create"  # make it exist (download, submit, stitch)
+    ADOPT = "adopt"  # it already exists (by-hand copy, job found on HyP3): record it
+    REFRESH = "refresh"  # update the record from reality (job finished, file re-verified)
+    REPLACE = "replace"  # exists but no longer matches the configuration: redo it
+    FORGET = "forget"  # no longer desired: remove from state (files kept unless --prune)
+    WAIT = "wait"  # remote work in progress: nothing to do but wait
+
+
+SYMBOLS: dict[Op, str] = {
+    Op.CREATE: "+",
+    Op.ADOPT: "<=",
+    Op.REFRESH: "~",
+    Op.REPLACE: "-/+",
+    Op.FORGET: "-",
+    Op.WAIT: "…",
+}
+
+
+@dataclass(frozen=True)
+class Desired:
+    """One resource the configuration asks for."""
+
+    address: str
+    spec: dict[str, Any] = field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()
+
+
+class Action(BaseModel):
+    """One planned step. Serialised into saved plans, so everything execute needs is in `payload`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: str
+    kind: str
+    op: Op
+    reason: str = Field(description="Why, in words: 'missing', 'size differs on disk', 'job FAILED, attempt 2 of 3'.")
+    depends_on: list[str] = Field(default_factory=list)
+    bytes: int | None = Field(default=None, description="Bytes this action downloads, when known.")
+    credits: float | None = Field(default=None, description="HyP3 credits this action spends, when known.")
+    remote: bool = Field(default=False, description="Changes remote state (e.g. submits a HyP3 job).")
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """What an executed action changed: journal operations, recorded durably before dependants run."""
+
+    ops: list[dict] = field(default_factory=list)
+    message: str | None = None
+    waiting: bool = False  # the action started remote work that is still running
+
+
+class ResourceKind(ABC):
+    """A kind of resource. Subclasses set `kind` and implement desired/assess/execute."""
+
+    kind: ClassVar[str]
+    # Upper bound of concurrently executing actions of this kind (None: the engine's default).
+    concurrency: ClassVar[int | None] = None
+
+    @abstractmethod
+    def desired(self, ctx: PlanContext) -> Iterable[Desired]:
+        """The resources of this kind that the configuration and pinned inputs ask for."""
+
+    @abstractmethod
+    def assess(self, desired: Desired, record: dict[str, Any] | None, ctx: PlanContext) -> Action | None:
+        """Compare desired with recorded state and cheap observations; None when in sync. Read-only."""
+
+    def orphan(self, address: str, record: dict[str, Any], ctx: PlanContext) -> Action | None:
+        """A recorded resource the configuration no longer asks for: forget it (files are kept
+        unless apply --prune). Kinds with remote or shared resources override this."""
+        return Action(
+            address=address,
+            kind=self.kind,
+            op=Op.FORGET,
+            reason="no longer in the configuration" + ("; files deleted (--prune)" if ctx.options.prune else "; files kept"),
+            payload={"record": record, "prune": ctx.options.prune},
+        )
+
+    @abstractmethod
+    def execute(self, action: Action, ctx: ApplyContext) -> Outcome:
+        """Carry out ``action``; raise an InsarprojError on failure (nothing recorded)."""
+
+    def recheck(self, action: Action, ctx: ApplyContext) -> Action | None:
+        """Before a remote action from a saved plan: re-check it against the live service.
+
+        Returns the action to run (possibly adjusted) or None when it is no longer needed.
+        """
+        return action
+
+    def notes(self, ctx: PlanContext) -> list[str]:
+        """Plan-level notes of this kind (dropped dates, disconnected networks, expiry warnings)."""
+        return []
+
+
+class InputChange(BaseModel):
+    """A pinned input (e.g. the scene search) that apply will record before any action."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    fingerprint: str
+    summary: str
+    value: Any
+
+
+class PlanSummary(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    counts: dict[str, int] = Field(default_factory=dict, description="Number of actions by operation.")
+    by_kind: dict[str, dict[str, int]] = Field(default_factory=dict)
+    bytes: int = 0
+    credits: float = 0.0
+    waiting: int = 0
+    pending: int = Field(0, description="Actions other than waits: what apply would do now.")
+
+
+class Plan(BaseModel):
+    """A plan: an ordered DAG of actions (dependencies first), bound to the state it was made from."""
+
+    model_config = ConfigDict(extra="forbid", title="insarproj plan")
+
+    format_version: int = 1
+    plan_id: str
+    created_at: str
+    insarproj_version: str
+    project: str
+    lineage: str
+    serial: int
+    config_fingerprint: str
+    targets: list[str] = Field(default_factory=list)
+    offline: bool = False
+    inputs: list[InputChange] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    summary: PlanSummary = Field(default_factory=PlanSummary)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.inputs) or self.summary.pending > 0
+
+    @property
+    def has_waiting(self) -> bool:
+        return self.summary.waiting > 0

@@ -1,0 +1,151 @@
+"""Plan = compare desired resources with recorded state, emit an ordered DAG of actions.
+
+Pure with respect to the outside world: everything it learns comes through the read-side
+providers of the `PlanContext`. Linear in the number of resources (one dict lookup per desired
+resource, one pass for orphans, Kahn's algorithm for the order).
+"""
+
+from __future__ import annotations
+
+import heapq
+import uuid
+from collections.abc import Sequence
+
+from insarproj import __version__
+from insarproj.engine.context import InputResolver, PlanContext
+from insarproj.engine.model import Action, InputChange, Op, Plan, PlanSummary, ResourceKind
+from insarproj.errors import InsarprojError
+from insarproj.state.store import utcnow
+
+
+class PlanError(InsarprojError):
+    pass
+
+
+def build_plan(
+    ctx: PlanContext,
+    kinds: Sequence[ResourceKind],
+    resolvers: Sequence[InputResolver] = (),
+    *,
+    config_fingerprint: str,
+) -> Plan:
+    changes: list[InputChange] = []
+    for resolver in resolvers:
+        value, change = resolver.resolve(ctx)
+        ctx.inputs[resolver.name] = value
+        if change is not None:
+            changes.append(change)
+
+    actions: dict[str, Action] = {}
+    kind_rank: dict[str, int] = {}
+    notes: list[str] = []
+    for rank, kind in enumerate(kinds):
+        kind_rank[kind.kind] = rank
+        desired = list(kind.desired(ctx))
+        ctx._desired[kind.kind] = desired
+        recorded = ctx.state.by_kind(kind.kind)
+        seen: set[str] = set()
+        for item in desired:
+            if item.address in seen:
+                raise PlanError(f"two {kind.kind} resources share the address {item.address}")
+            seen.add(item.address)
+            action = kind.assess(item, recorded.get(item.address), ctx)
+            if action is not None:
+                _add(actions, action)
+        for address, record in recorded.items():
+            if address not in seen:
+                action = kind.orphan(address, record, ctx)
+                if action is not None:
+                    _add(actions, action)
+        notes.extend(kind.notes(ctx))
+
+    # A dependency that needs no action is already satisfied.
+    for action in actions.values():
+        action.depends_on = sorted(d for d in set(action.depends_on) if d in actions)
+
+    selected = _select_targets(actions, ctx.options.targets)
+    ordered = _topological(selected, kind_rank)
+    return Plan(
+        plan_id=uuid.uuid4().hex,
+        created_at=utcnow(),
+        insarproj_version=__version__,
+        project=ctx.project.config.project.name,
+        lineage=ctx.state.lineage,
+        serial=ctx.state.serial,
+        config_fingerprint=config_fingerprint,
+        targets=list(ctx.options.targets),
+        offline=ctx.options.offline,
+        inputs=changes,
+        actions=ordered,
+        notes=notes,
+        summary=summarize(ordered),
+    )
+
+
+def _add(actions: dict[str, Action], action: Action) -> None:
+    if action.address in actions:
+        raise PlanError(f"two actions planned for {action.address}")
+    actions[action.address] = action
+
+
+def matches_target(address: str, targets: Sequence[str]) -> bool:
+    """`--target KIND` or `KIND.PREFIX`: prefix match on the address (DESIGN §2b)."""
+    return any(address.startswith(t) for t in targets)
+
+
+def _select_targets(actions: dict[str, Action], targets: Sequence[str]) -> dict[str, Action]:
+    if not targets:
+        return actions
+    keep: set[str] = set()
+    stack = [a for a in actions if matches_target(a, targets)]
+    while stack:
+        address = stack.pop()
+        if address in keep:
+            continue
+        keep.add(address)
+        stack.extend(actions[address].depends_on)
+    return {a: actions[a] for a in actions if a in keep}
+
+
+def _topological(actions: dict[str, Action], kind_rank: dict[str, int]) -> list[Action]:
+    """Dependencies first; ties broken by kind order then address, so plans are reproducible."""
+    indegree = {a: 0 for a in actions}
+    dependants: dict[str, list[str]] = {a: [] for a in actions}
+    for address, action in actions.items():
+        for dep in action.depends_on:
+            indegree[address] += 1
+            dependants[dep].append(address)
+
+    def key(address: str) -> tuple[int, str]:
+        return (kind_rank.get(actions[address].kind, len(kind_rank)), address)
+
+    heap = [key(a) for a, n in indegree.items() if n == 0]
+    heapq.heapify(heap)
+    ordered: list[Action] = []
+    while heap:
+        _, address = heapq.heappop(heap)
+        ordered.append(actions[address])
+        for nxt in dependants[address]:
+            indegree[nxt] -= 1
+            if indegree[nxt] == 0:
+                heapq.heappush(heap, key(nxt))
+    if len(ordered) != len(actions):
+        cyclic = sorted(a for a, n in indegree.items() if n > 0)[:5]
+        raise PlanError(f"dependency cycle among {', '.join(cyclic)}")
+    return ordered
+
+
+def summarize(actions: Sequence[Action]) -> PlanSummary:
+    summary = PlanSummary()
+    for action in actions:
+        op = action.op.value
+        summary.counts[op] = summary.counts.get(op, 0) + 1
+        per_kind = summary.by_kind.setdefault(action.kind, {})
+        per_kind[op] = per_kind.get(op, 0) + 1
+        if action.op is Op.WAIT:
+            summary.waiting += 1
+            continue
+        summary.pending += 1
+        summary.bytes += action.bytes or 0
+        summary.credits += action.credits or 0.0
+    return summary

@@ -1,0 +1,96 @@
+"""Error hierarchy and exit codes.
+
+Library code raises these; only the CLI root turns them into messages and exit codes
+(DESIGN §3). Messages are one sentence: what is wrong, where, and what to do.
+Library modules never import click.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    ERROR = 1
+    PENDING = 2  # only with --detailed-exitcode
+    LOCKED = 3
+    USAGE = 64  # click's default 2 is remapped so 2 always means "changes pending"
+
+
+class InsarprojError(Exception):
+    """Root of every error a user can act on (never shown with a traceback unless --debug)."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message.rstrip('.')}: {self.hint}"
+        return self.message
+
+
+class ConfigError(InsarprojError):
+    """project.toml (or a file it names) is malformed; names file, line and key path."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        key: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.key = key
+        where = ""
+        if file:
+            where = file + (f":{line}" if line else "")
+        prefix = ": ".join(p for p in (where, key) if p)
+        super().__init__(f"{prefix}: {message}" if prefix else message, hint=hint)
+
+
+class StateError(InsarprojError):
+    """state.json / journal cannot be read or does not belong to this project."""
+
+
+class StalePlanError(InsarprojError):
+    """A saved plan no longer matches state, config or version."""
+
+
+class LockHeldError(InsarprojError):
+    exit_code = ExitCode.LOCKED
+
+
+class UsageError(InsarprojError):
+    exit_code = ExitCode.USAGE
+
+
+class ProviderError(InsarprojError):
+    """A remote service failed; never means "absent" or "done" (DESIGN §4)."""
+
+    def __init__(self, message: str, *, service: str = "", hint: str | None = None) -> None:
+        self.service = service
+        super().__init__(message, hint=hint)
+
+
+class NetworkError(ProviderError):
+    """Connection failed, timed out, or the server answered 5xx/429 past the retry budget."""
+
+
+class AuthError(ProviderError):
+    """Credentials missing or refused (401/403, login page instead of data, EULA)."""
+
+
+class VerificationError(InsarprojError):
+    """A file failed its size / checksum / archive check."""
+
+
+class InsufficientSpaceError(InsarprojError):
+    """Free disk space does not cover the bytes still to download."""

@@ -1,0 +1,71 @@
+"""The durable record's shape (`.insarproj/state.json`) and the journal line shape.
+
+Records are kept as plain dicts in memory (a project of 10,000 resources must load and plan
+fast); these pydantic models define and validate the on-disk shape and generate the schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FORMAT_VERSION = 1
+JOURNAL_FORMAT_VERSION = 1
+
+
+class ResourceRecord(BaseModel):
+    """What insarproj knows durably about one resource (address is the key in `resources`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(description="Resource kind: scene, orbit, dem, pair, hyp3_job, product, isce_stack, isce_step.")
+    status: str = Field(description="Kind-specific durable status, e.g. present, submitted, succeeded, failed.")
+    attributes: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Kind-specific attributes: paths relative to the data folder, sizes, checksums, job ids, provenance.",
+    )
+    updated_at: str = Field(description="UTC time of the action that wrote this record.")
+
+
+class StateFile(BaseModel):
+    """`.insarproj/state.json`: written only by insarproj, committed with the project."""
+
+    model_config = ConfigDict(extra="forbid", title="insarproj state")
+
+    format_version: int = Field(description="Format of this file; newer formats are refused by older insarproj.")
+    lineage: str = Field(description="UUID created by `insarproj init`; a state of another lineage is refused.")
+    serial: int = Field(ge=0, description="Rises only when durable content changes.")
+    insarproj_version: str = Field(description="Version of insarproj that last wrote this file.")
+    journal_seq: int = Field(ge=0, description="Last journal sequence number folded into this file.")
+    created_at: str
+    inputs: dict[str, Any] = Field(
+        default_factory=dict, description="Pinned inputs such as the scene search result, with their fingerprints."
+    )
+    resources: dict[str, ResourceRecord] = Field(default_factory=dict, description="Records by resource address.")
+    applied_plans: list[str] = Field(
+        default_factory=list, description="Ids of the most recent saved plans applied (a plan is never applied twice)."
+    )
+
+
+class JournalOp(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    op: Literal["put", "del", "input", "plan_applied"]
+    address: str | None = None
+    record: ResourceRecord | None = None
+    name: str | None = None
+    value: Any = None
+    plan_id: str | None = None
+
+
+class JournalLine(BaseModel):
+    model_config = ConfigDict(extra="forbid", title="insarproj journal line")
+
+    v: int = JOURNAL_FORMAT_VERSION
+    seq: int
+    serial: int
+    lineage: str
+    at: str
+    ops: list[JournalOp]
+    crc: int

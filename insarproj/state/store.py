@@ -1,0 +1,439 @@
+"""Durable state: `state.json` plus an append-only journal (DESIGN §2, §4).
+
+Why a journal: a project of 2,000 scenes and 6,000 pairs has a multi-megabyte state; rewriting
+it after every completed action would cost O(state) per action. Instead each completed action is
+one fsync'd, sequence-numbered, checksummed line in `.insarproj/journal.<first-seq>.jsonl`
+(O(action)). The journal is folded into `state.json` atomically (temp file, fsync, rename, backup
+kept) once it has grown as large as the state file itself — so the amortised cost per action
+stays proportional to the action — and at the end of every apply. `state.json` records the last
+folded sequence number; a new journal file starts after a fold, and old ones are deleted only
+after the fold is durable, so a crash at any point leaves a reader that never applies a line
+twice (lines with seq <= journal_seq are skipped) and never misses one.
+
+Readers (plan, show) replay a leftover journal in memory; they never write. Only an apply that
+holds the project lock opens a `StateWriter`, which first folds whatever an earlier, interrupted
+apply left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import uuid
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from insarproj import __version__
+from insarproj.errors import StateError
+from insarproj.fsutil import atomic_write_text, canonical_json, fsync_dir
+from insarproj.state.model import FORMAT_VERSION, JOURNAL_FORMAT_VERSION, StateFile
+
+STATE_NAME = "state.json"
+BACKUP_NAME = "state.json.backup"
+JOURNAL_GLOB = "journal.*.jsonl"
+APPLIED_PLANS_KEPT = 50
+# Below this size folding is cheap anyway; avoids folding a tiny state after every action.
+MIN_FOLD_BYTES = 256 * 1024
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# --- operations ------------------------------------------------------------------------------
+
+
+def op_put(address: str, kind: str, status: str, attributes: dict[str, Any], *, at: str | None = None) -> dict:
+    return {
+        "op": "put",
+        "address": address,
+        "record": {"kind": kind, "status": status, "attributes": attributes, "updated_at": at or utcnow()},
+    }
+
+
+def op_delete(address: str) -> dict:
+    return {"op": "del", "address": address}
+
+
+def op_input(name: str, value: Any) -> dict:
+    return {"op": "input", "name": name, "value": value}
+
+
+def op_plan_applied(plan_id: str) -> dict:
+    return {"op": "plan_applied", "plan_id": plan_id}
+
+
+# --- in-memory state ------------------------------------------------------------------------
+
+
+@dataclass
+class State:
+    """A consistent snapshot: state.json with any unfolded journal lines applied."""
+
+    lineage: str
+    serial: int
+    journal_seq: int  # last sequence number applied (folded or replayed)
+    folded_seq: int  # last sequence number contained in state.json itself
+    created_at: str
+    insarproj_version: str
+    inputs: dict[str, Any] = field(default_factory=dict)
+    resources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    applied_plans: list[str] = field(default_factory=list)
+    _by_kind: dict[str, dict[str, dict[str, Any]]] | None = field(default=None, repr=False)
+
+    def get(self, address: str) -> dict[str, Any] | None:
+        return self.resources.get(address)
+
+    def by_kind(self, kind: str) -> dict[str, dict[str, Any]]:
+        if self._by_kind is None:
+            index: dict[str, dict[str, dict[str, Any]]] = {}
+            for address, record in self.resources.items():
+                index.setdefault(record["kind"], {})[address] = record
+            self._by_kind = index
+        return self._by_kind.get(kind, {})
+
+    def apply_ops(self, ops: Iterable[dict]) -> None:
+        for op in ops:
+            kind = op["op"]
+            if kind == "put":
+                record = op["record"]
+                self.resources[op["address"]] = record
+                if self._by_kind is not None:
+                    self._drop_from_index(op["address"])
+                    self._by_kind.setdefault(record["kind"], {})[op["address"]] = record
+            elif kind == "del":
+                self.resources.pop(op["address"], None)
+                if self._by_kind is not None:
+                    self._drop_from_index(op["address"])
+            elif kind == "input":
+                if op["value"] is None:
+                    self.inputs.pop(op["name"], None)
+                else:
+                    self.inputs[op["name"]] = op["value"]
+            elif kind == "plan_applied":
+                self.applied_plans.append(op["plan_id"])
+                del self.applied_plans[:-APPLIED_PLANS_KEPT]
+            else:  # pragma: no cover - guarded by JournalOp validation
+                raise StateError(f"unknown journal operation {kind!r}")
+
+    def _drop_from_index(self, address: str) -> None:
+        assert self._by_kind is not None
+        for records in self._by_kind.values():
+            records.pop(address, None)
+
+    def to_file_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "lineage": self.lineage,
+            "serial": self.serial,
+            "insarproj_version": __version__,
+            "journal_seq": self.journal_seq,
+            "created_at": self.created_at,
+            "inputs": self.inputs,
+            "resources": self.resources,
+            "applied_plans": self.applied_plans,
+        }
+
+
+# --- the store ---------------------------------------------------------------------------------
+
+
+class StateStore:
+    """Reads and (through `StateWriter`) writes one project's `.insarproj` folder."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.dir = Path(state_dir)
+        self.path = self.dir / STATE_NAME
+        self.backup_path = self.dir / BACKUP_NAME
+
+    # creation -------------------------------------------------------------------------------
+    def create(self, lineage: str | None = None) -> State:
+        """Write an empty state with a fresh lineage (used by `init`); refuses to overwrite."""
+        if self.path.exists():
+            raise StateError(f"{self.path} already exists; refusing to overwrite a project's state")
+        now = utcnow()
+        state = State(
+            lineage=lineage or str(uuid.uuid4()),
+            serial=0,
+            journal_seq=0,
+            folded_seq=0,
+            created_at=now,
+            insarproj_version=__version__,
+        )
+        atomic_write_text(self.path, canonical_json(state.to_file_dict()))
+        return state
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    # reading -------------------------------------------------------------------------------
+    def load(self, *, expected_lineage: str | None = None) -> State:
+        """Load state.json and replay the journal in memory (read-only)."""
+        state = self._load_file()
+        if expected_lineage and state.lineage != expected_lineage:
+            raise StateError(
+                f"{self.path} belongs to another project (lineage {state.lineage}, expected {expected_lineage})",
+                hint="restore this project's own .insarproj/state.json",
+            )
+        for line in self._journal_lines(state, repair=False):
+            state.apply_ops(line["ops"])
+            state.serial = line["serial"]
+            state.journal_seq = line["seq"]
+        return state
+
+    def _load_file(self) -> State:
+        if not self.path.exists():
+            raise StateError(
+                f"no state file at {self.path}",
+                hint="run `insarproj init` in the project folder (or restore .insarproj/state.json from git)",
+            )
+        backup_hint = (
+            f"restore it from git or from the backup {self.backup_path}"
+            if self.backup_path.exists()
+            else "restore it from git"
+        )
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise StateError(f"{self.path} is corrupt ({_short(exc)})", hint=backup_hint) from exc
+        if not isinstance(raw, dict) or "format_version" not in raw:
+            raise StateError(f"{self.path} is not an insarproj state file", hint=backup_hint)
+        version = raw.get("format_version")
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise StateError(
+                f"{self.path} has format_version {version!r}, newer than this insarproj ({__version__}) understands "
+                f"(format {FORMAT_VERSION})",
+                hint="upgrade insarproj: pip install -U insarproj",
+            )
+        try:
+            parsed = StateFile.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise StateError(f"{self.path} is invalid at {where}: {first['msg']}", hint=backup_hint) from exc
+        return State(
+            lineage=parsed.lineage,
+            serial=parsed.serial,
+            journal_seq=parsed.journal_seq,
+            folded_seq=parsed.journal_seq,
+            created_at=parsed.created_at,
+            insarproj_version=parsed.insarproj_version,
+            inputs=raw.get("inputs", {}),
+            # Keep the validated-but-raw dicts: cheap, and what we write back.
+            resources=raw.get("resources", {}),
+            applied_plans=list(parsed.applied_plans),
+        )
+
+    def journal_files(self) -> list[Path]:
+        files = []
+        for path in self.dir.glob(JOURNAL_GLOB):
+            try:
+                first = int(path.name.split(".")[1])
+            except (IndexError, ValueError):
+                continue
+            files.append((first, path))
+        return [p for _, p in sorted(files)]
+
+    def _journal_lines(self, state: State, *, repair: bool) -> Iterator[dict]:
+        """Yield valid journal lines newer than the state; a torn last line is ignored.
+
+        With ``repair`` (writer only, under the lock) the torn tail is truncated so the next
+        append starts on a clean line.
+        """
+        files = self.journal_files()
+        expected = state.journal_seq + 1
+        for index, path in enumerate(files):
+            is_last_file = index == len(files) - 1
+            with open(path, "rb") as handle:
+                data = handle.read()
+            offset = 0
+            lines = data.split(b"\n")
+            for line_no, chunk in enumerate(lines):
+                is_tail = line_no == len(lines) - 1
+                if is_tail:
+                    if chunk.strip() and is_last_file:
+                        # No newline: the write of this line never completed.
+                        if repair:
+                            _truncate(path, offset)
+                    elif chunk.strip():
+                        raise StateError(f"{path} has a torn line in the middle of the journal", hint=_journal_hint(self))
+                    break
+                parsed = _parse_line(chunk)
+                if parsed is None:
+                    if is_last_file and line_no == len(lines) - 2 and not lines[-1].strip():
+                        # The last complete-looking line is damaged (torn before its newline
+                        # was made durable): treat it as never written.
+                        if repair:
+                            _truncate(path, offset)
+                        break
+                    raise StateError(f"{path}:{line_no + 1} is corrupt", hint=_journal_hint(self))
+                offset += len(chunk) + 1
+                if parsed["lineage"] != state.lineage:
+                    raise StateError(
+                        f"{path} belongs to another project (lineage {parsed['lineage']})",
+                        hint="move the foreign journal file out of .insarproj",
+                    )
+                seq = parsed["seq"]
+                if seq < expected:
+                    continue  # already folded into state.json
+                if seq != expected:
+                    raise StateError(
+                        f"{path}: journal sequence jumps from {expected - 1} to {seq}", hint=_journal_hint(self)
+                    )
+                expected += 1
+                yield parsed
+
+    # writing ------------------------------------------------------------------------------
+    def open_writer(self, *, expected_lineage: str | None = None) -> StateWriter:
+        """Open for writing; the caller must hold the project lock."""
+        state = self._load_file()
+        if expected_lineage and state.lineage != expected_lineage:
+            raise StateError(f"{self.path} belongs to another project (lineage {state.lineage})")
+        replayed = 0
+        for line in self._journal_lines(state, repair=True):
+            state.apply_ops(line["ops"])
+            state.serial = line["serial"]
+            state.journal_seq = line["seq"]
+            replayed += 1
+        writer = StateWriter(self, state)
+        if replayed or self.journal_files():
+            writer.fold()
+        return writer
+
+
+class StateWriter:
+    """Appends completed actions to the journal and folds it into state.json.
+
+    Thread-safe: apply runs actions concurrently and records each as it completes.
+    """
+
+    def __init__(self, store: StateStore, state: State) -> None:
+        self.store = store
+        self.state = state
+        self._mutex = threading.RLock()
+        self._handle: Any = None
+        self._journal_bytes = 0
+        self._state_bytes = store.path.stat().st_size if store.path.exists() else 0
+        self.folds = 0
+
+    def record(self, ops: list[dict]) -> int:
+        """Make ``ops`` durable (one journal line, fsync'd) and apply them in memory.
+
+        Returns the new serial. Durable before this returns: dependants may rely on it.
+        """
+        if not ops:
+            return self.state.serial
+        with self._mutex:
+            seq = self.state.journal_seq + 1
+            serial = self.state.serial + 1
+            body = {
+                "v": JOURNAL_FORMAT_VERSION,
+                "seq": seq,
+                "serial": serial,
+                "lineage": self.state.lineage,
+                "at": utcnow(),
+                "ops": ops,
+            }
+            line = _encode_line(body)
+            handle = self._journal_handle(seq)
+            handle.write(line)
+            handle.flush()
+            os.fsync(handle.fileno())
+            self._journal_bytes += len(line)
+            self.state.apply_ops(ops)
+            self.state.serial = serial
+            self.state.journal_seq = seq
+            if self._journal_bytes >= max(self._state_bytes, MIN_FOLD_BYTES):
+                self.fold()
+            return serial
+
+    def _journal_handle(self, seq: int) -> Any:
+        if self._handle is None:
+            files = self.store.journal_files()
+            path = files[-1] if files else self.store.dir / f"journal.{seq:012d}.jsonl"
+            self._handle = open(path, "ab")
+            if not files:
+                fsync_dir(self.store.dir)
+        return self._handle
+
+    def fold(self) -> None:
+        """Write state.json with everything journaled, then start a fresh journal file."""
+        with self._mutex:
+            text = canonical_json(self.state.to_file_dict())
+            atomic_write_text(self.store.path, text, backup=self.store.backup_path)
+            self.state.folded_seq = self.state.journal_seq
+            self._state_bytes = len(text.encode("utf-8"))
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
+            # Only after state.json is durable: its journal_seq makes these lines inert anyway.
+            for path in self.store.journal_files():
+                path.unlink(missing_ok=True)
+            fsync_dir(self.store.dir)
+            self._journal_bytes = 0
+            self.folds += 1
+
+    def close(self) -> None:
+        with self._mutex:
+            if self.state.journal_seq != self.state.folded_seq or self.store.journal_files():
+                self.fold()
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
+
+    def __enter__(self) -> StateWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# --- journal line encoding ---------------------------------------------------------------------
+
+
+def _encode_line(body: dict) -> bytes:
+    payload = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    crc = zlib.crc32(payload.encode("utf-8"))
+    return (payload[:-1] + f',"crc":{crc}}}\n').encode("utf-8")
+
+
+def _parse_line(chunk: bytes) -> dict | None:
+    try:
+        parsed = json.loads(chunk)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(parsed, dict) or "crc" not in parsed:
+        return None
+    crc = parsed.pop("crc")
+    payload = json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if zlib.crc32(payload.encode("utf-8")) != crc:
+        return None
+    if not all(k in parsed for k in ("seq", "serial", "lineage", "ops")):
+        return None
+    return parsed
+
+
+def _truncate(path: Path, size: int) -> None:
+    with open(path, "r+b") as handle:
+        handle.truncate(size)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _journal_hint(store: StateStore) -> str:
+    return (
+        f"the journal in {store.dir} is damaged; keep a copy, then remove the damaged journal file "
+        "(state.json holds everything folded so far) and re-run `insarproj apply`"
+    )
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]

@@ -1,0 +1,137 @@
+"""Human-readable plan and apply output: Terraform-like symbols, grouped by kind, one summary line."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+import click
+
+from insarproj.engine.executor import ApplyReport
+from insarproj.engine.model import SYMBOLS, Action, Op, Plan
+
+COLORS: dict[Op, str] = {
+    Op.CREATE: "green",
+    Op.ADOPT: "cyan",
+    Op.REFRESH: "yellow",
+    Op.REPLACE: "magenta",
+    Op.FORGET: "red",
+    Op.WAIT: "blue",
+}
+VERBS: dict[Op, str] = {
+    Op.CREATE: "to create",
+    Op.ADOPT: "to adopt",
+    Op.REFRESH: "to refresh",
+    Op.REPLACE: "to replace",
+    Op.FORGET: "to forget",
+    Op.WAIT: "waiting",
+}
+# Beyond this many actions of one kind and operation, show the first few and a count.
+MAX_LINES_PER_GROUP = 12
+
+
+def human_bytes(n: int | float) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"  # pragma: no cover
+
+
+def _credits(value: float) -> str:
+    return f"{value:g}"
+
+
+def render_plan(plan: Plan, *, verbose: int = 0, color: bool = True) -> str:
+    def style(text: str, **kw: object) -> str:
+        return click.style(text, **kw) if color else text  # type: ignore[arg-type]
+
+    lines: list[str] = []
+    for change in plan.inputs:
+        lines.append(style(f"  ~ input {change.name}: ", fg="yellow") + change.summary)
+    groups: dict[str, dict[Op, list[Action]]] = defaultdict(lambda: defaultdict(list))
+    for action in plan.actions:
+        groups[action.kind][action.op].append(action)
+    limit = None if verbose > 0 else MAX_LINES_PER_GROUP
+    for kind, by_op in groups.items():
+        counts = ", ".join(f"{len(acts)} {VERBS[op]}" for op, acts in by_op.items())
+        lines.append("")
+        lines.append(style(f"{kind}", bold=True) + f"  ({counts})")
+        for op, acts in by_op.items():
+            shown = acts if limit is None else acts[:limit]
+            for action in shown:
+                extra = []
+                if action.bytes:
+                    extra.append(human_bytes(action.bytes))
+                if action.credits:
+                    extra.append(f"{_credits(action.credits)} credits")
+                suffix = f" [{', '.join(extra)}]" if extra else ""
+                symbol = SYMBOLS[op]
+                lines.append(
+                    "  "
+                    + style(f"{symbol:>3} {action.address}", fg=COLORS[op])
+                    + style(f"  {action.reason}{suffix}", dim=True)
+                )
+            if limit is not None and len(acts) > limit:
+                lines.append(style(f"      … and {len(acts) - limit} more ({VERBS[op]}; -v lists all)", dim=True))
+    if plan.notes:
+        lines.append("")
+        lines.append(style("Notes:", bold=True))
+        lines.extend(f"  - {note}" for note in plan.notes)
+    lines.append("")
+    lines.append(summary_line(plan, color=color))
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def summary_line(plan: Plan, *, color: bool = True) -> str:
+    summary = plan.summary
+    if not plan.has_changes and not plan.has_waiting:
+        text = "No changes. The project folder matches project.toml."
+        return click.style(text, fg="green", bold=True) if color else text
+    parts = []
+    for op in (Op.CREATE, Op.ADOPT, Op.REFRESH, Op.REPLACE, Op.FORGET):
+        n = summary.counts.get(op.value, 0)
+        if n:
+            parts.append(f"{n} {VERBS[op]}")
+    if plan.inputs:
+        parts.insert(0, f"{len(plan.inputs)} input{'s' if len(plan.inputs) > 1 else ''} to pin")
+    text = "Plan: " + (", ".join(parts) if parts else "nothing to do now")
+    if summary.bytes:
+        text += f"; {human_bytes(summary.bytes)} to download"
+    if summary.credits:
+        text += f"; {_credits(summary.credits)} HyP3 credits"
+    if summary.waiting:
+        text += f"; {summary.waiting} waiting on remote work"
+    text += "."
+    return click.style(text, bold=True) if color else text
+
+
+def render_report(report: ApplyReport, *, color: bool = True, verbose: int = 0) -> str:
+    def style(text: str, **kw: object) -> str:
+        return click.style(text, **kw) if color else text  # type: ignore[arg-type]
+
+    lines: list[str] = []
+    for address, message in report.failed:
+        lines.append(style(f"  failed  {address}: ", fg="red", bold=True) + message)
+    if verbose:
+        lines.extend(f"  skipped {address}: {why}" for address, why in report.skipped)
+    parts = [f"{len(report.done)} done", f"{len(report.failed)} failed", f"{len(report.skipped)} skipped"]
+    if report.waiting:
+        parts.append(f"{len(report.waiting)} waiting")
+    text = "Apply " + ("interrupted" if report.interrupted else "complete" if report.ok else "finished with errors")
+    text += ": " + ", ".join(parts) + "."
+    fg = "green" if report.ok and not report.waiting else "yellow" if report.ok else "red"
+    lines.append(style(text, fg=fg, bold=True))
+    if report.interrupted or report.failed:
+        lines.append("Completed actions are recorded; run `insarproj apply` again to resume.")
+    elif report.waiting:
+        lines.append("Remote work is still running; run `insarproj apply` later (or with --wait) to collect it.")
+    return "\n".join(lines) + "\n"
+
+
+def group_counts(actions: Sequence[Action]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for action in actions:
+        counts[action.kind] += 1
+    return dict(counts)

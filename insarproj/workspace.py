@@ -1,0 +1,186 @@
+"""The library entry point: one project folder, its config, state, plan and apply.
+
+The CLI is a thin layer over this; a Python user can do the same:
+
+    ws = Workspace(Path("ridgecrest"))
+    plan = ws.plan(PlanOptions())
+    report = ws.apply(plan=plan, approve=lambda p: True)
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from insarproj.components import Components, build_components
+from insarproj.endpoints import Endpoints, resolve_endpoints
+from insarproj.engine.context import ApplyContext, PlanContext, PlanOptions, ReadProviders, WriteProviders
+from insarproj.engine.executor import ApplyReport, EventSink, execute_plan, record_plan_start
+from insarproj.engine.model import Plan
+from insarproj.engine.planfile import check_fresh
+from insarproj.engine.planner import build_plan
+from insarproj.fingerprint import fingerprint
+from insarproj.lock import ProjectLock
+from insarproj.state import ObservedStore, State, StateStore
+
+STATE_DIR = ".insarproj"
+
+
+@dataclass
+class ApplyOptions:
+    concurrency: int | None = None
+    keep_going: bool = False
+    lock_timeout: float = 0.0
+    wait: bool = False
+    timeout: float | None = None
+    poll_interval: float = 10.0
+    command: str = "insarproj apply"
+
+
+@dataclass
+class ApplyResult:
+    plan: Plan | None
+    report: ApplyReport = field(default_factory=ApplyReport)
+    approved: bool = True
+    timed_out: bool = False
+
+
+class Workspace:
+    def __init__(self, root: Path, *, trust_endpoints: bool = False) -> None:
+        self.root = Path(root).resolve()
+        self.trust_endpoints = trust_endpoints
+        self.state_dir = self.root / STATE_DIR
+        self.store = StateStore(self.state_dir)
+        self.observed = ObservedStore(self.state_dir)
+
+    @cached_property
+    def project(self) -> Any:
+        from insarproj.config.load import load_project
+
+        return load_project(self.root)
+
+    @cached_property
+    def endpoints(self) -> Endpoints:
+        overrides = self.project.config.endpoints.model_dump()
+        return resolve_endpoints(overrides, trust_project=self.trust_endpoints)
+
+    @cached_property
+    def components(self) -> Components:
+        return build_components(self.project, self.endpoints)
+
+    @cached_property
+    def config_fingerprint(self) -> str:
+        return fingerprint(self.project.config.model_dump(mode="json"))
+
+    def load_state(self) -> State:
+        return self.store.load()
+
+    # plan ---------------------------------------------------------------------------------
+    def plan(self, options: PlanOptions | None = None, *, state: State | None = None) -> Plan:
+        options = options or PlanOptions()
+        ctx = PlanContext(
+            project=self.project,
+            state=state if state is not None else self.store.load(),
+            observed=self.observed.load(),
+            read=ReadProviders(self.components.read_factories, offline=options.offline),
+            endpoints=self.endpoints,
+            options=options,
+        )
+        return build_plan(
+            ctx, self.components.kinds, self.components.resolvers, config_fingerprint=self.config_fingerprint
+        )
+
+    # apply --------------------------------------------------------------------------------
+    def apply(
+        self,
+        *,
+        plan: Plan | None = None,
+        plan_label: str = "the plan",
+        options: PlanOptions | None = None,
+        apply_options: ApplyOptions | None = None,
+        approve: Callable[[Plan], bool] = lambda plan: True,
+        on_plan: Callable[[Plan], None] | None = None,
+        on_event: EventSink | None = None,
+        on_round: Callable[[int, Plan], None] | None = None,
+        progress: Any = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> ApplyResult:
+        options = options or PlanOptions()
+        apply_options = apply_options or ApplyOptions()
+        saved = plan is not None
+        kinds = {k.kind: k for k in self.components.kinds}
+        concurrency = apply_options.concurrency or max(4, self.project.config.download.concurrency)
+        with ProjectLock(self.state_dir, command=apply_options.command, timeout=apply_options.lock_timeout):
+            with self.store.open_writer() as writer:
+                if plan is not None:
+                    check_fresh(plan, writer.state, self.config_fingerprint, path=plan_label)
+                    options = PlanOptions(
+                        offline=plan.offline, targets=tuple(plan.targets), verify=options.verify, prune=options.prune
+                    )
+                else:
+                    plan = self.plan(options, state=writer.state)
+                if on_plan:
+                    on_plan(plan)
+                if not plan.has_changes and not plan.has_waiting:
+                    if saved:
+                        record_plan_start(plan, self._apply_ctx(writer, options, progress), saved=True)
+                    return ApplyResult(plan=plan)
+                if not saved and plan.has_changes and not approve(plan):
+                    return ApplyResult(plan=plan, approved=False)
+                ctx = self._apply_ctx(writer, options, progress)
+                for check in self.components.preflight:
+                    check(plan, ctx)
+                record_plan_start(plan, ctx, saved=saved)
+                report = execute_plan(
+                    plan,
+                    kinds,
+                    ctx,
+                    concurrency=concurrency,
+                    keep_going=apply_options.keep_going,
+                    on_event=on_event,
+                )
+                result = ApplyResult(plan=plan, report=report)
+                deadline = time.monotonic() + apply_options.timeout if apply_options.timeout else None
+                round_no = 1
+                while apply_options.wait and report.waiting and report.ok:
+                    if deadline is not None and time.monotonic() >= deadline:
+                        result.timed_out = True
+                        break
+                    sleep(apply_options.poll_interval)
+                    round_no += 1
+                    # Fresh read-side providers: statuses are observed anew each round.
+                    next_plan = self.plan(options, state=writer.state)
+                    if on_round:
+                        on_round(round_no, next_plan)
+                    if not next_plan.actions:
+                        report.waiting = []
+                        break
+                    ctx = self._apply_ctx(writer, options, progress)
+                    record_plan_start(next_plan, ctx, saved=False)
+                    round_report = execute_plan(
+                        next_plan,
+                        kinds,
+                        ctx,
+                        concurrency=concurrency,
+                        keep_going=apply_options.keep_going,
+                        on_event=on_event,
+                    )
+                    report.merge(round_report)
+                return result
+
+    def _apply_ctx(self, writer: Any, options: PlanOptions, progress: Any) -> ApplyContext:
+        return ApplyContext(
+            project=self.project,
+            writer=writer,
+            read=ReadProviders(self.components.read_factories),
+            write=WriteProviders(self.components.write_factories),
+            endpoints=self.endpoints,
+            cancel=threading.Event(),
+            progress=progress,
+            options=options,
+        )

@@ -1,0 +1,99 @@
+"""Shared fixtures: an isolated environment (no real credentials, caches or endpoints), a CLI
+runner, and a factory for small projects that use the test resource kinds of `fakekinds`."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+if str(TESTS_DIR) not in sys.path:
+    sys.path.insert(0, str(TESTS_DIR))
+
+MINIMAL_TOML = """\
+[project]
+name = "{name}"
+
+[aoi]
+bbox = [-117.9, 35.5, -117.3, 35.9]
+
+[search]
+start = 2021-01-01
+end = 2021-03-01
+
+[processor]
+kind = "{kind}"
+{extra}
+"""
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("NETRC", str(home / ".netrc"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    for var in list(os.environ):
+        if var.startswith("INSARPROJ_") or var.startswith("EARTHDATA_"):
+            monkeypatch.delenv(var, raising=False)
+    try:
+        import asf_search
+
+        monkeypatch.setattr(asf_search, "REPORT_ERRORS", False, raising=False)
+    except ImportError:  # pragma: no cover
+        pass
+    return home
+
+
+def write_project(root: Path, *, name: str = "test-project", kind: str = "download", extra: str = "") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "project.toml").write_text(MINIMAL_TOML.format(name=name, kind=kind, extra=extra))
+    from insarproj.state import StateStore
+
+    StateStore(root / ".insarproj").create()
+    return root
+
+
+def write_fake(root: Path, spec: dict[str, Any]) -> None:
+    (root / "fake.json").write_text(json.dumps(spec))
+
+
+@pytest.fixture
+def fake_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project whose resources are the test kinds of fakekinds.py (via INSARPROJ_PLUGINS)."""
+    monkeypatch.setenv("INSARPROJ_PLUGINS", "fakekinds:components")
+    root = write_project(tmp_path / "proj")
+    write_fake(root, {"files": [], "jobs": []})
+    return root
+
+
+@pytest.fixture
+def run_cli():
+    """Run the real CLI entry (exit-code mapping included) in-process."""
+    from click.testing import CliRunner
+
+    from insarproj.cli.main import run
+
+    def invoke(args: list[str], input: str | None = None):  # type: ignore[no-untyped-def]
+        runner = CliRunner()
+        code_holder: dict[str, int] = {}
+
+        def entry() -> None:
+            code_holder["code"] = run(args)
+
+        import click
+
+        @click.command()
+        def shim() -> None:
+            entry()
+
+        result = runner.invoke(shim, [], input=input, catch_exceptions=False)
+        result.code = code_holder.get("code", result.exit_code)  # type: ignore[attr-defined]
+        return result
+
+    return invoke
