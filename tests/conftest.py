@@ -3,34 +3,17 @@ runner, and a factory for small projects that use the test resource kinds of `fa
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+from helpers import pin_empty_search, write_fake, write_project
 
 TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
-
-MINIMAL_TOML = """\
-[project]
-name = "{name}"
-
-[aoi]
-bbox = [-117.9, 35.5, -117.3, 35.9]
-
-[search]
-start = 2021-01-01
-end = 2021-03-01
-
-[processor]
-kind = "{kind}"
-{extra}
-"""
-
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -41,6 +24,11 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     for var in list(os.environ):
         if var.startswith("INSARPROJ_") or var.startswith("EARTHDATA_"):
             monkeypatch.delenv(var, raising=False)
+    # Any request a test did not mean to make fails at once, locally (port 9: discard, closed).
+    from insarproj.endpoints import ENV_VARS
+
+    for var in ENV_VARS.values():
+        monkeypatch.setenv(var, "http://127.0.0.1:9")
     try:
         import asf_search
 
@@ -50,26 +38,15 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     return home
 
 
-def write_project(root: Path, *, name: str = "test-project", kind: str = "download", extra: str = "") -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "project.toml").write_text(MINIMAL_TOML.format(name=name, kind=kind, extra=extra))
-    from insarproj.state import StateStore
-
-    StateStore(root / ".insarproj").create()
-    return root
-
-
-def write_fake(root: Path, spec: dict[str, Any]) -> None:
-    (root / "fake.json").write_text(json.dumps(spec))
-
-
 @pytest.fixture
 def fake_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project whose resources are the test kinds of fakekinds.py (via INSARPROJ_PLUGINS)."""
     monkeypatch.setenv("INSARPROJ_PLUGINS", "fakekinds:components")
     root = write_project(tmp_path / "proj")
     write_fake(root, {"files": [], "jobs": []})
+    pin_empty_search(root)
     return root
+
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import write_fake
+from helpers import write_fake
 from insarproj.errors import ExitCode
 from insarproj.schema_gen import generate
 
@@ -88,7 +88,7 @@ def test_show_json_and_text(fake_project: Path, run_cli) -> None:  # type: ignor
     run_cli(["-C", str(fake_project), "apply", "--yes"])
     result = run_cli(["-C", str(fake_project), "show", "--json"])
     summary = json.loads(result.stdout)
-    assert summary["resources"] == {"fakefile": {"present": 1}} and summary["serial"] == 1
+    assert summary["resources"] == {"fakefile": {"present": 1}} and summary["serial"] == 2  # pin + file
     assert "fakefile" in run_cli(["-C", str(fake_project), "show"]).output
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_fake
+from helpers import write_fake
 from insarproj.engine.context import PlanOptions
 from insarproj.engine.model import Op
 from insarproj.workspace import ApplyOptions, Workspace

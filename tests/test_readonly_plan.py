@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_fake, write_project
+from helpers import write_fake, write_project
 from insarproj.engine.context import OfflineError, PlanOptions, ReadProviders
 from insarproj.workspace import Workspace
 
@@ -78,7 +78,7 @@ def test_offline_plan_makes_no_request(fake_project: Path) -> None:
         Workspace(fake_project).plan(PlanOptions(offline=True))
 
 
-def test_plan_on_fresh_project_without_kinds(tmp_path: Path) -> None:
+def test_offline_plan_of_a_fresh_project_says_it_needs_a_search(tmp_path: Path) -> None:
     root = write_project(tmp_path / "p")
-    plan = Workspace(root).plan(PlanOptions(offline=True))
-    assert plan.lineage and plan.serial == 0
+    with pytest.raises(OfflineError, match="no scene search is pinned yet"):
+        Workspace(root).plan(PlanOptions(offline=True))

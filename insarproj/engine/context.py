@@ -106,8 +106,9 @@ class ApplyContext:
     write: WriteProviders
     endpoints: Endpoints
     cancel: threading.Event
-    progress: Any  # insarproj.ui progress sink
+    progress: Any  # a progress sink (insarproj.transfer.progress)
     options: PlanOptions = field(default_factory=PlanOptions)
+    shared: dict[str, Any] = field(default_factory=dict)  # per-apply objects kinds share (a downloader)
 
     @property
     def state(self) -> State:

@@ -1,0 +1,160 @@
+"""Read project.toml into a :class:`Project`; every problem becomes one ConfigError.
+
+No pydantic, tomllib or shapely exception leaves this module: each is turned into a
+:class:`insarproj.errors.ConfigError` naming the file, the line, the key path and the fix.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from insarproj.config.messages import Problem, config_problems, format_key
+from insarproj.config.model import ProjectConfig
+from insarproj.config.problems import FieldProblem
+from insarproj.config.toml_lines import key_at_line, key_lines, line_of
+from insarproj.errors import ConfigError
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+__all__ = ["PROJECT_FILE", "STATE_DIR", "ConfigProblems", "Project", "load_project", "parse_project_text"]
+
+PROJECT_FILE = "project.toml"
+STATE_DIR = ".insarproj"
+
+_TOML_POSITION = re.compile(r"\s*\(at (?:line (?P<line>\d+), column (?P<column>\d+)|end of document)\)\s*$")
+_TOML_HINTS = (
+    (
+        "Invalid value",
+        'a value is a number, true/false, a date, a "quoted string", a [list] or an inline table',
+    ),
+    ("Cannot overwrite", "each key and each [table] may appear only once"),
+    ("Cannot declare", "each key and each [table] may appear only once"),
+    ("Expected '=' after a key", "write key = value, one per line"),
+    ("Expected ']' at the end of a table", "write a table header as [name] on its own line"),
+    ("Expected newline or end of document", 'write one key = value per line, and "quote" text'),
+    ("Unclosed array", "close the list with ]"),
+    (
+        "Illegal character",
+        'close each string on the line where it starts (use """ for text over several lines)',
+    ),
+)
+
+
+class ConfigProblems(ConfigError):
+    """The first problem of a project.toml; ``problems`` holds all of them (for ``validate``)."""
+
+    def __init__(self, problems: list[Problem], *, source: str) -> None:
+        first = problems[0]
+        more = len(problems) - 1
+        hint = first.hint
+        if more:
+            suffix = f"(and {more} more problem{'s' if more > 1 else ''})"
+            hint = f"{hint} {suffix}" if hint else suffix
+        super().__init__(first.message, file=source, line=first.line, key=first.key, hint=hint)
+        self.problems: tuple[ConfigError, ...] = tuple(p.error(source) for p in problems)
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded project folder: its root, its validated config and its AOI geometry."""
+
+    root: Path
+    config_path: Path
+    config: ProjectConfig
+    aoi: BaseGeometry
+
+    @property
+    def data_dir(self) -> Path:
+        """Where data lives: ``[paths] data``, relative to the project root unless absolute."""
+        path = Path(self.config.paths.data).expanduser()
+        return path if path.is_absolute() else self.root / path
+
+    @property
+    def cache_dir(self) -> Path | None:
+        """The shared cache folder of ``[paths] cache`` (relative paths are relative to the root), if set."""
+        if self.config.paths.cache is None:
+            return None
+        path = Path(self.config.paths.cache).expanduser()
+        return path if path.is_absolute() else self.root / path
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+
+def load_project(project_dir: Path, *, filename: str = PROJECT_FILE) -> Project:
+    """Read and validate ``project_dir/filename`` (``project_dir`` may also be the file itself)."""
+    given = Path(project_dir).expanduser()
+    config_path = given if given.is_file() else given / filename
+    shown = str(config_path)
+    if not config_path.is_file():
+        raise ConfigError(
+            f"there is no {config_path.name} in {config_path.parent}",
+            file=shown,
+            hint="run `insarproj init` to create a project there, or point at the project folder",
+        )
+    try:
+        text = config_path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"the file is not UTF-8 text (byte {exc.start})", file=shown, hint="save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the file ({exc.strerror or exc})", file=shown) from None
+    root = config_path.parent.resolve()
+    project = parse_project_text(text, source=shown, project_root=root)
+    return Project(root=root, config_path=config_path.resolve(), config=project.config, aoi=project.aoi)
+
+
+def parse_project_text(text: str, *, source: str = PROJECT_FILE, project_root: Path) -> Project:
+    """Validate project.toml text; a GeoJSON AOI file is read relative to ``project_root``."""
+    text = text.removeprefix("\ufeff")
+    root = Path(project_root)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _syntax_error(exc, text, source) from None
+    lines = key_lines(text)
+    try:
+        config = ProjectConfig.model_validate(data, context={"project_root": root})
+    except ValidationError as exc:
+        raise ConfigProblems(config_problems(exc, lines=lines), source=source) from None
+    try:
+        aoi = config.aoi.geometry(root)
+    except FieldProblem as problem:
+        loc = ("aoi", *problem.key)
+        raise ConfigError(
+            problem.message, file=source, line=line_of(lines, loc), key=format_key(loc), hint=problem.hint
+        ) from None
+    config_path = root / Path(source).name
+    return Project(root=root, config_path=config_path, config=config, aoi=aoi)
+
+
+def _syntax_error(exc: tomllib.TOMLDecodeError, text: str, source: str) -> ConfigError:
+    raw = str(exc)
+    match = _TOML_POSITION.search(raw)
+    message = _TOML_POSITION.sub("", raw) if match else raw
+    line: int | None = None
+    if match and match.group("line"):
+        line = int(match.group("line"))
+        message += f" (column {match.group('column')})"
+    elif match:
+        line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+        message += " (at the end of the file)"
+    key = key_at_line(key_lines(text), line) if line else None
+    hint = next((h for start, h in _TOML_HINTS if message.startswith(start)), None)
+    hint = f"{hint}; see https://toml.io" if hint else "fix the TOML syntax there; see https://toml.io"
+    return ConfigError(
+        f"TOML syntax error: {message[:1].lower()}{message[1:]}",
+        file=source,
+        line=line,
+        key=format_key(key) if key else None,
+        hint=hint,
+    )

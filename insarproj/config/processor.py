@@ -1,0 +1,299 @@
+"""[processor] of project.toml: the kind, and the tables of HyP3 and ISCE2 settings.
+
+The keys of ``[processor.hyp3]`` depend on the job type: insarproj's own settings plus every user
+parameter of that type's HyP3 job spec. ``Hyp3Config`` is therefore built from the job specs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import Field, WithJsonSchema, create_model, field_validator, model_validator
+
+from insarproj.config.base import Section
+from insarproj.config.problems import FieldProblem
+from insarproj.hyp3spec import JobSpec, ParameterError, ParamSpec, format_value, job_types, load_job_spec
+
+__all__ = ["DEFAULT_JOB_TYPE", "Hyp3Config", "Hyp3Settings", "IsceConfig", "ProcessorConfig", "SlurmConfig"]
+
+DEFAULT_JOB_TYPE = "INSAR_GAMMA"
+
+
+# --------------------------------------------------------------------------- [processor.hyp3]
+
+
+def _parameter_fields() -> dict[str, Any]:
+    """One optional field per user parameter of every supported job type, described from the job specs."""
+    found: dict[str, list[tuple[str, ParamSpec]]] = {}
+    for job_type in job_types():
+        for name, spec in load_job_spec(job_type).user_parameters().items():
+            found.setdefault(name, []).append((job_type, spec))
+    python_types = {"boolean": bool, "string": str, "number": float, "integer": int}
+    json_types = {"boolean": "boolean", "string": "string", "number": "number", "integer": "integer"}
+    fields: dict[str, Any] = {}
+    for name, owners in sorted(found.items()):
+        kinds = {spec.type for _, spec in owners}
+        kind = kinds.pop() if len(kinds) == 1 else None
+        schema: dict[str, Any] = {"type": json_types[kind]} if kind in json_types else {}
+        enums = [spec.enum for _, spec in owners]
+        if all(enums):
+            schema["enum"] = sorted({v for e in enums if e for v in e}, key=str)
+        for bound in ("minimum", "maximum"):
+            values = {getattr(spec, bound) for _, spec in owners}
+            if len(values) == 1 and None not in values:
+                schema[bound] = values.pop()
+        defaults = {repr(spec.default) for _, spec in owners}
+        extra: dict[str, Any] = {}
+        if len(defaults) == 1 and owners[0][1].default is not None:
+            extra["default"] = owners[0][1].default
+        description = owners[0][1].description.strip().rstrip(".") + "."
+        per_type = {job_type: _allowed_default(spec) for job_type, spec in owners}
+        if len(set(per_type.values())) == 1:
+            description += (
+                f" HyP3 job parameter of {', '.join(per_type)} only: {next(iter(per_type.values()))}."
+            )
+        else:
+            description += (
+                " HyP3 job parameter of " + "; ".join(f"{t}: {a}" for t, a in per_type.items()) + "."
+            )
+        python_type = python_types.get(kind, Any) if kind else Any
+        fields[name] = (
+            Annotated[python_type | None, WithJsonSchema(schema)],
+            Field(None, description=description, json_schema_extra=extra or None),
+        )
+    return fields
+
+
+def _allowed_default(spec: ParamSpec) -> str:
+    allowed = spec.allowed_text().removeprefix("use ").removeprefix("allowed values are ")
+    return f"{allowed}, default {format_value(spec.default)}"
+
+
+class Hyp3Settings(Section):
+    """[processor.hyp3]: insarproj's own HyP3 settings (the job parameters are added per job spec)."""
+
+    job_type: Annotated[str, WithJsonSchema({"type": "string", "enum": job_types()})] = Field(
+        DEFAULT_JOB_TYPE,
+        description=f'HyP3 job type: {", ".join(job_types())}. Default "{DEFAULT_JOB_TYPE}". '
+        + "; ".join(f'{t} takes search.product = "{load_job_spec(t).input_product}"' for t in job_types())
+        + ". The job parameters of the chosen type go in this same table.",
+    )
+    max_attempts: int = Field(
+        2,
+        ge=1,
+        description="Submissions per interferogram at most (≥ 1), the first included; HyP3 charges failed "
+        "jobs too. Default 2.",
+    )
+    max_credits: float | None = Field(
+        None,
+        gt=0,
+        description="Optional: refuse an apply whose submissions would cost more credits (> 0). "
+        "Default: no limit beyond the account's credits.",
+    )
+    hold_recent_days: int = Field(
+        0,
+        ge=0,
+        description="Do not submit pairs whose later date is younger than this many days (≥ 0), waiting for "
+        "precise orbits. Default 0.",
+    )
+    keep_layers: list[str] | None = Field(
+        None,
+        description="Optional: product layers to keep after unzipping, by file suffix, e.g. "
+        '["unw_phase", "corr", "dem", "lv_theta", "lv_phi", "water_mask"]. Default: keep everything.',
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _job_parameters_of_type(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        job_type = data.get("job_type", DEFAULT_JOB_TYPE)
+        if not isinstance(job_type, str):
+            return data  # the field check reports the type
+        try:
+            spec = load_job_spec(job_type)
+        except ParameterError as exc:
+            raise FieldProblem(
+                f"unknown HyP3 job type {format_value(job_type)}", key=("job_type",), hint=exc.hint
+            ) from None
+        own = tuple(Hyp3Settings.model_fields)
+        for name, value in data.items():
+            if name in own:
+                continue
+            user = spec.user_parameters()
+            if name not in user:
+                owners = [t for t in job_types() if name in load_job_spec(t).user_parameters()]
+                if owners:
+                    raise FieldProblem(
+                        f"`{name}` is a parameter of {' and '.join(owners)}, not of {job_type}",
+                        key=(name,),
+                        hint=f"remove it (the parameters of {job_type} are {', '.join(sorted(user))})",
+                    )
+                error = spec.unknown_parameter(name, extra_names=own)
+                if error.hint and any(f"`{key}`" in error.hint for key in own):
+                    raise FieldProblem(f"unknown key `{name}`", key=(name,), hint=error.hint)
+                raise FieldProblem(error.message, key=(name,), hint=error.hint)
+            try:
+                user[name].check(value)
+            except ParameterError as exc:
+                raise FieldProblem(exc.message, key=(name,), hint=exc.hint) from None
+        return data
+
+    @field_validator("keep_layers")
+    @classmethod
+    def _layer_names(cls, value: list[str] | None) -> list[str] | None:
+        for index, layer in enumerate(value or []):
+            if not re.fullmatch(r"[a-z0-9_]+", layer):
+                raise FieldProblem(
+                    f"{format_value(layer)} is not a product layer name",
+                    key=(index,),
+                    hint='use the suffix of the layer file, e.g. "unw_phase" for ..._unw_phase.tif',
+                )
+        return value
+
+    def job_spec(self) -> JobSpec:
+        return load_job_spec(self.job_type)
+
+    def job_parameters(self) -> dict[str, Any]:
+        """The job parameters sent to HyP3: those set here, plus the job spec's defaults."""
+        spec = self.job_spec()
+        given = {name: getattr(self, name) for name in spec.user_parameters()}
+        return spec.validate_parameters({k: v for k, v in given.items() if v is not None})
+
+
+if TYPE_CHECKING:
+    Hyp3Config = Hyp3Settings
+else:
+    # The parameter keys come from the job specs, so the class is built from them.
+    Hyp3Config = create_model(
+        "Hyp3Config",
+        __base__=Hyp3Settings,
+        __module__=__name__,
+        __doc__="[processor.hyp3]: HyP3 settings and the job parameters of the chosen job type "
+        "(names, enums and defaults from HyP3's job spec).",
+        **_parameter_fields(),
+    )
+
+
+# --------------------------------------------------------------------------- [processor.isce]
+
+
+class SlurmConfig(Section):
+    """[processor.isce.slurm]: how ISCE2 steps are submitted with sbatch."""
+
+    partition: str | None = Field(None, description="sbatch --partition. Default: the cluster's default.")
+    account: str | None = Field(None, description="sbatch --account. Default: your default account.")
+    time_limit: str = Field(
+        "04:00:00",
+        pattern=r"^(\d+-)?\d{1,3}(:\d{2}){0,2}$",
+        description='sbatch --time per step, e.g. "04:00:00" or "1-00:00:00". Default "04:00:00".',
+    )
+    cpus_per_task: int = Field(4, ge=1, description="sbatch --cpus-per-task (≥ 1). Default 4.")
+    mem: str | None = Field(
+        None, pattern=r"^\d+[KMGT]?$", description='sbatch --mem, e.g. "16G". Default: the partition default.'
+    )
+    extra_args: list[str] = Field([], description='More sbatch arguments, e.g. ["--qos=normal"]. Default [].')
+
+
+class IsceConfig(Section):
+    """[processor.isce]: ISCE2 topsStack (stackSentinel.py) options by readable names."""
+
+    workflow: Literal["slc", "correlation", "interferogram", "offset"] = Field(
+        "interferogram",
+        description='stackSentinel -W: "slc", "correlation", "interferogram" or "offset". '
+        'Default "interferogram".',
+    )
+    executor: Literal["local", "slurm"] = Field(
+        "local",
+        description='Run the steps here ("local") or as SLURM jobs ("slurm", see [processor.isce.slurm]). '
+        'Default "local".',
+    )
+    swaths: list[Annotated[int, Field(ge=1, le=3)]] = Field(
+        [1, 2, 3], min_length=1, description="IW sub-swaths to process, each 1..3. Default [1, 2, 3]."
+    )
+    azimuth_looks: int = Field(3, ge=1, description="stackSentinel -z, azimuth looks (≥ 1). Default 3.")
+    range_looks: int = Field(9, ge=1, description="stackSentinel -r, range looks (≥ 1). Default 9.")
+    filter_strength: float = Field(
+        0.5, ge=0, le=1, description="stackSentinel -f, Goldstein filter strength 0..1. Default 0.5."
+    )
+    unwrap_method: Literal["snaphu", "icu"] = Field(
+        "snaphu", description='stackSentinel -u: "snaphu" or "icu". Default "snaphu".'
+    )
+    coregistration: Literal["NESD", "geometry"] = Field(
+        "NESD", description='stackSentinel -C: "NESD" or "geometry". Default "NESD".'
+    )
+    num_connections: int | None = Field(
+        None,
+        ge=1,
+        description="stackSentinel -c, interferograms per date (≥ 1). Default: from [pairs] neighbors.",
+    )
+    num_proc: int = Field(4, ge=1, description="Parallel processes per step (≥ 1). Default 4.")
+    slurm: SlurmConfig | None = Field(
+        None, description='SLURM settings; only with executor = "slurm" (defaults apply when omitted).'
+    )
+
+    @field_validator("swaths")
+    @classmethod
+    def _unique_swaths(cls, value: list[int]) -> list[int]:
+        for index, swath in enumerate(value):
+            if swath in value[:index]:
+                raise FieldProblem(
+                    f"swath {swath} is listed twice", key=(index,), hint="list each of 1, 2, 3 once"
+                )
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _slurm_needs_executor(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        executor = data.get("executor", "local")
+        if "slurm" in data and executor != "slurm":
+            raise FieldProblem(
+                f'[processor.isce.slurm] is set but executor = "{executor}"',
+                key=("slurm",),
+                hint='set executor = "slurm", or remove the [processor.isce.slurm] table',
+            )
+        if executor == "slurm" and "slurm" not in data:
+            return {**data, "slurm": {}}
+        return data
+
+
+# --------------------------------------------------------------------------- [processor]
+
+_PROCESSOR_TABLES = ("hyp3", "isce")
+
+
+class ProcessorConfig(Section):
+    """[processor]: what makes the interferograms."""
+
+    kind: Literal["hyp3", "isce", "download"] = Field(
+        description='"hyp3" (ASF HyP3 in the cloud), "isce" (ISCE2 topsStack, locally or on SLURM) or '
+        '"download" (scenes, orbits and DEM only); required.'
+    )
+    hyp3: Hyp3Config | None = Field(
+        None, description='HyP3 settings; only with kind = "hyp3" (defaults apply).'
+    )
+    isce: IsceConfig | None = Field(
+        None, description='ISCE2 settings; only with kind = "isce" (defaults apply).'
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _table_of_kind(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        kind = data.get("kind")
+        if kind not in ("hyp3", "isce", "download"):
+            return data  # the field check reports it
+        for table in _PROCESSOR_TABLES:
+            if table != kind and table in data:
+                raise FieldProblem(
+                    f'[processor.{table}] is set but kind = "{kind}"',
+                    key=(table,),
+                    hint=f'remove the [processor.{table}] table, or set kind = "{table}"',
+                )
+        if kind in _PROCESSOR_TABLES and kind not in data:
+            return {**data, kind: {}}
+        return data

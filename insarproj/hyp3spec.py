@@ -1,0 +1,292 @@
+"""HyP3 job specs: job types, their parameters, defaults and credit costs.
+
+Everything here is read from the HyP3 files shipped in ``insarproj/data/hyp3/`` (verbatim job specs
+of the hyp3 repository and the rendered tables of the production deployment), so following a HyP3
+release means replacing those files, not editing code.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import math
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import Any
+
+__all__ = [
+    "JobSpec",
+    "ParamSpec",
+    "ParameterError",
+    "format_value",
+    "job_cost",
+    "job_types",
+    "load_job_spec",
+]
+
+_TYPE_WORDS = {
+    "boolean": "true or false",
+    "string": "a string",
+    "number": "a number",
+    "integer": "an integer",
+    "array": "a list",
+}
+
+
+class ParameterError(ValueError):
+    """A HyP3 job parameter is unknown or has a value its job spec does not allow."""
+
+    def __init__(self, message: str, *, parameter: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message if hint is None else f"{message}: {hint}")
+        self.message = message
+        self.parameter = parameter
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter of a HyP3 job type, as its job spec's ``api_schema`` describes it."""
+
+    name: str
+    type: str
+    default: Any | None
+    enum: tuple[Any, ...] | None
+    minimum: float | None
+    maximum: float | None
+    description: str
+    is_input: bool
+    item_pattern: str | None = None  # for inputs: the regular expression granule names match
+
+    def check(self, value: Any) -> Any:
+        """Return ``value`` normalised (numbers as float), or raise ParameterError saying what is allowed."""
+        if not _has_type(value, self.type):
+            raise ParameterError(
+                f"`{self.name}` must be {_TYPE_WORDS.get(self.type, self.type)}, got {format_value(value)}",
+                parameter=self.name,
+                hint=self.allowed_text() if self._constrained() else None,
+            )
+        if self.enum is not None and value not in self.enum:
+            close = difflib.get_close_matches(str(value), [str(v) for v in self.enum], n=1)
+            hint = f"did you mean {format_value(close[0])}? " if close else ""
+            raise ParameterError(
+                f"`{self.name}` = {format_value(value)} is not allowed",
+                parameter=self.name,
+                hint=f"{hint}allowed values are {', '.join(format_value(v) for v in self.enum)}",
+            )
+        if self.type in ("number", "integer"):
+            if (self.minimum is not None and value < self.minimum) or (
+                self.maximum is not None and value > self.maximum
+            ):
+                raise ParameterError(
+                    f"`{self.name}` = {format_value(value)} is out of range",
+                    parameter=self.name,
+                    hint=self.allowed_text(),
+                )
+            if self.type == "number":
+                return float(value)
+        return value
+
+    def _constrained(self) -> bool:
+        return self.enum is not None or self.minimum is not None or self.maximum is not None
+
+    def allowed_text(self) -> str:
+        """Say in words which values are allowed, e.g. ``a number from 0.0 to 1.0``."""
+        if self.enum is not None:
+            return f"allowed values are {', '.join(format_value(v) for v in self.enum)}"
+        text = _TYPE_WORDS.get(self.type, self.type)
+        if self.minimum is not None and self.maximum is not None:
+            return f"use {text} from {self.minimum} to {self.maximum}"
+        if self.minimum is not None:
+            return f"use {text} of at least {self.minimum}"
+        if self.maximum is not None:
+            return f"use {text} of at most {self.maximum}"
+        return f"use {text}"
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A HyP3 job type: its parameters (granule inputs included) and the required ones."""
+
+    job_type: str
+    parameters: dict[str, ParamSpec]
+    required: tuple[str, ...]
+
+    @property
+    def input_product(self) -> str:
+        """ "BURST" when the job takes burst granules, else "SLC" (read from the input name patterns)."""
+        patterns = [p.item_pattern or "" for p in self.parameters.values() if p.is_input]
+        return "BURST" if any("BURST" in pattern for pattern in patterns) else "SLC"
+
+    def user_parameters(self) -> dict[str, ParamSpec]:
+        """The parameters a user chooses (the granule inputs are set by insarproj from the pairs)."""
+        return {name: spec for name, spec in self.parameters.items() if not spec.is_input}
+
+    def defaults(self) -> dict[str, Any]:
+        """The default of every user parameter that has one."""
+        return {
+            name: spec.default for name, spec in self.user_parameters().items() if spec.default is not None
+        }
+
+    def validate_parameters(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Check user parameters against the spec and return them with the defaults filled in.
+
+        Raises:
+            ParameterError: (a ValueError) for an unknown name (with a did-you-mean), a granule input
+                given as a parameter, a wrong type, a value outside the enum or the range.
+        """
+        user = self.user_parameters()
+        result = self.defaults()
+        for name, value in params.items():
+            spec = user.get(name)
+            if spec is None:
+                raise self.unknown_parameter(name)
+            result[name] = spec.check(value)
+        return {name: result[name] for name in sorted(result)}
+
+    def unknown_parameter(self, name: str, *, extra_names: tuple[str, ...] = ()) -> ParameterError:
+        """The error for a name that is not a user parameter of this job type."""
+        if name in self.parameters:
+            return ParameterError(
+                f"`{name}` is an input of {self.job_type} jobs, not a parameter",
+                parameter=name,
+                hint="insarproj fills it in from the pairs of the project; remove it",
+            )
+        names = sorted(self.user_parameters()) + list(extra_names)
+        close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+        if close:
+            hint = f"did you mean `{close[0]}`?"
+        else:
+            hint = f"the parameters of {self.job_type} are {', '.join(sorted(self.user_parameters()))}"
+        return ParameterError(
+            f"unknown parameter `{name}` for job type {self.job_type}", parameter=name, hint=hint
+        )
+
+
+def _data() -> Traversable:
+    return resources.files("insarproj.data").joinpath("hyp3")
+
+
+@functools.cache
+def job_types() -> list[str]:
+    """The HyP3 job types insarproj supports: one per job spec shipped in ``data/hyp3/job_spec``."""
+    folder = _data().joinpath("job_spec")
+    return sorted(
+        entry.name.removesuffix(".yml") for entry in folder.iterdir() if entry.name.endswith(".yml")
+    )
+
+
+def load_job_spec(job_type: str) -> JobSpec:
+    """The parsed job spec of ``job_type`` (cached); ValueError naming the supported types otherwise."""
+    if job_type not in job_types():
+        close = difflib.get_close_matches(job_type, job_types(), n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise ParameterError(
+            f"unknown HyP3 job type {job_type!r}",
+            parameter="job_type",
+            hint=f"{hint}supported job types are {', '.join(job_types())}",
+        )
+    return _load_job_spec(job_type)
+
+
+@functools.cache
+def _load_job_spec(job_type: str) -> JobSpec:
+    import yaml
+
+    text = _data().joinpath("job_spec", f"{job_type}.yml").read_text(encoding="utf-8")
+    document = yaml.safe_load(text)[job_type]
+    required = tuple(document.get("required_parameters", ()))
+    parameters: dict[str, ParamSpec] = {}
+    for name, body in document.get("parameters", {}).items():
+        schema = body["api_schema"]
+        enum = schema.get("enum")
+        parameters[name] = ParamSpec(
+            name=name,
+            type=schema["type"],
+            default=schema.get("default"),
+            enum=tuple(enum) if enum is not None else None,
+            minimum=schema.get("minimum"),
+            maximum=schema.get("maximum"),
+            description=schema.get("description") or schema.get("items", {}).get("description", ""),
+            # Inputs are the granule lists a job is made from: required, or lists of names with no default.
+            is_input=name in required or (schema["type"] == "array" and "default" not in schema),
+            item_pattern=schema.get("items", {}).get("pattern"),
+        )
+    return JobSpec(job_type=job_type, parameters=parameters, required=required)
+
+
+@functools.cache
+def _cost_table() -> dict[str, Any]:
+    text = _data().joinpath("costs_EDC.json").read_text(encoding="utf-8")
+    table: dict[str, Any] = json.loads(text)
+    return table
+
+
+def job_cost(job_type: str, parameters: dict[str, Any], n_bursts: int = 1) -> float:
+    """Credits one job costs on hyp3-api.asf.alaska.edu (the EDC cost profile of the job spec).
+
+    ``parameters`` are the user parameters (defaults are filled in); a cost parameter that is a
+    granule input (INSAR_ISCE_MULTI_BURST's ``reference``) is priced by its length, ``n_bursts``.
+    """
+    spec = load_job_spec(job_type)
+    entry = _cost_table()[job_type]
+    if "cost" in entry:
+        return float(entry["cost"])
+    values = spec.validate_parameters(parameters)
+    table: Any = entry["cost_table"]
+    chosen: list[str] = []
+    for name in entry["cost_parameters"]:
+        if spec.parameters[name].is_input:
+            if n_bursts < 1:
+                raise ValueError(f"a {job_type} job needs at least one burst, got n_bursts={n_bursts}")
+            key = str(n_bursts)
+        else:
+            key = _cost_key(values[name])
+        chosen.append(f"{name}={key}")
+        if key not in table:
+            raise ValueError(
+                f"HyP3 has no {job_type} price for {', '.join(chosen)}; "
+                f"priced values of {name} are {', '.join(table)}"
+            )
+        table = table[key]
+    return float(table)
+
+
+def _cost_key(value: Any) -> str:
+    # HyP3 looks numbers up by their integer string (render_costs casts 30.0 to "30").
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _has_type(value: Any, kind: str) -> bool:
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "array":
+        return isinstance(value, list | tuple)
+    return True
+
+
+def format_value(value: Any) -> str:
+    """A value as it is written in TOML (strings quoted, booleans lower case, dates bare), kept short."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = json.dumps(value)
+    elif isinstance(value, date):
+        text = value.isoformat()
+    elif isinstance(value, list | tuple):
+        text = "[" + ", ".join(format_value(v) for v in value) + "]"
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(f"{k} = {format_value(v)}" for k, v in value.items()) + "}"
+    else:
+        text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
