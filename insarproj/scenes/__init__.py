@@ -1,0 +1,48 @@
+"""Sentinel-1 scene search (asf_search over CMR), stacks per track and burst stacks, and the pin.
+
+Public API (heavy libraries — asf_search, shapely, numpy — are imported only when called):
+
+- ``SearchRequest`` — the search part of project.toml; ``fingerprint()`` decides pin reuse.
+- ``search_scenes(request, cmr_url=..., session=None) -> ScenePin`` — search, filter, stack, pin.
+- ``build_stacks(scenes, request, aoi, max_bursts=15) -> StackBuild`` — the pure stacking rules.
+- ``diff_pins(old, new) -> PinDiff`` — what ``--refresh-search`` would change.
+- ``footprints_geojson(pin, aoi_wkt)`` — AOI and footprints for QGIS.
+- ``pair_baseline(reference, secondary)`` — perpendicular baseline of two pinned scenes (m).
+"""
+
+from insarproj.scenes.baselines import pair_baseline
+from insarproj.scenes.footprints import footprints_geojson
+from insarproj.scenes.model import (
+    DroppedDate,
+    DroppedScene,
+    DroppedStack,
+    PinnedScene,
+    ScenePin,
+    SearchRequest,
+    SearchResult,
+    Stack,
+    StackDate,
+)
+from insarproj.scenes.pin import PinDiff, diff_pins
+from insarproj.scenes.search import search_scenes
+from insarproj.scenes.stacks import StackBuild, build_stacks, track_id
+
+__all__ = [
+    "DroppedDate",
+    "DroppedScene",
+    "DroppedStack",
+    "PinDiff",
+    "PinnedScene",
+    "ScenePin",
+    "SearchRequest",
+    "SearchResult",
+    "Stack",
+    "StackBuild",
+    "StackDate",
+    "build_stacks",
+    "diff_pins",
+    "footprints_geojson",
+    "pair_baseline",
+    "search_scenes",
+    "track_id",
+]

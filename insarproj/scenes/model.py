@@ -1,0 +1,263 @@
+"""What a scene search asks for and what it pins in state.
+
+``SearchRequest`` is the search slice of project.toml, kept independent of the config model so the
+search can be tested on its own; its fingerprint decides whether a pin is still valid (DESIGN §3).
+``ScenePin`` is the durable record of one search: the kept scenes with everything later steps need
+(download URL, size, MD5, footprint, state vectors for baselines), the stacks built from them and
+every scene, date and stack left out with the reason. Models stay compact: state of a 2,000-scene
+project must remain a file people can commit and diff.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from insarproj.errors import ConfigError
+from insarproj.fsutil import canonical_json
+
+Product = Literal["SLC", "BURST"]
+FLIGHT_DIRECTIONS = ("ASCENDING", "DESCENDING")
+PIN_FORMAT_VERSION = 1
+
+# Fields that are sets in meaning: their order in project.toml must not change the fingerprint.
+_SET_FIELDS = ("polarizations", "relative_orbits", "frames", "season", "exclude_dates", "exclude_scenes")
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """The search part of the desired state (DESIGN §2a ``[search]`` plus the AOI)."""
+
+    aoi_wkt: str
+    start: date
+    end: date
+    product: Product = "SLC"
+    beam_mode: str = "IW"
+    polarizations: tuple[str, ...] = ("VV+VH",)
+    flight_direction: str | None = None
+    relative_orbits: tuple[int, ...] | None = None
+    frames: tuple[int, ...] | None = None
+    season: tuple[int, ...] | None = None
+    min_coverage: float | None = None
+    min_scenes: int | None = None
+    exclude_dates: tuple[date, ...] = ()
+    exclude_scenes: tuple[str, ...] = ()
+    max_results: int | None = None
+
+    def __post_init__(self) -> None:
+        # Callers may hand lists (from TOML) and ISO strings: store tuples and dates, so the request
+        # stays hashable and fingerprints alike whichever form it came in.
+        for name in ("polarizations", "relative_orbits", "frames", "season", "exclude_dates", "exclude_scenes"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
+        object.__setattr__(self, "exclude_dates", tuple(
+            date.fromisoformat(d) if isinstance(d, str) else d for d in self.exclude_dates))
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, date.fromisoformat(value))
+        # Normalise spelling so "ascending" and "ASCENDING" fingerprint alike.
+        if self.flight_direction is not None:
+            object.__setattr__(self, "flight_direction", self.flight_direction.strip().upper())
+        object.__setattr__(self, "beam_mode", self.beam_mode.strip().upper())
+        object.__setattr__(self, "polarizations", tuple(p.strip().upper() for p in self.polarizations))
+        object.__setattr__(self, "aoi_wkt", self.aoi_wkt.strip())
+        self._check()
+
+    def _check(self) -> None:
+        if self.start > self.end:
+            raise ConfigError(
+                f"start {self.start} is after end {self.end}", key="search.start",
+                hint="swap them (both dates are inclusive)",
+            )
+        if self.product not in ("SLC", "BURST"):
+            raise ConfigError(f"unknown product {self.product!r}", key="search.product",
+                              hint='use "SLC" or "BURST"')
+        if self.flight_direction is not None and self.flight_direction not in FLIGHT_DIRECTIONS:
+            raise ConfigError(f"unknown flight direction {self.flight_direction!r}",
+                              key="search.flight_direction", hint='use "ASCENDING" or "DESCENDING"')
+        if not self.polarizations:
+            raise ConfigError("no polarization given", key="search.polarization",
+                              hint='list at least one, e.g. polarization = ["VV+VH"]')
+        if self.season is not None and any(not 1 <= m <= 12 for m in self.season):
+            raise ConfigError(f"months {list(self.season)} must lie in 1..12", key="search.season",
+                              hint="list the months to keep, e.g. season = [5, 6, 7, 8, 9]")
+        if self.min_coverage is not None and not 0.0 < self.min_coverage <= 1.0:
+            raise ConfigError(f"min_coverage {self.min_coverage} is not a share of the AOI",
+                              key="search.min_coverage", hint="use a number above 0 and at most 1, e.g. 0.5")
+        if self.min_scenes is not None and self.min_scenes < 1:
+            raise ConfigError(f"min_scenes {self.min_scenes} must be at least 1", key="search.min_scenes")
+        if self.max_results is not None and self.max_results < 1:
+            raise ConfigError(f"max_results {self.max_results} must be at least 1", key="search.max_results")
+        if self.product == "BURST" and self.frames:
+            raise ConfigError(
+                "frames are ASF frame numbers of SLC scenes and bursts carry none", key="search.frames",
+                hint='remove frames, or search product = "SLC"',
+            )
+
+    def scene_polarizations(self) -> tuple[str, ...]:
+        """Polarizations a scene may carry: a burst holds one channel, so "VV+VH" asks for VV bursts."""
+        if self.product == "BURST":
+            return tuple(dict.fromkeys(p.split("+")[0] for p in self.polarizations))
+        return self.polarizations
+
+    def canonical(self) -> dict[str, Any]:
+        """The request as plain JSON values, set-like fields sorted."""
+        out: dict[str, Any] = {}
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            if isinstance(value, date):
+                value = value.isoformat()
+            elif isinstance(value, tuple):
+                items = [v.isoformat() if isinstance(v, date) else v for v in value]
+                value = sorted(set(items)) if spec.name in _SET_FIELDS else items
+            out[spec.name] = value
+        return out
+
+    def fingerprint(self) -> str:
+        """sha256 of the canonical JSON of the request (the endpoint is deliberately not part of it)."""
+        text = canonical_json(self.canonical(), indent=None)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PinnedScene(_Model):
+    """One SLC scene or burst as found by the search (only what later steps need)."""
+
+    name: str = Field(description="sceneName (for bursts the burst granule name).")
+    file_id: str = Field(description="CMR GranuleUR, e.g. <name>-SLC.")
+    url: str = Field(description="Download URL as CMR returned it.")
+    bytes: int
+    md5: str | None = Field(default=None, description="MD5 advertised by ASF (None for bursts).")
+    footprint_wkt: str
+    flight_direction: str
+    relative_orbit: int
+    frame: int | None = Field(default=None, description="ASF frame number (FRAME_NUMBER); None for bursts.")
+    start_time: str = Field(description="UTC, YYYY-MM-DDTHH:MM:SSZ.")
+    stop_time: str
+    platform: str
+    polarization: str
+    processing_date: str | None = None
+    pge_version: str | None = None
+    beam_mode: str
+    center_lat: float | None = None
+    center_lon: float | None = None
+    burst_id_full: str | None = None
+    burst_index: int | None = None
+    subswath: str | None = None
+    absolute_burst_id: int | None = None
+    state_vectors: dict[str, str] | None = Field(
+        default=None,
+        description="Orbit state vectors of asf_search's baseline block, one 'x,y,z,time' string per "
+        "position_pre, position_post, velocity_pre, velocity_post (as CMR's SV_* attributes: compact).",
+    )
+    asc_node_time: str | None = None
+    bperp: float | None = Field(default=None, description="Perpendicular baseline (m) to the stack reference.")
+
+    @property
+    def start_date(self) -> date:
+        return date.fromisoformat(self.start_time[:10])
+
+    @property
+    def relative_burst_id(self) -> int | None:
+        if self.burst_id_full is None:
+            return None
+        return int(self.burst_id_full.split("_")[1])
+
+
+class StackDate(_Model):
+    date: date
+    scenes: list[str]
+    representative: str = Field(description="Scene covering the most of the AOI (one-scene-per-date processors).")
+    coverage: float = Field(description="Share of the AOI covered by the union of the date's scenes.")
+    bperp: float | None = Field(default=None, description="Perpendicular baseline of the representative (m).")
+
+
+class DroppedDate(_Model):
+    date: date
+    reason: str
+    scenes: list[str] = Field(default_factory=list)
+
+
+class Stack(_Model):
+    id: str = Field(description="A064 / D071, or A064_136231_IW1_6b for a burst group (DESIGN §2b).")
+    flight_direction: str
+    relative_orbit: int
+    burst_ids: list[str] | None = Field(default=None, description="Full burst ids of a burst group, in order.")
+    reference: str | None = Field(default=None, description="Scene the baselines are relative to.")
+    dates: list[StackDate] = Field(default_factory=list)
+    dropped: list[DroppedDate] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+    def date_of(self, scene: str) -> date | None:
+        for item in self.dates:
+            if scene in item.scenes:
+                return item.date
+        return None
+
+
+class DroppedScene(_Model):
+    name: str
+    reason: str
+
+
+class DroppedStack(_Model):
+    id: str
+    reason: str
+    dates: list[date] = Field(default_factory=list, description="Dates the stack had before it was dropped.")
+
+
+class ScenePin(_Model):
+    """The pinned result of one search: reused by plan/apply while the request fingerprint holds."""
+
+    format_version: int = PIN_FORMAT_VERSION
+    fingerprint: str
+    searched_at: str = Field(description="UTC time of the search, YYYY-MM-DDTHH:MM:SSZ.")
+    cmr_host: str = Field(description="The CMR endpoint searched (redacted).")
+    product: Product = "SLC"
+    found: int = Field(description="Products CMR returned before any local filter.")
+    scenes: dict[str, PinnedScene] = Field(default_factory=dict, description="Kept scenes by name.")
+    stacks: list[Stack] = Field(default_factory=list)
+    dropped_stacks: list[DroppedStack] = Field(default_factory=list)
+    dropped_scenes: list[DroppedScene] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        # None-valued optional fields are left out: burst fields on SLCs, missing bperp and the
+        # like would otherwise add kilobytes per hundred scenes to a committed state file.
+        return self.model_dump(mode="json", exclude_none=True)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return canonical_json(self.to_dict(), indent=indent)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScenePin:
+        return cls.model_validate(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> ScenePin:
+        return cls.model_validate_json(text)
+
+    def stack_of(self, scene: str) -> Stack | None:
+        for stack in self.stacks:
+            if stack.date_of(scene) is not None:
+                return stack
+        return None
+
+    def dropped_reason(self, scene: str) -> str | None:
+        for item in self.dropped_scenes:
+            if item.name == scene:
+                return item.reason
+        return None
+
+
+# The search returns the pin it would store; one model, two names for readability at call sites.
+SearchResult = ScenePin
