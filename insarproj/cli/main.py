@@ -64,8 +64,18 @@ def cli(ctx: click.Context, project_dir: Path, verbose: int, quiet: int, debug: 
 
     global _DEBUG
     _DEBUG = debug
+    _configure_logging(verbose - quiet, debug)
     color = not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
     ctx.obj = AppContext(project_dir=project_dir, verbosity=verbose - quiet, debug=debug, color=color)
+
+
+def _configure_logging(verbosity: int, debug: bool) -> None:
+    import logging
+
+    level = logging.DEBUG if debug else logging.INFO if verbosity >= 2 else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # urllib3 logs full request URLs, presigned query strings included: never below WARNING.
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
 
 
 def _register() -> None:

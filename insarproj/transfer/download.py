@@ -1,0 +1,575 @@
+"""insarproj's own verified, resumable downloader (DESIGN §4: temp name, verify, rename).
+
+Why not asf_search's ``ASFProduct.download`` or hyp3_sdk's ``Job.download_files``: both stream
+straight into the final path, skip a file that exists by name alone, and never verify. A transfer
+cut short, or an Earthdata login page served with status 200, is then left under the real name
+and passes as a zip on every later run. Here every byte goes to ``<dest>.part``; a ``.part`` left by
+a crash or a dropped connection is resumed with ``Range``; the result is checked (size, MD5 when the
+catalog gives one, zip/TIFF structure) and only then renamed onto ``dest``. A file is therefore at
+``dest`` if and only if it verified.
+
+Concurrency is the caller's: several threads may call :meth:`Downloader.fetch` on one shared
+session. Calls for the same destination are serialised (the second adopts what the first wrote).
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import requests
+
+from insarproj.endpoints import redact_url
+from insarproj.errors import (
+    AuthError,
+    InsarprojError,
+    InsufficientSpaceError,
+    NetworkError,
+    ProviderError,
+    VerificationError,
+)
+from insarproj.transfer.disk import check_free_space, part_path, place_copy, publish
+from insarproj.transfer.progress import NullProgress, ProgressSink
+from insarproj.transfer.retry import (
+    TRANSIENT_ERRORS,
+    backoff_delay,
+    describe,
+    is_permanent,
+    parse_retry_after,
+)
+from insarproj.transfer.session import is_presigned_url
+from insarproj.transfer.verify import DEFAULT_LOGIN_HOST, check_file
+
+log = logging.getLogger(__name__)
+
+_CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
+_UNSATISFIED_RANGE = re.compile(r"^\s*bytes\s+\*/(\d+)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DownloadSpec:
+    url: str
+    dest: Path
+    size: int | None
+    md5: str | None
+    kind: Literal["zip", "tiff", "any"] = "any"
+    label: str = ""  # shown in progress and errors (e.g. the granule); defaults to the file name
+    expected_shape: tuple[int, int] | None = None  # (rows, cols) of a TIFF, checked when rasterio is there
+
+    @property
+    def name(self) -> str:
+        return self.label or Path(self.dest).name
+
+
+@dataclass(frozen=True)
+class DownloadResult:
+    path: Path
+    size: int
+    md5: str
+    bytes_transferred: int  # bytes received by this call, including any it had to discard
+    resumed_from: int  # bytes of the final file inherited from a .part left by an earlier run
+    adopted: bool  # True when no transfer happened: an existing verified file was taken
+
+
+class DownloadCancelled(InsarprojError):
+    """The caller's cancel event was set; the ``.part`` is kept so the next run resumes."""
+
+    def __init__(self, label: str, part: Path, kept: int) -> None:
+        self.label = label
+        self.part = part
+        self.kept = kept
+        super().__init__(f"{label}: download cancelled; {kept} bytes kept in {part} for the next run")
+
+
+# --- control flow between one attempt and the retry loop -------------------------------------
+
+
+class _Transient(Exception):
+    """Worth another attempt; the bytes already in .part are kept."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class _Restart(Exception):
+    """The .part cannot be continued: discard it and count an attempt. ``error`` is raised when
+    the budget is spent."""
+
+    def __init__(self, error: InsarprojError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Accepted(Exception):
+    """HTTP 202: the server is preparing the file (ASF extracts bursts on demand)."""
+
+    def __init__(self, retry_after: float | None) -> None:
+        super().__init__("202 Accepted")
+        self.retry_after = retry_after
+
+
+@dataclass
+class _Hash:
+    """MD5 of the first ``length`` bytes of the .part, kept in step with what is written."""
+
+    digest: Any = field(default_factory=lambda: hashlib.md5(usedforsecurity=False))
+    length: int = 0
+
+
+@dataclass
+class _Run:
+    """Book-keeping of one fetch call."""
+
+    spec: DownloadSpec
+    part: Path
+    cancel: threading.Event | None
+    transferred: int = 0
+    inherited: int = 0  # bytes of the .part that came from an earlier run and are still in it
+    high_water: int = 0
+    failures: int = 0  # consecutive failed attempts without new bytes
+    accepted_waits: int = 0
+    hash: _Hash = field(default_factory=_Hash)
+    progress_started: bool = False
+
+
+_dest_locks: dict[Path, threading.Lock] = {}
+_dest_locks_guard = threading.Lock()
+
+
+def _lock_for(dest: Path) -> threading.Lock:
+    key = Path(dest).absolute()
+    with _dest_locks_guard:
+        return _dest_locks.setdefault(key, threading.Lock())
+
+
+class Downloader:
+    """Fetches each :class:`DownloadSpec` into place with resume, retries and verification.
+
+    ``retries`` bounds consecutive failed attempts that brought no new bytes (a dropped connection
+    that still advanced the ``.part`` does not use up the budget, so a multi-gigabyte scene on a
+    flaky link finishes); a verification failure always counts. ``accepted_retries`` is the
+    separate, generous budget for HTTP 202 while a server prepares a file.
+    """
+
+    def __init__(
+        self,
+        session: requests.Session,
+        *,
+        retries: int = 5,
+        backoff: float = 1.0,
+        max_backoff: float = 30.0,
+        timeout: float = 60.0,
+        chunk_size: int = 1 << 20,
+        progress: ProgressSink | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        accepted_retries: int = 60,
+        login_host: str | None = None,
+    ) -> None:
+        self._session = session
+        self._retries = retries
+        self._backoff = backoff
+        self._max_backoff = max_backoff
+        self._timeout = timeout
+        self._chunk_size = chunk_size
+        self._progress: ProgressSink = progress or NullProgress()
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._rng_lock = threading.Lock()
+        self._accepted_retries = accepted_retries
+        self._login_host = login_host or getattr(session, "login_host", None) or DEFAULT_LOGIN_HOST
+
+    # --- public ---------------------------------------------------------------------------
+
+    def fetch(self, spec: DownloadSpec, *, cancel: threading.Event | None = None) -> DownloadResult:
+        dest = Path(spec.dest)
+        with _lock_for(dest):
+            adopted = adopt_existing(spec, (), login_host=self._login_host)
+            if adopted is not None:
+                log.info("%s: %s already verified, not downloading", spec.name, dest)
+                return adopted
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            run = _Run(spec=spec, part=part_path(dest), cancel=cancel)
+            ok = False
+            try:
+                result = self._download(run)
+                ok = True
+                return result
+            finally:
+                if run.progress_started:
+                    self._progress.finish(spec.name, ok)
+
+    # --- the retry loop -------------------------------------------------------------------
+
+    def _download(self, run: _Run) -> DownloadResult:
+        spec, part = run.spec, run.part
+        offset = self._usable_offset(run)
+        run.inherited = run.high_water = offset
+        if spec.size is not None:
+            check_free_space(part.parent, spec.size - offset)
+        while True:
+            self._check_cancel(run)
+            offset = self._usable_offset(run)
+            try:
+                self._attempt(run, offset)
+            except _Transient as exc:
+                progressed = self._progressed(run)
+                self._after_failure(run, exc.reason, retry_after=exc.retry_after, progressed=progressed)
+                continue
+            except _Restart as exc:
+                self._discard(run)
+                self._after_failure(run, exc.error.message, error=exc.error)
+                continue
+            except _Accepted as exc:
+                self._after_accepted(run, exc.retry_after)
+                continue
+            except AuthError:
+                self._discard(run)
+                raise
+
+            try:
+                digest = check_file(
+                    part,
+                    size=spec.size,
+                    md5=spec.md5,
+                    kind=spec.kind,
+                    expected_shape=spec.expected_shape,
+                    login_host=self._login_host,
+                    actual_md5=self._digest_if_current(run),
+                    label=spec.name,
+                )
+            except AuthError:
+                self._discard(run)
+                raise
+            except VerificationError as exc:
+                self._discard(run)
+                self._after_failure(run, exc.message, error=exc)
+                continue
+
+            size = part.stat().st_size
+            publish(part, Path(spec.dest))
+            return DownloadResult(
+                path=Path(spec.dest),
+                size=size,
+                md5=digest,
+                bytes_transferred=run.transferred,
+                resumed_from=run.inherited,
+                adopted=False,
+            )
+
+    def _after_failure(
+        self,
+        run: _Run,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        progressed: bool = False,
+        error: InsarprojError | None = None,
+    ) -> None:
+        """Count the failure (unless it brought new bytes), give up past the budget, else wait."""
+        run.failures = 1 if progressed else run.failures + 1
+        if run.failures > self._retries:
+            url = redact_url(run.spec.url)
+            if error is not None:
+                raise type(error)(
+                    f"{error.message.rstrip('.')} (gave up after {run.failures} attempts at {url})",
+                    hint=error.hint,
+                )
+            kept = run.part.stat().st_size if run.part.exists() else 0
+            raise NetworkError(
+                f"{run.spec.name}: downloading {url} failed {run.failures} times in a row; "
+                f"last error: {reason}",
+                hint=f"re-run to resume from the {kept} bytes kept in {run.part}" if kept else "re-run later",
+            )
+        if retry_after is not None:
+            delay = min(self._max_backoff, retry_after)
+        else:
+            delay = self._jitter(run.failures - 1)
+        log.info(
+            "%s: %s; retrying in %.1f s (failure %d in a row, at most %d)",
+            run.spec.name, reason, delay, run.failures, self._retries,
+        )
+        self._wait(delay, run)
+
+    def _after_accepted(self, run: _Run, retry_after: float | None) -> None:
+        run.accepted_waits += 1
+        if run.accepted_waits > self._accepted_retries:
+            raise NetworkError(
+                f"{run.spec.name}: {redact_url(run.spec.url)} kept answering 202 (file being prepared) "
+                f"after {run.accepted_waits} polls",
+                hint="re-run later",
+            )
+        if retry_after is not None:
+            delay = min(self._max_backoff, retry_after)
+        else:
+            delay = self._jitter(run.accepted_waits - 1)
+        log.info("%s: the server is preparing the file; polling again in %.1f s", run.spec.name, delay)
+        self._wait(delay, run)
+
+    def _jitter(self, attempt: int) -> float:
+        with self._rng_lock:
+            return backoff_delay(attempt, backoff=self._backoff, max_backoff=self._max_backoff, rng=self._rng)
+
+    def _wait(self, delay: float, run: _Run) -> None:
+        if delay > 0:
+            if run.cancel is not None and self._sleep is time.sleep:
+                run.cancel.wait(delay)  # wakes at once on Ctrl-C instead of sleeping out the backoff
+            else:
+                self._sleep(delay)
+        self._check_cancel(run)
+
+    # --- one attempt ----------------------------------------------------------------------
+
+    def _attempt(self, run: _Run, offset: int) -> None:
+        spec = run.spec
+        url = redact_url(spec.url)
+        headers = {"Accept-Encoding": "identity"}  # byte offsets and MD5 refer to the stored bytes
+        if offset:
+            headers["Range"] = f"bytes={offset}-"
+        try:
+            response = self._session.get(spec.url, headers=headers, stream=True, timeout=self._timeout)
+        except requests.exceptions.TooManyRedirects:
+            raise ProviderError(
+                f"{spec.name}: {url} redirects in a loop", hint="report it to the data provider"
+            ) from None
+        except (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+        ):
+            raise ProviderError(f"{spec.name}: {url} is not a valid download URL") from None
+        except TRANSIENT_ERRORS as exc:
+            if is_permanent(exc):
+                raise NetworkError(
+                    f"{spec.name}: cannot connect to {url} ({describe(exc)})",
+                    hint="check REQUESTS_CA_BUNDLE / the system CA certificates",
+                ) from None
+            raise _Transient(describe(exc)) from None
+        except requests.exceptions.RequestException as exc:
+            raise ProviderError(f"{spec.name}: requesting {url} failed ({describe(exc)})") from None
+        with response:
+            start, mode = self._body_start(run, response, offset)
+            if mode is None:
+                return
+            self._receive(run, response, start, mode)
+
+    def _body_start(self, run: _Run, response: requests.Response, offset: int) -> tuple[int, str | None]:
+        """Decide from the status where the body goes: (offset, file mode), or mode None when the
+        .part is already complete. Raises the control exceptions for everything else."""
+        spec = run.spec
+        url = redact_url(spec.url)
+        status = response.status_code
+        if status == 206:
+            match = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
+            if match is None or int(match.group(1)) != offset:
+                got = response.headers.get("Content-Range", "none")
+                raise _Restart(
+                    VerificationError(
+                        f"{spec.name}: {url} answered Range bytes={offset}- with Content-Range {got}"
+                    )
+                )
+            total = None if match.group(3) == "*" else int(match.group(3))
+            if spec.size is not None and total is not None and total != spec.size:
+                raise _Restart(
+                    VerificationError(
+                        f"{spec.name}: {url} serves {total} bytes but {spec.size} were expected"
+                    )
+                )
+            return offset, "ab"
+        if status == 200:
+            if offset:
+                log.info("%s: %s ignored the Range request; downloading from the start", spec.name, url)
+            return 0, "wb"
+        if status == 416:
+            match = _UNSATISFIED_RANGE.match(response.headers.get("Content-Range", ""))
+            total = int(match.group(1)) if match else None
+            if offset and (offset == spec.size or (spec.size is None and total == offset)):
+                return offset, None
+            raise _Restart(
+                VerificationError(f"{spec.name}: {url} refused Range bytes={offset}- (HTTP 416)")
+            )
+        if status == 202:
+            raise _Accepted(parse_retry_after(response.headers.get("Retry-After")))
+        if status in (401, 403) and is_presigned_url(response.url):
+            # No credentials go to storage hosts, so this is not about the user's login: an
+            # expired link or a private object. The .part stays valid for a re-run.
+            raise ProviderError(
+                f"{spec.name}: the storage server {redact_url(response.url)} refused access (HTTP {status})",
+                hint="a presigned link may have expired or the object is not public; re-run for a new link",
+            )
+        if status in (401, 403):
+            raise self._auth_error(spec, status)
+        if status in (404, 410):
+            raise ProviderError(
+                f"{spec.name}: {url} answered HTTP {status}: the file is not there",
+                hint="the product may have expired or been removed; refresh the plan",
+            )
+        if status == 429 or status >= 500:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            raise _Transient(f"{url} answered HTTP {status}", retry_after=retry_after)
+        raise ProviderError(f"{spec.name}: {url} answered HTTP {status} {response.reason or ''}".rstrip())
+
+    def _auth_error(self, spec: DownloadSpec, status: int) -> AuthError:
+        found = getattr(self._session, "credentials", "unknown")
+        missing = "; no Earthdata credentials were found" if found is None else ""
+        return AuthError(
+            f"{spec.name}: {redact_url(spec.url)} refused access (HTTP {status}){missing}",
+            service="urs",
+            hint=(
+                f"check your Earthdata credentials (~/.netrc machine {self._login_host} or EARTHDATA_TOKEN) "
+                "and accept the ASF EULA"
+            ),
+        )
+
+    def _receive(self, run: _Run, response: requests.Response, start: int, mode: str) -> None:
+        spec = run.spec
+        if mode == "wb":
+            run.inherited = 0
+            run.hash = _Hash()
+        elif run.hash.length != start:
+            run.hash = _rehash_prefix(run.part, start)
+        self._progress.start(spec.name, spec.size, start)
+        run.progress_started = True
+        stream = response.raw.stream(self._chunk_size, decode_content=False)
+        with open(run.part, mode) as handle:
+            while True:
+                if run.cancel is not None and run.cancel.is_set():
+                    handle.flush()
+                    raise DownloadCancelled(spec.name, run.part, handle.tell())
+                try:
+                    chunk = next(stream)
+                except StopIteration:
+                    break
+                except TRANSIENT_ERRORS as exc:
+                    reason = f"connection lost after {handle.tell()} bytes ({describe(exc)})"
+                    raise _Transient(reason) from None
+                if not chunk:
+                    continue
+                try:
+                    handle.write(chunk)
+                except OSError as exc:
+                    raise _write_error(spec.name, run.part, exc) from None
+                run.hash.digest.update(chunk)
+                run.hash.length += len(chunk)
+                run.transferred += len(chunk)
+                self._progress.advance(spec.name, len(chunk))
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _usable_offset(self, run: _Run) -> int:
+        """Bytes of the .part that can be continued (a .part longer than the file is discarded)."""
+        try:
+            have = run.part.stat().st_size
+        except FileNotFoundError:
+            return 0
+        if run.spec.size is not None and have > run.spec.size:
+            log.info("%s: %s is longer than the file; starting again", run.spec.name, run.part)
+            self._discard(run)
+            return 0
+        return have
+
+    def _progressed(self, run: _Run) -> bool:
+        have = run.part.stat().st_size if run.part.exists() else 0
+        if have > run.high_water:
+            run.high_water = have
+            return True
+        return False
+
+    def _digest_if_current(self, run: _Run) -> str | None:
+        have = run.part.stat().st_size if run.part.exists() else -1
+        return run.hash.digest.hexdigest() if run.hash.length == have else None
+
+    def _discard(self, run: _Run) -> None:
+        run.part.unlink(missing_ok=True)
+        run.inherited = 0
+        run.hash = _Hash()
+
+    def _check_cancel(self, run: _Run) -> None:
+        if run.cancel is not None and run.cancel.is_set():
+            kept = run.part.stat().st_size if run.part.exists() else 0
+            raise DownloadCancelled(run.spec.name, run.part, kept)
+
+
+def _write_error(label: str, part: Path, exc: OSError) -> InsarprojError:
+    """The .part stays: whatever was written is valid and the next run resumes from it."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return InsufficientSpaceError(
+            f"{label}: the disk holding {part} filled up during the download ({exc.strerror})",
+            hint="free some space and re-run; the transfer resumes where it stopped",
+        )
+    return InsarprojError(
+        f"{label}: cannot write {part} ({exc.strerror})", hint="check the folder's permissions"
+    )
+
+
+def _rehash_prefix(part: Path, length: int) -> _Hash:
+    """MD5 state for the first ``length`` bytes already in ``part`` (read once per resume)."""
+    state = _Hash()
+    with open(part, "rb") as handle:
+        remaining = length
+        while remaining:
+            block = handle.read(min(1 << 20, remaining))
+            if not block:
+                break
+            state.digest.update(block)
+            state.length += len(block)
+            remaining -= len(block)
+    return state
+
+
+def adopt_existing(
+    spec: DownloadSpec, candidates: Iterable[Path], *, login_host: str = DEFAULT_LOGIN_HOST
+) -> DownloadResult | None:
+    """Take a verified file already at ``spec.dest``, or in one of ``candidates`` (files, or folders
+    holding a file of the same name), instead of downloading it.
+
+    A file is taken only when it passes every check the spec allows and at least one of size and
+    MD5 is known (a name alone proves nothing). A candidate elsewhere is hard-linked, or copied,
+    into ``dest`` through a temporary name.
+    """
+    if spec.md5 is None and spec.size is None:
+        return None
+    dest = Path(spec.dest)
+    seen: set[Path] = set()
+    for raw in (dest, *candidates):
+        path = Path(raw)
+        if path.is_dir():
+            path = path / dest.name
+        key = path.absolute()
+        if key in seen or not path.is_file():
+            continue
+        seen.add(key)
+        size = path.stat().st_size
+        if spec.size is not None and size != spec.size:
+            continue
+        try:
+            digest = check_file(
+                path,
+                size=spec.size,
+                md5=spec.md5,
+                kind=spec.kind,
+                expected_shape=spec.expected_shape,
+                login_host=login_host,
+                label=spec.name,
+            )
+        except InsarprojError as exc:
+            log.debug("%s: not adopting %s: %s", spec.name, path, exc)
+            continue
+        if not (dest.exists() and path.samefile(dest)):
+            place_copy(path, dest)
+            log.info("%s: adopted %s", spec.name, path)
+        return DownloadResult(
+            path=dest, size=size, md5=digest, bytes_transferred=0, resumed_from=0, adopted=True
+        )
+    return None
