@@ -1,0 +1,57 @@
+"""The HyP3 provider: a read side for ``plan`` and a write side for ``apply`` (DESIGN §3, §4).
+
+* ``Hyp3Reader`` (GETs only) and ``Hyp3Writer`` (adds ``submit``): ``client``;
+* ``JobRecord``, ``JobRequest``, ``UserInfo``, ``CostTable``: ``models``;
+* job identity for adoption: ``identity``; building and checking POST bodies: ``payloads``;
+* product names, layers and safe unzipping: ``products``.
+"""
+
+from __future__ import annotations
+
+from insarproj.hyp3.client import Hyp3Reader, Hyp3Writer, format_timestamp
+from insarproj.hyp3.errors import (
+    Hyp3CredentialsRejectedError,
+    Hyp3NotFoundError,
+    Hyp3RejectedError,
+    Hyp3UncertainError,
+    InvalidJobRequestError,
+    UnpricedJobError,
+)
+from insarproj.hyp3.identity import canonical_parameters, identity_of_record, job_identity
+from insarproj.hyp3.models import CostTable, JobRecord, JobRequest, ProductFile, UserInfo
+from insarproj.hyp3.payloads import MAX_JOBS_PER_REQUEST, build_job_request, validate_request_body
+from insarproj.hyp3.products import (
+    MINTPY_LAYERS,
+    ProductName,
+    expected_layers,
+    parse_product_name,
+    safe_extract,
+)
+
+__all__ = [
+    "MAX_JOBS_PER_REQUEST",
+    "MINTPY_LAYERS",
+    "CostTable",
+    "Hyp3CredentialsRejectedError",
+    "Hyp3NotFoundError",
+    "Hyp3Reader",
+    "Hyp3RejectedError",
+    "Hyp3UncertainError",
+    "Hyp3Writer",
+    "InvalidJobRequestError",
+    "JobRecord",
+    "JobRequest",
+    "ProductFile",
+    "ProductName",
+    "UnpricedJobError",
+    "UserInfo",
+    "build_job_request",
+    "canonical_parameters",
+    "expected_layers",
+    "format_timestamp",
+    "identity_of_record",
+    "job_identity",
+    "parse_product_name",
+    "safe_extract",
+    "validate_request_body",
+]
