@@ -44,7 +44,7 @@ class Components:
 ComponentFactory = Callable[["Project", "Endpoints"], Components]
 
 # Built-in component factories, in dependency order; later issues append theirs here.
-BUILTIN: list[str] = []
+BUILTIN: list[str] = ["insarproj.kinds.builtin:components"]
 
 
 def build_components(project: Project, endpoints: Endpoints) -> Components:

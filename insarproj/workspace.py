@@ -82,6 +82,9 @@ class Workspace:
 
     # plan ---------------------------------------------------------------------------------
     def plan(self, options: PlanOptions | None = None, *, state: State | None = None) -> Plan:
+        return self._plan(options, state=state)[0]
+
+    def _plan(self, options: PlanOptions | None = None, *, state: State | None = None) -> tuple[Plan, PlanContext]:
         options = options or PlanOptions()
         ctx = PlanContext(
             project=self.project,
@@ -91,9 +94,20 @@ class Workspace:
             endpoints=self.endpoints,
             options=options,
         )
-        return build_plan(
+        plan = build_plan(
             ctx, self.components.kinds, self.components.resolvers, config_fingerprint=self.config_fingerprint
         )
+        return plan, ctx
+
+    def _save_observations(self, ctx: PlanContext) -> None:
+        """Keep what this plan observed (job status, credits) in the git-ignored cache.
+
+        Only apply calls this (it holds the lock); plan itself never writes.
+        """
+        prefix = "observed."
+        for key, value in ctx.observations.items():
+            if key.startswith(prefix):
+                self.observed.update(key[len(prefix) :], value)
 
     # apply --------------------------------------------------------------------------------
     def apply(
@@ -123,7 +137,8 @@ class Workspace:
                         offline=plan.offline, targets=tuple(plan.targets), verify=options.verify, prune=options.prune
                     )
                 else:
-                    plan = self.plan(options, state=writer.state)
+                    plan, plan_ctx = self._plan(options, state=writer.state)
+                    self._save_observations(plan_ctx)
                 if on_plan:
                     on_plan(plan)
                 if not plan.has_changes and not plan.has_waiting:
@@ -154,7 +169,8 @@ class Workspace:
                     sleep(apply_options.poll_interval)
                     round_no += 1
                     # Fresh read-side providers: statuses are observed anew each round.
-                    next_plan = self.plan(options, state=writer.state)
+                    next_plan, plan_ctx = self._plan(options, state=writer.state)
+                    self._save_observations(plan_ctx)
                     if on_round:
                         on_round(round_no, next_plan)
                     if not next_plan.actions:

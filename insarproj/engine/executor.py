@@ -51,6 +51,8 @@ def record_plan_start(plan: Plan, ctx: ApplyContext, *, saved: bool) -> None:
         ops.append(op_plan_applied(plan.plan_id))
     if ops:
         ctx.writer.record(ops)
+    # Kinds that act on several actions at once (HyP3 submits in chunks) look at the whole plan.
+    ctx.shared["plan"] = plan
 
 
 def execute_plan(
@@ -145,6 +147,11 @@ def execute_plan(
                         emit("failed", action, message)
                         block_dependants(address, f"{address} failed")
                         stop = stop or not keep_going
+                        continue
+                    if outcome.deferred:
+                        report.skipped.append((address, outcome.deferred))
+                        emit("skipped", action, outcome.deferred)
+                        block_dependants(address, f"{address} deferred")
                         continue
                     if outcome.waiting:
                         report.waiting.append(address)

@@ -71,6 +71,7 @@ class Outcome:
     ops: list[dict] = field(default_factory=list)
     message: str | None = None
     waiting: bool = False  # the action started remote work that is still running
+    deferred: str | None = None  # not done now, for this reason (e.g. not enough credits): stays planned
 
 
 class ResourceKind(ABC):

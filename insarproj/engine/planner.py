@@ -77,7 +77,7 @@ def build_plan(
         offline=ctx.options.offline,
         inputs=changes,
         actions=ordered,
-        notes=notes,
+        notes=list(dict.fromkeys(notes)),
         summary=summarize(ordered),
     )
 

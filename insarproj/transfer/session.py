@@ -81,6 +81,10 @@ class CredentialPolicy(AuthBase):
 class EarthdataSession(requests.Session):
     """A ``requests.Session`` whose credentials follow :class:`CredentialPolicy` on every hop."""
 
+    # requests pickles/copies only the names in __attrs__; asf_search copy()s the session for
+    # every sub-query, and ours must survive that whole.
+    __attrs__ = [*requests.Session.__attrs__, "endpoints", "credentials", "login_host", "policy"]
+
     def __init__(
         self, endpoints: Endpoints, credentials: EarthdataCredentials | None, *, user_agent: str
     ) -> None:

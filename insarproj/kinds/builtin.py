@@ -1,0 +1,58 @@
+"""The built-in components: which kinds a project uses, and the providers behind them.
+
+Kinds come in dependency order: scenes (search pin) → pairs → HyP3 jobs → products.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from insarproj.components import Components
+from insarproj.endpoints import Endpoints
+
+
+def components(project: Any, endpoints: Endpoints) -> Components:
+    from insarproj.kinds.pairs import PairKind
+    from insarproj.kinds.scenes import SceneKind, scene_preflight
+    from insarproj.kinds.search import SceneSearcher, SearchInput, max_bursts
+    from insarproj.kinds.services import earthdata_session
+
+    bursts = max_bursts(project)
+    kind = project.config.processor.kind
+    result = Components(
+        kinds=[SceneKind()],
+        resolvers=[SearchInput()],
+        read_factories={
+            "scenes": lambda: SceneSearcher(endpoints.url("cmr"), earthdata_session(endpoints), max_bursts=bursts),
+        },
+        write_factories={"earthdata": lambda: earthdata_session(endpoints)},
+        preflight=[scene_preflight],
+    )
+    if kind in ("hyp3", "isce"):
+        result.kinds.append(PairKind())
+    if kind == "hyp3":
+        result.extend(_hyp3(endpoints))
+    return result
+
+
+def _hyp3(endpoints: Endpoints) -> Components:
+    from insarproj.kinds.hyp3 import Hyp3JobKind, hyp3_preflight
+    from insarproj.kinds.products import ProductKind
+    from insarproj.kinds.services import earthdata_session
+
+    def reader() -> Any:
+        from insarproj.hyp3 import Hyp3Reader
+
+        return Hyp3Reader(endpoints.url("hyp3"), session=earthdata_session(endpoints))
+
+    def writer() -> Any:
+        from insarproj.hyp3 import Hyp3Writer
+
+        return Hyp3Writer(endpoints.url("hyp3"), session=earthdata_session(endpoints))
+
+    return Components(
+        kinds=[Hyp3JobKind(), ProductKind()],
+        read_factories={"hyp3": reader},
+        write_factories={"hyp3": writer},
+        preflight=[hyp3_preflight],
+    )

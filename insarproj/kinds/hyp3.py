@@ -1,0 +1,612 @@
+"""`hyp3_job.<stack>.<key>`: one HyP3 job per pair, never submitted twice (DESIGN §4).
+
+Submission protocol (the only non-idempotent call insarproj makes):
+
+1. Before submitting, list the project's jobs on HyP3 (`name` = project name, `start` bounded by
+   the oldest open intent) and adopt every job whose identity (job type, ordered granules,
+   parameters after defaults) matches a planned one.
+2. Record the intent (identity, time) durably — one journal line per chunk of ≤ 200 jobs.
+3. POST the chunk once. Accepted: record the job ids at once. Rejected with a 4xx (nothing was
+   created: credits, validation): record that and report the server's words. Timed out or 5xx:
+   it may have succeeded, so it is never retried blindly — the intents become "unknown" and the
+   next plan resolves them by listing.
+4. An intent younger than a minute that no listing shows is waited on, not resubmitted (HyP3's
+   listing is eventually consistent); an older one that never reached HyP3 is submitted again.
+
+Status is refreshed in bulk (one paged listing per plan, never one GET per job), and recorded as
+one journal line per refresh. FAILED jobs are resubmitted up to `max_attempts` per job identity,
+each resubmission a plan line showing its cost; so is a product that expired before it was
+downloaded, and a parameter change ("replace", with the cost).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from insarproj.engine.context import ApplyContext, PlanContext
+from insarproj.engine.model import Action, Desired, Op, Outcome, Plan, ResourceKind
+from insarproj.errors import AuthError, InsarprojError, ProviderError
+from insarproj.kinds.pairs import PairKind
+from insarproj.state import op_put, utcnow
+
+LISTING_LAG = timedelta(seconds=60)
+# Start the listing a little before the oldest open intent: clocks of client and server differ.
+LISTING_MARGIN = timedelta(hours=1)
+OPEN_STATUSES = ("intent", "unknown", "submitted")
+EXPIRY_WARNING = timedelta(days=3)
+
+
+def _now(ctx: PlanContext | ApplyContext) -> datetime:
+    return getattr(ctx, "now", None) or datetime.now(timezone.utc)
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def hyp3_config(project: Any) -> Any:
+    return project.config.processor.hyp3
+
+
+def job_address(pair_address: str) -> str:
+    return "hyp3_job." + pair_address.split(".", 1)[1]
+
+
+def product_address(pair_address: str) -> str:
+    return "product." + pair_address.split(".", 1)[1]
+
+
+def build_request(project: Any, pair_spec: dict[str, Any]) -> Any:
+    from insarproj.hyp3 import build_job_request
+
+    config = hyp3_config(project)
+    return build_job_request(
+        config.job_type,
+        reference=pair_spec["reference"],
+        secondary=pair_spec["secondary"],
+        parameters=config.job_parameters(),
+        name=project.config.project.name,
+    )
+
+
+def _cost_table(ctx: PlanContext) -> Any:
+    """Live /costs when online (cached per plan), the bundled snapshot offline or on failure."""
+    from insarproj.hyp3 import CostTable
+
+    cached = ctx.observations.get("hyp3.costs")
+    if cached is None:
+        cached = CostTable.bundled()
+        if not ctx.options.offline:
+            try:
+                cached = ctx.read.get("hyp3").costs()
+            except InsarprojError:
+                pass  # labelled "bundled" below; the plan says so
+        ctx.observations["hyp3.costs"] = cached
+    return cached
+
+
+def _listing(ctx: PlanContext, records: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """One bulk listing of the project's jobs, only when some job is still open; None offline."""
+    if "hyp3.listing" in ctx.observations:
+        return ctx.observations["hyp3.listing"]
+    open_records = [r for r in records.values() if r["status"] in OPEN_STATUSES]
+    listing: dict[str, Any] | None = {"by_id": {}, "by_identity": {}}
+    if open_records and ctx.options.offline:
+        listing = None
+    elif open_records:
+        starts = [_parse_time(r["attributes"].get("intent_at")) for r in open_records]
+        start = min(s for s in starts if s is not None) - LISTING_MARGIN if any(starts) else None
+        jobs = ctx.read.get("hyp3").list_project_jobs(ctx.project.config.project.name, start=start)
+        listing = index_jobs(jobs)
+    ctx.observations["hyp3.listing"] = listing
+    return listing
+
+
+def index_jobs(jobs: Iterable[Any]) -> dict[str, Any]:
+    from insarproj.hyp3 import identity_of_record
+
+    by_id: dict[str, Any] = {}
+    by_identity: dict[str, list[Any]] = {}
+    for job in jobs:
+        by_id[job.job_id] = job
+        try:
+            by_identity.setdefault(identity_of_record(job), []).append(job)
+        except InsarprojError:
+            continue  # a job of another type or shape under the same name: not ours to adopt
+    for candidates in by_identity.values():
+        candidates.sort(key=lambda j: j.request_time, reverse=True)
+    return {"by_id": by_id, "by_identity": by_identity}
+
+
+def adoptable(candidates: list[Any]) -> Any | None:
+    """The newest job of this identity that is usable: running or succeeded (not failed)."""
+    for job in candidates:
+        if job.running() or job.succeeded():
+            return job
+    return None
+
+
+def _attempts(record: dict[str, Any] | None, identity: str) -> int:
+    if record is None:
+        return 0
+    return sum(1 for a in record["attributes"].get("attempts", []) if a.get("identity") == identity)
+
+
+def _failure_reason(job: Any) -> str:
+    if job.logs:
+        from insarproj.endpoints import redact_url
+
+        return f"see the log {redact_url(job.logs[0])}"
+    return "HyP3 gave no reason"
+
+
+def _param_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
+    changes = [
+        f"{k} {old.get(k)!r} → {new.get(k)!r}"
+        for k in sorted(set(old) | set(new))
+        if k not in ("granules", "reference", "secondary") and old.get(k) != new.get(k)
+    ]
+    return ", ".join(changes) or "granules changed"
+
+
+class Hyp3JobKind(ResourceKind):
+    kind = "hyp3_job"
+
+    def desired(self, ctx: PlanContext) -> Iterable[Desired]:
+        for pair in ctx.desired_of(PairKind.kind):
+            request = build_request(ctx.project, pair.spec)
+            yield Desired(
+                address=job_address(pair.address),
+                spec={
+                    "pair": pair.address,
+                    "stack": pair.spec["stack"],
+                    "reference_date": pair.spec["reference_date"],
+                    "secondary_date": pair.spec["secondary_date"],
+                    "temporal_baseline": pair.spec["temporal_baseline"],
+                    "bperp": pair.spec["bperp"],
+                    "request": request.to_payload(),
+                    "identity": request.identity(),
+                },
+                depends_on=(pair.address,),
+            )
+
+    def assess(self, desired: Desired, record: dict[str, Any] | None, ctx: PlanContext) -> Action | None:
+        spec = desired.spec
+        config = hyp3_config(ctx.project)
+        cost = _cost_table(ctx).cost(spec["request"]["job_type"], spec["request"]["job_parameters"])
+        submit = dict(
+            address=desired.address,
+            kind=self.kind,
+            depends_on=list(desired.depends_on),
+            credits=cost,
+            remote=True,
+            payload=spec,
+        )
+        held = self._held(spec, ctx)
+        if record is None:
+            if held:
+                return None
+            return Action(op=Op.CREATE, reason="not submitted", **submit)
+        attrs = record["attributes"]
+        identity = spec["identity"]
+        if attrs.get("identity") != identity:
+            old = attrs.get("request", {}).get("job_parameters", {})
+            return Action(
+                op=Op.REPLACE,
+                reason=f"config changed: {_param_diff(old, spec['request']['job_parameters'])}",
+                **submit,
+            )
+        status = record["status"]
+        used = _attempts(record, identity)
+        if status in OPEN_STATUSES:
+            listing = _listing(ctx, ctx.state.by_kind(self.kind))
+            if listing is None:
+                seen = ctx.observed.get("hyp3_jobs", {}).get(desired.address, {}).get("status_code", status)
+                return Action(op=Op.WAIT, reason=f"not checked (--offline); last seen {seen}", **_no_cost(submit))
+            job = self._find(attrs, listing, ctx, status)
+            if job is None:
+                intent_at = _parse_time(attrs.get("intent_at"))
+                if intent_at is not None and _now(ctx) - intent_at < LISTING_LAG:
+                    return Action(
+                        op=Op.WAIT,
+                        reason="submitted moments ago and not listed yet (HyP3's listing lags)",
+                        **_no_cost(submit),
+                    )
+                return Action(op=Op.CREATE, reason="an earlier submission never reached HyP3", **submit)
+            ctx.observations.setdefault("hyp3.jobs", {})[desired.address] = job
+            ctx.observations.setdefault("observed.hyp3_jobs", {})[desired.address] = {
+                "status_code": job.status_code,
+                "checked_at": utcnow(),
+            }
+            if job.running():
+                return Action(op=Op.WAIT, reason=f"job {job.status_code}", **_no_cost(submit))
+            if job.succeeded():
+                return Action(op=Op.REFRESH, reason="job SUCCEEDED", **_no_cost(submit) | {"payload": _with_job(spec, job)})
+            # FAILED: charged anyway; resubmit only within max_attempts, as a visible plan line.
+            if used < config.max_attempts:
+                return Action(
+                    op=Op.REPLACE,
+                    reason=f"job FAILED ({_failure_reason(job)}), attempt {used + 1} of {config.max_attempts}",
+                    **submit,
+                )
+            return Action(
+                op=Op.REFRESH,
+                reason=f"job FAILED ({_failure_reason(job)}); no attempts left (max_attempts {config.max_attempts})",
+                **_no_cost(submit) | {"payload": _with_job(spec, job)},
+            )
+        if status == "succeeded":
+            expires = _parse_time(attrs.get("expiration_time"))
+            product = ctx.state.get(product_address(spec["pair"]))
+            on_disk = product is not None and product["status"] == "present"
+            if expires is not None and expires <= _now(ctx) and not on_disk:
+                if used < config.max_attempts:
+                    return Action(
+                        op=Op.REPLACE,
+                        reason=f"product expired {expires:%Y-%m-%d} before it was downloaded, "
+                        f"attempt {used + 1} of {config.max_attempts}",
+                        **submit,
+                    )
+            return None
+        return None  # failed for good: reported in notes
+
+    def _held(self, spec: dict[str, Any], ctx: PlanContext) -> bool:
+        hold = hyp3_config(ctx.project).hold_recent_days
+        if not hold:
+            return False
+        secondary = date.fromisoformat(spec["secondary_date"])
+        return (_now(ctx).date() - secondary).days < hold
+
+    def _find(self, attrs: dict[str, Any], listing: dict[str, Any], ctx: PlanContext, status: str) -> Any | None:
+        job_id = attrs.get("job_id")
+        if job_id:
+            job = listing["by_id"].get(job_id)
+            if job is None and status == "submitted":
+                # Not in the window we listed (e.g. a clock far off): one direct look.
+                job = ctx.read.get("hyp3").get_job(job_id)
+            return job
+        return adoptable(listing["by_identity"].get(attrs["identity"], []))
+
+    def orphan(self, address: str, record: dict[str, Any], ctx: PlanContext) -> Action | None:
+        # HyP3 has no cancel: the job stays on HyP3 (and is adopted again if the pair returns).
+        return Action(address=address, kind=self.kind, op=Op.FORGET, reason="pair left the network; the job stays on HyP3")
+
+    def notes(self, ctx: PlanContext) -> list[str]:
+        notes = []
+        config = hyp3_config(ctx.project)
+        table = ctx.observations.get("hyp3.costs")
+        if table is not None and table.source != "live":
+            notes.append("HyP3 credit costs are from insarproj's bundled table (the live /costs was not read)")
+        failed = [a for a, r in ctx.state.by_kind(self.kind).items() if r["status"] == "failed"]
+        if failed:
+            notes.append(
+                f"{len(failed)} HyP3 jobs failed {config.max_attempts} times and are not resubmitted "
+                f"(raise max_attempts to try again): {', '.join(sorted(failed)[:5])}"
+                + (" …" if len(failed) > 5 else "")
+            )
+        if config.hold_recent_days:
+            held = [d for d in ctx.desired_of(PairKind.kind) if self._held(
+                {"secondary_date": d.spec["secondary_date"]}, ctx) and ctx.state.get(job_address(d.address)) is None]
+            if held:
+                notes.append(f"{len(held)} pairs held until their later date is {config.hold_recent_days} days old")
+        return notes
+
+    # -- apply ------------------------------------------------------------------------------
+    def execute(self, action: Action, ctx: ApplyContext) -> Outcome:
+        if action.op is Op.FORGET:
+            from insarproj.state import op_delete
+
+            return Outcome(ops=[op_delete(action.address)])
+        if action.op is Op.REFRESH:
+            return _batch(ctx).refresh(action)
+        return _batch(ctx).submit(action)
+
+    def recheck(self, action: Action, ctx: ApplyContext) -> Action | None:
+        # The submission batch lists live jobs and adopts matches before any POST.
+        return action
+
+
+def _no_cost(submit: dict[str, Any]) -> dict[str, Any]:
+    return {**submit, "credits": None, "remote": False}
+
+
+def _with_job(spec: dict[str, Any], job: Any) -> dict[str, Any]:
+    return {**spec, "job": job.raw}
+
+
+# --- apply: batches of refreshes and submissions --------------------------------------------
+
+
+_batch_lock = threading.Lock()
+
+
+def _batch(ctx: ApplyContext) -> _Hyp3Batch:
+    with _batch_lock:
+        batch = ctx.shared.get("hyp3.batch")
+        if batch is None:
+            batch = _Hyp3Batch(ctx)
+            ctx.shared["hyp3.batch"] = batch
+        return batch
+
+
+class _Hyp3Batch:
+    """Handles every HyP3 action of one apply round together: chunked POSTs, one journal line
+    per chunk and per refresh. Each action's execute returns its own part of the result."""
+
+    def __init__(self, ctx: ApplyContext) -> None:
+        self.ctx = ctx
+        self.lock = threading.Lock()
+        self.results: dict[str, Outcome | InsarprojError] = {}
+        self.spent = 0.0
+
+    def _plan(self) -> Plan:
+        return self.ctx.shared["plan"]
+
+    def _take(self, address: str) -> Outcome:
+        result = self.results.pop(address)
+        if isinstance(result, InsarprojError):
+            raise result
+        return result
+
+    # refresh --------------------------------------------------------------------------------
+    def refresh(self, action: Action) -> Outcome:
+        with self.lock:
+            if action.address not in self.results:
+                refreshes = [
+                    a for a in self._plan().actions
+                    if a.kind == Hyp3JobKind.kind and a.op is Op.REFRESH and a.address not in self.results
+                ]
+                ops = []
+                for item in refreshes:
+                    ops.append(_job_record_op(item.address, item.payload, self.ctx))
+                    self.results[item.address] = Outcome(message=f"job {item.payload['job']['status_code']}")
+                self.ctx.writer.record(ops)  # one line for the whole refresh
+            return self._take(action.address)
+
+    # submit ---------------------------------------------------------------------------------
+    def submit(self, action: Action) -> Outcome:
+        with self.lock:
+            if action.address not in self.results:
+                self._submit_ready()
+            if action.address not in self.results:
+                # Its pair was not recorded when the batch ran; submit it on its own now.
+                self._submit_ready(only=action.address)
+            return self._take(action.address)
+
+    def _ready(self, only: str | None) -> list[Action]:
+        state = self.ctx.writer.state
+        ready = []
+        for a in self._plan().actions:
+            if a.kind != Hyp3JobKind.kind or a.op not in (Op.CREATE, Op.REPLACE) or a.address in self.results:
+                continue
+            if only is not None and a.address != only:
+                continue
+            if all(state.get(dep) is not None for dep in a.depends_on):
+                ready.append(a)
+        return ready
+
+    def _submit_ready(self, only: str | None = None) -> None:
+        from insarproj.hyp3 import MAX_JOBS_PER_REQUEST, Hyp3RejectedError, Hyp3UncertainError, JobRequest
+
+        actions = self._ready(only)
+        if not actions:
+            return
+        ctx = self.ctx
+        writer_client = ctx.write.get("hyp3")
+        state = ctx.writer.state
+        config = hyp3_config(ctx.project)
+        name = ctx.project.config.project.name
+
+        # Live re-check: list what HyP3 has now and adopt identical jobs instead of paying twice.
+        records = {a.address: state.get(a.address) for a in actions}
+        starts = [_parse_time(r["attributes"].get("intent_at")) for r in records.values() if r]
+        starts = [s for s in starts if s is not None]
+        listing = index_jobs(
+            writer_client.list_project_jobs(name, start=min(starts) - LISTING_MARGIN if starts else None)
+        )
+        adopt_ops, to_submit = [], []
+        now = datetime.now(timezone.utc)
+        for a in actions:
+            identity = a.payload["identity"]
+            record = records[a.address]
+            job = adoptable(listing["by_identity"].get(identity, []))
+            previous_failed = record is not None and record["attributes"].get("job_id") and (
+                listing["by_id"].get(record["attributes"]["job_id"]) is not None
+                and listing["by_id"][record["attributes"]["job_id"]].failed()
+            )
+            if job is not None and not (previous_failed and job.job_id == record["attributes"].get("job_id")):
+                adopt_ops.append(_submitted_op(a, record, job, ctx, adopted=True))
+                self.results[a.address] = Outcome(waiting=not job.succeeded(), message=f"adopted existing job {job.job_id}")
+                continue
+            intent_at = _parse_time(record["attributes"].get("intent_at")) if record else None
+            if record and record["status"] in ("intent", "unknown") and intent_at and now - intent_at < LISTING_LAG:
+                self.results[a.address] = Outcome(deferred="submitted moments ago; waiting for HyP3's listing to show it")
+                continue
+            to_submit.append(a)
+        if adopt_ops:
+            ctx.writer.record(adopt_ops)
+        if not to_submit:
+            return
+
+        user = writer_client.user()
+        if not user.approved():
+            error = AuthError(
+                f"the HyP3 account is not approved to submit jobs (application status {user.application_status})",
+                service="hyp3",
+                hint="request access at https://hyp3-docs.asf.alaska.edu/using/requesting_access/",
+            )
+            for a in to_submit:
+                self.results[a.address] = error
+            return
+        budget = user.remaining_credits
+        if config.max_credits is not None:
+            budget = min(budget, config.max_credits - self.spent)
+        ordered = _connect_early(to_submit)
+        fit: list[Action] = []
+        for a in ordered:
+            cost = a.credits or 0.0
+            if cost <= budget:
+                fit.append(a)
+                budget -= cost
+            else:
+                limit = "max_credits" if config.max_credits is not None and budget < user.remaining_credits else "credits"
+                self.results[a.address] = Outcome(
+                    deferred=f"not enough {limit} left ({cost:g} needed, {max(budget, 0):g} available); stays planned"
+                )
+        stop_error: InsarprojError | None = None
+        for start in range(0, len(fit), MAX_JOBS_PER_REQUEST):
+            chunk = fit[start : start + MAX_JOBS_PER_REQUEST]
+            if stop_error is not None:
+                for a in chunk:
+                    self.results[a.address] = Outcome(deferred="not submitted after an earlier chunk's uncertain outcome")
+                continue
+            intent_at = utcnow()
+            ctx.writer.record([_intent_op(a, records[a.address], intent_at) for a in chunk])
+            requests = [JobRequest(**{k: a.payload["request"][k] for k in ("job_type", "job_parameters", "name")}) for a in chunk]
+            try:
+                jobs = writer_client.submit(requests)
+            except Hyp3UncertainError as exc:
+                ctx.writer.record([_status_op(a, records[a.address], intent_at, "unknown") for a in chunk])
+                stop_error = exc
+                for a in chunk:
+                    self.results[a.address] = ProviderError(
+                        f"the submission may or may not have reached HyP3 ({exc})",
+                        service="hyp3",
+                        hint="it is not retried blindly: the next `insarproj apply` lists HyP3's jobs and adopts it",
+                    )
+                continue
+            except Hyp3RejectedError as exc:
+                # All or nothing: HyP3 created none of the chunk. Undo the intents.
+                ctx.writer.record([_restore_op(a.address, records[a.address]) for a in chunk])
+                for a in chunk:
+                    self.results[a.address] = exc
+                continue
+            ctx.writer.record([_submitted_op(a, records[a.address], job, ctx, adopted=False, intent_at=intent_at)
+                               for a, job in zip(chunk, jobs, strict=True)])
+            for a, job in zip(chunk, jobs, strict=True):
+                self.spent += job.credit_cost if job.credit_cost is not None else (a.credits or 0.0)
+                self.results[a.address] = Outcome(waiting=True, message=f"submitted job {job.job_id}")
+
+
+def _connect_early(actions: list[Action]) -> list[Action]:
+    """Submission order that connects each stack's network first (credits may not cover all)."""
+    from insarproj.pairs import Pair, connect_early_order
+
+    by_pair = {}
+    pairs = []
+    for a in actions:
+        p = a.payload
+        pair = Pair(
+            stack_id=p["stack"],
+            reference=date.fromisoformat(p["reference_date"]),
+            secondary=date.fromisoformat(p["secondary_date"]),
+            temporal_baseline=p["temporal_baseline"],
+            bperp=p["bperp"],
+            origin="sbas",
+        )
+        by_pair[(pair.stack_id, pair.key)] = a
+        pairs.append(pair)
+    return [by_pair[(p.stack_id, p.key)] for p in connect_early_order(pairs)]
+
+
+def _base_attrs(action: Action, record: dict[str, Any] | None) -> dict[str, Any]:
+    previous = record["attributes"] if record else {}
+    return {
+        "pair": action.payload["pair"],
+        "identity": action.payload["identity"],
+        "request": action.payload["request"],
+        "attempts": list(previous.get("attempts", [])),
+    }
+
+
+def _intent_op(action: Action, record: dict[str, Any] | None, intent_at: str) -> dict:
+    attrs = _base_attrs(action, record)
+    attrs["intent_at"] = intent_at
+    attrs["previous"] = record
+    return op_put(action.address, Hyp3JobKind.kind, "intent", attrs)
+
+
+def _status_op(action: Action, record: dict[str, Any] | None, intent_at: str, status: str) -> dict:
+    attrs = _base_attrs(action, record)
+    attrs["intent_at"] = intent_at
+    attrs["previous"] = record
+    return op_put(action.address, Hyp3JobKind.kind, status, attrs)
+
+
+def _restore_op(address: str, record: dict[str, Any] | None) -> dict:
+    if record is None:
+        from insarproj.state import op_delete
+
+        return op_delete(address)
+    return {"op": "put", "address": address, "record": record}
+
+
+def _submitted_op(
+    action: Action, record: dict[str, Any] | None, job: Any, ctx: ApplyContext, *, adopted: bool,
+    intent_at: str | None = None,
+) -> dict:
+    attrs = _base_attrs(action, record)
+    attrs["job_id"] = job.job_id
+    attrs["intent_at"] = intent_at or job.request_time.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    attrs["attempts"].append(
+        {
+            "job_id": job.job_id,
+            "identity": action.payload["identity"],
+            "submitted_at": job.request_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "credit_cost": job.credit_cost if job.credit_cost is not None else action.credits,
+            "adopted": adopted,
+        }
+    )
+    status = "succeeded" if job.succeeded() else "submitted"
+    if job.succeeded():
+        attrs.update(_job_result(job.raw))
+    return op_put(action.address, Hyp3JobKind.kind, status, attrs)
+
+
+def _job_result(raw: dict[str, Any]) -> dict[str, Any]:
+    from insarproj.endpoints import redact_url
+
+    return {
+        "status_code": raw.get("status_code"),
+        "expiration_time": raw.get("expiration_time"),
+        "files": [
+            {"filename": f["filename"], "url": redact_url(f["url"]), "size": f["size"]} for f in raw.get("files") or []
+        ],
+        "credit_cost": raw.get("credit_cost"),
+    }
+
+
+def _job_record_op(address: str, payload: dict[str, Any], ctx: ApplyContext) -> dict:
+    raw = payload["job"]
+    record = ctx.writer.state.get(address)
+    attrs = dict(record["attributes"]) if record else {}
+    attrs.pop("previous", None)
+    attrs.update(_job_result(raw))
+    attrs["job_id"] = raw["job_id"]
+    status = "succeeded" if raw["status_code"] == "SUCCEEDED" else "failed"
+    return op_put(address, Hyp3JobKind.kind, status, attrs)
+
+
+def hyp3_preflight(plan: Plan, ctx: ApplyContext) -> None:
+    """Before spending anything: credentials work and the account may submit (DESIGN §3)."""
+    submissions = [a for a in plan.actions if a.kind == Hyp3JobKind.kind and a.op in (Op.CREATE, Op.REPLACE)]
+    if not submissions:
+        return
+    user = ctx.write.get("hyp3").user()  # proves the credentials work
+    if not user.approved():
+        raise AuthError(
+            f"the HyP3 account {user.user_id} is not approved to submit jobs (status {user.application_status})",
+            service="hyp3",
+            hint="request access at https://hyp3-docs.asf.alaska.edu/using/requesting_access/",
+        )
+    cheapest = min((a.credits or 0.0) for a in submissions)
+    if user.remaining_credits < cheapest:
+        raise ProviderError(
+            f"the HyP3 account has {user.remaining_credits:g} credits left, less than one job costs ({cheapest:g})",
+            service="hyp3",
+            hint="wait for the monthly credits, or lower the looks / number of pairs",
+        )

@@ -1,0 +1,147 @@
+"""`pair.<stack>.<yyyymmdd>_<yyyymmdd>`: the interferometric network, recorded in state.
+
+A pair is bookkeeping, not data: recording it pins which granules form the interferogram, so a
+later change of the network (new dates, edited [pairs]) shows up in plan as pairs joining or
+leaving, and the HyP3 job / ISCE step of each pair depends on it. Pairs are validated here,
+before any credits are spent: same stack, reference earlier, distinct dates, a common
+co-polarization, and for bursts HyP3's rules including contiguity (which HyP3 itself does not
+check).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from insarproj.engine.context import ApplyContext, PlanContext
+from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
+from insarproj.kinds.search import pinned
+from insarproj.state import op_delete, op_put
+
+NETWORK_CACHE = "pairs.networks"
+
+
+def network_settings(project: Any) -> Any:
+    from insarproj.pairs import NetworkSettings
+
+    pairs = project.config.pairs
+    # sequential means "the next date(s)" with no limit unless the user set one (the 48-day
+    # default belongs to sbas/all-within).
+    temporal = pairs.max_temporal_baseline
+    if pairs.method in ("sequential", "explicit") and "max_temporal_baseline" not in pairs.model_fields_set:
+        temporal = None
+    return NetworkSettings(
+        method=pairs.method,
+        neighbors=1 if pairs.method == "sequential" and "neighbors" not in pairs.model_fields_set else pairs.neighbors,
+        max_temporal_baseline=temporal,
+        max_perpendicular_baseline=pairs.max_perpendicular_baseline,
+        bridges=tuple(pairs.bridges),
+        bridge_tolerance=pairs.bridge_tolerance,
+        pairs=tuple(tuple(p) for p in pairs.pairs),
+        exclude_pairs=tuple(tuple(p) for p in pairs.exclude_pairs),
+        include_pairs=tuple(tuple(p) for p in pairs.include_pairs),
+    )
+
+
+def _polarizations(value: str) -> frozenset[str]:
+    return frozenset(value.upper().split("+"))
+
+
+def one_scene_per_date(project: Any) -> bool:
+    """INSAR_GAMMA takes one SLC per date: the date's scene covering most of the AOI."""
+    processor = project.config.processor
+    return processor.kind == "hyp3" and processor.hyp3 is not None and processor.hyp3.job_type == "INSAR_GAMMA"
+
+
+def networks(ctx: PlanContext) -> list[tuple[Any, Any, dict[str, Any]]]:
+    """(stack, network, dates by iso) for every stack of the pin; computed once per plan."""
+    cached = ctx.observations.get(NETWORK_CACHE)
+    if cached is not None:
+        return cached
+    from insarproj.pairs import NetworkDate, build_network
+
+    pin = pinned(ctx)
+    result = []
+    if pin is not None:
+        settings = network_settings(ctx.project)
+        single = one_scene_per_date(ctx.project)
+        for stack in pin.stacks:
+            dates = []
+            for stack_date in stack.dates:
+                names = [stack_date.representative] if single else list(stack_date.scenes)
+                pols = frozenset().union(*(_polarizations(pin.scenes[n].polarization) for n in names))
+                dates.append(NetworkDate(date=stack_date.date, bperp=stack_date.bperp, scenes=tuple(names), polarizations=pols))
+            network = build_network(stack.id, dates, settings)
+            result.append((stack, network, {d.date.isoformat(): d for d in dates}))
+    ctx.observations[NETWORK_CACHE] = result
+    return result
+
+
+def valid_pairs(ctx: PlanContext) -> Iterable[tuple[Any, Any, Any, Any, list[str]]]:
+    """(stack, pair, reference NetworkDate, secondary NetworkDate, problems) for every pair."""
+    from insarproj.pairs import validate_burst_pair, validate_pair
+
+    bursts = pinned(ctx) is not None and pinned(ctx).product == "BURST"
+    for stack, network, dates in networks(ctx):
+        for pair in network.pairs:
+            ref = dates[pair.reference.isoformat()]
+            sec = dates[pair.secondary.isoformat()]
+            problems = validate_pair(pair, ref, sec, stack_ids=(stack.id, stack.id))
+            if bursts:
+                problems += validate_burst_pair(ref.scenes, sec.scenes)
+            yield stack, pair, ref, sec, problems
+
+
+class PairKind(ResourceKind):
+    kind = "pair"
+
+    def desired(self, ctx: PlanContext) -> Iterable[Desired]:
+        for stack, pair, ref, sec, problems in valid_pairs(ctx):
+            if problems:
+                continue
+            yield Desired(
+                address=f"pair.{stack.id}.{pair.key}",
+                spec={
+                    "stack": stack.id,
+                    "reference_date": pair.reference.isoformat(),
+                    "secondary_date": pair.secondary.isoformat(),
+                    "reference": list(ref.scenes),
+                    "secondary": list(sec.scenes),
+                    "temporal_baseline": pair.temporal_baseline,
+                    "bperp": None if pair.bperp is None else round(pair.bperp, 1),
+                    "origin": pair.origin,
+                },
+            )
+
+    def assess(self, desired: Desired, record: dict[str, Any] | None, ctx: PlanContext) -> Action | None:
+        spec = desired.spec
+        base = dict(address=desired.address, kind=self.kind, payload={"spec": spec})
+        if record is None:
+            bperp = "" if spec["bperp"] is None else f", {spec['bperp']:+.0f} m"
+            return Action(op=Op.CREATE, reason=f"new {spec['origin']} pair ({spec['temporal_baseline']} days{bperp})", **base)
+        recorded = record["attributes"]
+        if recorded.get("reference") != spec["reference"] or recorded.get("secondary") != spec["secondary"]:
+            return Action(op=Op.REPLACE, reason="the granules of this pair changed (new search result)", **base)
+        if recorded != spec:
+            return Action(op=Op.REFRESH, reason="baselines or origin changed", **base)
+        return None
+
+    def orphan(self, address: str, record: dict[str, Any], ctx: PlanContext) -> Action | None:
+        return Action(address=address, kind=self.kind, op=Op.FORGET, reason="no longer in the pair network")
+
+    def execute(self, action: Action, ctx: ApplyContext) -> Outcome:
+        if action.op is Op.FORGET:
+            return Outcome(ops=[op_delete(action.address)])
+        return Outcome(ops=[op_put(action.address, self.kind, "planned", action.payload["spec"])])
+
+    def notes(self, ctx: PlanContext) -> list[str]:
+        notes: list[str] = []
+        for stack, network, _dates in networks(ctx):
+            notes.extend(f"{stack.id}: {n}" for n in network.notes)
+            report = network.disconnection_report()
+            if report:
+                notes.append(report)
+        for stack, pair, _ref, _sec, problems in valid_pairs(ctx):
+            if problems:
+                notes.append(f"pair {stack.id}.{pair.key} left out: " + "; ".join(problems))
+        return notes

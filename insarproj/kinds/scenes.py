@@ -1,0 +1,241 @@
+"""`scene.<granule>`: Sentinel-1 SLCs (or bursts) downloaded, verified and recorded.
+
+Downloaded for processors `download` and `isce`, and for `hyp3` only with `[download] scenes =
+true` (HyP3 reads ASF's archive itself). Plan checks presence and size cheaply (`--verify`
+recomputes MD5s); a file already in place or in `[paths] cache` with the right size and MD5 is
+adopted without downloading. The download itself is insarproj's verified, resumable downloader.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from insarproj.endpoints import redact_url
+from insarproj.engine.context import ApplyContext, PlanContext
+from insarproj.engine.model import Action, Desired, Op, Outcome, Plan, ResourceKind
+from insarproj.errors import AuthError
+from insarproj.kinds.search import pinned
+from insarproj.state import op_delete, op_put
+
+SLC_DIR = "slc"
+BURST_DIR = "bursts"
+
+
+def scenes_downloaded(project: Any) -> bool:
+    config = project.config
+    return config.processor.kind in ("download", "isce") or bool(config.download.scenes)
+
+
+def scene_relpath(name: str, product: str) -> str:
+    return f"{BURST_DIR}/{name}.tiff" if product == "BURST" else f"{SLC_DIR}/{name}.zip"
+
+
+def cache_dir(project: Any) -> Path | None:
+    raw = project.config.paths.cache
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    return path if path.is_absolute() else project.root / path
+
+
+class SceneKind(ResourceKind):
+    kind = "scene"
+
+    def desired(self, ctx: PlanContext) -> Iterable[Desired]:
+        pin = pinned(ctx)
+        if pin is None or not scenes_downloaded(ctx.project):
+            return
+        for stack in pin.stacks:
+            for stack_date in stack.dates:
+                for name in stack_date.scenes:
+                    scene = pin.scenes[name]
+                    yield Desired(
+                        address=f"scene.{name}",
+                        spec={
+                            "name": name,
+                            "url": scene.url,
+                            "size": scene.bytes,
+                            "md5": scene.md5,
+                            "product": pin.product,
+                            "stack": stack.id,
+                            "date": stack_date.date.isoformat(),
+                        },
+                    )
+
+    def assess(self, desired: Desired, record: dict[str, Any] | None, ctx: PlanContext) -> Action | None:
+        spec = desired.spec
+        rel = scene_relpath(spec["name"], spec["product"])
+        path = ctx.project.data_dir / rel
+        payload = {**spec, "path": rel}
+        base = dict(address=desired.address, kind=self.kind, payload=payload)
+        if record is not None and record["status"] == "present":
+            if record["attributes"].get("md5") != spec["md5"] or record["attributes"].get("size") != spec["size"]:
+                return Action(op=Op.REPLACE, reason="the archive now advertises another file", bytes=spec["size"], **base)
+            if not path.exists():
+                return Action(op=Op.CREATE, reason="recorded but missing on disk", bytes=spec["size"], **base)
+            if path.stat().st_size != spec["size"]:
+                return Action(op=Op.CREATE, reason="size differs on disk", bytes=spec["size"], **base)
+            if ctx.options.verify and spec["md5"]:
+                from insarproj.transfer.verify import md5_of
+
+                if md5_of(path) != spec["md5"]:
+                    return Action(op=Op.CREATE, reason="MD5 differs on disk (--verify)", bytes=spec["size"], **base)
+            return None
+        if path.is_file() and path.stat().st_size == spec["size"]:
+            return Action(op=Op.ADOPT, reason="already on disk with the right size (MD5 checked at apply)", **base)
+        cache = cache_dir(ctx.project)
+        if cache is not None and (cache / rel).is_file() and (cache / rel).stat().st_size == spec["size"]:
+            return Action(op=Op.ADOPT, reason=f"in the shared cache {cache}", **base)
+        return Action(op=Op.CREATE, reason="missing", bytes=spec["size"], **base)
+
+    def orphan(self, address: str, record: dict[str, Any], ctx: PlanContext) -> Action | None:
+        action = super().orphan(address, record, ctx)
+        assert action is not None
+        pin = pinned(ctx)
+        name = address.split(".", 1)[1]
+        why = pin.dropped_reason(name) if pin is not None else None
+        if why:
+            action.reason = f"left the project ({why}); " + ("files deleted (--prune)" if ctx.options.prune else "file kept")
+        return action
+
+    def execute(self, action: Action, ctx: ApplyContext) -> Outcome:
+        payload = action.payload
+        if action.op is Op.FORGET:
+            record = payload.get("record") or {}
+            if payload.get("prune") and record.get("attributes", {}).get("path"):
+                (ctx.project.data_dir / record["attributes"]["path"]).unlink(missing_ok=True)
+            return Outcome(ops=[op_delete(action.address)])
+        from insarproj.transfer.download import DownloadSpec, adopt_existing
+
+        rel = payload["path"]
+        dest = ctx.project.data_dir / rel
+        spec = DownloadSpec(
+            url=payload["url"],
+            dest=dest,
+            size=payload["size"],
+            md5=payload["md5"],
+            kind="tiff" if payload["product"] == "BURST" else "zip",
+            label=payload["name"],
+        )
+        cache = cache_dir(ctx.project)
+        candidates = [cache / rel] if cache is not None else []
+        result = adopt_existing(spec, candidates)
+        if result is None:
+            result = downloader(ctx).fetch(spec, cancel=ctx.cancel)
+            _share_with_cache(dest, cache, rel)
+        attributes = {
+            "path": rel,
+            "size": result.size,
+            "md5": result.md5,
+            "url": redact_url(payload["url"]),
+            "stack": payload["stack"],
+            "date": payload["date"],
+            "source": "adopted" if result.adopted else "downloaded",
+        }
+        message = "adopted (verified)" if result.adopted else f"downloaded {result.bytes_transferred} bytes"
+        return Outcome(ops=[op_put(action.address, self.kind, "present", attributes)], message=message)
+
+    def notes(self, ctx: PlanContext) -> list[str]:
+        pin = pinned(ctx)
+        if pin is None:
+            return []
+        notes = list(pin.notes)
+        for stack in pin.stacks:
+            for dropped in stack.dropped:
+                notes.append(f"{stack.id} {dropped.date}: dropped, {dropped.reason}")
+            notes.extend(f"{stack.id}: {n}" for n in stack.notes)
+        for dropped in pin.dropped_stacks:
+            notes.append(f"stack {dropped.id} dropped: {dropped.reason}")
+        return notes
+
+
+_downloader_lock = threading.Lock()
+
+
+def downloader(ctx: ApplyContext) -> Any:
+    """One Downloader per apply (thread-safe, shares the authenticated session)."""
+    with _downloader_lock:
+        existing = ctx.shared.get("downloader")
+        if existing is None:
+            from insarproj.transfer.download import Downloader
+
+            existing = Downloader(
+                ctx.write.get("earthdata"),
+                retries=ctx.project.config.download.retries,
+                progress=ctx.progress,
+            )
+            ctx.shared["downloader"] = existing
+        return existing
+
+
+def _share_with_cache(dest: Path, cache: Path | None, rel: str) -> None:
+    """Offer a verified download to other projects through the shared cache (best effort)."""
+    if cache is None:
+        return
+    target = cache / rel
+    if target.exists():
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.link")
+        tmp.unlink(missing_ok=True)
+        import os
+
+        os.link(dest, tmp)
+        os.replace(tmp, target)
+    except OSError:
+        pass  # a cache on another file system, or read-only: the project copy is what matters
+
+
+def scene_preflight(plan: Plan, ctx: ApplyContext) -> None:
+    """Before the first download: credentials exist and work, and the disk has room."""
+    downloads = [a for a in plan.actions if a.kind == "scene" and a.op in (Op.CREATE, Op.REPLACE)]
+    if not downloads:
+        return
+    from insarproj.transfer.credentials import find_earthdata_credentials
+    from insarproj.transfer.disk import check_free_space
+
+    needed = sum(a.bytes or 0 for a in downloads)
+    ctx.project.data_dir.mkdir(parents=True, exist_ok=True)
+    check_free_space(ctx.project.data_dir, needed)
+    if find_earthdata_credentials(ctx.endpoints) is None:
+        raise AuthError(
+            f"{len(downloads)} scenes are to be downloaded but no Earthdata credentials were found",
+            service="urs",
+            hint="set EARTHDATA_TOKEN, or EARTHDATA_USERNAME and EARTHDATA_PASSWORD, or add "
+            f"'machine {_urs_host(ctx)} login USER password PASS' to ~/.netrc",
+        )
+    _probe(downloads[0].payload["url"], ctx)
+
+
+def _urs_host(ctx: ApplyContext) -> str:
+    from insarproj.transfer.credentials import urs_host
+
+    return urs_host(ctx.endpoints)
+
+
+def _probe(url: str, ctx: ApplyContext) -> None:
+    """Fetch one byte through the whole login chain: proves the login works and the EULA is accepted."""
+    import requests
+
+    from insarproj.transfer.verify import looks_like_html
+
+    session = ctx.write.get("earthdata")
+    try:
+        with session.get(url, headers={"Range": "bytes=0-0"}, stream=True, timeout=60) as response:
+            head = next(response.iter_content(512), b"") if response.ok else b""
+            status = response.status_code
+    except requests.RequestException:
+        # Inconclusive (a dropped connection, a timeout): the downloads retry and report per file.
+        return
+    if status in (401, 403) or (status < 400 and looks_like_html(head)):
+        raise AuthError(
+            f"the Earthdata login for {redact_url(url)} failed (HTTP {status})",
+            service="urs",
+            hint=f"check your Earthdata credentials (EARTHDATA_TOKEN or ~/.netrc machine {_urs_host(ctx)}) "
+            "and that you accepted the ASF EULA at urs.earthdata.nasa.gov",
+        )
+    # Other errors (5xx, 404) are left to the download itself, which retries and reports per file.

@@ -1,0 +1,113 @@
+"""The scene search as a pinned input of the plan (DESIGN §3).
+
+While the search part of project.toml (its fingerprint) is unchanged, plan and apply reuse the
+pin in state and make no search at all. `--refresh-search` (or a changed search config) searches
+again — a read-only CMR POST — and the plan shows which scenes join and which leave; apply pins
+the new result before any other action. A failed, partial or suspiciously empty search stops the
+plan: it never shrinks the project.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from insarproj.engine.context import InputResolver, OfflineError, PlanContext
+from insarproj.engine.model import InputChange
+from insarproj.errors import ProviderError
+
+PIN_NAME = "search"
+
+
+def search_request(project: Any) -> Any:
+    from insarproj.scenes.model import SearchRequest
+
+    search = project.config.search
+    return SearchRequest(
+        aoi_wkt=project.aoi.wkt,
+        start=search.start,
+        end=search.end,
+        product=search.product,
+        beam_mode=search.beam_mode,
+        polarizations=tuple(search.polarization),
+        flight_direction=search.flight_direction,
+        relative_orbits=tuple(search.relative_orbits) if search.relative_orbits else None,
+        frames=tuple(search.frames) if search.frames else None,
+        season=tuple(search.season) if search.season else None,
+        min_coverage=search.min_coverage,
+        min_scenes=search.min_scenes,
+        exclude_dates=tuple(search.exclude_dates),
+        exclude_scenes=tuple(search.exclude_scenes),
+        max_results=search.max_results,
+    )
+
+
+def max_bursts(project: Any) -> int:
+    """Bursts one job takes: a burst group is split accordingly (DESIGN §2b)."""
+    from insarproj.scenes.bursts import MULTI_BURST_LIMIT
+
+    processor = project.config.processor
+    if processor.kind == "hyp3" and processor.hyp3 is not None and processor.hyp3.job_type == "INSAR_ISCE_BURST":
+        return 1
+    return MULTI_BURST_LIMIT
+
+
+def search_fingerprint(project: Any) -> str:
+    from insarproj.fingerprint import fingerprint
+
+    return fingerprint({"request": search_request(project).fingerprint(), "max_bursts": max_bursts(project)})
+
+
+class SceneSearcher:
+    """Read side of ASF search: one method, a CMR search (a POST that changes nothing)."""
+
+    def __init__(self, cmr_url: str, session: Any, *, max_bursts: int) -> None:
+        self._cmr_url = cmr_url
+        self._session = session
+        self._max_bursts = max_bursts
+
+    def search(self, request: Any) -> Any:
+        from insarproj.scenes.search import search_scenes
+
+        return search_scenes(request, cmr_url=self._cmr_url, session=self._session, max_bursts=self._max_bursts)
+
+
+def pinned(ctx: PlanContext) -> Any:
+    """The scene pin the plan works with (fresh or from state); None before the first search."""
+    return ctx.inputs.get(PIN_NAME)
+
+
+def load_pin(state_inputs: dict[str, Any]) -> Any:
+    """The ScenePin recorded in state, or None."""
+    from insarproj.scenes.model import ScenePin
+
+    raw = state_inputs.get(PIN_NAME)
+    return ScenePin.from_dict(raw["pin"]) if raw else None
+
+
+class SearchInput(InputResolver):
+    name = PIN_NAME
+
+    def resolve(self, ctx: PlanContext) -> tuple[Any, InputChange | None]:
+        from insarproj.scenes.pin import diff_pins
+
+        fingerprint = search_fingerprint(ctx.project)
+        raw = ctx.state.inputs.get(PIN_NAME)
+        old = load_pin(ctx.state.inputs)
+        if old is not None and raw["fingerprint"] == fingerprint and not ctx.options.refresh_search:
+            return old, None
+        if ctx.options.offline:
+            why = "no scene search is pinned yet" if old is None else "the [search] settings changed since the pin"
+            raise OfflineError(f"--offline: {why}, so the plan needs a search", hint="run the plan without --offline")
+        new = ctx.read.get("scenes").search(search_request(ctx.project))
+        if old is not None and old.scenes and not new.scenes:
+            raise ProviderError(
+                f"the search returned no scenes although {len(old.scenes)} are pinned",
+                service="cmr",
+                hint="this looks like a service problem, not a change of the archive; the pin is kept — "
+                "try again later, or check [search]",
+            )
+        diff = diff_pins(old, new)
+        if old is not None and not diff.changed and raw["fingerprint"] == fingerprint:
+            return old, None
+        value = {"fingerprint": fingerprint, "summary": diff.summary, "pin": new.to_dict()}
+        return new, InputChange(name=PIN_NAME, fingerprint=fingerprint, summary=diff.summary, value=value)
