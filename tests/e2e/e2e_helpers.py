@@ -1,0 +1,102 @@
+"""Helpers for end-to-end tests: a project pointed at a running sandbox, the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from insarproj.sandbox.catalog import DEMO_BBOX
+
+DOWNLOAD_TOML = """\
+[project]
+name = "{name}"
+
+[aoi]
+bbox = [{w}, {s}, {e}, {n}]
+
+[search]
+start = {start}
+end = {end}
+{search_extra}
+
+[pairs]
+method = "sbas"
+neighbors = 2
+
+[processor]
+kind = "{kind}"
+{processor_extra}
+
+[download]
+concurrency = 3
+retries = {retries}
+
+[paths]
+data = "data"
+{paths_extra}
+"""
+
+
+def write_project(
+    root: Path,
+    *,
+    name: str = "e2e",
+    kind: str = "download",
+    start: str = "2021-01-01",
+    end: str = "2021-02-15",
+    search_extra: str = "",
+    processor_extra: str = "",
+    paths_extra: str = "",
+    retries: int = 3,
+) -> Path:
+    from insarproj.state import StateStore
+
+    root.mkdir(parents=True, exist_ok=True)
+    w, s, e, n = DEMO_BBOX
+    (root / "project.toml").write_text(
+        DOWNLOAD_TOML.format(
+            name=name, w=w, s=s, e=e, n=n, start=start, end=end, search_extra=search_extra, kind=kind,
+            processor_extra=processor_extra, paths_extra=paths_extra, retries=retries,
+        )
+    )
+    StateStore(root / ".insarproj").create()
+    return root
+
+
+def state_of(root: Path) -> dict:
+    from insarproj.state import StateStore
+
+    state = StateStore(root / ".insarproj").load()
+    return {"resources": state.resources, "inputs": state.inputs, "serial": state.serial}
+
+
+def cli_subprocess(args: list[str], env: dict[str, str], **kwargs) -> subprocess.Popen:  # type: ignore[no-untyped-def]
+    return subprocess.Popen(
+        [sys.executable, "-m", "insarproj", *args],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
+
+
+def run_cli_subprocess(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "insarproj", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def storage_gets(sandbox) -> list:  # type: ignore[no-untyped-def]
+    return [r for r in sandbox.requests() if r.path.startswith("/_storage/") and r.method == "GET"]
+
+
+def dump(obj) -> str:  # type: ignore[no-untyped-def]
+    return json.dumps(obj, indent=1, default=str)[:3000]
