@@ -85,8 +85,20 @@ def atomic_write_text(path: Path, text: str, *, backup: Path | None = None) -> N
 
 
 def canonical_json(value: Any, *, indent: int | None = 2) -> str:
-    """Stable key order and indentation so committed JSON diffs stay readable."""
-    return json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False) + ("\n" if indent else "")
+    """Stable key order and indentation so committed JSON diffs stay readable.
+
+    Encoded with orjson: the json module falls back to its pure-Python encoder whenever an
+    indent is asked for, which costs seconds per fold of a 16 MB state; orjson's output is the
+    same text (sorted keys, two-space indent) about ten times faster.
+    """
+    import orjson
+
+    options = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+    if indent is None:
+        return orjson.dumps(value, option=options).decode("utf-8")
+    if indent != 2:
+        return json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False) + "\n"
+    return orjson.dumps(value, option=options | orjson.OPT_INDENT_2).decode("utf-8") + "\n"
 
 
 def atomic_write_json(path: Path, value: Any, *, backup: Path | None = None) -> None:

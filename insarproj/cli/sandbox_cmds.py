@@ -26,4 +26,58 @@ def sandbox(app: AppContext, port: int, faults: str | None, seed: int) -> None:
     serve_forever(port=port, faults=faults, seed=seed, out=sys.stdout)
 
 
-COMMANDS = [sandbox]
+@click.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default="insarproj-demo")
+@click.option(
+    "--processor",
+    type=click.Choice(["hyp3", "download"]),
+    default="hyp3",
+    show_default=True,
+    help="hyp3: search, pair, submit HyP3 jobs, download products; download: search and download scenes.",
+)
+@click.pass_obj
+def demo(app: AppContext, directory: Path, processor: str) -> int:
+    """Run the whole job against a local sandbox in about a minute: no account, no network.
+
+    Writes a demo project into DIRECTORY (default ./insarproj-demo), shows the plan, applies it
+    until it converges, and prints what it did.
+    """
+    from insarproj.cli.plan_cmds import _progress_for
+    from insarproj.demo import run_demo
+    from insarproj.ui.render import render_plan
+
+    def show_plan(plan):  # type: ignore[no-untyped-def]
+        if app.verbosity >= 0:
+            click.echo(render_plan(plan, verbose=app.verbosity, color=app.color), nl=False)
+            click.echo("Applying (the demo approves on your behalf)...\n", err=True)
+
+    def on_event(event, action, message):  # type: ignore[no-untyped-def]
+        if event == "failed":
+            app.info(f"  x {action.address}: {message}")
+        elif event in ("done", "waiting") and app.verbosity >= 1:
+            app.info(f"  {event} {action.address}" + (f": {message}" if message else ""))
+
+    result = run_demo(
+        directory,
+        processor=processor,
+        echo=lambda text: app.info(text),
+        show_plan=show_plan,
+        on_event=on_event,
+        progress=_progress_for(app) if app.verbosity >= 1 else None,
+    )
+    resources = ", ".join(
+        f"{sum(statuses.values())} {kind}" for kind, statuses in result.summary["resources"].items()
+    )
+    verdict = "converged" if result.converged else "did NOT converge"
+    click.echo(
+        f"\nDemo {verdict} in {result.seconds:.0f} s ({result.rounds} apply round(s)): {resources}.\n"
+        f"Look around:\n"
+        f"  insarproj -C {directory} show                       # what the folder holds\n"
+        f"  insarproj -C {directory} plan --offline             # nothing left to do\n"
+        f"  ls {directory}/data                                   # scenes / products\n"
+        f"  cat {directory}/.insarproj/state.json | head -40    # the durable, committable record"
+    )
+    return 0 if result.converged else 1
+
+
+COMMANDS = [sandbox, demo]

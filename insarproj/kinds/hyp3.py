@@ -71,6 +71,7 @@ def build_request(project: Any, pair_spec: dict[str, Any]) -> Any:
         secondary=pair_spec["secondary"],
         parameters=config.job_parameters(),
         name=project.config.project.name,
+        validate_body=False,
     )
 
 
@@ -178,28 +179,29 @@ class Hyp3JobKind(ResourceKind):
     def assess(self, desired: Desired, record: dict[str, Any] | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
         config = hyp3_config(ctx.project)
-        cost = _cost_table(ctx).cost(spec["request"]["job_type"], spec["request"]["job_parameters"])
-        submit = dict(
-            address=desired.address,
-            kind=self.kind,
-            depends_on=list(desired.depends_on),
-            credits=cost,
-            remote=True,
-            payload=spec,
-        )
-        held = self._held(spec, ctx)
-        if record is None:
-            if held:
-                return None
-            return Action(op=Op.CREATE, reason="not submitted", **submit)
-        attrs = record["attributes"]
+        attrs = record["attributes"] if record is not None else {}
         identity = spec["identity"]
+        if record is not None and record["status"] == "succeeded" and attrs.get("identity") == identity:
+            expires = _parse_time(attrs.get("expiration_time"))
+            if expires is None or expires > _now(ctx):
+                return None  # the common case of a converged project: no cost lookup, no request
+        wait = dict(address=desired.address, kind=self.kind, depends_on=list(desired.depends_on), payload=spec)
+        # Priced only when something would be submitted: a status check needs no /costs request.
+
+        def submit() -> dict[str, Any]:
+            cost = _cost_table(ctx).cost(spec["request"]["job_type"], spec["request"]["job_parameters"])
+            return {**wait, "credits": cost, "remote": True}
+
+        if record is None:
+            if self._held(spec, ctx):
+                return None
+            return Action(op=Op.CREATE, reason="not submitted", **submit())
         if attrs.get("identity") != identity:
             old = attrs.get("request", {}).get("job_parameters", {})
             return Action(
                 op=Op.REPLACE,
                 reason=f"config changed: {_param_diff(old, spec['request']['job_parameters'])}",
-                **submit,
+                **submit(),
             )
         status = record["status"]
         used = _attempts(record, identity)
@@ -207,7 +209,7 @@ class Hyp3JobKind(ResourceKind):
             listing = _listing(ctx, ctx.state.by_kind(self.kind))
             if listing is None:
                 seen = ctx.observed.get("hyp3_jobs", {}).get(desired.address, {}).get("status_code", status)
-                return Action(op=Op.WAIT, reason=f"not checked (--offline); last seen {seen}", **_no_cost(submit))
+                return Action(op=Op.WAIT, reason=f"not checked (--offline); last seen {seen}", **wait)
             job = self._find(attrs, listing, ctx, status)
             if job is None:
                 intent_at = _parse_time(attrs.get("intent_at"))
@@ -215,29 +217,29 @@ class Hyp3JobKind(ResourceKind):
                     return Action(
                         op=Op.WAIT,
                         reason="submitted moments ago and not listed yet (HyP3's listing lags)",
-                        **_no_cost(submit),
+                        **wait,
                     )
-                return Action(op=Op.CREATE, reason="an earlier submission never reached HyP3", **submit)
+                return Action(op=Op.CREATE, reason="an earlier submission never reached HyP3", **submit())
             ctx.observations.setdefault("hyp3.jobs", {})[desired.address] = job
             ctx.observations.setdefault("observed.hyp3_jobs", {})[desired.address] = {
                 "status_code": job.status_code,
                 "checked_at": utcnow(),
             }
             if job.running():
-                return Action(op=Op.WAIT, reason=f"job {job.status_code}", **_no_cost(submit))
+                return Action(op=Op.WAIT, reason=f"job {job.status_code}", **wait)
             if job.succeeded():
-                return Action(op=Op.REFRESH, reason="job SUCCEEDED", **_no_cost(submit) | {"payload": _with_job(spec, job)})
+                return Action(op=Op.REFRESH, reason="job SUCCEEDED", **wait | {"payload": _with_job(spec, job)})
             # FAILED: charged anyway; resubmit only within max_attempts, as a visible plan line.
             if used < config.max_attempts:
                 return Action(
                     op=Op.REPLACE,
                     reason=f"job FAILED ({_failure_reason(job)}), attempt {used + 1} of {config.max_attempts}",
-                    **submit,
+                    **submit(),
                 )
             return Action(
                 op=Op.REFRESH,
                 reason=f"job FAILED ({_failure_reason(job)}); no attempts left (max_attempts {config.max_attempts})",
-                **_no_cost(submit) | {"payload": _with_job(spec, job)},
+                **wait | {"payload": _with_job(spec, job)},
             )
         if status == "succeeded":
             expires = _parse_time(attrs.get("expiration_time"))
@@ -249,7 +251,7 @@ class Hyp3JobKind(ResourceKind):
                         op=Op.REPLACE,
                         reason=f"product expired {expires:%Y-%m-%d} before it was downloaded, "
                         f"attempt {used + 1} of {config.max_attempts}",
-                        **submit,
+                        **submit(),
                     )
             return None
         return None  # failed for good: reported in notes
@@ -308,10 +310,6 @@ class Hyp3JobKind(ResourceKind):
     def recheck(self, action: Action, ctx: ApplyContext) -> Action | None:
         # The submission batch lists live jobs and adopts matches before any POST.
         return action
-
-
-def _no_cost(submit: dict[str, Any]) -> dict[str, Any]:
-    return {**submit, "credits": None, "remote": False}
 
 
 def _with_job(spec: dict[str, Any], job: Any) -> dict[str, Any]:

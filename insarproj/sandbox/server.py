@@ -229,6 +229,9 @@ class Sandbox:
                 return Response.problem(400, str(exc))
             return Response.json({"faults": str(self.faults)})
 
+        from insarproj.sandbox import blobs
+
+        blobs.register(self.router)
         self.router.add("GET", r"/_sandbox/log", get_log)
         self.router.add("POST", r"/_sandbox/log/clear", clear_log)
         self.router.add("GET", r"/_sandbox/faults", get_faults)

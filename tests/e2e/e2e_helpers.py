@@ -100,3 +100,43 @@ def storage_gets(sandbox) -> list:  # type: ignore[no-untyped-def]
 
 def dump(obj) -> str:  # type: ignore[no-untyped-def]
     return json.dumps(obj, indent=1, default=str)[:3000]
+
+
+class SandboxProcess:
+    """`insarproj sandbox` as a subprocess: the way users and CI scripts run it."""
+
+    def __init__(self, faults: str | None = None, seed: int = 0, extra: list[str] | None = None) -> None:
+        args = [sys.executable, "-m", "insarproj", "sandbox", "--port", "0", "--seed", str(seed), *(extra or [])]
+        if faults:
+            args += ["--faults", faults]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.env: dict[str, str] = {}
+        assert self.proc.stdout is not None
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("the sandbox exited: " + (self.proc.stderr.read() if self.proc.stderr else ""))
+            if line.startswith("export "):
+                key, _, value = line[len("export "):].strip().partition("=")
+                self.env[key] = value.strip("'\"")
+            if "EARTHDATA_TOKEN" in self.env and all(k in self.env for k in ("INSARPROJ_CMR_URL", "INSARPROJ_HYP3_URL")):
+                break
+        self.url = self.env["INSARPROJ_CMR_URL"]
+
+    def request_log(self) -> list[dict]:
+        import requests
+
+        return requests.get(self.url + "/_sandbox/log", timeout=10).json()
+
+    def set_faults(self, spec: str) -> None:
+        import requests
+
+        requests.post(self.url + "/_sandbox/faults", data=spec, timeout=10).raise_for_status()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
