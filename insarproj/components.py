@@ -32,10 +32,13 @@ class Components:
     write_factories: dict[str, Callable[[], Any]] = field(default_factory=dict)
     # Checks run by apply before its first side effect (credentials, credits, disk space).
     preflight: list[Callable[[Plan, ApplyContext], None]] = field(default_factory=list)
+    # Sections of `insarproj show`: (workspace, state) -> dict merged into the summary.
+    show_sections: list[Callable[[Any, Any], dict[str, Any]]] = field(default_factory=list)
 
     def extend(self, other: Components) -> None:
         self.kinds.extend(other.kinds)
         self.preflight.extend(other.preflight)
+        self.show_sections.extend(other.show_sections)
         self.resolvers.extend(other.resolvers)
         self.read_factories.update(other.read_factories)
         self.write_factories.update(other.write_factories)

@@ -28,8 +28,12 @@ def state_summary(ws: Any, state: State) -> dict[str, Any]:
         "total_resources": len(state.resources),
         "inputs": inputs,
     }
-    for section in getattr(ws.components, "show_sections", []):
-        summary.update(section(ws, state))
+    blocks: list[str] = []
+    for section in ws.components.show_sections:
+        part = dict(section(ws, state))
+        blocks.extend(part.pop("text_blocks", []))
+        summary.update(part)
+    summary["text_blocks"] = blocks
     return summary
 
 

@@ -51,6 +51,8 @@ class ApplyResult:
 
 
 class Workspace:
+    show_all_pairs: bool = False  # `show --pairs`: list every pair, not counts per stack
+
     def __init__(self, root: Path, *, trust_endpoints: bool = False) -> None:
         self.root = Path(root).resolve()
         self.trust_endpoints = trust_endpoints

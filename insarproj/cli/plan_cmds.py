@@ -209,16 +209,39 @@ def _progress_for(app: AppContext):  # type: ignore[no-untyped-def]
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
+@click.option("--pairs", "all_pairs", is_flag=True, help="List every pair with its job, credits, expiry, product.")
+@click.option(
+    "--footprints",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the AOI and every scene footprint (with properties) as GeoJSON, e.g. for QGIS.",
+)
+@click.option(
+    "--network",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Draw the pair network (time vs perpendicular baseline, per stack) to FILE.png/.pdf/.svg "
+    "(needs the plot extra: pip install 'insarproj[plot]').",
+)
 @click.pass_obj
-def show(app: AppContext, as_json: bool) -> None:
-    """Summarise the recorded state: resources by kind and status, pinned inputs."""
-    from insarproj.show import state_summary, render_summary
+def show(app: AppContext, as_json: bool, all_pairs: bool, footprints: Path | None, network: Path | None) -> None:
+    """Summarise the recorded state: stacks, scenes, pairs, HyP3 jobs, products. No network."""
+    from insarproj.kinds.show import write_footprints, write_network_plot
+    from insarproj.show import render_summary, state_summary
 
     ws = app.workspace()
+    ws.show_all_pairs = all_pairs or app.verbosity > 0
     state = ws.load_state()
+    if footprints is not None:
+        count = write_footprints(ws, state, footprints)
+        app.info(f"Wrote {count} features (AOI and scene footprints) to {footprints}.")
+    if network is not None:
+        count = write_network_plot(ws, state, network)
+        app.info(f"Drew {count} pairs to {network}.")
+    if footprints is not None or network is not None:
+        return
     summary = state_summary(ws, state)
     if as_json:
-        click.echo(json.dumps(summary, indent=2, sort_keys=True))
+        summary.pop("text_blocks", None)
+        click.echo(json.dumps(summary, indent=2, sort_keys=True, default=str))
     else:
         click.echo(render_summary(summary), nl=False)
 

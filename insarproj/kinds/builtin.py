@@ -16,6 +16,7 @@ def components(project: Any, endpoints: Endpoints) -> Components:
     from insarproj.kinds.scenes import SceneKind, scene_preflight
     from insarproj.kinds.search import SceneSearcher, SearchInput, max_bursts
     from insarproj.kinds.services import earthdata_session
+    from insarproj.kinds.show import pairs_section, scenes_section
 
     bursts = max_bursts(project)
     kind = project.config.processor.kind
@@ -27,9 +28,11 @@ def components(project: Any, endpoints: Endpoints) -> Components:
         },
         write_factories={"earthdata": lambda: earthdata_session(endpoints)},
         preflight=[scene_preflight],
+        show_sections=[scenes_section],
     )
     if kind in ("hyp3", "isce"):
         result.kinds.append(PairKind())
+        result.show_sections.append(pairs_section)
     if kind == "hyp3":
         result.extend(_hyp3(endpoints))
     return result
@@ -46,9 +49,15 @@ def _hyp3(endpoints: Endpoints) -> Components:
         return Hyp3Reader(endpoints.url("hyp3"), session=earthdata_session(endpoints))
 
     def writer() -> Any:
+        import os
+
         from insarproj.hyp3 import Hyp3Writer
 
-        return Hyp3Writer(endpoints.url("hyp3"), session=earthdata_session(endpoints))
+        # HyP3 validates every job of a POST before answering; a slow link may need longer.
+        read_timeout = float(os.environ.get("INSARPROJ_HYP3_SUBMIT_TIMEOUT", "300"))
+        return Hyp3Writer(
+            endpoints.url("hyp3"), session=earthdata_session(endpoints), submit_timeout=(10.0, read_timeout)
+        )
 
     return Components(
         kinds=[Hyp3JobKind(), ProductKind()],

@@ -32,7 +32,20 @@ from insarproj.errors import AuthError, InsarprojError, ProviderError
 from insarproj.kinds.pairs import PairKind
 from insarproj.state import op_put, utcnow
 
-LISTING_LAG = timedelta(seconds=60)
+# HyP3's job listing is eventually consistent: an intent younger than this that no listing shows
+# is waited on, not resubmitted. INSARPROJ_HYP3_LISTING_LAG (seconds) overrides it for
+# deployments whose listings are immediate (the sandbox, tests).
+DEFAULT_LISTING_LAG = timedelta(seconds=60)
+
+
+def listing_lag() -> timedelta:
+    import os
+
+    raw = os.environ.get("INSARPROJ_HYP3_LISTING_LAG", "").strip()
+    try:
+        return timedelta(seconds=float(raw)) if raw else DEFAULT_LISTING_LAG
+    except ValueError:
+        return DEFAULT_LISTING_LAG
 # Start the listing a little before the oldest open intent: clocks of client and server differ.
 LISTING_MARGIN = timedelta(hours=1)
 OPEN_STATUSES = ("intent", "unknown", "submitted")
@@ -213,7 +226,7 @@ class Hyp3JobKind(ResourceKind):
             job = self._find(attrs, listing, ctx, status)
             if job is None:
                 intent_at = _parse_time(attrs.get("intent_at"))
-                if intent_at is not None and _now(ctx) - intent_at < LISTING_LAG:
+                if intent_at is not None and _now(ctx) - intent_at < listing_lag():
                     return Action(
                         op=Op.WAIT,
                         reason="submitted moments ago and not listed yet (HyP3's listing lags)",
@@ -421,7 +434,7 @@ class _Hyp3Batch:
                 self.results[a.address] = Outcome(waiting=not job.succeeded(), message=f"adopted existing job {job.job_id}")
                 continue
             intent_at = _parse_time(record["attributes"].get("intent_at")) if record else None
-            if record and record["status"] in ("intent", "unknown") and intent_at and now - intent_at < LISTING_LAG:
+            if record and record["status"] in ("intent", "unknown") and intent_at and now - intent_at < listing_lag():
                 self.results[a.address] = Outcome(deferred="submitted moments ago; waiting for HyP3's listing to show it")
                 continue
             to_submit.append(a)

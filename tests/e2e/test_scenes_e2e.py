@@ -164,3 +164,51 @@ def test_search_faults_are_retried_or_reported(tmp_path: Path, sandbox, run_cli,
     sandbox.set_faults(fault)
     result = run_cli(["-C", str(root), "plan"])
     assert result.code == 0, result.output
+
+
+def test_show_lists_stacks_and_writes_footprints(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    root = write_project(tmp_path / "p", end="2021-02-15", search_extra="min_coverage = 0.5")
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
+    text = run_cli(["-C", str(root), "show"]).output
+    assert "A064" in text and "D071" in text and "dropped" in text and "min_coverage" in text
+    summary = json.loads(run_cli(["-C", str(root), "show", "--json"]).stdout)
+    stacks = {s["id"]: s for s in summary["stacks"]}
+    assert stacks["A064"]["scenes_present"] == stacks["A064"]["scenes"] > 0
+    assert any(d["reason"] for s in stacks.values() for d in s["dropped"])
+    out = tmp_path / "fp.geojson"
+    assert run_cli(["-C", str(root), "show", "--footprints", str(out)]).code == 0
+    collection = json.loads(out.read_text())
+    roles = [f["properties"].get("role") for f in collection["features"]]
+    assert roles.count("aoi") == 1 and len(collection["features"]) == 1 + len(
+        [r for r in state_of(root)["resources"].values() if r["kind"] == "scene"])
+
+
+def test_fault_classes_on_downloads_are_retried_to_success(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+    # Counts, not probabilities: the first N storage requests fault, whatever the thread order,
+    # and even all of them hitting one file stays within its retry budget.
+    root = write_project(tmp_path / "p", end="2021-01-20", retries=8)
+    sandbox.set_faults("5xx:2@/_storage/*,429:1@/_storage/*,truncate:2@/_storage/*,drop:2@/_storage/*")
+    result = run_cli(["-C", str(root), "apply", "--yes"])
+    assert result.code == 0, result.output
+    faulted = [r for r in sandbox.requests() if r.fault]
+    assert faulted, "the faults must have fired"
+    import hashlib
+
+    for record in state_of(root)["resources"].values():
+        path = root / "data" / record["attributes"]["path"] if record["kind"] == "scene" else None
+        if path:
+            assert hashlib.md5(path.read_bytes()).hexdigest() == record["attributes"]["md5"]
+
+
+def test_search_that_keeps_failing_is_reported_and_pins_nothing(tmp_path: Path, sandbox, run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import tenacity
+
+    monkeypatch.setattr(tenacity.nap, "sleep", lambda seconds: None)
+    root = write_project(tmp_path / "p", end="2021-01-20")
+    sandbox.set_faults("5xx:1.0@/search/*")
+    result = run_cli(["-C", str(root), "apply", "--yes"])
+    assert result.code == ExitCode.ERROR and "Traceback" not in result.output
+    assert "CMR" in result.output or "search" in result.output
+    assert state_of(root)["inputs"] == {}

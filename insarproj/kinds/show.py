@@ -1,0 +1,149 @@
+"""What `insarproj show` says about scenes, stacks, pairs, HyP3 jobs and products (state only,
+no network)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from insarproj.kinds.search import load_pin
+
+
+def scenes_section(ws: Any, state: Any) -> dict[str, Any]:
+    pin = load_pin(state.inputs)
+    if pin is None:
+        return {}
+    present = {a.split(".", 1)[1] for a, r in state.by_kind("scene").items() if r["status"] == "present"}
+    stacks = []
+    lines = ["Stacks (from the pinned search of " + pin.searched_at + "):"]
+    for stack in pin.stacks:
+        names = [n for d in stack.dates for n in d.scenes]
+        coverage = [d.coverage for d in stack.dates]
+        entry = {
+            "id": stack.id,
+            "flight_direction": stack.flight_direction,
+            "relative_orbit": stack.relative_orbit,
+            "dates": len(stack.dates),
+            "first": stack.dates[0].date.isoformat() if stack.dates else None,
+            "last": stack.dates[-1].date.isoformat() if stack.dates else None,
+            "coverage_min": round(min(coverage), 3) if coverage else None,
+            "coverage_mean": round(sum(coverage) / len(coverage), 3) if coverage else None,
+            "scenes": len(names),
+            "scenes_present": sum(1 for n in names if n in present),
+            "dropped": [{"date": d.date.isoformat(), "reason": d.reason} for d in stack.dropped],
+        }
+        stacks.append(entry)
+        lines.append(
+            f"  {stack.id:<22} {stack.flight_direction.lower():<10} track {stack.relative_orbit:>3}  "
+            f"{entry['dates']:>3} dates {entry['first']} … {entry['last']}  "
+            f"AOI coverage {100 * (entry['coverage_min'] or 0):.0f} % min, {100 * (entry['coverage_mean'] or 0):.0f} % mean  "
+            f"scenes {entry['scenes_present']}/{entry['scenes']} on disk"
+        )
+        for dropped in stack.dropped:
+            lines.append(f"      dropped {dropped.date}: {dropped.reason}")
+    for dropped in pin.dropped_stacks:
+        lines.append(f"  {dropped.id:<22} dropped: {dropped.reason}")
+    return {"stacks": stacks, "text_blocks": ["\n".join(lines)]}
+
+
+def pair_rows(state: Any) -> list[dict[str, Any]]:
+    rows = []
+    for address, pair in sorted(state.by_kind("pair").items()):
+        key = address.split(".", 1)[1]
+        job = state.get("hyp3_job." + key)
+        product = state.get("product." + key)
+        attrs = job["attributes"] if job else {}
+        spent = sum(a.get("credit_cost") or 0 for a in attrs.get("attempts", []))
+        rows.append(
+            {
+                "pair": address,
+                "stack": pair["attributes"]["stack"],
+                "temporal_baseline": pair["attributes"]["temporal_baseline"],
+                "bperp": pair["attributes"]["bperp"],
+                "job_status": job["status"] if job else None,
+                "job_id": attrs.get("job_id"),
+                "attempts": len(attrs.get("attempts", [])),
+                "credits_spent": spent,
+                "expiration_time": attrs.get("expiration_time"),
+                "product": product["attributes"]["path"] if product and product["status"] == "present" else None,
+            }
+        )
+    return rows
+
+
+def pairs_section(ws: Any, state: Any) -> dict[str, Any]:
+    rows = pair_rows(state)
+    if not rows:
+        return {}
+    now = datetime.now(timezone.utc)
+    lines = ["Pairs:"]
+    by_stack: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_stack[row["stack"]].append(row)
+    for stack, items in by_stack.items():
+        statuses = Counter(r["job_status"] or "not submitted" for r in items)
+        spent = sum(r["credits_spent"] for r in items)
+        on_disk = sum(1 for r in items if r["product"])
+        soon = sum(
+            1 for r in items
+            if r["expiration_time"] and not r["product"]
+            and now < datetime.fromisoformat(r["expiration_time"].replace("Z", "+00:00")) < now + timedelta(days=3)
+        )
+        parts = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+        text = f"  {stack:<22} {len(items):>4} pairs ({parts}); {spent:g} credits spent; {on_disk} products on disk"
+        if soon:
+            text += f"; {soon} expire within 3 days"
+        lines.append(text)
+    if getattr(ws, "show_all_pairs", False):
+        lines.append("")
+        lines.append(f"  {'pair':<40} {'days':>4} {'bperp':>7} {'job':<10} {'credits':>7} {'expires':<11} product")
+        for r in rows:
+            bperp = "" if r["bperp"] is None else f"{r['bperp']:+.0f}"
+            expires = (r["expiration_time"] or "")[:10]
+            lines.append(
+                f"  {r['pair']:<40} {r['temporal_baseline']:>4} {bperp:>7} {r['job_status'] or '-':<10} "
+                f"{r['credits_spent']:>7g} {expires:<11} {r['product'] or ''}"
+            )
+    return {"pairs": rows, "text_blocks": ["\n".join(lines)]}
+
+
+def write_footprints(ws: Any, state: Any, path: Path) -> int:
+    from insarproj.errors import UsageError
+    from insarproj.fsutil import atomic_write_json
+    from insarproj.scenes.footprints import footprints_geojson
+
+    pin = load_pin(state.inputs)
+    if pin is None:
+        raise UsageError("no scene search is pinned yet", hint="run `insarproj apply` first")
+    collection = footprints_geojson(pin, ws.project.aoi.wkt)
+    atomic_write_json(path, collection)
+    return len(collection["features"])
+
+
+def write_network_plot(ws: Any, state: Any, path: Path) -> int:
+    """The pair network of every stack (time vs perpendicular baseline), as configured now."""
+    from insarproj.errors import UsageError
+    from insarproj.kinds.pairs import network_settings, one_scene_per_date
+    from insarproj.pairs import NetworkDate, build_network
+    from insarproj.pairs.plot import plot_network
+
+    pin = load_pin(state.inputs)
+    if pin is None:
+        raise UsageError("no scene search is pinned yet", hint="run `insarproj apply` first")
+    settings = network_settings(ws.project)
+    single = one_scene_per_date(ws.project)
+    networks, dates_by_stack = [], {}
+    for stack in pin.stacks:
+        dates = []
+        for d in stack.dates:
+            names = [d.representative] if single else list(d.scenes)
+            pols = frozenset().union(*(frozenset(pin.scenes[n].polarization.split("+")) for n in names))
+            dates.append(NetworkDate(date=d.date, bperp=d.bperp, scenes=tuple(names), polarizations=pols))
+        networks.append(build_network(stack.id, dates, settings))
+        dates_by_stack[stack.id] = dates
+    if not networks:
+        raise UsageError("the pinned search has no stacks to draw")
+    plot_network(networks, dates_by_stack, path)
+    return sum(len(n.pairs) for n in networks)
