@@ -6,7 +6,6 @@ import json
 import threading
 from pathlib import Path
 
-import pytest
 
 from helpers import write_fake
 from insarproj.engine.context import PlanOptions

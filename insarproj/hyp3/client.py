@@ -15,7 +15,6 @@ has no ``validate_only`` and lets requests apply ``~/.netrc`` to the API host.
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import math
 import time
@@ -128,18 +127,9 @@ def _describe(exc: BaseException) -> str:
 
 
 def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+    from insarproj.transfer.retry import parse_retry_after
+
+    return parse_retry_after(response.headers.get("Retry-After"))
 
 
 class Hyp3Reader:
