@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from insarproj.errors import UsageError
 
@@ -72,7 +73,7 @@ def run_demo(
     processor: str = "hyp3",
     start: str = "2021-01-01",
     end: str = "2021-03-15",
-    hyp3_speed: float = 8.0,
+    hyp3_speed: float = 3.0,
     timeout: float = 110.0,
     echo: Callable[[str], None] = print,
     show_plan: Callable[[object], None] | None = None,
@@ -113,8 +114,10 @@ def run_demo(
         ws = Workspace(root)
         rounds = {"n": 1}
 
-        def on_round(number: int, plan: object) -> None:
+        def on_round(number: int, plan: Any) -> None:
             rounds["n"] = number
+            summary = plan.summary
+            echo(f"Round {number}: {summary.pending} to do now, {summary.waiting} HyP3 jobs still running.")
 
         result = ws.apply(
             apply_options=ApplyOptions(wait=True, poll_interval=1.0, timeout=timeout, command="insarproj demo"),

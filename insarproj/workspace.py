@@ -21,9 +21,9 @@ from insarproj.components import Components, build_components
 from insarproj.endpoints import Endpoints, resolve_endpoints
 from insarproj.engine.context import ApplyContext, PlanContext, PlanOptions, ReadProviders, WriteProviders
 from insarproj.engine.executor import ApplyReport, EventSink, execute_plan, record_plan_start
-from insarproj.engine.model import Plan
+from insarproj.engine.model import Action, Plan
 from insarproj.engine.planfile import check_fresh
-from insarproj.engine.planner import build_plan
+from insarproj.engine.planner import build_plan, summarize
 from insarproj.fingerprint import fingerprint
 from insarproj.lock import ProjectLock
 from insarproj.state import ObservedStore, State, StateStore
@@ -48,6 +48,25 @@ class ApplyResult:
     report: ApplyReport = field(default_factory=ApplyReport)
     approved: bool = True
     timed_out: bool = False
+    # Credit-spending actions that came up while waiting (a FAILED job to resubmit, an expired
+    # product): never done without a plan the user saw; they wait for the next `apply`.
+    held: list[Action] = field(default_factory=list)
+
+
+def hold_unapproved_spending(plan: Plan) -> tuple[Plan, list[Action]]:
+    """Drop remote (credit-spending) actions and what depends on them from a `--wait` round."""
+    held = [a for a in plan.actions if a.remote]
+    if not held:
+        return plan, []
+    blocked = {a.address for a in held}
+    kept = []
+    for action in plan.actions:
+        if action.address in blocked or any(dep in blocked for dep in action.depends_on):
+            blocked.add(action.address)
+            continue
+        kept.append(action)
+    trimmed = plan.model_copy(update={"actions": kept, "summary": summarize(kept), "inputs": []})
+    return trimmed, held
 
 
 class Workspace:
@@ -173,6 +192,8 @@ class Workspace:
                     # Fresh read-side providers: statuses are observed anew each round.
                     next_plan, plan_ctx = self._plan(options, state=writer.state)
                     self._save_observations(plan_ctx)
+                    next_plan, held = hold_unapproved_spending(next_plan)
+                    result.held = held
                     if on_round:
                         on_round(round_no, next_plan)
                     if not next_plan.actions:

@@ -190,6 +190,12 @@ def apply(
         app.info("Nothing to do.")
         return ExitCode.OK
     click.echo(render_report(result.report, color=app.color, verbose=app.verbosity), nl=False, err=True)
+    if result.held:
+        credits = sum(a.credits or 0 for a in result.held)
+        app.info(
+            f"{len(result.held)} resubmissions came up while waiting ({credits:g} credits); they are not "
+            "made without a plan you saw: run `insarproj plan`, then `insarproj apply`."
+        )
     if result.timed_out:
         app.info("Stopped waiting (--timeout); remote work goes on, run `insarproj apply` later to collect it.")
     return ExitCode.OK if result.report.ok else ExitCode.ERROR

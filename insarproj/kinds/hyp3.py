@@ -137,10 +137,31 @@ def index_jobs(jobs: Iterable[Any]) -> dict[str, Any]:
     return {"by_id": by_id, "by_identity": by_identity}
 
 
-def adoptable(candidates: list[Any]) -> Any | None:
-    """The newest job of this identity that is usable: running or succeeded (not failed)."""
+def counted_job_ids(record: dict[str, Any] | None) -> set[str]:
+    if record is None:
+        return set()
+    return {a["job_id"] for a in record["attributes"].get("attempts", []) if a.get("job_id")}
+
+
+def adoptable(candidates: list[Any], *, exclude: set[str], now: datetime) -> Any | None:
+    """The newest job of this identity worth adopting instead of paying again: running, or
+    succeeded with a product that has not expired — and not one this record already counts."""
     for job in candidates:
-        if job.running() or job.succeeded():
+        if job.job_id in exclude:
+            continue
+        if job.running() or (job.succeeded() and not job.expired(now)):
+            return job
+    return None
+
+
+def intent_job(attrs: dict[str, Any], candidates: list[Any], *, exclude: set[str]) -> Any | None:
+    """The job an open intent (or an uncertain POST) created, whatever its status: the newest job
+    of the identity requested after the intent was recorded (clocks allowed to differ)."""
+    intent_at = _parse_time(attrs.get("intent_at"))
+    for job in candidates:
+        if job.job_id in exclude:
+            continue
+        if intent_at is None or job.request_time >= intent_at - LISTING_MARGIN:
             return job
     return None
 
@@ -233,6 +254,11 @@ class Hyp3JobKind(ResourceKind):
                         **wait,
                     )
                 return Action(op=Op.CREATE, reason="an earlier submission never reached HyP3", **submit())
+            if job.job_id not in counted_job_ids(record):
+                # The job of an intent, found by listing: charged, so it counts as an attempt.
+                used += 1
+                spec = {**spec, "found_job": job.raw}
+                wait["payload"] = spec
             ctx.observations.setdefault("hyp3.jobs", {})[desired.address] = job
             ctx.observations.setdefault("observed.hyp3_jobs", {})[desired.address] = {
                 "status_code": job.status_code,
@@ -278,13 +304,16 @@ class Hyp3JobKind(ResourceKind):
 
     def _find(self, attrs: dict[str, Any], listing: dict[str, Any], ctx: PlanContext, status: str) -> Any | None:
         job_id = attrs.get("job_id")
-        if job_id:
+        if status == "submitted" and job_id:
             job = listing["by_id"].get(job_id)
-            if job is None and status == "submitted":
+            if job is None:
                 # Not in the window we listed (e.g. a clock far off): one direct look.
                 job = ctx.read.get("hyp3").get_job(job_id)
             return job
-        return adoptable(listing["by_identity"].get(attrs["identity"], []))
+        # An open intent or an uncertain POST: its job, if HyP3 has it, whatever its status.
+        return intent_job(
+            attrs, listing["by_identity"].get(attrs["identity"], []), exclude=counted_job_ids({"attributes": attrs})
+        )
 
     def orphan(self, address: str, record: dict[str, Any], ctx: PlanContext) -> Action | None:
         # HyP3 has no cancel: the job stays on HyP3 (and is adopted again if the pair returns).
@@ -400,9 +429,30 @@ class _Hyp3Batch:
                 ready.append(a)
         return ready
 
+    def _await_pairs(self, timeout: float = 10.0) -> None:
+        """Pairs are bookkeeping recorded in milliseconds; wait for those the plan's submissions
+        depend on, so that one batch (in chunks of 200, connect-early order) carries them all."""
+        import time
+
+        pending = {
+            dep
+            for a in self._plan().actions
+            if a.kind == Hyp3JobKind.kind and a.op in (Op.CREATE, Op.REPLACE) and a.address not in self.results
+            for dep in a.depends_on
+        }
+        deadline = time.monotonic() + timeout
+        state = self.ctx.writer.state
+        while time.monotonic() < deadline and not self.ctx.cancel.is_set():
+            pending = {dep for dep in pending if state.get(dep) is None}
+            if not pending:
+                return
+            time.sleep(0.01)
+
     def _submit_ready(self, only: str | None = None) -> None:
         from insarproj.hyp3 import MAX_JOBS_PER_REQUEST, Hyp3RejectedError, Hyp3UncertainError, JobRequest
 
+        if only is None:
+            self._await_pairs()
         actions = self._ready(only)
         if not actions:
             return
@@ -424,17 +474,19 @@ class _Hyp3Batch:
         for a in actions:
             identity = a.payload["identity"]
             record = records[a.address]
-            job = adoptable(listing["by_identity"].get(identity, []))
-            previous_failed = record is not None and record["attributes"].get("job_id") and (
-                listing["by_id"].get(record["attributes"]["job_id"]) is not None
-                and listing["by_id"][record["attributes"]["job_id"]].failed()
-            )
-            if job is not None and not (previous_failed and job.job_id == record["attributes"].get("job_id")):
+            candidates = listing["by_identity"].get(identity, [])
+            counted = counted_job_ids(record)
+            is_open = record is not None and record["status"] in ("intent", "unknown")
+            if is_open and record["attributes"].get("identity") == identity:
+                job = intent_job(record["attributes"], candidates, exclude=counted)
+            else:
+                job = adoptable(candidates, exclude=counted, now=now)
+            if job is not None:
                 adopt_ops.append(_submitted_op(a, record, job, ctx, adopted=True))
-                self.results[a.address] = Outcome(waiting=not job.succeeded(), message=f"adopted existing job {job.job_id}")
+                self.results[a.address] = Outcome(waiting=job.running(), message=f"adopted existing job {job.job_id}")
                 continue
             intent_at = _parse_time(record["attributes"].get("intent_at")) if record else None
-            if record and record["status"] in ("intent", "unknown") and intent_at and now - intent_at < listing_lag():
+            if is_open and intent_at and now - intent_at < listing_lag():
                 self.results[a.address] = Outcome(deferred="submitted moments ago; waiting for HyP3's listing to show it")
                 continue
             to_submit.append(a)
@@ -526,11 +578,23 @@ def _connect_early(actions: list[Action]) -> list[Action]:
 
 def _base_attrs(action: Action, record: dict[str, Any] | None) -> dict[str, Any]:
     previous = record["attributes"] if record else {}
+    attempts = list(previous.get("attempts", []))
+    found = action.payload.get("found_job")
+    if found and found["job_id"] not in counted_job_ids(record):
+        attempts.append(
+            {
+                "job_id": found["job_id"],
+                "identity": action.payload["identity"],
+                "submitted_at": found.get("request_time"),
+                "credit_cost": found.get("credit_cost"),
+                "adopted": True,
+            }
+        )
     return {
         "pair": action.payload["pair"],
         "identity": action.payload["identity"],
         "request": action.payload["request"],
-        "attempts": list(previous.get("attempts", [])),
+        "attempts": attempts,
     }
 
 
@@ -563,15 +627,16 @@ def _submitted_op(
     attrs = _base_attrs(action, record)
     attrs["job_id"] = job.job_id
     attrs["intent_at"] = intent_at or job.request_time.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    attrs["attempts"].append(
-        {
-            "job_id": job.job_id,
-            "identity": action.payload["identity"],
-            "submitted_at": job.request_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "credit_cost": job.credit_cost if job.credit_cost is not None else action.credits,
-            "adopted": adopted,
-        }
-    )
+    if job.job_id not in counted_job_ids(record):
+        attrs["attempts"].append(
+            {
+                "job_id": job.job_id,
+                "identity": action.payload["identity"],
+                "submitted_at": job.request_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "credit_cost": job.credit_cost if job.credit_cost is not None else action.credits,
+                "adopted": adopted,
+            }
+        )
     status = "succeeded" if job.succeeded() else "submitted"
     if job.succeeded():
         attrs.update(_job_result(job.raw))
@@ -598,6 +663,20 @@ def _job_record_op(address: str, payload: dict[str, Any], ctx: ApplyContext) -> 
     attrs.pop("previous", None)
     attrs.update(_job_result(raw))
     attrs["job_id"] = raw["job_id"]
+    if raw["job_id"] not in counted_job_ids(record):
+        # The job of an intent found by listing: it counts as an attempt (it was charged).
+        attrs.setdefault("attempts", []).append(
+            {
+                "job_id": raw["job_id"],
+                "identity": payload["identity"],
+                "submitted_at": raw.get("request_time"),
+                "credit_cost": raw.get("credit_cost"),
+                "adopted": True,
+            }
+        )
+    attrs.setdefault("identity", payload["identity"])
+    attrs.setdefault("request", payload["request"])
+    attrs.setdefault("pair", payload["pair"])
     status = "succeeded" if raw["status_code"] == "SUCCEEDED" else "failed"
     return op_put(address, Hyp3JobKind.kind, status, attrs)
 

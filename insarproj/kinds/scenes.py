@@ -139,8 +139,9 @@ class SceneKind(ResourceKind):
         return Outcome(ops=[op_put(action.address, self.kind, "present", attributes)], message=message)
 
     def notes(self, ctx: PlanContext) -> list[str]:
+        # What the search kept and dropped is news when the pin changes; `show` has it always.
         pin = pinned(ctx)
-        if pin is None:
+        if pin is None or not ctx.observations.get("search.changed"):
             return []
         notes = list(pin.notes)
         for stack in pin.stacks:

@@ -109,5 +109,6 @@ class SearchInput(InputResolver):
         diff = diff_pins(old, new)
         if old is not None and not diff.changed and raw["fingerprint"] == fingerprint:
             return old, None
+        ctx.observations["search.changed"] = True
         value = {"fingerprint": fingerprint, "summary": diff.summary, "pin": new.to_dict()}
         return new, InputChange(name=PIN_NAME, fingerprint=fingerprint, summary=diff.summary, value=value)

@@ -19,7 +19,10 @@ objects and the three hostnames). Where each endpoint lives:
 
 Test hooks (never faulted, never logged): `GET /_sandbox/log` (JSON list of logged requests),
 `POST /_sandbox/log/clear`, `GET|POST /_sandbox/faults` (read / replace the fault plan; the POST
-body is a spec as in faults.py).
+body is a spec as in faults.py); the HyP3 hooks under `/_sandbox/hyp3/` (see hyp3.py).
+
+A handler that returns a Response with status 0 gets no answer at all: the server closes the
+connection without writing a byte (a gateway that timed out, seen from the client).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import unquote, urlsplit
 
-from insarproj.sandbox import auth, cmr, downloads
+from insarproj.sandbox import auth, cmr, downloads, hyp3
 from insarproj.sandbox.auth import Auth
 from insarproj.sandbox.catalog import Catalog
 from insarproj.sandbox.faults import FaultInjector, FaultPlan, FaultSpecError, fault_kinds
@@ -73,6 +76,7 @@ SLOW_DELAY = 0.5  # s before the headers of a `slow` response
 SLOW_PIECES = 8  # a slow body trickles out in this many pieces, 20 ms apart
 MAX_BODY = 64 * 2**20
 IDLE_TIMEOUT = 30  # s a keep-alive connection may sit idle
+NO_ANSWER = hyp3.NO_ANSWER  # status of a Response that closes the connection unanswered
 
 
 @lru_cache(maxsize=4)
@@ -84,7 +88,7 @@ def shared_catalog(seed: int) -> Catalog:
 def _unavailable(req: Request) -> Response:
     if req.path.startswith("/search/"):
         return Response.json({"errors": ["Service temporarily unavailable, please try again later."]}, 503)
-    if req.path.startswith(("/SLC/", "/BURST/", "/_storage/")):
+    if req.path.startswith(("/SLC/", "/BURST/", "/_storage/", "/_hyp3products/")):
         return Response.html("<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>", 503)
     return Response.problem(503, "The service is currently unavailable. Please try again later.")
 
@@ -92,7 +96,7 @@ def _unavailable(req: Request) -> Response:
 def _too_many(req: Request) -> Response:
     if req.path.startswith("/search/"):
         response = Response.json({"errors": ["Too many requests, please slow down."]}, 429)
-    elif req.path.startswith(("/SLC/", "/BURST/", "/_storage/")):
+    elif req.path.startswith(("/SLC/", "/BURST/", "/_storage/", "/_hyp3products/")):
         response = Response.html("<html><body><h1>429 Too Many Requests</h1></body></html>", 429)
     else:  # API gateways answer throttling with {"message": …} (hyp3_sdk trips over it)
         response = Response.json({"message": "Too Many Requests"}, 429)
@@ -125,6 +129,16 @@ class Sandbox:
         cmr.register(self.router, self.catalog, self.origins)
         auth.register(self.router, self.auth, self.origins)
         downloads.register(self.router, self.catalog, self.auth, self.origins)
+        self.hyp3 = hyp3.register(
+            self.router,
+            catalog=self.catalog,
+            auth=self.auth,
+            origins=self.origins,
+            fault_plan=lambda: self.faults,
+            seed=seed,
+            speed=hyp3_speed,
+            state_dir=state_dir,
+        )
         self.set_faults(faults or FaultPlan())
 
     # -- public API ------------------------------------------------------------------------
@@ -160,6 +174,15 @@ class Sandbox:
         plan = spec if isinstance(spec, FaultPlan) else FaultPlan.parse(spec)
         self._faults = FaultInjector(plan, self.seed)
 
+    def hyp3_advance(self, seconds: float) -> None:
+        """Move the HyP3 clock forward: jobs progress and expire as if that time had passed."""
+        self.hyp3.advance(seconds)
+
+    def hyp3_settings(self, **settings: Any) -> dict[str, Any]:
+        """Change HyP3 settings (listing_lag, credits, credits_per_month, application_status,
+        fail_rate, speed, post_stall); returns them all."""
+        return self.hyp3.configure(**settings)
+
     def start(self) -> Sandbox:
         if self._server is not None:
             raise RuntimeError("This sandbox is already running; stop() it before starting it again.")
@@ -181,6 +204,7 @@ class Sandbox:
             return
         server.shutdown()
         server.server_close()
+        self.hyp3.wake()  # a stalled POST /jobs must not hold up the join
         server.close_connections()
         if thread is not None:
             thread.join()
@@ -310,7 +334,16 @@ class _Handler(BaseHTTPRequestHandler):
         req, response = self._read_request()
         if response is None:
             response = sandbox.respond(req)
+        if response.status == NO_ANSWER:
+            self._close_unanswered(req, response)
+            return
         self._send(req, response)
+
+    def _close_unanswered(self, req: Request, response: Response) -> None:
+        entry = self._log_start(req, response)
+        if entry is not None:
+            entry.finish(time.perf_counter() - self._started)
+        self.close_connection = True
 
     def _log_start(self, req: Request, response: Response) -> LogHandle | None:
         if req.path.startswith(ADMIN_PREFIX):
