@@ -187,7 +187,8 @@ class Workspace:
                     if deadline is not None and time.monotonic() >= deadline:
                         result.timed_out = True
                         break
-                    sleep(apply_options.poll_interval)
+                    # Back off while nothing changes: HyP3 jobs take minutes to hours.
+                    sleep(min(apply_options.poll_interval * 1.5 ** (round_no - 1), max(apply_options.poll_interval, 300.0)))
                     round_no += 1
                     # Fresh read-side providers: statuses are observed anew each round.
                     next_plan, plan_ctx = self._plan(options, state=writer.state)

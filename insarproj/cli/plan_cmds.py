@@ -104,7 +104,13 @@ def plan(
 @click.option("--lock-timeout", type=float, default=0.0, show_default=True, help="Seconds to wait for the lock.")
 @click.option("--wait", is_flag=True, help="Keep polling remote work (HyP3 jobs, SLURM) until it finishes.")
 @click.option("--timeout", type=float, help="With --wait: give up waiting after this many seconds.")
-@click.option("--poll-interval", type=float, default=30.0, show_default=True, help="With --wait: seconds between polls.")
+@click.option(
+    "--poll-interval",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="With --wait: seconds before the first poll; later polls back off (×1.5, at most 5 minutes).",
+)
 @click.option("--concurrency", type=click.IntRange(1, 64), help="Actions run at once (default: [download] concurrency).")
 @click.option("--prune", is_flag=True, help="Also delete the files of resources that left the project.")
 @click.pass_obj

@@ -9,6 +9,8 @@ from typing import Any
 
 from insarproj.components import Components
 from insarproj.endpoints import Endpoints
+from insarproj.engine.model import Action, Desired, Outcome, ResourceKind
+from insarproj.errors import InsarprojError
 
 
 def components(project: Any, endpoints: Endpoints) -> Components:
@@ -30,6 +32,7 @@ def components(project: Any, endpoints: Endpoints) -> Components:
         preflight=[scene_preflight],
         show_sections=[scenes_section],
     )
+    result.kinds.append(NotYetManaged())
     if kind in ("hyp3", "isce"):
         result.kinds.append(PairKind())
         result.show_sections.append(pairs_section)
@@ -65,3 +68,32 @@ def _hyp3(endpoints: Endpoints) -> Components:
         write_factories={"hyp3": writer},
         preflight=[hyp3_preflight],
     )
+
+
+class NotYetManaged(ResourceKind):
+    """Says in every plan which configured parts insarproj does not manage yet, instead of
+    silently ignoring them (orbit files, the DEM, ISCE2 topsStack runs). Plans no action."""
+
+    kind = "notice"
+
+    def desired(self, ctx: Any) -> list[Desired]:
+        return []
+
+    def assess(self, desired: Desired, record: dict[str, Any] | None, ctx: Any) -> Action | None:
+        return None
+
+    def execute(self, action: Action, ctx: Any) -> Outcome:
+        raise InsarprojError(f"{action.address}: nothing to execute")
+
+    def notes(self, ctx: Any) -> list[str]:
+        config = ctx.project.config
+        missing = []
+        if config.orbits_enabled:
+            missing.append("precise orbit files ([orbits])")
+        if config.dem_enabled:
+            missing.append("the DEM ([dem])")
+        if config.processor.kind == "isce":
+            missing.append("ISCE2 topsStack runs ([processor.isce]); scenes and the pair network are prepared")
+        if not missing:
+            return []
+        return ["not managed by this version of insarproj yet: " + "; ".join(missing)]

@@ -224,6 +224,7 @@ class Hyp3JobKind(ResourceKind):
 
         def submit() -> dict[str, Any]:
             cost = _cost_table(ctx).cost(spec["request"]["job_type"], spec["request"]["job_parameters"])
+            ctx.observations["hyp3.planned_credits"] = ctx.observations.get("hyp3.planned_credits", 0.0) + cost
             return {**wait, "credits": cost, "remote": True}
 
         if record is None:
@@ -295,6 +296,27 @@ class Hyp3JobKind(ResourceKind):
             return None
         return None  # failed for good: reported in notes
 
+    def _account_note(self, ctx: PlanContext, planned: float, config: Any) -> str:
+        """What the plan would spend against what the account has (one GET /user)."""
+        try:
+            user = ctx.read.get("hyp3").user()
+        except InsarprojError as exc:
+            return f"HyP3 account not checked ({exc}); apply checks it before submitting anything"
+        monthly = f" of {user.credits_per_month:g} per month" if user.credits_per_month else ""
+        note = (
+            f"HyP3 account {user.user_id}: {user.remaining_credits:g} credits left{monthly}, application "
+            f"{user.application_status or 'not required'}; this plan would spend {planned:g}"
+        )
+        budget = user.remaining_credits
+        if config.max_credits is not None and config.max_credits < budget:
+            budget = config.max_credits
+            note += f" (max_credits {config.max_credits:g} per apply)"
+        if planned > budget:
+            note += f"; only {budget:g} credits' worth is submitted now, the rest stays planned"
+        if not user.approved():
+            note += "; the account is not approved to submit jobs yet"
+        return note
+
     def _held(self, spec: dict[str, Any], ctx: PlanContext) -> bool:
         hold = hyp3_config(ctx.project).hold_recent_days
         if not hold:
@@ -322,6 +344,9 @@ class Hyp3JobKind(ResourceKind):
     def notes(self, ctx: PlanContext) -> list[str]:
         notes = []
         config = hyp3_config(ctx.project)
+        planned = ctx.observations.get("hyp3.planned_credits", 0.0)
+        if planned and not ctx.options.offline:
+            notes.append(self._account_note(ctx, planned, config))
         table = ctx.observations.get("hyp3.costs")
         if table is not None and table.source != "live":
             notes.append("HyP3 credit costs are from insarproj's bundled table (the live /costs was not read)")

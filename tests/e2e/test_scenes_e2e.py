@@ -83,9 +83,10 @@ def test_wrong_md5_is_an_error_with_nothing_recorded(tmp_path: Path, sandbox, ru
     assert len(storage_gets(sandbox)) >= 2
 
 
-def test_auth_failure_is_clear_and_leaves_no_file(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("fault", ["auth", "auth-html"])
+def test_auth_failure_is_clear_and_leaves_no_file(tmp_path: Path, sandbox, run_cli, fault: str) -> None:  # type: ignore[no-untyped-def]
     root = write_project(tmp_path / "p", end="2021-01-10")
-    sandbox.set_faults("auth")
+    sandbox.set_faults(fault)
     result = run_cli(["-C", str(root), "apply", "--yes"])
     assert result.code == ExitCode.ERROR
     assert "Earthdata credentials" in result.output and "EULA" in result.output
@@ -212,3 +213,32 @@ def test_search_that_keeps_failing_is_reported_and_pins_nothing(tmp_path: Path, 
     assert result.code == ExitCode.ERROR and "Traceback" not in result.output
     assert "CMR" in result.output or "search" in result.output
     assert state_of(root)["inputs"] == {}
+
+
+def test_reapply_after_an_interrupted_download_transfers_only_the_rest(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = write_project(tmp_path / "p", end="2021-01-02")
+    assert run_cli(["-C", str(root), "plan"]).code == 0
+    from insarproj.kinds.search import load_pin
+    from insarproj.state import StateStore
+
+    import requests
+
+    # What an apply killed mid-file leaves: the pinned search, and a .part holding the first bytes.
+    # (A target that matches nothing applies only the pin.)
+    result = run_cli(["-C", str(root), "apply", "--yes", "--target", "nothing-yet"])
+    assert result.code == 0
+    pin = load_pin(StateStore(root / ".insarproj").load().inputs)
+    name = sorted(pin.scenes)[0]
+    scene = pin.scenes[name]
+    full = requests.get(scene.url, headers={"Authorization": "Bearer " + sandbox.env()["EARTHDATA_TOKEN"]}, timeout=10).content
+    part = root / "data" / "slc" / f"{name}.zip.part"
+    part.parent.mkdir(parents=True)
+    half = len(full) // 2
+    part.write_bytes(full[:half])
+    sandbox.clear_requests()
+    assert run_cli(["-C", str(root), "apply", "--yes", "--target", f"scene.{name}"]).code == 0
+    gets = [r for r in storage_gets(sandbox) if name in r.path]
+    probe, download = gets  # apply's preflight reads one byte through the login chain first
+    assert probe.bytes_sent == 1
+    assert download.status == 206 and download.bytes_sent == len(full) - half
+    assert (root / "data" / "slc" / f"{name}.zip").read_bytes() == full
