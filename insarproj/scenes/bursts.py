@@ -76,9 +76,8 @@ def assemble_burst_stacks(
     ``date_drops`` maps the index of a pass in ``passes`` to the reason the whole date was dropped
     (exclude_dates, season, min_coverage); those dates are listed as dropped in every group.
     """
-    all_ids = {s.burst_id_full for p in passes for s in p.scenes if s.burst_id_full}
+    all_ids, dropped = _regular_bursts(passes, date_drops)
     stacks: list[Stack] = []
-    dropped: list[DroppedScene] = []
     for group in burst_groups(all_ids, max_bursts):
         members = set(group)
         stack = Stack(id=burst_stack_id(flight_direction, group), flight_direction=flight_direction,
@@ -104,3 +103,32 @@ def assemble_burst_stacks(
                                          coverage=round(coverage.share(footprints), 4)))
         stacks.append(stack)
     return stacks, dropped
+
+
+def _regular_bursts(passes: list[Pass], date_drops: Mapping[int, str]) -> tuple[set[str], list[DroppedScene]]:
+    """Burst ids that belong to the groups: those present on at least half of the usable dates.
+
+    A burst at the edge of the AOI touches it on some dates and not on others (the footprints
+    move a little from pass to pass). Grouping it with the rest would drop every date that lacks
+    it; leaving it out keeps those dates, and its scenes are listed as dropped with the reason.
+    """
+    usable = [p for i, p in enumerate(passes) if i not in date_drops]
+    seen: dict[str, int] = {}
+    for item in usable:
+        for burst in {s.burst_id_full for s in item.scenes if s.burst_id_full}:
+            seen[burst] = seen.get(burst, 0) + 1
+    if not usable:
+        return {s.burst_id_full for p in passes for s in p.scenes if s.burst_id_full}, []
+    needed = (len(usable) + 1) // 2
+    regular = {b for b, n in seen.items() if n >= needed}
+    dropped = [
+        DroppedScene(
+            name=s.name,
+            reason=f"burst {s.burst_id_full} covers the AOI on only {seen[s.burst_id_full]} of {len(usable)} dates "
+            "(an edge burst): left out of the burst groups so those dates stay usable",
+        )
+        for item in usable
+        for s in item.scenes
+        if s.burst_id_full and s.burst_id_full not in regular
+    ]
+    return (regular or set(seen)), dropped

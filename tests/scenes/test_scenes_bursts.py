@@ -115,6 +115,19 @@ def test_a_burst_grazing_the_aoi_on_one_date_only_still_belongs_to_the_group() -
     assert all("000104_IW2" in n for n in names)  # IW2's burst 104 never overlaps
 
 
+def test_a_burst_present_on_a_minority_of_dates_is_left_out_not_every_other_date() -> None:
+    # The datatake of 2021-01-03 reaches one burst further (104) than the other three dates do.
+    shift = {(104, "IW1"): -0.06, (104, "IW2"): -0.06}  # and there it grazes the AOI
+    items = [*burst_pass("2021-01-03", numbers=range(101, 105), shift=shift), *burst_pass("2021-01-15"),
+             *burst_pass("2021-01-27"), *burst_pass("2021-02-08")]
+    build = build_stacks(pinned_all(items), request(), AOI)
+    iw1 = next(s for s in build.stacks if "IW1" in s.id)
+    assert iw1.id == "D174_000101_IW1_3b"
+    assert len(iw1.dates) == 4 and not iw1.dropped
+    edge = [d for d in build.dropped if "000104" in d.name]
+    assert edge and all("only 1 of 4 dates" in d.reason for d in edge)
+
+
 def test_one_burst_groups_for_single_burst_jobs() -> None:
     items = [*burst_pass("2021-01-03", swaths=("IW1",)), *burst_pass("2021-01-15", swaths=("IW1",))]
     build = build_stacks(pinned_all(items), request(), AOI, max_bursts=1)
