@@ -44,12 +44,12 @@ def components(project: Any, endpoints: Endpoints) -> Components:
 def _hyp3(endpoints: Endpoints) -> Components:
     from insarproj.kinds.hyp3 import Hyp3JobKind, hyp3_preflight
     from insarproj.kinds.products import ProductKind
-    from insarproj.kinds.services import earthdata_session
+    from insarproj.kinds.services import hyp3_session
 
     def reader() -> Any:
         from insarproj.hyp3 import Hyp3Reader
 
-        return Hyp3Reader(endpoints.url("hyp3"), session=earthdata_session(endpoints))
+        return Hyp3Reader(endpoints.url("hyp3"), session=hyp3_session(endpoints))
 
     def writer() -> Any:
         import os
@@ -59,7 +59,7 @@ def _hyp3(endpoints: Endpoints) -> Components:
         # HyP3 validates every job of a POST before answering; a slow link may need longer.
         read_timeout = float(os.environ.get("INSARPROJ_HYP3_SUBMIT_TIMEOUT", "300"))
         return Hyp3Writer(
-            endpoints.url("hyp3"), session=earthdata_session(endpoints), submit_timeout=(10.0, read_timeout)
+            endpoints.url("hyp3"), session=hyp3_session(endpoints), submit_timeout=(10.0, read_timeout)
         )
 
     return Components(

@@ -225,3 +225,20 @@ def test_no_duplicate_submission_across_kill_points(tmp_path: Path, hyp3_sandbox
     assert jobs and max(identities(jobs).values()) == 1, "a job was submitted twice"
     check = run_cli_subprocess(["-C", str(root), "plan", "--detailed-exitcode"], env)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_netrc_credentials_work_for_hyp3_through_the_login_cookie(tmp_path: Path, fast_hyp3, run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    netrc = Path(os.environ["NETRC"])
+    netrc.write_text("machine localhost login sandbox password sandbox-password\n")
+    netrc.chmod(0o600)
+    monkeypatch.delenv("EARTHDATA_TOKEN")
+    root = hyp3_project(tmp_path / "p", end="2021-01-20")
+    result = apply_wait(run_cli, root)
+    assert result.code == 0, result.output
+    api = [r for r in fast_hyp3.requests() if r.path.startswith("/jobs") or r.path == "/user"]
+    assert api and all(r.authorization in (None, "") for r in api), "HyP3 gets the cookie, never Basic auth"
+    assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
+    netrc.write_text("machine localhost login sandbox password wrong\n")
+    fresh = hyp3_project(tmp_path / "q", end="2021-01-20")
+    refused = run_cli(["-C", str(fresh), "apply", "--yes"])
+    assert refused.code == ExitCode.ERROR and "EARTHDATA_TOKEN" in refused.output
