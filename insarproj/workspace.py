@@ -188,7 +188,10 @@ class Workspace:
                         result.timed_out = True
                         break
                     # Back off while nothing changes: HyP3 jobs take minutes to hours.
-                    sleep(min(apply_options.poll_interval * 1.5 ** (round_no - 1), max(apply_options.poll_interval, 300.0)))
+                    pause = min(apply_options.poll_interval * 1.5 ** (round_no - 1), max(apply_options.poll_interval, 300.0))
+                    if deadline is not None:
+                        pause = max(0.0, min(pause, deadline - time.monotonic()))
+                    sleep(pause)
                     round_no += 1
                     # Fresh read-side providers: statuses are observed anew each round.
                     next_plan, plan_ctx = self._plan(options, state=writer.state)

@@ -161,7 +161,8 @@ def apply(
         if event == "failed":
             app.info(click.style(f"  ✗ {action.address}: {message}", fg="red") if app.color else f"  x {action.address}: {message}")
         elif event == "done":
-            app.info(f"  ✓ {action.address}" + (f": {message}" if message else ""), level=0)
+            # One line per action only with -v: a real project has thousands of them.
+            app.info(f"  ✓ {action.address}" + (f": {message}" if message else ""), level=1)
         elif event == "start":
             app.info(f"  … {action.op.value} {action.address}", level=1)
         elif event in ("skipped", "waiting"):

@@ -14,8 +14,22 @@ from insarproj.cli.main import AppContext
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--faults", metavar="SPEC", help="Faults to inject, e.g. '5xx:0.2,drop:0.1' (see the README).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the catalog and the faults.")
+@click.option(
+    "--hyp3-speed",
+    type=click.FloatRange(min=0.01),
+    default=1.0,
+    show_default=True,
+    help="How fast HyP3 jobs run: at 1 a job takes about 4 s, at 10 about 0.4 s.",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep the HyP3 job store here, so a restarted sandbox still knows its jobs.",
+)
 @click.pass_obj
-def sandbox(app: AppContext, port: int, faults: str | None, seed: int) -> None:
+def sandbox(
+    app: AppContext, port: int, faults: str | None, seed: int, hyp3_speed: float, state_dir: Path | None
+) -> None:
     """Serve stand-ins of CMR, Earthdata login, ASF downloads, HyP3, orbits and DEM on 127.0.0.1.
 
     Prints `export INSARPROJ_..._URL=...` lines once listening, so `eval "$(insarproj sandbox &)"`
@@ -23,7 +37,7 @@ def sandbox(app: AppContext, port: int, faults: str | None, seed: int) -> None:
     """
     from insarproj.sandbox.server import serve_forever
 
-    serve_forever(port=port, faults=faults, seed=seed, out=sys.stdout)
+    serve_forever(port=port, faults=faults, seed=seed, out=sys.stdout, hyp3_speed=hyp3_speed, state_dir=state_dir)
 
 
 @click.command()

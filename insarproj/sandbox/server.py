@@ -486,13 +486,21 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
-def serve_forever(*, port: int, faults: str | None, seed: int, out: TextIO) -> None:
+def serve_forever(
+    *,
+    port: int,
+    faults: str | None,
+    seed: int,
+    out: TextIO,
+    hyp3_speed: float = 1.0,
+    state_dir: Path | None = None,
+) -> None:
     """Serve until interrupted (Ctrl-C or SIGTERM), after printing `export NAME=value` lines."""
     stop = threading.Event()
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    sandbox = Sandbox(port=port, faults=faults, seed=seed).start()
+    sandbox = Sandbox(port=port, faults=faults, seed=seed, hyp3_speed=hyp3_speed, state_dir=state_dir).start()
     try:
         for name, value in sandbox.env().items():
             out.write(f"export {name}={shlex.quote(value)}\n")

@@ -242,3 +242,33 @@ def test_netrc_credentials_work_for_hyp3_through_the_login_cookie(tmp_path: Path
     fresh = hyp3_project(tmp_path / "q", end="2021-01-20")
     refused = run_cli(["-C", str(fresh), "apply", "--yes"])
     assert refused.code == ExitCode.ERROR and "EARTHDATA_TOKEN" in refused.output
+
+
+def test_saved_plan_rechecks_live_hyp3_and_adopts_a_collaborators_jobs(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+    ours = hyp3_project(tmp_path / "ours", end="2021-01-20")
+    plan_file = tmp_path / "plan.json"
+    assert run_cli(["-C", str(ours), "plan", "--out", str(plan_file)]).code == 0
+    # Meanwhile a collaborator's clone (same project name, its own state) submits the same jobs.
+    theirs = hyp3_project(tmp_path / "theirs", end="2021-01-20")
+    assert run_cli(["-C", str(theirs), "apply", "--yes"]).code == 0
+    submitted = len(sandbox_jobs(fast_hyp3.url))
+    fast_hyp3.clear_requests()
+    result = run_cli(["-C", str(ours), "apply", str(plan_file)])
+    assert result.code == 0, result.output
+    assert posts(fast_hyp3.requests()) == []  # re-checked live: adopted, not paid twice
+    assert len(sandbox_jobs(fast_hyp3.url)) == submitted
+    assert "adopted" in json.dumps(state_of(ours)["resources"])
+
+
+def test_show_pairs_and_network_plot(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("matplotlib")
+    root = hyp3_project(tmp_path / "p", end="2021-02-10")
+    assert apply_wait(run_cli, root).code == 0
+    listing = run_cli(["-C", str(root), "show", "--pairs"]).output
+    assert "succeeded" in listing and "credits spent" in listing and "products" in listing
+    summary = json.loads(run_cli(["-C", str(root), "show", "--json"]).stdout)
+    assert summary["pairs"] and all(p["product"] for p in summary["pairs"])
+    assert all(p["credits_spent"] == 10 for p in summary["pairs"])
+    picture = tmp_path / "network.png"
+    assert run_cli(["-C", str(root), "show", "--network", str(picture)]).code == 0
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
