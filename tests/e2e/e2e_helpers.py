@@ -140,3 +140,18 @@ class SandboxProcess:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+def quiesce(sandbox, settle: float = 0.15, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the sandbox's request log stops growing: the server logs a request when it has
+    finished answering it, which can be a moment after the client moved on."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    count = len(sandbox.requests())
+    while time.monotonic() < deadline:
+        time.sleep(settle)
+        now = len(sandbox.requests())
+        if now == count:
+            return
+        count = now

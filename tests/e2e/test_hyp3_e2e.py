@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from e2e_helpers import SandboxProcess, cli_subprocess, run_cli_subprocess, state_of, write_project
+from e2e_helpers import quiesce, SandboxProcess, cli_subprocess, run_cli_subprocess, state_of, write_project
 from insarproj.errors import ExitCode
 
 HYP3 = '[processor.hyp3]\njob_type = "INSAR_GAMMA"\ninclude_dem = true\ninclude_look_vectors = true\n'
@@ -73,6 +73,7 @@ def test_hyp3_project_converges_with_verified_products(tmp_path: Path, fast_hyp3
     assert {j["name"] for j in listed} == {"e2e"}
     assert max(identities(listed).values()) == 1
     assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
+    quiesce(fast_hyp3)
     fast_hyp3.clear_requests()
     assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
     assert fast_hyp3.requests() == []  # converged: no request at all
@@ -83,6 +84,7 @@ def test_status_refresh_is_one_paged_listing(tmp_path: Path, fast_hyp3, run_cli)
     root = hyp3_project(tmp_path / "p", end="2021-03-15")
     assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
     n_jobs = len(sandbox_jobs(fast_hyp3.url))
+    quiesce(fast_hyp3)
     fast_hyp3.clear_requests()
     result = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
     assert result.code == ExitCode.PENDING and "waiting" in result.output
@@ -106,7 +108,13 @@ def test_post_timeout_is_never_retried_blindly(tmp_path: Path, fast_hyp3, run_cl
     fast_hyp3.set_faults("")
     created = len(sandbox_jobs(fast_hyp3.url))
     assert created > 0  # the server did accept (and charge) the timed-out POST
+    # The server logs the stalled POST only when its stall ends (after the client gave up).
+    deadline = time.monotonic() + 10
+    while not posts(fast_hyp3.requests()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(posts(fast_hyp3.requests())) == 1
     time.sleep(0.6)  # past the listing lag
+    quiesce(fast_hyp3)
     fast_hyp3.clear_requests()
     second = apply_wait(run_cli, root)
     assert second.code == 0, second.output
@@ -119,9 +127,11 @@ def test_post_5xx_after_acceptance_is_resolved_by_listing(tmp_path: Path, fast_h
     root = hyp3_project(tmp_path / "p")
     fast_hyp3.set_faults("post-5xx:1")
     assert run_cli(["-C", str(root), "apply", "--yes"]).code == ExitCode.ERROR
+    quiesce(fast_hyp3)
     assert len(posts(fast_hyp3.requests())) == 1
     fast_hyp3.set_faults("")
     time.sleep(0.6)
+    quiesce(fast_hyp3)
     fast_hyp3.clear_requests()
     assert apply_wait(run_cli, root).code == 0
     assert posts(fast_hyp3.requests()) == []
@@ -135,6 +145,7 @@ def test_lagging_listing_is_waited_on_not_resubmitted(tmp_path: Path, fast_hyp3,
     fast_hyp3.set_faults("post-5xx:1")
     assert run_cli(["-C", str(root), "apply", "--yes"]).code == ExitCode.ERROR
     fast_hyp3.set_faults("")
+    quiesce(fast_hyp3)
     fast_hyp3.clear_requests()
     # Right away: the jobs exist but the listing does not show them yet -> wait, do not resubmit.
     again = run_cli(["-C", str(root), "apply", "--yes"])
@@ -252,6 +263,7 @@ def test_saved_plan_rechecks_live_hyp3_and_adopts_a_collaborators_jobs(tmp_path:
     theirs = hyp3_project(tmp_path / "theirs", end="2021-01-20")
     assert run_cli(["-C", str(theirs), "apply", "--yes"]).code == 0
     submitted = len(sandbox_jobs(fast_hyp3.url))
+    quiesce(fast_hyp3)
     fast_hyp3.clear_requests()
     result = run_cli(["-C", str(ours), "apply", str(plan_file)])
     assert result.code == 0, result.output

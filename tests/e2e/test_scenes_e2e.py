@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_helpers import state_of, storage_gets, write_project
+from e2e_helpers import quiesce, state_of, storage_gets, write_project
 from insarproj.errors import ExitCode
 
 
@@ -31,6 +31,7 @@ def test_download_project_converges_and_pinned_plan_makes_no_request(tmp_path: P
         path = root / "data" / record["attributes"]["path"]
         assert hashlib.md5(path.read_bytes()).hexdigest() == record["attributes"]["md5"]
     assert not list((root / "data").rglob("*.part"))
+    quiesce(sandbox)
     sandbox.clear_requests()
     again = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
     assert again.code == 0, again.output
@@ -112,6 +113,7 @@ def test_by_hand_copy_is_adopted_without_download(tmp_path: Path, sandbox, run_c
         shutil.copy(path, second / "data" / "slc" / path.name)
     plan = run_cli(["-C", str(second), "plan"])
     assert "already on disk" in plan.output and "to adopt" in plan.output
+    quiesce(sandbox)
     sandbox.clear_requests()
     assert run_cli(["-C", str(second), "apply", "--yes"]).code == 0
     assert storage_gets(sandbox) == []
@@ -125,6 +127,7 @@ def test_shared_cache_is_used_across_projects(tmp_path: Path, sandbox, run_cli) 
     assert run_cli(["-C", str(first), "apply", "--yes"]).code == 0
     assert list((cache / "slc").glob("*.zip"))
     second = write_project(tmp_path / "second", end="2021-01-10", paths_extra=f'cache = "{cache}"')
+    quiesce(sandbox)
     sandbox.clear_requests()
     assert "shared cache" in run_cli(["-C", str(second), "plan"]).output
     assert run_cli(["-C", str(second), "apply", "--yes"]).code == 0
@@ -235,6 +238,7 @@ def test_reapply_after_an_interrupted_download_transfers_only_the_rest(tmp_path:
     part.parent.mkdir(parents=True)
     half = len(full) // 2
     part.write_bytes(full[:half])
+    quiesce(sandbox)
     sandbox.clear_requests()
     assert run_cli(["-C", str(root), "apply", "--yes", "--target", f"scene.{name}"]).code == 0
     gets = [r for r in storage_gets(sandbox) if name in r.path]
