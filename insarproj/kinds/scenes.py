@@ -71,23 +71,27 @@ class SceneKind(ResourceKind):
         path = ctx.project.data_dir / rel
         payload = {**spec, "path": rel}
         base = dict(address=desired.address, kind=self.kind, payload=payload)
+        burst = spec["product"] == "BURST"
         if record is not None and record["status"] == "present":
-            if record["attributes"].get("md5") != spec["md5"] or record["attributes"].get("size") != spec["size"]:
+            attrs = record["attributes"]
+            # A burst's advertised bytes are not the served size and it has no MD5: its record
+            # (the verified TIFF's own size and MD5) is what the disk is checked against.
+            if not burst and (attrs.get("md5") != spec["md5"] or attrs.get("size") != spec["size"]):
                 return Action(op=Op.REPLACE, reason="the archive now advertises another file", bytes=spec["size"], **base)
             if not path.exists():
                 return Action(op=Op.CREATE, reason="recorded but missing on disk", bytes=spec["size"], **base)
-            if path.stat().st_size != spec["size"]:
+            if path.stat().st_size != attrs.get("size"):
                 return Action(op=Op.CREATE, reason="size differs on disk", bytes=spec["size"], **base)
-            if ctx.options.verify and spec["md5"]:
+            if ctx.options.verify and attrs.get("md5"):
                 from insarproj.transfer.verify import md5_of
 
-                if md5_of(path) != spec["md5"]:
+                if md5_of(path) != attrs["md5"]:
                     return Action(op=Op.CREATE, reason="MD5 differs on disk (--verify)", bytes=spec["size"], **base)
             return None
-        if path.is_file() and path.stat().st_size == spec["size"]:
+        if not burst and path.is_file() and path.stat().st_size == spec["size"]:
             return Action(op=Op.ADOPT, reason="already on disk with the right size (MD5 checked at apply)", **base)
         cache = cache_dir(ctx.project)
-        if cache is not None and (cache / rel).is_file() and (cache / rel).stat().st_size == spec["size"]:
+        if not burst and cache is not None and (cache / rel).is_file() and (cache / rel).stat().st_size == spec["size"]:
             return Action(op=Op.ADOPT, reason=f"in the shared cache {cache}", **base)
         return Action(op=Op.CREATE, reason="missing", bytes=spec["size"], **base)
 
@@ -112,12 +116,13 @@ class SceneKind(ResourceKind):
 
         rel = payload["path"]
         dest = ctx.project.data_dir / rel
+        burst = payload["product"] == "BURST"
         spec = DownloadSpec(
             url=payload["url"],
             dest=dest,
-            size=payload["size"],
+            size=None if burst else payload["size"],  # CMR's burst BYTES is not the served size
             md5=payload["md5"],
-            kind="tiff" if payload["product"] == "BURST" else "zip",
+            kind="tiff" if burst else "zip",
             label=payload["name"],
         )
         cache = cache_dir(ctx.project)

@@ -246,3 +246,18 @@ def test_reapply_after_an_interrupted_download_transfers_only_the_rest(tmp_path:
     assert probe.bytes_sent == 1
     assert download.status == 206 and download.bytes_sent == len(full) - half
     assert (root / "data" / "slc" / f"{name}.zip").read_bytes() == full
+
+
+def test_burst_downloads_are_verified_as_tiffs(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = write_project(tmp_path / "p", end="2021-01-10", search_extra='product = "BURST"\npolarization = ["VV"]')
+    sandbox.set_faults("burst202:1")
+    result = run_cli(["-C", str(root), "apply", "--yes"])
+    assert result.code == 0, result.output
+    bursts = [r for r in state_of(root)["resources"].values() if r["kind"] == "scene"]
+    assert bursts
+    for record in bursts:
+        path = root / "data" / record["attributes"]["path"]
+        assert path.suffix == ".tiff" and path.read_bytes()[:4] in (b"II*\x00", b"MM\x00*")
+        assert path.stat().st_size == record["attributes"]["size"]
+    assert any(r.status == 202 for r in sandbox.requests())  # the extractor's "not ready yet" was waited out
+    assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
