@@ -105,9 +105,12 @@ class Workspace:
     def plan(self, options: PlanOptions | None = None, *, state: State | None = None) -> Plan:
         return self._plan(options, state=state)[0]
 
+    notify: Callable[[str], None] = staticmethod(lambda message: None)  # set by the CLI: stage messages
+
     def _plan(self, options: PlanOptions | None = None, *, state: State | None = None) -> tuple[Plan, PlanContext]:
         options = options or PlanOptions()
         ctx = PlanContext(
+            notify=self.notify,
             project=self.project,
             state=state if state is not None else self.store.load(),
             observed=self.observed.load(),

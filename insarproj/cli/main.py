@@ -31,7 +31,9 @@ class AppContext:
     def workspace(self, *, trust_endpoints: bool = False):  # type: ignore[no-untyped-def]
         from insarproj.workspace import Workspace
 
-        return Workspace(self.project_dir, trust_endpoints=trust_endpoints)
+        workspace = Workspace(self.project_dir, trust_endpoints=trust_endpoints)
+        workspace.notify = lambda message: self.info(message)
+        return workspace
 
     def info(self, message: str, *, level: int = 0) -> None:
         """Human messages go to stderr so stdout stays clean for data (--json)."""

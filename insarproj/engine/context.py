@@ -92,6 +92,7 @@ class PlanContext:
     inputs: dict[str, Any] = field(default_factory=dict)  # resolved input values (pinned or fresh)
     _desired: dict[str, list[Desired]] = field(default_factory=dict)
     observations: dict[str, Any] = field(default_factory=dict)  # volatile facts gathered by this plan
+    notify: Callable[[str], None] = field(default=lambda message: None)  # stage messages (stderr)
 
     def desired_of(self, kind: str) -> list[Desired]:
         """The desired set of an earlier kind (kinds are planned in dependency order)."""

@@ -115,6 +115,7 @@ def _listing(ctx: PlanContext, records: dict[str, dict[str, Any]]) -> dict[str, 
     elif open_records:
         starts = [_parse_time(r["attributes"].get("intent_at")) for r in open_records]
         start = min(s for s in starts if s is not None) - LISTING_MARGIN if any(starts) else None
+        ctx.notify(f"Checking {len(open_records)} open HyP3 jobs (one paged listing)…")
         jobs = ctx.read.get("hyp3").list_project_jobs(ctx.project.config.project.name, start=start)
         listing = index_jobs(jobs)
     ctx.observations["hyp3.listing"] = listing

@@ -98,6 +98,8 @@ class SearchInput(InputResolver):
         if ctx.options.offline:
             why = "no scene search is pinned yet" if old is None else "the [search] settings changed since the pin"
             raise OfflineError(f"--offline: {why}, so the plan needs a search", hint="run the plan without --offline")
+        why = "refresh asked" if ctx.options.refresh_search else "first search" if old is None else "[search] changed"
+        ctx.notify(f"Searching {ctx.endpoints.url('cmr')} for Sentinel-1 scenes ({why})…")
         new = ctx.read.get("scenes").search(search_request(ctx.project))
         if old is not None and old.scenes and not new.scenes:
             raise ProviderError(
