@@ -71,6 +71,7 @@ def hold_unapproved_spending(plan: Plan) -> tuple[Plan, list[Action]]:
 
 class Workspace:
     show_all_pairs: bool = False  # `show --pairs`: list every pair, not counts per stack
+    notify: Callable[[str], None] = staticmethod(lambda message: None)  # stage messages; the CLI prints them
 
     def __init__(self, root: Path, *, trust_endpoints: bool = False) -> None:
         self.root = Path(root).resolve()
@@ -104,8 +105,6 @@ class Workspace:
     # plan ---------------------------------------------------------------------------------
     def plan(self, options: PlanOptions | None = None, *, state: State | None = None) -> Plan:
         return self._plan(options, state=state)[0]
-
-    notify: Callable[[str], None] = staticmethod(lambda message: None)  # set by the CLI: stage messages
 
     def _plan(self, options: PlanOptions | None = None, *, state: State | None = None) -> tuple[Plan, PlanContext]:
         options = options or PlanOptions()

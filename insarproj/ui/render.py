@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 
 import click
 
@@ -128,10 +127,3 @@ def render_report(report: ApplyReport, *, color: bool = True, verbose: int = 0) 
     elif report.waiting:
         lines.append("Remote work is still running; run `insarproj apply` later (or with --wait) to collect it.")
     return "\n".join(lines) + "\n"
-
-
-def group_counts(actions: Sequence[Action]) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for action in actions:
-        counts[action.kind] += 1
-    return dict(counts)
