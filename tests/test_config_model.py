@@ -62,7 +62,7 @@ def test_minimal_hyp3_project_gets_every_default(tmp_path: Path) -> None:
         "INSAR_GAMMA",
         2,
         None,
-        0,
+        21,
     )
     assert hyp3.job_parameters()["looks"] == "20x4"
 

@@ -88,14 +88,15 @@ class Hyp3Settings(Section):
     max_credits: float | None = Field(
         None,
         gt=0,
-        description="Optional: refuse an apply whose submissions would cost more credits (> 0). "
-        "Default: no limit beyond the account's credits.",
+        description="Optional: spend at most this many credits per apply (> 0); submissions beyond it stay "
+        "planned for a later apply. Default: no limit beyond the account's credits.",
     )
     hold_recent_days: int = Field(
-        0,
+        21,
         ge=0,
-        description="Do not submit pairs whose later date is younger than this many days (≥ 0), waiting for "
-        "precise orbits. Default 0.",
+        description="Do not submit pairs whose later date is younger than this many days (≥ 0): precise "
+        "orbits (POEORB) arrive about 21 days after acquisition, and a product made earlier uses restituted "
+        "orbits. Plan names the pairs held. Default 21; 0 submits at once.",
     )
     keep_layers: list[str] | None = Field(
         None,

@@ -284,3 +284,15 @@ def test_show_pairs_and_network_plot(tmp_path: Path, fast_hyp3, run_cli) -> None
     picture = tmp_path / "network.png"
     assert run_cli(["-C", str(root), "show", "--network", str(picture)]).code == 0
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_recent_pairs_are_held_for_precise_orbits(tmp_path: Path, fast_hyp3, run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import insarproj.kinds.hyp3 as hyp3_kind
+
+    # "Today" is 2021-01-25: pairs whose later date is after 2021-01-04 are younger than 21 days.
+    root = hyp3_project(tmp_path / "p", end="2021-01-20")
+    real_now = hyp3_kind._now
+    monkeypatch.setattr(hyp3_kind, "_now", lambda ctx: real_now(ctx).replace(year=2021, month=1, day=25))
+    plan = run_cli(["-C", str(root), "plan"])
+    assert "held until their later date is 21 days old" in plan.output
+    assert "hyp3_job" not in plan.output.split("Notes:")[0]  # every pair of the window is held
