@@ -113,13 +113,20 @@ def _listing(ctx: PlanContext, records: dict[str, dict[str, Any]]) -> dict[str, 
     if open_records and ctx.options.offline:
         listing = None
     elif open_records:
-        starts = [_parse_time(r["attributes"].get("intent_at")) for r in open_records]
-        start = min(s for s in starts if s is not None) - LISTING_MARGIN if any(starts) else None
+        start = listing_start(open_records)
         ctx.notify(f"Checking {len(open_records)} open HyP3 jobs (one paged listing)…")
         jobs = ctx.read.get("hyp3").list_project_jobs(ctx.project.config.project.name, start=start)
         listing = index_jobs(jobs)
     ctx.observations["hyp3.listing"] = listing
     return listing
+
+
+def listing_start(records: Iterable[dict[str, Any] | None]) -> datetime | None:
+    """Where a listing of the project's jobs must start to see every job of these records: the
+    oldest intent, less a margin for clocks that differ; None lists everything."""
+    starts = [_parse_time(r["attributes"].get("intent_at")) for r in records if r]
+    known = [s for s in starts if s is not None]
+    return min(known) - LISTING_MARGIN if known else None
 
 
 def index_jobs(jobs: Iterable[Any]) -> dict[str, Any]:
@@ -490,11 +497,7 @@ class _Hyp3Batch:
 
         # Live re-check: list what HyP3 has now and adopt identical jobs instead of paying twice.
         records = {a.address: state.get(a.address) for a in actions}
-        starts = [_parse_time(r["attributes"].get("intent_at")) for r in records.values() if r]
-        starts = [s for s in starts if s is not None]
-        listing = index_jobs(
-            writer_client.list_project_jobs(name, start=min(starts) - LISTING_MARGIN if starts else None)
-        )
+        listing = index_jobs(writer_client.list_project_jobs(name, start=listing_start(records.values())))
         adopt_ops, to_submit = [], []
         now = datetime.now(timezone.utc)
         for a in actions:
@@ -502,6 +505,9 @@ class _Hyp3Batch:
             record = records[a.address]
             candidates = listing["by_identity"].get(identity, [])
             counted = counted_job_ids(record)
+            if a.payload.get("found_job"):
+                # The intent's job the plan found (FAILED): the reason for this resubmission.
+                counted.add(a.payload["found_job"]["job_id"])
             is_open = record is not None and record["status"] in ("intent", "unknown")
             if is_open and record["attributes"].get("identity") == identity:
                 job = intent_job(record["attributes"], candidates, exclude=counted)
@@ -602,20 +608,25 @@ def _connect_early(actions: list[Action]) -> list[Action]:
     return [by_pair[(p.stack_id, p.key)] for p in connect_early_order(pairs)]
 
 
+def _count_attempt(
+    attempts: list[dict[str, Any]], job_id: str, *, identity: str, submitted_at: str | None,
+    credit_cost: float | None, adopted: bool,
+) -> None:
+    """Add a charged job to ``attempts`` (a fresh list, never one held by state) — once."""
+    if all(a.get("job_id") != job_id for a in attempts):
+        attempts.append(
+            {"job_id": job_id, "identity": identity, "submitted_at": submitted_at, "credit_cost": credit_cost,
+             "adopted": adopted}
+        )
+
+
 def _base_attrs(action: Action, record: dict[str, Any] | None) -> dict[str, Any]:
     previous = record["attributes"] if record else {}
     attempts = list(previous.get("attempts", []))
     found = action.payload.get("found_job")
-    if found and found["job_id"] not in counted_job_ids(record):
-        attempts.append(
-            {
-                "job_id": found["job_id"],
-                "identity": action.payload["identity"],
-                "submitted_at": found.get("request_time"),
-                "credit_cost": found.get("credit_cost"),
-                "adopted": True,
-            }
-        )
+    if found:
+        _count_attempt(attempts, found["job_id"], identity=action.payload["identity"],
+                       submitted_at=found.get("request_time"), credit_cost=found.get("credit_cost"), adopted=True)
     return {
         "pair": action.payload["pair"],
         "identity": action.payload["identity"],
@@ -653,16 +664,11 @@ def _submitted_op(
     attrs = _base_attrs(action, record)
     attrs["job_id"] = job.job_id
     attrs["intent_at"] = intent_at or job.request_time.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    if job.job_id not in counted_job_ids(record):
-        attrs["attempts"].append(
-            {
-                "job_id": job.job_id,
-                "identity": action.payload["identity"],
-                "submitted_at": job.request_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "credit_cost": job.credit_cost if job.credit_cost is not None else action.credits,
-                "adopted": adopted,
-            }
-        )
+    _count_attempt(
+        attrs["attempts"], job.job_id, identity=action.payload["identity"],
+        submitted_at=job.request_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        credit_cost=job.credit_cost if job.credit_cost is not None else action.credits, adopted=adopted,
+    )
     status = "succeeded" if job.succeeded() else "submitted"
     if job.succeeded():
         attrs.update(_job_result(job.raw))
@@ -689,17 +695,10 @@ def _job_record_op(address: str, payload: dict[str, Any], ctx: ApplyContext) -> 
     attrs.pop("previous", None)
     attrs.update(_job_result(raw))
     attrs["job_id"] = raw["job_id"]
-    if raw["job_id"] not in counted_job_ids(record):
-        # The job of an intent found by listing: it counts as an attempt (it was charged).
-        attrs.setdefault("attempts", []).append(
-            {
-                "job_id": raw["job_id"],
-                "identity": payload["identity"],
-                "submitted_at": raw.get("request_time"),
-                "credit_cost": raw.get("credit_cost"),
-                "adopted": True,
-            }
-        )
+    # The job of an intent found by listing counts as an attempt (it was charged).
+    attrs["attempts"] = list(attrs.get("attempts", []))
+    _count_attempt(attrs["attempts"], raw["job_id"], identity=payload["identity"],
+                   submitted_at=raw.get("request_time"), credit_cost=raw.get("credit_cost"), adopted=True)
     attrs.setdefault("identity", payload["identity"])
     attrs.setdefault("request", payload["request"])
     attrs.setdefault("pair", payload["pair"])

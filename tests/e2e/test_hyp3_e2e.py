@@ -296,3 +296,24 @@ def test_recent_pairs_are_held_for_precise_orbits(tmp_path: Path, fast_hyp3, run
     plan = run_cli(["-C", str(root), "plan"])
     assert "held until their later date is 21 days old" in plan.output
     assert "hyp3_job" not in plan.output.split("Notes:")[0]  # every pair of the window is held
+
+
+def test_failed_job_of_an_uncertain_post_counts_once_and_is_resubmitted(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = hyp3_project(tmp_path / "p", end="2021-01-20")
+    fast_hyp3.set_faults("post-5xx:1,job-fail:1.0")
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == ExitCode.ERROR  # jobs exist, answer lost
+    first = len(sandbox_jobs(fast_hyp3.url))
+    time.sleep(1.0)  # past the listing lag; the jobs have FAILED by now
+    plan = run_cli(["-C", str(root), "plan"])
+    assert "attempt 2 of 2" in plan.output, plan.output
+    fast_hyp3.set_faults("")
+    quiesce(fast_hyp3)
+    fast_hyp3.clear_requests()
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
+    quiesce(fast_hyp3)
+    assert len(posts(fast_hyp3.requests())) == 1  # the shown resubmission happened, once
+    assert len(sandbox_jobs(fast_hyp3.url)) == 2 * first
+    for record in state_of(root)["resources"].values():
+        if record["kind"] == "hyp3_job":
+            ids = [a["job_id"] for a in record["attributes"]["attempts"]]
+            assert len(ids) == len(set(ids)) == 2  # the failed job and its resubmission, each once
