@@ -134,15 +134,10 @@ def execute_plan(
                         report.skipped.append((address, "interrupted"))
                         emit("skipped", action, "interrupted")
                         continue
-                    except InsarprojError as exc:
-                        message = str(exc)
-                        report.failed.append((address, message))
-                        emit("failed", action, message)
-                        block_dependants(address, f"{address} failed")
-                        stop = stop or not keep_going
-                        continue
-                    except Exception as exc:  # a bug or an unexpected library error
-                        message = f"{type(exc).__name__}: {exc}"
+                    except Exception as exc:
+                        # A user-facing error speaks for itself; anything else (a bug, an unexpected
+                        # library error) is named by its type.
+                        message = str(exc) if isinstance(exc, InsarprojError) else f"{type(exc).__name__}: {exc}"
                         report.failed.append((address, message))
                         emit("failed", action, message)
                         block_dependants(address, f"{address} failed")
