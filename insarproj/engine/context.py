@@ -110,10 +110,18 @@ class ApplyContext:
     progress: Any  # a progress sink (insarproj.transfer.progress)
     options: PlanOptions = field(default_factory=PlanOptions)
     shared: dict[str, Any] = field(default_factory=dict)  # per-apply objects kinds share (a downloader)
+    _shared_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def state(self) -> State:
         return self.writer.state
+
+    def shared_object(self, name: str, build: Callable[[], Any]) -> Any:
+        """The object `name` of this apply, built once even when actions ask for it concurrently."""
+        with self._shared_lock:
+            if name not in self.shared:
+                self.shared[name] = build()
+            return self.shared[name]
 
 
 class InputResolver(ABC):

@@ -394,16 +394,8 @@ def _with_job(spec: dict[str, Any], job: Any) -> dict[str, Any]:
 # --- apply: batches of refreshes and submissions --------------------------------------------
 
 
-_batch_lock = threading.Lock()
-
-
 def _batch(ctx: ApplyContext) -> _Hyp3Batch:
-    with _batch_lock:
-        batch = ctx.shared.get("hyp3.batch")
-        if batch is None:
-            batch = _Hyp3Batch(ctx)
-            ctx.shared["hyp3.batch"] = batch
-        return batch
+    return ctx.shared_object("hyp3.batch", lambda: _Hyp3Batch(ctx))
 
 
 class _Hyp3Batch:

@@ -16,7 +16,7 @@ from typing import Any
 from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
 from insarproj.errors import ProviderError
-from insarproj.kinds.hyp3 import EXPIRY_WARNING, Hyp3JobKind, _parse_time, hyp3_config, product_address
+from insarproj.kinds.hyp3 import EXPIRY_WARNING, Hyp3JobKind, _job_result, _parse_time, hyp3_config, product_address
 from insarproj.state import op_delete, op_put
 
 PRODUCTS_DIR = "products"
@@ -31,11 +31,8 @@ def _job_files(job_address: str, ctx: PlanContext) -> tuple[list[dict[str, Any]]
         return attrs.get("files", []), attrs.get("expiration_time"), attrs.get("job_id")
     job = ctx.observations.get("hyp3.jobs", {}).get(job_address)
     if job is not None and job.succeeded():
-        from insarproj.endpoints import redact_url
-
-        files = [{"filename": f.filename, "url": redact_url(f.url), "size": f.size} for f in job.files]
-        expires = job.expiration_time.isoformat() if job.expiration_time else None
-        return files, expires, job.job_id
+        result = _job_result(job.raw)  # the same record the job's refresh will write
+        return result["files"], result["expiration_time"], job.job_id
     return [], None, None
 
 

@@ -8,7 +8,6 @@ adopted without downloading. The download itself is insarproj's verified, resuma
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -158,23 +157,16 @@ class SceneKind(ResourceKind):
         return notes
 
 
-_downloader_lock = threading.Lock()
-
-
 def downloader(ctx: ApplyContext) -> Any:
     """One Downloader per apply (thread-safe, shares the authenticated session)."""
-    with _downloader_lock:
-        existing = ctx.shared.get("downloader")
-        if existing is None:
-            from insarproj.transfer.download import Downloader
+    from insarproj.transfer.download import Downloader
 
-            existing = Downloader(
-                ctx.write.get("earthdata"),
-                retries=ctx.project.config.download.retries,
-                progress=ctx.progress,
-            )
-            ctx.shared["downloader"] = existing
-        return existing
+    return ctx.shared_object(
+        "downloader",
+        lambda: Downloader(
+            ctx.write.get("earthdata"), retries=ctx.project.config.download.retries, progress=ctx.progress
+        ),
+    )
 
 
 def _share_with_cache(dest: Path, cache: Path | None, rel: str) -> None:
