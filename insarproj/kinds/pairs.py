@@ -53,28 +53,32 @@ def one_scene_per_date(project: Any) -> bool:
     return processor.kind == "hyp3" and processor.hyp3 is not None and processor.hyp3.job_type == "INSAR_GAMMA"
 
 
-def networks(ctx: PlanContext) -> list[tuple[Any, Any, dict[str, Any]]]:
-    """(stack, network, dates by iso) for every stack of the pin; computed once per plan."""
-    cached = ctx.observations.get(NETWORK_CACHE)
-    if cached is not None:
-        return cached
+def pin_networks(project: Any, pin: Any) -> list[tuple[Any, Any, dict[str, Any]]]:
+    """(stack, network, network dates by iso date) for every stack of a scene pin."""
     from insarproj.pairs import NetworkDate, build_network
 
-    pin = pinned(ctx)
+    settings = network_settings(project)
+    single = one_scene_per_date(project)
     result = []
-    if pin is not None:
-        settings = network_settings(ctx.project)
-        single = one_scene_per_date(ctx.project)
-        for stack in pin.stacks:
-            dates = []
-            for stack_date in stack.dates:
-                names = [stack_date.representative] if single else list(stack_date.scenes)
-                pols = frozenset().union(*(_polarizations(pin.scenes[n].polarization) for n in names))
-                dates.append(NetworkDate(date=stack_date.date, bperp=stack_date.bperp, scenes=tuple(names), polarizations=pols))
-            network = build_network(stack.id, dates, settings)
-            result.append((stack, network, {d.date.isoformat(): d for d in dates}))
-    ctx.observations[NETWORK_CACHE] = result
+    for stack in pin.stacks:
+        dates = []
+        for stack_date in stack.dates:
+            names = [stack_date.representative] if single else list(stack_date.scenes)
+            pols = frozenset().union(*(_polarizations(pin.scenes[n].polarization) for n in names))
+            dates.append(NetworkDate(date=stack_date.date, bperp=stack_date.bperp, scenes=tuple(names), polarizations=pols))
+        network = build_network(stack.id, dates, settings)
+        result.append((stack, network, {d.date.isoformat(): d for d in dates}))
     return result
+
+
+def networks(ctx: PlanContext) -> list[tuple[Any, Any, dict[str, Any]]]:
+    """The networks of the plan's pin, computed once per plan."""
+    cached = ctx.observations.get(NETWORK_CACHE)
+    if cached is None:
+        pin = pinned(ctx)
+        cached = pin_networks(ctx.project, pin) if pin is not None else []
+        ctx.observations[NETWORK_CACHE] = cached
+    return cached
 
 
 def valid_pairs(ctx: PlanContext) -> Iterable[tuple[Any, Any, Any, Any, list[str]]]:

@@ -125,25 +125,14 @@ def write_footprints(ws: Any, state: Any, path: Path) -> int:
 def write_network_plot(ws: Any, state: Any, path: Path) -> int:
     """The pair network of every stack (time vs perpendicular baseline), as configured now."""
     from insarproj.errors import UsageError
-    from insarproj.kinds.pairs import network_settings, one_scene_per_date
-    from insarproj.pairs import NetworkDate, build_network
+    from insarproj.kinds.pairs import pin_networks
     from insarproj.pairs.plot import plot_network
 
     pin = load_pin(state.inputs)
     if pin is None:
         raise UsageError("no scene search is pinned yet", hint="run `insarproj apply` first")
-    settings = network_settings(ws.project)
-    single = one_scene_per_date(ws.project)
-    networks, dates_by_stack = [], {}
-    for stack in pin.stacks:
-        dates = []
-        for d in stack.dates:
-            names = [d.representative] if single else list(d.scenes)
-            pols = frozenset().union(*(frozenset(pin.scenes[n].polarization.split("+")) for n in names))
-            dates.append(NetworkDate(date=d.date, bperp=d.bperp, scenes=tuple(names), polarizations=pols))
-        networks.append(build_network(stack.id, dates, settings))
-        dates_by_stack[stack.id] = dates
-    if not networks:
+    built = pin_networks(ws.project, pin)
+    if not built:
         raise UsageError("the pinned search has no stacks to draw")
-    plot_network(networks, dates_by_stack, path)
-    return sum(len(n.pairs) for n in networks)
+    plot_network([n for _, n, _ in built], {s.id: list(d.values()) for s, _, d in built}, path)
+    return sum(len(n.pairs) for _, n, _ in built)
