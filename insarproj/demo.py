@@ -80,13 +80,10 @@ def run_demo(
     on_event: Callable | None = None,
     progress: object = None,
 ) -> DemoResult:
-    from insarproj.cli.project_cmds import GITIGNORE
-    from insarproj.fsutil import atomic_write_text
     from insarproj.sandbox.catalog import DEMO_BBOX
     from insarproj.sandbox.server import Sandbox
-    from insarproj.schema_gen import render
+    from insarproj.scaffold import create_project
     from insarproj.show import state_summary
-    from insarproj.state import StateStore
     from insarproj.workspace import ApplyOptions, Workspace
 
     root = Path(directory)
@@ -104,11 +101,7 @@ def run_demo(
             w=w, s=s, e=e, n=n, start=start, end=end, kind=processor,
             processor=HYP3_TABLE if processor == "hyp3" else "",
         )
-        root.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(root / ".insarproj" / "project.schema.json", render("project"))
-        atomic_write_text(root / "project.toml", text)
-        atomic_write_text(root / ".gitignore", GITIGNORE.format(data="data"))
-        StateStore(root / ".insarproj").create()
+        create_project(root, text)
         echo(f"Wrote the demo project {root / 'project.toml'}.\n")
 
         ws = Workspace(root)

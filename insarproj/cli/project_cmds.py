@@ -9,19 +9,8 @@ from pathlib import Path
 import click
 
 from insarproj.cli.main import AppContext
-from insarproj.errors import UsageError
 
 TEMPLATES = ("hyp3-insar", "hyp3-burst", "isce-stack", "download")
-GITIGNORE = """\
-# insarproj: data is re-creatable and large; observations and the lock are machine-local.
-/{data}/
-/.insarproj/observed.json
-/.insarproj/lock
-/.insarproj/lock.info.json
-*.part
-"""
-
-
 def _safe_name(folder: Path) -> str:
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", folder.resolve().name).strip("-.") or "insar-project"
     return name[:100]
@@ -44,33 +33,13 @@ def init(app: AppContext, directory: Path | None, template: str, name: str | Non
 
     Refuses to overwrite an existing project.
     """
-    from insarproj.config.load import load_project
-    from insarproj.fsutil import atomic_write_text
-    from insarproj.schema_gen import render
-    from insarproj.state import StateStore
+    from insarproj.scaffold import create_project
 
     root = Path(directory) if directory is not None else app.project_dir
     config_path = root / "project.toml"
-    state_dir = root / ".insarproj"
-    for existing in (config_path, state_dir / "state.json"):
-        if existing.exists():
-            raise UsageError(f"{existing} already exists; refusing to overwrite an existing project")
     project_name = name or _safe_name(root)
     text = (files("insarproj.templates") / f"{template}.toml").read_text(encoding="utf-8")
-    text = text.replace("{name}", project_name)
-    root.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(state_dir / "project.schema.json", render("project"))
-    atomic_write_text(config_path, text)
-    try:
-        project = load_project(root)
-    except Exception:
-        config_path.unlink(missing_ok=True)
-        raise
-    data_rel = project.config.paths.data.strip("/")
-    gitignore = root / ".gitignore"
-    if not gitignore.exists():
-        atomic_write_text(gitignore, GITIGNORE.format(data=data_rel))
-    StateStore(state_dir).create()
+    create_project(root, text.replace("{name}", project_name))
     app.info(f"Created {config_path} from template {template!r} (project name {project_name!r}).")
     app.info("Next: edit project.toml, then run `insarproj plan`.")
 
