@@ -382,10 +382,6 @@ class Hyp3JobKind(ResourceKind):
             return _batch(ctx).refresh(action)
         return _batch(ctx).submit(action)
 
-    def recheck(self, action: Action, ctx: ApplyContext) -> Action | None:
-        # The submission batch lists live jobs and adopts matches before any POST.
-        return action
-
 
 def _with_job(spec: dict[str, Any], job: Any) -> dict[str, Any]:
     return {**spec, "job": job.raw}
