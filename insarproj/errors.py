@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     ERROR = 1
     PENDING = 2  # only with --detailed-exitcode
     LOCKED = 3
+    FAILED = 4  # work failed for good: cannot converge without a change to project.toml or --retry-failed
     USAGE = 64  # click's default 2 is remapped so 2 always means "changes pending"
 
 
@@ -66,6 +67,10 @@ class StalePlanError(InsarprojError):
 
 class LockHeldError(InsarprojError):
     exit_code = ExitCode.LOCKED
+
+
+class UnsafePathError(InsarprojError):
+    """A path from a server, state or the journal that would leave the data folder (docs: safety)."""
 
 
 class UsageError(InsarprojError):

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
+
+from insarproj.errors import UnsafePathError
 
 
 def _current_umask() -> int:
@@ -103,3 +106,68 @@ def canonical_json(value: Any, *, indent: int | None = 2) -> str:
 
 def atomic_write_json(path: Path, value: Any, *, backup: Path | None = None) -> None:
     atomic_write_text(path, canonical_json(value), backup=backup)
+
+
+# --- paths that must stay inside the data folder ---------------------------------------------
+# Names and paths from servers (product file names, listing keys) and from state or the journal
+# (committed to git, so editable by anyone) are never trusted: every path insarproj creates,
+# replaces or deletes resolves inside the project's data folder (or .insarproj/).
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+
+
+def plain_basename(name: str, *, what: str, pattern: re.Pattern[str] | None = None) -> str:
+    """``name`` if it is a plain file name (no folder, no ``..``, no absolute path, no control
+    characters) that matches ``pattern`` when given; otherwise UnsafePathError naming ``what``."""
+    ok = (
+        isinstance(name, str)
+        and name not in ("", ".", "..")
+        and _PLAIN_NAME.fullmatch(name) is not None
+        and PurePosixPath(name).name == name
+        and PureWindowsPath(name).name == name
+        and (pattern is None or pattern.fullmatch(name) is not None)
+    )
+    if not ok:
+        expected = f" like {pattern.pattern!r}" if pattern is not None else ""
+        raise UnsafePathError(
+            f"{what} gives the file name {name!r}, which is not a plain file name{expected}",
+            hint="refused so nothing is written outside the data folder; report it to the service",
+        )
+    return name
+
+
+def relative_inside(relpath: str, *, what: str) -> PurePosixPath:
+    """A relative path recorded in state (POSIX separators), checked without touching the disk:
+    not absolute, no ``..`` part, not empty. UnsafePathError naming ``what`` otherwise."""
+    path = PurePosixPath(relpath) if isinstance(relpath, str) else None
+    if (
+        path is None
+        or not relpath
+        or path.is_absolute()
+        or PureWindowsPath(relpath).is_absolute()
+        or "\\" in relpath
+        or any(part == ".." for part in path.parts)
+        or path == PurePosixPath(".")
+    ):
+        raise UnsafePathError(
+            f"{what} has the path {relpath!r}, which leaves the data folder",
+            hint="paths in state are relative to the data folder; restore .insarproj/ from git "
+            "(git checkout -- .insarproj) or remove that record",
+        )
+    return path
+
+
+def resolve_inside(base: Path, relpath: str | Path, *, what: str) -> Path:
+    """``base / relpath``, resolved (symbolic links followed), refused unless it stays inside
+    ``base``. Call it before creating, replacing or deleting anything named by a server or state."""
+    root = Path(base).resolve()
+    if isinstance(relpath, Path) and relpath.is_absolute():
+        target = relpath.resolve()
+    else:
+        target = (root / relative_inside(str(relpath), what=what)).resolve()
+    if target == root or root not in target.parents:
+        raise UnsafePathError(
+            f"{what} resolves to {target}, outside the data folder {root}",
+            hint="refused; check for a symbolic link inside the data folder pointing elsewhere",
+        )
+    return target
