@@ -101,7 +101,7 @@ def geojson_geometry(path: Path, *, shown_as: str) -> BaseGeometry:
         )
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:  # deep nesting: RecursionError
         raise FieldProblem(
             f"cannot read the AOI file {shown_as} as GeoJSON ({_first_line(exc)})",
             key=key,
@@ -111,7 +111,7 @@ def geojson_geometry(path: Path, *, shown_as: str) -> BaseGeometry:
         parts = [shape(g) for g in _geojson_geometries(document, shown_as)]
     except FieldProblem:
         raise
-    except (ShapelyError, ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+    except (ShapelyError, ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
         raise FieldProblem(
             f"the AOI file {shown_as} holds a malformed GeoJSON geometry ({_first_line(exc)})",
             key=key,

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from insarproj.config.messages import Problem, config_problems, format_key
 from insarproj.config.model import ProjectConfig
 from insarproj.config.problems import FieldProblem
-from insarproj.config.toml_lines import key_at_line, key_lines, line_of
+from insarproj.config.toml_lines import first_deep_key, key_at_line, key_lines, line_of
 from insarproj.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 __all__ = ["PROJECT_FILE", "STATE_DIR", "ConfigProblems", "Project", "load_project", "parse_project_text"]
 
 PROJECT_FILE = "project.toml"
+# Tables and lists nest at most 5 levels in a valid file ([processor.isce.slurm] extra_args); far
+# deeper input is refused before anything walks it recursively (tomllib, pydantic, the line finder).
+MAX_NESTING = 32
 STATE_DIR = ".insarproj"
 
 _TOML_POSITION = re.compile(r"\s*\(at (?:line (?P<line>\d+), column (?P<column>\d+)|end of document)\)\s*$")
@@ -121,6 +124,10 @@ def parse_project_text(text: str, *, source: str = PROJECT_FILE, project_root: P
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _syntax_error(exc, text, source) from None
+    except RecursionError:  # tomllib parses nested values recursively
+        raise _too_deep(text, source) from None
+    if nesting_depth(data) > MAX_NESTING:
+        raise _too_deep(text, source)
     lines = key_lines(text)
     try:
         config = ProjectConfig.model_validate(data, context={"project_root": root})
@@ -135,6 +142,34 @@ def parse_project_text(text: str, *, source: str = PROJECT_FILE, project_root: P
         ) from None
     config_path = root / Path(source).name
     return Project(root=root, config_path=config_path, config=config, aoi=aoi)
+
+
+def nesting_depth(value: object) -> int:
+    """How deeply tables and lists nest in parsed TOML (the document itself is level 1); no recursion."""
+    deepest = 0
+    pending: list[tuple[object, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_NESTING:  # deeper is refused anyway: no need to walk a hostile file to the end
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _too_deep(text: str, source: str) -> ConfigError:
+    found = first_deep_key(key_lines(text), MAX_NESTING)
+    key, line = found if found else (None, None)
+    return ConfigError(
+        f"tables and lists are nested more than {MAX_NESTING} levels deep",
+        file=source,
+        line=line,
+        key=format_key(key) if key else None,
+        hint="no key of project.toml needs more than two levels of brackets "
+        '(pairs = [["2021-01-02", "2021-01-14"]]); remove the extra brackets, braces or dotted key parts',
+    )
 
 
 def _syntax_error(exc: tomllib.TOMLDecodeError, text: str, source: str) -> ConfigError:

@@ -21,24 +21,7 @@ PIN_NAME = "search"
 def search_request(project: Any) -> Any:
     from insarproj.scenes.model import SearchRequest
 
-    search = project.config.search
-    return SearchRequest(
-        aoi_wkt=project.aoi.wkt,
-        start=search.start,
-        end=search.end,
-        product=search.product,
-        beam_mode=search.beam_mode,
-        polarizations=tuple(search.polarization),
-        flight_direction=search.flight_direction,
-        relative_orbits=tuple(search.relative_orbits) if search.relative_orbits else None,
-        frames=tuple(search.frames) if search.frames else None,
-        season=tuple(search.season) if search.season else None,
-        min_coverage=search.min_coverage,
-        min_scenes=search.min_scenes,
-        exclude_dates=tuple(search.exclude_dates),
-        exclude_scenes=tuple(search.exclude_scenes),
-        max_results=search.max_results,
-    )
+    return SearchRequest.from_config(project.aoi.wkt, project.config.search)
 
 
 def max_bursts(project: Any) -> int:
