@@ -91,6 +91,21 @@ class Project:
     def state_dir(self) -> Path:
         return self.root / STATE_DIR
 
+    def locate(self, error: ConfigError) -> ConfigError:
+        """``error`` (raised after loading, naming a key such as ``search.max_results``) with this
+        project's file and the line of that key, so it reads like any other project.toml error."""
+        if error.file is not None or not error.key:
+            return error
+        path: tuple[str | int, ...] = tuple(
+            int(part) if part.isdigit() else part for part in re.findall(r"[^.\[\]]+", error.key)
+        )
+        try:
+            line = line_of(key_lines(self.config_path.read_text(encoding="utf-8")), path)
+        except (OSError, UnicodeDecodeError):
+            line = None
+        message = error.message.split(f"{error.key}: ", 1)[-1]
+        return ConfigError(message, file=str(self.config_path), line=line, key=error.key, hint=error.hint)
+
 
 def load_project(project_dir: Path, *, filename: str = PROJECT_FILE) -> Project:
     """Read and validate ``project_dir/filename`` (``project_dir`` may also be the file itself)."""

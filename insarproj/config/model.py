@@ -258,8 +258,8 @@ class SearchConfig(Section):
         None,
         ge=1,
         le=MAX_RESULTS,
-        description=f"Optional safety cap (1..{MAX_RESULTS:,}): stop with an error when the search finds more "
-        "scenes than this. Default: no cap.",
+        description=f"Optional safety cap (1..{MAX_RESULTS:,}): stop with an error naming how many scenes the "
+        "search finds when they are more than this; nothing is planned from a cut list. Default: no cap.",
     )
 
     @field_validator("season")

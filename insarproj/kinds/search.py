@@ -13,7 +13,7 @@ from typing import Any
 
 from insarproj.engine.context import InputResolver, OfflineError, PlanContext
 from insarproj.engine.model import InputChange
-from insarproj.errors import ProviderError
+from insarproj.errors import ConfigError, ProviderError
 
 PIN_NAME = "search"
 
@@ -83,7 +83,10 @@ class SearchInput(InputResolver):
             raise OfflineError(f"--offline: {why}, so the plan needs a search", hint="run the plan without --offline")
         why = "refresh asked" if ctx.options.refresh_search else "first search" if old is None else "[search] changed"
         ctx.notify(f"Searching {ctx.endpoints.url('cmr')} for Sentinel-1 scenes ({why})…")
-        new = ctx.read.get("scenes").search(search_request(ctx.project))
+        try:
+            new = ctx.read.get("scenes").search(search_request(ctx.project))
+        except ConfigError as exc:  # e.g. more scenes than max_results: point at the key in project.toml
+            raise ctx.project.locate(exc) from None
         if old is not None and old.scenes and not new.scenes:
             raise ProviderError(
                 f"the search returned no scenes although {len(old.scenes)} are pinned",
