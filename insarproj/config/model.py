@@ -237,8 +237,9 @@ class SearchConfig(Section):
         gt=0,
         le=1,
         allow_inf_nan=False,
-        description="Optional: share of the AOI (above 0, at most 1) a date's scenes must cover, else the date "
-        "is dropped. Default: no minimum.",
+        description="Optional: share of the AOI (above 0, at most 1) a date must cover, else the date is dropped. "
+        "A date is judged on what the processor uses: the union of its scenes, or for processors taking "
+        "one scene per date (INSAR_GAMMA) that scene alone. Default: no minimum.",
     )
     min_scenes: int | None = Field(
         None,

@@ -149,6 +149,13 @@ def _listed(values: tuple[int, ...] | None) -> list[int] | None:
     return None if values is None else list(values)
 
 
+def coverage_rule(single_scene_processor: str | None) -> str:
+    """How a date's AOI coverage is judged: on what the processor will really process (issue 14)."""
+    if single_scene_processor:
+        return f"judged on the one scene {single_scene_processor} processes per date"
+    return "judged on the union of each date's scenes"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -201,7 +208,10 @@ class StackDate(_Model):
     date: date
     scenes: list[str]
     representative: str = Field(description="Scene covering the most of the AOI (one-scene-per-date processors).")
-    coverage: float = Field(description="Share of the AOI covered by the union of the date's scenes.")
+    coverage: float = Field(
+        description="Share of the AOI the date covers as the processor uses it: the union of the date's scenes, "
+        "or the representative alone when the pin's single_scene_processor is set."
+    )
     bperp: float | None = Field(default=None, description="Perpendicular baseline of the representative (m).")
 
 
@@ -248,6 +258,11 @@ class ScenePin(_Model):
     cmr_host: str = Field(description="The CMR endpoint searched (redacted).")
     product: Product = "SLC"
     found: int = Field(description="Products CMR returned before any local filter.")
+    single_scene_processor: str | None = Field(
+        default=None,
+        description="The processor taking one scene per date (INSAR_GAMMA) whose rule judged each date's AOI "
+        "coverage on its representative scene alone; absent: judged on the union of the date's scenes.",
+    )
     scenes: dict[str, PinnedScene] = Field(default_factory=dict, description="Kept scenes by name.")
     stacks: list[Stack] = Field(default_factory=list)
     dropped_stacks: list[DroppedStack] = Field(default_factory=list)
@@ -269,6 +284,11 @@ class ScenePin(_Model):
     @classmethod
     def from_json(cls, text: str) -> ScenePin:
         return cls.model_validate_json(text)
+
+    @property
+    def coverage_rule(self) -> str:
+        """How each date's AOI coverage was judged, in words (plan notes and `show`)."""
+        return coverage_rule(self.single_scene_processor)
 
     def stack_of(self, scene: str) -> Stack | None:
         for stack in self.stacks:

@@ -23,7 +23,7 @@ from insarproj.endpoints import redact_url
 from insarproj.errors import ConfigError, NetworkError, ProviderError
 from insarproj.scenes.bursts import MULTI_BURST_LIMIT
 from insarproj.scenes.geometry import load_geometry, to_wkt
-from insarproj.scenes.model import PinnedScene, ScenePin, SearchRequest
+from insarproj.scenes.model import PinnedScene, ScenePin, SearchRequest, coverage_rule
 from insarproj.scenes.stacks import build_stacks
 
 if TYPE_CHECKING:
@@ -40,8 +40,12 @@ def search_scenes(
     session: requests.Session | None = None,
     now: Callable[[], datetime] | None = None,
     max_bursts: int = MULTI_BURST_LIMIT,
+    single_scene_processor: str | None = None,
 ) -> ScenePin:
     """Search CMR for the request's scenes and build the pin (stacks, dropped items, baselines).
+
+    ``single_scene_processor`` names a processor taking one scene per date (INSAR_GAMMA): each
+    date's coverage is then judged on the scene it will process (see ``build_stacks``).
 
     Raises:
         NetworkError: CMR unreachable, timed out or failing with 5xx past asf_search's retries.
@@ -52,8 +56,11 @@ def search_scenes(
     aoi = load_geometry(request.aoi_wkt)
     products = find_products(request, cmr_url=cmr_url, session=session)
     scenes = [scene_from_product(p, cmr_url=cmr_url) for p in products]
-    build = build_stacks(scenes, request, aoi, max_bursts=max_bursts)
+    single = single_scene_processor if request.product == "SLC" else None
+    build = build_stacks(scenes, request, aoi, max_bursts=max_bursts, single_scene_processor=single)
     notes = list(build.notes)
+    if single and request.min_coverage is not None:
+        notes.insert(0, f"min_coverage is {coverage_rule(single)}")
     if request.product == "BURST" and any("+" in p for p in request.polarizations):
         notes.insert(0, f"bursts hold one channel: searched {', '.join(request.scene_polarizations())} bursts")
     stamp = (now or (lambda: datetime.now(UTC)))().astimezone(UTC)
@@ -63,6 +70,7 @@ def search_scenes(
         cmr_host=redact_url(cmr_url),
         product=request.product,
         found=len(scenes),
+        single_scene_processor=single,
         scenes=build.scenes,
         stacks=build.stacks,
         dropped_stacks=build.dropped_stacks,
