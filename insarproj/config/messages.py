@@ -86,6 +86,10 @@ def _convert(error: ErrorDetails, *, lines: dict[KeyPath, int], prefix: KeyPath 
         message, hint = _missing(loc)
     elif kind == "literal_error":
         message, hint = _not_allowed(loc, value, error)
+    elif kind in ("float_type", "float_parsing") and isinstance(value, int) and not isinstance(value, bool):
+        message = f"{_describe(value)} is too large for a number"  # only ints beyond a float's range fail
+        field = _field_at(loc)
+        hint = field.description if field else None
     elif kind in _TYPE_WORDS:
         message = f"must be {_TYPE_WORDS[kind]}, got {_describe(value)}"
         hint = _type_hint(kind, loc, value)
