@@ -9,6 +9,9 @@ numbers, NaN, infinity and deep nesting out of later arithmetic and recursion.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -214,3 +217,36 @@ def test_first_deep_key_points_at_the_key_holding_the_deep_value() -> None:
     text = 'a = 1\n[t]\nb = [1]\nc = ' + "[" * 50 + "]" * 50 + "\n"
     assert first_deep_key(key_lines(text), MAX_NESTING) == (("t", "c"), 4)
     assert first_deep_key(key_lines("a = [[1]]\n"), MAX_NESTING) is None
+
+
+# --- deep nesting in the AOI: GEOS parses it recursively and crashed the process (segfault)
+
+
+def _validate_in_a_subprocess(root: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INSARPROJ_")}
+    return subprocess.run([sys.executable, "-m", "insarproj", "-C", str(root), "validate"], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("depth", [9, 50_000])
+def test_a_deeply_nested_wkt_is_refused_before_geos_parses_it(tmp_path: Path, depth: int) -> None:
+    StateStore(tmp_path / ".insarproj").create()
+    wkt = "GEOMETRYCOLLECTION(" * depth + "POINT(0 0)" + ")" * depth
+    (tmp_path / "project.toml").write_text(BASE.replace("bbox = [-117.9, 35.5, -117.3, 35.9]", f'wkt = "{wkt}"'))
+    result = _validate_in_a_subprocess(tmp_path)
+    assert result.returncode == ExitCode.ERROR, (result.returncode, result.stderr[-500:])
+    assert "project.toml:5: aoi.wkt: the WKT text nests parentheses" in result.stderr
+
+
+@pytest.mark.parametrize("depth", [40, 100_000])
+def test_a_deeply_nested_geojson_aoi_is_refused(tmp_path: Path, depth: int) -> None:
+    StateStore(tmp_path / ".insarproj").create()
+    point = '{"type": "Point", "coordinates": [0, 0]}'
+    (tmp_path / "aoi.geojson").write_text('{"type": "GeometryCollection", "geometries": [' * depth + point
+                                          + "]}" * depth)
+    (tmp_path / "project.toml").write_text(BASE.replace("bbox = [-117.9, 35.5, -117.3, 35.9]",
+                                                        'file = "aoi.geojson"'))
+    result = _validate_in_a_subprocess(tmp_path)
+    assert result.returncode == ExitCode.ERROR, (result.returncode, result.stderr[-500:])
+    assert "project.toml:5: aoi.file: " in result.stderr and "aoi.geojson" in result.stderr
+    assert "internal error" not in result.stderr

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from insarproj.config.messages import Problem, config_problems, format_key
+from insarproj.config.nesting import MAX_NESTING, nesting_depth
 from insarproj.config.model import ProjectConfig
 from insarproj.config.problems import FieldProblem
 from insarproj.config.toml_lines import first_deep_key, key_at_line, key_lines, line_of
@@ -23,12 +24,18 @@ from insarproj.errors import ConfigError
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
-__all__ = ["PROJECT_FILE", "STATE_DIR", "ConfigProblems", "Project", "load_project", "parse_project_text"]
+__all__ = [
+    "MAX_NESTING",
+    "PROJECT_FILE",
+    "STATE_DIR",
+    "ConfigProblems",
+    "Project",
+    "load_project",
+    "nesting_depth",
+    "parse_project_text",
+]
 
 PROJECT_FILE = "project.toml"
-# Tables and lists nest at most 5 levels in a valid file ([processor.isce.slurm] extra_args); far
-# deeper input is refused before anything walks it recursively (tomllib, pydantic, the line finder).
-MAX_NESTING = 32
 STATE_DIR = ".insarproj"
 
 _TOML_POSITION = re.compile(r"\s*\(at (?:line (?P<line>\d+), column (?P<column>\d+)|end of document)\)\s*$")
@@ -157,21 +164,6 @@ def parse_project_text(text: str, *, source: str = PROJECT_FILE, project_root: P
         ) from None
     config_path = root / Path(source).name
     return Project(root=root, config_path=config_path, config=config, aoi=aoi)
-
-
-def nesting_depth(value: object) -> int:
-    """How deeply tables and lists nest in parsed TOML (the document itself is level 1); no recursion."""
-    deepest = 0
-    pending: list[tuple[object, int]] = [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        if children is None:
-            continue
-        deepest = max(deepest, depth)
-        if depth <= MAX_NESTING:  # deeper is refused anyway: no need to walk a hostile file to the end
-            pending.extend((child, depth + 1) for child in children)
-    return deepest
 
 
 def _too_deep(text: str, source: str) -> ConfigError:
