@@ -267,7 +267,12 @@ def _has_type(value: Any, kind: str) -> bool:
     if kind == "string":
         return isinstance(value, str)
     if kind == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return False
+        try:
+            return math.isfinite(value)
+        except OverflowError:  # an integer beyond the range of a float (TOML integers are unbounded)
+            return False
     if kind == "integer":
         return isinstance(value, int) and not isinstance(value, bool)
     if kind == "array":

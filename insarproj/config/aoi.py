@@ -12,11 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from insarproj.config.nesting import MAX_NESTING, nesting_depth
 from insarproj.config.problems import FieldProblem
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
+MAX_WKT_NESTING = 8  # a GEOMETRYCOLLECTION(MULTIPOLYGON(((…)))) has 4
 SPLIT_HINT = "split the project in two, one per side of the antimeridian (180° longitude)"
 _NAMES = ("west", "south", "east", "north")
 
@@ -74,6 +76,14 @@ def wkt_geometry(text: str) -> BaseGeometry:
     import shapely
     from shapely.errors import ShapelyError
 
+    depth = _parenthesis_depth(text)
+    if depth > MAX_WKT_NESTING:  # GEOS parses nesting recursively and crashes far below Python's limit
+        raise FieldProblem(
+            f"the WKT text nests parentheses {depth} levels deep",
+            key=("wkt",),
+            hint=f"an AOI needs at most {MAX_WKT_NESTING} (a MULTIPOLYGON has 3); "
+            'write a polygon like wkt = "POLYGON((-117.9 35.5, -117.3 35.5, -117.3 35.9, -117.9 35.9, -117.9 35.5))"',
+        )
     try:
         geometry = shapely.from_wkt(text)
     except (ShapelyError, ValueError, TypeError) as exc:
@@ -84,6 +94,17 @@ def wkt_geometry(text: str) -> BaseGeometry:
             '-117.9 35.5))" (longitude before latitude)',
         ) from None
     return check_geometry(geometry, key=("wkt",), what="the WKT polygon")
+
+
+def _parenthesis_depth(text: str) -> int:
+    deepest = depth = 0
+    for char in text:
+        if char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")":
+            depth -= 1
+    return deepest
 
 
 def geojson_geometry(path: Path, *, shown_as: str) -> BaseGeometry:
@@ -101,17 +122,23 @@ def geojson_geometry(path: Path, *, shown_as: str) -> BaseGeometry:
         )
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:  # deep nesting: RecursionError
         raise FieldProblem(
             f"cannot read the AOI file {shown_as} as GeoJSON ({_first_line(exc)})",
             key=key,
             hint="save it as a GeoJSON FeatureCollection, Feature or geometry",
         ) from None
+    if nesting_depth(document) > MAX_NESTING:  # shapely and GEOS walk nested geometries recursively
+        raise FieldProblem(
+            f"the AOI file {shown_as} nests lists or objects more than {MAX_NESTING} levels deep",
+            key=key,
+            hint="save it as a GeoJSON FeatureCollection, Feature or geometry (a MultiPolygon needs 4 levels)",
+        )
     try:
         parts = [shape(g) for g in _geojson_geometries(document, shown_as)]
     except FieldProblem:
         raise
-    except (ShapelyError, ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+    except (ShapelyError, ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
         raise FieldProblem(
             f"the AOI file {shown_as} holds a malformed GeoJSON geometry ({_first_line(exc)})",
             key=key,

@@ -15,15 +15,25 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from insarproj.config.messages import Problem, config_problems, format_key
+from insarproj.config.nesting import MAX_NESTING, nesting_depth
 from insarproj.config.model import ProjectConfig
 from insarproj.config.problems import FieldProblem
-from insarproj.config.toml_lines import key_at_line, key_lines, line_of
+from insarproj.config.toml_lines import first_deep_key, key_at_line, key_lines, line_of
 from insarproj.errors import ConfigError
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
-__all__ = ["PROJECT_FILE", "STATE_DIR", "ConfigProblems", "Project", "load_project", "parse_project_text"]
+__all__ = [
+    "MAX_NESTING",
+    "PROJECT_FILE",
+    "STATE_DIR",
+    "ConfigProblems",
+    "Project",
+    "load_project",
+    "nesting_depth",
+    "parse_project_text",
+]
 
 PROJECT_FILE = "project.toml"
 STATE_DIR = ".insarproj"
@@ -88,6 +98,21 @@ class Project:
     def state_dir(self) -> Path:
         return self.root / STATE_DIR
 
+    def locate(self, error: ConfigError) -> ConfigError:
+        """``error`` (raised after loading, naming a key such as ``search.max_results``) with this
+        project's file and the line of that key, so it reads like any other project.toml error."""
+        if error.file is not None or not error.key:
+            return error
+        path: tuple[str | int, ...] = tuple(
+            int(part) if part.isdigit() else part for part in re.findall(r"[^.\[\]]+", error.key)
+        )
+        try:
+            line = line_of(key_lines(self.config_path.read_text(encoding="utf-8")), path)
+        except (OSError, UnicodeDecodeError):
+            line = None
+        message = error.message.split(f"{error.key}: ", 1)[-1]
+        return ConfigError(message, file=str(self.config_path), line=line, key=error.key, hint=error.hint)
+
 
 def load_project(project_dir: Path, *, filename: str = PROJECT_FILE) -> Project:
     """Read and validate ``project_dir/filename`` (``project_dir`` may also be the file itself)."""
@@ -121,6 +146,10 @@ def parse_project_text(text: str, *, source: str = PROJECT_FILE, project_root: P
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _syntax_error(exc, text, source) from None
+    except RecursionError:  # tomllib parses nested values recursively
+        raise _too_deep(text, source) from None
+    if nesting_depth(data) > MAX_NESTING:
+        raise _too_deep(text, source)
     lines = key_lines(text)
     try:
         config = ProjectConfig.model_validate(data, context={"project_root": root})
@@ -135,6 +164,19 @@ def parse_project_text(text: str, *, source: str = PROJECT_FILE, project_root: P
         ) from None
     config_path = root / Path(source).name
     return Project(root=root, config_path=config_path, config=config, aoi=aoi)
+
+
+def _too_deep(text: str, source: str) -> ConfigError:
+    found = first_deep_key(key_lines(text), MAX_NESTING)
+    key, line = found if found else (None, None)
+    return ConfigError(
+        f"tables and lists are nested more than {MAX_NESTING} levels deep",
+        file=source,
+        line=line,
+        key=format_key(key) if key else None,
+        hint="no key of project.toml needs more than two levels of brackets "
+        '(pairs = [["2021-01-02", "2021-01-14"]]); remove the extra brackets, braces or dotted key parts',
+    )
 
 
 def _syntax_error(exc: tomllib.TOMLDecodeError, text: str, source: str) -> ConfigError:

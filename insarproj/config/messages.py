@@ -35,6 +35,8 @@ _TYPE_WORDS = {
     "model_attributes_type": "a table",
     "dict_type": "a table",
 }
+# A number outside its bounds: the key's description says the allowed range and the default.
+_BOUND_ERRORS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number")
 _SHOULD = re.compile(r"^(Input|List|Value|String|Tuple|Dictionary) should (be |have )?")
 
 
@@ -51,16 +53,26 @@ class Problem:
         return ConfigError(self.message, file=source, line=self.line, key=self.key, hint=self.hint)
 
 
-def config_problems(exc: ValidationError, *, lines: dict[KeyPath, int]) -> list[Problem]:
-    """One Problem per pydantic error: those with a line first, in file order, missing keys last."""
-    converted = [(error["type"] == "missing", _convert(error, lines=lines)) for error in exc.errors()]
+def config_problems(exc: ValidationError, *, lines: dict[KeyPath, int], prefix: KeyPath = ()) -> list[Problem]:
+    """One Problem per pydantic error: those with a line first, in file order, missing keys last.
+
+    ``prefix`` is the key path of the validated model inside project.toml (``("search",)`` when a
+    table model was validated on its own).
+    """
+    converted = [(error["type"] == "missing", _convert(error, lines=lines, prefix=prefix)) for error in exc.errors()]
     # A missing key is often the consequence of a mistyped one: report the typo first.
     converted.sort(key=lambda item: (item[1].line is None, item[0], item[1].line or 0))
     return [problem for _, problem in converted]
 
 
-def _convert(error: ErrorDetails, *, lines: dict[KeyPath, int]) -> Problem:
-    loc: KeyPath = tuple(error["loc"])
+def table_error(exc: ValidationError, *, table: str) -> ConfigError:
+    """The first problem of one table's model validated outside a file, as a ConfigError naming its key."""
+    first = config_problems(exc, lines={}, prefix=(table,))[0]
+    return ConfigError(first.message, key=first.key, hint=first.hint)
+
+
+def _convert(error: ErrorDetails, *, lines: dict[KeyPath, int], prefix: KeyPath = ()) -> Problem:
+    loc: KeyPath = (*prefix, *error["loc"])
     kind = error["type"]
     value = error.get("input")
     cause = (error.get("ctx") or {}).get("error")
@@ -74,6 +86,10 @@ def _convert(error: ErrorDetails, *, lines: dict[KeyPath, int]) -> Problem:
         message, hint = _missing(loc)
     elif kind == "literal_error":
         message, hint = _not_allowed(loc, value, error)
+    elif kind in ("float_type", "float_parsing") and isinstance(value, int) and not isinstance(value, bool):
+        message = f"{_describe(value)} is too large for a number"  # only ints beyond a float's range fail
+        field = _field_at(loc)
+        hint = field.description if field else None
     elif kind in _TYPE_WORDS:
         message = f"must be {_TYPE_WORDS[kind]}, got {_describe(value)}"
         hint = _type_hint(kind, loc, value)
@@ -87,6 +103,9 @@ def _convert(error: ErrorDetails, *, lines: dict[KeyPath, int]) -> Problem:
         text = _SHOULD.sub(lambda m: "must " + (m.group(2) or "be "), error["msg"])
         text = re.sub(r" after validation, not \d+$", "", text)
         message = f"{text}, got {_describe(value)}"
+        if kind in _BOUND_ERRORS:
+            field = _field_at(loc)
+            hint = field.description if field else None
     return Problem(message, key=format_key(loc) or None, line=line_of(lines, loc), hint=hint)
 
 

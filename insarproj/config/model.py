@@ -61,6 +61,14 @@ SCENE_NAME_RE = re.compile(
 )
 BURST_NAME_RE = re.compile(r"^S1_\d{6}_IW[123]_\d{8}T\d{6}_(VV|VH|HH|HV)_[0-9A-F]{4}-BURST$")
 Polarization = Literal["VV", "VH", "HH", "HV", "VV+VH", "HH+HV"]
+# Upper bounds of counts and spans: far above any real project (Sentinel-1 has acquired a track
+# about 700 times since 2014), low enough that no later arithmetic overflows (DESIGN §3: errors
+# name the key, never "internal error").
+MAX_DATES = 10_000
+MAX_DAYS = 10_000
+MAX_RESULTS = 1_000_000
+MAX_BPERP = 10_000  # metres; Sentinel-1's orbital tube keeps baselines within a few hundred
+MAX_BRIDGE_TOLERANCE = 365
 DatePair = tuple[date, date]
 
 
@@ -179,6 +187,14 @@ class AoiConfig(Section):
 class SearchConfig(Section):
     """[search]: which Sentinel-1 acquisitions the project uses."""
 
+    # The rule of _frames_only_for_scenes, for editors (merged with Section's config).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"product": {"const": "BURST"}}, "required": ["product"]},
+            "then": {"not": {"required": ["frames"]}},
+        }
+    )
+
     start: date = Field(
         description="First acquisition date, inclusive, as a TOML date (2021-01-01); required."
     )
@@ -218,15 +234,18 @@ class SearchConfig(Section):
     )
     min_coverage: float | None = Field(
         None,
-        ge=0,
+        gt=0,
         le=1,
-        description="Optional: share of the AOI (0..1) a date's scenes must cover, else the date is dropped. "
-        "Default: no minimum.",
+        allow_inf_nan=False,
+        description="Optional: share of the AOI (above 0, at most 1) a date must cover, else the date is dropped. "
+        "A date is judged on what the processor uses: the union of its scenes, or for processors taking "
+        "one scene per date (INSAR_GAMMA) that scene alone. Default: no minimum.",
     )
     min_scenes: int | None = Field(
         None,
         ge=2,
-        description="Optional: drop stacks with fewer dates than this (at least 2). Default: no minimum.",
+        le=MAX_DATES,
+        description=f"Optional: drop stacks with fewer dates than this (2..{MAX_DATES:,}). Default: no minimum.",
     )
     exclude_dates: list[date] = Field(
         [], description="Acquisition dates to leave out, as TOML dates, e.g. [2021-07-04]. Default []."
@@ -239,8 +258,9 @@ class SearchConfig(Section):
     max_results: int | None = Field(
         None,
         ge=1,
-        description="Optional safety cap: stop with an error when the search finds more scenes than this. "
-        "Default: no cap.",
+        le=MAX_RESULTS,
+        description=f"Optional safety cap (1..{MAX_RESULTS:,}): stop with an error naming how many scenes the "
+        "search finds when they are more than this; nothing is planned from a cut list. Default: no cap.",
     )
 
     @field_validator("season")
@@ -275,6 +295,16 @@ class SearchConfig(Section):
                 f"end {self.end} is before start {self.start}",
                 key=("end",),
                 hint="set end on or after start (both are inclusive)",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _frames_only_for_scenes(self) -> SearchConfig:
+        if self.product == "BURST" and self.frames:
+            raise FieldProblem(
+                "frames are ASF frame numbers of SLC scenes and bursts carry none",
+                key=("frames",),
+                hint='remove frames, or search product = "SLC"',
             )
         return self
 
@@ -343,25 +373,36 @@ class PairsConfig(Section):
         'baselines; "explicit": exactly the dates of `pairs`. Default "sbas".',
     )
     neighbors: int = Field(
-        3, ge=1, description="sbas/sequential: following dates each date pairs with (≥ 1). Default 3."
+        3,
+        ge=1,
+        le=MAX_DATES,
+        description=f"sbas/sequential: following dates each date pairs with (1..{MAX_DATES:,}). Default 3.",
     )
     max_temporal_baseline: int | None = Field(
-        48, gt=0, description="Longest time between the two dates of a pair, in days (> 0). Default 48."
+        48,
+        gt=0,
+        le=MAX_DAYS,
+        description=f"Longest time between the two dates of a pair, in days (1..{MAX_DAYS:,}). Default 48.",
     )
     max_perpendicular_baseline: float | None = Field(
         None,
         gt=0,
-        description="Optional: largest perpendicular baseline of a pair, in metres (> 0). Default: no limit.",
+        le=MAX_BPERP,
+        allow_inf_nan=False,
+        description=f"Optional: largest perpendicular baseline of a pair, in metres (above 0, at most "
+        f"{MAX_BPERP:,}). Default: no limit.",
     )
-    bridges: list[Annotated[int, Field(gt=0)]] = Field(
+    bridges: list[Annotated[int, Field(gt=0, le=MAX_DAYS)]] = Field(
         [],
-        description="Seasonal bridges: extra pairs with these temporal baselines in days (> 0), e.g. [365]; "
-        "each date pairs with the date nearest that far ahead, within bridge_tolerance. Default [].",
+        description=f"Seasonal bridges: extra pairs with these temporal baselines in days (1..{MAX_DAYS:,}), "
+        "e.g. [365]; each date pairs with the date nearest that far ahead, within bridge_tolerance. Default [].",
     )
     bridge_tolerance: int = Field(
         24,
         ge=0,
-        description="How far (days, ≥ 0) a bridge partner may be from the exact baseline. Default 24.",
+        le=MAX_BRIDGE_TOLERANCE,
+        description=f"How far (days, 0..{MAX_BRIDGE_TOLERANCE}) a bridge partner may be from the exact "
+        "baseline. Default 24.",
     )
     pairs: list[DatePair] = Field(
         [],

@@ -18,6 +18,12 @@ from insarproj.hyp3spec import JobSpec, ParameterError, ParamSpec, format_value,
 __all__ = ["DEFAULT_JOB_TYPE", "Hyp3Config", "Hyp3Settings", "IsceConfig", "ProcessorConfig", "SlurmConfig"]
 
 DEFAULT_JOB_TYPE = "INSAR_GAMMA"
+# Upper bounds: far above any real setting, low enough that no later arithmetic overflows.
+MAX_ATTEMPTS = 100
+MAX_CREDITS = 1_000_000_000
+MAX_HOLD_DAYS = 3650
+MAX_LOOKS = 1000
+MAX_PROCESSES = 4096
 
 
 # --------------------------------------------------------------------------- [processor.hyp3]
@@ -82,19 +88,23 @@ class Hyp3Settings(Section):
     max_attempts: int = Field(
         2,
         ge=1,
-        description="Submissions per interferogram at most (≥ 1), the first included; HyP3 charges failed "
-        "jobs too. Default 2.",
+        le=MAX_ATTEMPTS,
+        description=f"Submissions per interferogram at most (1..{MAX_ATTEMPTS}), the first included; HyP3 "
+        "charges failed jobs too. Default 2.",
     )
     max_credits: float | None = Field(
         None,
         gt=0,
-        description="Optional: spend at most this many credits per apply (> 0); submissions beyond it stay "
-        "planned for a later apply. Default: no limit beyond the account's credits.",
+        le=MAX_CREDITS,
+        allow_inf_nan=False,
+        description=f"Optional: spend at most this many credits per apply (above 0, at most {MAX_CREDITS:,}); "
+        "submissions beyond it stay planned for a later apply. Default: no limit beyond the account's credits.",
     )
     hold_recent_days: int = Field(
         21,
         ge=0,
-        description="Do not submit pairs whose later date is younger than this many days (≥ 0): precise "
+        le=MAX_HOLD_DAYS,
+        description=f"Do not submit pairs whose later date is younger than this many days (0..{MAX_HOLD_DAYS:,}): precise "
         "orbits (POEORB) arrive about 21 days after acquisition, and a product made earlier uses restituted "
         "orbits. Plan names the pairs held. Default 21; 0 submits at once.",
     )
@@ -190,7 +200,9 @@ class SlurmConfig(Section):
         pattern=r"^(\d+-)?\d{1,3}(:\d{2}){0,2}$",
         description='sbatch --time per step, e.g. "04:00:00" or "1-00:00:00". Default "04:00:00".',
     )
-    cpus_per_task: int = Field(4, ge=1, description="sbatch --cpus-per-task (≥ 1). Default 4.")
+    cpus_per_task: int = Field(
+        4, ge=1, le=MAX_PROCESSES, description=f"sbatch --cpus-per-task (1..{MAX_PROCESSES}). Default 4."
+    )
     mem: str | None = Field(
         None, pattern=r"^\d+[KMGT]?$", description='sbatch --mem, e.g. "16G". Default: the partition default.'
     )
@@ -213,10 +225,18 @@ class IsceConfig(Section):
     swaths: list[Annotated[int, Field(ge=1, le=3)]] = Field(
         [1, 2, 3], min_length=1, description="IW sub-swaths to process, each 1..3. Default [1, 2, 3]."
     )
-    azimuth_looks: int = Field(3, ge=1, description="stackSentinel -z, azimuth looks (≥ 1). Default 3.")
-    range_looks: int = Field(9, ge=1, description="stackSentinel -r, range looks (≥ 1). Default 9.")
+    azimuth_looks: int = Field(
+        3, ge=1, le=MAX_LOOKS, description=f"stackSentinel -z, azimuth looks (1..{MAX_LOOKS}). Default 3."
+    )
+    range_looks: int = Field(
+        9, ge=1, le=MAX_LOOKS, description=f"stackSentinel -r, range looks (1..{MAX_LOOKS}). Default 9."
+    )
     filter_strength: float = Field(
-        0.5, ge=0, le=1, description="stackSentinel -f, Goldstein filter strength 0..1. Default 0.5."
+        0.5,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="stackSentinel -f, Goldstein filter strength 0..1. Default 0.5.",
     )
     unwrap_method: Literal["snaphu", "icu"] = Field(
         "snaphu", description='stackSentinel -u: "snaphu" or "icu". Default "snaphu".'
@@ -227,9 +247,12 @@ class IsceConfig(Section):
     num_connections: int | None = Field(
         None,
         ge=1,
-        description="stackSentinel -c, interferograms per date (≥ 1). Default: from [pairs] neighbors.",
+        le=MAX_LOOKS,
+        description=f"stackSentinel -c, interferograms per date (1..{MAX_LOOKS}). Default: from [pairs] neighbors.",
     )
-    num_proc: int = Field(4, ge=1, description="Parallel processes per step (≥ 1). Default 4.")
+    num_proc: int = Field(
+        4, ge=1, le=MAX_PROCESSES, description=f"Parallel processes per step (1..{MAX_PROCESSES}). Default 4."
+    )
     slurm: SlurmConfig | None = Field(
         None, description='SLURM settings; only with executor = "slurm" (defaults apply when omitted).'
     )

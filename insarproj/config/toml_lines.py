@@ -14,6 +14,7 @@ import re
 KeyPath = tuple[str | int, ...]
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_SHOWN_KEY_PARTS = 4
 
 
 class _Stop(Exception):
@@ -25,7 +26,7 @@ def key_lines(text: str) -> dict[KeyPath, int]:
     scanner = _Scanner(text)
     try:
         scanner.document()
-    except (_Stop, IndexError):
+    except (_Stop, IndexError, RecursionError):  # the scanner descends into nested values recursively
         pass
     return scanner.lines
 
@@ -37,6 +38,23 @@ def line_of(lines: dict[KeyPath, int], path: KeyPath) -> int | None:
         if line is not None:
             return line
     return None
+
+
+def first_deep_key(lines: dict[KeyPath, int], depth: int) -> tuple[KeyPath, int] | None:
+    """The first key (in file order) holding a value nested ``depth`` levels or more, and its line.
+
+    The key is the path up to its first list index, shortened to a few parts for a message.
+    """
+    deep = [(line, path) for path, line in lines.items() if len(path) >= depth]
+    if not deep:
+        return None
+    line, path = min(deep, key=lambda item: item[0])
+    named: list[str | int] = []
+    for part in path:
+        if isinstance(part, int) or len(named) == _SHOWN_KEY_PARTS:
+            break
+        named.append(part)
+    return tuple(named), line
 
 
 def key_at_line(lines: dict[KeyPath, int], line: int) -> KeyPath | None:

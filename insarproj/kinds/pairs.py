@@ -15,7 +15,7 @@ from typing import Any
 
 from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
-from insarproj.kinds.search import pinned
+from insarproj.kinds.search import pinned, single_scene_processor
 from insarproj.state import op_delete, op_put
 
 NETWORK_CACHE = "pairs.networks"
@@ -49,8 +49,7 @@ def _polarizations(value: str) -> frozenset[str]:
 
 def one_scene_per_date(project: Any) -> bool:
     """INSAR_GAMMA takes one SLC per date: the date's scene covering most of the AOI."""
-    processor = project.config.processor
-    return processor.kind == "hyp3" and processor.hyp3 is not None and processor.hyp3.job_type == "INSAR_GAMMA"
+    return single_scene_processor(project) is not None
 
 
 def pin_networks(project: Any, pin: Any) -> list[tuple[Any, Any, dict[str, Any]]]:

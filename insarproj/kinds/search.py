@@ -13,7 +13,7 @@ from typing import Any
 
 from insarproj.engine.context import InputResolver, OfflineError, PlanContext
 from insarproj.engine.model import InputChange
-from insarproj.errors import ProviderError
+from insarproj.errors import ConfigError, ProviderError
 
 PIN_NAME = "search"
 
@@ -21,24 +21,7 @@ PIN_NAME = "search"
 def search_request(project: Any) -> Any:
     from insarproj.scenes.model import SearchRequest
 
-    search = project.config.search
-    return SearchRequest(
-        aoi_wkt=project.aoi.wkt,
-        start=search.start,
-        end=search.end,
-        product=search.product,
-        beam_mode=search.beam_mode,
-        polarizations=tuple(search.polarization),
-        flight_direction=search.flight_direction,
-        relative_orbits=tuple(search.relative_orbits) if search.relative_orbits else None,
-        frames=tuple(search.frames) if search.frames else None,
-        season=tuple(search.season) if search.season else None,
-        min_coverage=search.min_coverage,
-        min_scenes=search.min_scenes,
-        exclude_dates=tuple(search.exclude_dates),
-        exclude_scenes=tuple(search.exclude_scenes),
-        max_results=search.max_results,
-    )
+    return SearchRequest.from_config(project.aoi.wkt, project.config.search)
 
 
 def max_bursts(project: Any) -> int:
@@ -51,10 +34,31 @@ def max_bursts(project: Any) -> int:
     return MULTI_BURST_LIMIT
 
 
+def single_scene_processor(project: Any) -> str | None:
+    """The processor of the project when it takes one SLC per date (INSAR_GAMMA), else None.
+
+    Such a processor uses each date's scene covering the most of the AOI and nothing else, so
+    that scene alone decides whether the date covers min_coverage (DESIGN §2b).
+    """
+    processor = project.config.processor
+    if processor.kind == "hyp3" and processor.hyp3 is not None and processor.hyp3.job_type == "INSAR_GAMMA":
+        return str(processor.hyp3.job_type)
+    return None
+
+
 def search_fingerprint(project: Any) -> str:
+    """What the pin depends on: the request, the burst group size and the coverage rule.
+
+    The rule is part of it only for a single-scene processor, so pins of other projects keep their
+    fingerprint; a pin made before the rule existed is searched again and its dates re-judged.
+    """
     from insarproj.fingerprint import fingerprint
 
-    return fingerprint({"request": search_request(project).fingerprint(), "max_bursts": max_bursts(project)})
+    parts: dict[str, Any] = {"request": search_request(project).fingerprint(), "max_bursts": max_bursts(project)}
+    single = single_scene_processor(project)
+    if single is not None:
+        parts["coverage_judged_on"] = f"one scene per date ({single})"
+    return fingerprint(parts)
 
 
 class SceneSearcher:
@@ -65,10 +69,11 @@ class SceneSearcher:
         self._session = session
         self._max_bursts = max_bursts
 
-    def search(self, request: Any) -> Any:
+    def search(self, request: Any, *, single_scene_processor: str | None = None) -> Any:
         from insarproj.scenes.search import search_scenes
 
-        return search_scenes(request, cmr_url=self._cmr_url, session=self._session, max_bursts=self._max_bursts)
+        return search_scenes(request, cmr_url=self._cmr_url, session=self._session, max_bursts=self._max_bursts,
+                             single_scene_processor=single_scene_processor)
 
 
 def pinned(ctx: PlanContext) -> Any:
@@ -84,6 +89,15 @@ def load_pin(state_inputs: dict[str, Any]) -> Any:
     return ScenePin.from_dict(raw["pin"]) if raw else None
 
 
+def _pin_outdated(old: Any, single: str | None) -> str:
+    """Why a pin no longer fits: its coverage rule, or else the [search] settings."""
+    from insarproj.scenes.model import coverage_rule
+
+    if old.single_scene_processor != single and old.product == "SLC":
+        return f"the AOI coverage of a date is now {coverage_rule(single)}"
+    return "[search] changed"
+
+
 class SearchInput(InputResolver):
     name = PIN_NAME
 
@@ -95,12 +109,17 @@ class SearchInput(InputResolver):
         old = load_pin(ctx.state.inputs)
         if old is not None and raw["fingerprint"] == fingerprint and not ctx.options.refresh_search:
             return old, None
+        single = single_scene_processor(ctx.project)
         if ctx.options.offline:
-            why = "no scene search is pinned yet" if old is None else "the [search] settings changed since the pin"
+            why = "no scene search is pinned yet" if old is None else f"{_pin_outdated(old, single)} since the pin"
             raise OfflineError(f"--offline: {why}, so the plan needs a search", hint="run the plan without --offline")
-        why = "refresh asked" if ctx.options.refresh_search else "first search" if old is None else "[search] changed"
+        why = "refresh asked" if ctx.options.refresh_search else "first search" if old is None else _pin_outdated(
+            old, single)
         ctx.notify(f"Searching {ctx.endpoints.url('cmr')} for Sentinel-1 scenes ({why})…")
-        new = ctx.read.get("scenes").search(search_request(ctx.project))
+        try:
+            new = ctx.read.get("scenes").search(search_request(ctx.project), single_scene_processor=single)
+        except ConfigError as exc:  # e.g. more scenes than max_results: point at the key in project.toml
+            raise ctx.project.locate(exc) from None
         if old is not None and old.scenes and not new.scenes:
             raise ProviderError(
                 f"the search returned no scenes although {len(old.scenes)} are pinned",

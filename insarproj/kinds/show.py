@@ -17,7 +17,7 @@ def scenes_section(ws: Any, state: Any) -> dict[str, Any]:
         return {}
     present = {a.split(".", 1)[1] for a, r in state.by_kind("scene").items() if r["status"] == "present"}
     stacks = []
-    lines = ["Stacks (from the pinned search of " + pin.searched_at + "):"]
+    lines = [f"Stacks (from the pinned search of {pin.searched_at}; AOI coverage {pin.coverage_rule}):"]
     for stack in pin.stacks:
         names = [n for d in stack.dates for n in d.scenes]
         coverage = [d.coverage for d in stack.dates]
@@ -28,6 +28,7 @@ def scenes_section(ws: Any, state: Any) -> dict[str, Any]:
             "dates": len(stack.dates),
             "first": stack.dates[0].date.isoformat() if stack.dates else None,
             "last": stack.dates[-1].date.isoformat() if stack.dates else None,
+            "coverage_rule": pin.coverage_rule,
             "coverage_min": round(min(coverage), 3) if coverage else None,
             "coverage_mean": round(sum(coverage) / len(coverage), 3) if coverage else None,
             "scenes": len(names),

@@ -2,9 +2,13 @@
 
 Public API (heavy libraries — asf_search, shapely, numpy — are imported only when called):
 
-- ``SearchRequest`` — the search part of project.toml; ``fingerprint()`` decides pin reuse.
-- ``search_scenes(request, cmr_url=..., session=None) -> ScenePin`` — search, filter, stack, pin.
-- ``build_stacks(scenes, request, aoi, max_bursts=15) -> StackBuild`` — the pure stacking rules.
+- ``SearchRequest`` — the search part of project.toml (the config's [search] rules);
+  ``fingerprint()`` decides pin reuse; ``SearchRequest.from_config`` for a loaded project.
+- ``search_scenes(request, cmr_url=..., session=None, single_scene_processor=None) -> ScenePin`` —
+  search, filter, stack, pin; a search matching more than ``max_results`` scenes is a ConfigError.
+- ``build_stacks(scenes, request, aoi, max_bursts=15, single_scene_processor=None) -> StackBuild`` —
+  the pure stacking rules; with a single-scene processor (INSAR_GAMMA) a date's coverage is its
+  representative's.
 - ``diff_pins(old, new) -> PinDiff`` — what ``--refresh-search`` would change.
 - ``footprints_geojson(pin, aoi_wkt)`` — AOI and footprints for QGIS.
 - ``pair_baseline(reference, secondary)`` — perpendicular baseline of two pinned scenes (m).

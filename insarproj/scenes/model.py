@@ -1,7 +1,9 @@
 """What a scene search asks for and what it pins in state.
 
-``SearchRequest`` is the search slice of project.toml, kept independent of the config model so the
-search can be tested on its own; its fingerprint decides whether a pin is still valid (DESIGN §3).
+``SearchRequest`` is the search slice of project.toml as the search needs it (so the search can be
+tested on its own); its rules are those of the config's ``[search]`` table, applied when
+project.toml is loaded, so a request built from a loaded project is not checked twice. Its
+fingerprint decides whether a pin is still valid (DESIGN §3).
 ``ScenePin`` is the durable record of one search: the kept scenes with everything later steps need
 (download URL, size, MD5, footprint, state vectors for baselines), the stacks built from them and
 every scene, date and stack left out with the reason. Models stay compact: state of a 2,000-scene
@@ -11,17 +13,18 @@ project must remain a file people can commit and diff.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, fields
+from dataclasses import InitVar, dataclass, fields
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from insarproj.errors import ConfigError
 from insarproj.fsutil import canonical_json
 
+if TYPE_CHECKING:
+    from insarproj.config.model import SearchConfig
+
 Product = Literal["SLC", "BURST"]
-FLIGHT_DIRECTIONS = ("ASCENDING", "DESCENDING")
 PIN_FORMAT_VERSION = 1
 
 # Fields that are sets in meaning: their order in project.toml must not change the fingerprint.
@@ -47,8 +50,10 @@ class SearchRequest:
     exclude_dates: tuple[date, ...] = ()
     exclude_scenes: tuple[str, ...] = ()
     max_results: int | None = None
+    # True when built from a loaded project.toml, whose rules were applied then (from_config).
+    validated: InitVar[bool] = False
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, validated: bool) -> None:
         # Callers may hand lists (from TOML) and ISO strings: store tuples and dates, so the request
         # stays hashable and fingerprints alike whichever form it came in.
         for name in ("polarizations", "relative_orbits", "frames", "season", "exclude_dates", "exclude_scenes"):
@@ -67,38 +72,53 @@ class SearchRequest:
         object.__setattr__(self, "beam_mode", self.beam_mode.strip().upper())
         object.__setattr__(self, "polarizations", tuple(p.strip().upper() for p in self.polarizations))
         object.__setattr__(self, "aoi_wkt", self.aoi_wkt.strip())
-        self._check()
+        if not validated:
+            self._check()
 
     def _check(self) -> None:
-        if self.start > self.end:
-            raise ConfigError(
-                f"start {self.start} is after end {self.end}", key="search.start",
-                hint="swap them (both dates are inclusive)",
-            )
-        if self.product not in ("SLC", "BURST"):
-            raise ConfigError(f"unknown product {self.product!r}", key="search.product",
-                              hint='use "SLC" or "BURST"')
-        if self.flight_direction is not None and self.flight_direction not in FLIGHT_DIRECTIONS:
-            raise ConfigError(f"unknown flight direction {self.flight_direction!r}",
-                              key="search.flight_direction", hint='use "ASCENDING" or "DESCENDING"')
-        if not self.polarizations:
-            raise ConfigError("no polarization given", key="search.polarization",
-                              hint='list at least one, e.g. polarization = ["VV+VH"]')
-        if self.season is not None and any(not 1 <= m <= 12 for m in self.season):
-            raise ConfigError(f"months {list(self.season)} must lie in 1..12", key="search.season",
-                              hint="list the months to keep, e.g. season = [5, 6, 7, 8, 9]")
-        if self.min_coverage is not None and not 0.0 < self.min_coverage <= 1.0:
-            raise ConfigError(f"min_coverage {self.min_coverage} is not a share of the AOI",
-                              key="search.min_coverage", hint="use a number above 0 and at most 1, e.g. 0.5")
-        if self.min_scenes is not None and self.min_scenes < 1:
-            raise ConfigError(f"min_scenes {self.min_scenes} must be at least 1", key="search.min_scenes")
-        if self.max_results is not None and self.max_results < 1:
-            raise ConfigError(f"max_results {self.max_results} must be at least 1", key="search.max_results")
-        if self.product == "BURST" and self.frames:
-            raise ConfigError(
-                "frames are ASF frame numbers of SLC scenes and bursts carry none", key="search.frames",
-                hint='remove frames, or search product = "SLC"',
-            )
+        """Apply the rules of project.toml's [search] table: one rule set, written in the config model.
+
+        ``exclude_scenes`` is left to the stack builder: as a library argument it also accepts CMR
+        file ids (``<name>-SLC``), which the config, written by people, refuses.
+        """
+        from pydantic import ValidationError
+
+        from insarproj.config.messages import table_error
+        from insarproj.config.model import SearchConfig
+
+        table = {
+            "start": self.start, "end": self.end, "product": self.product, "beam_mode": self.beam_mode,
+            "polarization": list(self.polarizations), "flight_direction": self.flight_direction,
+            "relative_orbits": _listed(self.relative_orbits), "frames": _listed(self.frames),
+            "season": _listed(self.season), "min_coverage": self.min_coverage, "min_scenes": self.min_scenes,
+            "exclude_dates": list(self.exclude_dates), "max_results": self.max_results,
+        }
+        try:
+            SearchConfig.model_validate({k: v for k, v in table.items() if v is not None})
+        except ValidationError as exc:
+            raise table_error(exc, table="search") from None
+
+    @classmethod
+    def from_config(cls, aoi_wkt: str, search: SearchConfig) -> SearchRequest:
+        """The request of a [search] table validated when project.toml was loaded (not checked again)."""
+        return cls(
+            aoi_wkt=aoi_wkt,
+            start=search.start,
+            end=search.end,
+            product=search.product,
+            beam_mode=search.beam_mode,
+            polarizations=tuple(search.polarization),
+            flight_direction=search.flight_direction,
+            relative_orbits=tuple(search.relative_orbits) if search.relative_orbits else None,
+            frames=tuple(search.frames) if search.frames else None,
+            season=tuple(search.season) if search.season else None,
+            min_coverage=search.min_coverage,
+            min_scenes=search.min_scenes,
+            exclude_dates=tuple(search.exclude_dates),
+            exclude_scenes=tuple(search.exclude_scenes),
+            max_results=search.max_results,
+            validated=True,
+        )
 
     def scene_polarizations(self) -> tuple[str, ...]:
         """Polarizations a scene may carry: a burst holds one channel, so "VV+VH" asks for VV bursts."""
@@ -123,6 +143,17 @@ class SearchRequest:
         """sha256 of the canonical JSON of the request (the endpoint is deliberately not part of it)."""
         text = canonical_json(self.canonical(), indent=None)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _listed(values: tuple[int, ...] | None) -> list[int] | None:
+    return None if values is None else list(values)
+
+
+def coverage_rule(single_scene_processor: str | None) -> str:
+    """How a date's AOI coverage is judged: on what the processor will really process (issue 14)."""
+    if single_scene_processor:
+        return f"judged on the one scene {single_scene_processor} processes per date"
+    return "judged on the union of each date's scenes"
 
 
 class _Model(BaseModel):
@@ -177,7 +208,10 @@ class StackDate(_Model):
     date: date
     scenes: list[str]
     representative: str = Field(description="Scene covering the most of the AOI (one-scene-per-date processors).")
-    coverage: float = Field(description="Share of the AOI covered by the union of the date's scenes.")
+    coverage: float = Field(
+        description="Share of the AOI the date covers as the processor uses it: the union of the date's scenes, "
+        "or the representative alone when the pin's single_scene_processor is set."
+    )
     bperp: float | None = Field(default=None, description="Perpendicular baseline of the representative (m).")
 
 
@@ -224,6 +258,11 @@ class ScenePin(_Model):
     cmr_host: str = Field(description="The CMR endpoint searched (redacted).")
     product: Product = "SLC"
     found: int = Field(description="Products CMR returned before any local filter.")
+    single_scene_processor: str | None = Field(
+        default=None,
+        description="The processor taking one scene per date (INSAR_GAMMA) whose rule judged each date's AOI "
+        "coverage on its representative scene alone; absent: judged on the union of the date's scenes.",
+    )
     scenes: dict[str, PinnedScene] = Field(default_factory=dict, description="Kept scenes by name.")
     stacks: list[Stack] = Field(default_factory=list)
     dropped_stacks: list[DroppedStack] = Field(default_factory=list)
@@ -245,6 +284,11 @@ class ScenePin(_Model):
     @classmethod
     def from_json(cls, text: str) -> ScenePin:
         return cls.model_validate_json(text)
+
+    @property
+    def coverage_rule(self) -> str:
+        """How each date's AOI coverage was judged, in words (plan notes and `show`)."""
+        return coverage_rule(self.single_scene_processor)
 
     def stack_of(self, scene: str) -> Stack | None:
         for stack in self.stacks:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -22,7 +23,7 @@ from insarproj.endpoints import redact_url
 from insarproj.errors import ConfigError, NetworkError, ProviderError
 from insarproj.scenes.bursts import MULTI_BURST_LIMIT
 from insarproj.scenes.geometry import load_geometry, to_wkt
-from insarproj.scenes.model import PinnedScene, ScenePin, SearchRequest
+from insarproj.scenes.model import PinnedScene, ScenePin, SearchRequest, coverage_rule
 from insarproj.scenes.stacks import build_stacks
 
 if TYPE_CHECKING:
@@ -39,8 +40,12 @@ def search_scenes(
     session: requests.Session | None = None,
     now: Callable[[], datetime] | None = None,
     max_bursts: int = MULTI_BURST_LIMIT,
+    single_scene_processor: str | None = None,
 ) -> ScenePin:
     """Search CMR for the request's scenes and build the pin (stacks, dropped items, baselines).
+
+    ``single_scene_processor`` names a processor taking one scene per date (INSAR_GAMMA): each
+    date's coverage is then judged on the scene it will process (see ``build_stacks``).
 
     Raises:
         NetworkError: CMR unreachable, timed out or failing with 5xx past asf_search's retries.
@@ -49,12 +54,13 @@ def search_scenes(
         ConfigError: the AOI or the CMR URL cannot be used.
     """
     aoi = load_geometry(request.aoi_wkt)
-    products, capped = find_products(request, cmr_url=cmr_url, session=session)
+    products = find_products(request, cmr_url=cmr_url, session=session)
     scenes = [scene_from_product(p, cmr_url=cmr_url) for p in products]
-    build = build_stacks(scenes, request, aoi, max_bursts=max_bursts)
+    single = single_scene_processor if request.product == "SLC" else None
+    build = build_stacks(scenes, request, aoi, max_bursts=max_bursts, single_scene_processor=single)
     notes = list(build.notes)
-    if capped:
-        notes.insert(0, f"the search stopped at max_results {request.max_results}: more scenes may match")
+    if single and request.min_coverage is not None:
+        notes.insert(0, f"min_coverage is {coverage_rule(single)}")
     if request.product == "BURST" and any("+" in p for p in request.polarizations):
         notes.insert(0, f"bursts hold one channel: searched {', '.join(request.scene_polarizations())} bursts")
     stamp = (now or (lambda: datetime.now(UTC)))().astimezone(UTC)
@@ -64,6 +70,7 @@ def search_scenes(
         cmr_host=redact_url(cmr_url),
         product=request.product,
         found=len(scenes),
+        single_scene_processor=single,
         scenes=build.scenes,
         stacks=build.stacks,
         dropped_stacks=build.dropped_stacks,
@@ -74,33 +81,56 @@ def search_scenes(
 
 def find_products(
     request: SearchRequest, *, cmr_url: str, session: requests.Session | None = None
-) -> tuple[list[Any], bool]:
-    """The asf_search products CMR returns for the request (deduplicated) and whether max_results cut it."""
+) -> list[Any]:
+    """The asf_search products CMR returns for the request (deduplicated).
+
+    Raises:
+        ConfigError: more products match than ``max_results``; the message says how many. A cut
+            list is never returned: the plan would price and pin part of the project as all of it.
+    """
     import asf_search as asf
 
     host = cmr_host_option(cmr_url)
     session = prepare_session(cmr_url, session)
     opts = asf.ASFSearchOptions(host=host, session=session)
     found: dict[str, Any] = {}
-    remaining = request.max_results
+    cap = request.max_results
+    queries = list(_queries(request))
     previous = asf.REPORT_ERRORS
     # asf_search would otherwise POST every failed query to an ASF error-report host.
     asf.REPORT_ERRORS = False
     try:
-        for query in _queries(request):
-            if remaining is not None:
-                query["maxResults"] = remaining
-            results = _run_query(asf, opts, query, cmr_url)
+        for query in queries:
+            # One more than the cap allows is enough to know the cap is exceeded, and bounds the fetch.
+            limit = None if cap is None else cap - len(found) + 1
+            results = _run_query(asf, opts, query if limit is None else {**query, "maxResults": limit}, cmr_url)
             for product in results:
                 found.setdefault(str(product.properties.get("fileID") or product.properties.get("sceneName")),
                                  product)
-            if remaining is not None:
-                remaining -= len(results)
-                if remaining <= 0:
-                    return list(found.values()), True
+            # The queries split by orbit, polarization and frame, so no product matches two of them.
+            if limit is not None and len(results) >= limit:
+                raise _too_many_scenes(_count_products(asf, opts, queries, cmr_url), cap)
     finally:
         asf.REPORT_ERRORS = previous
-    return list(found.values()), False
+    return list(found.values())
+
+
+def _count_products(asf: Any, opts: Any, queries: list[dict[str, Any]], cmr_url: str) -> int:
+    """How many products all queries match (CMR's hit counts: one small POST each, no items)."""
+    total = 0
+    for query in queries:
+        with _cmr_errors(cmr_url):
+            total += int(asf.search_count(opts=opts, **query))
+    return total
+
+
+def _too_many_scenes(count: int, cap: int | None) -> ConfigError:
+    return ConfigError(
+        f"the search finds {count} scenes, more than max_results = {cap}",
+        key="search.max_results",
+        hint=f"raise max_results to at least {count} if the project should hold them all, or narrow [search] "
+        "(start/end, relative_orbits, frames, flight_direction)",
+    )
 
 
 def _queries(request: SearchRequest) -> Iterator[dict[str, Any]]:
@@ -127,12 +157,25 @@ def _queries(request: SearchRequest) -> Iterator[dict[str, Any]]:
 
 
 def _run_query(asf: Any, opts: Any, query: dict[str, Any], cmr_url: str) -> Any:
+    with _cmr_errors(cmr_url):
+        results = asf.geo_search(opts=opts, **query)
+    if not results.searchComplete:
+        raise ProviderError(
+            f"The CMR search at {redact_url(cmr_url)} returned an incomplete result ({len(results)} scenes "
+            "before it stopped), so the scene list would be short", service="cmr", hint="run the search again later",
+        )
+    return results
+
+
+@contextmanager
+def _cmr_errors(cmr_url: str) -> Iterator[None]:
+    """Turn what asf_search and requests raise during a CMR call into a ConfigError or ProviderError."""
     import requests
     from asf_search.exceptions import ASFError, ASFSearch4xxError, ASFSearch5xxError, ASFSearchError, ASFWKTError
 
     where = redact_url(cmr_url)
     try:
-        results = asf.geo_search(opts=opts, **query)
+        yield
     except ASFWKTError as exc:
         raise ConfigError(f"the AOI cannot be searched by asf_search: {exc}", key="aoi",
                           hint="give a simple polygon, line or point in lon/lat degrees") from exc
@@ -164,12 +207,6 @@ def _run_query(asf: Any, opts: Any, query: dict[str, Any], cmr_url: str) -> Any:
         raise ProviderError(f"The CMR search at {where} answered something that is not a CMR UMM-JSON "
                             f"search response ({type(exc).__name__}: {exc})", service="cmr",
                             hint="check that the CMR endpoint URL points at a CMR") from exc
-    if not results.searchComplete:
-        raise ProviderError(
-            f"The CMR search at {where} returned an incomplete result ({len(results)} scenes before it "
-            "stopped), so the scene list would be short", service="cmr", hint="run the search again later",
-        )
-    return results
 
 
 def _http_status(exc: BaseException) -> int | None:

@@ -8,7 +8,8 @@ rule that drops it:
    the AOI, reprocessed duplicate (newest kept), ``exclude_scenes``;
 2. date level, per track (flight direction + relative orbit; ASF frame numbers drift between dates,
    so ``frames`` filters scenes but never splits a stack): ``exclude_dates``, ``season`` (months),
-   ``min_coverage`` on the union of the date's footprints;
+   ``min_coverage`` on what the processor will process: the union of the date's footprints, or
+   for a processor taking one scene per date (INSAR_GAMMA) the representative's footprint alone;
 3. stack level: ``min_scenes`` on the number of dates left.
 
 Baselines come last, on what is kept: the reference is the stack's middle date.
@@ -32,6 +33,7 @@ from insarproj.scenes.model import (
     SearchRequest,
     Stack,
     StackDate,
+    coverage_rule,
 )
 from insarproj.scenes.passes import Pass, group_passes
 
@@ -58,11 +60,15 @@ def build_stacks(
     aoi: BaseGeometry | str,
     *,
     max_bursts: int = MULTI_BURST_LIMIT,
+    single_scene_processor: str | None = None,
 ) -> StackBuild:
     """Stacks of the scenes that pass every filter of ``request``, and why the others were left out.
 
     ``max_bursts`` bounds a burst group (15 for INSAR_ISCE_MULTI_BURST, 1 for INSAR_ISCE_BURST).
+    ``single_scene_processor`` names a processor that takes one SLC per date (INSAR_GAMMA): a date's
+    coverage is then its representative scene's, since the other slices are never processed.
     """
+    single = single_scene_processor if request.product == "SLC" else None
     coverage = AoiCoverage(aoi)
     dropped: list[DroppedScene] = []
     replaced: dict[str, str] = {}
@@ -78,7 +84,7 @@ def build_stacks(
     kept: dict[str, PinnedScene] = {}
     for (direction, orbit), members in sorted(tracks.items(), key=lambda kv: track_id(*kv[0])):
         passes = group_passes(members)
-        date_drops = {i: r for i, p in enumerate(passes) if (r := _date_reason(p, request, coverage))}
+        date_drops = {i: r for i, p in enumerate(passes) if (r := _date_reason(p, request, coverage, single))}
         if request.product == "BURST":
             track_stacks, burst_dropped = assemble_burst_stacks(
                 flight_direction=direction, relative_orbit=orbit, passes=passes,
@@ -86,7 +92,7 @@ def build_stacks(
             )
             dropped.extend(burst_dropped)
         else:
-            track_stacks = [_slc_stack(direction, orbit, passes, date_drops, coverage, dropped)]
+            track_stacks = [_slc_stack(direction, orbit, passes, date_drops, coverage, dropped, single=single)]
 
         for stack in track_stacks:
             reason = _stack_reason(stack, request)
@@ -212,24 +218,52 @@ def drop_reprocessed(scenes: Sequence[PinnedScene], dropped: list[DroppedScene],
 
 # --- date and stack level ----------------------------------------------------------------------
 
-def _date_reason(item: Pass, request: SearchRequest, coverage: AoiCoverage) -> str | None:
+def representative(scenes: Sequence[PinnedScene], coverage: AoiCoverage) -> PinnedScene:
+    """The scene of a date covering the most of the AOI (ties: the first name), DESIGN §2b."""
+    return min(scenes, key=lambda s: (-coverage.share([s.footprint_wkt]), s.name))
+
+
+def date_coverage(scenes: Sequence[PinnedScene], coverage: AoiCoverage, *, single: bool) -> float:
+    """Share of the AOI a date covers as processed: its representative alone, or all its scenes."""
+    if single:
+        return coverage.share([representative(scenes, coverage).footprint_wkt])
+    return coverage.share(s.footprint_wkt for s in scenes)
+
+
+def _date_reason(item: Pass, request: SearchRequest, coverage: AoiCoverage,
+                 single_scene_processor: str | None) -> str | None:
     hit = sorted(item.days & set(request.exclude_dates))
     if hit:
         return f"excluded by exclude_dates ({', '.join(d.isoformat() for d in hit)})"
     if request.season and item.date.month not in request.season:
         return f"month {item.date.month} is outside season {sorted(set(request.season))}"
     if request.min_coverage is not None:
-        share = coverage.share(s.footprint_wkt for s in item.scenes)
+        share = date_coverage(item.scenes, coverage, single=single_scene_processor is not None)
         if share < request.min_coverage:
-            have, need = percent(share), percent(request.min_coverage)
-            if have == need:
-                have = f"{share * 100:.1f} %"
-            return f"covers {have} of the AOI < min_coverage {need}"
+            return _coverage_reason(item, share, request.min_coverage, coverage, single_scene_processor)
     return None
 
 
+def _coverage_reason(item: Pass, share: float, minimum: float, coverage: AoiCoverage,
+                     single_scene_processor: str | None) -> str:
+    have, need = _shown_share(share, minimum), percent(minimum)
+    if single_scene_processor is None:
+        return f"covers {have} of the AOI < min_coverage {need}"
+    reason = f"covers {have} of the AOI < min_coverage {need} ({coverage_rule(single_scene_processor)}"
+    if len(item.scenes) > 1:
+        union = coverage.share(s.footprint_wkt for s in item.scenes)
+        reason += f"; its {len(item.scenes)} scenes together cover {_shown_share(union, minimum)}"
+    return reason + ")"
+
+
+def _shown_share(share: float, minimum: float) -> str:
+    """A share in whole percent, or with a decimal where whole percent would hide the shortfall."""
+    have = percent(share)
+    return f"{share * 100:.1f} %" if have == percent(minimum) and share < minimum else have
+
+
 def _slc_stack(direction: str, orbit: int, passes: list[Pass], date_drops: dict[int, str],
-               coverage: AoiCoverage, dropped: list[DroppedScene]) -> Stack:
+               coverage: AoiCoverage, dropped: list[DroppedScene], *, single: str | None) -> Stack:
     stack = Stack(id=track_id(direction, orbit), flight_direction=direction, relative_orbit=orbit)
     frame_sets: set[tuple[int, ...]] = set()
     for index, item in enumerate(passes):
@@ -238,10 +272,9 @@ def _slc_stack(direction: str, orbit: int, passes: list[Pass], date_drops: dict[
             stack.dropped.append(DroppedDate(date=item.date, reason=reason, scenes=item.names))
             dropped.extend(DroppedScene(name=n, reason=f"{stack.id} {item.date}: {reason}") for n in item.names)
             continue
-        representative = min(item.scenes, key=lambda s: (-coverage.share([s.footprint_wkt]), s.name))
         stack.dates.append(StackDate(
-            date=item.date, scenes=item.names, representative=representative.name,
-            coverage=round(coverage.share(s.footprint_wkt for s in item.scenes), 4),
+            date=item.date, scenes=item.names, representative=representative(item.scenes, coverage).name,
+            coverage=round(date_coverage(item.scenes, coverage, single=single is not None), 4),
         ))
         frame_sets.add(tuple(sorted({s.frame for s in item.scenes if s.frame is not None})))
     if len(frame_sets) > 1:

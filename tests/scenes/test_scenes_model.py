@@ -60,11 +60,12 @@ def test_spelling_is_normalised() -> None:
 
 
 @pytest.mark.parametrize(("change", "key"), [
-    ({"start": dt.date(2022, 1, 1)}, "search.start"),
+    ({"start": dt.date(2022, 1, 1)}, "search.end"),  # the config's rule names the later key
     ({"product": "GRD"}, "search.product"),
     ({"flight_direction": "NORTH"}, "search.flight_direction"),
     ({"polarizations": ()}, "search.polarization"),
-    ({"season": (0, 13)}, "search.season"),
+    ({"season": (0, 13)}, "search.season[0]"),
+    ({"min_coverage": 0.0}, "search.min_coverage"),
     ({"min_coverage": 1.5}, "search.min_coverage"),
     ({"min_scenes": 0}, "search.min_scenes"),
     ({"max_results": 0}, "search.max_results"),

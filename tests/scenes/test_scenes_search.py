@@ -167,12 +167,17 @@ def test_pages_are_followed_to_the_end(fake_cmr: FakeFactory) -> None:
     assert len(pin.scenes) == 7
 
 
-def test_max_results_caps_the_search_and_says_so(fake_cmr: FakeFactory) -> None:
+def test_max_results_is_an_error_naming_how_many_scenes_the_search_finds(fake_cmr: FakeFactory) -> None:
+    # Changed with issue 14 (defect 14): the cap used to cut the list silently and plan on the rest.
     items = [make_slc(at(f"2021-01-{d:02d}"), footprint=WHOLE) for d in range(2, 9)]
-    fake_cmr(items)
-    pin = search(request(max_results=4))
-    assert pin.found == 4
-    assert pin.notes[0] == "the search stopped at max_results 4: more scenes may match"
+    fake = fake_cmr(items)
+    with pytest.raises(ConfigError) as info:
+        search(request(max_results=4))
+    assert info.value.key == "search.max_results"
+    assert "finds 7 scenes, more than max_results = 4" in info.value.message
+    assert "at least 7" in (info.value.hint or "")
+    assert [form_values(f, "page_size") for f in fake.forms] == [["250"], ["0"]]  # the search, then a count
+    assert search(request(max_results=7)).found == 7  # exactly at the cap is fine
 
 
 def test_season_is_filtered_by_month_locally_not_sent_as_days(fake_cmr: FakeFactory) -> None:
