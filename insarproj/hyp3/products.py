@@ -14,6 +14,7 @@ import re
 import shutil
 import stat
 import tempfile
+import unicodedata
 import uuid
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -219,6 +220,7 @@ def expected_layers(job_type: str, parameters: Mapping[str, Any]) -> list[str]:
 
 DEFAULT_MAX_TOTAL_BYTES = 64 * 1024**3  # far above any InSAR product; a bomb goes far above it
 DEFAULT_MAX_RATIO = 1000.0  # uncompressed / compressed; real GeoTIFF products are near 1-20
+MAX_MEMBERS = 10_000  # real products hold a few dozen files; millions of empty ones exhaust inodes
 _RATIO_FLOOR = 256 * 1024**2  # small archives (tests, thumbnails) are never called bombs
 _CHUNK = 1024 * 1024
 # mkdtemp makes 0700 folders; a product folder gets the usual umask-based mode (0755 under 022).
@@ -260,6 +262,10 @@ def _member_parts(zip_path: Path, info: zipfile.ZipInfo) -> tuple[tuple[str, ...
     return parts, info.is_dir() or kind == stat.S_IFDIR
 
 
+def _fold(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def _inspect(
     zip_path: Path, archive: zipfile.ZipFile, *, max_total_bytes: int, max_ratio: float
 ) -> list[_Member]:
@@ -267,12 +273,16 @@ def _inspect(
     file_keys: dict[str, str] = {}
     dir_keys: set[str] = set()
     total = 0
-    for info in archive.infolist():
+    infos = archive.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise _refuse(zip_path, None, f"holds {len(infos)} entries, above the limit of {MAX_MEMBERS}")
+    for info in infos:
         parts, is_dir = _member_parts(zip_path, info)
-        # Case-folded: on a case-insensitive file system "A.tif" and "a.tif" are one file.
-        key = "/".join(parts).casefold()
+        # Case-folded and NFC-normalised: on a case- or normalisation-insensitive file system
+        # (macOS, Windows) "A.tif" and "a.tif", or "é" composed and decomposed, are one file.
+        key = _fold("/".join(parts))
         for depth in range(1, len(parts)):
-            dir_keys.add("/".join(parts[:depth]).casefold())
+            dir_keys.add(_fold("/".join(parts[:depth])))
         if is_dir:
             dir_keys.add(key)
             continue
@@ -312,8 +322,9 @@ def safe_extract(
     written, plus ``<product name>.txt`` (the parameter file MintPy needs).
 
     Every member is checked before anything is written: no absolute paths, ``..``, backslashes,
-    symbolic links or special files, no duplicates (case-insensitively), no encryption, and the
-    total size within ``max_total_bytes`` and ``max_ratio`` times the zip's size.
+    symbolic links or special files, no duplicates (ignoring case and Unicode normalisation), no
+    encryption, at most ``MAX_MEMBERS`` entries, and the total size within ``max_total_bytes`` and
+    ``max_ratio`` times the zip's size.
 
     Returns:
         The extracted files (paths under ``dest_dir``), sorted.

@@ -246,3 +246,23 @@ def test_prune_never_deletes_outside_the_data_folder(tmp_path: Path, fast_hyp3, 
     assert result.code == ExitCode.ERROR, result.output
     assert address in result.output and "Traceback" not in result.output
     assert (outside / "keep.txt").read_text() == "precious"
+
+
+def test_scene_prune_never_deletes_outside_the_data_folder(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+    from insarproj.state import StateStore, op_put
+
+    root = write_project(tmp_path / "p", end="2021-01-10")
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
+    outside = tmp_path / "x.zip"
+    outside.write_text("precious")
+    scenes = records(root, "scene")
+    address, record = sorted(scenes.items())[0]
+    with StateStore(root / ".insarproj").open_writer() as writer:
+        writer.record([op_put(address, "scene", "present", {**record["attributes"], "path": "../x.zip"})])
+    toml = root / "project.toml"
+    name = address.split(".", 1)[1]
+    toml.write_text(toml.read_text().replace("[pairs]", f'exclude_scenes = ["{name}"]\n\n[pairs]'))
+    result = run_cli(["-C", str(root), "apply", "--yes", "--prune"])
+    assert result.code == ExitCode.ERROR, result.output
+    assert address in result.output and "Traceback" not in result.output
+    assert outside.read_text() == "precious"
