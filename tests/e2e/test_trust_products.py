@@ -101,25 +101,32 @@ def test_replaced_jobs_products_are_fetched_and_old_ones_superseded(tmp_path: Pa
     assert_converged(run_cli, root)
 
 
-def test_a_crash_between_extracting_and_superseding_converges(tmp_path: Path, fast_hyp3, run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_crash_around_moving_the_old_product_aside_converges(tmp_path: Path, fast_hyp3, run_cli, monkeypatch, when: str) -> None:  # type: ignore[no-untyped-def]
     import insarproj.kinds.products as products_kind
 
     root = hyp3_project(tmp_path / "p")
     converge(run_cli, root)
+    pairs = len(records(root, "hyp3_job"))
     toml = root / "project.toml"
     toml.write_text(toml.read_text().replace(GAMMA, GAMMA + 'looks = "10x2"\n'))
+    real = products_kind._set_aside
 
     def crash(*args, **kwargs):  # type: ignore[no-untyped-def]
-        raise OSError("injected crash before the old product moves aside")
+        if when == "after":
+            real(*args, **kwargs)
+        raise OSError(f"injected crash {when} the old product moves aside")
 
     monkeypatch.setattr(products_kind, "_set_aside", crash)
     crashed = apply_wait(run_cli, root)
-    assert crashed.code == ExitCode.ERROR, crashed.output
-    # Every pair still has its (old) product: the crash came after the new one was extracted.
-    assert all((root / "data" / r["attributes"]["path"]).is_dir() for r in records(root, "product").values())
+    assert crashed.code == ExitCode.ERROR and "injected crash" in crashed.output, crashed.output
+    # The new product was extracted before the crash: no pair is ever left without a product.
+    per_pair = {name.split("_INT")[0] for names in product_folders(root).values() for name in names}
+    assert len(per_pair) == pairs
     monkeypatch.undo()
     converge(run_cli, root)
-    assert sum(len(n) for n in product_folders(root).values()) == len(records(root, "hyp3_job"))
+    assert sum(len(n) for n in product_folders(root).values()) == pairs
+    assert all("INT40" in p for names in product_folders(root).values() for p in names)  # 10x2 looks
 
 
 # -- defect 6: --verify verifies products ----------------------------------------------------
