@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,14 @@ from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
 from insarproj.errors import ProviderError, UnsafePathError
 from insarproj.fsutil import fsync_dir, relative_inside, resolve_inside
-from insarproj.kinds.hyp3 import EXPIRY_WARNING, Hyp3JobKind, _job_result, _parse_time, hyp3_config, product_address
+from insarproj.kinds.hyp3 import (
+    EXPIRY_WARNING,
+    Hyp3JobKind,
+    _job_result,
+    _parse_time,
+    hyp3_config,
+    product_address,
+)
 from insarproj.state import op_delete, op_put
 
 PRODUCTS_DIR = "products"
@@ -115,7 +122,7 @@ class ProductKind(ResourceKind):
         except UnsafePathError as exc:
             reason += f"; apply will refuse it: {exc.message}"
         expiry = _parse_time(expires)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if expiry is not None and expiry <= now:
             if op is Op.CREATE:
                 return None  # expired before download: the job kind plans the resubmission
@@ -211,7 +218,7 @@ class ProductKind(ResourceKind):
 
     def notes(self, ctx: PlanContext) -> list[str]:
         notes = []
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         soon = []
         for job in ctx.desired_of(Hyp3JobKind.kind):
             address = product_address(job.spec["pair"])
@@ -234,6 +241,16 @@ class ProductKind(ResourceKind):
         return notes
 
 
+def product_in_place(job_address: str, ctx: PlanContext) -> bool:
+    """Whether the pair of this job has its current, intact product on disk (stat check only).
+    For the hyp3_job kind: an expired job whose product is not in place must be resubmitted."""
+    address = "product." + job_address.split(".", 1)[1]
+    record = ctx.state.get(address)
+    if record is None or record["status"] != "present":
+        return False
+    return _stale_reason(address, record, job_address, ctx) is None
+
+
 def _stale_reason(address: str, record: dict[str, Any], job_address: str, ctx: PlanContext) -> str | None:
     """Why a recorded product is not current or not intact; None when it is both."""
     from insarproj.hyp3.products import manifest_problem
@@ -253,7 +270,7 @@ def _stale_reason(address: str, record: dict[str, Any], job_address: str, ctx: P
 def _refuse_expired(payload: dict[str, Any], ctx: ApplyContext) -> None:
     record = ctx.writer.state.get(payload["job"])
     expires = _parse_time((record or {}).get("attributes", {}).get("expiration_time") or payload.get("expires"))
-    if expires is not None and expires <= datetime.now(timezone.utc):
+    if expires is not None and expires <= datetime.now(UTC):
         raise ProviderError(
             f"the product of {payload['job']} expired on HyP3 on {expires:%Y-%m-%d} and cannot be downloaded again",
             service="hyp3",

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from e2e_helpers import state_of, write_project
+
 from insarproj.errors import ExitCode
 
 GAMMA = '[processor.hyp3]\njob_type = "INSAR_GAMMA"\n'
@@ -66,7 +66,7 @@ def converge(run_cli, root: Path) -> None:  # type: ignore[no-untyped-def]
 
 
 def first_product(root: Path) -> Path:
-    record = sorted(records(root, "product").values(), key=lambda r: r["attributes"]["path"])[0]
+    record = min(records(root, "product").values(), key=lambda r: r["attributes"]["path"])
     return root / "data" / record["attributes"]["path"]
 
 
@@ -263,7 +263,7 @@ def test_scene_prune_never_deletes_outside_the_data_folder(tmp_path: Path, sandb
     outside = tmp_path / "x.zip"
     outside.write_text("precious")
     scenes = records(root, "scene")
-    address, record = sorted(scenes.items())[0]
+    address, record = min(scenes.items())
     with StateStore(root / ".insarproj").open_writer() as writer:
         writer.record([op_put(address, "scene", "present", {**record["attributes"], "path": "../x.zip"})])
     toml = root / "project.toml"
@@ -273,3 +273,24 @@ def test_scene_prune_never_deletes_outside_the_data_folder(tmp_path: Path, sandb
     assert result.code == ExitCode.ERROR, result.output
     assert address in result.output and "Traceback" not in result.output
     assert outside.read_text() == "precious"
+
+
+def test_a_damaged_product_that_expired_on_hyp3_says_so(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+    from insarproj.state import StateStore, op_put
+
+    root = hyp3_project(tmp_path / "p")
+    converge(run_cli, root)
+    folder = first_product(root)
+    next(folder.glob("*_corr.tif")).write_bytes(b"")
+    address = next(a for a, r in records(root, "product").items() if folder.name in r["attributes"]["path"])
+    job_address = "hyp3_job." + address.split(".", 1)[1]
+    job = records(root, "hyp3_job")[job_address]
+    with StateStore(root / ".insarproj").open_writer() as writer:  # HyP3 deleted it two days ago
+        writer.record([op_put(job_address, "hyp3_job", "succeeded",
+                              {**job["attributes"], "expiration_time": "2021-03-01T00:00:00+00:00"})])
+    plan = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
+    assert plan.code == ExitCode.PENDING, plan.output
+    assert "_corr.tif: size differs" in plan.output and "cannot be downloaded again" in plan.output
+    result = run_cli(["-C", str(root), "apply", "--yes"])
+    assert result.code == ExitCode.ERROR and "expired on HyP3" in result.output, result.output
+    assert "Traceback" not in result.output
