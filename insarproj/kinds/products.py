@@ -45,6 +45,7 @@ from insarproj.state import op_delete, op_put
 PRODUCTS_DIR = "products"
 SUPERSEDED_DIR = "superseded/products"
 SUPERSEDED_KEY = "superseded_stack"  # spec/payload key of a stack's superseded-area item
+UNTRACKED_KEY = "untracked_stack"  # spec/payload key of a stack's sweep of untracked entries
 
 
 def _job_files(job_address: str, ctx: PlanContext) -> tuple[list[dict[str, Any]], str | None, str | None]:
@@ -88,11 +89,21 @@ class ProductKind(ResourceKind):
         # The superseded area should be empty after `apply --prune`: one item per stack in it.
         for stack in _superseded_stacks(ctx.project.data_dir):
             yield Desired(address=f"{self.kind}.{stack}.superseded", spec={SUPERSEDED_KEY: stack})
+        # products/<stack>/ holds only recorded products: one sweep per stack folder, after the
+        # stack's product actions (a folder they are about to record is not swept away).
+        for stack in _subfolders(ctx.project.data_dir / PRODUCTS_DIR):
+            products = {a for a, r in ctx.state.by_kind(self.kind).items() if _stack_of(r) == stack}
+            products |= {product_address(j.spec["pair"]) for j in ctx.desired_of(Hyp3JobKind.kind) if j.spec["stack"] == stack}
+            yield Desired(
+                address=f"{self.kind}.{stack}.untracked", spec={UNTRACKED_KEY: stack}, depends_on=tuple(sorted(products))
+            )
 
     def assess(self, desired: Desired, record: dict[str, Any] | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
         if SUPERSEDED_KEY in spec:
             return self._assess_superseded(desired, ctx)
+        if UNTRACKED_KEY in spec:
+            return self._assess_untracked(desired, ctx)
         files, expires, job_id = _job_files(spec["job"], ctx)
         if record is not None and record["status"] == "present":
             reason = _stale_reason(desired.address, record, spec["job"], ctx)
@@ -159,6 +170,22 @@ class ProductKind(ResourceKind):
             payload={SUPERSEDED_KEY: stack, "folders": folders},
         )
 
+    def _assess_untracked(self, desired: Desired, ctx: PlanContext) -> Action | None:
+        stack = desired.spec[UNTRACKED_KEY]
+        names = _untracked(ctx.project.data_dir, stack, ctx.state)
+        if not names:
+            return None
+        where = "deleted (--prune)" if ctx.options.prune else f"moved to data/{SUPERSEDED_DIR}/{stack}/"
+        return Action(
+            address=desired.address,
+            kind=self.kind,
+            op=Op.FORGET,
+            reason=f"{len(names)} entries of data/{PRODUCTS_DIR}/{stack}/ are no recorded product "
+            f"(e.g. {names[0]}); {where}",
+            depends_on=list(desired.depends_on),
+            payload={UNTRACKED_KEY: stack, "names": names},
+        )
+
     def orphan(self, address: str, record: dict[str, Any], ctx: PlanContext) -> Action | None:
         prune = ctx.options.prune
         return Action(
@@ -173,6 +200,8 @@ class ProductKind(ResourceKind):
         payload = action.payload
         if action.op is Op.FORGET and SUPERSEDED_KEY in payload:
             return _prune_superseded(action, ctx)
+        if action.op is Op.FORGET and UNTRACKED_KEY in payload:
+            return _sweep_untracked(action, ctx)
         if action.op is Op.FORGET:
             record = payload.get("record") or {}
             prune = bool(payload.get("prune") or ctx.options.prune)
@@ -326,6 +355,44 @@ def _prune_superseded(action: Action, ctx: ApplyContext) -> Outcome:
     return Outcome(message=f"{deleted} old products deleted (--prune)")
 
 
+def _stack_of(record: dict[str, Any]) -> str | None:
+    parts = Path(record["attributes"].get("path") or "").parts
+    return parts[1] if len(parts) == 3 and parts[0] == PRODUCTS_DIR else None
+
+
+def _untracked(data_dir: Path, stack: str, state: Any) -> list[str]:
+    """Entries of products/<stack>/ that no product record names. Hidden ones are insarproj's
+    work in progress (a `.part` to resume, a staging folder) and are left alone."""
+    tracked = {
+        Path(r["attributes"]["path"]).name for r in state.by_kind(ProductKind.kind).values() if _stack_of(r) == stack
+    }
+    folder = data_dir / PRODUCTS_DIR / stack
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".") and p.name not in tracked)
+
+
+def _sweep_untracked(action: Action, ctx: ApplyContext) -> Outcome:
+    stack = action.payload[UNTRACKED_KEY]
+    still_untracked = set(_untracked(ctx.project.data_dir, stack, ctx.writer.state))
+    swept = 0
+    for name in action.payload["names"]:
+        if name not in still_untracked:
+            continue  # recorded by this apply after the plan was made: a current product
+        what = f"entry {name} of data/{PRODUCTS_DIR}/{stack}/"
+        rel = f"{PRODUCTS_DIR}/{stack}/{name}"
+        resolve_inside(ctx.project.data_dir, rel, what=what)
+        path = ctx.project.data_dir / relative_inside(rel, what=what)
+        if ctx.options.prune:
+            _delete(path)
+        else:
+            target = _superseded_target(ctx.project.data_dir, path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+        swept += 1
+    fsync_dir(ctx.project.data_dir / PRODUCTS_DIR / stack)
+    done = "deleted (--prune)" if ctx.options.prune else f"moved to data/{SUPERSEDED_DIR}/{stack}/"
+    return Outcome(message=f"{swept} entries {done}")
+
+
 def _delete(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
@@ -334,8 +401,11 @@ def _delete(path: Path) -> None:
 
 
 def _superseded_stacks(data_dir: Path) -> list[str]:
-    base = data_dir / SUPERSEDED_DIR
-    return sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+    return _subfolders(data_dir / SUPERSEDED_DIR)
+
+
+def _subfolders(base: Path) -> list[str]:
+    return sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")) if base.is_dir() else []
 
 
 def _count(folder: Path) -> int:

@@ -35,9 +35,12 @@ def records(root: Path, kind: str) -> dict[str, dict]:
 
 
 def product_folders(root: Path) -> dict[str, set[str]]:
-    """Folder names under data/products/<stack>/, by stack, as a glob like MintPy's sees them."""
+    """Entry names under data/products/<stack>/, by stack, as MintPy's glob.glob sees them (no
+    hidden names: insarproj's downloads in progress are hidden)."""
+    import glob
+
     base = root / "data" / "products"
-    return {s.name: {p.name for p in s.glob("*")} for s in base.iterdir()} if base.is_dir() else {}
+    return {s.name: {Path(p).name for p in glob.glob(str(s / "*"))} for s in base.iterdir()} if base.is_dir() else {}
 
 
 def superseded_folders(root: Path) -> set[str]:
@@ -294,3 +297,24 @@ def test_a_damaged_product_that_expired_on_hyp3_says_so(tmp_path: Path, fast_hyp
     result = run_cli(["-C", str(root), "apply", "--yes"])
     assert result.code == ExitCode.ERROR and "expired on HyP3" in result.output, result.output
     assert "Traceback" not in result.output
+
+
+def test_entries_no_record_names_leave_the_products_folder(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+    from insarproj.state import StateStore, op_delete
+
+    root = hyp3_project(tmp_path / "p", end="2021-02-10")
+    converge(run_cli, root)
+    # What an older insarproj left: a forgotten record whose folder stayed, and a stray zip.
+    address, record = min(records(root, "product").items())
+    with StateStore(root / ".insarproj").open_writer() as writer:
+        writer.record([op_delete(address)])
+    stack_dir = (root / "data" / record["attributes"]["path"]).parent
+    (stack_dir / "stray.zip").write_bytes(b"PK")
+    (stack_dir / ".partial.zip.part").write_bytes(b"resume me")  # work in progress: left alone
+    plan = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
+    assert plan.code == ExitCode.PENDING and "are no recorded product" in plan.output, plan.output
+    converge(run_cli, root)  # the pair's product is downloaded again; the strays move aside
+    assert "stray.zip" in superseded_folders(root)
+    assert (stack_dir / ".partial.zip.part").exists()
+    pruned = run_cli(["-C", str(root), "apply", "--yes", "--prune"])
+    assert pruned.code == 0 and superseded_folders(root) == set(), pruned.output
