@@ -10,7 +10,9 @@ Converged means correct: a product is in sync only when its record's `job_id` is
 current job and its files match the manifest (sizes by stat; checksums with `--verify`). A
 product of a replaced job stays in place until the new job's product is downloaded and
 extracted; then the old folder moves to `superseded/products/<stack>/` (deleted instead with
-`apply --prune`), so `products/<stack>/` holds exactly one product per pair of the network. A
+`apply --prune`), so `products/<stack>/` holds exactly one product per pair of the network
+(anything else found there that no record names moves aside too, through one
+`product.<stack>.untracked` action per stack; hidden names are work in progress and stay). A
 damaged product is downloaded again and replaces the damaged folder (its files are deleted: the
 fresh copy is the same product). `apply --prune` also deletes everything in the superseded area,
 through one `product.<stack>.superseded` action per stack.
