@@ -7,11 +7,14 @@ multi-burst format: an unparseable name is ``None``, never an error).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
 import stat
 import tempfile
+import unicodedata
 import uuid
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -21,17 +24,23 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from insarproj.errors import VerificationError
-from insarproj.fsutil import FILE_MODE, fsync_dir
+from insarproj.fsutil import FILE_MODE, atomic_write_bytes, fsync_dir
 from insarproj.hyp3spec import load_job_spec
 
 __all__ = [
     "DEFAULT_MAX_RATIO",
     "DEFAULT_MAX_TOTAL_BYTES",
+    "MANIFEST_NAME",
     "MINTPY_LAYERS",
+    "ProductManifest",
     "ProductName",
     "expected_layers",
+    "extract_product",
+    "manifest_problem",
     "parse_product_name",
+    "product_zip_name",
     "safe_extract",
+    "sha256_of",
 ]
 
 ORBIT_QUALITY = {"P": "precise", "R": "restituted", "O": "original"}
@@ -211,6 +220,7 @@ def expected_layers(job_type: str, parameters: Mapping[str, Any]) -> list[str]:
 
 DEFAULT_MAX_TOTAL_BYTES = 64 * 1024**3  # far above any InSAR product; a bomb goes far above it
 DEFAULT_MAX_RATIO = 1000.0  # uncompressed / compressed; real GeoTIFF products are near 1-20
+MAX_MEMBERS = 10_000  # real products hold a few dozen files; millions of empty ones exhaust inodes
 _RATIO_FLOOR = 256 * 1024**2  # small archives (tests, thumbnails) are never called bombs
 _CHUNK = 1024 * 1024
 # mkdtemp makes 0700 folders; a product folder gets the usual umask-based mode (0755 under 022).
@@ -252,6 +262,10 @@ def _member_parts(zip_path: Path, info: zipfile.ZipInfo) -> tuple[tuple[str, ...
     return parts, info.is_dir() or kind == stat.S_IFDIR
 
 
+def _fold(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def _inspect(
     zip_path: Path, archive: zipfile.ZipFile, *, max_total_bytes: int, max_ratio: float
 ) -> list[_Member]:
@@ -259,12 +273,16 @@ def _inspect(
     file_keys: dict[str, str] = {}
     dir_keys: set[str] = set()
     total = 0
-    for info in archive.infolist():
+    infos = archive.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise _refuse(zip_path, None, f"holds {len(infos)} entries, above the limit of {MAX_MEMBERS}")
+    for info in infos:
         parts, is_dir = _member_parts(zip_path, info)
-        # Case-folded: on a case-insensitive file system "A.tif" and "a.tif" are one file.
-        key = "/".join(parts).casefold()
+        # Case-folded and NFC-normalised: on a case- or normalisation-insensitive file system
+        # (macOS, Windows) "A.tif" and "a.tif", or "é" composed and decomposed, are one file.
+        key = _fold("/".join(parts))
         for depth in range(1, len(parts)):
-            dir_keys.add("/".join(parts[:depth]).casefold())
+            dir_keys.add(_fold("/".join(parts[:depth])))
         if is_dir:
             dir_keys.add(key)
             continue
@@ -304,8 +322,9 @@ def safe_extract(
     written, plus ``<product name>.txt`` (the parameter file MintPy needs).
 
     Every member is checked before anything is written: no absolute paths, ``..``, backslashes,
-    symbolic links or special files, no duplicates (case-insensitively), no encryption, and the
-    total size within ``max_total_bytes`` and ``max_ratio`` times the zip's size.
+    symbolic links or special files, no duplicates (ignoring case and Unicode normalisation), no
+    encryption, at most ``MAX_MEMBERS`` entries, and the total size within ``max_total_bytes`` and
+    ``max_ratio`` times the zip's size.
 
     Returns:
         The extracted files (paths under ``dest_dir``), sorted.
@@ -314,8 +333,37 @@ def safe_extract(
         VerificationError: naming the zip and the offending entry (also for a corrupt archive or a
             CRC mismatch); ``dest_dir`` is then left as it was.
     """
-    zip_path = Path(zip_path)
-    dest_dir = Path(dest_dir)
+    files, _digests = _extract(
+        Path(zip_path), Path(dest_dir), keep_suffixes=keep_suffixes, strip_top_folder=strip_top_folder,
+        max_total_bytes=max_total_bytes, max_ratio=max_ratio, with_manifest=False,
+    )
+    return files
+
+
+def extract_product(
+    zip_path: Path, dest_dir: Path, *, keep_suffixes: Sequence[str] | None = None
+) -> ProductManifest:
+    """:func:`safe_extract` for a HyP3 product zip, plus its manifest: the size and SHA-256 of
+    every file written, hashed while writing and saved as ``MANIFEST_NAME`` inside ``dest_dir``
+    before the folder appears (so a product folder never exists without its manifest)."""
+    _files, manifest = _extract(
+        Path(zip_path), Path(dest_dir), keep_suffixes=keep_suffixes, strip_top_folder=True,
+        max_total_bytes=DEFAULT_MAX_TOTAL_BYTES, max_ratio=DEFAULT_MAX_RATIO, with_manifest=True,
+    )
+    assert manifest is not None
+    return manifest
+
+
+def _extract(
+    zip_path: Path,
+    dest_dir: Path,
+    *,
+    keep_suffixes: Sequence[str] | None,
+    strip_top_folder: bool,
+    max_total_bytes: int,
+    max_ratio: float,
+    with_manifest: bool,
+) -> tuple[list[Path], ProductManifest | None]:
     try:
         archive = zipfile.ZipFile(zip_path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -334,18 +382,23 @@ def safe_extract(
                 for m in members
                 if m.parts[-1] == always or any(m.parts[-1].endswith(s) for s in keep_suffixes)
             ]
+        if with_manifest and any(m.parts == (MANIFEST_NAME,) for m in members):
+            raise _refuse(zip_path, MANIFEST_NAME, "has the name insarproj keeps for its manifest")
         dest_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(
             tempfile.mkdtemp(prefix=f".{dest_dir.name}.", suffix=".extracting", dir=dest_dir.parent)
         )
         try:
             os.chmod(staging, _DIR_MODE)
-            _write_members(zip_path, archive, members, staging, max_total_bytes)
+            digests = _write_members(zip_path, archive, members, staging, max_total_bytes)
+            manifest = ProductManifest(digests) if with_manifest else None
+            if manifest is not None:
+                atomic_write_bytes(staging / MANIFEST_NAME, manifest.to_bytes())
             _replace_dir(staging, dest_dir)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    return sorted(dest_dir.joinpath(*m.parts) for m in members)
+    return sorted(dest_dir.joinpath(*m.parts) for m in members), manifest
 
 
 def _strip_top(zip_path: Path, members: list[_Member]) -> tuple[list[_Member], str]:
@@ -362,9 +415,11 @@ def _strip_top(zip_path: Path, members: list[_Member]) -> tuple[list[_Member], s
 
 def _write_members(
     zip_path: Path, archive: zipfile.ZipFile, members: list[_Member], staging: Path, max_total_bytes: int
-) -> None:
+) -> dict[str, tuple[int, str]]:
+    """Write ``members`` under ``staging``; returns relative name -> (size, SHA-256) of each."""
     root = staging.resolve()
     written_total = 0
+    digests: dict[str, tuple[int, str]] = {}
     folders: set[Path] = {staging}
     for member in members:
         target = staging.joinpath(*member.parts)
@@ -373,6 +428,8 @@ def _write_members(
             raise _refuse(zip_path, member.info.filename, "would land outside the destination")
         target.parent.mkdir(parents=True, exist_ok=True)
         folders.update(p for p in target.parents if p.is_relative_to(staging))
+        digest = hashlib.sha256()
+        size = 0
         try:
             with archive.open(member.info) as source, open(target, "xb") as out:
                 while chunk := source.read(_CHUNK):
@@ -380,13 +437,17 @@ def _write_members(
                     if written_total > max_total_bytes:
                         raise _refuse(zip_path, member.info.filename, "unpacks beyond the size limit")
                     out.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
                 out.flush()
                 os.fsync(out.fileno())
         except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
             raise _refuse(zip_path, member.info.filename, f"cannot be read ({exc})") from exc
         os.chmod(target, FILE_MODE)
+        digests["/".join(member.parts)] = (size, digest.hexdigest())
     for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
         fsync_dir(folder)
+    return digests
 
 
 def _replace_dir(staging: Path, dest_dir: Path) -> None:
@@ -403,3 +464,105 @@ def _replace_dir(staging: Path, dest_dir: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
         else:
             old.unlink(missing_ok=True)
+
+
+# -- product manifests ---------------------------------------------------------------------------
+# Written into each product folder when it is unzipped; state keeps only its SHA-256, file count
+# and bytes, so a project of thousands of products keeps a small state.json. SHA-256 rather than
+# MD5: HyP3 publishes no per-file checksum to match, so nothing ties us to MD5, and SHA-256 is
+# collision-resistant and (with the SHA extensions of current CPUs) no slower to compute.
+
+MANIFEST_NAME = ".insarproj-manifest.json"
+MANIFEST_VERSION = 1
+_HASH_BLOCK = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ProductManifest:
+    """Relative file name (POSIX) -> (size in bytes, SHA-256 hex) of every file of a product."""
+
+    files: Mapping[str, tuple[int, str]]
+
+    def to_bytes(self) -> bytes:
+        entries = {name: {"size": size, "sha256": sha} for name, (size, sha) in sorted(self.files.items())}
+        document = {"format_version": MANIFEST_VERSION, "algorithm": "sha256", "files": entries}
+        return (json.dumps(document, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+    def summary(self) -> dict[str, Any]:
+        """What the product's state record keeps: the manifest's own hash, file count and bytes."""
+        return {
+            "sha256": hashlib.sha256(self.to_bytes()).hexdigest(),
+            "files": len(self.files),
+            "bytes": sum(size for size, _sha in self.files.values()),
+        }
+
+    @classmethod
+    def read(cls, folder: Path) -> tuple[ProductManifest, str]:
+        """The manifest of ``folder`` and the SHA-256 of its bytes; VerificationError when it is
+        missing or unreadable."""
+        path = Path(folder) / MANIFEST_NAME
+        try:
+            raw = path.read_bytes()
+            document = json.loads(raw)
+            files = {
+                str(name): (int(entry["size"]), str(entry["sha256"]))
+                for name, entry in document["files"].items()
+            }
+        except FileNotFoundError as exc:
+            raise VerificationError(f"{MANIFEST_NAME}: missing") from exc
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise VerificationError(f"{MANIFEST_NAME}: unreadable ({exc})") from exc
+        return cls(files), hashlib.sha256(raw).hexdigest()
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(_HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def manifest_problem(folder: Path, summary: Mapping[str, Any], *, checksums: bool) -> str | None:
+    """What is wrong with the product in ``folder`` against its recorded manifest ``summary``
+    (None when it is intact): the first bad file as "NAME: missing", "NAME: size differs (…)" or,
+    with ``checksums``, "NAME: checksum differs". Without ``checksums`` only stat is used."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return "folder missing on disk"
+    try:
+        manifest, digest = ProductManifest.read(folder)
+    except VerificationError as exc:
+        return exc.message
+    if digest != summary.get("sha256"):
+        return f"{MANIFEST_NAME}: differs from the one recorded in state"
+    for name, (size, sha) in sorted(manifest.files.items()):
+        path = folder / name
+        try:
+            actual = path.stat().st_size
+        except OSError:
+            return f"{name}: missing"
+        if actual != size:
+            return f"{name}: size differs ({actual} bytes, {size} expected)"
+        if checksums and sha256_of(path) != sha:
+            return f"{name}: checksum differs"
+    return None
+
+
+# HyP3 documents its product files as `<product name>.zip`; any other name from a job record
+# (a path, `..`, an absolute name) is refused, never used as a path.
+
+
+def product_zip_name(filename: str, *, job: str) -> str:
+    """``filename`` from a job record if it is a plain ``*.zip`` file name; UnsafePathError
+    naming ``job`` otherwise."""
+    from insarproj.errors import UnsafePathError
+    from insarproj.fsutil import plain_basename
+
+    what = f"HyP3's record of {job}"
+    if not isinstance(filename, str) or not filename.endswith(".zip"):
+        raise UnsafePathError(
+            f"{what} gives the product file name {filename!r}, which is not a '<product name>.zip' name",
+            hint="refused so nothing is written outside the data folder; report it to the service",
+        )
+    return plain_basename(filename, what=what)

@@ -1,25 +1,53 @@
-"""`product.<stack>.<key>`: a SUCCEEDED HyP3 job's product, downloaded, verified and unzipped.
+"""`product.<stack>.<key>`: the product of the pair's current HyP3 job, downloaded, verified, unzipped.
 
 The zip is fetched with the verified downloader (size from the job's `files[].size`, zip
-integrity), unzipped safely (absolute paths, `..`, links and bombs refused) into
-`products/<stack>/<product name>/`, then the zip is removed. Only then is it recorded. Plan warns
-about products close to their expiration; an expired product not yet on disk is the job kind's
-business (a resubmission with its cost).
+integrity) under a hidden name, unzipped safely (absolute paths, `..`, links and bombs refused)
+into `products/<stack>/<product name>/` together with a manifest (size and SHA-256 of every file,
+`.insarproj-manifest.json`), then the zip is removed. Only then is it recorded; the record keeps
+the manifest's own hash, so state stays small.
+
+Converged means correct: a product is in sync only when its record's `job_id` is the pair's
+current job and its files match the manifest (sizes by stat; checksums with `--verify`). A
+product of a replaced job stays in place until the new job's product is downloaded and
+extracted; then the old folder moves to `superseded/products/<stack>/` (deleted instead with
+`apply --prune`), so `products/<stack>/` holds exactly one product per pair of the network
+(anything else found there that no record names moves aside too, through one
+`product.<stack>.untracked` action per stack; hidden names are work in progress and stay). A
+damaged product is downloaded again and replaces the damaged folder (its files are deleted: the
+fresh copy is the same product). `apply --prune` also deletes everything in the superseded area,
+through one `product.<stack>.superseded` action per stack.
+
+Names from HyP3 are never paths: a product `filename` must be a plain `*.zip` name, and every
+folder created, moved or deleted is checked to resolve inside the data folder first.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
-from insarproj.errors import ProviderError
-from insarproj.kinds.hyp3 import EXPIRY_WARNING, Hyp3JobKind, _job_result, _parse_time, hyp3_config, product_address
+from insarproj.errors import ProviderError, UnsafePathError
+from insarproj.fsutil import fsync_dir, relative_inside, resolve_inside
+from insarproj.kinds.hyp3 import (
+    EXPIRY_WARNING,
+    Hyp3JobKind,
+    _job_result,
+    _parse_time,
+    hyp3_config,
+    product_address,
+)
 from insarproj.state import op_delete, op_put
 
 PRODUCTS_DIR = "products"
+SUPERSEDED_DIR = "superseded/products"
+SUPERSEDED_KEY = "superseded_stack"  # spec/payload key of a stack's superseded-area item
+UNTRACKED_KEY = "untracked_stack"  # spec/payload key of a stack's sweep of untracked entries
 
 
 def _job_files(job_address: str, ctx: PlanContext) -> tuple[list[dict[str, Any]], str | None, str | None]:
@@ -36,6 +64,20 @@ def _job_files(job_address: str, ctx: PlanContext) -> tuple[list[dict[str, Any]]
     return [], None, None
 
 
+def _current_job_id(job_address: str, ctx: PlanContext) -> str | None:
+    """The job that is current for the pair, whatever its status: the one this plan's listing
+    found for the job record, else the record's own; None while a (re)submission is open."""
+    job = ctx.observations.get("hyp3.jobs", {}).get(job_address)
+    if job is not None:
+        return str(job.job_id)
+    record = ctx.state.get(job_address)
+    return record["attributes"].get("job_id") if record is not None else None
+
+
+def _forget_note(prune: bool) -> str:
+    return "files deleted (--prune)" if prune else f"folder moved to data/{SUPERSEDED_DIR}/"
+
+
 class ProductKind(ResourceKind):
     kind = "product"
 
@@ -46,69 +88,168 @@ class ProductKind(ResourceKind):
                 spec={"stack": job.spec["stack"], "job": job.address},
                 depends_on=(job.address,),
             )
+        # The superseded area should be empty after `apply --prune`: one item per stack in it.
+        for stack in _superseded_stacks(ctx.project.data_dir):
+            yield Desired(address=f"{self.kind}.{stack}.superseded", spec={SUPERSEDED_KEY: stack})
+        # products/<stack>/ holds only recorded products: one sweep per stack folder, after the
+        # stack's product actions (a folder they are about to record is not swept away).
+        for stack in _subfolders(ctx.project.data_dir / PRODUCTS_DIR):
+            products = {a for a, r in ctx.state.by_kind(self.kind).items() if _stack_of(r) == stack}
+            products |= {product_address(j.spec["pair"]) for j in ctx.desired_of(Hyp3JobKind.kind) if j.spec["stack"] == stack}
+            yield Desired(
+                address=f"{self.kind}.{stack}.untracked", spec={UNTRACKED_KEY: stack}, depends_on=tuple(sorted(products))
+            )
 
     def assess(self, desired: Desired, record: dict[str, Any] | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
-        if record is not None and record["status"] == "present":
-            folder = ctx.project.data_dir / record["attributes"]["path"]
-            if folder.is_dir() and all((folder / f).is_file() for f in record["attributes"].get("files", [])):
-                return None
-            reason = "recorded but missing on disk"
-        else:
-            reason = "job SUCCEEDED, product not downloaded"
+        if SUPERSEDED_KEY in spec:
+            return self._assess_superseded(desired, ctx)
+        if UNTRACKED_KEY in spec:
+            return self._assess_untracked(desired, ctx)
         files, expires, job_id = _job_files(spec["job"], ctx)
+        if record is not None and record["status"] == "present":
+            reason = _stale_reason(desired.address, record, spec["job"], ctx)
+            if reason is None or not files:
+                # In sync — or the current job is not done: the old product stays until the new one is in.
+                return None
+            return self._fetch(desired, Op.REPLACE, reason, (files, expires, job_id), record, ctx)
         if not files:
             return None  # the job is not done: its own line says why (waiting, failed, to submit)
+        return self._fetch(desired, Op.CREATE, "job SUCCEEDED, product not downloaded", (files, expires, job_id), None, ctx)
+
+    def _fetch(
+        self,
+        desired: Desired,
+        op: Op,
+        reason: str,
+        job: tuple[list[dict[str, Any]], str | None, str | None],
+        record: dict[str, Any] | None,
+        ctx: PlanContext,
+    ) -> Action | None:
+        from insarproj.hyp3.products import product_zip_name
+
+        files, expires, job_id = job
         zip_file = next((f for f in files if f["filename"].endswith(".zip")), files[0])
+        try:
+            product_zip_name(zip_file["filename"], job=desired.spec["job"])
+        except UnsafePathError as exc:
+            reason += f"; apply will refuse it: {exc.message}"
         expiry = _parse_time(expires)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if expiry is not None and expiry <= now:
-            return None  # expired before download: the job kind plans the resubmission
-        if expiry is not None and expiry - now < EXPIRY_WARNING:
+            if op is Op.CREATE:
+                return None  # expired before download: the job kind plans the resubmission
+            reason += (
+                f"; but HyP3 deleted this product on {expiry:%Y-%m-%d} (expired), so it cannot be "
+                "downloaded again until its job is resubmitted"
+            )
+        elif expiry is not None and expiry - now < EXPIRY_WARNING:
             reason += f"; expires {expiry:%Y-%m-%d %H:%M} UTC"
+        if record is not None and record["attributes"].get("job_id") != job_id:
+            reason += "; old product " + ("deleted (--prune)" if ctx.options.prune else f"moved to data/{SUPERSEDED_DIR}/")
         return Action(
             address=desired.address,
             kind=self.kind,
-            op=Op.CREATE,
+            op=op,
             reason=reason,
             depends_on=list(desired.depends_on),
             bytes=zip_file["size"],
-            payload={**spec, "file": zip_file, "job_id": job_id},
+            payload={**desired.spec, "file": zip_file, "job_id": job_id, "expires": expires},
+        )
+
+    def _assess_superseded(self, desired: Desired, ctx: PlanContext) -> Action | None:
+        if not ctx.options.prune:
+            return None  # nothing is deleted without --prune; notes() counts what waits there
+        stack = desired.spec[SUPERSEDED_KEY]
+        folders = sorted(p.name for p in (ctx.project.data_dir / SUPERSEDED_DIR / stack).iterdir())
+        if not folders:
+            return None
+        return Action(
+            address=desired.address,
+            kind=self.kind,
+            op=Op.FORGET,
+            reason=f"{len(folders)} old products in data/{SUPERSEDED_DIR}/{stack}/; files deleted (--prune)",
+            payload={SUPERSEDED_KEY: stack, "folders": folders},
+        )
+
+    def _assess_untracked(self, desired: Desired, ctx: PlanContext) -> Action | None:
+        stack = desired.spec[UNTRACKED_KEY]
+        names = _untracked(ctx.project.data_dir, stack, ctx.state)
+        if not names:
+            return None
+        where = "deleted (--prune)" if ctx.options.prune else f"moved to data/{SUPERSEDED_DIR}/{stack}/"
+        return Action(
+            address=desired.address,
+            kind=self.kind,
+            op=Op.FORGET,
+            reason=f"{len(names)} entries of data/{PRODUCTS_DIR}/{stack}/ are no recorded product "
+            f"(e.g. {names[0]}); {where}",
+            depends_on=list(desired.depends_on),
+            payload={UNTRACKED_KEY: stack, "names": names},
+        )
+
+    def orphan(self, address: str, record: dict[str, Any], ctx: PlanContext) -> Action | None:
+        prune = ctx.options.prune
+        return Action(
+            address=address,
+            kind=self.kind,
+            op=Op.FORGET,
+            reason=f"no longer in the configuration; {_forget_note(prune)}",
+            payload={"record": record, "prune": prune},
         )
 
     def execute(self, action: Action, ctx: ApplyContext) -> Outcome:
+        payload = action.payload
+        if action.op is Op.FORGET and SUPERSEDED_KEY in payload:
+            return _prune_superseded(action, ctx)
+        if action.op is Op.FORGET and UNTRACKED_KEY in payload:
+            return _sweep_untracked(action, ctx)
         if action.op is Op.FORGET:
-            return Outcome(ops=[op_delete(action.address)])
-        from insarproj.hyp3 import parse_product_name, safe_extract
+            record = payload.get("record") or {}
+            prune = bool(payload.get("prune") or ctx.options.prune)
+            message = _set_aside(record, action.address, ctx, prune=prune) if record.get("attributes") else None
+            return Outcome(ops=[op_delete(action.address)], message=message)
+        return self._download(action, ctx)
+
+    def _download(self, action: Action, ctx: ApplyContext) -> Outcome:
+        from insarproj.hyp3.products import extract_product, parse_product_name, product_zip_name
         from insarproj.kinds.scenes import downloader
         from insarproj.transfer.download import DownloadSpec
 
         payload = action.payload
         zip_file = _current_file(payload, ctx)
-        name = zip_file["filename"].removesuffix(".zip")
-        stack_dir = ctx.project.data_dir / PRODUCTS_DIR / payload["stack"]
-        zip_path = stack_dir / zip_file["filename"]
+        zip_name = product_zip_name(zip_file["filename"], job=payload["job"])
+        _refuse_expired(payload, ctx)
+        name = zip_name.removesuffix(".zip")
+        rel = f"{PRODUCTS_DIR}/{payload['stack']}/{name}"
+        folder = resolve_inside(ctx.project.data_dir, rel, what=f"the product folder of {action.address}")
+        # Hidden while it downloads: a glob of products/<stack>/* sees only finished products.
+        zip_path = folder.with_name(f".{zip_name}")
         spec = DownloadSpec(url=zip_file["url"], dest=zip_path, size=zip_file["size"], md5=None, kind="zip", label=name)
         result = downloader(ctx).fetch(spec, cancel=ctx.cancel)
         keep = hyp3_config(ctx.project).keep_layers
         suffixes = [f"_{layer}.tif" for layer in keep] if keep else None
-        folder = stack_dir / name
-        extracted = safe_extract(zip_path, folder, keep_suffixes=suffixes)
+        manifest = extract_product(zip_path, folder, keep_suffixes=suffixes)
         zip_path.unlink(missing_ok=True)
+        # Only now, with the new product in place, does the old one leave products/<stack>/.
+        message = name
+        previous = ctx.writer.state.get(action.address)
+        if previous is not None and previous["attributes"].get("path") not in (None, rel):
+            message += "; " + _set_aside(previous, action.address, ctx, prune=ctx.options.prune)
         parsed = parse_product_name(name)
         attributes = {
-            "path": str(folder.relative_to(ctx.project.data_dir)),
+            "path": rel,
             "product": name,
             "job_id": payload["job_id"],
             "zip_size": result.size,
-            "files": sorted(str(p.relative_to(folder)) for p in extracted),
+            "manifest": manifest.summary(),
             "orbit_quality": parsed.orbit_quality if parsed else None,
         }
-        return Outcome(ops=[op_put(action.address, self.kind, "present", attributes)], message=f"{name}")
+        return Outcome(ops=[op_put(action.address, self.kind, "present", attributes)], message=message)
 
     def notes(self, ctx: PlanContext) -> list[str]:
         notes = []
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         soon = []
         for job in ctx.desired_of(Hyp3JobKind.kind):
             address = product_address(job.spec["pair"])
@@ -124,7 +265,153 @@ class ProductKind(ResourceKind):
                 f"{len(soon)} HyP3 products expire within {EXPIRY_WARNING.days} days and are not downloaded yet: "
                 "run `insarproj apply` soon"
             )
+        if not ctx.options.prune:
+            old = sum(_count(ctx.project.data_dir / SUPERSEDED_DIR / s) for s in _superseded_stacks(ctx.project.data_dir))
+            if old:
+                notes.append(f"{old} old products wait in data/{SUPERSEDED_DIR}/: `insarproj apply --prune` deletes them")
         return notes
+
+
+def product_in_place(job_address: str, ctx: PlanContext) -> bool:
+    """Whether the pair of this job has its current, intact product on disk (stat check only).
+    For the hyp3_job kind: an expired job whose product is not in place must be resubmitted."""
+    address = "product." + job_address.split(".", 1)[1]
+    record = ctx.state.get(address)
+    if record is None or record["status"] != "present":
+        return False
+    return _stale_reason(address, record, job_address, ctx) is None
+
+
+def _stale_reason(address: str, record: dict[str, Any], job_address: str, ctx: PlanContext) -> str | None:
+    """Why a recorded product is not current or not intact; None when it is both."""
+    from insarproj.hyp3.products import manifest_problem
+
+    attrs = record["attributes"]
+    current = _current_job_id(job_address, ctx)
+    if attrs.get("job_id") != current:
+        return f"made by job {attrs.get('job_id')}, which job {current} replaced"
+    folder = resolve_inside(ctx.project.data_dir, attrs.get("path", ""), what=f"state record {address}")
+    summary = attrs.get("manifest")
+    if summary is None:
+        return "recorded without a manifest of checksums (an older insarproj): downloaded again to verify it"
+    problem = manifest_problem(folder, summary, checksums=ctx.options.verify)
+    return None if problem is None else problem + (" (--verify)" if "checksum" in problem else "")
+
+
+def _refuse_expired(payload: dict[str, Any], ctx: ApplyContext) -> None:
+    record = ctx.writer.state.get(payload["job"])
+    expires = _parse_time((record or {}).get("attributes", {}).get("expiration_time") or payload.get("expires"))
+    if expires is not None and expires <= datetime.now(UTC):
+        raise ProviderError(
+            f"the product of {payload['job']} expired on HyP3 on {expires:%Y-%m-%d} and cannot be downloaded again",
+            service="hyp3",
+            hint="the job must be resubmitted (it is a plan line with its cost once the hyp3_job kind plans it)",
+        )
+
+
+def _set_aside(record: dict[str, Any], address: str, ctx: ApplyContext, *, prune: bool) -> str:
+    """Move a recorded product folder to the superseded area (delete it with ``prune``); the
+    record's path is checked to stay inside the data folder before anything is touched."""
+    relpath = record["attributes"].get("path") or ""
+    what = f"state record {address}"
+    resolve_inside(ctx.project.data_dir, relpath, what=what)
+    old = ctx.project.data_dir / relative_inside(relpath, what=what)  # the link itself, if it is one
+    if not (old.exists() or old.is_symlink()):
+        return "old product already gone"
+    if prune:
+        _delete(old)
+        return "old product deleted (--prune)"
+    target = _superseded_target(ctx.project.data_dir, old)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(old, target)
+    fsync_dir(target.parent)
+    fsync_dir(old.parent)
+    return f"old product moved to {target.relative_to(ctx.project.data_dir.resolve())}"
+
+
+def _superseded_target(data_dir: Path, old: Path) -> Path:
+    """A free name for ``old`` in the superseded area of its stack (never overwriting anything)."""
+    stack, name = old.parent.name, old.name
+    for n in range(1, 1000):
+        candidate = name if n == 1 else f"{name}.{n}"
+        target = resolve_inside(data_dir, f"{SUPERSEDED_DIR}/{stack}/{candidate}", what=f"the superseded copy of {name}")
+        if not (target.exists() or target.is_symlink()):
+            return target
+    raise UnsafePathError(f"data/{SUPERSEDED_DIR}/{stack}/ already holds 999 copies of {name}", hint="run apply --prune")
+
+
+def _prune_superseded(action: Action, ctx: ApplyContext) -> Outcome:
+    stack = action.payload[SUPERSEDED_KEY]
+    deleted = 0
+    for name in action.payload["folders"]:
+        what = f"superseded product {stack}/{name}"
+        rel = f"{SUPERSEDED_DIR}/{stack}/{name}"
+        resolve_inside(ctx.project.data_dir, rel, what=what)
+        path = ctx.project.data_dir / relative_inside(rel, what=what)
+        if path.exists() or path.is_symlink():
+            _delete(path)
+            deleted += 1
+    stack_dir = ctx.project.data_dir / SUPERSEDED_DIR / stack
+    if stack_dir.is_dir() and not any(stack_dir.iterdir()):
+        stack_dir.rmdir()
+    return Outcome(message=f"{deleted} old products deleted (--prune)")
+
+
+def _stack_of(record: dict[str, Any]) -> str | None:
+    parts = Path(record["attributes"].get("path") or "").parts
+    return parts[1] if len(parts) == 3 and parts[0] == PRODUCTS_DIR else None
+
+
+def _untracked(data_dir: Path, stack: str, state: Any) -> list[str]:
+    """Entries of products/<stack>/ that no product record names. Hidden ones are insarproj's
+    work in progress (a `.part` to resume, a staging folder) and are left alone."""
+    tracked = {
+        Path(r["attributes"]["path"]).name for r in state.by_kind(ProductKind.kind).values() if _stack_of(r) == stack
+    }
+    folder = data_dir / PRODUCTS_DIR / stack
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".") and p.name not in tracked)
+
+
+def _sweep_untracked(action: Action, ctx: ApplyContext) -> Outcome:
+    stack = action.payload[UNTRACKED_KEY]
+    still_untracked = set(_untracked(ctx.project.data_dir, stack, ctx.writer.state))
+    swept = 0
+    for name in action.payload["names"]:
+        if name not in still_untracked:
+            continue  # recorded by this apply after the plan was made: a current product
+        what = f"entry {name} of data/{PRODUCTS_DIR}/{stack}/"
+        rel = f"{PRODUCTS_DIR}/{stack}/{name}"
+        resolve_inside(ctx.project.data_dir, rel, what=what)
+        path = ctx.project.data_dir / relative_inside(rel, what=what)
+        if ctx.options.prune:
+            _delete(path)
+        else:
+            target = _superseded_target(ctx.project.data_dir, path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+        swept += 1
+    fsync_dir(ctx.project.data_dir / PRODUCTS_DIR / stack)
+    done = "deleted (--prune)" if ctx.options.prune else f"moved to data/{SUPERSEDED_DIR}/{stack}/"
+    return Outcome(message=f"{swept} entries {done}")
+
+
+def _delete(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _superseded_stacks(data_dir: Path) -> list[str]:
+    return _subfolders(data_dir / SUPERSEDED_DIR)
+
+
+def _subfolders(base: Path) -> list[str]:
+    return sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")) if base.is_dir() else []
+
+
+def _count(folder: Path) -> int:
+    return sum(1 for _ in folder.iterdir()) if folder.is_dir() else 0
 
 
 def _current_file(payload: dict[str, Any], ctx: ApplyContext) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from insarproj.endpoints import redact_url
 from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, Plan, ResourceKind
 from insarproj.errors import AuthError
+from insarproj.fsutil import plain_basename, relative_inside, resolve_inside
 from insarproj.kinds.search import pinned
 from insarproj.state import op_delete, op_put
 
@@ -29,6 +30,9 @@ def scenes_downloaded(project: Any) -> bool:
 
 
 def scene_relpath(name: str, product: str) -> str:
+    """Where a scene lives in the data folder. ``name`` comes from the search service (CMR's
+    granule name), so it must be a plain file name: UnsafePathError otherwise."""
+    plain_basename(name, what="the scene search")
     return f"{BURST_DIR}/{name}.tiff" if product == "BURST" else f"{SLC_DIR}/{name}.zip"
 
 
@@ -108,13 +112,16 @@ class SceneKind(ResourceKind):
         payload = action.payload
         if action.op is Op.FORGET:
             record = payload.get("record") or {}
-            if payload.get("prune") and record.get("attributes", {}).get("path"):
-                (ctx.project.data_dir / record["attributes"]["path"]).unlink(missing_ok=True)
+            relpath = record.get("attributes", {}).get("path")
+            if (payload.get("prune") or ctx.options.prune) and relpath:
+                what = f"state record {action.address}"
+                resolve_inside(ctx.project.data_dir, relpath, what=what)  # never delete outside
+                (ctx.project.data_dir / relative_inside(relpath, what=what)).unlink(missing_ok=True)
             return Outcome(ops=[op_delete(action.address)])
         from insarproj.transfer.download import DownloadSpec, adopt_existing
 
-        rel = payload["path"]
-        dest = ctx.project.data_dir / rel
+        rel = scene_relpath(payload["name"], payload["product"])  # re-checked: a saved plan is a file
+        dest = resolve_inside(ctx.project.data_dir, rel, what=f"the file of {action.address}")
         burst = payload["product"] == "BURST"
         spec = DownloadSpec(
             url=payload["url"],

@@ -8,6 +8,7 @@ A fault plan is a comma-separated list of rules:
           3            a count (an integer): the first 3 matching requests fault, later ones pass
                        (for burst202: the first 3 requests of each burst)
           scene=NAME   a selector: only requests whose path contains NAME
+          filename=X   a value for the kind (not a selector), e.g. evil-name's crafted name
           (neither a probability nor a count: every matching request faults)
     @glob              an fnmatch pattern on the request path that replaces the kind's default
                        scope, e.g. `5xx:0.5@/search/*` makes CMR searches fail half the time
@@ -82,6 +83,7 @@ register_fault_kind(
 )
 
 SELECTORS = ("scene",)
+VALUES = ("filename",)  # key=value arguments that parameterise a kind instead of selecting requests
 
 
 class FaultSpecError(ValueError):
@@ -95,6 +97,10 @@ class FaultRule:
     count: int | None = None
     selectors: tuple[tuple[str, str], ...] = ()
     glob: str | None = None
+    values: tuple[tuple[str, str], ...] = ()
+
+    def value(self, key: str) -> str | None:
+        return dict(self.values).get(key)
 
     def applies_to(self, path: str) -> bool:
         if path.startswith("/_sandbox/"):
@@ -110,7 +116,7 @@ class FaultRule:
             parts.append(repr(self.probability))
         if self.count is not None:
             parts.append(str(self.count))
-        parts += [f"{k}={v}" for k, v in self.selectors]
+        parts += [f"{k}={v}" for k, v in (*self.selectors, *self.values)]
         return ":".join(parts) + (f"@{self.glob}" if self.glob else "")
 
     @classmethod
@@ -126,12 +132,15 @@ class FaultRule:
         probability: float | None = None
         count: int | None = None
         selectors: list[tuple[str, str]] = []
+        values: list[tuple[str, str]] = []
         for arg in args:
             if "=" in arg:
                 key, value = arg.split("=", 1)
-                if key not in SELECTORS or not value:
-                    raise FaultSpecError(f"Fault rule {text!r}: selector {arg!r} must be scene=NAME.")
-                selectors.append((key, value))
+                if key not in (*SELECTORS, *VALUES) or not value:
+                    raise FaultSpecError(
+                        f"Fault rule {text!r}: {arg!r} must be scene=NAME (a selector) or filename=NAME."
+                    )
+                (selectors if key in SELECTORS else values).append((key, value))
             elif "." in arg:
                 try:
                     probability = float(arg)
@@ -148,7 +157,7 @@ class FaultRule:
                 )
         if probability is not None and count is not None:
             raise FaultSpecError(f"Fault rule {text!r}: give a probability or a count, not both.")
-        return cls(kind, probability, count, tuple(selectors), glob or None)
+        return cls(kind, probability, count, tuple(selectors), glob or None, tuple(values))
 
 
 @dataclass(frozen=True)

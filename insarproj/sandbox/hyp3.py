@@ -54,6 +54,10 @@ Fault kinds (grammar of faults.py; default scope `/jobs`, i.e. POST /jobs for th
     listing-lag[:s]   GET /jobs lists a job only s seconds after its submission (whole seconds,
                       or a fraction below one, as the grammar allows; bare: 60 s); the larger of
                       this and settings `listing_lag` applies
+    evil-name[:filename=NAME]  while the rule is set, every job record served (GET /jobs and
+                      /jobs/{id}) gives NAME as its product's `filename` (bare: `../../../../<product>.zip`;
+                      an absolute NAME works too); the URL still serves the real zip. A client
+                      must refuse the name, never write there
 
 `5xx`, `429`, `slow`, `drop` and `truncate` reach these routes with a glob: `5xx:1@/jobs*`,
 `429:0.5@/jobs`, `drop:1@/_hyp3products/*`.
@@ -106,6 +110,9 @@ register_fault_kind(
 register_fault_kind("post-5xx", JOBS_SCOPE, "POST /jobs stores and charges, then answers 502/503")
 register_fault_kind("post-reject", JOBS_SCOPE, "POST /jobs answers 400 and stores nothing")
 register_fault_kind("listing-lag", JOBS_SCOPE, "GET /jobs lists a job only SECONDS after submission")
+register_fault_kind(
+    "evil-name", ("/jobs", "/jobs/*"), "job records give a crafted product file name (filename=NAME)"
+)
 
 NO_ANSWER = 0  # a Response status the server turns into "close the connection without answering"
 CONTENT_BUCKET = "insarproj-sandbox-contentbucket"
@@ -580,7 +587,7 @@ class Hyp3Service:
             zip_name = f"{summary.name}.zip"
             record["files"] = [
                 {
-                    "filename": zip_name,
+                    "filename": self._crafted_filename(zip_name) or zip_name,
                     "size": summary.size,
                     "url": self._object_url(job, zip_name),
                     "s3": {"bucket": job.bucket, "key": f"{job.bucket_prefix}/{zip_name}"},
@@ -592,6 +599,13 @@ class Hyp3Service:
         elif status == "FAILED":
             record["processing_times"] = None
         return _numbers(record)
+
+    def _crafted_filename(self, zip_name: str) -> str | None:
+        """The product file name an `evil-name` fault puts in job records (None without one)."""
+        for rule in self._fault_plan().rules:
+            if rule.kind == "evil-name":
+                return rule.value("filename") or f"../../../../{zip_name}"
+        return None
 
     # -- auth -----------------------------------------------------------------------------------
     def authenticate(self, req: Request) -> str:

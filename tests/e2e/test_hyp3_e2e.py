@@ -63,7 +63,9 @@ def test_hyp3_project_converges_with_verified_products(tmp_path: Path, fast_hyp3
     assert len(products) == len(jobs) and all(r["status"] == "present" for r in products.values())
     for record in products.values():
         folder = root / "data" / record["attributes"]["path"]
-        names = record["attributes"]["files"]
+        # Per-file sizes and checksums live in the product's manifest; state keeps its hash.
+        names = list(json.loads((folder / ".insarproj-manifest.json").read_text())["files"])
+        assert record["attributes"]["manifest"]["files"] == len(names)
         assert any(n.endswith("_unw_phase.tif") for n in names) and any(n.endswith("_dem.tif") for n in names)
         assert any(n.endswith("_lv_theta.tif") for n in names)
         assert all((folder / n).is_file() for n in names)
