@@ -22,7 +22,7 @@ FRESH_PLAN_HINT = "make a new one with `insarproj plan --out FILE` and apply tha
 
 
 def write_plan(path: Path, plan: Plan) -> None:
-    atomic_write_text(Path(path), plan.model_dump_json(indent=2) + "\n")
+    atomic_write_text(Path(path), plan.model_dump_json(indent=2) + "\n", rerun=f"insarproj plan --out {path}")
 
 
 def read_plan(path: Path) -> Plan:
@@ -33,6 +33,8 @@ def read_plan(path: Path) -> Plan:
         raise UsageError(f"plan file {path} does not exist", hint=FRESH_PLAN_HINT) from exc
     except (OSError, ValueError) as exc:
         raise UsageError(f"{path} is not a readable insarproj plan file", hint=FRESH_PLAN_HINT) from exc
+    except RecursionError:
+        raise UsageError(f"{path} is nested too deeply to be an insarproj plan file", hint=FRESH_PLAN_HINT) from None
     try:
         return Plan.model_validate(raw)
     except ValidationError as exc:
