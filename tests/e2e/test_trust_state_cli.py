@@ -193,6 +193,7 @@ def fail_writes_to(monkeypatch: pytest.MonkeyPatch, function: str, fragment: str
     ("function", "fragment", "after", "named"),
     [
         ("write", "/.insarproj/journal.", 2, ".insarproj/journal.000000000001.jsonl"),  # appending an action
+        ("fsync", "/.insarproj/journal.", 2, ".insarproj/journal.000000000001.jsonl"),  # making it durable
         ("fsync", "/.insarproj/.state.json.", 0, ".insarproj/state.json"),  # folding the journal
         ("fsync", "/.insarproj/.lock.info.json.", 0, ".insarproj/lock.info.json"),  # the lock sidecar
     ],
