@@ -39,7 +39,10 @@ def create_project(root: Path, text: str) -> Any:
     state_dir = root / ".insarproj"
     for existing in (config_path, state_dir / "state.json"):
         if existing.exists():
-            raise UsageError(f"{existing} already exists; refusing to overwrite an existing project")
+            raise UsageError(
+                f"{existing} already exists; refusing to overwrite an existing project",
+                hint="to recreate only a lost or unreadable state, run `insarproj init --state-only`",
+            )
     root.mkdir(parents=True, exist_ok=True)
     atomic_write_text(state_dir / "project.schema.json", render("project"))
     atomic_write_text(config_path, text)

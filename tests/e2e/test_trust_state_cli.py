@@ -268,8 +268,8 @@ def lose_state_and_recover(root: Path, run_cli) -> None:  # type: ignore[no-unty
     error = one_error(lost)
     assert "no state file" in error and "git checkout -- .insarproj" in error
     assert "insarproj init --state-only" in error
-    plain_init = run_cli(["init", str(root)])  # the old advice: refused, project.toml exists
-    assert plain_init.code != 0
+    plain_init = run_cli(["init", str(root)])  # refused (project.toml exists), but points the way
+    assert plain_init.code == ExitCode.USAGE and "insarproj init --state-only" in one_error(plain_init)
     recovered = run_cli(["-C", str(root), "init", "--state-only"])
     assert recovered.code == 0, recovered.output
 
