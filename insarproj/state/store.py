@@ -265,6 +265,7 @@ class StateStore:
         """
         files = self.journal_files()
         expected = state.journal_seq + 1
+        hint = _journal_hint(self)
         for index, path in enumerate(files):
             is_last_file = index == len(files) - 1
             with open(path, "rb") as handle:
@@ -279,10 +280,10 @@ class StateStore:
                         if repair:
                             _truncate(path, offset)
                     elif chunk.strip():
-                        raise StateError(f"{path} has a torn line in the middle of the journal", hint=_journal_hint(self))
+                        raise StateError(f"{path} has a torn line in the middle of the journal", hint=hint)
                     break
                 where = f"{path} line {line_no + 1}"
-                parsed = _parse_line(chunk, where=where, hint=_journal_hint(self))
+                parsed = _parse_line(chunk, where=where, hint=hint)
                 if parsed is None:
                     if is_last_file and line_no == len(lines) - 2 and not lines[-1].strip():
                         # The last complete-looking line is damaged (torn before its newline
@@ -290,9 +291,9 @@ class StateStore:
                         if repair:
                             _truncate(path, offset)
                         break
-                    raise StateError(f"{where} is corrupt", hint=_journal_hint(self))
+                    raise StateError(f"{where} is corrupt", hint=hint)
                 offset += len(chunk) + 1
-                _validate_line(parsed, where=where, hint=_journal_hint(self))
+                _validate_line(parsed, where=where, hint=hint)
                 if parsed["lineage"] != state.lineage:
                     raise StateError(
                         f"{path} belongs to another project (lineage {parsed['lineage']})",
@@ -303,7 +304,7 @@ class StateStore:
                     continue  # already folded into state.json
                 if seq != expected:
                     raise StateError(
-                        f"{path}: journal sequence jumps from {expected - 1} to {seq}", hint=_journal_hint(self)
+                        f"{path}: journal sequence jumps from {expected - 1} to {seq}", hint=hint
                     )
                 expected += 1
                 yield parsed
@@ -503,7 +504,8 @@ def _validate_line(parsed: dict, *, where: str, hint: str) -> None:
             hint="upgrade insarproj (pip install -U insarproj) before planning or applying this project",
         )
     try:
-        JournalLine.model_validate(parsed)
+        # Strict: a "seq" of "1" is no sequence number (and would break the ordering below).
+        JournalLine.model_validate(parsed, strict=True)
     except ValidationError as exc:
         raise StateError(f"{where} is not a valid journal line ({_first_error(exc)})", hint=hint) from exc
     for op in parsed["ops"]:
