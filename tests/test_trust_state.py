@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from insarproj.errors import DiskFullError, InsarprojError, StateError, UnsafePathError, UsageError, storage_error
+from insarproj.errors import (
+    DiskFullError,
+    InsarprojError,
+    StateError,
+    UnsafePathError,
+    UsageError,
+    storage_error,
+)
 from insarproj.state import ObservedStore, StateStore, op_put
 from insarproj.state.checks import check_record_paths, load_json_object
 

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from e2e_helpers import quiesce, state_of, storage_gets, write_project
+
 from insarproj.errors import ExitCode
 
 
@@ -117,7 +117,7 @@ def format_version_string(root: Path) -> None:
 def duplicate_key(root: Path) -> None:
     path = root / ".insarproj" / "state.json"
     raw = json.loads(path.read_text())
-    address = sorted(raw["resources"])[0]
+    address = min(raw["resources"])
     text = json.dumps(raw, indent=2)
     merged = text.replace('"resources": {', '"resources": {\n    ' + json.dumps(address) + ': {"kind": "scene"},', 1)
     path.write_text(merged)  # a careless hand merge of two branches
