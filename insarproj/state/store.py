@@ -516,6 +516,9 @@ def _validate_line(parsed: dict, *, where: str, hint: str) -> None:
 def _first_error(exc: ValidationError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first["loc"]) or "the top level"
+    if first["type"] == "union_tag_invalid":  # pydantic's words for an unknown journal operation
+        context = first.get("ctx", {})
+        return f"{where}: unknown operation {context.get('tag')!r} (known: {context.get('expected_tags')})"
     return f"{where}: {first['msg']}"
 
 
@@ -541,8 +544,9 @@ def recovery_hint(store: StateStore, *, broken: bool) -> str:
 
 def _journal_hint(store: StateStore) -> str:
     return (
-        f"the journal in {store.dir} is damaged; keep a copy, then remove the damaged journal file "
-        "(state.json holds everything folded so far) and re-run `insarproj apply`"
+        f"restore {store.dir.name} with `git checkout -- {store.dir.name}` if it was committed, or keep a copy of "
+        "the damaged journal file, remove it (state.json holds everything folded so far; the next apply adopts "
+        "HyP3 jobs and files recorded only there) and re-run `insarproj apply`"
     )
 
 
