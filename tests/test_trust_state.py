@@ -213,6 +213,17 @@ def test_deeply_nested_state_is_named(store: StateStore) -> None:
     assert "init --state-only" in str(info.value)
 
 
+def test_state_nested_deeper_than_the_encoder_writes_is_named_at_fold(store: StateStore) -> None:
+    raw = json.loads(store.path.read_text())
+    raw["inputs"]["search"] = json.loads("[" * 300 + "]" * 300)  # json reads it, orjson writes 255 levels
+    store.path.write_text(json.dumps(raw))
+    writer = store.open_writer()  # readable
+    writer.record(scene(1))
+    with pytest.raises(StateError, match=r"state\.json cannot be written: input search is nested deeper than 255"):
+        writer.fold()
+    assert "scene.S00001" in store.load().resources  # still in the journal
+
+
 def test_deeply_nested_plan_file_is_a_usage_error(tmp_path: Path) -> None:
     from insarproj.engine.planfile import read_plan
 

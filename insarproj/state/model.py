@@ -96,7 +96,10 @@ class JournalLine(BaseModel):
     model_config = ConfigDict(extra="forbid", title="insarproj journal line")
 
     v: int = Field(
-        JOURNAL_FORMAT_VERSION, ge=1, le=JOURNAL_FORMAT_VERSION, description="Format of this line; newer formats are refused."
+        JOURNAL_FORMAT_VERSION,
+        ge=1,
+        le=JOURNAL_FORMAT_VERSION,
+        description="Format of this line; newer formats are refused.",
     )
     seq: int = Field(ge=1)
     serial: int = Field(ge=0)

@@ -437,7 +437,7 @@ class StateWriter:
     def fold(self) -> None:
         """Write state.json with everything journaled, then start a fresh journal file."""
         with self._mutex:
-            text = canonical_json(self.state.to_file_dict())
+            text = self._state_text()
             atomic_write_text(self.store.path, text, backup=self.store.backup_path)
             self.state.folded_seq = self.state.journal_seq
             self._state_bytes = len(text.encode("utf-8"))
@@ -448,6 +448,20 @@ class StateWriter:
             fsync_dir(self.store.dir)
             self._journal_bytes = 0
             self.folds += 1
+
+    def _state_text(self) -> str:
+        try:
+            return canonical_json(self.state.to_file_dict())
+        except TypeError as exc:
+            if "recursion" not in str(exc).lower():
+                raise
+            # json.loads reads deeper nesting than the encoder writes (255 levels): name the value.
+            raise StateError(
+                f"{self.store.path} cannot be written: {_too_deep(self.state)} is nested deeper than 255 levels, "
+                "which insarproj never writes",
+                hint=f"restore {self.store.dir.name} with `git checkout -- {self.store.dir.name}` or remove "
+                "that value; everything recorded is still in the journal",
+            ) from exc
 
     def close(self) -> None:
         with self._mutex:
@@ -462,6 +476,18 @@ class StateWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _too_deep(state: State) -> str:
+    """The first record or input that the encoder refuses (only computed for the error)."""
+    named = [(f"record {a}", r) for a, r in state.resources.items()]
+    named += [(f"input {n}", v) for n, v in state.inputs.items()]
+    for name, value in named:
+        try:
+            canonical_json(value, indent=None)
+        except TypeError:
+            return name
+    return "a value"
 
 
 # --- journal line encoding ---------------------------------------------------------------------
