@@ -338,3 +338,17 @@ def test_init_state_only_refuses_a_working_state_and_keeps_a_broken_one(tmp_path
     assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
     usage = run_cli(["-C", str(root), "init", "--state-only", "--template", "download"])
     assert usage.code == ExitCode.USAGE
+
+
+def test_state_nested_deeper_than_insarproj_writes_is_named_when_apply_folds(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = write_project(tmp_path / "p")
+    path = root / ".insarproj" / "state.json"
+    raw = json.loads(path.read_text())
+    raw["inputs"]["notes"] = json.loads("[" * 300 + "]" * 300)  # readable by json, deeper than orjson writes
+    path.write_text(json.dumps(raw))
+    result = run_cli(["-C", str(root), "apply", "--yes"])
+    assert result.code == ExitCode.ERROR
+    error = one_error(result)
+    assert "state.json cannot be written: input notes is nested deeper than 255 levels" in error, error
+    assert "everything recorded is still in the journal" in error
+    assert any(r["kind"] == "scene" for r in state_of(root)["resources"].values())  # replayed from the journal
