@@ -92,6 +92,25 @@ def test_paths_leaving_the_data_folder_are_refused(record: dict, shown: str) -> 
     assert "git checkout -- .insarproj" in message
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"path": "../x.zip", "stack": "A064"},
+        {"stack": "../../x", "file": {"filename": "p.zip"}},
+        {"stack": "A064", "file": {"filename": "../p.zip"}},
+        {"record": {"attributes": {"path": "/etc"}}, "prune": True},
+    ],
+)
+def test_saved_plan_actions_leaving_the_data_folder_are_refused(payload: dict) -> None:
+    from insarproj.state.checks import check_action_paths
+
+    check_action_paths("scene.X", {"path": "slc/x.zip", "stack": "A064_136231_IW1_6b",
+                                   "file": {"filename": "S1AA_x.zip"}, "record": {"attributes": {"path": "a"}}},
+                       where="plan.json")
+    with pytest.raises(UnsafePathError, match=r"plan\.json: action scene\.X has the"):
+        check_action_paths("scene.X", payload, where="plan.json")
+
+
 def test_state_json_with_a_path_outside_is_refused_on_load(store: StateStore) -> None:
     raw = json.loads(store.path.read_text())
     raw["resources"]["scene.EVIL"] = {"kind": "scene", "status": "present", "attributes": {"path": "../../x"},

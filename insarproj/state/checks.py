@@ -25,14 +25,14 @@ _SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]*")
 _MAX_PREVIOUS_DEPTH = 16
 
 
-def check_record_paths(address: str, record: Any, *, where: str) -> None:
+def check_record_paths(address: str, record: Any, *, where: str, noun: str = "record") -> None:
     """Refuse ``record`` when one of its path-like attributes leaves the data folder.
 
     Checked: ``path`` (relative to the data folder: scenes, products), ``files`` (relative to the
     record's folder as plain strings, or server file names as ``{"filename": ...}``) and the same
     in a kept ``previous`` record. ``where`` names the file (and line) for the message.
     """
-    what = f"{where}: record {address}"
+    what = f"{where}: {noun} {address}"
     for _depth in range(_MAX_PREVIOUS_DEPTH):
         attributes = record.get("attributes") if isinstance(record, Mapping) else None
         if not isinstance(attributes, Mapping):
@@ -44,6 +44,20 @@ def check_record_paths(address: str, record: Any, *, where: str) -> None:
         if files:
             _check_files(files, what=what)
         record = attributes.get("previous")
+
+
+def check_action_paths(address: str, payload: Mapping[str, Any], *, where: str) -> None:
+    """Refuse a saved plan's action whose payload names a path outside the data folder: its
+    ``path``, the zip ``file`` it downloads, the ``stack`` folder it writes into, and the
+    ``record`` a forget (--prune) deletes the files of."""
+    file = payload.get("file")
+    as_record = {"path": payload.get("path"), "files": [file] if isinstance(file, Mapping) else None}
+    check_record_paths(address, {"attributes": as_record}, where=where, noun="action")
+    stack = payload.get("stack")
+    if stack is not None and not (isinstance(stack, str) and _SAFE_NAME.fullmatch(stack)):
+        _check_plain_name(stack, what=f"{where}: action {address}")
+    if payload.get("record") is not None:
+        check_record_paths(address, payload["record"], where=where, noun="action")
 
 
 def _check_files(files: Any, *, what: str) -> None:

@@ -352,3 +352,19 @@ def test_state_nested_deeper_than_insarproj_writes_is_named_when_apply_folds(tmp
     assert "state.json cannot be written: input notes is nested deeper than 255 levels" in error, error
     assert "everything recorded is still in the journal" in error
     assert any(r["kind"] == "scene" for r in state_of(root)["resources"].values())  # replayed from the journal
+
+
+def test_a_saved_plan_with_a_path_outside_the_data_folder_is_refused(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = write_project(tmp_path / "p")
+    plan_file = tmp_path / "plan.json"
+    assert run_cli(["-C", str(root), "plan", "--out", str(plan_file)]).code == 0
+    plan = json.loads(plan_file.read_text())
+    scene = next(a for a in plan["actions"] if a["kind"] == "scene")
+    scene["payload"]["path"] = "../../outside.zip"  # a shared plan file, edited
+    plan_file.write_text(json.dumps(plan))
+    result = run_cli(["-C", str(root), "apply", str(plan_file)])
+    assert result.code == ExitCode.USAGE
+    error = one_error(result)
+    assert f"plan.json: action {scene['address']} has the path '../../outside.zip'" in error, error
+    assert "insarproj plan --out FILE" in error
+    assert not (tmp_path / "outside.zip").exists() and not list(tmp_path.glob("*outside*"))
