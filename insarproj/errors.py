@@ -7,6 +7,7 @@ Library modules never import click.
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum
 
 
@@ -59,6 +60,33 @@ class ConfigError(InsarprojError):
 
 class StateError(InsarprojError):
     """state.json / journal cannot be read or does not belong to this project."""
+
+
+class DiskFullError(InsarprojError):
+    """The disk (or quota) is full, or the file system is read-only, while writing a file."""
+
+
+# Errors of the storage itself, not of insarproj: the user frees space, raises a quota or
+# remounts, then re-runs; what was recorded before stays recorded.
+STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+_STORAGE_WHAT = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
+                 errno.EROFS: "read-only file system"}
+
+
+def storage_error(
+    exc: BaseException, path: object | None = None, *, rerun: str = "insarproj apply"
+) -> DiskFullError | None:
+    """A DiskFullError naming ``path`` (or the exception's own file name) when ``exc`` is an
+    OSError of the storage (full disk, quota, read-only); None for any other error."""
+    if not isinstance(exc, OSError) or exc.errno not in STORAGE_ERRNOS:
+        return None
+    where = path if path is not None else exc.filename
+    target = f" writing {where}" if where else ""
+    fix = "remount it writable" if exc.errno == errno.EROFS else "free space"
+    return DiskFullError(
+        f"{_STORAGE_WHAT[exc.errno]}{target}",
+        hint=f"nothing recorded was lost; {fix} and re-run `{rerun}`",
+    )
 
 
 class StalePlanError(InsarprojError):

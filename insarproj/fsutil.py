@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from insarproj.errors import UnsafePathError
+from insarproj.errors import UnsafePathError, storage_error
 
 
 def _current_umask() -> int:
@@ -42,13 +42,26 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, backup: Path | None = None) -> None:
+def atomic_write_bytes(
+    path: Path, data: bytes, *, backup: Path | None = None, rerun: str = "insarproj apply"
+) -> None:
     """Write ``data`` to ``path`` so a reader sees the old or the new content, never a mix.
 
     With ``backup``, the previous content is kept there (hard link when possible, so the
-    backup is itself never partial).
+    backup is itself never partial). A full disk (or quota, or read-only file system) becomes a
+    DiskFullError naming ``path`` (the OSError itself names only the temp file, or nothing);
+    ``rerun`` is the command the message suggests once there is space again.
     """
-    path = Path(path)
+    try:
+        _atomic_write_bytes(Path(path), data, backup)
+    except OSError as exc:
+        mapped = storage_error(exc, path, rerun=rerun)
+        if mapped is None:
+            raise
+        raise mapped from exc
+
+
+def _atomic_write_bytes(path: Path, data: bytes, backup: Path | None) -> None:
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
@@ -83,8 +96,10 @@ def _replace_backup(current: Path, backup: Path) -> None:
     os.replace(link_tmp, backup)
 
 
-def atomic_write_text(path: Path, text: str, *, backup: Path | None = None) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"), backup=backup)
+def atomic_write_text(
+    path: Path, text: str, *, backup: Path | None = None, rerun: str = "insarproj apply"
+) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), backup=backup, rerun=rerun)
 
 
 def canonical_json(value: Any, *, indent: int | None = 2) -> str:

@@ -53,7 +53,7 @@ class ProjectLock:
         try:
             raw = json.loads(self.sidecar_path.read_text(encoding="utf-8"))
             return LockInfo(**{k: raw[k] for k in LockInfo.__dataclass_fields__})
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             return None
 
     def acquire(self) -> LockInfo:

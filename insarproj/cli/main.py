@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from insarproj import __version__
-from insarproj.errors import ExitCode, InsarprojError
+from insarproj.errors import ExitCode, InsarprojError, storage_error
 
 _DEBUG = False
 
@@ -120,6 +120,10 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so in one line, traceback with --debug
         if _DEBUG:
             traceback.print_exc()
+        storage = storage_error(exc)
+        if storage is not None:  # a full disk anywhere (data/, a plan file, ...) is the user's to fix
+            click.echo(f"Error: {storage}", err=True)
+            return storage.exit_code
         click.echo(
             f"Error: internal error {type(exc).__name__}: {exc} (re-run with --debug for the traceback "
             "and report it)",

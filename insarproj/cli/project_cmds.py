@@ -27,21 +27,71 @@ def _safe_name(folder: Path) -> str:
     help="Starting point: HyP3 INSAR_GAMMA, HyP3 multi-burst, local ISCE2 topsStack, or download only.",
 )
 @click.option("--name", help="Project name (the HyP3 job name). Default: the folder name.")
-@click.pass_obj
-def init(app: AppContext, directory: Path | None, template: str, name: str | None) -> None:
+@click.option(
+    "--state-only",
+    is_flag=True,
+    help="In an existing project whose state is lost or unreadable: write a fresh state (new lineage); "
+    "the next apply adopts HyP3 jobs and files already there.",
+)
+@click.option(
+    "--from-backup",
+    is_flag=True,
+    help="With --state-only: start from the previous copy .insarproj/state.json.backup instead of an empty state.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="With --state-only: replace an unreadable state (its files are kept as *.broken-<time>).",
+)
+@click.pass_context
+def init(
+    ctx: click.Context, directory: Path | None, template: str, name: str | None, state_only: bool,
+    from_backup: bool, force: bool,
+) -> None:
     """Create a project: project.toml from a template, .gitignore and an empty state.
 
-    Refuses to overwrite an existing project.
+    Refuses to overwrite an existing project. With --state-only, recreates only the state of an
+    existing project (the way back from a lost or unreadable .insarproj/).
     """
+    app: AppContext = ctx.obj
+    root = Path(directory) if directory is not None else app.project_dir
+    if state_only:
+        _refuse_template_options(ctx)
+        _init_state_only(app, root, force=force, from_backup=from_backup)
+        return
+    if force or from_backup:
+        raise click.UsageError("--force and --from-backup go with --state-only")
     from insarproj.scaffold import create_project
 
-    root = Path(directory) if directory is not None else app.project_dir
     config_path = root / "project.toml"
     project_name = name or _safe_name(root)
     text = (files("insarproj.templates") / f"{template}.toml").read_text(encoding="utf-8")
     create_project(root, text.replace("{name}", project_name))
     app.info(f"Created {config_path} from template {template!r} (project name {project_name!r}).")
     app.info("Next: edit project.toml, then run `insarproj plan`.")
+
+
+def _refuse_template_options(ctx: click.Context) -> None:
+    for option in ("template", "name"):
+        if ctx.get_parameter_source(option) is not click.core.ParameterSource.DEFAULT:
+            raise click.UsageError(f"--{option} does not go with --state-only (project.toml is kept as it is)")
+
+
+def _init_state_only(app: AppContext, root: Path, *, force: bool, from_backup: bool) -> None:
+    from insarproj.scaffold import recreate_state
+
+    result = recreate_state(root, force=force, from_backup=from_backup)
+    for path in result.kept_aside:
+        app.info(f"Kept {path.name} (the previous file) in {path.parent}.")
+    state = result.state
+    if result.source == "backup":
+        app.info(f"Restored the state from the backup: serial {state.serial}, {len(state.resources)} resources.")
+    else:
+        app.info(f"Created a fresh state (lineage {state.lineage}).")
+    app.info(
+        "Next: `insarproj plan` shows what apply does; apply adopts the HyP3 jobs of this project (by identity, "
+        "never submitting twice) and files already in the data folder."
+    )
 
 
 @click.command()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
 
 import click
 
 from insarproj.cli.main import AppContext
+from insarproj.errors import InsarprojError
 
 
 @click.command()
@@ -37,7 +39,23 @@ def sandbox(
     """
     from insarproj.sandbox.server import serve_forever
 
-    serve_forever(port=port, faults=faults, seed=seed, out=sys.stdout, hyp3_speed=hyp3_speed, state_dir=state_dir)
+    try:
+        serve_forever(port=port, faults=faults, seed=seed, out=sys.stdout, hyp3_speed=hyp3_speed, state_dir=state_dir)
+    except OSError as exc:
+        refusal = _bind_refusal(port, exc)
+        if refusal is None:
+            raise
+        raise refusal from exc
+
+
+def _bind_refusal(port: int, exc: OSError) -> InsarprojError | None:
+    """The one-sentence error for a port the sandbox cannot listen on; None for other errors."""
+    fix = "pick another with --port or omit it for a free one"
+    if exc.errno == errno.EADDRINUSE:
+        return InsarprojError(f"port {port} on 127.0.0.1 is in use (by another program)", hint=fix)
+    if exc.errno == errno.EACCES:
+        return InsarprojError(f"port {port} on 127.0.0.1 needs more privileges than this user has", hint=fix)
+    return None
 
 
 @click.command()

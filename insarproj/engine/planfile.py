@@ -14,15 +14,16 @@ from pydantic import ValidationError
 
 from insarproj import __version__
 from insarproj.engine.model import Plan
-from insarproj.errors import StalePlanError, UsageError
+from insarproj.errors import StalePlanError, UnsafePathError, UsageError
 from insarproj.fsutil import atomic_write_text
+from insarproj.state.checks import check_action_paths
 from insarproj.state.store import State
 
 FRESH_PLAN_HINT = "make a new one with `insarproj plan --out FILE` and apply that"
 
 
 def write_plan(path: Path, plan: Plan) -> None:
-    atomic_write_text(Path(path), plan.model_dump_json(indent=2) + "\n")
+    atomic_write_text(Path(path), plan.model_dump_json(indent=2) + "\n", rerun=f"insarproj plan --out {path}")
 
 
 def read_plan(path: Path) -> Plan:
@@ -33,12 +34,21 @@ def read_plan(path: Path) -> Plan:
         raise UsageError(f"plan file {path} does not exist", hint=FRESH_PLAN_HINT) from exc
     except (OSError, ValueError) as exc:
         raise UsageError(f"{path} is not a readable insarproj plan file", hint=FRESH_PLAN_HINT) from exc
+    except RecursionError:
+        raise UsageError(f"{path} is nested too deeply to be an insarproj plan file", hint=FRESH_PLAN_HINT) from None
     try:
-        return Plan.model_validate(raw)
+        plan = Plan.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise UsageError(f"{path} is not a valid insarproj plan ({where}: {first['msg']})", hint=FRESH_PLAN_HINT) from exc
+    for action in plan.actions:
+        try:
+            # A plan file is shared like any file: its paths are checked like the state's.
+            check_action_paths(action.address, action.payload, where=str(path))
+        except UnsafePathError as exc:
+            raise UsageError(exc.message, hint=FRESH_PLAN_HINT) from exc
+    return plan
 
 
 def check_fresh(plan: Plan, state: State, config_fingerprint: str, *, path: Path | str = "the plan") -> None:

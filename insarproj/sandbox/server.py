@@ -498,9 +498,10 @@ def serve_forever(
     """Serve until interrupted (Ctrl-C or SIGTERM), after printing `export NAME=value` lines."""
     stop = threading.Event()
     previous = None
+    # Started before the SIGTERM handler is set, so a port that cannot be bound leaves no handler behind.
+    sandbox = Sandbox(port=port, faults=faults, seed=seed, hyp3_speed=hyp3_speed, state_dir=state_dir).start()
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    sandbox = Sandbox(port=port, faults=faults, seed=seed, hyp3_speed=hyp3_speed, state_dir=state_dir).start()
     try:
         for name, value in sandbox.env().items():
             out.write(f"export {name}={shlex.quote(value)}\n")

@@ -6,7 +6,7 @@ fast); these pydantic models define and validate the on-disk shape and generate 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,24 +48,61 @@ class StateFile(BaseModel):
     )
 
 
-class JournalOp(BaseModel):
+class PutOp(BaseModel):
+    """Record (or replace) the record of one resource."""
+
     model_config = ConfigDict(extra="forbid")
 
-    op: Literal["put", "del", "input", "plan_applied"]
-    address: str | None = None
-    record: ResourceRecord | None = None
-    name: str | None = None
+    op: Literal["put"]
+    address: str = Field(min_length=1)
+    record: ResourceRecord
+
+
+class DeleteOp(BaseModel):
+    """Forget one resource's record."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    op: Literal["del"]
+    address: str = Field(min_length=1)
+
+
+class InputOp(BaseModel):
+    """Pin an input (value null: unpin it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    op: Literal["input"]
+    name: str = Field(min_length=1)
     value: Any = None
-    plan_id: str | None = None
+
+
+class PlanAppliedOp(BaseModel):
+    """A saved plan was applied (it is never applied twice)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    op: Literal["plan_applied"]
+    plan_id: str = Field(min_length=1)
+
+
+JournalOp = Annotated[PutOp | DeleteOp | InputOp | PlanAppliedOp, Field(discriminator="op")]
+JOURNAL_OPS = ("put", "del", "input", "plan_applied")
 
 
 class JournalLine(BaseModel):
+    """One line of `.insarproj/journal.<first-seq>.jsonl` (the crc is checked before this model)."""
+
     model_config = ConfigDict(extra="forbid", title="insarproj journal line")
 
-    v: int = JOURNAL_FORMAT_VERSION
-    seq: int
-    serial: int
+    v: int = Field(
+        JOURNAL_FORMAT_VERSION,
+        ge=1,
+        le=JOURNAL_FORMAT_VERSION,
+        description="Format of this line; newer formats are refused.",
+    )
+    seq: int = Field(ge=1)
+    serial: int = Field(ge=0)
     lineage: str
     at: str
     ops: list[JournalOp]
-    crc: int

@@ -25,7 +25,7 @@ class ObservedStore:
         """A damaged or missing cache is simply empty: it can always be re-observed."""
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return {}
         return data if isinstance(data, dict) else {}
 

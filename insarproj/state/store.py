@@ -31,9 +31,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from insarproj import __version__
-from insarproj.errors import StateError
-from insarproj.fsutil import atomic_write_text, canonical_json, fsync_dir
-from insarproj.state.model import FORMAT_VERSION, JOURNAL_FORMAT_VERSION, StateFile
+from insarproj.errors import DiskFullError, StateError, storage_error
+from insarproj.fsutil import FILE_MODE, atomic_write_text, canonical_json, fsync_dir
+from insarproj.state.checks import check_record_paths, load_json_object
+from insarproj.state.model import FORMAT_VERSION, JOURNAL_FORMAT_VERSION, JournalLine, StateFile
 
 STATE_NAME = "state.json"
 BACKUP_NAME = "state.json.backup"
@@ -188,36 +189,36 @@ class StateStore:
             state.journal_seq = line["seq"]
         return state
 
-    def _load_file(self) -> State:
-        if not self.path.exists():
-            raise StateError(
-                f"no state file at {self.path}",
-                hint="run `insarproj init` in the project folder (or restore .insarproj/state.json from git)",
-            )
-        backup_hint = (
-            f"restore it from git or from the backup {self.backup_path}"
-            if self.backup_path.exists()
-            else "restore it from git"
-        )
+    def load_backup(self) -> State:
+        """The previous state.json (`state.json.backup`), checked like the state itself."""
+        if not self.backup_path.exists():
+            raise StateError(f"there is no backup {self.backup_path}", hint=recovery_hint(self, broken=True))
+        return self._load_file(self.backup_path)
+
+    def _load_file(self, path: Path | None = None) -> State:
+        path = path or self.path
+        if not path.exists():
+            raise StateError(f"no state file at {path}", hint=recovery_hint(self, broken=False))
+        hint = recovery_hint(self, broken=True)
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise StateError(f"{self.path} is corrupt ({_short(exc)})", hint=backup_hint) from exc
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StateError(f"{path} is corrupt ({_short(exc)})", hint=hint) from exc
+        try:
+            raw = load_json_object(text, where=str(path), hint=hint)
+        except json.JSONDecodeError as exc:
+            raise StateError(f"{path} is corrupt ({_short(exc)})", hint=hint) from exc
         if not isinstance(raw, dict) or "format_version" not in raw:
-            raise StateError(f"{self.path} is not an insarproj state file", hint=backup_hint)
-        version = raw.get("format_version")
-        if not isinstance(version, int) or version > FORMAT_VERSION:
-            raise StateError(
-                f"{self.path} has format_version {version!r}, newer than this insarproj ({__version__}) understands "
-                f"(format {FORMAT_VERSION})",
-                hint="upgrade insarproj: pip install -U insarproj",
-            )
+            raise StateError(f"{path} is not an insarproj state file", hint=hint)
+        self._check_format_version(path, raw["format_version"], hint)
         try:
             parsed = StateFile.model_validate(raw)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise StateError(f"{self.path} is invalid at {where}: {first['msg']}", hint=backup_hint) from exc
+            raise StateError(f"{path} is invalid at {_first_error(exc)}", hint=hint) from exc
+        resources = raw.get("resources", {})
+        where = str(path)
+        for address, record in resources.items():
+            check_record_paths(address, record, where=where)
         return State(
             lineage=parsed.lineage,
             serial=parsed.serial,
@@ -227,9 +228,24 @@ class StateStore:
             insarproj_version=parsed.insarproj_version,
             inputs=raw.get("inputs", {}),
             # Keep the validated-but-raw dicts: cheap, and what we write back.
-            resources=raw.get("resources", {}),
+            resources=resources,
             applied_plans=list(parsed.applied_plans),
         )
+
+    @staticmethod
+    def _check_format_version(path: Path, version: Any, hint: str) -> None:
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise StateError(
+                f"{path} has format_version {version!r}, which is not a format number "
+                f"(this insarproj writes the number {FORMAT_VERSION}, without quotes)",
+                hint=hint,
+            )
+        if version > FORMAT_VERSION:
+            raise StateError(
+                f"{path} has format_version {version!r}, newer than this insarproj ({__version__}) understands "
+                f"(format {FORMAT_VERSION})",
+                hint="upgrade insarproj: pip install -U insarproj",
+            )
 
     def journal_files(self) -> list[Path]:
         files = []
@@ -249,6 +265,7 @@ class StateStore:
         """
         files = self.journal_files()
         expected = state.journal_seq + 1
+        hint = _journal_hint(self)
         for index, path in enumerate(files):
             is_last_file = index == len(files) - 1
             with open(path, "rb") as handle:
@@ -263,9 +280,10 @@ class StateStore:
                         if repair:
                             _truncate(path, offset)
                     elif chunk.strip():
-                        raise StateError(f"{path} has a torn line in the middle of the journal", hint=_journal_hint(self))
+                        raise StateError(f"{path} has a torn line in the middle of the journal", hint=hint)
                     break
-                parsed = _parse_line(chunk)
+                where = f"{path} line {line_no + 1}"
+                parsed = _parse_line(chunk, where=where, hint=hint)
                 if parsed is None:
                     if is_last_file and line_no == len(lines) - 2 and not lines[-1].strip():
                         # The last complete-looking line is damaged (torn before its newline
@@ -273,8 +291,9 @@ class StateStore:
                         if repair:
                             _truncate(path, offset)
                         break
-                    raise StateError(f"{path}:{line_no + 1} is corrupt", hint=_journal_hint(self))
+                    raise StateError(f"{where} is corrupt", hint=hint)
                 offset += len(chunk) + 1
+                _validate_line(parsed, where=where, hint=hint)
                 if parsed["lineage"] != state.lineage:
                     raise StateError(
                         f"{path} belongs to another project (lineage {parsed['lineage']})",
@@ -285,7 +304,7 @@ class StateStore:
                     continue  # already folded into state.json
                 if seq != expected:
                     raise StateError(
-                        f"{path}: journal sequence jumps from {expected - 1} to {seq}", hint=_journal_hint(self)
+                        f"{path}: journal sequence jumps from {expected - 1} to {seq}", hint=hint
                     )
                 expected += 1
                 yield parsed
@@ -312,15 +331,23 @@ class StateWriter:
     """Appends completed actions to the journal and folds it into state.json.
 
     Thread-safe: apply runs actions concurrently and records each as it completes.
+
+    A full disk while appending leaves at most a partial line: it is cut off again at once (a
+    partial line followed by a later one would read as a tear in the middle of the journal), and
+    the writer refuses every later record with the same error, so nothing that depends on the
+    lost record starts. What was recorded before stays recorded; re-running apply resumes.
     """
 
     def __init__(self, store: StateStore, state: State) -> None:
         self.store = store
         self.state = state
         self._mutex = threading.RLock()
-        self._handle: Any = None
+        self._fd: int | None = None
+        self._journal_path: Path | None = None
+        self._journal_size = 0  # bytes of complete lines in the open journal file
         self._journal_bytes = 0
         self._state_bytes = store.path.stat().st_size if store.path.exists() else 0
+        self._failed: DiskFullError | None = None
         self.folds = 0
 
     def record(self, ops: list[dict]) -> int:
@@ -331,6 +358,8 @@ class StateWriter:
         if not ops:
             return self.state.serial
         with self._mutex:
+            if self._failed is not None:
+                raise self._failed
             seq = self.state.journal_seq + 1
             serial = self.state.serial + 1
             body = {
@@ -342,10 +371,7 @@ class StateWriter:
                 "ops": ops,
             }
             line = _encode_line(body)
-            handle = self._journal_handle(seq)
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
+            self._append(line, seq)
             self._journal_bytes += len(line)
             self.state.apply_ops(ops)
             self.state.serial = serial
@@ -354,25 +380,68 @@ class StateWriter:
                 self.fold()
             return serial
 
-    def _journal_handle(self, seq: int) -> Any:
-        if self._handle is None:
+    def _append(self, line: bytes, seq: int) -> None:
+        fd = self._journal_fd(seq)
+        assert self._journal_path is not None
+        try:
+            view = memoryview(line)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        except OSError as exc:
+            self._abandon_partial_line()
+            mapped = storage_error(exc, self._journal_path)
+            if mapped is None:
+                raise
+            self._failed = mapped
+            raise mapped from exc
+        self._journal_size += len(line)
+
+    def _abandon_partial_line(self) -> None:
+        """Cut the journal back to its last complete line and close it (best effort: if even
+        that fails, the next reader ignores the torn tail, and the next writer truncates it)."""
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        try:
+            os.ftruncate(fd, self._journal_size)
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+    def _journal_fd(self, seq: int) -> int:
+        if self._fd is None:
             files = self.store.journal_files()
             path = files[-1] if files else self.store.dir / f"journal.{seq:012d}.jsonl"
-            self._handle = open(path, "ab")
-            if not files:
-                fsync_dir(self.store.dir)
-        return self._handle
+            try:
+                self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+                if not files:
+                    fsync_dir(self.store.dir)
+            except OSError as exc:
+                mapped = storage_error(exc, path)
+                if mapped is None:
+                    raise
+                raise mapped from exc
+            self._journal_path = path
+            self._journal_size = os.fstat(self._fd).st_size
+        return self._fd
+
+    def _close_journal(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
 
     def fold(self) -> None:
         """Write state.json with everything journaled, then start a fresh journal file."""
         with self._mutex:
-            text = canonical_json(self.state.to_file_dict())
+            text = self._state_text()
             atomic_write_text(self.store.path, text, backup=self.store.backup_path)
             self.state.folded_seq = self.state.journal_seq
             self._state_bytes = len(text.encode("utf-8"))
-            if self._handle is not None:
-                self._handle.close()
-                self._handle = None
+            self._close_journal()
             # Only after state.json is durable: its journal_seq makes these lines inert anyway.
             for path in self.store.journal_files():
                 path.unlink(missing_ok=True)
@@ -380,19 +449,45 @@ class StateWriter:
             self._journal_bytes = 0
             self.folds += 1
 
+    def _state_text(self) -> str:
+        try:
+            return canonical_json(self.state.to_file_dict())
+        except TypeError as exc:
+            if "recursion" not in str(exc).lower():
+                raise
+            # json.loads reads deeper nesting than the encoder writes (255 levels): name the value.
+            raise StateError(
+                f"{self.store.path} cannot be written: {_too_deep(self.state)} is nested deeper than 255 levels, "
+                "which insarproj never writes",
+                hint=f"restore {self.store.dir.name} with `git checkout -- {self.store.dir.name}` or remove "
+                "that value; everything recorded is still in the journal",
+            ) from exc
+
     def close(self) -> None:
         with self._mutex:
-            if self.state.journal_seq != self.state.folded_seq or self.store.journal_files():
-                self.fold()
-            if self._handle is not None:
-                self._handle.close()
-                self._handle = None
+            try:
+                if self.state.journal_seq != self.state.folded_seq or self.store.journal_files():
+                    self.fold()
+            finally:
+                self._close_journal()
 
     def __enter__(self) -> StateWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _too_deep(state: State) -> str:
+    """The first record or input that the encoder refuses (only computed for the error)."""
+    named = [(f"record {a}", r) for a, r in state.resources.items()]
+    named += [(f"input {n}", v) for n, v in state.inputs.items()]
+    for name, value in named:
+        try:
+            canonical_json(value, indent=None)
+        except TypeError:
+            return name
+    return "a value"
 
 
 # --- journal line encoding ---------------------------------------------------------------------
@@ -404,20 +499,53 @@ def _encode_line(body: dict) -> bytes:
     return (payload[:-1] + f',"crc":{crc}}}\n').encode("utf-8")
 
 
-def _parse_line(chunk: bytes) -> dict | None:
+def _parse_line(chunk: bytes, *, where: str, hint: str) -> dict | None:
+    """The line's JSON when its checksum holds; None when it is damaged (torn or corrupt)."""
     try:
         parsed = json.loads(chunk)
     except (UnicodeDecodeError, json.JSONDecodeError):
         return None
+    except RecursionError:
+        # A torn write is a prefix of a line insarproj wrote, never deeper than it: not a tear.
+        raise StateError(f"{where} is nested too deeply to be a journal line", hint=hint) from None
     if not isinstance(parsed, dict) or "crc" not in parsed:
         return None
     crc = parsed.pop("crc")
     payload = json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     if zlib.crc32(payload.encode("utf-8")) != crc:
         return None
-    if not all(k in parsed for k in ("seq", "serial", "lineage", "ops")):
-        return None
     return parsed
+
+
+def _validate_line(parsed: dict, *, where: str, hint: str) -> None:
+    """Refuse a line of a newer format, or of a shape no insarproj writes, naming file and line.
+
+    The checksum only proves the line is what was written; this proves it can be replayed.
+    """
+    version = parsed.get("v", JOURNAL_FORMAT_VERSION)
+    if isinstance(version, int) and not isinstance(version, bool) and version > JOURNAL_FORMAT_VERSION:
+        raise StateError(
+            f"{where} was written by a newer insarproj (journal format version {version}; this is "
+            f"{__version__}, format {JOURNAL_FORMAT_VERSION})",
+            hint="upgrade insarproj (pip install -U insarproj) before planning or applying this project",
+        )
+    try:
+        # Strict: a "seq" of "1" is no sequence number (and would break the ordering below).
+        JournalLine.model_validate(parsed, strict=True)
+    except ValidationError as exc:
+        raise StateError(f"{where} is not a valid journal line ({_first_error(exc)})", hint=hint) from exc
+    for op in parsed["ops"]:
+        if op["op"] == "put":
+            check_record_paths(op["address"], op["record"], where=where)
+
+
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "the top level"
+    if first["type"] == "union_tag_invalid":  # pydantic's words for an unknown journal operation
+        context = first.get("ctx", {})
+        return f"{where}: unknown operation {context.get('tag')!r} (known: {context.get('expected_tags')})"
+    return f"{where}: {first['msg']}"
 
 
 def _truncate(path: Path, size: int) -> None:
@@ -427,10 +555,24 @@ def _truncate(path: Path, size: int) -> None:
         os.fsync(handle.fileno())
 
 
+def recovery_hint(store: StateStore, *, broken: bool) -> str:
+    """The ways back from a missing or unreadable state, best first."""
+    ways = ["restore it with `git checkout -- .insarproj` if it was committed"]
+    if store.backup_path.exists():
+        ways.append(f"or use the previous copy {store.backup_path} with `insarproj init --state-only --from-backup`")
+    force = " --force" if broken else ""
+    ways.append(
+        f"or start a fresh state with `insarproj init --state-only{force}` "
+        "(the next apply adopts the HyP3 jobs and files already there)"
+    )
+    return ", ".join(ways)
+
+
 def _journal_hint(store: StateStore) -> str:
     return (
-        f"the journal in {store.dir} is damaged; keep a copy, then remove the damaged journal file "
-        "(state.json holds everything folded so far) and re-run `insarproj apply`"
+        f"restore {store.dir.name} with `git checkout -- {store.dir.name}` if it was committed, or keep a copy of "
+        "the damaged journal file, remove it (state.json holds everything folded so far; the next apply adopts "
+        "HyP3 jobs and files recorded only there) and re-run `insarproj apply`"
     )
 
 

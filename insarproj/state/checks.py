@@ -1,0 +1,125 @@
+"""Checks of what is read from `.insarproj/` (committed to git, so editable by anyone).
+
+A record's paths are relative to the data folder; one that is absolute or climbs out with `..`
+must never reach a kind that deletes or replaces files (`apply --prune`), so it is refused when
+the state or a journal line is loaded, with an error naming the file, the record and the fix.
+The common, safe path is accepted by one regular expression; only the rare rest is examined
+further, so a 16 MB state loads without a noticeable cost.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from insarproj.errors import StateError, UnsafePathError
+from insarproj.fsutil import relative_inside
+
+# Plain relative paths of plain names: no leading "/", no "." or ".." parts, no backslash.
+_SAFE_RELPATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]*(?:/[A-Za-z0-9_][A-Za-z0-9._+-]*)*")
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]*")
+# `previous` holds the record an intent replaced (kinds/hyp3.py): it may be restored, so it is
+# checked like a record of its own, to a bounded depth.
+_MAX_PREVIOUS_DEPTH = 16
+
+
+def check_record_paths(address: str, record: Any, *, where: str, noun: str = "record") -> None:
+    """Refuse ``record`` when one of its path-like attributes leaves the data folder.
+
+    Checked: ``path`` (relative to the data folder: scenes, products), ``files`` (relative to the
+    record's folder as plain strings, or server file names as ``{"filename": ...}``) and the same
+    in a kept ``previous`` record. ``where`` names the file (and line) for the message.
+    """
+    what = f"{where}: {noun} {address}"
+    for _depth in range(_MAX_PREVIOUS_DEPTH):
+        attributes = record.get("attributes") if isinstance(record, Mapping) else None
+        if not isinstance(attributes, Mapping):
+            return
+        path = attributes.get("path")
+        if path is not None and not (isinstance(path, str) and _SAFE_RELPATH.fullmatch(path)):
+            relative_inside(path, what=what)
+        files = attributes.get("files")
+        if files:
+            _check_files(files, what=what)
+        record = attributes.get("previous")
+
+
+def check_action_paths(address: str, payload: Mapping[str, Any], *, where: str) -> None:
+    """Refuse a saved plan's action whose payload names a path outside the data folder: its
+    ``path``, the zip ``file`` it downloads, the ``stack`` folder it writes into, and the
+    ``record`` a forget (--prune) deletes the files of."""
+    file = payload.get("file")
+    as_record = {"path": payload.get("path"), "files": [file] if isinstance(file, Mapping) else None}
+    check_record_paths(address, {"attributes": as_record}, where=where, noun="action")
+    stack = payload.get("stack")
+    if stack is not None and not (isinstance(stack, str) and _SAFE_NAME.fullmatch(stack)):
+        _check_plain_name(stack, what=f"{where}: action {address}")
+    if payload.get("record") is not None:
+        check_record_paths(address, payload["record"], where=where, noun="action")
+
+
+def _check_files(files: Any, *, what: str) -> None:
+    if not isinstance(files, list):
+        return
+    for entry in files:
+        if isinstance(entry, str):
+            if not _SAFE_RELPATH.fullmatch(entry):
+                relative_inside(entry, what=what)
+        elif isinstance(entry, Mapping) and "filename" in entry:
+            name = entry["filename"]
+            if not (isinstance(name, str) and _SAFE_NAME.fullmatch(name)):
+                _check_plain_name(name, what=what)
+
+
+def _check_plain_name(name: Any, *, what: str) -> None:
+    """A server's file name kept in a record: a plain name, never a folder or a path."""
+    if isinstance(name, str) and "/" not in name and "\\" not in name:
+        relative_inside(name, what=what)  # refuses "", ".", "..", absolute names
+        return
+    raise UnsafePathError(
+        f"{what} has the file name {name!r}, which is not a plain file name",
+        hint="file names in state are plain names inside the data folder; restore .insarproj/ from git "
+        "(git checkout -- .insarproj) or remove that record",
+    )
+
+
+def load_json_object(text: str, *, where: str, hint: str) -> Any:
+    """``json.loads`` that refuses duplicate keys (json keeps the last one silently: a
+    hand-merged state would lose a record without a word) and too deeply nested input."""
+    try:
+        return json.loads(text, object_pairs_hook=_refuse_duplicates)
+    except _DuplicateKey as dup:
+        line = _line_of_second(text, dup.key)
+        at = f" (line {line})" if line else ""
+        raise StateError(f"{where} has the key {dup.key!r} twice in one object{at}", hint=hint) from None
+    except RecursionError:
+        raise StateError(f"{where} is nested too deeply to be an insarproj file", hint=hint) from None
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return result
+
+
+def _line_of_second(text: str, key: str) -> int | None:
+    """Line number of the second ``"key":`` when the key occurs exactly twice in the file (a key
+    used by every record, such as ``kind``, gives no reliable line; only computed for the error)."""
+    pattern = re.compile(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:")
+    matches = list(pattern.finditer(text))
+    if len(matches) != 2:
+        return None
+    return text.count("\n", 0, matches[1].start()) + 1
