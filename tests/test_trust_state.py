@@ -61,6 +61,9 @@ def write_journal(store: StateStore, *lines: str) -> Path:
         {"attributes": {"path": "slc/S1A_IW_SLC__1SDV_X.zip"}},
         {"attributes": {"path": "products/A064/S1AA_x_INT80_G_ueF_1234", "files": ["a_unw_phase.tif", "sub/b.tif"]}},
         {"attributes": {"files": [{"filename": "S1AA_x.zip", "url": "https://x/y.zip", "size": 1}]}},
+        # A server's file names in a job record are its words, not paths: the product kind refuses
+        # them where it uses them (tests/e2e/test_trust_products.py), the state still loads.
+        {"attributes": {"files": [{"filename": "../x.zip"}, {"filename": "/abs/b.zip"}]}},
         {"attributes": {"path": "odd name with spaces/file.zip"}},  # unusual but inside
         {"attributes": {}},
     ],
@@ -79,8 +82,6 @@ def test_paths_inside_the_data_folder_pass(record: dict) -> None:
         ({"attributes": {"path": ""}}, "''"),
         ({"attributes": {"path": 7}}, "7"),
         ({"attributes": {"path": "products/A", "files": ["ok.tif", "../../../x"]}}, "'../../../x'"),
-        ({"attributes": {"files": [{"filename": "../x.zip"}]}}, "'../x.zip'"),
-        ({"attributes": {"files": [{"filename": "a/b.zip"}]}}, "'a/b.zip'"),
         ({"attributes": {"previous": {"attributes": {"path": "/abs"}}}}, "'/abs'"),
     ],
 )

@@ -28,9 +28,12 @@ _MAX_PREVIOUS_DEPTH = 16
 def check_record_paths(address: str, record: Any, *, where: str, noun: str = "record") -> None:
     """Refuse ``record`` when one of its path-like attributes leaves the data folder.
 
-    Checked: ``path`` (relative to the data folder: scenes, products), ``files`` (relative to the
-    record's folder as plain strings, or server file names as ``{"filename": ...}``) and the same
-    in a kept ``previous`` record. ``where`` names the file (and line) for the message.
+    Checked: ``path`` (relative to the data folder: scenes, products), ``files`` given as plain
+    strings (relative to the record's folder) and the same in a kept ``previous`` record. ``where``
+    names the file (and line) for the message. Server file names kept as ``{"filename": ...}`` (a
+    HyP3 job's files) are the server's words, not paths: refusing the whole state for them would
+    stop every plan because of one bad listing, so the product kind reduces each to a plain
+    basename where it uses it (kinds/products.py) and refuses that one product instead.
     """
     what = f"{where}: {noun} {address}"
     for _depth in range(_MAX_PREVIOUS_DEPTH):
@@ -50,9 +53,12 @@ def check_action_paths(address: str, payload: Mapping[str, Any], *, where: str) 
     """Refuse a saved plan's action whose payload names a path outside the data folder: its
     ``path``, the zip ``file`` it downloads, the ``stack`` folder it writes into, and the
     ``record`` a forget (--prune) deletes the files of."""
+    check_record_paths(address, {"attributes": {"path": payload.get("path")}}, where=where, noun="action")
     file = payload.get("file")
-    as_record = {"path": payload.get("path"), "files": [file] if isinstance(file, Mapping) else None}
-    check_record_paths(address, {"attributes": as_record}, where=where, noun="action")
+    if isinstance(file, Mapping) and "filename" in file:
+        name = file["filename"]
+        if not (isinstance(name, str) and _SAFE_NAME.fullmatch(name)):
+            _check_plain_name(name, what=f"{where}: action {address}")
     stack = payload.get("stack")
     if stack is not None and not (isinstance(stack, str) and _SAFE_NAME.fullmatch(stack)):
         _check_plain_name(stack, what=f"{where}: action {address}")
@@ -67,10 +73,6 @@ def _check_files(files: Any, *, what: str) -> None:
         if isinstance(entry, str):
             if not _SAFE_RELPATH.fullmatch(entry):
                 relative_inside(entry, what=what)
-        elif isinstance(entry, Mapping) and "filename" in entry:
-            name = entry["filename"]
-            if not (isinstance(name, str) and _SAFE_NAME.fullmatch(name)):
-                _check_plain_name(name, what=what)
 
 
 def _check_plain_name(name: Any, *, what: str) -> None:
