@@ -140,7 +140,7 @@ class PlanSummary(BaseModel):
     credits: float = 0.0
     waiting: int = 0
     pending: int = Field(0, description="Actions other than waits and failures: what apply would do now.")
-    failed: int = Field(0, description="Items failed for good: they need a change to project.toml or a retry.")
+    failed: int = Field(default=0, description="Items failed for good: they need a change to project.toml or a retry.")
 
 
 class Plan(BaseModel):

@@ -4,6 +4,7 @@ adoption "requested after the intent", and the Retry-After a failed read leaves 
 from __future__ import annotations
 
 import email.utils
+import time
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -72,3 +73,60 @@ def test_plan_windows_use_the_hyp3_clients_clock(monkeypatch) -> None:  # type: 
     assert _hyp3_now(ctx) == datetime(2030, 1, 1, tzinfo=UTC)  # no HyP3 answer yet: the local clock
     ctx.read.get("hyp3")
     assert _hyp3_now(ctx) == datetime(2020, 1, 1, tzinfo=UTC)
+
+
+class _Planner:
+    """A stand-in Workspace for `_WaitRounds`: plans fail with the given errors, then succeed."""
+
+    def __init__(self, *errors: Exception) -> None:
+        self.errors = list(errors)
+        self.messages: list[str] = []
+
+    def notify(self, message: str) -> None:
+        self.messages.append(message)
+
+    def _plan(self, options: object, *, state: object) -> tuple[str, object]:
+        if self.errors:
+            raise self.errors.pop(0)
+        return "the plan", None
+
+    def _save_observations(self, ctx: object) -> None:
+        pass
+
+
+def _rounds(ws: _Planner, sleeps, timeout: float | None = None):  # type: ignore[no-untyped-def]
+    from insarproj.engine.context import PlanOptions
+    from insarproj.workspace import ApplyOptions, _WaitRounds
+
+    writer = SimpleNamespace(state=None)
+    return _WaitRounds(ws, writer, PlanOptions(), ApplyOptions(timeout=timeout), None, sleeps)  # type: ignore[arg-type]
+
+
+def _throttled(retry_after: float | None) -> NetworkError:
+    error = NetworkError("HyP3 did not answer the job list after 3 tries (HTTP 429)", service="hyp3")
+    error.retry_after = retry_after  # type: ignore[attr-defined]
+    return error
+
+
+def test_a_wait_round_retries_a_failing_listing_with_backoff_honouring_retry_after(sleeps) -> None:  # type: ignore[no-untyped-def]
+    from insarproj.workspace import ApplyResult
+
+    ws = _Planner(_throttled(7.0), _throttled(None), _throttled(None))
+    result = ApplyResult(plan=None)
+    assert _rounds(ws, sleeps)._plan_round(result) == "the plan"
+    assert sleeps == [7.0, 4.0, 8.0] and not result.timed_out  # Retry-After first, then doubling
+    assert all("trying again" in m for m in ws.messages)
+
+
+def test_a_wait_round_stops_at_once_on_auth_and_at_the_timeout(sleeps) -> None:  # type: ignore[no-untyped-def]
+    from insarproj.errors import AuthError
+    from insarproj.workspace import ApplyResult
+
+    with pytest.raises(AuthError):
+        _rounds(_Planner(AuthError("HyP3 refused the credentials (HTTP 401)", service="hyp3")), sleeps)._plan_round(
+            ApplyResult(plan=None))
+    assert sleeps == []
+    rounds = _rounds(_Planner(*[_throttled(None)] * 100), sleeps, timeout=0.001)
+    time.sleep(0.01)
+    result = ApplyResult(plan=None)
+    assert rounds._plan_round(result) is None and result.timed_out
