@@ -12,11 +12,16 @@ Submission protocol (the only non-idempotent call insarproj makes):
    next plan resolves them by listing.
 4. An intent younger than a minute that no listing shows is waited on, not resubmitted (HyP3's
    listing is eventually consistent); an older one that never reached HyP3 is submitted again.
+   A job the listing does show for an intent is recorded the moment it is seen, whatever its
+   status. Every such window is measured on HyP3's clock (the `Date` header the client reads,
+   the jobs' `request_time`), never only on the local one.
 
 Status is refreshed in bulk (one paged listing per plan, never one GET per job), and recorded as
 one journal line per refresh. FAILED jobs are resubmitted up to `max_attempts` per job identity,
 each resubmission a plan line showing its cost; so is a product that expired before it was
-downloaded, and a parameter change ("replace", with the cost).
+downloaded, and a parameter change ("replace", with the cost). Past `max_attempts` the job is
+failed for good (Op.FAILED): shown on every plan with its reason until project.toml changes or
+`--retry-failed` gives it one more attempt.
 """
 
 from __future__ import annotations
