@@ -316,9 +316,7 @@ class Hyp3JobKind(ResourceKind):
             return self._assess_open(step, record, used)
         if status == "succeeded":
             expires = _parse_time(attrs.get("expiration_time"))
-            product = ctx.state.get(product_address(spec["pair"]))
-            on_disk = product is not None and product["status"] == "present"
-            if expires is not None and expires <= _hyp3_now(ctx) and not on_disk:
+            if expires is not None and expires <= _hyp3_now(ctx) and not _product_on_disk(ctx, spec):
                 return step.after_failure(f"product expired {expires:%Y-%m-%d} before it was downloaded", used)
             return None
         # Recorded FAILED: shown on every plan (offline too) until a change or a retry.
@@ -428,10 +426,6 @@ class Hyp3JobKind(ResourceKind):
         if action.op in RECORDING_OPS:
             return _batch(ctx).refresh(action)
         return _batch(ctx).submit(action)
-
-
-def _with_job(spec: dict[str, Any], job: Any) -> dict[str, Any]:
-    return {**spec, "job": job.raw}
 
 
 # --- apply: batches of refreshes and submissions --------------------------------------------
