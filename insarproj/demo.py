@@ -120,7 +120,7 @@ def run_demo(
             progress=progress,
         )
         final = Workspace(root).plan()
-        converged = result.report.ok and not final.has_changes and not final.has_waiting
+        converged = result.report.ok and not (final.has_changes or final.has_waiting or final.has_failed)
         summary = state_summary(ws, ws.load_state())
         return DemoResult(root, converged, rounds["n"], time.monotonic() - began, summary)
     finally:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from insarproj.engine.executor import ApplyReport, EventSink, execute_plan, reco
 from insarproj.engine.model import Action, Plan
 from insarproj.engine.planfile import check_fresh
 from insarproj.engine.planner import build_plan, summarize
+from insarproj.errors import AuthError, ExitCode, NetworkError
 from insarproj.fingerprint import fingerprint
 from insarproj.lock import ProjectLock
 from insarproj.state import ObservedStore, State, StateStore
@@ -52,10 +53,24 @@ class ApplyResult:
     # product): never done without a plan the user saw; they wait for the next `apply`.
     held: list[Action] = field(default_factory=list)
 
+    def exit_code(self) -> ExitCode:
+        """Never 0 while planned work was left undone without the user asking (DESIGN §3): 1 on
+        an error, 4 while items stand failed for good, 2 for deferred work or paid work held for
+        a plan the user sees. (Work still running when --timeout ends a wait is what was asked.)"""
+        report = self.report
+        if not report.ok:
+            return ExitCode.ERROR
+        if report.failed_for_good:
+            return ExitCode.FAILED
+        if report.deferred or self.held:
+            return ExitCode.PENDING
+        return ExitCode.OK
 
-def hold_unapproved_spending(plan: Plan) -> tuple[Plan, list[Action]]:
-    """Drop remote (credit-spending) actions and what depends on them from a `--wait` round."""
-    held = [a for a in plan.actions if a.remote]
+
+def hold_unapproved_spending(plan: Plan, approved: Callable[[Action], bool] = lambda action: False) -> tuple[Plan, list[Action]]:
+    """Drop remote (credit-spending) actions and what depends on them from a `--wait` round,
+    except those ``approved`` says the user's plan already paid for."""
+    held = [a for a in plan.actions if a.remote and not approved(a)]
     if not held:
         return plan, []
     blocked = {a.address for a in held}
@@ -150,8 +165,6 @@ class Workspace:
         options = options or PlanOptions()
         apply_options = apply_options or ApplyOptions()
         saved = plan is not None
-        kinds = {k.kind: k for k in self.components.kinds}
-        concurrency = apply_options.concurrency or max(4, self.project.config.download.concurrency)
         with ProjectLock(self.state_dir, command=apply_options.command, timeout=apply_options.lock_timeout):
             with self.store.open_writer() as writer:
                 if plan is not None:
@@ -164,7 +177,7 @@ class Workspace:
                     self._save_observations(plan_ctx)
                 if on_plan:
                     on_plan(plan)
-                if not plan.has_changes and not plan.has_waiting:
+                if not plan.has_changes and not plan.has_waiting and not plan.has_failed:
                     if saved:
                         record_plan_start(plan, self._apply_ctx(writer, options, progress), saved=True)
                     return ApplyResult(plan=plan)
@@ -174,49 +187,23 @@ class Workspace:
                 for check in self.components.preflight:
                     check(plan, ctx)
                 record_plan_start(plan, ctx, saved=saved)
-                report = execute_plan(
-                    plan,
-                    kinds,
-                    ctx,
-                    concurrency=concurrency,
-                    keep_going=apply_options.keep_going,
-                    on_event=on_event,
-                )
+                report = self._execute(plan, ctx, apply_options, on_event)
                 result = ApplyResult(plan=plan, report=report)
-                deadline = time.monotonic() + apply_options.timeout if apply_options.timeout else None
-                round_no = 1
-                while apply_options.wait and report.waiting and report.ok:
-                    if deadline is not None and time.monotonic() >= deadline:
-                        result.timed_out = True
-                        break
-                    # Back off while nothing changes: HyP3 jobs take minutes to hours.
-                    pause = min(apply_options.poll_interval * 1.5 ** (round_no - 1), max(apply_options.poll_interval, 300.0))
-                    if deadline is not None:
-                        pause = max(0.0, min(pause, deadline - time.monotonic()))
-                    sleep(pause)
-                    round_no += 1
-                    # Fresh read-side providers: statuses are observed anew each round.
-                    next_plan, plan_ctx = self._plan(options, state=writer.state)
-                    self._save_observations(plan_ctx)
-                    next_plan, held = hold_unapproved_spending(next_plan)
-                    result.held = held
-                    if on_round:
-                        on_round(round_no, next_plan)
-                    if not next_plan.actions:
-                        report.waiting = []
-                        break
-                    ctx = self._apply_ctx(writer, options, progress)
-                    record_plan_start(next_plan, ctx, saved=False)
-                    round_report = execute_plan(
-                        next_plan,
-                        kinds,
-                        ctx,
-                        concurrency=concurrency,
-                        keep_going=apply_options.keep_going,
-                        on_event=on_event,
+                if apply_options.wait:
+                    # Rounds never retry failed items again: --retry-failed gave its one attempt.
+                    round_options = replace(options, retry_failed=False)
+                    approved = {a.address for a in plan.actions if a.remote}
+                    _WaitRounds(self, writer, round_options, apply_options, progress, sleep).run(
+                        result, approved, on_event, on_round
                     )
-                    report.merge(round_report)
                 return result
+
+    def _execute(self, plan: Plan, ctx: ApplyContext, apply_options: ApplyOptions, on_event: EventSink | None) -> ApplyReport:
+        kinds = {k.kind: k for k in self.components.kinds}
+        concurrency = apply_options.concurrency or max(4, self.project.config.download.concurrency)
+        return execute_plan(
+            plan, kinds, ctx, concurrency=concurrency, keep_going=apply_options.keep_going, on_event=on_event
+        )
 
     def _apply_ctx(self, writer: Any, options: PlanOptions, progress: Any) -> ApplyContext:
         return ApplyContext(
@@ -229,3 +216,93 @@ class Workspace:
             progress=progress,
             options=options,
         )
+
+
+# Waiting on a failing status listing: first pause, growth, and the longest pause between tries.
+LISTING_RETRY_FIRST = 2.0
+LISTING_RETRY_MAX = 120.0
+
+
+class _WaitRounds:
+    """`apply --wait`: poll remote work round after round until it settles or --timeout.
+
+    A round plans anew (fresh read-side providers), records what finished and carries out what
+    needs no new approval. Paid work no plan showed (a resubmission of a job that failed while
+    waiting) is held: when only such work remains the wait ends at once and names it. A
+    transient error of the status listing (5xx, 429, a dropped connection) is retried with
+    backoff, honouring Retry-After, until --timeout; an auth error stops at once.
+    """
+
+    def __init__(
+        self, ws: Workspace, writer: Any, options: PlanOptions, apply_options: ApplyOptions, progress: Any,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.ws, self.writer, self.options, self.apply_options = ws, writer, options, apply_options
+        self.progress, self.sleep = progress, sleep
+        timeout = apply_options.timeout
+        self.deadline = time.monotonic() + timeout if timeout else None
+
+    def _left(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def _pause(self, seconds: float) -> bool:
+        """Sleep up to ``seconds`` (less near the deadline); False when the deadline has passed."""
+        left = self._left()
+        if left is not None and left <= 0:
+            return False
+        self.sleep(max(0.0, seconds if left is None else min(seconds, left)))
+        return True
+
+    def _approved(self, approved: set[str]) -> Callable[[Action], bool]:
+        def check(action: Action) -> bool:
+            # A submission the user's plan showed whose intent has not reached HyP3 (held for the
+            # listing lag): still that approved submission, not a new expense.
+            record = self.writer.state.get(action.address)
+            return action.address in approved and record is not None and record["status"] in ("intent", "unknown")
+
+        return check
+
+    def run(
+        self, result: ApplyResult, approved: set[str], on_event: EventSink | None,
+        on_round: Callable[[int, Plan], None] | None,
+    ) -> None:
+        report = result.report
+        round_no = 1
+        while report.waiting and report.ok:
+            poll = self.apply_options.poll_interval
+            # Back off while nothing changes: HyP3 jobs take minutes to hours.
+            if not self._pause(min(poll * 1.5 ** (round_no - 1), max(poll, 300.0))):
+                result.timed_out = True
+                return
+            round_no += 1
+            next_plan = self._plan_round(result)
+            if next_plan is None:
+                return
+            next_plan, result.held = hold_unapproved_spending(next_plan, self._approved(approved))
+            if on_round:
+                on_round(round_no, next_plan)
+            if not next_plan.actions:
+                report.waiting = []
+                return
+            ctx = self.ws._apply_ctx(self.writer, self.options, self.progress)
+            record_plan_start(next_plan, ctx, saved=False)
+            report.merge(self.ws._execute(next_plan, ctx, self.apply_options, on_event))
+
+    def _plan_round(self, result: ApplyResult) -> Plan | None:
+        """This round's plan; None when --timeout passed while the listing kept failing."""
+        delay = LISTING_RETRY_FIRST
+        while True:
+            try:
+                plan, plan_ctx = self.ws._plan(self.options, state=self.writer.state)
+            except AuthError:
+                raise
+            except NetworkError as exc:
+                wait = getattr(exc, "retry_after", None) or delay
+                self.ws.notify(f"Checking remote work failed ({exc}); trying again in {wait:g} s.")
+                if not self._pause(wait):
+                    result.timed_out = True
+                    return None
+                delay = min(delay * 2, LISTING_RETRY_MAX)
+                continue
+            self.ws._save_observations(plan_ctx)
+            return plan

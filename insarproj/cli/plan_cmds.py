@@ -5,17 +5,23 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from insarproj.cli.main import AppContext
 from insarproj.errors import ExitCode, UsageError
 
+if TYPE_CHECKING:
+    from insarproj.workspace import ApplyResult
+
 PLAN_EPILOG = """\b
 Examples:
   insarproj plan                         # what is missing
   insarproj plan --out plan.json         # save it, review, then: insarproj apply plan.json
-  insarproj plan --detailed-exitcode     # in CI: 0 nothing to do, 2 changes or waiting work, 1 error
+  insarproj plan --detailed-exitcode     # in CI: 0 nothing to do, 2 changes or waiting work, 1 error,
+                                         #   4 work failed for good (stop looping: it needs you)
+  insarproj plan --retry-failed          # preview one more attempt for what failed for good, with its cost
   insarproj plan --target scene          # only scenes (and what they depend on)
   insarproj plan --offline               # from recorded state alone, no network at all
 """
@@ -46,6 +52,12 @@ def planning_options(func):  # type: ignore[no-untyped-def]
         [
             click.option("--refresh-search", is_flag=True, help="Search ASF again and show scenes joining/leaving."),
             click.option("--verify", is_flag=True, help="Recompute checksums of recorded files (slower)."),
+            click.option(
+                "--retry-failed",
+                is_flag=True,
+                help="Give every item failed for good (past max_attempts) one more attempt, as a plan line "
+                "with its cost.",
+            ),
         ]
     ):
         func = option(func)
@@ -60,7 +72,8 @@ def planning_options(func):  # type: ignore[no-untyped-def]
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
-    help="Exit 2 when there are changes or waiting remote work, 0 when there is nothing to do.",
+    help="Exit 2 when there are changes or waiting remote work, 4 when work failed for good "
+    "(whatever else is pending), 0 when there is nothing to do.",
 )
 @click.pass_obj
 def plan(
@@ -69,6 +82,7 @@ def plan(
     trust_endpoints: bool,
     refresh_search: bool,
     verify: bool,
+    retry_failed: bool,
     offline: bool,
     out: Path | None,
     as_json: bool,
@@ -82,7 +96,9 @@ def plan(
     if offline and refresh_search:
         raise UsageError("--offline and --refresh-search contradict each other; drop one")
     ws = app.workspace(trust_endpoints=trust_endpoints)
-    options = PlanOptions(offline=offline, refresh_search=refresh_search, verify=verify, targets=targets)
+    options = PlanOptions(
+        offline=offline, refresh_search=refresh_search, verify=verify, targets=targets, retry_failed=retry_failed
+    )
     result = ws.plan(options)
     if as_json:
         click.echo(result.model_dump_json(indent=2))
@@ -91,6 +107,8 @@ def plan(
     if out is not None:
         write_plan(out, result)
         app.info(f"Saved the plan to {out}; apply it with `insarproj apply {out}`.")
+    if detailed_exitcode and result.has_failed:
+        return ExitCode.FAILED  # a loop on exit 2 must stop: this needs a change or a retry
     if detailed_exitcode and (result.has_changes or result.has_waiting):
         return ExitCode.PENDING
     return ExitCode.OK
@@ -121,6 +139,7 @@ def apply(
     trust_endpoints: bool,
     refresh_search: bool,
     verify: bool,
+    retry_failed: bool,
     yes: bool,
     keep_going: bool,
     lock_timeout: float,
@@ -138,12 +157,14 @@ def apply(
     """
     from insarproj.engine.context import PlanOptions
     from insarproj.engine.planfile import read_plan
-    from insarproj.ui.render import render_plan, render_report
+    from insarproj.ui.render import render_plan
     from insarproj.workspace import ApplyOptions
 
     saved = read_plan(planfile) if planfile is not None else None
-    if saved is not None and (targets or refresh_search):
-        raise UsageError("--target and --refresh-search belong to `plan` when applying a saved plan")
+    if saved is not None and (targets or refresh_search or retry_failed):
+        raise UsageError(
+            "--target, --refresh-search and --retry-failed belong to `plan` when applying a saved plan"
+        )
     if saved is None and not yes and not sys.stdin.isatty():
         raise UsageError("stdin is not a terminal, so apply cannot ask for confirmation; pass --yes to apply")
     ws = app.workspace(trust_endpoints=trust_endpoints)
@@ -174,7 +195,9 @@ def apply(
     result = ws.apply(
         plan=saved,
         plan_label=str(planfile) if planfile else "the plan",
-        options=PlanOptions(refresh_search=refresh_search, verify=verify, prune=prune, targets=targets),
+        options=PlanOptions(
+            refresh_search=refresh_search, verify=verify, prune=prune, targets=targets, retry_failed=retry_failed
+        ),
         apply_options=ApplyOptions(
             concurrency=concurrency,
             keep_going=keep_going,
@@ -190,22 +213,31 @@ def apply(
         on_round=on_round,
         progress=_progress_for(app),
     )
+    return _report_apply(app, result)
+
+
+def _report_apply(app: AppContext, result: ApplyResult) -> int:
+    """What apply did, what it left and why, and the exit code that says so."""
+    from insarproj.ui.render import render_report
+
     if not result.approved:
         app.info("Apply cancelled; nothing was changed.")
         return ExitCode.ERROR
-    if result.plan is not None and not result.plan.has_changes and not result.plan.has_waiting:
+    plan_shown = result.plan
+    if plan_shown is not None and not (plan_shown.has_changes or plan_shown.has_waiting or plan_shown.has_failed):
         app.info("Nothing to do.")
         return ExitCode.OK
     click.echo(render_report(result.report, color=app.color, verbose=app.verbosity), nl=False, err=True)
     if result.held:
         credits = sum(a.credits or 0 for a in result.held)
+        names = ", ".join(a.address for a in result.held[:5]) + (" …" if len(result.held) > 5 else "")
         app.info(
-            f"{len(result.held)} resubmissions came up while waiting ({credits:g} credits); they are not "
-            "made without a plan you saw: run `insarproj plan`, then `insarproj apply`."
+            f"{len(result.held)} paid submissions came up while waiting ({credits:g} credits: {names}); they are "
+            "not made without a plan you saw: run `insarproj plan`, then `insarproj apply`."
         )
     if result.timed_out:
         app.info("Stopped waiting (--timeout); remote work goes on, run `insarproj apply` later to collect it.")
-    return ExitCode.OK if result.report.ok else ExitCode.ERROR
+    return result.exit_code()
 
 
 def _progress_for(app: AppContext):  # type: ignore[no-untyped-def]

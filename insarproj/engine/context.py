@@ -78,6 +78,8 @@ class PlanOptions:
     verify: bool = False
     prune: bool = False
     targets: tuple[str, ...] = ()
+    # `--retry-failed`: give every item failed for good one more (paid, shown) attempt.
+    retry_failed: bool = False
 
 
 @dataclass

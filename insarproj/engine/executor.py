@@ -28,6 +28,10 @@ class ApplyReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
+    # Planned work not done now for a reason the user did not ask for (e.g. not enough credits).
+    deferred: list[tuple[str, str]] = field(default_factory=list)
+    # Items failed for good (Op.FAILED): recorded, but the folder cannot converge while they stand.
+    failed_for_good: list[str] = field(default_factory=list)
     messages: dict[str, str] = field(default_factory=dict)
     interrupted: bool = False
 
@@ -39,7 +43,9 @@ class ApplyReport:
         self.done += other.done
         self.failed += other.failed
         self.skipped += other.skipped
+        self.deferred += other.deferred
         self.waiting = other.waiting  # the latest round knows what is still waiting
+        self.failed_for_good = other.failed_for_good  # and what still stands failed for good
         self.messages.update(other.messages)
         self.interrupted = self.interrupted or other.interrupted
 
@@ -144,9 +150,15 @@ def execute_plan(
                         stop = stop or not keep_going
                         continue
                     if outcome.deferred:
-                        report.skipped.append((address, outcome.deferred))
+                        report.deferred.append((address, outcome.deferred))
                         emit("skipped", action, outcome.deferred)
                         block_dependants(address, f"{address} deferred")
+                        continue
+                    if action.op is Op.FAILED:
+                        # Its final state is recorded; nothing that depends on it can run.
+                        report.failed_for_good.append(address)
+                        emit("failed-for-good", action, action.reason)
+                        block_dependants(address, f"{address} failed for good")
                         continue
                     if outcome.waiting:
                         report.waiting.append(address)
@@ -180,6 +192,7 @@ def execute_plan(
             emit("skipped", actions[address], why)
         # Everything not yet reachable stays unstarted too.
         started = set(report.done) | {a for a, _ in report.failed} | {a for a, _ in report.skipped}
+        started |= {a for a, _ in report.deferred} | set(report.failed_for_good)
         for address in actions:
             if address not in started and address not in report.waiting and actions[address].op is not Op.WAIT:
                 report.skipped.append((address, "not started"))

@@ -27,6 +27,9 @@ class Op(str, Enum):
     REPLACE = "replace"  # exists but no longer matches the configuration: redo it
     FORGET = "forget"  # no longer desired: remove from state (files kept unless --prune)
     WAIT = "wait"  # remote work in progress: nothing to do but wait
+    # Failed for good (e.g. a HyP3 job FAILED past max_attempts): apply cannot converge without a
+    # change to project.toml or an explicit retry; never "pending", never "waiting".
+    FAILED = "failed"
 
 
 SYMBOLS: dict[Op, str] = {
@@ -36,6 +39,7 @@ SYMBOLS: dict[Op, str] = {
     Op.REPLACE: "-/+",
     Op.FORGET: "-",
     Op.WAIT: "…",
+    Op.FAILED: "!",
 }
 
 
@@ -135,7 +139,8 @@ class PlanSummary(BaseModel):
     bytes: int = 0
     credits: float = 0.0
     waiting: int = 0
-    pending: int = Field(0, description="Actions other than waits: what apply would do now.")
+    pending: int = Field(0, description="Actions other than waits and failures: what apply would do now.")
+    failed: int = Field(default=0, description="Items failed for good: they need a change to project.toml or a retry.")
 
 
 class Plan(BaseModel):
@@ -165,3 +170,8 @@ class Plan(BaseModel):
     @property
     def has_waiting(self) -> bool:
         return self.summary.waiting > 0
+
+    @property
+    def has_failed(self) -> bool:
+        """Declared work failed for good stands: the folder does not match project.toml."""
+        return self.summary.failed > 0

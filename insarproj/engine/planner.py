@@ -145,6 +145,9 @@ def summarize(actions: Sequence[Action]) -> PlanSummary:
         if action.op is Op.WAIT:
             summary.waiting += 1
             continue
+        if action.op is Op.FAILED:
+            summary.failed += 1
+            continue
         summary.pending += 1
         summary.bytes += action.bytes or 0
         summary.credits += action.credits or 0.0

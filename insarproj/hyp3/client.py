@@ -15,11 +15,12 @@ has no ``validate_only`` and lets requests apply ``~/.netrc`` to the API host.
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NoReturn
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -126,6 +127,17 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _http_date(value: str | None) -> datetime | None:
+    """An HTTP-date header (RFC 9110, e.g. ``Date``) as an aware datetime; None if absent or odd."""
+    if not value:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
 def _retry_after(response: requests.Response) -> float | None:
     from insarproj.transfer.retry import parse_retry_after
 
@@ -182,6 +194,9 @@ class Hyp3Reader:
         self._sleep = sleep
         self.requests_made = 0
         self.request_log: list[tuple[str, str]] = []
+        # HyP3's clock minus ours, from the `Date` header of its latest answer (None before one):
+        # windows of eventual consistency are measured on the server's clock (DESIGN §4).
+        self.clock_offset: timedelta | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.api_url!r})"
@@ -273,7 +288,7 @@ class Hyp3Reader:
         self.requests_made += 1
         self.request_log.append((method, url))
         log.debug("HyP3 %s %s %s", method, url, dict(params or {}))
-        return self.session.request(
+        response = self.session.request(
             method,
             url,
             params=params,
@@ -282,6 +297,18 @@ class Hyp3Reader:
             timeout=timeout,
             allow_redirects=allow_redirects,
         )
+        self._note_server_clock(response.headers.get("Date"))
+        return response
+
+    def _note_server_clock(self, header: str | None) -> None:
+        server = _http_date(header)
+        if server is not None:
+            self.clock_offset = server - datetime.now(UTC)
+
+    def server_now(self) -> datetime:
+        """Now on HyP3's clock: ours corrected by the offset its last ``Date`` header showed (to
+        the second); ours while no answer carried one."""
+        return datetime.now(UTC) + (self.clock_offset or timedelta(0))
 
     def _checked_next(self, link: Any, seen: set[str]) -> str:
         if not isinstance(link, str):
@@ -317,8 +344,10 @@ class Hyp3Reader:
         self, url: str, *, params: Mapping[str, str] | None = None, what: str, job_id: str | None = None
     ) -> Any:
         last = ""
+        waited: float | None = None
         for attempt in range(self.tries):
             delay = self.backoff * (2**attempt)
+            waited = None
             try:
                 response = self._send("GET", url, params=params, timeout=self.timeout)
             except requests.exceptions.SSLError as exc:
@@ -348,11 +377,13 @@ class Hyp3Reader:
             if attempt + 1 < self.tries:
                 log.debug("HyP3 %s failed (%s); retrying in %.1f s", what, last, delay)
                 self._sleep(delay)
-        raise NetworkError(
+        error = NetworkError(
             f"HyP3 at {urlsplit(url).netloc} did not answer {what} after {self.tries} tries ({last})",
             service=SERVICE,
             hint="check the network, or try again later",
         )
+        error.retry_after = waited  # type: ignore[attr-defined]  # the server's last word on when to come back
+        raise error
 
     def _read_json(self, response: requests.Response, *, what: str, job_id: str | None) -> Any:
         status = response.status_code

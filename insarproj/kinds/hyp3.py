@@ -12,11 +12,16 @@ Submission protocol (the only non-idempotent call insarproj makes):
    next plan resolves them by listing.
 4. An intent younger than a minute that no listing shows is waited on, not resubmitted (HyP3's
    listing is eventually consistent); an older one that never reached HyP3 is submitted again.
+   A job the listing does show for an intent is recorded the moment it is seen, whatever its
+   status. Every such window is measured on HyP3's clock (the `Date` header the client reads,
+   the jobs' `request_time`), never only on the local one.
 
 Status is refreshed in bulk (one paged listing per plan, never one GET per job), and recorded as
 one journal line per refresh. FAILED jobs are resubmitted up to `max_attempts` per job identity,
 each resubmission a plan line showing its cost; so is a product that expired before it was
-downloaded, and a parameter change ("replace", with the cost).
+downloaded, and a parameter change ("replace", with the cost). Past `max_attempts` the job is
+failed for good (Op.FAILED): shown on every plan with its reason until project.toml changes or
+`--retry-failed` gives it one more attempt.
 """
 
 from __future__ import annotations
@@ -46,14 +51,31 @@ def listing_lag() -> timedelta:
         return timedelta(seconds=float(raw)) if raw else DEFAULT_LISTING_LAG
     except ValueError:
         return DEFAULT_LISTING_LAG
-# Start the listing a little before the oldest open intent: clocks of client and server differ.
-LISTING_MARGIN = timedelta(hours=1)
+# Intents are recorded on HyP3's clock (its `Date` header, to the second), so listing windows and
+# "requested after the intent" need only a small margin, whatever the local clock says.
+LISTING_MARGIN = timedelta(minutes=5)
 OPEN_STATUSES = ("intent", "unknown", "submitted")
+# Actions that only record what the listing showed: a finished job, a job failed for good, the job
+# of an interrupted submission (recorded the moment it is seen, whatever its status).
+RECORDING_OPS = (Op.REFRESH, Op.FAILED, Op.ADOPT)
 EXPIRY_WARNING = timedelta(days=3)
 
 
 def _now(ctx: PlanContext | ApplyContext) -> datetime:
     return getattr(ctx, "now", None) or datetime.now(timezone.utc)
+
+
+def _hyp3_now(ctx: PlanContext | ApplyContext) -> datetime:
+    """Now on HyP3's clock: every eventual-consistency window is measured on it (DESIGN §4), so a
+    client clock off by days cannot resubmit or misadopt. The HyP3 client measures the offset from
+    the server's `Date` header; before any HyP3 response (a converged project, --offline) the local
+    clock stands in — it then only decides product expiry, where a day's error is harmless."""
+    registries = [getattr(ctx, "write", None), ctx.read]
+    for registry in registries:
+        client = registry.built().get("hyp3") if registry is not None else None
+        if client is not None and getattr(client, "clock_offset", None) is not None:
+            return client.server_now()
+    return _now(ctx)
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -197,6 +219,60 @@ def _param_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
     return ", ".join(changes) or "granules changed"
 
 
+def _recorded_reason(attrs: dict[str, Any]) -> str:
+    logs = attrs.get("logs") or []
+    return f"see the log {logs[0]}" if logs else "HyP3 gave no reason"
+
+
+def _product_on_disk(ctx: PlanContext, spec: dict[str, Any]) -> bool:
+    product = ctx.state.get(product_address(spec["pair"]))
+    return product is not None and product["status"] == "present"
+
+
+class _Step:
+    """Builds the one action a job resource gets in a plan; prices submissions only (a status
+    check needs no /costs request)."""
+
+    def __init__(self, kind: str, desired: Desired, ctx: PlanContext) -> None:
+        self.kind, self.desired, self.ctx = kind, desired, ctx
+        self.payload: dict[str, Any] = dict(desired.spec)
+
+    def found(self, job: Any, *, record: bool) -> None:
+        """The listing shows this resource's job: act on it, and record it before anything else
+        (``found_job``) when state does not have it yet."""
+        self.payload["job"] = job.raw
+        if record:
+            self.payload["found_job"] = job.raw
+
+    def act(self, op: Op, reason: str) -> Action:
+        return Action(
+            address=self.desired.address, kind=self.kind, op=op, reason=reason,
+            depends_on=list(self.desired.depends_on), payload=dict(self.payload),
+        )
+
+    def wait(self, reason: str) -> Action:
+        return self.act(Op.WAIT, reason)
+
+    def submit(self, op: Op, reason: str) -> Action:
+        spec = self.desired.spec
+        cost = _cost_table(self.ctx).cost(spec["request"]["job_type"], spec["request"]["job_parameters"])
+        observations = self.ctx.observations
+        observations["hyp3.planned_credits"] = observations.get("hyp3.planned_credits", 0.0) + cost
+        action = self.act(op, reason)
+        action.payload.pop("job", None)  # a submission carries only the job it replaces (found_job)
+        return action.model_copy(update={"credits": cost, "remote": True})
+
+    def after_failure(self, why: str, used: int) -> Action:
+        """A failed or expired job: resubmitted within max_attempts (or once more on
+        --retry-failed) as a plan line with its cost; otherwise failed for good."""
+        limit = hyp3_config(self.ctx.project).max_attempts
+        if used < limit:
+            return self.submit(Op.REPLACE, f"{why}, attempt {used + 1} of {limit}")
+        if self.ctx.options.retry_failed:
+            return self.submit(Op.REPLACE, f"{why}; attempt {used + 1} (beyond max_attempts {limit}) on --retry-failed")
+        return self.act(Op.FAILED, f"{why}; {used} of {limit} attempts used (max_attempts {limit})")
+
+
 class Hyp3JobKind(ResourceKind):
     kind = "hyp3_job"
 
@@ -220,89 +296,65 @@ class Hyp3JobKind(ResourceKind):
 
     def assess(self, desired: Desired, record: dict[str, Any] | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
-        config = hyp3_config(ctx.project)
         attrs = record["attributes"] if record is not None else {}
         identity = spec["identity"]
         if record is not None and record["status"] == "succeeded" and attrs.get("identity") == identity:
             expires = _parse_time(attrs.get("expiration_time"))
-            if expires is None or expires > _now(ctx):
+            if expires is None or expires > _hyp3_now(ctx):
                 return None  # the common case of a converged project: no cost lookup, no request
-        wait = dict(address=desired.address, kind=self.kind, depends_on=list(desired.depends_on), payload=spec)
-        # Priced only when something would be submitted: a status check needs no /costs request.
-
-        def submit() -> dict[str, Any]:
-            cost = _cost_table(ctx).cost(spec["request"]["job_type"], spec["request"]["job_parameters"])
-            ctx.observations["hyp3.planned_credits"] = ctx.observations.get("hyp3.planned_credits", 0.0) + cost
-            return {**wait, "credits": cost, "remote": True}
-
+        step = _Step(self.kind, desired, ctx)
         if record is None:
             if self._held(spec, ctx):
                 return None
-            return Action(op=Op.CREATE, reason="not submitted", **submit())
+            return step.submit(Op.CREATE, "not submitted")
         if attrs.get("identity") != identity:
             old = attrs.get("request", {}).get("job_parameters", {})
-            return Action(
-                op=Op.REPLACE,
-                reason=f"config changed: {_param_diff(old, spec['request']['job_parameters'])}",
-                **submit(),
-            )
+            return step.submit(Op.REPLACE, f"config changed: {_param_diff(old, spec['request']['job_parameters'])}")
         status = record["status"]
         used = _attempts(record, identity)
         if status in OPEN_STATUSES:
-            listing = _listing(ctx, ctx.state.by_kind(self.kind))
-            if listing is None:
-                seen = ctx.observed.get("hyp3_jobs", {}).get(desired.address, {}).get("status_code", status)
-                return Action(op=Op.WAIT, reason=f"not checked (--offline); last seen {seen}", **wait)
-            job = self._find(attrs, listing, ctx, status)
-            if job is None:
-                intent_at = _parse_time(attrs.get("intent_at"))
-                if intent_at is not None and _now(ctx) - intent_at < listing_lag():
-                    return Action(
-                        op=Op.WAIT,
-                        reason="submitted moments ago and not listed yet (HyP3's listing lags)",
-                        **wait,
-                    )
-                return Action(op=Op.CREATE, reason="an earlier submission never reached HyP3", **submit())
-            if job.job_id not in counted_job_ids(record):
-                # The job of an intent, found by listing: charged, so it counts as an attempt.
-                used += 1
-                spec = {**spec, "found_job": job.raw}
-                wait["payload"] = spec
-            ctx.observations.setdefault("hyp3.jobs", {})[desired.address] = job
-            ctx.observations.setdefault("observed.hyp3_jobs", {})[desired.address] = {
-                "status_code": job.status_code,
-                "checked_at": utcnow(),
-            }
-            if job.running():
-                return Action(op=Op.WAIT, reason=f"job {job.status_code}", **wait)
-            if job.succeeded():
-                return Action(op=Op.REFRESH, reason="job SUCCEEDED", **wait | {"payload": _with_job(spec, job)})
-            # FAILED: charged anyway; resubmit only within max_attempts, as a visible plan line.
-            if used < config.max_attempts:
-                return Action(
-                    op=Op.REPLACE,
-                    reason=f"job FAILED ({_failure_reason(job)}), attempt {used + 1} of {config.max_attempts}",
-                    **submit(),
-                )
-            return Action(
-                op=Op.REFRESH,
-                reason=f"job FAILED ({_failure_reason(job)}); no attempts left (max_attempts {config.max_attempts})",
-                **wait | {"payload": _with_job(spec, job)},
-            )
+            return self._assess_open(step, record, used)
         if status == "succeeded":
             expires = _parse_time(attrs.get("expiration_time"))
-            product = ctx.state.get(product_address(spec["pair"]))
-            on_disk = product is not None and product["status"] == "present"
-            if expires is not None and expires <= _now(ctx) and not on_disk:
-                if used < config.max_attempts:
-                    return Action(
-                        op=Op.REPLACE,
-                        reason=f"product expired {expires:%Y-%m-%d} before it was downloaded, "
-                        f"attempt {used + 1} of {config.max_attempts}",
-                        **submit(),
-                    )
+            if expires is not None and expires <= _hyp3_now(ctx) and not _product_on_disk(ctx, spec):
+                return step.after_failure(f"product expired {expires:%Y-%m-%d} before it was downloaded", used)
             return None
-        return None  # failed for good: reported in notes
+        # Recorded FAILED: shown on every plan (offline too) until a change or a retry.
+        return step.after_failure(f"job FAILED ({_recorded_reason(attrs)})", used)
+
+    def _assess_open(self, step: _Step, record: dict[str, Any], used: int) -> Action:
+        """An intent, an uncertain POST or a submitted job: what the listing says about it."""
+        ctx, status, attrs = step.ctx, record["status"], record["attributes"]
+        listing = _listing(ctx, ctx.state.by_kind(self.kind))
+        if listing is None:
+            seen = ctx.observed.get("hyp3_jobs", {}).get(step.desired.address, {}).get("status_code", status)
+            return step.wait(f"not checked (--offline); last seen {seen}")
+        job = self._find(attrs, listing, ctx, status)
+        if job is None:
+            intent_at = _parse_time(attrs.get("intent_at"))
+            # Both times on HyP3's clock: the intent was recorded in server time (DESIGN §4).
+            if intent_at is not None and _hyp3_now(ctx) - intent_at < listing_lag():
+                return step.wait("submitted moments ago and not listed yet (HyP3's listing lags)")
+            return step.submit(Op.CREATE, "an earlier submission never reached HyP3")
+        if job.job_id not in counted_job_ids(record):
+            used += 1  # the job of an intent, found by listing: charged, so it counts as an attempt
+        ctx.observations.setdefault("hyp3.jobs", {})[step.desired.address] = job
+        ctx.observations.setdefault("observed.hyp3_jobs", {})[step.desired.address] = {
+            "status_code": job.status_code,
+            "checked_at": utcnow(),
+        }
+        # A job the listing shows for an open intent is recorded the moment it is seen.
+        step.found(job, record=status != "submitted")
+        if job.running():
+            if status == "submitted":
+                return step.wait(f"job {job.status_code}")
+            return step.act(Op.ADOPT, f"job {job.job_id} of an interrupted submission found on HyP3 ({job.status_code})")
+        if job.succeeded():
+            if job.expired(_hyp3_now(ctx)) and not _product_on_disk(ctx, step.desired.spec):
+                return step.after_failure(f"product expired {job.expiration_time:%Y-%m-%d} before it was downloaded", used)
+            return step.act(Op.REFRESH, "job SUCCEEDED")
+        # FAILED: charged anyway; resubmit only within max_attempts, as a visible plan line.
+        return step.after_failure(f"job FAILED ({_failure_reason(job)})", used)
 
     def _account_note(self, ctx: PlanContext, planned: float, config: Any) -> str:
         """What the plan would spend against what the account has (one GET /user)."""
@@ -358,13 +410,6 @@ class Hyp3JobKind(ResourceKind):
         table = ctx.observations.get("hyp3.costs")
         if table is not None and table.source != "live":
             notes.append("HyP3 credit costs are from insarproj's bundled table (the live /costs was not read)")
-        failed = [a for a, r in ctx.state.by_kind(self.kind).items() if r["status"] == "failed"]
-        if failed:
-            notes.append(
-                f"{len(failed)} HyP3 jobs failed {config.max_attempts} times and are not resubmitted "
-                f"(raise max_attempts to try again): {', '.join(sorted(failed)[:5])}"
-                + (" …" if len(failed) > 5 else "")
-            )
         if config.hold_recent_days:
             held = [d for d in ctx.desired_of(PairKind.kind) if self._held(
                 {"secondary_date": d.spec["secondary_date"]}, ctx) and ctx.state.get(job_address(d.address)) is None]
@@ -378,13 +423,9 @@ class Hyp3JobKind(ResourceKind):
             from insarproj.state import op_delete
 
             return Outcome(ops=[op_delete(action.address)])
-        if action.op is Op.REFRESH:
+        if action.op in RECORDING_OPS:
             return _batch(ctx).refresh(action)
         return _batch(ctx).submit(action)
-
-
-def _with_job(spec: dict[str, Any], job: Any) -> dict[str, Any]:
-    return {**spec, "job": job.raw}
 
 
 # --- apply: batches of refreshes and submissions --------------------------------------------
@@ -419,13 +460,19 @@ class _Hyp3Batch:
             if action.address not in self.results:
                 refreshes = [
                     a for a in self._plan().actions
-                    if a.kind == Hyp3JobKind.kind and a.op is Op.REFRESH and a.address not in self.results
+                    if a.kind == Hyp3JobKind.kind and a.op in RECORDING_OPS and a.address not in self.results
                 ]
                 ops = []
                 for item in refreshes:
+                    job = item.payload.get("job")
+                    if job is None:  # failed for good and already recorded: nothing to write
+                        self.results[item.address] = Outcome()
+                        continue
                     ops.append(_job_record_op(item.address, item.payload, self.ctx))
-                    self.results[item.address] = Outcome(message=f"job {item.payload['job']['status_code']}")
-                self.ctx.writer.record(ops)  # one line for the whole refresh
+                    running = job["status_code"] in ("PENDING", "RUNNING")
+                    self.results[item.address] = Outcome(waiting=running, message=f"job {job['status_code']}")
+                if ops:
+                    self.ctx.writer.record(ops)  # one line for the whole refresh
             return self._take(action.address)
 
     # submit ---------------------------------------------------------------------------------
@@ -470,52 +517,65 @@ class _Hyp3Batch:
             time.sleep(0.01)
 
     def _submit_ready(self, only: str | None = None) -> None:
-        from insarproj.hyp3 import MAX_JOBS_PER_REQUEST, Hyp3RejectedError, Hyp3UncertainError, JobRequest
-
         if only is None:
             self._await_pairs()
         actions = self._ready(only)
         if not actions:
             return
-        ctx = self.ctx
-        writer_client = ctx.write.get("hyp3")
-        state = ctx.writer.state
-        config = hyp3_config(ctx.project)
-        name = ctx.project.config.project.name
+        client = self.ctx.write.get("hyp3")
+        self._record_found(actions)
+        records = {a.address: self.ctx.writer.state.get(a.address) for a in actions}
+        to_submit = self._adopt_or_hold(actions, records, client)
+        if to_submit:
+            self._post(self._within_budget(to_submit, client), records, client)
 
-        # Live re-check: list what HyP3 has now and adopt identical jobs instead of paying twice.
-        records = {a.address: state.get(a.address) for a in actions}
-        listing = index_jobs(writer_client.list_project_jobs(name, start=listing_start(records.values())))
+    def _record_found(self, actions: list[Action]) -> None:
+        """The jobs the plan's listing showed for open intents are recorded first, whatever their
+        status: the intent is settled, so no listing-lag hold applies to its resubmission."""
+        ops = [
+            _job_record_op(a.address, {**a.payload, "job": a.payload["found_job"]}, self.ctx)
+            for a in actions if a.payload.get("found_job")
+        ]
+        if ops:
+            self.ctx.writer.record(ops)
+
+    def _adopt_or_hold(self, actions: list[Action], records: dict[str, Any], client: Any) -> list[Action]:
+        """Live re-check: list what HyP3 has now and adopt identical jobs instead of paying twice;
+        hold an intent the listing may not show yet. Returns what still needs a POST."""
+        name = self.ctx.project.config.project.name
+        listing = index_jobs(client.list_project_jobs(name, start=listing_start(records.values())))
+        now = client.server_now()  # HyP3's clock, measured by that listing (DESIGN §4)
         adopt_ops, to_submit = [], []
-        now = datetime.now(timezone.utc)
         for a in actions:
             identity = a.payload["identity"]
             record = records[a.address]
             candidates = listing["by_identity"].get(identity, [])
             counted = counted_job_ids(record)
-            if a.payload.get("found_job"):
-                # The intent's job the plan found (FAILED): the reason for this resubmission.
-                counted.add(a.payload["found_job"]["job_id"])
             is_open = record is not None and record["status"] in ("intent", "unknown")
             if is_open and record["attributes"].get("identity") == identity:
                 job = intent_job(record["attributes"], candidates, exclude=counted)
             else:
                 job = adoptable(candidates, exclude=counted, now=now)
             if job is not None:
-                adopt_ops.append(_submitted_op(a, record, job, ctx, adopted=True))
+                adopt_ops.append(_submitted_op(a, record, job, self.ctx, adopted=True))
                 self.results[a.address] = Outcome(waiting=job.running(), message=f"adopted existing job {job.job_id}")
                 continue
             intent_at = _parse_time(record["attributes"].get("intent_at")) if record else None
             if is_open and intent_at and now - intent_at < listing_lag():
-                self.results[a.address] = Outcome(deferred="submitted moments ago; waiting for HyP3's listing to show it")
+                # Not deferred work: `apply --wait` keeps waiting until the listing can tell.
+                self.results[a.address] = Outcome(
+                    waiting=True, message="submitted moments ago; waiting for HyP3's listing to show it"
+                )
                 continue
             to_submit.append(a)
         if adopt_ops:
-            ctx.writer.record(adopt_ops)
-        if not to_submit:
-            return
+            self.ctx.writer.record(adopt_ops)
+        return to_submit
 
-        user = writer_client.user()
+    def _within_budget(self, to_submit: list[Action], client: Any) -> list[Action]:
+        """The submissions the account may pay for now, in connect-early order; the rest deferred."""
+        config = hyp3_config(self.ctx.project)
+        user = client.user()
         if not user.approved():
             error = AuthError(
                 f"the HyP3 account is not approved to submit jobs (application status {user.application_status})",
@@ -524,13 +584,12 @@ class _Hyp3Batch:
             )
             for a in to_submit:
                 self.results[a.address] = error
-            return
+            return []
         budget = user.remaining_credits
         if config.max_credits is not None:
             budget = min(budget, config.max_credits - self.spent)
-        ordered = _connect_early(to_submit)
         fit: list[Action] = []
-        for a in ordered:
+        for a in _connect_early(to_submit):
             cost = a.credits or 0.0
             if cost <= budget:
                 fit.append(a)
@@ -540,39 +599,49 @@ class _Hyp3Batch:
                 self.results[a.address] = Outcome(
                     deferred=f"not enough {limit} left ({cost:g} needed, {max(budget, 0):g} available); stays planned"
                 )
-        stop_error: InsarprojError | None = None
+        return fit
+
+    def _post(self, fit: list[Action], records: dict[str, Any], client: Any) -> None:
+        """POST in chunks of ≤ 200, each chunk's intents durable first (DESIGN §4)."""
+        from insarproj.hyp3 import MAX_JOBS_PER_REQUEST, Hyp3RejectedError, Hyp3UncertainError, JobRequest
+
+        writer = self.ctx.writer
         for start in range(0, len(fit), MAX_JOBS_PER_REQUEST):
             chunk = fit[start : start + MAX_JOBS_PER_REQUEST]
-            if stop_error is not None:
-                for a in chunk:
-                    self.results[a.address] = Outcome(deferred="not submitted after an earlier chunk's uncertain outcome")
-                continue
-            intent_at = utcnow()
-            ctx.writer.record([_intent_op(a, records[a.address], intent_at) for a in chunk])
-            requests = [JobRequest(**{k: a.payload["request"][k] for k in ("job_type", "job_parameters", "name")}) for a in chunk]
+            # On HyP3's clock, like the request_time of the jobs it creates (DESIGN §4).
+            intent_at = format_instant(client.server_now())
+            writer.record([_intent_op(a, records[a.address], intent_at) for a in chunk])
+            keys = ("job_type", "job_parameters", "name")
+            requests = [JobRequest(**{k: a.payload["request"][k] for k in keys}) for a in chunk]
             try:
-                jobs = writer_client.submit(requests)
+                jobs = client.submit(requests)
             except Hyp3UncertainError as exc:
-                ctx.writer.record([_status_op(a, records[a.address], intent_at, "unknown") for a in chunk])
-                stop_error = exc
+                writer.record([_status_op(a, records[a.address], intent_at, "unknown") for a in chunk])
                 for a in chunk:
                     self.results[a.address] = ProviderError(
                         f"the submission may or may not have reached HyP3 ({exc})",
                         service="hyp3",
                         hint="it is not retried blindly: the next `insarproj apply` lists HyP3's jobs and adopts it",
                     )
-                continue
+                for a in fit[start + MAX_JOBS_PER_REQUEST :]:
+                    self.results[a.address] = Outcome(deferred="not submitted after an earlier chunk's uncertain outcome")
+                return
             except Hyp3RejectedError as exc:
                 # All or nothing: HyP3 created none of the chunk. Undo the intents.
-                ctx.writer.record([_restore_op(a.address, records[a.address]) for a in chunk])
+                writer.record([_restore_op(a.address, records[a.address]) for a in chunk])
                 for a in chunk:
                     self.results[a.address] = exc
                 continue
-            ctx.writer.record([_submitted_op(a, records[a.address], job, ctx, adopted=False, intent_at=intent_at)
-                               for a, job in zip(chunk, jobs, strict=True)])
+            writer.record([_submitted_op(a, records[a.address], job, self.ctx, adopted=False, intent_at=intent_at)
+                           for a, job in zip(chunk, jobs, strict=True)])
             for a, job in zip(chunk, jobs, strict=True):
                 self.spent += job.credit_cost if job.credit_cost is not None else (a.credits or 0.0)
                 self.results[a.address] = Outcome(waiting=True, message=f"submitted job {job.job_id}")
+
+
+def format_instant(when: datetime) -> str:
+    """A state timestamp (UTC, microseconds, Z), as `utcnow()` writes them."""
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _connect_early(actions: list[Action]) -> list[Action]:
@@ -673,6 +742,8 @@ def _job_result(raw: dict[str, Any]) -> dict[str, Any]:
             {"filename": f["filename"], "url": redact_url(f["url"]), "size": f["size"]} for f in raw.get("files") or []
         ],
         "credit_cost": raw.get("credit_cost"),
+        # The failure's reason, for plans made from state alone (failed for good, --offline).
+        "logs": [redact_url(url) for url in raw.get("logs") or []],
     }
 
 
@@ -690,7 +761,7 @@ def _job_record_op(address: str, payload: dict[str, Any], ctx: ApplyContext) -> 
     attrs.setdefault("identity", payload["identity"])
     attrs.setdefault("request", payload["request"])
     attrs.setdefault("pair", payload["pair"])
-    status = "succeeded" if raw["status_code"] == "SUCCEEDED" else "failed"
+    status = {"SUCCEEDED": "succeeded", "FAILED": "failed"}.get(raw["status_code"], "submitted")
     return op_put(address, Hyp3JobKind.kind, status, attrs)
 
 

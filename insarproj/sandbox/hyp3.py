@@ -35,7 +35,9 @@ Test hooks (never faulted, never logged):
     POST /_sandbox/hyp3/advance    body: seconds (a number, or {"seconds": n}): move the clock on
     GET  /_sandbox/hyp3/settings   current settings and account
     POST /_sandbox/hyp3/settings   JSON with any of listing_lag, credits, credits_per_month,
-                                   application_status, fail_rate, speed, post_stall
+                                   application_status, fail_rate, speed, post_stall, clock_skew
+                                   (seconds, either sign: the server clock, its `Date` headers
+                                   and `request_time`s are that far off, as a client's may be)
     GET  /_sandbox/hyp3/jobs       the whole job store (with each job's status now)
 
 and in Python `Sandbox.hyp3_advance(seconds)`, `Sandbox.hyp3_settings(**settings)`,
@@ -195,6 +197,7 @@ class Settings:
     fail_rate: float = 0.0  # probability that a job fails
     speed: float = 1.0  # lifecycle durations are divided by this
     post_stall: float = DEFAULT_POST_STALL  # s a post-timeout fault stalls
+    clock_skew: float = 0.0  # s the HyP3 clock (Date headers, request_time) is off from real time
 
 
 @dataclass
@@ -261,9 +264,10 @@ class Clock:
 
     def __init__(self, offset: float = 0.0) -> None:
         self.offset = offset
+        self.skew = 0.0  # settings `clock_skew`: a server clock off by that much (either way)
 
     def now(self) -> float:
-        return time.time() + self.offset
+        return time.time() + self.offset + self.skew
 
 
 @dataclass
@@ -357,6 +361,7 @@ class Hyp3Service:
             "fail_rate": (0.0, 1.0),
             "speed": (0.0, math.inf),
             "post_stall": (0.0, math.inf),
+            "clock_skew": (-math.inf, math.inf),
             "credits": (0.0, math.inf),
             "credits_per_month": (0.0, math.inf),
         }
@@ -392,9 +397,10 @@ class Hyp3Service:
             if "credits" in changes:
                 user.remaining_credits = float(changes["credits"])
                 user.month_of_last_credit_reset = _month(now)
-            for key in ("listing_lag", "fail_rate", "speed", "post_stall"):
+            for key in ("listing_lag", "fail_rate", "speed", "post_stall", "clock_skew"):
                 if key in changes:
                     setattr(self.settings, key, float(changes[key]))
+            self.clock.skew = self.settings.clock_skew
             self._save()
             return self.describe()
 

@@ -325,6 +325,12 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_version
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # The `Date` header tells the server's clock, as the HyP3 stand-in keeps it (it may be
+        # advanced or skewed): clients measure HyP3's eventual-consistency windows on it.
+        when = self.server.sandbox.hyp3.clock.now() if timestamp is None else timestamp
+        return super().date_time_string(when)
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("sandbox %s - %s", self.address_string(), format % args)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 import click
 
@@ -16,6 +17,7 @@ COLORS: dict[Op, str] = {
     Op.REPLACE: "magenta",
     Op.FORGET: "red",
     Op.WAIT: "blue",
+    Op.FAILED: "red",
 }
 VERBS: dict[Op, str] = {
     Op.CREATE: "to create",
@@ -24,7 +26,14 @@ VERBS: dict[Op, str] = {
     Op.REPLACE: "to replace",
     Op.FORGET: "to forget",
     Op.WAIT: "waiting",
+    Op.FAILED: "failed for good",
 }
+# What gets an item failed for good converging again (DESIGN §3, exit code 4).
+FAILED_WAY_OUT = (
+    "raise max_attempts in [processor.hyp3] (the next plan shows the resubmission and its cost), "
+    "leave the pair out with [pairs] exclude_pairs, or give each one more attempt with "
+    "`insarproj apply --retry-failed` (preview: `insarproj plan --retry-failed`)"
+)
 # Beyond this many actions of one kind and operation, show the first few and a count.
 MAX_LINES_PER_GROUP = 12
 
@@ -50,30 +59,23 @@ def render_plan(plan: Plan, *, verbose: int = 0, color: bool = True) -> str:
     for change in plan.inputs:
         lines.append(style(f"  ~ input {change.name}: ", fg="yellow") + change.summary)
     groups: dict[str, dict[Op, list[Action]]] = defaultdict(lambda: defaultdict(list))
+    failed = [a for a in plan.actions if a.op is Op.FAILED]
     for action in plan.actions:
-        groups[action.kind][action.op].append(action)
+        if action.op is not Op.FAILED:
+            groups[action.kind][action.op].append(action)
     limit = None if verbose > 0 else MAX_LINES_PER_GROUP
     for kind, by_op in groups.items():
         counts = ", ".join(f"{len(acts)} {VERBS[op]}" for op, acts in by_op.items())
         lines.append("")
         lines.append(style(f"{kind}", bold=True) + f"  ({counts})")
         for op, acts in by_op.items():
-            shown = acts if limit is None else acts[:limit]
-            for action in shown:
-                extra = []
-                if action.bytes:
-                    extra.append(human_bytes(action.bytes))
-                if action.credits:
-                    extra.append(f"{_credits(action.credits)} credits")
-                suffix = f" [{', '.join(extra)}]" if extra else ""
-                symbol = SYMBOLS[op]
-                lines.append(
-                    "  "
-                    + style(f"{symbol:>3} {action.address}", fg=COLORS[op])
-                    + style(f"  {action.reason}{suffix}", dim=True)
-                )
-            if limit is not None and len(acts) > limit:
-                lines.append(style(f"      … and {len(acts) - limit} more ({VERBS[op]}; -v lists all)", dim=True))
+            lines.extend(_action_lines(acts, op, limit, style))
+    if failed:
+        # Their own group, never mixed with work apply can do: they need the user.
+        lines.append("")
+        lines.append(style(f"Failed for good ({len(failed)}): apply cannot make these without you", bold=True, fg="red"))
+        lines.extend(_action_lines(failed, Op.FAILED, limit, style))
+        lines.append(f"  Way out: {FAILED_WAY_OUT}.")
     if plan.notes:
         lines.append("")
         lines.append(style("Notes:", bold=True))
@@ -83,9 +85,35 @@ def render_plan(plan: Plan, *, verbose: int = 0, color: bool = True) -> str:
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
+def _action_lines(acts: list[Action], op: Op, limit: int | None, style: Callable[..., str]) -> list[str]:
+    lines = []
+    shown = acts if limit is None else acts[:limit]
+    for action in shown:
+        extra = []
+        if action.bytes:
+            extra.append(human_bytes(action.bytes))
+        if action.credits:
+            extra.append(f"{_credits(action.credits)} credits")
+        suffix = f" [{', '.join(extra)}]" if extra else ""
+        symbol = SYMBOLS[op]
+        lines.append(
+            "  " + style(f"{symbol:>3} {action.address}", fg=COLORS[op]) + style(f"  {action.reason}{suffix}", dim=True)
+        )
+    if limit is not None and len(acts) > limit:
+        lines.append(style(f"      … and {len(acts) - limit} more ({VERBS[op]}; -v lists all)", dim=True))
+    return lines
+
+
 def summary_line(plan: Plan, *, color: bool = True) -> str:
     summary = plan.summary
     if not plan.has_changes and not plan.has_waiting:
+        if plan.has_failed:
+            # Never "matches project.toml" while declared work is missing (DESIGN §3).
+            text = (
+                f"Nothing apply can do now, but {summary.failed} item{'s' * (summary.failed != 1)} "
+                "failed for good (listed above with the way out)."
+            )
+            return click.style(text, fg="red", bold=True) if color else text
         text = "No changes. The project folder matches project.toml."
         return click.style(text, fg="green", bold=True) if color else text
     parts = []
@@ -102,6 +130,8 @@ def summary_line(plan: Plan, *, color: bool = True) -> str:
         text += f"; {_credits(summary.credits)} HyP3 credits"
     if summary.waiting:
         text += f"; {summary.waiting} waiting on remote work"
+    if summary.failed:
+        text += f"; {summary.failed} failed for good"
     text += "."
     return click.style(text, bold=True) if color else text
 
@@ -113,17 +143,29 @@ def render_report(report: ApplyReport, *, color: bool = True, verbose: int = 0) 
     lines: list[str] = []
     for address, message in report.failed:
         lines.append(style(f"  failed  {address}: ", fg="red", bold=True) + message)
+    shown = report.deferred if verbose else report.deferred[:MAX_LINES_PER_GROUP]
+    lines.extend(f"  deferred {address}: {why}" for address, why in shown)
+    if len(shown) < len(report.deferred):
+        lines.append(f"  … and {len(report.deferred) - len(shown)} more deferred (-v lists all)")
     if verbose:
         lines.extend(f"  skipped {address}: {why}" for address, why in report.skipped)
     parts = [f"{len(report.done)} done", f"{len(report.failed)} failed", f"{len(report.skipped)} skipped"]
+    if report.deferred:
+        parts.append(f"{len(report.deferred)} deferred")
     if report.waiting:
         parts.append(f"{len(report.waiting)} waiting")
+    if report.failed_for_good:
+        parts.append(f"{len(report.failed_for_good)} failed for good")
     text = "Apply " + ("interrupted" if report.interrupted else "complete" if report.ok else "finished with errors")
     text += ": " + ", ".join(parts) + "."
-    fg = "green" if report.ok and not report.waiting else "yellow" if report.ok else "red"
+    settled = not (report.waiting or report.deferred or report.failed_for_good)
+    fg = "green" if report.ok and settled else "yellow" if report.ok else "red"
     lines.append(style(text, fg=fg, bold=True))
     if report.interrupted or report.failed:
         lines.append("Completed actions are recorded; run `insarproj apply` again to resume.")
     elif report.waiting:
         lines.append("Remote work is still running; run `insarproj apply` later (or with --wait) to collect it.")
+    if report.failed_for_good:
+        names = ", ".join(report.failed_for_good[:5]) + (" …" if len(report.failed_for_good) > 5 else "")
+        lines.append(f"Failed for good: {names}. Way out: {FAILED_WAY_OUT}.")
     return "\n".join(lines) + "\n"

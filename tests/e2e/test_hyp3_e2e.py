@@ -165,7 +165,7 @@ def test_credit_shortfall_submits_what_fits_in_connect_early_order(tmp_path: Pat
     plan = run_cli(["-C", str(root), "plan"])
     assert "credits" in plan.output
     result = run_cli(["-C", str(root), "apply", "--yes"])
-    assert result.code == 0, result.output
+    assert result.code == ExitCode.PENDING, result.output  # deferred work is never exit 0
     assert len(sandbox_jobs(fast_hyp3.url)) == 3  # 3 × 10 credits fit in 35
     assert "not enough credits" in result.output or "skipped" in result.output
     pending = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
@@ -174,7 +174,7 @@ def test_credit_shortfall_submits_what_fits_in_connect_early_order(tmp_path: Pat
 
 def test_max_credits_caps_one_apply(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
     root = hyp3_project(tmp_path / "p", end="2021-03-15", extra="max_credits = 20\n")
-    assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == ExitCode.PENDING  # the rest stays planned
     assert len(sandbox_jobs(fast_hyp3.url)) == 2
 
 
@@ -182,25 +182,25 @@ def test_failed_jobs_are_retried_up_to_max_attempts(tmp_path: Path, fast_hyp3, r
     root = hyp3_project(tmp_path / "p", end="2021-01-20")
     fast_hyp3.set_faults("job-fail:1.0")
     first = apply_wait(run_cli, root)
-    assert first.code == 0, first.output
+    assert first.code == ExitCode.PENDING, first.output  # the resubmissions wait for a plan the user sees
     plan = run_cli(["-C", str(root), "plan"])
     assert "FAILED" in plan.output and "attempt 2 of 2" in plan.output and "credits" in plan.output
     second = apply_wait(run_cli, root)
-    assert second.code == 0, second.output
+    assert second.code == ExitCode.FAILED, second.output
     final = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
-    assert "no attempts left" in final.output or "failed 2 times" in final.output
+    assert "2 of 2 attempts used" in final.output and final.code == ExitCode.FAILED
     # After recording the final failure nothing more is submitted.
-    apply_wait(run_cli, root)
+    assert apply_wait(run_cli, root).code == ExitCode.FAILED
     jobs = sandbox_jobs(fast_hyp3.url)
     assert max(identities(jobs).values()) == 2  # two attempts per pair, never more
-    assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
+    assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == ExitCode.FAILED
 
 
 def test_expired_product_is_planned_as_resubmission_with_cost(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
     root = hyp3_project(tmp_path / "p", end="2021-01-20")
     fast_hyp3.set_faults("expire")
     result = apply_wait(run_cli, root, "--target", "hyp3_job")
-    assert result.code == 0, result.output
+    assert result.code == ExitCode.PENDING, result.output  # the paid resubmissions need a plan
     plan = run_cli(["-C", str(root), "plan"])
     assert "expired" in plan.output and "credits" in plan.output
 
