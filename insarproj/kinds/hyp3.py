@@ -225,8 +225,11 @@ def _recorded_reason(attrs: dict[str, Any]) -> str:
 
 
 def _product_on_disk(ctx: PlanContext, spec: dict[str, Any]) -> bool:
-    product = ctx.state.get(product_address(spec["pair"]))
-    return product is not None and product["status"] == "present"
+    """The pair's product is on disk, made by the current job and intact (stat check): an expired
+    job whose product is stale or damaged must be resubmitted, since HyP3 no longer serves it."""
+    from insarproj.kinds.products import product_in_place  # products imports this module
+
+    return product_in_place(job_address(spec["pair"]), ctx)
 
 
 class _Step:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from insarproj.kinds.hyp3 import (
     EXPIRY_WARNING,
     Hyp3JobKind,
     _job_result,
+    _hyp3_now,
     _parse_time,
     hyp3_config,
     product_address,
@@ -135,7 +136,7 @@ class ProductKind(ResourceKind):
         except UnsafePathError as exc:
             reason += f"; apply will refuse it: {exc.message}"
         expiry = _parse_time(expires)
-        now = datetime.now(UTC)
+        now = _hyp3_now(ctx)
         if expiry is not None and expiry <= now:
             if op is Op.CREATE:
                 return None  # expired before download: the job kind plans the resubmission
@@ -249,7 +250,7 @@ class ProductKind(ResourceKind):
 
     def notes(self, ctx: PlanContext) -> list[str]:
         notes = []
-        now = datetime.now(UTC)
+        now = _hyp3_now(ctx)
         soon = []
         for job in ctx.desired_of(Hyp3JobKind.kind):
             address = product_address(job.spec["pair"])
@@ -301,7 +302,7 @@ def _stale_reason(address: str, record: dict[str, Any], job_address: str, ctx: P
 def _refuse_expired(payload: dict[str, Any], ctx: ApplyContext) -> None:
     record = ctx.writer.state.get(payload["job"])
     expires = _parse_time((record or {}).get("attributes", {}).get("expiration_time") or payload.get("expires"))
-    if expires is not None and expires <= datetime.now(UTC):
+    if expires is not None and expires <= _hyp3_now(ctx):
         raise ProviderError(
             f"the product of {payload['job']} expired on HyP3 on {expires:%Y-%m-%d} and cannot be downloaded again",
             service="hyp3",

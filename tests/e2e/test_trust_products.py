@@ -294,9 +294,13 @@ def test_a_damaged_product_that_expired_on_hyp3_says_so(tmp_path: Path, fast_hyp
     plan = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
     assert plan.code == ExitCode.PENDING, plan.output
     assert "_corr.tif: size differs" in plan.output and "cannot be downloaded again" in plan.output
-    result = run_cli(["-C", str(root), "apply", "--yes"])
-    assert result.code == ExitCode.ERROR and "expired on HyP3" in result.output, result.output
-    assert "Traceback" not in result.output
+    # The job kind sees the product is not intact and plans the paid resubmission in the same plan.
+    assert f"-/+ {job_address}  product expired 2021-03-01" in plan.output and "[10 credits]" in plan.output
+    result = apply_wait(run_cli, root)
+    assert result.code == 0 and "Traceback" not in result.output, result.output
+    assert_converged(run_cli, root)
+    fresh = root / "data" / records(root, "product")[address]["attributes"]["path"]
+    assert next(fresh.glob("*_corr.tif")).stat().st_size > 0
 
 
 def test_entries_no_record_names_leave_the_products_folder(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
