@@ -170,7 +170,7 @@ class Workspace:
                 if plan is not None:
                     check_fresh(plan, writer.state, self.config_fingerprint, path=plan_label)
                     options = PlanOptions(
-                        offline=plan.offline, targets=tuple(plan.targets), verify=options.verify, prune=options.prune
+                        offline=plan.offline, targets=tuple(plan.targets), verify=options.verify, prune=plan.prune
                     )
                 else:
                     plan, plan_ctx = self._plan(options, state=writer.state)

@@ -53,6 +53,12 @@ def planning_options(func):  # type: ignore[no-untyped-def]
             click.option("--refresh-search", is_flag=True, help="Search ASF again and show scenes joining/leaving."),
             click.option("--verify", is_flag=True, help="Recompute checksums of recorded files (slower)."),
             click.option(
+                "--prune",
+                is_flag=True,
+                help="Also delete the files of resources that left the project, and superseded products "
+                "(without it they are kept, or moved to data/superseded/).",
+            ),
+            click.option(
                 "--retry-failed",
                 is_flag=True,
                 help="Give every item failed for good (past max_attempts) one more attempt, as a plan line "
@@ -82,6 +88,7 @@ def plan(
     trust_endpoints: bool,
     refresh_search: bool,
     verify: bool,
+    prune: bool,
     retry_failed: bool,
     offline: bool,
     out: Path | None,
@@ -97,7 +104,8 @@ def plan(
         raise UsageError("--offline and --refresh-search contradict each other; drop one")
     ws = app.workspace(trust_endpoints=trust_endpoints)
     options = PlanOptions(
-        offline=offline, refresh_search=refresh_search, verify=verify, targets=targets, retry_failed=retry_failed
+        offline=offline, refresh_search=refresh_search, verify=verify, prune=prune, targets=targets,
+        retry_failed=retry_failed,
     )
     result = ws.plan(options)
     if as_json:
@@ -130,7 +138,6 @@ def plan(
     help="With --wait: seconds before the first poll; later polls back off (×1.5, at most 5 minutes).",
 )
 @click.option("--concurrency", type=click.IntRange(1, 64), help="Actions run at once (default: [download] concurrency).")
-@click.option("--prune", is_flag=True, help="Also delete the files of resources that left the project.")
 @click.pass_obj
 def apply(
     app: AppContext,
@@ -161,9 +168,10 @@ def apply(
     from insarproj.workspace import ApplyOptions
 
     saved = read_plan(planfile) if planfile is not None else None
-    if saved is not None and (targets or refresh_search or retry_failed):
+    if saved is not None and (targets or refresh_search or retry_failed or prune):
+        # A saved plan is applied exactly as reviewed: what it deletes was decided by `plan --prune`.
         raise UsageError(
-            "--target, --refresh-search and --retry-failed belong to `plan` when applying a saved plan"
+            "--target, --refresh-search, --retry-failed and --prune belong to `plan` when applying a saved plan"
         )
     if saved is None and not yes and not sys.stdin.isatty():
         raise UsageError("stdin is not a terminal, so apply cannot ask for confirmation; pass --yes to apply")

@@ -158,6 +158,7 @@ class Plan(BaseModel):
     config_fingerprint: str
     targets: list[str] = Field(default_factory=list)
     offline: bool = False
+    prune: bool = Field(default=False, description="Made with --prune: forgotten and superseded files are deleted.")
     inputs: list[InputChange] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)

@@ -75,6 +75,7 @@ def build_plan(
         config_fingerprint=config_fingerprint,
         targets=list(ctx.options.targets),
         offline=ctx.options.offline,
+        prune=ctx.options.prune,
         inputs=changes,
         actions=ordered,
         notes=list(dict.fromkeys(notes)),

@@ -218,6 +218,25 @@ def test_prune_deletes_folders_of_products_that_left_the_network(tmp_path: Path,
     assert_converged(run_cli, root)
 
 
+def test_a_saved_plan_deletes_only_what_it_said(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+    """`apply PLANFILE` does what the reviewed plan says: --prune is decided by `plan --prune`."""
+    root = hyp3_project(tmp_path / "p", end="2021-02-10")
+    converge(run_cli, root)
+    fewer_neighbors(root)
+    kept_plan, pruned_plan = tmp_path / "kept.json", tmp_path / "pruned.json"
+    shown = run_cli(["-C", str(root), "plan", "--out", str(kept_plan)])
+    assert "moved to data/superseded/" in shown.output and "deleted" not in shown.output
+    refused = run_cli(["-C", str(root), "apply", str(kept_plan), "--prune"])
+    assert refused.code == ExitCode.USAGE and "--prune belong to `plan`" in refused.output
+    assert run_cli(["-C", str(root), "apply", str(kept_plan)]).code == 0
+    assert superseded_folders(root) and product_folders(root) == recorded_folders(root)
+    shown = run_cli(["-C", str(root), "plan", "--prune", "--out", str(pruned_plan)])
+    assert "files deleted (--prune)" in shown.output
+    assert run_cli(["-C", str(root), "apply", str(pruned_plan)]).code == 0
+    assert superseded_folders(root) == set()
+    assert_converged(run_cli, root)
+
+
 def test_forgotten_products_move_aside_until_prune(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
     root = hyp3_project(tmp_path / "p", end="2021-02-10")
     converge(run_cli, root)
