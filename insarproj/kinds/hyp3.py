@@ -27,7 +27,7 @@ failed for good (Op.FAILED): shown on every plan with its reason until project.t
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -173,13 +173,16 @@ def counted_job_ids(record: dict[str, Any] | None) -> set[str]:
     return {a["job_id"] for a in record["attributes"].get("attempts", []) if a.get("job_id")}
 
 
-def adoptable(candidates: list[Any], *, exclude: set[str], now: datetime) -> Any | None:
+def adoptable(
+    candidates: list[Any], *, exclude: set[str], now: datetime, on_disk: Callable[[Any], bool] = lambda job: False
+) -> Any | None:
     """The newest job of this identity worth adopting instead of paying again: running, or
-    succeeded with a product that has not expired — and not one this record already counts."""
+    succeeded with a product that has not expired or that ``on_disk`` says is already here —
+    and not one this record already counts."""
     for job in candidates:
         if job.job_id in exclude:
             continue
-        if job.running() or (job.succeeded() and not job.expired(now)):
+        if job.running() or (job.succeeded() and (not job.expired(now) or on_disk(job))):
             return job
     return None
 
@@ -542,6 +545,14 @@ class _Hyp3Batch:
         if ops:
             self.ctx.writer.record(ops)
 
+    def _product_on_disk_for(self, action: Action) -> Callable[[Any], bool]:
+        """Whether a listed job's product is already intact on disk (a recovered state): such a
+        job is adopted even after HyP3 deleted its product, instead of being paid for again."""
+        from insarproj.kinds.products import on_disk_product  # products imports this module
+
+        data_dir = self.ctx.project.data_dir
+        return lambda job: on_disk_product(data_dir, action.address, _job_result(job.raw)["files"]) is not None
+
     def _adopt_or_hold(self, actions: list[Action], records: dict[str, Any], client: Any) -> list[Action]:
         """Live re-check: list what HyP3 has now and adopt identical jobs instead of paying twice;
         hold an intent the listing may not show yet. Returns what still needs a POST."""
@@ -558,7 +569,7 @@ class _Hyp3Batch:
             if is_open and record["attributes"].get("identity") == identity:
                 job = intent_job(record["attributes"], candidates, exclude=counted)
             else:
-                job = adoptable(candidates, exclude=counted, now=now)
+                job = adoptable(candidates, exclude=counted, now=now, on_disk=self._product_on_disk_for(a))
             if job is not None:
                 adopt_ops.append(_submitted_op(a, record, job, self.ctx, adopted=True))
                 self.results[a.address] = Outcome(waiting=job.running(), message=f"adopted existing job {job.job_id}")

@@ -96,9 +96,19 @@ class ProductKind(ResourceKind):
         # stack's product actions (a folder they are about to record is not swept away).
         for stack in _subfolders(ctx.project.data_dir / PRODUCTS_DIR):
             products = {a for a, r in ctx.state.by_kind(self.kind).items() if _stack_of(r) == stack}
-            products |= {product_address(j.spec["pair"]) for j in ctx.desired_of(Hyp3JobKind.kind) if j.spec["stack"] == stack}
+            jobs = [j for j in ctx.desired_of(Hyp3JobKind.kind) if j.spec["stack"] == stack]
+            products |= {product_address(j.spec["pair"]) for j in jobs}
+            # A folder of a pair whose product is not recorded may be adopted once its job is known
+            # (a recovered state): never swept away, or --prune would delete a product paid for.
+            claimable = {
+                (j.spec["reference_date"], j.spec["secondary_date"])
+                for j in jobs
+                if (ctx.state.get(product_address(j.spec["pair"])) or {}).get("status") != "present"
+            }
             yield Desired(
-                address=f"{self.kind}.{stack}.untracked", spec={UNTRACKED_KEY: stack}, depends_on=tuple(sorted(products))
+                address=f"{self.kind}.{stack}.untracked",
+                spec={UNTRACKED_KEY: stack, "claimable": claimable},
+                depends_on=tuple(sorted(products)),
             )
 
     def assess(self, desired: Desired, record: dict[str, Any] | None, ctx: PlanContext) -> Action | None:
@@ -116,6 +126,18 @@ class ProductKind(ResourceKind):
             return self._fetch(desired, Op.REPLACE, reason, (files, expires, job_id), record, ctx)
         if not files:
             return None  # the job is not done: its own line says why (waiting, failed, to submit)
+        found = on_disk_product(ctx.project.data_dir, spec["job"], files) if record is None else None
+        if found is not None:
+            rel, summary = found
+            return Action(
+                address=desired.address,
+                kind=self.kind,
+                op=Op.ADOPT,
+                reason=f"already in data/{rel}, intact against its manifest (a recovered state or a clone)",
+                depends_on=list(desired.depends_on),
+                payload={**desired.spec, "file": files[0], "job_id": job_id, "expires": expires,
+                         "path": rel, "manifest": summary},
+            )
         return self._fetch(desired, Op.CREATE, "job SUCCEEDED, product not downloaded", (files, expires, job_id), None, ctx)
 
     def _fetch(
@@ -175,7 +197,7 @@ class ProductKind(ResourceKind):
 
     def _assess_untracked(self, desired: Desired, ctx: PlanContext) -> Action | None:
         stack = desired.spec[UNTRACKED_KEY]
-        names = _untracked(ctx.project.data_dir, stack, ctx.state)
+        names = _untracked(ctx.project.data_dir, stack, ctx.state, claimable=desired.spec["claimable"])
         if not names:
             return None
         where = "deleted (--prune)" if ctx.options.prune else f"moved to data/{SUPERSEDED_DIR}/{stack}/"
@@ -210,7 +232,32 @@ class ProductKind(ResourceKind):
             prune = bool(payload.get("prune") or ctx.options.prune)
             message = _set_aside(record, action.address, ctx, prune=prune) if record.get("attributes") else None
             return Outcome(ops=[op_delete(action.address)], message=message)
+        if action.op is Op.ADOPT:
+            return self._adopt(action, ctx)
         return self._download(action, ctx)
+
+    def _adopt(self, action: Action, ctx: ApplyContext) -> Outcome:
+        """Record a product found on disk after checking every file's checksum against its
+        manifest; one that fails is downloaded afresh (refused with the reason if it expired)."""
+        from insarproj.hyp3.products import manifest_problem, parse_product_name
+
+        payload = action.payload
+        rel = str(relative_inside(payload["path"], what=f"the adopted folder of {action.address}"))
+        folder = resolve_inside(ctx.project.data_dir, rel, what=f"the adopted folder of {action.address}")
+        problem = manifest_problem(folder, payload["manifest"], checksums=True)
+        if problem is not None:
+            return self._download(action, ctx)
+        name = folder.name
+        parsed = parse_product_name(name)
+        attributes = {
+            "path": rel,
+            "product": name,
+            "job_id": payload["job_id"],
+            "zip_size": payload["file"].get("size"),
+            "manifest": payload["manifest"],
+            "orbit_quality": parsed.orbit_quality if parsed else None,
+        }
+        return Outcome(ops=[op_put(action.address, self.kind, "present", attributes)], message=f"{name} adopted")
 
     def _download(self, action: Action, ctx: ApplyContext) -> Outcome:
         from insarproj.hyp3.products import extract_product, parse_product_name, product_zip_name
@@ -274,13 +321,44 @@ class ProductKind(ResourceKind):
 
 
 def product_in_place(job_address: str, ctx: PlanContext) -> bool:
-    """Whether the pair of this job has its current, intact product on disk (stat check only).
+    """Whether the pair of this job has its current, intact product on disk (stat check only):
+    recorded, or not recorded yet but adoptable from disk (a lost state, a clone with the data).
     For the hyp3_job kind: an expired job whose product is not in place must be resubmitted."""
     address = "product." + job_address.split(".", 1)[1]
     record = ctx.state.get(address)
-    if record is None or record["status"] != "present":
+    if record is None:
+        files, _expires, _job_id = _job_files(job_address, ctx)
+        return bool(files) and on_disk_product(ctx.project.data_dir, job_address, files) is not None
+    if record["status"] != "present":
         return False
     return _stale_reason(address, record, job_address, ctx) is None
+
+
+def on_disk_product(data_dir: Path, job_address: str, files: list[dict[str, Any]]) -> tuple[str, dict[str, Any]] | None:
+    """(path relative to the data folder, manifest summary) of the product of a job's ``files``
+    when its folder is already in products/<stack>/ and intact against its own manifest (stat
+    check; adopting it re-checks every checksum); None otherwise. Lets a recovered state
+    (`init --state-only`) or a clone adopt products instead of downloading — or, once HyP3 has
+    deleted them, paying for them — again."""
+    from insarproj.hyp3.products import ProductManifest, VerificationError, manifest_problem, product_zip_name
+
+    zips = [f for f in files if str(f.get("filename", "")).endswith(".zip")]
+    if not zips:
+        return None
+    try:
+        name = product_zip_name(zips[0]["filename"], job=job_address).removesuffix(".zip")
+    except UnsafePathError:
+        return None  # the download refuses it with the reason; nothing to adopt
+    rel = f"{PRODUCTS_DIR}/{job_address.split('.')[1]}/{name}"
+    folder = resolve_inside(data_dir, rel, what=f"the product folder of {job_address}")
+    if not folder.is_dir():
+        return None
+    try:
+        manifest, digest = ProductManifest.read(folder)
+    except VerificationError:
+        return None
+    summary = {**manifest.summary(), "sha256": digest}
+    return None if manifest_problem(folder, summary, checksums=False) else (rel, summary)
 
 
 def _stale_reason(address: str, record: dict[str, Any], job_address: str, ctx: PlanContext) -> str | None:
@@ -363,14 +441,25 @@ def _stack_of(record: dict[str, Any]) -> str | None:
     return parts[1] if len(parts) == 3 and parts[0] == PRODUCTS_DIR else None
 
 
-def _untracked(data_dir: Path, stack: str, state: Any) -> list[str]:
+def _untracked(data_dir: Path, stack: str, state: Any, *, claimable: set[tuple[str, str]] | None = None) -> list[str]:
     """Entries of products/<stack>/ that no product record names. Hidden ones are insarproj's
-    work in progress (a `.part` to resume, a staging folder) and are left alone."""
+    work in progress (a `.part` to resume, a staging folder) and are left alone, and so are
+    products of ``claimable`` (reference, secondary) ISO dates: pairs whose product may still be
+    adopted from disk."""
+    from insarproj.hyp3.products import parse_product_name
+
     tracked = {
         Path(r["attributes"]["path"]).name for r in state.by_kind(ProductKind.kind).values() if _stack_of(r) == stack
     }
+
+    def claimed(name: str) -> bool:
+        parsed = parse_product_name(name) if claimable else None
+        return parsed is not None and (parsed.reference_date.isoformat(), parsed.secondary_date.isoformat()) in claimable
+
     folder = data_dir / PRODUCTS_DIR / stack
-    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".") and p.name not in tracked)
+    return sorted(
+        p.name for p in folder.iterdir() if not p.name.startswith(".") and p.name not in tracked and not claimed(p.name)
+    )
 
 
 def _sweep_untracked(action: Action, ctx: ApplyContext) -> Outcome:

@@ -257,8 +257,8 @@ def test_sandbox_on_a_taken_port_says_so(run_cli) -> None:  # type: ignore[no-un
 HYP3 = '[processor.hyp3]\njob_type = "INSAR_GAMMA"\ninclude_dem = true\n'
 
 
-def apply_wait(run_cli, root: Path):  # type: ignore[no-untyped-def]
-    return run_cli(["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60"])
+def apply_wait(run_cli, root: Path, *extra: str):  # type: ignore[no-untyped-def]
+    return run_cli(["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60", *extra])
 
 
 def lose_state_and_recover(root: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
@@ -280,24 +280,55 @@ def test_lost_hyp3_state_is_recovered_without_submitting_twice(tmp_path: Path, s
     root = write_project(tmp_path / "p", kind="hyp3", end="2021-02-10", processor_extra=HYP3)
     first = apply_wait(run_cli, root)
     assert first.code == 0, first.output
-    jobs_before = {a: r["attributes"]["job_id"] for a, r in state_of(root)["resources"].items()
-                   if r["kind"] == "hyp3_job"}
-    assert jobs_before
+    jobs_before, folders_before = hyp3_jobs_of(root), product_folders_of(root)
+    assert jobs_before and len(folders_before) == len(jobs_before)
     lose_state_and_recover(root, run_cli)
     quiesce(sandbox)
     sandbox.clear_requests()
     second = apply_wait(run_cli, root)
     assert second.code == 0, second.output
     # The products of adopted jobs are planned once the jobs are recorded (the next apply), and
-    # are downloaded again: the product kind does not adopt a product folder already on disk.
+    # are adopted from disk, checked against their manifests, not downloaded again.
     third = apply_wait(run_cli, root)
     assert third.code == 0, third.output
     quiesce(sandbox)
+    assert_recovered_without_paying_or_downloading(sandbox, root, run_cli, jobs_before, folders_before)
+
+
+def test_lost_state_after_products_expired_adopts_them_from_disk(tmp_path: Path, sandbox, run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """HyP3 deleted the products two weeks ago, but they are on disk: adopting the jobs and the
+    folders is right; resubmitting (paying again) or sweeping the folders away is not."""
+    sandbox.hyp3_settings(speed=50.0)
+    monkeypatch.setenv("INSARPROJ_HYP3_LISTING_LAG", "0.5")
+    root = write_project(tmp_path / "p", kind="hyp3", end="2021-02-10", processor_extra=HYP3)
+    assert apply_wait(run_cli, root).code == 0
+    jobs_before, folders_before = hyp3_jobs_of(root), product_folders_of(root)
+    sandbox.hyp3_advance(15 * 86400)  # past every product's expiration_time
+    lose_state_and_recover(root, run_cli)
+    quiesce(sandbox)
+    sandbox.clear_requests()
+    for attempt in (apply_wait(run_cli, root, "--prune"), apply_wait(run_cli, root, "--prune")):
+        assert attempt.code == 0, attempt.output
+    quiesce(sandbox)
+    assert_recovered_without_paying_or_downloading(sandbox, root, run_cli, jobs_before, folders_before)
+
+
+def hyp3_jobs_of(root: Path) -> dict[str, str]:
+    return {a: r["attributes"]["job_id"] for a, r in state_of(root)["resources"].items() if r["kind"] == "hyp3_job"}
+
+
+def product_folders_of(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in (root / "data" / "products").glob("*/*")}
+
+
+def assert_recovered_without_paying_or_downloading(sandbox, root, run_cli, jobs_before, folders_before) -> None:  # type: ignore[no-untyped-def]
     log = sandbox.requests()
     assert not [r for r in log if r.method == "POST" and r.path == "/jobs"], "a job was submitted twice"
-    jobs_after = {a: r["attributes"]["job_id"] for a, r in state_of(root)["resources"].items()
-                  if r["kind"] == "hyp3_job"}
-    assert jobs_after == jobs_before  # every job adopted by identity
+    assert not [r for r in log if r.method == "GET" and r.path.endswith(".zip")], "a product was downloaded again"
+    assert hyp3_jobs_of(root) == jobs_before  # every job adopted by identity
+    assert product_folders_of(root) == folders_before  # adopted in place: nothing swept aside
+    products = [r for r in state_of(root)["resources"].values() if r["kind"] == "product"]
+    assert len(products) == len(jobs_before) and all(r["status"] == "present" for r in products)
     converged = run_cli(["-C", str(root), "plan", "--detailed-exitcode", "--offline"])
     assert converged.code == 0, converged.output
 

@@ -130,3 +130,26 @@ def test_a_wait_round_stops_at_once_on_auth_and_at_the_timeout(sleeps) -> None: 
     time.sleep(0.01)
     result = ApplyResult(plan=None)
     assert rounds._plan_round(result) is None and result.timed_out
+
+
+@pytest.mark.parametrize(
+    ("status", "expired", "on_disk", "adopted"),
+    [
+        ("RUNNING", False, False, True),
+        ("SUCCEEDED", False, False, True),
+        ("SUCCEEDED", True, False, False),  # HyP3 deleted the product: nothing to adopt, pay again
+        ("SUCCEEDED", True, True, True),  # ...unless the product is already here (a recovered state)
+        ("FAILED", False, True, False),
+    ],
+)
+def test_adoptable_takes_an_expired_job_only_when_its_product_is_on_disk(
+    status: str, expired: bool, on_disk: bool, adopted: bool
+) -> None:
+    from insarproj.kinds.hyp3 import adoptable
+
+    now = datetime(2025, 7, 1, tzinfo=UTC)
+    expiration = now - timedelta(days=1) if expired else now + timedelta(days=1)
+    job = JobRecord.from_api(job_dict(job_id="j", status_code=status, expiration_time=expiration.isoformat()))
+    found = adoptable([job], exclude=set(), now=now, on_disk=lambda j: on_disk)
+    assert (found is job) is adopted
+    assert adoptable([job], exclude={"j"}, now=now, on_disk=lambda j: True) is None
