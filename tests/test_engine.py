@@ -214,3 +214,22 @@ def test_plan_of_10000_resources_is_linear(fake_project: Path) -> None:
     ws = Workspace(fake_project)
     ws.apply(apply_options=ApplyOptions(concurrency=8))
     assert Workspace(fake_project).plan().actions == []
+
+
+def test_a_full_disk_in_an_action_is_one_sentence_naming_the_file(fake_project: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A kind's own write (a download into data/, say) that hits a full disk is reported like the
+    state's: which file, nothing recorded lost, how to resume — not "OSError: [Errno 28]"."""
+    import errno
+
+    import fakekinds
+
+    def full(path, data, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(fakekinds, "atomic_write_bytes", full)
+    write_fake(fake_project, files({"name": "a", "content": "1"}))
+    report = Workspace(fake_project).apply(apply_options=ApplyOptions(concurrency=1)).report
+    [(address, message)] = report.failed
+    assert address == "fakefile.a"
+    assert message.startswith("no space left on device writing ") and str(fake_project / "data" / "a") in message
+    assert "nothing recorded was lost" in message and "Errno" not in message

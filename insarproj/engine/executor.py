@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from insarproj.engine.context import ApplyContext
 from insarproj.engine.model import Action, Op, Outcome, Plan, ResourceKind
-from insarproj.errors import InsarprojError
+from insarproj.errors import InsarprojError, storage_error
 from insarproj.state.store import op_input, op_plan_applied
 
 EventSink = Callable[[str, Action, str], None]
@@ -143,7 +143,8 @@ def execute_plan(
                     except Exception as exc:
                         # A user-facing error speaks for itself; anything else (a bug, an unexpected
                         # library error) is named by its type.
-                        message = str(exc) if isinstance(exc, InsarprojError) else f"{type(exc).__name__}: {exc}"
+                        user_error = exc if isinstance(exc, InsarprojError) else storage_error(exc)
+                        message = str(user_error) if user_error else f"{type(exc).__name__}: {exc}"
                         report.failed.append((address, message))
                         emit("failed", action, message)
                         block_dependants(address, f"{address} failed")
