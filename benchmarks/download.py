@@ -23,11 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from insarproj.endpoints import resolve_endpoints  # noqa: E402
-from insarproj.sandbox.blobs import blob  # noqa: E402
-from insarproj.sandbox.server import Sandbox  # noqa: E402
-from insarproj.transfer.download import DownloadCancelled, Downloader, DownloadSpec  # noqa: E402
-from insarproj.transfer.session import make_session  # noqa: E402
+from insarproj.endpoints import resolve_endpoints
+from insarproj.sandbox.blobs import blob
+from insarproj.sandbox.server import Sandbox
+from insarproj.transfer.download import DownloadCancelled, Downloader, DownloadSpec
+from insarproj.transfer.session import make_session
 
 
 class CancelAtHalf:
@@ -64,8 +64,14 @@ def main() -> None:
         downloader = Downloader(session, chunk_size=1 << 20)
         t0 = time.perf_counter()
         with cf.ThreadPoolExecutor(args.parallel) as pool:
-            list(pool.map(lambda u: downloader.fetch(
-                DownloadSpec(url=u, dest=out / Path(u).name, size=size, md5=md5)), urls))
+            list(
+                pool.map(
+                    lambda u: downloader.fetch(
+                        DownloadSpec(url=u, dest=out / Path(u).name, size=size, md5=md5)
+                    ),
+                    urls,
+                )
+            )
         ours = time.perf_counter() - t0
 
         curl_dir = Path(tmp) / "curl"
@@ -74,7 +80,10 @@ def main() -> None:
             t0 = time.perf_counter()
             subprocess.run(
                 ["xargs", "-P", str(args.parallel), "-n", "1", "curl", "-sS", "-O", "--fail"],
-                input="\n".join(urls), text=True, cwd=curl_dir, check=True,
+                input="\n".join(urls),
+                text=True,
+                cwd=curl_dir,
+                check=True,
             )
             theirs = time.perf_counter() - t0
         else:
@@ -92,10 +101,14 @@ def main() -> None:
         resumed = Downloader(session).fetch(spec)
     print(f"{args.files} files × {args.size_mb:g} MB, {args.parallel} in parallel, loopback sandbox:")
     print(f"  insarproj Downloader (MD5 + fsync + rename): {ours:6.2f} s  {total_mb / ours:7.1f} MB/s")
-    print(f"  curl via xargs -P {args.parallel}:                   {theirs:6.2f} s  {total_mb / theirs:7.1f} MB/s")
-    print(f"  interrupted at 50 %: {kept / 1e6:.1f} MB kept in .part; resume transferred "
-          f"{resumed.bytes_transferred / 1e6:.1f} MB of {size / 1e6:.1f} MB "
-          f"({100 * resumed.bytes_transferred / size:.0f} %)")
+    print(
+        f"  curl via xargs -P {args.parallel}:                   {theirs:6.2f} s  {total_mb / theirs:7.1f} MB/s"
+    )
+    print(
+        f"  interrupted at 50 %: {kept / 1e6:.1f} MB kept in .part; resume transferred "
+        f"{resumed.bytes_transferred / 1e6:.1f} MB of {size / 1e6:.1f} MB "
+        f"({100 * resumed.bytes_transferred / size:.0f} %)"
+    )
 
 
 if __name__ == "__main__":

@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from insarproj.engine.context import PlanOptions  # noqa: E402
-from insarproj.engine.model import Op  # noqa: E402
-from insarproj.kinds.search import PIN_NAME, search_fingerprint  # noqa: E402
-from insarproj.scenes.model import PinnedScene, ScenePin, Stack, StackDate  # noqa: E402
-from insarproj.state import StateStore, op_input, op_put  # noqa: E402
-from insarproj.workspace import Workspace  # noqa: E402
+from insarproj.engine.context import PlanOptions
+from insarproj.engine.model import Op
+from insarproj.kinds.search import PIN_NAME, search_fingerprint
+from insarproj.scenes.model import PinnedScene, ScenePin, Stack, StackDate
+from insarproj.state import StateStore, op_input, op_put
+from insarproj.workspace import Workspace
 
 TOML = """\
 [project]
@@ -61,18 +61,43 @@ def synthetic_pin(stacks: int, dates: int) -> ScenePin:
             day = date(2015, 1, 1) + timedelta(days=12 * d)
             name = scene_name(s, day)
             scenes[name] = PinnedScene(
-                name=name, file_id=name + "-SLC", url=f"https://datapool.asf.alaska.edu/SLC/SA/{name}.zip",
-                bytes=4_500_000_000, md5="0" * 32, footprint_wkt="POLYGON((-118 35,-117 35,-117 36,-118 36,-118 35))",
-                flight_direction=direction, relative_orbit=64 + s, frame=100, start_time=f"{day}T01:42:00Z",
-                stop_time=f"{day}T01:43:00Z", platform="Sentinel-1A", polarization="VV+VH", beam_mode="IW",
+                name=name,
+                file_id=name + "-SLC",
+                url=f"https://datapool.asf.alaska.edu/SLC/SA/{name}.zip",
+                bytes=4_500_000_000,
+                md5="0" * 32,
+                footprint_wkt="POLYGON((-118 35,-117 35,-117 36,-118 36,-118 35))",
+                flight_direction=direction,
+                relative_orbit=64 + s,
+                frame=100,
+                start_time=f"{day}T01:42:00Z",
+                stop_time=f"{day}T01:43:00Z",
+                platform="Sentinel-1A",
+                polarization="VV+VH",
+                beam_mode="IW",
                 bperp=float((d * 37) % 300 - 150),
             )
-            stack_dates.append(StackDate(date=day, scenes=[name], representative=name, coverage=1.0,
-                                         bperp=scenes[name].bperp))
-        stack_models.append(Stack(id=f"{direction[0]}{64 + s:03d}", flight_direction=direction,
-                                  relative_orbit=64 + s, dates=stack_dates))
-    return ScenePin(fingerprint="bench", searched_at="2032-01-01T00:00:00Z", cmr_host="bench", found=len(scenes),
-                    scenes=scenes, stacks=stack_models)
+            stack_dates.append(
+                StackDate(
+                    date=day, scenes=[name], representative=name, coverage=1.0, bperp=scenes[name].bperp
+                )
+            )
+        stack_models.append(
+            Stack(
+                id=f"{direction[0]}{64 + s:03d}",
+                flight_direction=direction,
+                relative_orbit=64 + s,
+                dates=stack_dates,
+            )
+        )
+    return ScenePin(
+        fingerprint="bench",
+        searched_at="2032-01-01T00:00:00Z",
+        cmr_host="bench",
+        found=len(scenes),
+        scenes=scenes,
+        stacks=stack_models,
+    )
 
 
 def converge(root: Path, pin: ScenePin) -> int:
@@ -80,8 +105,14 @@ def converge(root: Path, pin: ScenePin) -> int:
     ws = Workspace(root)
     store = StateStore(root / ".insarproj")
     with store.open_writer() as writer:
-        writer.record([op_input(PIN_NAME, {"fingerprint": search_fingerprint(ws.project), "summary": "bench",
-                                           "pin": pin.to_dict()})])
+        writer.record(
+            [
+                op_input(
+                    PIN_NAME,
+                    {"fingerprint": search_fingerprint(ws.project), "summary": "bench", "pin": pin.to_dict()},
+                )
+            ]
+        )
     plan = Workspace(root).plan(PlanOptions(offline=True))
     ops = []
     for action in plan.actions:
@@ -92,16 +123,26 @@ def converge(root: Path, pin: ScenePin) -> int:
             key = action.address.split(".", 1)[1]
             folder = f"products/{key}"
             (root / "data" / folder).mkdir(parents=True, exist_ok=True)
-            ops.append(op_put(action.address, "hyp3_job", "succeeded", {
-                "pair": spec["pair"], "identity": spec["identity"], "request": spec["request"],
-                "job_id": key, "attempts": [{"job_id": key, "identity": spec["identity"]}],
-                "expiration_time": "2099-01-01T00:00:00+00:00",
-                "files": [{"filename": f"{key}.zip", "url": "https://example/x.zip", "size": 1}],
-            }))
+            ops.append(
+                op_put(
+                    action.address,
+                    "hyp3_job",
+                    "succeeded",
+                    {
+                        "pair": spec["pair"],
+                        "identity": spec["identity"],
+                        "request": spec["request"],
+                        "job_id": key,
+                        "attempts": [{"job_id": key, "identity": spec["identity"]}],
+                        "expiration_time": "2099-01-01T00:00:00+00:00",
+                        "files": [{"filename": f"{key}.zip", "url": "https://example/x.zip", "size": 1}],
+                    },
+                )
+            )
             ops.append(op_put("product." + key, "product", "present", {"path": folder, "files": []}))
     with store.open_writer() as writer:
         for start in range(0, len(ops), 2000):
-            writer.record(ops[start:start + 2000])
+            writer.record(ops[start : start + 2000])
     return len(ops)
 
 
@@ -127,8 +168,11 @@ def main() -> None:
 
         t0 = time.perf_counter()
         for stack in pin.stacks:
-            build_network(stack.id, [NetworkDate(d.date, d.bperp, tuple(d.scenes), frozenset({"VV", "VH"}))
-                                     for d in stack.dates], NetworkSettings(neighbors=3, max_temporal_baseline=48))
+            build_network(
+                stack.id,
+                [NetworkDate(d.date, d.bperp, tuple(d.scenes), frozenset({"VV", "VH"})) for d in stack.dates],
+                NetworkSettings(neighbors=3, max_temporal_baseline=48),
+            )
         floor_network = time.perf_counter() - t0
 
         t0 = time.perf_counter()

@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from insarproj.fsutil import atomic_write_text, canonical_json  # noqa: E402
-from insarproj.state import StateStore, op_put  # noqa: E402
+from insarproj.fsutil import atomic_write_text, canonical_json
+from insarproj.state import StateStore, op_put
 
 
 def record(i: int) -> dict:
@@ -26,7 +26,12 @@ def record(i: int) -> dict:
         f"scene.S1A_IW_SLC__1SDV_2021{i:010d}",
         "scene",
         "present",
-        {"path": f"scenes/A064/S1A_{i}.zip", "size": 4_500_000_000 + i, "md5": f"{i:032x}", "url": "https://x/y.zip"},
+        {
+            "path": f"scenes/A064/S1A_{i}.zip",
+            "size": 4_500_000_000 + i,
+            "md5": f"{i:032x}",
+            "url": "https://x/y.zip",
+        },
     )
 
 

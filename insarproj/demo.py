@@ -88,7 +88,9 @@ def run_demo(
 
     root = Path(directory)
     if (root / "project.toml").exists() or (root / ".insarproj").exists():
-        raise UsageError(f"{root} already holds a project; pass another folder to `insarproj demo DIR` or remove it")
+        raise UsageError(
+            f"{root} already holds a project; pass another folder to `insarproj demo DIR` or remove it"
+        )
     began = time.monotonic()
     sandbox = Sandbox(hyp3_speed=hyp3_speed).start()
     saved_env = {key: os.environ.get(key) for key in sandbox.env()}
@@ -98,7 +100,13 @@ def run_demo(
         w, s, e, n = DEMO_BBOX
         text = DEMO_TOML.format(
             name=f"insarproj-demo-{os.getpid()}",
-            w=w, s=s, e=e, n=n, start=start, end=end, kind=processor,
+            w=w,
+            s=s,
+            e=e,
+            n=n,
+            start=start,
+            end=end,
+            kind=processor,
             processor=HYP3_TABLE if processor == "hyp3" else "",
         )
         create_project(root, text)
@@ -113,7 +121,9 @@ def run_demo(
             echo(f"Round {number}: {summary.pending} to do now, {summary.waiting} HyP3 jobs still running.")
 
         result = ws.apply(
-            apply_options=ApplyOptions(wait=True, poll_interval=1.0, timeout=timeout, command="insarproj demo"),
+            apply_options=ApplyOptions(
+                wait=True, poll_interval=1.0, timeout=timeout, command="insarproj demo"
+            ),
             on_plan=show_plan,
             on_event=on_event,
             on_round=on_round,

@@ -45,10 +45,15 @@ def config_reference() -> str:
         for name, prop in node.get("properties", {}).items():
             target = _resolve(schema, prop)
             key = f"{prefix}{name}"
-            if target.get("type") == "object" and "properties" in target and target is not prop or (
-                "properties" in target and "$ref" in prop
+            if (
+                (target.get("type") == "object"
+                and "properties" in target
+                and target is not prop)
+                or ("properties" in target and "$ref" in prop)
             ):
-                lines.append(f"| **`[{key}]`** | | {_cell(target.get('description', prop.get('description', '')))} |")
+                lines.append(
+                    f"| **`[{key}]`** | | {_cell(target.get('description', prop.get('description', '')))} |"
+                )
                 walk(f"{key}.", target)
                 continue
             description = prop.get("description") or target.get("description", "")

@@ -103,7 +103,9 @@ def resolve_endpoints(
         else:
             urls[name], sources[name] = default, "default"
             trusted.update(_host_keys(default))
-    return Endpoints(urls=urls, sources=sources, trust_project=trust_project, _trusted_hosts=frozenset(trusted))
+    return Endpoints(
+        urls=urls, sources=sources, trust_project=trust_project, _trusted_hosts=frozenset(trusted)
+    )
 
 
 def _host_keys(url: str) -> set[str]:

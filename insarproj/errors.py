@@ -69,8 +69,11 @@ class DiskFullError(InsarprojError):
 # Errors of the storage itself, not of insarproj: the user frees space, raises a quota or
 # remounts, then re-runs; what was recorded before stays recorded.
 STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
-_STORAGE_WHAT = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
-                 errno.EROFS: "read-only file system"}
+_STORAGE_WHAT = {
+    errno.ENOSPC: "no space left on device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+}
 
 
 def storage_error(

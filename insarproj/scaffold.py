@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +91,7 @@ def recreate_state(root: Path, *, force: bool = False, from_backup: bool = False
     with ProjectLock(store.dir, command="init --state-only"):
         _refuse_replacing(store, force=force, from_backup=from_backup)
         backup = _checked_backup(store) if from_backup else None
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         kept = [_keep_aside(path, stamp) for path in [store.path, *store.journal_files()] if path.exists()]
         if backup is not None:
             atomic_write_bytes(store.path, store.backup_path.read_bytes())

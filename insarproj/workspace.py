@@ -67,7 +67,9 @@ class ApplyResult:
         return ExitCode.OK
 
 
-def hold_unapproved_spending(plan: Plan, approved: Callable[[Action], bool] = lambda action: False) -> tuple[Plan, list[Action]]:
+def hold_unapproved_spending(
+    plan: Plan, approved: Callable[[Action], bool] = lambda action: False
+) -> tuple[Plan, list[Action]]:
     """Drop remote (credit-spending) actions and what depends on them from a `--wait` round,
     except those ``approved`` says the user's plan already paid for."""
     held = [a for a in plan.actions if a.remote and not approved(a)]
@@ -121,7 +123,9 @@ class Workspace:
     def plan(self, options: PlanOptions | None = None, *, state: State | None = None) -> Plan:
         return self._plan(options, state=state)[0]
 
-    def _plan(self, options: PlanOptions | None = None, *, state: State | None = None) -> tuple[Plan, PlanContext]:
+    def _plan(
+        self, options: PlanOptions | None = None, *, state: State | None = None
+    ) -> tuple[Plan, PlanContext]:
         options = options or PlanOptions()
         ctx = PlanContext(
             notify=self.notify,
@@ -170,7 +174,10 @@ class Workspace:
                 if plan is not None:
                     check_fresh(plan, writer.state, self.config_fingerprint, path=plan_label)
                     options = PlanOptions(
-                        offline=plan.offline, targets=tuple(plan.targets), verify=options.verify, prune=plan.prune
+                        offline=plan.offline,
+                        targets=tuple(plan.targets),
+                        verify=options.verify,
+                        prune=plan.prune,
                     )
                 else:
                     plan, plan_ctx = self._plan(options, state=writer.state)
@@ -198,7 +205,9 @@ class Workspace:
                     )
                 return result
 
-    def _execute(self, plan: Plan, ctx: ApplyContext, apply_options: ApplyOptions, on_event: EventSink | None) -> ApplyReport:
+    def _execute(
+        self, plan: Plan, ctx: ApplyContext, apply_options: ApplyOptions, on_event: EventSink | None
+    ) -> ApplyReport:
         kinds = {k.kind: k for k in self.components.kinds}
         concurrency = apply_options.concurrency or max(4, self.project.config.download.concurrency)
         return execute_plan(
@@ -234,7 +243,12 @@ class _WaitRounds:
     """
 
     def __init__(
-        self, ws: Workspace, writer: Any, options: PlanOptions, apply_options: ApplyOptions, progress: Any,
+        self,
+        ws: Workspace,
+        writer: Any,
+        options: PlanOptions,
+        apply_options: ApplyOptions,
+        progress: Any,
         sleep: Callable[[float], None],
     ) -> None:
         self.ws, self.writer, self.options, self.apply_options = ws, writer, options, apply_options
@@ -258,12 +272,19 @@ class _WaitRounds:
             # A submission the user's plan showed whose intent has not reached HyP3 (held for the
             # listing lag): still that approved submission, not a new expense.
             record = self.writer.state.get(action.address)
-            return action.address in approved and record is not None and record["status"] in ("intent", "unknown")
+            return (
+                action.address in approved
+                and record is not None
+                and record["status"] in ("intent", "unknown")
+            )
 
         return check
 
     def run(
-        self, result: ApplyResult, approved: set[str], on_event: EventSink | None,
+        self,
+        result: ApplyResult,
+        approved: set[str],
+        on_event: EventSink | None,
         on_round: Callable[[int, Plan], None] | None,
     ) -> None:
         report = result.report

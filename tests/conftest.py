@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import pin_empty_search, write_fake, write_project
 
 TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
+
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -46,7 +46,6 @@ def fake_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     write_fake(root, {"files": [], "jobs": []})
     pin_empty_search(root)
     return root
-
 
 
 @pytest.fixture

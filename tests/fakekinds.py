@@ -68,8 +68,13 @@ class FakeFileKind(ResourceKind):
         content = desired.spec.get("content", "")
         digest = hashlib.md5(content.encode()).hexdigest()
         path = ctx.project.data_dir / desired.spec["name"]
-        base = dict(address=desired.address, kind=self.kind, depends_on=list(desired.depends_on),
-                    bytes=len(content.encode()), payload={"spec": desired.spec, "md5": digest})
+        base = dict(
+            address=desired.address,
+            kind=self.kind,
+            depends_on=list(desired.depends_on),
+            bytes=len(content.encode()),
+            payload={"spec": desired.spec, "md5": digest},
+        )
         if record is None:
             return Action(op=Op.CREATE, reason="missing", **base)
         if record["attributes"]["md5"] != digest:
@@ -104,11 +109,17 @@ class FakeJobKind(ResourceKind):
 
     def desired(self, ctx) -> Iterable[Desired]:  # type: ignore[no-untyped-def]
         for item in _spec(ctx.project.root).get("jobs", []):
-            yield Desired(address=f"fakejob.{item['name']}", spec=item, depends_on=tuple(item.get("depends_on", ())))
+            yield Desired(
+                address=f"fakejob.{item['name']}", spec=item, depends_on=tuple(item.get("depends_on", ()))
+            )
 
     def assess(self, desired, record, ctx):  # type: ignore[no-untyped-def]
-        base = dict(address=desired.address, kind=self.kind, depends_on=list(desired.depends_on),
-                    payload={"name": desired.spec["name"]})
+        base = dict(
+            address=desired.address,
+            kind=self.kind,
+            depends_on=list(desired.depends_on),
+            payload={"name": desired.spec["name"]},
+        )
         if record is None:
             return Action(op=Op.CREATE, reason="not submitted", remote=True, credits=1.0, **base)
         if record["status"] == "succeeded":
@@ -123,8 +134,11 @@ class FakeJobKind(ResourceKind):
         name = action.payload["name"]
         if action.op is Op.CREATE:
             ctx.write.get("fakeremote").submit(name)
-            return Outcome(ops=[op_put(action.address, self.kind, "submitted", {"address": action.address})],
-                           waiting=True, message="submitted")
+            return Outcome(
+                ops=[op_put(action.address, self.kind, "submitted", {"address": action.address})],
+                waiting=True,
+                message="submitted",
+            )
         return Outcome(ops=[op_put(action.address, self.kind, "succeeded", {"address": action.address})])
 
 

@@ -44,7 +44,9 @@ def pin_empty_search(root: Path) -> None:
     from insarproj.state import StateStore, op_input
 
     project = load_project(root)
-    pin = ScenePin(fingerprint="test", searched_at="2021-01-01T00:00:00Z", cmr_host="http://127.0.0.1:9", found=0)
+    pin = ScenePin(
+        fingerprint="test", searched_at="2021-01-01T00:00:00Z", cmr_host="http://127.0.0.1:9", found=0
+    )
     value = {"fingerprint": search_fingerprint(project), "summary": "no scenes (test)", "pin": pin.to_dict()}
     with StateStore(root / ".insarproj").open_writer() as writer:
         writer.record([op_input(PIN_NAME, value)])

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from helpers import write_fake
+
 from insarproj.errors import ExitCode
 from insarproj.schema_gen import generate
 
@@ -75,7 +75,10 @@ def test_plan_detailed_exitcode(fake_project: Path, run_cli) -> None:  # type: i
 
 
 def test_plan_json_validates_against_its_schema(fake_project: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
-    write_fake(fake_project, {"files": [{"name": "a", "content": "1"}], "jobs": [{"name": "j", "depends_on": ["fakefile.a"]}]})
+    write_fake(
+        fake_project,
+        {"files": [{"name": "a", "content": "1"}], "jobs": [{"name": "j", "depends_on": ["fakefile.a"]}]},
+    )
     result = run_cli(["-C", str(fake_project), "plan", "--json"])
     payload = json.loads(result.stdout)
     jsonschema.validate(payload, generate("plan"))
@@ -151,17 +154,16 @@ def test_quiet_and_verbose(fake_project: Path, run_cli) -> None:  # type: ignore
 @pytest.mark.parametrize("name", ["project", "state", "plan"])
 def test_committed_schemas_match_the_models(name: str) -> None:
     committed = json.loads((REPO / "schemas" / f"{name}.schema.json").read_text())
-    assert committed == generate(name), f"schemas/{name}.schema.json drifted: run python -m insarproj.schema_gen"
+    assert committed == generate(name), (
+        f"schemas/{name}.schema.json drifted: run python -m insarproj.schema_gen"
+    )
 
 
 def test_every_package_is_listed_for_the_wheel() -> None:
     import tomllib
 
     listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
-    found = {
-        ".".join(p.parent.relative_to(REPO).parts)
-        for p in (REPO / "insarproj").rglob("__init__.py")
-    }
+    found = {".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "insarproj").rglob("__init__.py")}
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
 
 
@@ -174,7 +176,9 @@ def test_cli_starts_without_heavy_imports() -> None:
         "heavy = [m for m in ('asf_search', 'rasterio', 'shapely', 'hyp3_sdk', 'requests', 'pydantic') if m in sys.modules]; "
         "print(','.join(heavy))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ}).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ}
+    ).stdout
     assert out.strip() == ""
 
 

@@ -68,7 +68,9 @@ CASES: list[tuple[str, Callable[[Path], None], list[str], list[str]]] = [
 
 
 @pytest.mark.parametrize(("name", "damage", "fragments", "commands"), CASES, ids=[c[0] for c in CASES])
-def test_damaged_files_give_one_clear_error(fake_project: Path, run_cli, name, damage, fragments, commands) -> None:  # type: ignore[no-untyped-def]
+def test_damaged_files_give_one_clear_error(
+    fake_project: Path, run_cli, name, damage, fragments, commands
+) -> None:  # type: ignore[no-untyped-def]
     damage(fake_project)
     before = {p: p.read_bytes() for p in (fake_project / ".insarproj").glob("*") if p.is_file()}
     for command in commands:

@@ -9,7 +9,9 @@ def test_defaults_env_and_project_precedence() -> None:
     eps = resolve_endpoints({"hyp3": "https://hyp3-test-api.asf.alaska.edu"}, environ={})
     assert eps.url("cmr") == DEFAULT_URLS["cmr"] and eps.sources["cmr"] == "default"
     assert eps.url("hyp3") == "https://hyp3-test-api.asf.alaska.edu" and eps.sources["hyp3"] == "project"
-    eps = resolve_endpoints({"hyp3": "https://a.example"}, environ={"INSARPROJ_HYP3_URL": "http://127.0.0.1:9/"})
+    eps = resolve_endpoints(
+        {"hyp3": "https://a.example"}, environ={"INSARPROJ_HYP3_URL": "http://127.0.0.1:9/"}
+    )
     assert eps.url("hyp3") == "http://127.0.0.1:9" and eps.sources["hyp3"] == "env"
 
 
@@ -25,7 +27,9 @@ def test_credentials_allowed_for_defaults_loopback_and_env_hosts() -> None:
     eps = resolve_endpoints({}, environ={"INSARPROJ_HYP3_URL": "https://hyp3.mylab.org"})
     assert eps.may_send_credentials("https://urs.earthdata.nasa.gov/oauth/authorize")
     assert eps.may_send_credentials("https://datapool.asf.alaska.edu/SLC/SA/x.zip")
-    assert eps.may_send_credentials("http://127.0.0.1:8080/x") and eps.may_send_credentials("http://localhost:1/")
+    assert eps.may_send_credentials("http://127.0.0.1:8080/x") and eps.may_send_credentials(
+        "http://localhost:1/"
+    )
     assert eps.may_send_credentials("https://hyp3.mylab.org/jobs")
     assert not eps.may_send_credentials("https://bucket.s3.amazonaws.com/x.zip")
 

@@ -6,8 +6,8 @@ import json
 import threading
 from pathlib import Path
 
-
 from helpers import write_fake
+
 from insarproj.engine.context import PlanOptions
 from insarproj.engine.model import Op
 from insarproj.workspace import ApplyOptions, Workspace
@@ -102,7 +102,10 @@ def test_keep_going_runs_independent_actions(fake_project: Path) -> None:
 
 
 def test_each_action_is_durable_before_its_dependants_start(fake_project: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    write_fake(fake_project, files({"name": "a", "content": "1"}, {"name": "b", "content": "2", "depends_on": ["fakefile.a"]}))
+    write_fake(
+        fake_project,
+        files({"name": "a", "content": "1"}, {"name": "b", "content": "2", "depends_on": ["fakefile.a"]}),
+    )
     import fakekinds
 
     seen: dict[str, bool] = {}
@@ -231,5 +234,7 @@ def test_a_full_disk_in_an_action_is_one_sentence_naming_the_file(fake_project: 
     report = Workspace(fake_project).apply(apply_options=ApplyOptions(concurrency=1)).report
     [(address, message)] = report.failed
     assert address == "fakefile.a"
-    assert message.startswith("no space left on device writing ") and str(fake_project / "data" / "a") in message
+    assert (
+        message.startswith("no space left on device writing ") and str(fake_project / "data" / "a") in message
+    )
     assert "nothing recorded was lost" in message and "Errno" not in message

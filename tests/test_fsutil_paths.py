@@ -13,22 +13,38 @@ from insarproj.fsutil import plain_basename, relative_inside, resolve_inside
 ZIP = re.compile(r"[A-Za-z0-9_.-]+\.zip")
 
 
-@pytest.mark.parametrize("name", ["S1AB_20210106T135201_20210118T135201_VVP012_INT80_G_ueF_1A2B.zip", "a.zip"])
+@pytest.mark.parametrize(
+    "name", ["S1AB_20210106T135201_20210118T135201_VVP012_INT80_G_ueF_1A2B.zip", "a.zip"]
+)
 def test_plain_names_pass(name: str) -> None:
     assert plain_basename(name, what="HyP3 job", pattern=ZIP) == name
 
 
 @pytest.mark.parametrize(
     "name",
-    ["../../../../X.zip", "/tmp/X.zip", "a/b.zip", "a\\b.zip", "C:\\x.zip", "..", ".", "", ".hidden.zip",
-     "x.tif", "x.zip\n", "x\x00.zip"],
+    [
+        "../../../../X.zip",
+        "/tmp/X.zip",
+        "a/b.zip",
+        "a\\b.zip",
+        "C:\\x.zip",
+        "..",
+        ".",
+        "",
+        ".hidden.zip",
+        "x.tif",
+        "x.zip\n",
+        "x\x00.zip",
+    ],
 )
 def test_unsafe_names_refused(name: str) -> None:
     with pytest.raises(UnsafePathError, match="HyP3 job j1"):
         plain_basename(name, what="HyP3 job j1", pattern=ZIP)
 
 
-@pytest.mark.parametrize("relpath", ["../x", "../../x", "/etc/passwd", "a/../../x", "", ".", "C:\\x", "a\\..\\..\\x"])
+@pytest.mark.parametrize(
+    "relpath", ["../x", "../../x", "/etc/passwd", "a/../../x", "", ".", "C:\\x", "a\\..\\..\\x"]
+)
 def test_state_paths_leaving_refused(relpath: str, tmp_path: Path) -> None:
     with pytest.raises(UnsafePathError, match="scene.S1A"):
         relative_inside(relpath, what="state record scene.S1A")

@@ -72,7 +72,13 @@ def write_foreign_sidecar(state_dir: Path) -> None:
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "lock.info.json").write_text(
         json.dumps(
-            {"lock_id": "abc123", "pid": 4242, "host": "hpc-login-7", "command": "insarproj apply", "started_at": "t"}
+            {
+                "lock_id": "abc123",
+                "pid": 4242,
+                "host": "hpc-login-7",
+                "command": "insarproj apply",
+                "started_at": "t",
+            }
         )
     )
 

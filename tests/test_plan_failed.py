@@ -25,8 +25,17 @@ def action(address: str, op: Op, **extra: Any) -> Action:
 
 def plan_of(*actions: Action) -> Plan:
     acts = list(actions)
-    return Plan(plan_id="p", created_at="t", insarproj_version="0", project="x", lineage="l", serial=1,
-                config_fingerprint="f", actions=acts, summary=summarize(acts))
+    return Plan(
+        plan_id="p",
+        created_at="t",
+        insarproj_version="0",
+        project="x",
+        lineage="l",
+        serial=1,
+        config_fingerprint="f",
+        actions=acts,
+        summary=summarize(acts),
+    )
 
 
 FAILED_JOB = action("hyp3_job.A064.20210106_20210118", Op.FAILED)
@@ -48,7 +57,9 @@ def test_a_plan_with_only_failed_items_never_says_the_folder_matches() -> None:
     group = text.split("Failed for good (1)")[1]
     assert "! hyp3_job.A064.20210106_20210118" in group
     assert "max_attempts" in group and "exclude_pairs" in group and "--retry-failed" in group
-    assert render_plan(plan_of(), color=False).startswith("No changes. The project folder matches project.toml.")
+    assert render_plan(plan_of(), color=False).startswith(
+        "No changes. The project folder matches project.toml."
+    )
 
 
 @pytest.mark.parametrize(
@@ -62,13 +73,17 @@ def test_a_plan_with_only_failed_items_never_says_the_folder_matches() -> None:
         (ApplyReport(failed=[("d", "boom")], failed_for_good=["c"]), [], ExitCode.ERROR),
     ],
 )
-def test_apply_never_exits_0_with_planned_work_left_undone(report: ApplyReport, held: list, code: ExitCode) -> None:
+def test_apply_never_exits_0_with_planned_work_left_undone(
+    report: ApplyReport, held: list, code: ExitCode
+) -> None:
     assert ApplyResult(plan=None, report=report, held=held).exit_code() == code
 
 
 def test_report_names_deferred_work_and_failed_items() -> None:
-    text = render_report(ApplyReport(deferred=[("hyp3_job.b", "not enough credits")], failed_for_good=["hyp3_job.c"]),
-                         color=False)
+    text = render_report(
+        ApplyReport(deferred=[("hyp3_job.b", "not enough credits")], failed_for_good=["hyp3_job.c"]),
+        color=False,
+    )
     assert "deferred hyp3_job.b: not enough credits" in text
     assert "1 deferred" in text and "1 failed for good" in text and "--retry-failed" in text
 
@@ -77,7 +92,9 @@ def test_wait_rounds_hold_paid_work_unless_the_users_plan_approved_it() -> None:
     paid = action("hyp3_job.a", Op.REPLACE, remote=True, credits=10.0)
     approved = action("hyp3_job.b", Op.CREATE, remote=True, credits=10.0)
     product = action("product.a", Op.CREATE, depends_on=["hyp3_job.a"])
-    trimmed, held = hold_unapproved_spending(plan_of(paid, approved, product), lambda a: a.address == "hyp3_job.b")
+    trimmed, held = hold_unapproved_spending(
+        plan_of(paid, approved, product), lambda a: a.address == "hyp3_job.b"
+    )
     assert [a.address for a in held] == ["hyp3_job.a"]
     assert [a.address for a in trimmed.actions] == ["hyp3_job.b"]
 
@@ -113,8 +130,9 @@ def test_executor_records_failed_items_and_keeps_their_dependants_and_deferrals_
 
 def _step(max_attempts: int, *, retry_failed: bool = False) -> _Step:
     ctx = SimpleNamespace(
-        project=SimpleNamespace(config=SimpleNamespace(processor=SimpleNamespace(hyp3=SimpleNamespace(
-            max_attempts=max_attempts)))),
+        project=SimpleNamespace(
+            config=SimpleNamespace(processor=SimpleNamespace(hyp3=SimpleNamespace(max_attempts=max_attempts)))
+        ),
         options=SimpleNamespace(retry_failed=retry_failed, offline=True),
         observations={"hyp3.costs": CostTable.bundled()},
     )
@@ -129,5 +147,11 @@ def test_a_failed_job_is_resubmitted_within_max_attempts_then_failed_for_good() 
     spent = _step(2).after_failure("job FAILED (see the log L)", 2)
     assert spent.op is Op.FAILED and not spent.remote and not spent.credits
     assert spent.reason == "job FAILED (see the log L); 2 of 2 attempts used (max_attempts 2)"
-    retried = _step(2, retry_failed=True).after_failure("product expired 2021-02-01 before it was downloaded", 3)
-    assert retried.op is Op.REPLACE and retried.credits == 10.0 and "attempt 4 (beyond max_attempts 2)" in retried.reason
+    retried = _step(2, retry_failed=True).after_failure(
+        "product expired 2021-02-01 before it was downloaded", 3
+    )
+    assert (
+        retried.op is Op.REPLACE
+        and retried.credits == 10.0
+        and "attempt 4 (beyond max_attempts 2)" in retried.reason
+    )

@@ -7,13 +7,25 @@ import inspect
 from pathlib import Path
 
 import pytest
-
 from helpers import write_fake, write_project
+
 from insarproj.engine.context import OfflineError, PlanOptions, ReadProviders
 from insarproj.workspace import Workspace
 
 # Names that would let a holder change the world; no read-side provider may have one.
-MUTATING = ("submit", "post", "put", "patch", "delete", "download", "fetch", "write", "upload", "cancel", "update")
+MUTATING = (
+    "submit",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "download",
+    "fetch",
+    "write",
+    "upload",
+    "cancel",
+    "update",
+)
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -38,7 +50,9 @@ def test_plan_changes_nothing_and_submits_nothing(fake_project: Path) -> None:
     assert not (fake_project / "fake_remote.log").exists()
 
 
-def test_plan_context_holds_only_read_side_objects(fake_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plan_context_holds_only_read_side_objects(
+    fake_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_fake(fake_project, {"files": [], "jobs": [{"name": "j"}]})
     Workspace(fake_project).apply()  # submitted: the next plan must read its status
     seen: list[ReadProviders] = []

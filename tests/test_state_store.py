@@ -153,7 +153,12 @@ def test_crash_during_fold_keeps_every_acknowledged_action(
         writer.record(put(i))
         acked.append(f"scene.S{i:05d}")
     calls = {"n": 0}
-    targets = {"fsync": (os, "fsync"), "replace": (os, "replace"), "link": (os, "link"), "unlink": (Path, "unlink")}
+    targets = {
+        "fsync": (os, "fsync"),
+        "replace": (os, "replace"),
+        "link": (os, "link"),
+        "unlink": (Path, "unlink"),
+    }
     owner, name = targets[failing]
     original = getattr(owner, name)
 

@@ -55,11 +55,17 @@ def write_journal(store: StateStore, *lines: str) -> Path:
 
 # --- recorded paths (defect 8) -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "record",
     [
         {"attributes": {"path": "slc/S1A_IW_SLC__1SDV_X.zip"}},
-        {"attributes": {"path": "products/A064/S1AA_x_INT80_G_ueF_1234", "files": ["a_unw_phase.tif", "sub/b.tif"]}},
+        {
+            "attributes": {
+                "path": "products/A064/S1AA_x_INT80_G_ueF_1234",
+                "files": ["a_unw_phase.tif", "sub/b.tif"],
+            }
+        },
         {"attributes": {"files": [{"filename": "S1AA_x.zip", "url": "https://x/y.zip", "size": 1}]}},
         # A server's file names in a job record are its words, not paths: the product kind refuses
         # them where it uses them (tests/e2e/test_trust_products.py), the state still loads.
@@ -105,20 +111,33 @@ def test_paths_leaving_the_data_folder_are_refused(record: dict, shown: str) -> 
 def test_saved_plan_actions_leaving_the_data_folder_are_refused(payload: dict) -> None:
     from insarproj.state.checks import check_action_paths
 
-    check_action_paths("scene.X", {"path": "slc/x.zip", "stack": "A064_136231_IW1_6b",
-                                   "file": {"filename": "S1AA_x.zip"}, "record": {"attributes": {"path": "a"}}},
-                       where="plan.json")
+    check_action_paths(
+        "scene.X",
+        {
+            "path": "slc/x.zip",
+            "stack": "A064_136231_IW1_6b",
+            "file": {"filename": "S1AA_x.zip"},
+            "record": {"attributes": {"path": "a"}},
+        },
+        where="plan.json",
+    )
     with pytest.raises(UnsafePathError, match=r"plan\.json: action scene\.X has the"):
         check_action_paths("scene.X", payload, where="plan.json")
 
 
 def test_state_json_with_a_path_outside_is_refused_on_load(store: StateStore) -> None:
     raw = json.loads(store.path.read_text())
-    raw["resources"]["scene.EVIL"] = {"kind": "scene", "status": "present", "attributes": {"path": "../../x"},
-                                      "updated_at": "t"}
+    raw["resources"]["scene.EVIL"] = {
+        "kind": "scene",
+        "status": "present",
+        "attributes": {"path": "../../x"},
+        "updated_at": "t",
+    }
     store.path.write_text(json.dumps(raw))
     for load in (store.load, store.open_writer):
-        with pytest.raises(UnsafePathError, match=r"state\.json: record scene\.EVIL has the path '\.\./\.\./x'"):
+        with pytest.raises(
+            UnsafePathError, match=r"state\.json: record scene\.EVIL has the path '\.\./\.\./x'"
+        ):
             load()
 
 
@@ -129,6 +148,7 @@ def test_journal_line_with_a_path_outside_is_refused_on_replay(store: StateStore
 
 
 # --- journal lines (defect 9) ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("ops", "changes", "fragment"),
@@ -196,6 +216,7 @@ def test_valid_lines_of_every_operation_replay(store: StateStore) -> None:
 
 # --- state.json oddities (defect 10) ----------------------------------------------------------------
 
+
 def test_format_version_as_a_string_is_named(store: StateStore) -> None:
     raw = json.loads(store.path.read_text())
     raw["format_version"] = "1"
@@ -221,7 +242,10 @@ def test_duplicate_keys_are_refused_with_the_key(store: StateStore) -> None:
 
 
 def test_duplicate_key_detection_keeps_plain_objects(store: StateStore) -> None:
-    assert load_json_object('{"a": {"b": 1}, "c": [{"b": 2}]}', where="x", hint="h") == {"a": {"b": 1}, "c": [{"b": 2}]}
+    assert load_json_object('{"a": {"b": 1}, "c": [{"b": 2}]}', where="x", hint="h") == {
+        "a": {"b": 1},
+        "c": [{"b": 2}],
+    }
     with pytest.raises(StateError, match="'b' twice"):
         load_json_object('{"a": {"b": 1, "b": 2}}', where="x", hint="h")
 
@@ -239,7 +263,9 @@ def test_state_nested_deeper_than_the_encoder_writes_is_named_at_fold(store: Sta
     store.path.write_text(json.dumps(raw))
     writer = store.open_writer()  # readable
     writer.record(scene(1))
-    with pytest.raises(StateError, match=r"state\.json cannot be written: input search is nested deeper than 255"):
+    with pytest.raises(
+        StateError, match=r"state\.json cannot be written: input search is nested deeper than 255"
+    ):
         writer.fold()
     assert "scene.S00001" in store.load().resources  # still in the journal
 
@@ -260,6 +286,7 @@ def test_deeply_nested_observed_cache_is_just_empty(tmp_path: Path) -> None:
 
 # --- full disks (defect 10) ---------------------------------------------------------------------------
 
+
 def enospc(*_args: object) -> int:
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
@@ -269,13 +296,17 @@ def test_storage_error_mapping() -> None:
     assert storage_error(OSError(errno.EIO, "io")) is None
     full = storage_error(OSError(errno.ENOSPC, "No space left on device", "/p/.insarproj/x"))
     assert isinstance(full, DiskFullError)
-    assert str(full) == ("no space left on device writing /p/.insarproj/x: nothing recorded was lost; free space "
-                         "and re-run `insarproj apply`")
+    assert str(full) == (
+        "no space left on device writing /p/.insarproj/x: nothing recorded was lost; free space "
+        "and re-run `insarproj apply`"
+    )
     assert "quota" in str(storage_error(OSError(errno.EDQUOT, "q")))
     assert "remount it writable" in str(storage_error(OSError(errno.EROFS, "ro")))
 
 
-def test_full_disk_mid_line_leaves_a_clean_journal(store: StateStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk_mid_line_leaves_a_clean_journal(
+    store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     writer = store.open_writer()
     writer.record(scene(1))
     real_write = os.write
@@ -288,7 +319,9 @@ def test_full_disk_mid_line_leaves_a_clean_journal(store: StateStore, monkeypatc
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "write", half_then_full)
-    with pytest.raises(DiskFullError, match=r"no space left on device writing .*journal\.000000000001\.jsonl"):
+    with pytest.raises(
+        DiskFullError, match=r"no space left on device writing .*journal\.000000000001\.jsonl"
+    ):
         writer.record(scene(2))
     monkeypatch.setattr(os, "write", real_write)
     with pytest.raises(DiskFullError):  # nothing that depends on the lost record may start
@@ -303,7 +336,9 @@ def test_full_disk_mid_line_leaves_a_clean_journal(store: StateStore, monkeypatc
     assert set(store.load().resources) == {"scene.S00001", "scene.S00002"}
 
 
-def test_full_disk_during_fold_keeps_state_and_journal(store: StateStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk_during_fold_keeps_state_and_journal(
+    store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     writer = store.open_writer()
     writer.record(scene(1))
     monkeypatch.setattr(os, "fsync", enospc)
@@ -314,7 +349,9 @@ def test_full_disk_during_fold_keeps_state_and_journal(store: StateStore, monkey
     assert set(store.load().resources) == {"scene.S00001"}
 
 
-def test_full_disk_writing_observed_and_sidecar_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk_writing_observed_and_sidecar_names_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from insarproj.lock import ProjectLock
 
     monkeypatch.setattr(os, "fsync", enospc)
@@ -337,6 +374,7 @@ def _write_plan(path: Path) -> None:
 
 
 # --- the way back from a lost state (defect 15) ----------------------------------------------------------
+
 
 def project(tmp_path: Path) -> Path:
     from helpers import write_project

@@ -50,7 +50,9 @@ def trust_option(func):  # type: ignore[no-untyped-def]
 def planning_options(func):  # type: ignore[no-untyped-def]
     for option in reversed(
         [
-            click.option("--refresh-search", is_flag=True, help="Search ASF again and show scenes joining/leaving."),
+            click.option(
+                "--refresh-search", is_flag=True, help="Search ASF again and show scenes joining/leaving."
+            ),
             click.option("--verify", is_flag=True, help="Recompute checksums of recorded files (slower)."),
             click.option(
                 "--prune",
@@ -72,9 +74,15 @@ def planning_options(func):  # type: ignore[no-untyped-def]
 
 @click.command(epilog=PLAN_EPILOG)
 @planning_options
-@click.option("--offline", is_flag=True, help="Make no network request: plan from recorded state and disk only.")
-@click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan to FILE.")
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (schema: insarproj schema plan).")
+@click.option(
+    "--offline", is_flag=True, help="Make no network request: plan from recorded state and disk only."
+)
+@click.option(
+    "-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan to FILE."
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the plan as JSON (schema: insarproj schema plan)."
+)
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
@@ -104,7 +112,11 @@ def plan(
         raise UsageError("--offline and --refresh-search contradict each other; drop one")
     ws = app.workspace(trust_endpoints=trust_endpoints)
     options = PlanOptions(
-        offline=offline, refresh_search=refresh_search, verify=verify, prune=prune, targets=targets,
+        offline=offline,
+        refresh_search=refresh_search,
+        verify=verify,
+        prune=prune,
+        targets=targets,
         retry_failed=retry_failed,
     )
     result = ws.plan(options)
@@ -125,9 +137,15 @@ def plan(
 @click.command()
 @click.argument("planfile", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @planning_options
-@click.option("-y", "--yes", "--auto-approve", "yes", is_flag=True, help="Apply without asking for confirmation.")
-@click.option("--keep-going", is_flag=True, help="After a failure, go on with actions that do not depend on it.")
-@click.option("--lock-timeout", type=float, default=0.0, show_default=True, help="Seconds to wait for the lock.")
+@click.option(
+    "-y", "--yes", "--auto-approve", "yes", is_flag=True, help="Apply without asking for confirmation."
+)
+@click.option(
+    "--keep-going", is_flag=True, help="After a failure, go on with actions that do not depend on it."
+)
+@click.option(
+    "--lock-timeout", type=float, default=0.0, show_default=True, help="Seconds to wait for the lock."
+)
 @click.option("--wait", is_flag=True, help="Keep polling remote work (HyP3 jobs, SLURM) until it finishes.")
 @click.option("--timeout", type=float, help="With --wait: give up waiting after this many seconds.")
 @click.option(
@@ -137,7 +155,9 @@ def plan(
     show_default=True,
     help="With --wait: seconds before the first poll; later polls back off (×1.5, at most 5 minutes).",
 )
-@click.option("--concurrency", type=click.IntRange(1, 64), help="Actions run at once (default: [download] concurrency).")
+@click.option(
+    "--concurrency", type=click.IntRange(1, 64), help="Actions run at once (default: [download] concurrency)."
+)
 @click.pass_obj
 def apply(
     app: AppContext,
@@ -188,7 +208,11 @@ def apply(
 
     def on_event(event, action, message):  # type: ignore[no-untyped-def]
         if event == "failed":
-            app.info(click.style(f"  ✗ {action.address}: {message}", fg="red") if app.color else f"  x {action.address}: {message}")
+            app.info(
+                click.style(f"  ✗ {action.address}: {message}", fg="red")
+                if app.color
+                else f"  x {action.address}: {message}"
+            )
         elif event == "done":
             # One line per action only with -v: a real project has thousands of them.
             app.info(f"  ✓ {action.address}" + (f": {message}" if message else ""), level=1)
@@ -204,7 +228,11 @@ def apply(
         plan=saved,
         plan_label=str(planfile) if planfile else "the plan",
         options=PlanOptions(
-            refresh_search=refresh_search, verify=verify, prune=prune, targets=targets, retry_failed=retry_failed
+            refresh_search=refresh_search,
+            verify=verify,
+            prune=prune,
+            targets=targets,
+            retry_failed=retry_failed,
         ),
         apply_options=ApplyOptions(
             concurrency=concurrency,
@@ -232,7 +260,9 @@ def _report_apply(app: AppContext, result: ApplyResult) -> int:
         app.info("Apply cancelled; nothing was changed.")
         return ExitCode.ERROR
     plan_shown = result.plan
-    if plan_shown is not None and not (plan_shown.has_changes or plan_shown.has_waiting or plan_shown.has_failed):
+    if plan_shown is not None and not (
+        plan_shown.has_changes or plan_shown.has_waiting or plan_shown.has_failed
+    ):
         app.info("Nothing to do.")
         return ExitCode.OK
     click.echo(render_report(result.report, color=app.color, verbose=app.verbosity), nl=False, err=True)
@@ -244,7 +274,9 @@ def _report_apply(app: AppContext, result: ApplyResult) -> int:
             "not made without a plan you saw: run `insarproj plan`, then `insarproj apply`."
         )
     if result.timed_out:
-        app.info("Stopped waiting (--timeout); remote work goes on, run `insarproj apply` later to collect it.")
+        app.info(
+            "Stopped waiting (--timeout); remote work goes on, run `insarproj apply` later to collect it."
+        )
     return result.exit_code()
 
 
@@ -262,7 +294,9 @@ def _progress_for(app: AppContext):  # type: ignore[no-untyped-def]
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
-@click.option("--pairs", "all_pairs", is_flag=True, help="List every pair with its job, credits, expiry, product.")
+@click.option(
+    "--pairs", "all_pairs", is_flag=True, help="List every pair with its job, credits, expiry, product."
+)
 @click.option(
     "--footprints",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -275,7 +309,9 @@ def _progress_for(app: AppContext):  # type: ignore[no-untyped-def]
     "(needs the plot extra: pip install 'insarproj[plot]').",
 )
 @click.pass_obj
-def show(app: AppContext, as_json: bool, all_pairs: bool, footprints: Path | None, network: Path | None) -> None:
+def show(
+    app: AppContext, as_json: bool, all_pairs: bool, footprints: Path | None, network: Path | None
+) -> None:
     """Summarise the recorded state: stacks, scenes, pairs, HyP3 jobs, products. No network."""
     from insarproj.kinds.show import write_footprints, write_network_plot
     from insarproj.show import render_summary, state_summary

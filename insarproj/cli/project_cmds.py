@@ -11,6 +11,8 @@ import click
 from insarproj.cli.main import AppContext
 
 TEMPLATES = ("hyp3-insar", "hyp3-burst", "isce-stack", "download")
+
+
 def _safe_name(folder: Path) -> str:
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", folder.resolve().name).strip("-.") or "insar-project"
     return name[:100]
@@ -45,8 +47,13 @@ def _safe_name(folder: Path) -> str:
 )
 @click.pass_context
 def init(
-    ctx: click.Context, directory: Path | None, template: str, name: str | None, state_only: bool,
-    from_backup: bool, force: bool,
+    ctx: click.Context,
+    directory: Path | None,
+    template: str,
+    name: str | None,
+    state_only: bool,
+    from_backup: bool,
+    force: bool,
 ) -> None:
     """Create a project: project.toml from a template, .gitignore and an empty state.
 
@@ -74,7 +81,9 @@ def init(
 def _refuse_template_options(ctx: click.Context) -> None:
     for option in ("template", "name"):
         if ctx.get_parameter_source(option) is not click.core.ParameterSource.DEFAULT:
-            raise click.UsageError(f"--{option} does not go with --state-only (project.toml is kept as it is)")
+            raise click.UsageError(
+                f"--{option} does not go with --state-only (project.toml is kept as it is)"
+            )
 
 
 def _init_state_only(app: AppContext, root: Path, *, force: bool, from_backup: bool) -> None:
@@ -85,7 +94,9 @@ def _init_state_only(app: AppContext, root: Path, *, force: bool, from_backup: b
         app.info(f"Kept {path.name} (the previous file) in {path.parent}.")
     state = result.state
     if result.source == "backup":
-        app.info(f"Restored the state from the backup: serial {state.serial}, {len(state.resources)} resources.")
+        app.info(
+            f"Restored the state from the backup: serial {state.serial}, {len(state.resources)} resources."
+        )
     else:
         app.info(f"Created a fresh state (lineage {state.lineage}).")
     app.info(

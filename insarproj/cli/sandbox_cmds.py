@@ -13,7 +13,13 @@ from insarproj.errors import InsarprojError
 
 
 @click.command()
-@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free port).",
+)
 @click.option("--faults", metavar="SPEC", help="Faults to inject, e.g. '5xx:0.2,drop:0.1' (see the README).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the catalog and the faults.")
 @click.option(
@@ -40,7 +46,9 @@ def sandbox(
     from insarproj.sandbox.server import serve_forever
 
     try:
-        serve_forever(port=port, faults=faults, seed=seed, out=sys.stdout, hyp3_speed=hyp3_speed, state_dir=state_dir)
+        serve_forever(
+            port=port, faults=faults, seed=seed, out=sys.stdout, hyp3_speed=hyp3_speed, state_dir=state_dir
+        )
     except OSError as exc:
         refusal = _bind_refusal(port, exc)
         if refusal is None:
@@ -59,7 +67,9 @@ def _bind_refusal(port: int, exc: OSError) -> InsarprojError | None:
 
 
 @click.command()
-@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default="insarproj-demo")
+@click.argument(
+    "directory", required=False, type=click.Path(file_okay=False, path_type=Path), default="insarproj-demo"
+)
 @click.option(
     "--processor",
     type=click.Choice(["hyp3", "download"]),

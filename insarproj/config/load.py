@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from insarproj.config.messages import Problem, config_problems, format_key
-from insarproj.config.nesting import MAX_NESTING, nesting_depth
 from insarproj.config.model import ProjectConfig
+from insarproj.config.nesting import MAX_NESTING, nesting_depth
 from insarproj.config.problems import FieldProblem
 from insarproj.config.toml_lines import first_deep_key, key_at_line, key_lines, line_of
 from insarproj.errors import ConfigError

@@ -53,13 +53,17 @@ class Problem:
         return ConfigError(self.message, file=source, line=self.line, key=self.key, hint=self.hint)
 
 
-def config_problems(exc: ValidationError, *, lines: dict[KeyPath, int], prefix: KeyPath = ()) -> list[Problem]:
+def config_problems(
+    exc: ValidationError, *, lines: dict[KeyPath, int], prefix: KeyPath = ()
+) -> list[Problem]:
     """One Problem per pydantic error: those with a line first, in file order, missing keys last.
 
     ``prefix`` is the key path of the validated model inside project.toml (``("search",)`` when a
     table model was validated on its own).
     """
-    converted = [(error["type"] == "missing", _convert(error, lines=lines, prefix=prefix)) for error in exc.errors()]
+    converted = [
+        (error["type"] == "missing", _convert(error, lines=lines, prefix=prefix)) for error in exc.errors()
+    ]
     # A missing key is often the consequence of a mistyped one: report the typo first.
     converted.sort(key=lambda item: (item[1].line is None, item[0], item[1].line or 0))
     return [problem for _, problem in converted]

@@ -11,7 +11,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from insarproj.errors import InsarprojError
@@ -90,7 +90,7 @@ class PlanContext:
     read: ReadProviders
     endpoints: Endpoints
     options: PlanOptions = field(default_factory=PlanOptions)
-    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
     inputs: dict[str, Any] = field(default_factory=dict)  # resolved input values (pinned or fresh)
     _desired: dict[str, list[Desired]] = field(default_factory=dict)
     observations: dict[str, Any] = field(default_factory=dict)  # volatile facts gathered by this plan

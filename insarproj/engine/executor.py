@@ -195,7 +195,11 @@ def execute_plan(
         started = set(report.done) | {a for a, _ in report.failed} | {a for a, _ in report.skipped}
         started |= {a for a, _ in report.deferred} | set(report.failed_for_good)
         for address in actions:
-            if address not in started and address not in report.waiting and actions[address].op is not Op.WAIT:
+            if (
+                address not in started
+                and address not in report.waiting
+                and actions[address].op is not Op.WAIT
+            ):
                 report.skipped.append((address, "not started"))
     return report
 

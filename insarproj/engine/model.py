@@ -60,7 +60,9 @@ class Action(BaseModel):
     address: str
     kind: str
     op: Op
-    reason: str = Field(description="Why, in words: 'missing', 'size differs on disk', 'job FAILED, attempt 2 of 3'.")
+    reason: str = Field(
+        description="Why, in words: 'missing', 'size differs on disk', 'job FAILED, attempt 2 of 3'."
+    )
     depends_on: list[str] = Field(default_factory=list)
     bytes: int | None = Field(default=None, description="Bytes this action downloads, when known.")
     credits: float | None = Field(default=None, description="HyP3 credits this action spends, when known.")
@@ -100,7 +102,8 @@ class ResourceKind(ABC):
             address=address,
             kind=self.kind,
             op=Op.FORGET,
-            reason="no longer in the configuration" + ("; files deleted (--prune)" if ctx.options.prune else "; files kept"),
+            reason="no longer in the configuration"
+            + ("; files deleted (--prune)" if ctx.options.prune else "; files kept"),
             payload={"record": record, "prune": ctx.options.prune},
         )
 
@@ -140,7 +143,9 @@ class PlanSummary(BaseModel):
     credits: float = 0.0
     waiting: int = 0
     pending: int = Field(0, description="Actions other than waits and failures: what apply would do now.")
-    failed: int = Field(default=0, description="Items failed for good: they need a change to project.toml or a retry.")
+    failed: int = Field(
+        default=0, description="Items failed for good: they need a change to project.toml or a retry."
+    )
 
 
 class Plan(BaseModel):
@@ -158,7 +163,9 @@ class Plan(BaseModel):
     config_fingerprint: str
     targets: list[str] = Field(default_factory=list)
     offline: bool = False
-    prune: bool = Field(default=False, description="Made with --prune: forgotten and superseded files are deleted.")
+    prune: bool = Field(
+        default=False, description="Made with --prune: forgotten and superseded files are deleted."
+    )
     inputs: list[InputChange] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)

@@ -35,13 +35,17 @@ def read_plan(path: Path) -> Plan:
     except (OSError, ValueError) as exc:
         raise UsageError(f"{path} is not a readable insarproj plan file", hint=FRESH_PLAN_HINT) from exc
     except RecursionError:
-        raise UsageError(f"{path} is nested too deeply to be an insarproj plan file", hint=FRESH_PLAN_HINT) from None
+        raise UsageError(
+            f"{path} is nested too deeply to be an insarproj plan file", hint=FRESH_PLAN_HINT
+        ) from None
     try:
         plan = Plan.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise UsageError(f"{path} is not a valid insarproj plan ({where}: {first['msg']})", hint=FRESH_PLAN_HINT) from exc
+        raise UsageError(
+            f"{path} is not a valid insarproj plan ({where}: {first['msg']})", hint=FRESH_PLAN_HINT
+        ) from exc
     for action in plan.actions:
         try:
             # A plan file is shared like any file: its paths are checked like the state's.
@@ -53,12 +57,17 @@ def read_plan(path: Path) -> Plan:
 
 def check_fresh(plan: Plan, state: State, config_fingerprint: str, *, path: Path | str = "the plan") -> None:
     if plan.plan_id in state.applied_plans:
-        raise StalePlanError(f"{path} was already applied; a saved plan is applied at most once", hint=FRESH_PLAN_HINT)
+        raise StalePlanError(
+            f"{path} was already applied; a saved plan is applied at most once", hint=FRESH_PLAN_HINT
+        )
     if plan.lineage != state.lineage:
-        raise StalePlanError(f"{path} was made for another project (lineage {plan.lineage})", hint=FRESH_PLAN_HINT)
+        raise StalePlanError(
+            f"{path} was made for another project (lineage {plan.lineage})", hint=FRESH_PLAN_HINT
+        )
     if plan.insarproj_version != __version__:
         raise StalePlanError(
-            f"{path} was made by insarproj {plan.insarproj_version}, this is {__version__}", hint=FRESH_PLAN_HINT
+            f"{path} was made by insarproj {plan.insarproj_version}, this is {__version__}",
+            hint=FRESH_PLAN_HINT,
         )
     if plan.config_fingerprint != config_fingerprint:
         raise StalePlanError(f"{path} is stale: project.toml changed since it was made", hint=FRESH_PLAN_HINT)

@@ -334,8 +334,13 @@ def safe_extract(
             CRC mismatch); ``dest_dir`` is then left as it was.
     """
     files, _digests = _extract(
-        Path(zip_path), Path(dest_dir), keep_suffixes=keep_suffixes, strip_top_folder=strip_top_folder,
-        max_total_bytes=max_total_bytes, max_ratio=max_ratio, with_manifest=False,
+        Path(zip_path),
+        Path(dest_dir),
+        keep_suffixes=keep_suffixes,
+        strip_top_folder=strip_top_folder,
+        max_total_bytes=max_total_bytes,
+        max_ratio=max_ratio,
+        with_manifest=False,
     )
     return files
 
@@ -347,8 +352,13 @@ def extract_product(
     every file written, hashed while writing and saved as ``MANIFEST_NAME`` inside ``dest_dir``
     before the folder appears (so a product folder never exists without its manifest)."""
     _files, manifest = _extract(
-        Path(zip_path), Path(dest_dir), keep_suffixes=keep_suffixes, strip_top_folder=True,
-        max_total_bytes=DEFAULT_MAX_TOTAL_BYTES, max_ratio=DEFAULT_MAX_RATIO, with_manifest=True,
+        Path(zip_path),
+        Path(dest_dir),
+        keep_suffixes=keep_suffixes,
+        strip_top_folder=True,
+        max_total_bytes=DEFAULT_MAX_TOTAL_BYTES,
+        max_ratio=DEFAULT_MAX_RATIO,
+        with_manifest=True,
     )
     assert manifest is not None
     return manifest

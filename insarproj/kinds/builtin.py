@@ -26,7 +26,9 @@ def components(project: Any, endpoints: Endpoints) -> Components:
         kinds=[SceneKind()],
         resolvers=[SearchInput()],
         read_factories={
-            "scenes": lambda: SceneSearcher(endpoints.url("cmr"), earthdata_session(endpoints), max_bursts=bursts),
+            "scenes": lambda: SceneSearcher(
+                endpoints.url("cmr"), earthdata_session(endpoints), max_bursts=bursts
+            ),
         },
         write_factories={"earthdata": lambda: earthdata_session(endpoints)},
         preflight=[scene_preflight],
@@ -93,7 +95,9 @@ class NotYetManaged(ResourceKind):
         if config.dem_enabled:
             missing.append("the DEM ([dem])")
         if config.processor.kind == "isce":
-            missing.append("ISCE2 topsStack runs ([processor.isce]); scenes and the pair network are prepared")
+            missing.append(
+                "ISCE2 topsStack runs ([processor.isce]); scenes and the pair network are prepared"
+            )
         if not missing:
             return []
         return ["not managed by this version of insarproj yet: " + "; ".join(missing)]

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from insarproj.engine.context import ApplyContext, PlanContext
@@ -51,6 +51,8 @@ def listing_lag() -> timedelta:
         return timedelta(seconds=float(raw)) if raw else DEFAULT_LISTING_LAG
     except ValueError:
         return DEFAULT_LISTING_LAG
+
+
 # Intents are recorded on HyP3's clock (its `Date` header, to the second), so listing windows and
 # "requested after the intent" need only a small margin, whatever the local clock says.
 LISTING_MARGIN = timedelta(minutes=5)
@@ -62,7 +64,7 @@ EXPIRY_WARNING = timedelta(days=3)
 
 
 def _now(ctx: PlanContext | ApplyContext) -> datetime:
-    return getattr(ctx, "now", None) or datetime.now(timezone.utc)
+    return getattr(ctx, "now", None) or datetime.now(UTC)
 
 
 def _hyp3_now(ctx: PlanContext | ApplyContext) -> datetime:
@@ -174,7 +176,11 @@ def counted_job_ids(record: dict[str, Any] | None) -> set[str]:
 
 
 def adoptable(
-    candidates: list[Any], *, exclude: set[str], now: datetime, on_disk: Callable[[Any], bool] = lambda job: False
+    candidates: list[Any],
+    *,
+    exclude: set[str],
+    now: datetime,
+    on_disk: Callable[[Any], bool] = lambda job: False,
 ) -> Any | None:
     """The newest job of this identity worth adopting instead of paying again: running, or
     succeeded with a product that has not expired or that ``on_disk`` says is already here —
@@ -252,8 +258,12 @@ class _Step:
 
     def act(self, op: Op, reason: str) -> Action:
         return Action(
-            address=self.desired.address, kind=self.kind, op=op, reason=reason,
-            depends_on=list(self.desired.depends_on), payload=dict(self.payload),
+            address=self.desired.address,
+            kind=self.kind,
+            op=op,
+            reason=reason,
+            depends_on=list(self.desired.depends_on),
+            payload=dict(self.payload),
         )
 
     def wait(self, reason: str) -> Action:
@@ -275,7 +285,9 @@ class _Step:
         if used < limit:
             return self.submit(Op.REPLACE, f"{why}, attempt {used + 1} of {limit}")
         if self.ctx.options.retry_failed:
-            return self.submit(Op.REPLACE, f"{why}; attempt {used + 1} (beyond max_attempts {limit}) on --retry-failed")
+            return self.submit(
+                Op.REPLACE, f"{why}; attempt {used + 1} (beyond max_attempts {limit}) on --retry-failed"
+            )
         return self.act(Op.FAILED, f"{why}; {used} of {limit} attempts used (max_attempts {limit})")
 
 
@@ -315,7 +327,9 @@ class Hyp3JobKind(ResourceKind):
             return step.submit(Op.CREATE, "not submitted")
         if attrs.get("identity") != identity:
             old = attrs.get("request", {}).get("job_parameters", {})
-            return step.submit(Op.REPLACE, f"config changed: {_param_diff(old, spec['request']['job_parameters'])}")
+            return step.submit(
+                Op.REPLACE, f"config changed: {_param_diff(old, spec['request']['job_parameters'])}"
+            )
         status = record["status"]
         used = _attempts(record, identity)
         if status in OPEN_STATUSES:
@@ -323,7 +337,9 @@ class Hyp3JobKind(ResourceKind):
         if status == "succeeded":
             expires = _parse_time(attrs.get("expiration_time"))
             if expires is not None and expires <= _hyp3_now(ctx) and not _product_on_disk(ctx, spec):
-                return step.after_failure(f"product expired {expires:%Y-%m-%d} before it was downloaded", used)
+                return step.after_failure(
+                    f"product expired {expires:%Y-%m-%d} before it was downloaded", used
+                )
             return None
         # Recorded FAILED: shown on every plan (offline too) until a change or a retry.
         return step.after_failure(f"job FAILED ({_recorded_reason(attrs)})", used)
@@ -354,10 +370,14 @@ class Hyp3JobKind(ResourceKind):
         if job.running():
             if status == "submitted":
                 return step.wait(f"job {job.status_code}")
-            return step.act(Op.ADOPT, f"job {job.job_id} of an interrupted submission found on HyP3 ({job.status_code})")
+            return step.act(
+                Op.ADOPT, f"job {job.job_id} of an interrupted submission found on HyP3 ({job.status_code})"
+            )
         if job.succeeded():
             if job.expired(_hyp3_now(ctx)) and not _product_on_disk(ctx, step.desired.spec):
-                return step.after_failure(f"product expired {job.expiration_time:%Y-%m-%d} before it was downloaded", used)
+                return step.after_failure(
+                    f"product expired {job.expiration_time:%Y-%m-%d} before it was downloaded", used
+                )
             return step.act(Op.REFRESH, "job SUCCEEDED")
         # FAILED: charged anyway; resubmit only within max_attempts, as a visible plan line.
         return step.after_failure(f"job FAILED ({_failure_reason(job)})", used)
@@ -390,7 +410,9 @@ class Hyp3JobKind(ResourceKind):
         secondary = date.fromisoformat(spec["secondary_date"])
         return (_now(ctx).date() - secondary).days < hold
 
-    def _find(self, attrs: dict[str, Any], listing: dict[str, Any], ctx: PlanContext, status: str) -> Any | None:
+    def _find(
+        self, attrs: dict[str, Any], listing: dict[str, Any], ctx: PlanContext, status: str
+    ) -> Any | None:
         job_id = attrs.get("job_id")
         if status == "submitted" and job_id:
             job = listing["by_id"].get(job_id)
@@ -400,12 +422,19 @@ class Hyp3JobKind(ResourceKind):
             return job
         # An open intent or an uncertain POST: its job, if HyP3 has it, whatever its status.
         return intent_job(
-            attrs, listing["by_identity"].get(attrs["identity"], []), exclude=counted_job_ids({"attributes": attrs})
+            attrs,
+            listing["by_identity"].get(attrs["identity"], []),
+            exclude=counted_job_ids({"attributes": attrs}),
         )
 
     def orphan(self, address: str, record: dict[str, Any], ctx: PlanContext) -> Action | None:
         # HyP3 has no cancel: the job stays on HyP3 (and is adopted again if the pair returns).
-        return Action(address=address, kind=self.kind, op=Op.FORGET, reason="pair left the network; the job stays on HyP3")
+        return Action(
+            address=address,
+            kind=self.kind,
+            op=Op.FORGET,
+            reason="pair left the network; the job stays on HyP3",
+        )
 
     def notes(self, ctx: PlanContext) -> list[str]:
         notes = []
@@ -415,12 +444,20 @@ class Hyp3JobKind(ResourceKind):
             notes.append(self._account_note(ctx, planned, config))
         table = ctx.observations.get("hyp3.costs")
         if table is not None and table.source != "live":
-            notes.append("HyP3 credit costs are from insarproj's bundled table (the live /costs was not read)")
+            notes.append(
+                "HyP3 credit costs are from insarproj's bundled table (the live /costs was not read)"
+            )
         if config.hold_recent_days:
-            held = [d for d in ctx.desired_of(PairKind.kind) if self._held(
-                {"secondary_date": d.spec["secondary_date"]}, ctx) and ctx.state.get(job_address(d.address)) is None]
+            held = [
+                d
+                for d in ctx.desired_of(PairKind.kind)
+                if self._held({"secondary_date": d.spec["secondary_date"]}, ctx)
+                and ctx.state.get(job_address(d.address)) is None
+            ]
             if held:
-                notes.append(f"{len(held)} pairs held until their later date is {config.hold_recent_days} days old")
+                notes.append(
+                    f"{len(held)} pairs held until their later date is {config.hold_recent_days} days old"
+                )
         return notes
 
     # -- apply ------------------------------------------------------------------------------
@@ -465,7 +502,8 @@ class _Hyp3Batch:
         with self.lock:
             if action.address not in self.results:
                 refreshes = [
-                    a for a in self._plan().actions
+                    a
+                    for a in self._plan().actions
                     if a.kind == Hyp3JobKind.kind and a.op in RECORDING_OPS and a.address not in self.results
                 ]
                 ops = []
@@ -511,7 +549,9 @@ class _Hyp3Batch:
         pending = {
             dep
             for a in self._plan().actions
-            if a.kind == Hyp3JobKind.kind and a.op in (Op.CREATE, Op.REPLACE) and a.address not in self.results
+            if a.kind == Hyp3JobKind.kind
+            and a.op in (Op.CREATE, Op.REPLACE)
+            and a.address not in self.results
             for dep in a.depends_on
         }
         deadline = time.monotonic() + timeout
@@ -540,7 +580,8 @@ class _Hyp3Batch:
         status: the intent is settled, so no listing-lag hold applies to its resubmission."""
         ops = [
             _job_record_op(a.address, {**a.payload, "job": a.payload["found_job"]}, self.ctx)
-            for a in actions if a.payload.get("found_job")
+            for a in actions
+            if a.payload.get("found_job")
         ]
         if ops:
             self.ctx.writer.record(ops)
@@ -551,7 +592,9 @@ class _Hyp3Batch:
         from insarproj.kinds.products import on_disk_product  # products imports this module
 
         data_dir = self.ctx.project.data_dir
-        return lambda job: on_disk_product(data_dir, action.address, _job_result(job.raw)["files"]) is not None
+        return lambda job: (
+            on_disk_product(data_dir, action.address, _job_result(job.raw)["files"]) is not None
+        )
 
     def _adopt_or_hold(self, actions: list[Action], records: dict[str, Any], client: Any) -> list[Action]:
         """Live re-check: list what HyP3 has now and adopt identical jobs instead of paying twice;
@@ -572,7 +615,9 @@ class _Hyp3Batch:
                 job = adoptable(candidates, exclude=counted, now=now, on_disk=self._product_on_disk_for(a))
             if job is not None:
                 adopt_ops.append(_submitted_op(a, record, job, self.ctx, adopted=True))
-                self.results[a.address] = Outcome(waiting=job.running(), message=f"adopted existing job {job.job_id}")
+                self.results[a.address] = Outcome(
+                    waiting=job.running(), message=f"adopted existing job {job.job_id}"
+                )
                 continue
             intent_at = _parse_time(record["attributes"].get("intent_at")) if record else None
             if is_open and intent_at and now - intent_at < listing_lag():
@@ -609,7 +654,11 @@ class _Hyp3Batch:
                 fit.append(a)
                 budget -= cost
             else:
-                limit = "max_credits" if config.max_credits is not None and budget < user.remaining_credits else "credits"
+                limit = (
+                    "max_credits"
+                    if config.max_credits is not None and budget < user.remaining_credits
+                    else "credits"
+                )
                 self.results[a.address] = Outcome(
                     deferred=f"not enough {limit} left ({cost:g} needed, {max(budget, 0):g} available); stays planned"
                 )
@@ -638,7 +687,9 @@ class _Hyp3Batch:
                         hint="it is not retried blindly: the next `insarproj apply` lists HyP3's jobs and adopts it",
                     )
                 for a in fit[start + MAX_JOBS_PER_REQUEST :]:
-                    self.results[a.address] = Outcome(deferred="not submitted after an earlier chunk's uncertain outcome")
+                    self.results[a.address] = Outcome(
+                        deferred="not submitted after an earlier chunk's uncertain outcome"
+                    )
                 return
             except Hyp3RejectedError as exc:
                 # All or nothing: HyP3 created none of the chunk. Undo the intents.
@@ -646,8 +697,12 @@ class _Hyp3Batch:
                 for a in chunk:
                     self.results[a.address] = exc
                 continue
-            writer.record([_submitted_op(a, records[a.address], job, self.ctx, adopted=False, intent_at=intent_at)
-                           for a, job in zip(chunk, jobs, strict=True)])
+            writer.record(
+                [
+                    _submitted_op(a, records[a.address], job, self.ctx, adopted=False, intent_at=intent_at)
+                    for a, job in zip(chunk, jobs, strict=True)
+                ]
+            )
             for a, job in zip(chunk, jobs, strict=True):
                 self.spent += job.credit_cost if job.credit_cost is not None else (a.credits or 0.0)
                 self.results[a.address] = Outcome(waiting=True, message=f"submitted job {job.job_id}")
@@ -655,7 +710,7 @@ class _Hyp3Batch:
 
 def format_instant(when: datetime) -> str:
     """A state timestamp (UTC, microseconds, Z), as `utcnow()` writes them."""
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _connect_early(actions: list[Action]) -> list[Action]:
@@ -680,14 +735,24 @@ def _connect_early(actions: list[Action]) -> list[Action]:
 
 
 def _count_attempt(
-    attempts: list[dict[str, Any]], job_id: str, *, identity: str, submitted_at: str | None,
-    credit_cost: float | None, adopted: bool,
+    attempts: list[dict[str, Any]],
+    job_id: str,
+    *,
+    identity: str,
+    submitted_at: str | None,
+    credit_cost: float | None,
+    adopted: bool,
 ) -> None:
     """Add a charged job to ``attempts`` (a fresh list, never one held by state) — once."""
     if all(a.get("job_id") != job_id for a in attempts):
         attempts.append(
-            {"job_id": job_id, "identity": identity, "submitted_at": submitted_at, "credit_cost": credit_cost,
-             "adopted": adopted}
+            {
+                "job_id": job_id,
+                "identity": identity,
+                "submitted_at": submitted_at,
+                "credit_cost": credit_cost,
+                "adopted": adopted,
+            }
         )
 
 
@@ -696,8 +761,14 @@ def _base_attrs(action: Action, record: dict[str, Any] | None) -> dict[str, Any]
     attempts = list(previous.get("attempts", []))
     found = action.payload.get("found_job")
     if found:
-        _count_attempt(attempts, found["job_id"], identity=action.payload["identity"],
-                       submitted_at=found.get("request_time"), credit_cost=found.get("credit_cost"), adopted=True)
+        _count_attempt(
+            attempts,
+            found["job_id"],
+            identity=action.payload["identity"],
+            submitted_at=found.get("request_time"),
+            credit_cost=found.get("credit_cost"),
+            adopted=True,
+        )
     return {
         "pair": action.payload["pair"],
         "identity": action.payload["identity"],
@@ -729,16 +800,24 @@ def _restore_op(address: str, record: dict[str, Any] | None) -> dict:
 
 
 def _submitted_op(
-    action: Action, record: dict[str, Any] | None, job: Any, ctx: ApplyContext, *, adopted: bool,
+    action: Action,
+    record: dict[str, Any] | None,
+    job: Any,
+    ctx: ApplyContext,
+    *,
+    adopted: bool,
     intent_at: str | None = None,
 ) -> dict:
     attrs = _base_attrs(action, record)
     attrs["job_id"] = job.job_id
     attrs["intent_at"] = intent_at or job.request_time.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     _count_attempt(
-        attrs["attempts"], job.job_id, identity=action.payload["identity"],
+        attrs["attempts"],
+        job.job_id,
+        identity=action.payload["identity"],
         submitted_at=job.request_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        credit_cost=job.credit_cost if job.credit_cost is not None else action.credits, adopted=adopted,
+        credit_cost=job.credit_cost if job.credit_cost is not None else action.credits,
+        adopted=adopted,
     )
     status = "succeeded" if job.succeeded() else "submitted"
     if job.succeeded():
@@ -753,7 +832,8 @@ def _job_result(raw: dict[str, Any]) -> dict[str, Any]:
         "status_code": raw.get("status_code"),
         "expiration_time": raw.get("expiration_time"),
         "files": [
-            {"filename": f["filename"], "url": redact_url(f["url"]), "size": f["size"]} for f in raw.get("files") or []
+            {"filename": f["filename"], "url": redact_url(f["url"]), "size": f["size"]}
+            for f in raw.get("files") or []
         ],
         "credit_cost": raw.get("credit_cost"),
         # The failure's reason, for plans made from state alone (failed for good, --offline).
@@ -770,8 +850,14 @@ def _job_record_op(address: str, payload: dict[str, Any], ctx: ApplyContext) -> 
     attrs["job_id"] = raw["job_id"]
     # The job of an intent found by listing counts as an attempt (it was charged).
     attrs["attempts"] = list(attrs.get("attempts", []))
-    _count_attempt(attrs["attempts"], raw["job_id"], identity=payload["identity"],
-                   submitted_at=raw.get("request_time"), credit_cost=raw.get("credit_cost"), adopted=True)
+    _count_attempt(
+        attrs["attempts"],
+        raw["job_id"],
+        identity=payload["identity"],
+        submitted_at=raw.get("request_time"),
+        credit_cost=raw.get("credit_cost"),
+        adopted=True,
+    )
     attrs.setdefault("identity", payload["identity"])
     attrs.setdefault("request", payload["request"])
     attrs.setdefault("pair", payload["pair"])

@@ -32,7 +32,9 @@ def network_settings(project: Any) -> Any:
         temporal = None
     return NetworkSettings(
         method=pairs.method,
-        neighbors=1 if pairs.method == "sequential" and "neighbors" not in pairs.model_fields_set else pairs.neighbors,
+        neighbors=1
+        if pairs.method == "sequential" and "neighbors" not in pairs.model_fields_set
+        else pairs.neighbors,
         max_temporal_baseline=temporal,
         max_perpendicular_baseline=pairs.max_perpendicular_baseline,
         bridges=tuple(pairs.bridges),
@@ -64,7 +66,11 @@ def pin_networks(project: Any, pin: Any) -> list[tuple[Any, Any, dict[str, Any]]
         for stack_date in stack.dates:
             names = [stack_date.representative] if single else list(stack_date.scenes)
             pols = frozenset().union(*(_polarizations(pin.scenes[n].polarization) for n in names))
-            dates.append(NetworkDate(date=stack_date.date, bperp=stack_date.bperp, scenes=tuple(names), polarizations=pols))
+            dates.append(
+                NetworkDate(
+                    date=stack_date.date, bperp=stack_date.bperp, scenes=tuple(names), polarizations=pols
+                )
+            )
         network = build_network(stack.id, dates, settings)
         result.append((stack, network, {d.date.isoformat(): d for d in dates}))
     return result
@@ -121,10 +127,16 @@ class PairKind(ResourceKind):
         base = dict(address=desired.address, kind=self.kind, payload={"spec": spec})
         if record is None:
             bperp = "" if spec["bperp"] is None else f", {spec['bperp']:+.0f} m"
-            return Action(op=Op.CREATE, reason=f"new {spec['origin']} pair ({spec['temporal_baseline']} days{bperp})", **base)
+            return Action(
+                op=Op.CREATE,
+                reason=f"new {spec['origin']} pair ({spec['temporal_baseline']} days{bperp})",
+                **base,
+            )
         recorded = record["attributes"]
         if recorded.get("reference") != spec["reference"] or recorded.get("secondary") != spec["secondary"]:
-            return Action(op=Op.REPLACE, reason="the granules of this pair changed (new search result)", **base)
+            return Action(
+                op=Op.REPLACE, reason="the granules of this pair changed (new search result)", **base
+            )
         if recorded != spec:
             return Action(op=Op.REFRESH, reason="baselines or origin changed", **base)
         return None

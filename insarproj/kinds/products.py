@@ -26,7 +26,6 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +36,8 @@ from insarproj.fsutil import fsync_dir, relative_inside, resolve_inside
 from insarproj.kinds.hyp3 import (
     EXPIRY_WARNING,
     Hyp3JobKind,
-    _job_result,
     _hyp3_now,
+    _job_result,
     _parse_time,
     hyp3_config,
     product_address,
@@ -135,10 +134,18 @@ class ProductKind(ResourceKind):
                 op=Op.ADOPT,
                 reason=f"already in data/{rel}, intact against its manifest (a recovered state or a clone)",
                 depends_on=list(desired.depends_on),
-                payload={**desired.spec, "file": files[0], "job_id": job_id, "expires": expires,
-                         "path": rel, "manifest": summary},
+                payload={
+                    **desired.spec,
+                    "file": files[0],
+                    "job_id": job_id,
+                    "expires": expires,
+                    "path": rel,
+                    "manifest": summary,
+                },
             )
-        return self._fetch(desired, Op.CREATE, "job SUCCEEDED, product not downloaded", (files, expires, job_id), None, ctx)
+        return self._fetch(
+            desired, Op.CREATE, "job SUCCEEDED, product not downloaded", (files, expires, job_id), None, ctx
+        )
 
     def _fetch(
         self,
@@ -169,7 +176,9 @@ class ProductKind(ResourceKind):
         elif expiry is not None and expiry - now < EXPIRY_WARNING:
             reason += f"; expires {expiry:%Y-%m-%d %H:%M} UTC"
         if record is not None and record["attributes"].get("job_id") != job_id:
-            reason += "; old product " + ("deleted (--prune)" if ctx.options.prune else f"moved to data/{SUPERSEDED_DIR}/")
+            reason += "; old product " + (
+                "deleted (--prune)" if ctx.options.prune else f"moved to data/{SUPERSEDED_DIR}/"
+            )
         return Action(
             address=desired.address,
             kind=self.kind,
@@ -230,7 +239,9 @@ class ProductKind(ResourceKind):
         if action.op is Op.FORGET:
             record = payload.get("record") or {}
             prune = bool(payload.get("prune") or ctx.options.prune)
-            message = _set_aside(record, action.address, ctx, prune=prune) if record.get("attributes") else None
+            message = (
+                _set_aside(record, action.address, ctx, prune=prune) if record.get("attributes") else None
+            )
             return Outcome(ops=[op_delete(action.address)], message=message)
         if action.op is Op.ADOPT:
             return self._adopt(action, ctx)
@@ -257,7 +268,9 @@ class ProductKind(ResourceKind):
             "manifest": payload["manifest"],
             "orbit_quality": parsed.orbit_quality if parsed else None,
         }
-        return Outcome(ops=[op_put(action.address, self.kind, "present", attributes)], message=f"{name} adopted")
+        return Outcome(
+            ops=[op_put(action.address, self.kind, "present", attributes)], message=f"{name} adopted"
+        )
 
     def _download(self, action: Action, ctx: ApplyContext) -> Outcome:
         from insarproj.hyp3.products import extract_product, parse_product_name, product_zip_name
@@ -273,7 +286,9 @@ class ProductKind(ResourceKind):
         folder = resolve_inside(ctx.project.data_dir, rel, what=f"the product folder of {action.address}")
         # Hidden while it downloads: a glob of products/<stack>/* sees only finished products.
         zip_path = folder.with_name(f".{zip_name}")
-        spec = DownloadSpec(url=zip_file["url"], dest=zip_path, size=zip_file["size"], md5=None, kind="zip", label=name)
+        spec = DownloadSpec(
+            url=zip_file["url"], dest=zip_path, size=zip_file["size"], md5=None, kind="zip", label=name
+        )
         result = downloader(ctx).fetch(spec, cancel=ctx.cancel)
         keep = hyp3_config(ctx.project).keep_layers
         suffixes = [f"_{layer}.tif" for layer in keep] if keep else None
@@ -314,9 +329,14 @@ class ProductKind(ResourceKind):
                 "run `insarproj apply` soon"
             )
         if not ctx.options.prune:
-            old = sum(_count(ctx.project.data_dir / SUPERSEDED_DIR / s) for s in _superseded_stacks(ctx.project.data_dir))
+            old = sum(
+                _count(ctx.project.data_dir / SUPERSEDED_DIR / s)
+                for s in _superseded_stacks(ctx.project.data_dir)
+            )
             if old:
-                notes.append(f"{old} old products wait in data/{SUPERSEDED_DIR}/: `insarproj apply --prune` deletes them")
+                notes.append(
+                    f"{old} old products wait in data/{SUPERSEDED_DIR}/: `insarproj apply --prune` deletes them"
+                )
         return notes
 
 
@@ -334,7 +354,9 @@ def product_in_place(job_address: str, ctx: PlanContext) -> bool:
     return _stale_reason(address, record, job_address, ctx) is None
 
 
-def on_disk_product(data_dir: Path, job_address: str, files: list[dict[str, Any]]) -> tuple[str, dict[str, Any]] | None:
+def on_disk_product(
+    data_dir: Path, job_address: str, files: list[dict[str, Any]]
+) -> tuple[str, dict[str, Any]] | None:
     """(path relative to the data folder, manifest summary) of the product of a job's ``files``
     when its folder is already in products/<stack>/ and intact against its own manifest (stat
     check; adopting it re-checks every checksum); None otherwise. Lets a recovered state
@@ -379,7 +401,9 @@ def _stale_reason(address: str, record: dict[str, Any], job_address: str, ctx: P
 
 def _refuse_expired(payload: dict[str, Any], ctx: ApplyContext) -> None:
     record = ctx.writer.state.get(payload["job"])
-    expires = _parse_time((record or {}).get("attributes", {}).get("expiration_time") or payload.get("expires"))
+    expires = _parse_time(
+        (record or {}).get("attributes", {}).get("expiration_time") or payload.get("expires")
+    )
     if expires is not None and expires <= _hyp3_now(ctx):
         raise ProviderError(
             f"the product of {payload['job']} expired on HyP3 on {expires:%Y-%m-%d} and cannot be downloaded again",
@@ -413,10 +437,14 @@ def _superseded_target(data_dir: Path, old: Path) -> Path:
     stack, name = old.parent.name, old.name
     for n in range(1, 1000):
         candidate = name if n == 1 else f"{name}.{n}"
-        target = resolve_inside(data_dir, f"{SUPERSEDED_DIR}/{stack}/{candidate}", what=f"the superseded copy of {name}")
+        target = resolve_inside(
+            data_dir, f"{SUPERSEDED_DIR}/{stack}/{candidate}", what=f"the superseded copy of {name}"
+        )
         if not (target.exists() or target.is_symlink()):
             return target
-    raise UnsafePathError(f"data/{SUPERSEDED_DIR}/{stack}/ already holds 999 copies of {name}", hint="run apply --prune")
+    raise UnsafePathError(
+        f"data/{SUPERSEDED_DIR}/{stack}/ already holds 999 copies of {name}", hint="run apply --prune"
+    )
 
 
 def _prune_superseded(action: Action, ctx: ApplyContext) -> Outcome:
@@ -441,7 +469,9 @@ def _stack_of(record: dict[str, Any]) -> str | None:
     return parts[1] if len(parts) == 3 and parts[0] == PRODUCTS_DIR else None
 
 
-def _untracked(data_dir: Path, stack: str, state: Any, *, claimable: set[tuple[str, str]] | None = None) -> list[str]:
+def _untracked(
+    data_dir: Path, stack: str, state: Any, *, claimable: set[tuple[str, str]] | None = None
+) -> list[str]:
     """Entries of products/<stack>/ that no product record names. Hidden ones are insarproj's
     work in progress (a `.part` to resume, a staging folder) and are left alone, and so are
     products of ``claimable`` (reference, secondary) ISO dates: pairs whose product may still be
@@ -449,16 +479,23 @@ def _untracked(data_dir: Path, stack: str, state: Any, *, claimable: set[tuple[s
     from insarproj.hyp3.products import parse_product_name
 
     tracked = {
-        Path(r["attributes"]["path"]).name for r in state.by_kind(ProductKind.kind).values() if _stack_of(r) == stack
+        Path(r["attributes"]["path"]).name
+        for r in state.by_kind(ProductKind.kind).values()
+        if _stack_of(r) == stack
     }
 
     def claimed(name: str) -> bool:
         parsed = parse_product_name(name) if claimable else None
-        return parsed is not None and (parsed.reference_date.isoformat(), parsed.secondary_date.isoformat()) in claimable
+        return (
+            parsed is not None
+            and (parsed.reference_date.isoformat(), parsed.secondary_date.isoformat()) in claimable
+        )
 
     folder = data_dir / PRODUCTS_DIR / stack
     return sorted(
-        p.name for p in folder.iterdir() if not p.name.startswith(".") and p.name not in tracked and not claimed(p.name)
+        p.name
+        for p in folder.iterdir()
+        if not p.name.startswith(".") and p.name not in tracked and not claimed(p.name)
     )
 
 
@@ -497,7 +534,11 @@ def _superseded_stacks(data_dir: Path) -> list[str]:
 
 
 def _subfolders(base: Path) -> list[str]:
-    return sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")) if base.is_dir() else []
+    return (
+        sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
+        if base.is_dir()
+        else []
+    )
 
 
 def _count(folder: Path) -> int:

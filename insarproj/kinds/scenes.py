@@ -80,7 +80,12 @@ class SceneKind(ResourceKind):
             # A burst's advertised bytes are not the served size and it has no MD5: its record
             # (the verified TIFF's own size and MD5) is what the disk is checked against.
             if not burst and (attrs.get("md5") != spec["md5"] or attrs.get("size") != spec["size"]):
-                return Action(op=Op.REPLACE, reason="the archive now advertises another file", bytes=spec["size"], **base)
+                return Action(
+                    op=Op.REPLACE,
+                    reason="the archive now advertises another file",
+                    bytes=spec["size"],
+                    **base,
+                )
             if not path.exists():
                 return Action(op=Op.CREATE, reason="recorded but missing on disk", bytes=spec["size"], **base)
             if path.stat().st_size != attrs.get("size"):
@@ -89,12 +94,21 @@ class SceneKind(ResourceKind):
                 from insarproj.transfer.verify import md5_of
 
                 if md5_of(path) != attrs["md5"]:
-                    return Action(op=Op.CREATE, reason="MD5 differs on disk (--verify)", bytes=spec["size"], **base)
+                    return Action(
+                        op=Op.CREATE, reason="MD5 differs on disk (--verify)", bytes=spec["size"], **base
+                    )
             return None
         if not burst and path.is_file() and path.stat().st_size == spec["size"]:
-            return Action(op=Op.ADOPT, reason="already on disk with the right size (MD5 checked at apply)", **base)
+            return Action(
+                op=Op.ADOPT, reason="already on disk with the right size (MD5 checked at apply)", **base
+            )
         cache = cache_dir(ctx.project)
-        if not burst and cache is not None and (cache / rel).is_file() and (cache / rel).stat().st_size == spec["size"]:
+        if (
+            not burst
+            and cache is not None
+            and (cache / rel).is_file()
+            and (cache / rel).stat().st_size == spec["size"]
+        ):
             return Action(op=Op.ADOPT, reason=f"in the shared cache {cache}", **base)
         return Action(op=Op.CREATE, reason="missing", bytes=spec["size"], **base)
 
@@ -105,7 +119,9 @@ class SceneKind(ResourceKind):
         name = address.split(".", 1)[1]
         why = pin.dropped_reason(name) if pin is not None else None
         if why:
-            action.reason = f"left the project ({why}); " + ("files deleted (--prune)" if ctx.options.prune else "file kept")
+            action.reason = f"left the project ({why}); " + (
+                "files deleted (--prune)" if ctx.options.prune else "file kept"
+            )
         return action
 
     def execute(self, action: Action, ctx: ApplyContext) -> Outcome:

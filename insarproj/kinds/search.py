@@ -29,7 +29,11 @@ def max_bursts(project: Any) -> int:
     from insarproj.scenes.bursts import MULTI_BURST_LIMIT
 
     processor = project.config.processor
-    if processor.kind == "hyp3" and processor.hyp3 is not None and processor.hyp3.job_type == "INSAR_ISCE_BURST":
+    if (
+        processor.kind == "hyp3"
+        and processor.hyp3 is not None
+        and processor.hyp3.job_type == "INSAR_ISCE_BURST"
+    ):
         return 1
     return MULTI_BURST_LIMIT
 
@@ -54,7 +58,10 @@ def search_fingerprint(project: Any) -> str:
     """
     from insarproj.fingerprint import fingerprint
 
-    parts: dict[str, Any] = {"request": search_request(project).fingerprint(), "max_bursts": max_bursts(project)}
+    parts: dict[str, Any] = {
+        "request": search_request(project).fingerprint(),
+        "max_bursts": max_bursts(project),
+    }
     single = single_scene_processor(project)
     if single is not None:
         parts["coverage_judged_on"] = f"one scene per date ({single})"
@@ -72,8 +79,13 @@ class SceneSearcher:
     def search(self, request: Any, *, single_scene_processor: str | None = None) -> Any:
         from insarproj.scenes.search import search_scenes
 
-        return search_scenes(request, cmr_url=self._cmr_url, session=self._session, max_bursts=self._max_bursts,
-                             single_scene_processor=single_scene_processor)
+        return search_scenes(
+            request,
+            cmr_url=self._cmr_url,
+            session=self._session,
+            max_bursts=self._max_bursts,
+            single_scene_processor=single_scene_processor,
+        )
 
 
 def pinned(ctx: PlanContext) -> Any:
@@ -111,10 +123,21 @@ class SearchInput(InputResolver):
             return old, None
         single = single_scene_processor(ctx.project)
         if ctx.options.offline:
-            why = "no scene search is pinned yet" if old is None else f"{_pin_outdated(old, single)} since the pin"
-            raise OfflineError(f"--offline: {why}, so the plan needs a search", hint="run the plan without --offline")
-        why = "refresh asked" if ctx.options.refresh_search else "first search" if old is None else _pin_outdated(
-            old, single)
+            why = (
+                "no scene search is pinned yet"
+                if old is None
+                else f"{_pin_outdated(old, single)} since the pin"
+            )
+            raise OfflineError(
+                f"--offline: {why}, so the plan needs a search", hint="run the plan without --offline"
+            )
+        why = (
+            "refresh asked"
+            if ctx.options.refresh_search
+            else "first search"
+            if old is None
+            else _pin_outdated(old, single)
+        )
         ctx.notify(f"Searching {ctx.endpoints.url('cmr')} for Sentinel-1 scenes ({why})…")
         try:
             new = ctx.read.get("scenes").search(search_request(ctx.project), single_scene_processor=single)

@@ -49,7 +49,12 @@ def hyp3_session(endpoints: Endpoints) -> Any:
     login = make_session(endpoints, credentials, user_agent=USER_AGENT)
     # A stand-in login host (the sandbox) hands out its cookie on the HyP3 host's /login.
     redirect = endpoints.url("hyp3") + "/login" if endpoints.is_overridden("urs") else ASF_LOGIN_REDIRECT
-    params = {"response_type": "code", "client_id": ASF_CLIENT_ID, "redirect_uri": redirect, "app_type": "401"}
+    params = {
+        "response_type": "code",
+        "client_id": ASF_CLIENT_ID,
+        "redirect_uri": redirect,
+        "app_type": "401",
+    }
     try:
         response = login.get(endpoints.url("urs") + "/oauth/authorize", params=params, timeout=60)
     except requests.RequestException as exc:

@@ -4,7 +4,7 @@ no network)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,9 @@ def pair_rows(state: Any) -> list[dict[str, Any]]:
                 "attempts": len(attrs.get("attempts", [])),
                 "credits_spent": spent,
                 "expiration_time": attrs.get("expiration_time"),
-                "product": product["attributes"]["path"] if product and product["status"] == "present" else None,
+                "product": product["attributes"]["path"]
+                if product and product["status"] == "present"
+                else None,
             }
         )
     return rows
@@ -78,7 +80,7 @@ def pairs_section(ws: Any, state: Any) -> dict[str, Any]:
     rows = pair_rows(state)
     if not rows:
         return {}
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     lines = ["Pairs:"]
     by_stack: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -88,9 +90,13 @@ def pairs_section(ws: Any, state: Any) -> dict[str, Any]:
         spent = sum(r["credits_spent"] for r in items)
         on_disk = sum(1 for r in items if r["product"])
         soon = sum(
-            1 for r in items
-            if r["expiration_time"] and not r["product"]
-            and now < datetime.fromisoformat(r["expiration_time"].replace("Z", "+00:00")) < now + timedelta(days=3)
+            1
+            for r in items
+            if r["expiration_time"]
+            and not r["product"]
+            and now
+            < datetime.fromisoformat(r["expiration_time"].replace("Z", "+00:00"))
+            < now + timedelta(days=3)
         )
         parts = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
         text = f"  {stack:<22} {len(items):>4} pairs ({parts}); {spent:g} credits spent; {on_disk} products on disk"
@@ -99,7 +105,9 @@ def pairs_section(ws: Any, state: Any) -> dict[str, Any]:
         lines.append(text)
     if getattr(ws, "show_all_pairs", False):
         lines.append("")
-        lines.append(f"  {'pair':<40} {'days':>4} {'bperp':>7} {'job':<10} {'credits':>7} {'expires':<11} product")
+        lines.append(
+            f"  {'pair':<40} {'days':>4} {'bperp':>7} {'job':<10} {'credits':>7} {'expires':<11} product"
+        )
         for r in rows:
             bperp = "" if r["bperp"] is None else f"{r['bperp']:+.0f}"
             expires = (r["expiration_time"] or "")[:10]

@@ -106,9 +106,7 @@ class Network:
         if self.connected:
             return None
         parts = [_describe_part(part) for part in self.components]
-        text = (
-            f"the network of {self.stack_id} falls into {len(parts)} parts: {_join_words(parts)}"
-        )
+        text = f"the network of {self.stack_id} falls into {len(parts)} parts: {_join_words(parts)}"
         gaps, overlapping = _gaps_between(self.components)
         if gaps:
             described = [f"{days} days ({_iso(a)} → {_iso(b)})" for a, b, days in gaps]
@@ -340,9 +338,7 @@ def _connecting_pairs(components: Sequence[Sequence[dt.date]]) -> list[DatePair]
     part_of = {d: i for i, part in enumerate(components) for d in part}
     timeline = sorted(part_of)
     candidates = sorted(
-        ((b - a).days, a, b)
-        for a, b in zip(timeline, timeline[1:])
-        if part_of[a] != part_of[b]
+        ((b - a).days, a, b) for a, b in zip(timeline, timeline[1:]) if part_of[a] != part_of[b]
     )
     parent = list(range(len(components)))
 
@@ -416,10 +412,7 @@ def _check_settings(s: NetworkSettings) -> None:
         )
     limit = s.max_perpendicular_baseline
     if limit is not None and (
-        isinstance(limit, bool)
-        or not isinstance(limit, int | float)
-        or not math.isfinite(limit)
-        or limit < 0
+        isinstance(limit, bool) or not isinstance(limit, int | float) or not math.isfinite(limit) or limit < 0
     ):
         raise ConfigError(
             f"must be a number of metres ≥ 0 (or left out), not {limit!r}",

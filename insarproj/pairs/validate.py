@@ -24,14 +24,11 @@ _BURST_NAME = re.compile(
     r"_(?P<polarization>VV|VH|HH|HV)_(?P<scene>[0-9A-F]{4})-BURST$"
 )
 _NOT_CHECKED = (
-    "HyP3 does not check this when the job is submitted, so the job would fail after its credits"
-    " are spent"
+    "HyP3 does not check this when the job is submitted, so the job would fail after its credits are spent"
 )
 
 
-def validate_pair(
-    pair: Pair, ref: NetworkDate, sec: NetworkDate, *, stack_ids: tuple[str, str]
-) -> list[str]:
+def validate_pair(pair: Pair, ref: NetworkDate, sec: NetworkDate, *, stack_ids: tuple[str, str]) -> list[str]:
     """Problems with ``pair`` made of dates ``ref`` and ``sec`` (``stack_ids``: their stacks)."""
     where = f"pair {pair.stack_id}.{pair.key}"
     problems: list[str] = []
@@ -162,9 +159,7 @@ def validate_burst_pair(reference: Sequence[str], secondary: Sequence[str]) -> l
         )
     cross = sorted({b.polarization for b in ref + sec} - CO_POLARIZATIONS)
     if cross:
-        problems.append(
-            f"{', '.join(cross)} is cross-polarized; HyP3 burst InSAR takes co-pol VV or HH only"
-        )
+        problems.append(f"{', '.join(cross)} is cross-polarized; HyP3 burst InSAR takes co-pol VV or HH only")
 
     for role, side in sides.items():
         first, last = min(b.time for b in side), max(b.time for b in side)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from insarproj.sandbox.downloads import serve_bytes
 from insarproj.sandbox.routing import HTTPError, Request, Response, Router
@@ -35,7 +35,12 @@ def register(router: Router) -> None:
             raise HTTPError(Response.problem(400, f"blobs are at most {MAX_BLOB} bytes"))
         data = blob(size)
         etag = '"' + hashlib.md5(data).hexdigest() + '"'
-        return serve_bytes(req, data, content_type="application/octet-stream", etag=etag,
-                           modified=datetime(2021, 1, 1, tzinfo=timezone.utc))
+        return serve_bytes(
+            req,
+            data,
+            content_type="application/octet-stream",
+            etag=etag,
+            modified=datetime(2021, 1, 1, tzinfo=UTC),
+        )
 
     router.add("GET", r"/_sandbox/blob/(?P<size>\d+)/(?P<name>[^/]+)", serve)

@@ -1031,7 +1031,7 @@ class Hyp3Service:
             return Response.json(self.describe())
         body = req.json()
         if not isinstance(body, dict):
-            return Response.problem(400, "POST a JSON object of settings, e.g. {\"listing_lag\": 30}")
+            return Response.problem(400, 'POST a JSON object of settings, e.g. {"listing_lag": 30}')
         try:
             return Response.json(self.configure(**body))
         except ValueError as exc:

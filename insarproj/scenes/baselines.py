@@ -40,8 +40,12 @@ def _vector(text: str) -> tuple[list[float], str]:
 
 def has_state_vectors(scene: PinnedScene) -> bool:
     vectors = scene.state_vectors or {}
-    return (all(vectors.get(k) for k in _SV_KEYS) and scene.asc_node_time is not None
-            and scene.center_lat is not None and scene.center_lon is not None)
+    return (
+        all(vectors.get(k) for k in _SV_KEYS)
+        and scene.asc_node_time is not None
+        and scene.center_lat is not None
+        and scene.center_lon is not None
+    )
 
 
 def asf_baseline_block(scene: PinnedScene) -> dict[str, Any]:
@@ -55,10 +59,18 @@ def asf_baseline_block(scene: PinnedScene) -> dict[str, Any]:
     post_vel, post_vel_t = _vector(vectors["velocity_post"])
     return {
         "stateVectors": {
-            "positions": {"prePosition": pre_pos, "prePositionTime": pre_pos_t,
-                          "postPosition": post_pos, "postPositionTime": post_pos_t},
-            "velocities": {"preVelocity": pre_vel, "preVelocityTime": pre_vel_t,
-                           "postVelocity": post_vel, "postVelocityTime": post_vel_t},
+            "positions": {
+                "prePosition": pre_pos,
+                "prePositionTime": pre_pos_t,
+                "postPosition": post_pos,
+                "postPositionTime": post_pos_t,
+            },
+            "velocities": {
+                "preVelocity": pre_vel,
+                "preVelocityTime": pre_vel_t,
+                "postVelocity": post_vel,
+                "postVelocityTime": post_vel_t,
+            },
         },
         "ascendingNodeTime": scene.asc_node_time,
     }
@@ -106,8 +118,9 @@ def _relative_to(reference: PinnedScene, secondaries: Sequence[PinnedScene]) -> 
     return out
 
 
-def baselines_to_reference(reference_pass: Sequence[PinnedScene],
-                           scenes: Sequence[PinnedScene]) -> dict[str, float | None]:
+def baselines_to_reference(
+    reference_pass: Sequence[PinnedScene], scenes: Sequence[PinnedScene]
+) -> dict[str, float | None]:
     """bperp of every scene relative to the reference pass (0 for the reference pass's own scenes).
 
     Each scene is compared with the reference scene nearest along the orbit; for bursts the caller

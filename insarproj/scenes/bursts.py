@@ -48,9 +48,13 @@ def burst_groups(full_ids: Iterable[str], max_bursts: int = MULTI_BURST_LIMIT) -
     groups: list[list[BurstId]] = []
     for burst in ids:
         current = groups[-1] if groups else None
-        if (current is not None and current[-1].subswath == burst.subswath
-                and current[-1].path == burst.path and burst.number == current[-1].number + 1
-                and len(current) < max_bursts):
+        if (
+            current is not None
+            and current[-1].subswath == burst.subswath
+            and current[-1].path == burst.path
+            and burst.number == current[-1].number + 1
+            and len(current) < max_bursts
+        ):
             current.append(burst)
         else:
             groups.append([burst])
@@ -80,8 +84,12 @@ def assemble_burst_stacks(
     stacks: list[Stack] = []
     for group in burst_groups(all_ids, max_bursts):
         members = set(group)
-        stack = Stack(id=burst_stack_id(flight_direction, group), flight_direction=flight_direction,
-                      relative_orbit=relative_orbit, burst_ids=list(group))
+        stack = Stack(
+            id=burst_stack_id(flight_direction, group),
+            flight_direction=flight_direction,
+            relative_orbit=relative_orbit,
+            burst_ids=list(group),
+        )
         for index, item in enumerate(passes):
             bursts = {s.burst_id_full: s for s in item.scenes if s.burst_id_full in members}
             if not bursts:
@@ -94,13 +102,21 @@ def assemble_burst_stacks(
                     reason = f"missing {len(missing)} of {len(group)} bursts: {', '.join(missing)}"
             if reason is not None:
                 stack.dropped.append(DroppedDate(date=item.date, reason=reason, scenes=names))
-                dropped.extend(DroppedScene(name=n, reason=f"{stack.id} {item.date}: {reason}") for n in names)
+                dropped.extend(
+                    DroppedScene(name=n, reason=f"{stack.id} {item.date}: {reason}") for n in names
+                )
                 continue
             ordered = [bursts[b] for b in group]
             footprints = [s.footprint_wkt for s in ordered]
             representative = min(ordered, key=lambda s: (-coverage.share([s.footprint_wkt]), s.name))
-            stack.dates.append(StackDate(date=item.date, scenes=names, representative=representative.name,
-                                         coverage=round(coverage.share(footprints), 4)))
+            stack.dates.append(
+                StackDate(
+                    date=item.date,
+                    scenes=names,
+                    representative=representative.name,
+                    coverage=round(coverage.share(footprints), 4),
+                )
+            )
         stacks.append(stack)
     return stacks, dropped
 

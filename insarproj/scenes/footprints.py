@@ -28,21 +28,23 @@ def footprints_geojson(pin: ScenePin, aoi_wkt: str) -> dict[str, Any]:
                 placed[name] = (stack.id, item.date, item.coverage, name == item.representative)
     for name, scene in sorted(pin.scenes.items()):
         stack_id, when, date_coverage, representative = placed.get(name, (None, None, None, False))
-        features.append({
-            "type": "Feature",
-            "geometry": mapping(load_geometry(scene.footprint_wkt, what=f"the footprint of {name}")),
-            "properties": {
-                "role": "scene",
-                "name": name,
-                "stack": stack_id,
-                "date": when.isoformat() if when else None,
-                "frame": scene.frame,
-                "burst_id": scene.burst_id_full,
-                "platform": scene.platform,
-                "coverage": round(coverage.share([scene.footprint_wkt]), 4),
-                "date_coverage": date_coverage,
-                "representative": representative,
-                "bperp": scene.bperp,
-            },
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": mapping(load_geometry(scene.footprint_wkt, what=f"the footprint of {name}")),
+                "properties": {
+                    "role": "scene",
+                    "name": name,
+                    "stack": stack_id,
+                    "date": when.isoformat() if when else None,
+                    "frame": scene.frame,
+                    "burst_id": scene.burst_id_full,
+                    "platform": scene.platform,
+                    "coverage": round(coverage.share([scene.footprint_wkt]), 4),
+                    "date_coverage": date_coverage,
+                    "representative": representative,
+                    "bperp": scene.bperp,
+                },
+            }
+        )
     return {"type": "FeatureCollection", "features": features}

@@ -32,8 +32,11 @@ def load_geometry(wkt: str, *, what: str = "the AOI") -> BaseGeometry:
     try:
         geom = shapely_wkt.loads(wkt)
     except (shapely.errors.ShapelyError, ValueError, TypeError) as exc:
-        raise ConfigError(f"{what} is not valid WKT ({exc})", key="aoi",
-                          hint='write e.g. "POLYGON((W S, E S, E N, W N, W S))" in lon/lat degrees') from exc
+        raise ConfigError(
+            f"{what} is not valid WKT ({exc})",
+            key="aoi",
+            hint='write e.g. "POLYGON((W S, E S, E N, W N, W S))" in lon/lat degrees',
+        ) from exc
     if geom.is_empty:
         raise ConfigError(f"{what} is an empty geometry", key="aoi", hint="give a point, line or polygon")
     if not geom.is_valid:

@@ -56,12 +56,22 @@ class SearchRequest:
     def __post_init__(self, validated: bool) -> None:
         # Callers may hand lists (from TOML) and ISO strings: store tuples and dates, so the request
         # stays hashable and fingerprints alike whichever form it came in.
-        for name in ("polarizations", "relative_orbits", "frames", "season", "exclude_dates", "exclude_scenes"):
+        for name in (
+            "polarizations",
+            "relative_orbits",
+            "frames",
+            "season",
+            "exclude_dates",
+            "exclude_scenes",
+        ):
             value = getattr(self, name)
             if value is not None and not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value))
-        object.__setattr__(self, "exclude_dates", tuple(
-            date.fromisoformat(d) if isinstance(d, str) else d for d in self.exclude_dates))
+        object.__setattr__(
+            self,
+            "exclude_dates",
+            tuple(date.fromisoformat(d) if isinstance(d, str) else d for d in self.exclude_dates),
+        )
         for name in ("start", "end"):
             value = getattr(self, name)
             if isinstance(value, str):
@@ -87,11 +97,19 @@ class SearchRequest:
         from insarproj.config.model import SearchConfig
 
         table = {
-            "start": self.start, "end": self.end, "product": self.product, "beam_mode": self.beam_mode,
-            "polarization": list(self.polarizations), "flight_direction": self.flight_direction,
-            "relative_orbits": _listed(self.relative_orbits), "frames": _listed(self.frames),
-            "season": _listed(self.season), "min_coverage": self.min_coverage, "min_scenes": self.min_scenes,
-            "exclude_dates": list(self.exclude_dates), "max_results": self.max_results,
+            "start": self.start,
+            "end": self.end,
+            "product": self.product,
+            "beam_mode": self.beam_mode,
+            "polarization": list(self.polarizations),
+            "flight_direction": self.flight_direction,
+            "relative_orbits": _listed(self.relative_orbits),
+            "frames": _listed(self.frames),
+            "season": _listed(self.season),
+            "min_coverage": self.min_coverage,
+            "min_scenes": self.min_scenes,
+            "exclude_dates": list(self.exclude_dates),
+            "max_results": self.max_results,
         }
         try:
             SearchConfig.model_validate({k: v for k, v in table.items() if v is not None})
@@ -191,7 +209,9 @@ class PinnedScene(_Model):
         "position_pre, position_post, velocity_pre, velocity_post (as CMR's SV_* attributes: compact).",
     )
     asc_node_time: str | None = None
-    bperp: float | None = Field(default=None, description="Perpendicular baseline (m) to the stack reference.")
+    bperp: float | None = Field(
+        default=None, description="Perpendicular baseline (m) to the stack reference."
+    )
 
     @property
     def start_date(self) -> date:
@@ -207,7 +227,9 @@ class PinnedScene(_Model):
 class StackDate(_Model):
     date: date
     scenes: list[str]
-    representative: str = Field(description="Scene covering the most of the AOI (one-scene-per-date processors).")
+    representative: str = Field(
+        description="Scene covering the most of the AOI (one-scene-per-date processors)."
+    )
     coverage: float = Field(
         description="Share of the AOI the date covers as the processor uses it: the union of the date's scenes, "
         "or the representative alone when the pin's single_scene_processor is set."
@@ -225,7 +247,9 @@ class Stack(_Model):
     id: str = Field(description="A064 / D071, or A064_136231_IW1_6b for a burst group (DESIGN §2b).")
     flight_direction: str
     relative_orbit: int
-    burst_ids: list[str] | None = Field(default=None, description="Full burst ids of a burst group, in order.")
+    burst_ids: list[str] | None = Field(
+        default=None, description="Full burst ids of a burst group, in order."
+    )
     reference: str | None = Field(default=None, description="Scene the baselines are relative to.")
     dates: list[StackDate] = Field(default_factory=list)
     dropped: list[DroppedDate] = Field(default_factory=list)

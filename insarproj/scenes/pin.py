@@ -31,10 +31,13 @@ def diff_pins(old: ScenePin | None, new: ScenePin) -> PinDiff:
     """Scenes joining and leaving, stacks changed, and one line saying so."""
     if old is None:
         ids = ", ".join(s.id for s in new.stacks) or "none"
-        return PinDiff(joined=sorted(new.scenes), changed_stacks=[s.id for s in new.stacks],
-                       new_dates={s.id: [d.date for d in s.dates] for s in new.stacks},
-                       summary=f"first search: {_count(len(new.scenes), 'scene')} in "
-                               f"{_count(len(new.stacks), 'stack')} ({ids})")
+        return PinDiff(
+            joined=sorted(new.scenes),
+            changed_stacks=[s.id for s in new.stacks],
+            new_dates={s.id: [d.date for d in s.dates] for s in new.stacks},
+            summary=f"first search: {_count(len(new.scenes), 'scene')} in "
+            f"{_count(len(new.stacks), 'stack')} ({ids})",
+        )
 
     joined = sorted(set(new.scenes) - set(old.scenes))
     left = sorted(set(old.scenes) - set(new.scenes))
@@ -44,8 +47,10 @@ def diff_pins(old: ScenePin | None, new: ScenePin) -> PinDiff:
     old_stacks = {s.id: s for s in old.stacks}
     new_stacks = {s.id: s for s in new.stacks}
     changed = sorted(
-        sid for sid in set(old_stacks) | set(new_stacks)
-        if sid not in old_stacks or sid not in new_stacks
+        sid
+        for sid in set(old_stacks) | set(new_stacks)
+        if sid not in old_stacks
+        or sid not in new_stacks
         or old_stacks[sid].model_dump(mode="json") != new_stacks[sid].model_dump(mode="json")
     )
     new_dates: dict[str, list[date]] = {}
@@ -58,9 +63,15 @@ def diff_pins(old: ScenePin | None, new: ScenePin) -> PinDiff:
         if before - after:
             removed_dates[sid] = sorted(before - after)
 
-    return PinDiff(joined=joined, left=left, left_reasons=left_reasons, changed_stacks=changed,
-                   new_dates=new_dates, removed_dates=removed_dates,
-                   summary=_summary(new, joined, left, left_reasons, changed, new_dates))
+    return PinDiff(
+        joined=joined,
+        left=left,
+        left_reasons=left_reasons,
+        changed_stacks=changed,
+        new_dates=new_dates,
+        removed_dates=removed_dates,
+        summary=_summary(new, joined, left, left_reasons, changed, new_dates),
+    )
 
 
 def _left_reason(reason: str | None) -> str:
@@ -69,8 +80,14 @@ def _left_reason(reason: str | None) -> str:
     return "now " + _DATE_PREFIX.sub("", reason)
 
 
-def _summary(new: ScenePin, joined: list[str], left: list[str], reasons: dict[str, str],
-             changed: list[str], new_dates: dict[str, list[date]]) -> str:
+def _summary(
+    new: ScenePin,
+    joined: list[str],
+    left: list[str],
+    reasons: dict[str, str],
+    changed: list[str],
+    new_dates: dict[str, list[date]],
+) -> str:
     if not joined and not left:
         if changed:
             return f"the same {_count(len(new.scenes), 'scene')}; stacks changed: {', '.join(changed)}"
@@ -79,9 +96,13 @@ def _summary(new: ScenePin, joined: list[str], left: list[str], reasons: dict[st
     if joined:
         text = f"+{len(joined)} {'scene joins' if len(joined) == 1 else 'scenes join'}"
         if new_dates:
-            text += " (" + ", ".join(
-                f"{_count(len(dates), 'new date')} in {sid}" for sid, dates in sorted(new_dates.items())
-            ) + ")"
+            text += (
+                " ("
+                + ", ".join(
+                    f"{_count(len(dates), 'new date')} in {sid}" for sid, dates in sorted(new_dates.items())
+                )
+                + ")"
+            )
         parts.append(text)
     if left:
         shown = ", ".join(f"{name} ({reasons[name]})" for name in left[:_SHOWN])

@@ -62,7 +62,9 @@ def search_scenes(
     if single and request.min_coverage is not None:
         notes.insert(0, f"min_coverage is {coverage_rule(single)}")
     if request.product == "BURST" and any("+" in p for p in request.polarizations):
-        notes.insert(0, f"bursts hold one channel: searched {', '.join(request.scene_polarizations())} bursts")
+        notes.insert(
+            0, f"bursts hold one channel: searched {', '.join(request.scene_polarizations())} bursts"
+        )
     stamp = (now or (lambda: datetime.now(UTC)))().astimezone(UTC)
     return ScenePin(
         fingerprint=request.fingerprint(),
@@ -103,10 +105,13 @@ def find_products(
         for query in queries:
             # One more than the cap allows is enough to know the cap is exceeded, and bounds the fetch.
             limit = None if cap is None else cap - len(found) + 1
-            results = _run_query(asf, opts, query if limit is None else {**query, "maxResults": limit}, cmr_url)
+            results = _run_query(
+                asf, opts, query if limit is None else {**query, "maxResults": limit}, cmr_url
+            )
             for product in results:
-                found.setdefault(str(product.properties.get("fileID") or product.properties.get("sceneName")),
-                                 product)
+                found.setdefault(
+                    str(product.properties.get("fileID") or product.properties.get("sceneName")), product
+                )
             # The queries split by orbit, polarization and frame, so no product matches two of them.
             if limit is not None and len(results) >= limit:
                 raise _too_many_scenes(_count_products(asf, opts, queries, cmr_url), cap)
@@ -162,7 +167,9 @@ def _run_query(asf: Any, opts: Any, query: dict[str, Any], cmr_url: str) -> Any:
     if not results.searchComplete:
         raise ProviderError(
             f"The CMR search at {redact_url(cmr_url)} returned an incomplete result ({len(results)} scenes "
-            "before it stopped), so the scene list would be short", service="cmr", hint="run the search again later",
+            "before it stopped), so the scene list would be short",
+            service="cmr",
+            hint="run the search again later",
         )
     return results
 
@@ -171,42 +178,68 @@ def _run_query(asf: Any, opts: Any, query: dict[str, Any], cmr_url: str) -> Any:
 def _cmr_errors(cmr_url: str) -> Iterator[None]:
     """Turn what asf_search and requests raise during a CMR call into a ConfigError or ProviderError."""
     import requests
-    from asf_search.exceptions import ASFError, ASFSearch4xxError, ASFSearch5xxError, ASFSearchError, ASFWKTError
+    from asf_search.exceptions import (
+        ASFError,
+        ASFSearch4xxError,
+        ASFSearch5xxError,
+        ASFSearchError,
+        ASFWKTError,
+    )
 
     where = redact_url(cmr_url)
     try:
         yield
     except ASFWKTError as exc:
-        raise ConfigError(f"the AOI cannot be searched by asf_search: {exc}", key="aoi",
-                          hint="give a simple polygon, line or point in lon/lat degrees") from exc
+        raise ConfigError(
+            f"the AOI cannot be searched by asf_search: {exc}",
+            key="aoi",
+            hint="give a simple polygon, line or point in lon/lat degrees",
+        ) from exc
     except ASFSearch4xxError as exc:
-        raise ProviderError(f"The CMR search at {where} was refused: {exc}", service="cmr",
-                            hint="check the [search] settings and the CMR endpoint") from exc
+        raise ProviderError(
+            f"The CMR search at {where} was refused: {exc}",
+            service="cmr",
+            hint="check the [search] settings and the CMR endpoint",
+        ) from exc
     except ASFSearch5xxError as exc:
-        raise NetworkError(f"The CMR search at {where} failed with a server error after retries: {exc}",
-                           service="cmr", hint=_CMR_HINT) from exc
+        raise NetworkError(
+            f"The CMR search at {where} failed with a server error after retries: {exc}",
+            service="cmr",
+            hint=_CMR_HINT,
+        ) from exc
     except ASFSearchError as exc:  # timeouts and other transport failures asf_search reports itself
         raise NetworkError(f"The CMR search at {where} failed: {exc}", service="cmr", hint=_CMR_HINT) from exc
     except ASFError as exc:
-        raise ProviderError(f"The CMR search at {where} failed in asf_search: {exc}", service="cmr",
-                            hint=_CMR_HINT) from exc
+        raise ProviderError(
+            f"The CMR search at {where} failed in asf_search: {exc}", service="cmr", hint=_CMR_HINT
+        ) from exc
     except requests.exceptions.JSONDecodeError as exc:
         # asf_search reads the JSON error body of an HTTP error; a proxy's HTML page breaks that.
         status = _http_status(exc)
         if status is not None and status >= 500:
-            raise NetworkError(f"The CMR search at {where} failed with HTTP {status} (an error page, not a "
-                               "CMR answer)", service="cmr", hint=_CMR_HINT) from exc
+            raise NetworkError(
+                f"The CMR search at {where} failed with HTTP {status} (an error page, not a CMR answer)",
+                service="cmr",
+                hint=_CMR_HINT,
+            ) from exc
         answer = f"HTTP {status} with" if status is not None else "answered"
-        raise ProviderError(f"The CMR search at {where} {answer} something that is not CMR UMM-JSON ({exc})",
-                            service="cmr", hint="check that the CMR endpoint URL points at a CMR") from exc
+        raise ProviderError(
+            f"The CMR search at {where} {answer} something that is not CMR UMM-JSON ({exc})",
+            service="cmr",
+            hint="check that the CMR endpoint URL points at a CMR",
+        ) from exc
     except requests.RequestException as exc:
-        raise NetworkError(f"The CMR search at {where} could not be reached: {exc}", service="cmr",
-                           hint=_CMR_HINT) from exc
+        raise NetworkError(
+            f"The CMR search at {where} could not be reached: {exc}", service="cmr", hint=_CMR_HINT
+        ) from exc
     except (KeyError, ValueError, TypeError) as exc:
         # asf_search reads response.json()['errors'] / ['items'] / ['hits'] without checking.
-        raise ProviderError(f"The CMR search at {where} answered something that is not a CMR UMM-JSON "
-                            f"search response ({type(exc).__name__}: {exc})", service="cmr",
-                            hint="check that the CMR endpoint URL points at a CMR") from exc
+        raise ProviderError(
+            f"The CMR search at {where} answered something that is not a CMR UMM-JSON "
+            f"search response ({type(exc).__name__}: {exc})",
+            service="cmr",
+            hint="check that the CMR endpoint URL points at a CMR",
+        ) from exc
 
 
 def _http_status(exc: BaseException) -> int | None:
@@ -224,8 +257,11 @@ def cmr_host_option(cmr_url: str) -> str:
     """What asf_search's ``host`` option needs: host[:port][/path] (it adds https:// itself)."""
     parts = urlsplit(cmr_url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"the CMR URL {redact_url(cmr_url)!r} is not an http(s) URL", key="endpoints.cmr",
-                          hint="use e.g. https://cmr.earthdata.nasa.gov or http://127.0.0.1:PORT")
+        raise ConfigError(
+            f"the CMR URL {redact_url(cmr_url)!r} is not an http(s) URL",
+            key="endpoints.cmr",
+            hint="use e.g. https://cmr.earthdata.nasa.gov or http://127.0.0.1:PORT",
+        )
     return parts.netloc + parts.path.rstrip("/")
 
 
@@ -247,13 +283,26 @@ def scene_from_product(product: Any, *, cmr_url: str = "") -> PinnedScene:
     """The pinned record of one asf_search S1Product / S1BurstProduct."""
     props: dict[str, Any] = product.properties
     name = props.get("sceneName") or props.get("fileID")
-    missing = [k for k in ("fileID", "url", "startTime", "stopTime", "flightDirection", "pathNumber",
-                           "polarization", "platform") if props.get(k) in (None, "")]
+    missing = [
+        k
+        for k in (
+            "fileID",
+            "url",
+            "startTime",
+            "stopTime",
+            "flightDirection",
+            "pathNumber",
+            "polarization",
+            "platform",
+        )
+        if props.get(k) in (None, "")
+    ]
     if not name or missing or not getattr(product, "geometry", None):
         what = ", ".join(missing) or "a footprint"
         raise ProviderError(
             f"The CMR search at {redact_url(cmr_url) or 'CMR'} returned granule {name or '?'} without "
-            f"{what}, so it cannot be pinned", service="cmr",
+            f"{what}, so it cannot be pinned",
+            service="cmr",
             hint="check that the CMR endpoint serves Sentinel-1 UMM-JSON granules",
         )
     try:
@@ -261,7 +310,8 @@ def scene_from_product(product: Any, *, cmr_url: str = "") -> PinnedScene:
     except (ValueError, TypeError, KeyError) as exc:  # pydantic's ValidationError is a ValueError
         raise ProviderError(
             f"The CMR search at {redact_url(cmr_url) or 'CMR'} returned granule {name} with a value that "
-            f"cannot be read ({exc})", service="cmr",
+            f"cannot be read ({exc})",
+            service="cmr",
             hint="check that the CMR endpoint serves Sentinel-1 UMM-JSON granules",
         ) from exc
 

@@ -87,18 +87,25 @@ def build_stacks(
         date_drops = {i: r for i, p in enumerate(passes) if (r := _date_reason(p, request, coverage, single))}
         if request.product == "BURST":
             track_stacks, burst_dropped = assemble_burst_stacks(
-                flight_direction=direction, relative_orbit=orbit, passes=passes,
-                date_drops=date_drops, coverage=coverage, max_bursts=max_bursts,
+                flight_direction=direction,
+                relative_orbit=orbit,
+                passes=passes,
+                date_drops=date_drops,
+                coverage=coverage,
+                max_bursts=max_bursts,
             )
             dropped.extend(burst_dropped)
         else:
-            track_stacks = [_slc_stack(direction, orbit, passes, date_drops, coverage, dropped, single=single)]
+            track_stacks = [
+                _slc_stack(direction, orbit, passes, date_drops, coverage, dropped, single=single)
+            ]
 
         for stack in track_stacks:
             reason = _stack_reason(stack, request)
             if reason is not None:
-                dropped_stacks.append(DroppedStack(id=stack.id, reason=reason,
-                                                   dates=[d.date for d in stack.dates]))
+                dropped_stacks.append(
+                    DroppedStack(id=stack.id, reason=reason, dates=[d.date for d in stack.dates])
+                )
                 dropped.extend(DroppedScene(name=n, reason=reason) for d in stack.dates for n in d.scenes)
                 continue
             bperps = _apply_baselines(stack, by_name, burst=request.product == "BURST")
@@ -112,14 +119,25 @@ def build_stacks(
     dropped_stacks.sort(key=lambda s: s.id)
     dropped.sort(key=lambda d: (d.name, d.reason))
     notes = [f"{stack.id}: {note}" for stack in stacks for note in stack.notes]
-    return StackBuild(stacks=stacks, dropped=dropped, scenes=dict(sorted(kept.items())),
-                      dropped_stacks=dropped_stacks, notes=notes)
+    return StackBuild(
+        stacks=stacks,
+        dropped=dropped,
+        scenes=dict(sorted(kept.items())),
+        dropped_stacks=dropped_stacks,
+        notes=notes,
+    )
 
 
 # --- scene level -------------------------------------------------------------------------------
 
-def _scene_filters(scenes: Sequence[PinnedScene], request: SearchRequest, coverage: AoiCoverage,
-                   dropped: list[DroppedScene], replaced: dict[str, str]) -> list[PinnedScene]:
+
+def _scene_filters(
+    scenes: Sequence[PinnedScene],
+    request: SearchRequest,
+    coverage: AoiCoverage,
+    dropped: list[DroppedScene],
+    replaced: dict[str, str],
+) -> list[PinnedScene]:
     matching: list[PinnedScene] = []
     seen: set[str] = set()
     for scene in sorted(scenes, key=lambda s: s.name):
@@ -186,8 +204,9 @@ def mismatch_reason(scene: PinnedScene, request: SearchRequest) -> str | None:
     return None
 
 
-def drop_reprocessed(scenes: Sequence[PinnedScene], dropped: list[DroppedScene],
-                     replaced: dict[str, str] | None = None) -> list[PinnedScene]:
+def drop_reprocessed(
+    scenes: Sequence[PinnedScene], dropped: list[DroppedScene], replaced: dict[str, str] | None = None
+) -> list[PinnedScene]:
     """Keep the newest product of each acquisition (same platform, start, stop, polarization, burst).
 
     ASF's ``processingDate`` is the acquisition start on original granules (quirk 3), so the
@@ -196,8 +215,13 @@ def drop_reprocessed(scenes: Sequence[PinnedScene], dropped: list[DroppedScene],
     """
     groups: dict[tuple[str, str, str, str, str | None], list[PinnedScene]] = defaultdict(list)
     for scene in scenes:
-        key = (scene.platform.upper(), scene.start_time, scene.stop_time, scene.polarization.upper(),
-               scene.burst_id_full)
+        key = (
+            scene.platform.upper(),
+            scene.start_time,
+            scene.stop_time,
+            scene.polarization.upper(),
+            scene.burst_id_full,
+        )
         groups[key].append(scene)
     kept: list[PinnedScene] = []
     for members in groups.values():
@@ -209,14 +233,18 @@ def drop_reprocessed(scenes: Sequence[PinnedScene], dropped: list[DroppedScene],
                 why = f"processed {newest.processing_date}, after {older.processing_date}"
             else:
                 why = "same processing date, later product id"
-            dropped.append(DroppedScene(name=older.name,
-                                        reason=f"reprocessed duplicate replaced by {newest.name} ({why})"))
+            dropped.append(
+                DroppedScene(
+                    name=older.name, reason=f"reprocessed duplicate replaced by {newest.name} ({why})"
+                )
+            )
             if replaced is not None:
                 replaced[older.name] = newest.name
     return sorted(kept, key=lambda s: s.name)
 
 
 # --- date and stack level ----------------------------------------------------------------------
+
 
 def representative(scenes: Sequence[PinnedScene], coverage: AoiCoverage) -> PinnedScene:
     """The scene of a date covering the most of the AOI (ties: the first name), DESIGN §2b."""
@@ -230,8 +258,9 @@ def date_coverage(scenes: Sequence[PinnedScene], coverage: AoiCoverage, *, singl
     return coverage.share(s.footprint_wkt for s in scenes)
 
 
-def _date_reason(item: Pass, request: SearchRequest, coverage: AoiCoverage,
-                 single_scene_processor: str | None) -> str | None:
+def _date_reason(
+    item: Pass, request: SearchRequest, coverage: AoiCoverage, single_scene_processor: str | None
+) -> str | None:
     hit = sorted(item.days & set(request.exclude_dates))
     if hit:
         return f"excluded by exclude_dates ({', '.join(d.isoformat() for d in hit)})"
@@ -244,8 +273,9 @@ def _date_reason(item: Pass, request: SearchRequest, coverage: AoiCoverage,
     return None
 
 
-def _coverage_reason(item: Pass, share: float, minimum: float, coverage: AoiCoverage,
-                     single_scene_processor: str | None) -> str:
+def _coverage_reason(
+    item: Pass, share: float, minimum: float, coverage: AoiCoverage, single_scene_processor: str | None
+) -> str:
     have, need = _shown_share(share, minimum), percent(minimum)
     if single_scene_processor is None:
         return f"covers {have} of the AOI < min_coverage {need}"
@@ -262,25 +292,40 @@ def _shown_share(share: float, minimum: float) -> str:
     return f"{share * 100:.1f} %" if have == percent(minimum) and share < minimum else have
 
 
-def _slc_stack(direction: str, orbit: int, passes: list[Pass], date_drops: dict[int, str],
-               coverage: AoiCoverage, dropped: list[DroppedScene], *, single: str | None) -> Stack:
+def _slc_stack(
+    direction: str,
+    orbit: int,
+    passes: list[Pass],
+    date_drops: dict[int, str],
+    coverage: AoiCoverage,
+    dropped: list[DroppedScene],
+    *,
+    single: str | None,
+) -> Stack:
     stack = Stack(id=track_id(direction, orbit), flight_direction=direction, relative_orbit=orbit)
     frame_sets: set[tuple[int, ...]] = set()
     for index, item in enumerate(passes):
         reason = date_drops.get(index)
         if reason is not None:
             stack.dropped.append(DroppedDate(date=item.date, reason=reason, scenes=item.names))
-            dropped.extend(DroppedScene(name=n, reason=f"{stack.id} {item.date}: {reason}") for n in item.names)
+            dropped.extend(
+                DroppedScene(name=n, reason=f"{stack.id} {item.date}: {reason}") for n in item.names
+            )
             continue
-        stack.dates.append(StackDate(
-            date=item.date, scenes=item.names, representative=representative(item.scenes, coverage).name,
-            coverage=round(date_coverage(item.scenes, coverage, single=single is not None), 4),
-        ))
+        stack.dates.append(
+            StackDate(
+                date=item.date,
+                scenes=item.names,
+                representative=representative(item.scenes, coverage).name,
+                coverage=round(date_coverage(item.scenes, coverage, single=single is not None), 4),
+            )
+        )
         frame_sets.add(tuple(sorted({s.frame for s in item.scenes if s.frame is not None})))
     if len(frame_sets) > 1:
         frames = sorted({f for group in frame_sets for f in group})
-        stack.notes.append(f"frame numbers drift between dates ({', '.join(map(str, frames))}); "
-                           "the track stays one stack")
+        stack.notes.append(
+            f"frame numbers drift between dates ({', '.join(map(str, frames))}); the track stays one stack"
+        )
     return stack
 
 
@@ -305,6 +350,7 @@ def _note_replacements(stack: Stack, replaced: dict[str, str]) -> None:
 
 # --- baselines ---------------------------------------------------------------------------------
 
+
 def _reference_index(dates: list[StackDate], by_name: dict[str, PinnedScene]) -> int | None:
     """The middle date, or the nearest to it whose representative carries state vectors."""
     middle = len(dates) // 2
@@ -315,7 +361,9 @@ def _reference_index(dates: list[StackDate], by_name: dict[str, PinnedScene]) ->
     return None
 
 
-def _apply_baselines(stack: Stack, by_name: dict[str, PinnedScene], *, burst: bool) -> dict[str, float | None]:
+def _apply_baselines(
+    stack: Stack, by_name: dict[str, PinnedScene], *, burst: bool
+) -> dict[str, float | None]:
     """bperp per scene of the stack (relative to the reference date); fills StackDate.bperp and notes."""
     index = _reference_index(stack.dates, by_name)
     names = [n for d in stack.dates for n in d.scenes]
@@ -325,8 +373,9 @@ def _apply_baselines(stack: Stack, by_name: dict[str, PinnedScene], *, burst: bo
     reference_date = stack.dates[index]
     stack.reference = reference_date.representative
     if index != len(stack.dates) // 2:
-        stack.notes.append(f"baseline reference is {reference_date.date}: the middle date's scene "
-                           "carries no state vectors")
+        stack.notes.append(
+            f"baseline reference is {reference_date.date}: the middle date's scene carries no state vectors"
+        )
     reference_pass = [by_name[n] for n in reference_date.scenes]
     values: dict[str, float | None] = {}
     if burst:
@@ -343,6 +392,8 @@ def _apply_baselines(stack: Stack, by_name: dict[str, PinnedScene], *, burst: bo
     unknown = sorted(n for n in names if values.get(n) is None)
     if unknown:
         shown = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
-        stack.notes.append(f"{len(unknown)} scene(s) carry no state vectors, so their perpendicular "
-                           f"baseline is unknown: {shown}")
+        stack.notes.append(
+            f"{len(unknown)} scene(s) carry no state vectors, so their perpendicular "
+            f"baseline is unknown: {shown}"
+        )
     return values

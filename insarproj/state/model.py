@@ -19,8 +19,12 @@ class ResourceRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: str = Field(description="Resource kind: scene, orbit, dem, pair, hyp3_job, product, isce_stack, isce_step.")
-    status: str = Field(description="Kind-specific durable status, e.g. present, submitted, succeeded, failed.")
+    kind: str = Field(
+        description="Resource kind: scene, orbit, dem, pair, hyp3_job, product, isce_stack, isce_step."
+    )
+    status: str = Field(
+        description="Kind-specific durable status, e.g. present, submitted, succeeded, failed."
+    )
     attributes: dict[str, Any] = Field(
         default_factory=dict,
         description="Kind-specific attributes: paths relative to the data folder, sizes, checksums, job ids, provenance.",
@@ -33,18 +37,26 @@ class StateFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", title="insarproj state")
 
-    format_version: int = Field(description="Format of this file; newer formats are refused by older insarproj.")
-    lineage: str = Field(description="UUID created by `insarproj init`; a state of another lineage is refused.")
+    format_version: int = Field(
+        description="Format of this file; newer formats are refused by older insarproj."
+    )
+    lineage: str = Field(
+        description="UUID created by `insarproj init`; a state of another lineage is refused."
+    )
     serial: int = Field(ge=0, description="Rises only when durable content changes.")
     insarproj_version: str = Field(description="Version of insarproj that last wrote this file.")
     journal_seq: int = Field(ge=0, description="Last journal sequence number folded into this file.")
     created_at: str
     inputs: dict[str, Any] = Field(
-        default_factory=dict, description="Pinned inputs such as the scene search result, with their fingerprints."
+        default_factory=dict,
+        description="Pinned inputs such as the scene search result, with their fingerprints.",
     )
-    resources: dict[str, ResourceRecord] = Field(default_factory=dict, description="Records by resource address.")
+    resources: dict[str, ResourceRecord] = Field(
+        default_factory=dict, description="Records by resource address."
+    )
     applied_plans: list[str] = Field(
-        default_factory=list, description="Ids of the most recent saved plans applied (a plan is never applied twice)."
+        default_factory=list,
+        description="Ids of the most recent saved plans applied (a plan is never applied twice).",
     )
 
 

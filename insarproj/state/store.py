@@ -24,7 +24,7 @@ import uuid
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,13 +45,15 @@ MIN_FOLD_BYTES = 256 * 1024
 
 
 def utcnow() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # --- operations ------------------------------------------------------------------------------
 
 
-def op_put(address: str, kind: str, status: str, attributes: dict[str, Any], *, at: str | None = None) -> dict:
+def op_put(
+    address: str, kind: str, status: str, attributes: dict[str, Any], *, at: str | None = None
+) -> dict:
     return {
         "op": "put",
         "address": address,
@@ -559,7 +561,9 @@ def recovery_hint(store: StateStore, *, broken: bool) -> str:
     """The ways back from a missing or unreadable state, best first."""
     ways = ["restore it with `git checkout -- .insarproj` if it was committed"]
     if store.backup_path.exists():
-        ways.append(f"or use the previous copy {store.backup_path} with `insarproj init --state-only --from-backup`")
+        ways.append(
+            f"or use the previous copy {store.backup_path} with `insarproj init --state-only --from-backup`"
+        )
     force = " --force" if broken else ""
     ways.append(
         f"or start a fresh state with `insarproj init --state-only{force}` "

@@ -298,7 +298,11 @@ class Downloader:
             delay = self._jitter(run.failures - 1)
         log.info(
             "%s: %s; retrying in %.1f s (failure %d in a row, at most %d)",
-            run.spec.name, reason, delay, run.failures, self._retries,
+            run.spec.name,
+            reason,
+            delay,
+            run.failures,
+            self._retries,
         )
         self._wait(delay, run)
 
@@ -396,9 +400,7 @@ class Downloader:
             total = int(match.group(1)) if match else None
             if offset and (offset == spec.size or (spec.size is None and total == offset)):
                 return offset, None
-            raise _Restart(
-                VerificationError(f"{spec.name}: {url} refused Range bytes={offset}- (HTTP 416)")
-            )
+            raise _Restart(VerificationError(f"{spec.name}: {url} refused Range bytes={offset}- (HTTP 416)"))
         if status == 202:
             raise _Accepted(parse_retry_after(response.headers.get("Retry-After")))
         if status in (401, 403) and is_presigned_url(response.url):

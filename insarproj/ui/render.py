@@ -73,7 +73,11 @@ def render_plan(plan: Plan, *, verbose: int = 0, color: bool = True) -> str:
     if failed:
         # Their own group, never mixed with work apply can do: they need the user.
         lines.append("")
-        lines.append(style(f"Failed for good ({len(failed)}): apply cannot make these without you", bold=True, fg="red"))
+        lines.append(
+            style(
+                f"Failed for good ({len(failed)}): apply cannot make these without you", bold=True, fg="red"
+            )
+        )
         lines.extend(_action_lines(failed, Op.FAILED, limit, style))
         lines.append(f"  Way out: {FAILED_WAY_OUT}.")
     if plan.notes:
@@ -97,7 +101,9 @@ def _action_lines(acts: list[Action], op: Op, limit: int | None, style: Callable
         suffix = f" [{', '.join(extra)}]" if extra else ""
         symbol = SYMBOLS[op]
         lines.append(
-            "  " + style(f"{symbol:>3} {action.address}", fg=COLORS[op]) + style(f"  {action.reason}{suffix}", dim=True)
+            "  "
+            + style(f"{symbol:>3} {action.address}", fg=COLORS[op])
+            + style(f"  {action.reason}{suffix}", dim=True)
         )
     if limit is not None and len(acts) > limit:
         lines.append(style(f"      … and {len(acts) - limit} more ({VERBS[op]}; -v lists all)", dim=True))
@@ -156,7 +162,9 @@ def render_report(report: ApplyReport, *, color: bool = True, verbose: int = 0) 
         parts.append(f"{len(report.waiting)} waiting")
     if report.failed_for_good:
         parts.append(f"{len(report.failed_for_good)} failed for good")
-    text = "Apply " + ("interrupted" if report.interrupted else "complete" if report.ok else "finished with errors")
+    text = "Apply " + (
+        "interrupted" if report.interrupted else "complete" if report.ok else "finished with errors"
+    )
     text += ": " + ", ".join(parts) + "."
     settled = not (report.waiting or report.deferred or report.failed_for_good)
     fg = "green" if report.ok and settled else "yellow" if report.ok else "red"
@@ -164,7 +172,9 @@ def render_report(report: ApplyReport, *, color: bool = True, verbose: int = 0) 
     if report.interrupted or report.failed:
         lines.append("Completed actions are recorded; run `insarproj apply` again to resume.")
     elif report.waiting:
-        lines.append("Remote work is still running; run `insarproj apply` later (or with --wait) to collect it.")
+        lines.append(
+            "Remote work is still running; run `insarproj apply` later (or with --wait) to collect it."
+        )
     if report.failed_for_good:
         names = ", ".join(report.failed_for_good[:5]) + (" …" if len(report.failed_for_good) > 5 else "")
         lines.append(f"Failed for good: {names}. Way out: {FAILED_WAY_OUT}.")

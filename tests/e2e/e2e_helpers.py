@@ -58,8 +58,18 @@ def write_project(
     w, s, e, n = DEMO_BBOX
     (root / "project.toml").write_text(
         DOWNLOAD_TOML.format(
-            name=name, w=w, s=s, e=e, n=n, start=start, end=end, search_extra=search_extra, kind=kind,
-            processor_extra=processor_extra, paths_extra=paths_extra, retries=retries,
+            name=name,
+            w=w,
+            s=s,
+            e=e,
+            n=n,
+            start=start,
+            end=end,
+            search_extra=search_extra,
+            kind=kind,
+            processor_extra=processor_extra,
+            paths_extra=paths_extra,
+            retries=retries,
         )
     )
     StateStore(root / ".insarproj").create()
@@ -84,7 +94,9 @@ def cli_subprocess(args: list[str], env: dict[str, str], **kwargs) -> subprocess
     )
 
 
-def run_cli_subprocess(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+def run_cli_subprocess(
+    args: list[str], env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "insarproj", *args],
         env={**os.environ, **env},
@@ -106,7 +118,17 @@ class SandboxProcess:
     """`insarproj sandbox` as a subprocess: the way users and CI scripts run it."""
 
     def __init__(self, faults: str | None = None, seed: int = 0, extra: list[str] | None = None) -> None:
-        args = [sys.executable, "-m", "insarproj", "sandbox", "--port", "0", "--seed", str(seed), *(extra or [])]
+        args = [
+            sys.executable,
+            "-m",
+            "insarproj",
+            "sandbox",
+            "--port",
+            "0",
+            "--seed",
+            str(seed),
+            *(extra or []),
+        ]
         if faults:
             args += ["--faults", faults]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -115,11 +137,15 @@ class SandboxProcess:
         while True:
             line = self.proc.stdout.readline()
             if not line:
-                raise RuntimeError("the sandbox exited: " + (self.proc.stderr.read() if self.proc.stderr else ""))
+                raise RuntimeError(
+                    "the sandbox exited: " + (self.proc.stderr.read() if self.proc.stderr else "")
+                )
             if line.startswith("export "):
-                key, _, value = line[len("export "):].strip().partition("=")
+                key, _, value = line[len("export ") :].strip().partition("=")
                 self.env[key] = value.strip("'\"")
-            if "EARTHDATA_TOKEN" in self.env and all(k in self.env for k in ("INSARPROJ_CMR_URL", "INSARPROJ_HYP3_URL")):
+            if "EARTHDATA_TOKEN" in self.env and all(
+                k in self.env for k in ("INSARPROJ_CMR_URL", "INSARPROJ_HYP3_URL")
+            ):
                 break
         self.url = self.env["INSARPROJ_CMR_URL"]
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 import requests
+from e2e_helpers import SandboxProcess, cli_subprocess, quiesce, run_cli_subprocess, state_of, write_project
 
-from e2e_helpers import quiesce, SandboxProcess, cli_subprocess, run_cli_subprocess, state_of, write_project
 from insarproj.errors import ExitCode
 
 HYP3 = '[processor.hyp3]\njob_type = "INSAR_GAMMA"\ninclude_dem = true\ninclude_look_vectors = true\n'
@@ -34,9 +34,7 @@ def sandbox_jobs(url: str) -> list[dict]:
 
 
 def identities(jobs: list[dict]) -> Counter:
-    return Counter(
-        json.dumps([j["job_type"], j["job_parameters"]], sort_keys=True) for j in jobs
-    )
+    return Counter(json.dumps([j["job_type"], j["job_parameters"]], sort_keys=True) for j in jobs)
 
 
 @pytest.fixture
@@ -47,7 +45,9 @@ def fast_hyp3(sandbox, monkeypatch):  # type: ignore[no-untyped-def]
 
 
 def apply_wait(run_cli, root: Path, *extra: str):  # type: ignore[no-untyped-def]
-    return run_cli(["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60", *extra])
+    return run_cli(
+        ["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60", *extra]
+    )
 
 
 def test_hyp3_project_converges_with_verified_products(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
@@ -140,7 +140,9 @@ def test_post_5xx_after_acceptance_is_resolved_by_listing(tmp_path: Path, fast_h
     assert max(identities(sandbox_jobs(fast_hyp3.url)).values()) == 1
 
 
-def test_lagging_listing_is_waited_on_not_resubmitted(tmp_path: Path, fast_hyp3, run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_lagging_listing_is_waited_on_not_resubmitted(
+    tmp_path: Path, fast_hyp3, run_cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("INSARPROJ_HYP3_LISTING_LAG", "3")
     fast_hyp3.hyp3_settings(listing_lag=2.0)
     root = hyp3_project(tmp_path / "p")
@@ -159,7 +161,9 @@ def test_lagging_listing_is_waited_on_not_resubmitted(tmp_path: Path, fast_hyp3,
     assert max(identities(sandbox_jobs(fast_hyp3.url)).values()) == 1
 
 
-def test_credit_shortfall_submits_what_fits_in_connect_early_order(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_credit_shortfall_submits_what_fits_in_connect_early_order(
+    tmp_path: Path, fast_hyp3, run_cli
+) -> None:  # type: ignore[no-untyped-def]
     fast_hyp3.hyp3_settings(credits=35.0)
     root = hyp3_project(tmp_path / "p", end="2021-03-15")
     plan = run_cli(["-C", str(root), "plan"])
@@ -231,7 +235,9 @@ def test_no_duplicate_submission_across_kill_points(tmp_path: Path, hyp3_sandbox
         proc.communicate()
         time.sleep(0.6)
     done = run_cli_subprocess(
-        ["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.3", "--timeout", "90"], env, timeout=150
+        ["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.3", "--timeout", "90"],
+        env,
+        timeout=150,
     )
     assert done.returncode == 0, done.stderr
     jobs = sandbox_jobs(box.url)
@@ -240,7 +246,9 @@ def test_no_duplicate_submission_across_kill_points(tmp_path: Path, hyp3_sandbox
     assert check.returncode == 0, check.stdout + check.stderr
 
 
-def test_netrc_credentials_work_for_hyp3_through_the_login_cookie(tmp_path: Path, fast_hyp3, run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_netrc_credentials_work_for_hyp3_through_the_login_cookie(
+    tmp_path: Path, fast_hyp3, run_cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     netrc = Path(os.environ["NETRC"])
     netrc.write_text("machine localhost login sandbox password sandbox-password\n")
     netrc.chmod(0o600)
@@ -257,7 +265,9 @@ def test_netrc_credentials_work_for_hyp3_through_the_login_cookie(tmp_path: Path
     assert refused.code == ExitCode.ERROR and "EARTHDATA_TOKEN" in refused.output
 
 
-def test_saved_plan_rechecks_live_hyp3_and_adopts_a_collaborators_jobs(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_saved_plan_rechecks_live_hyp3_and_adopts_a_collaborators_jobs(
+    tmp_path: Path, fast_hyp3, run_cli
+) -> None:  # type: ignore[no-untyped-def]
     ours = hyp3_project(tmp_path / "ours", end="2021-01-20")
     plan_file = tmp_path / "plan.json"
     assert run_cli(["-C", str(ours), "plan", "--out", str(plan_file)]).code == 0
@@ -300,7 +310,9 @@ def test_recent_pairs_are_held_for_precise_orbits(tmp_path: Path, fast_hyp3, run
     assert "hyp3_job" not in plan.output.split("Notes:")[0]  # every pair of the window is held
 
 
-def test_failed_job_of_an_uncertain_post_counts_once_and_is_resubmitted(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_failed_job_of_an_uncertain_post_counts_once_and_is_resubmitted(
+    tmp_path: Path, fast_hyp3, run_cli
+) -> None:  # type: ignore[no-untyped-def]
     root = hyp3_project(tmp_path / "p", end="2021-01-20")
     fast_hyp3.set_faults("post-5xx:1,job-fail:1.0")
     assert run_cli(["-C", str(root), "apply", "--yes"]).code == ExitCode.ERROR  # jobs exist, answer lost

@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from e2e_helpers import quiesce, state_of, storage_gets, write_project
+
 from insarproj.errors import ExitCode
 
 
@@ -15,7 +15,9 @@ def scene_files(root: Path) -> list[Path]:
     return sorted((root / "data" / "slc").glob("*.zip"))
 
 
-def test_download_project_converges_and_pinned_plan_makes_no_request(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_download_project_converges_and_pinned_plan_makes_no_request(
+    tmp_path: Path, sandbox, run_cli
+) -> None:  # type: ignore[no-untyped-def]
     root = write_project(tmp_path / "p")
     result = run_cli(["-C", str(root), "apply", "--yes"])
     assert result.code == 0, result.output
@@ -43,8 +45,11 @@ def test_refresh_search_shows_joins_and_leaves(tmp_path: Path, sandbox, run_cli)
     assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
     before = {a for a, r in state_of(root)["resources"].items() if r["kind"] == "scene"}
     toml = root / "project.toml"
-    toml.write_text(toml.read_text().replace("end = 2021-02-15", "end = 2021-03-01").replace(
-        "[pairs]", "exclude_dates = [2021-01-06]\n\n[pairs]"))
+    toml.write_text(
+        toml.read_text()
+        .replace("end = 2021-02-15", "end = 2021-03-01")
+        .replace("[pairs]", "exclude_dates = [2021-01-06]\n\n[pairs]")
+    )
     result = run_cli(["-C", str(root), "plan"])
     assert result.code == 0, result.output
     assert "join" in result.output and "leave" in result.output
@@ -96,7 +101,9 @@ def test_auth_failure_is_clear_and_leaves_no_file(tmp_path: Path, sandbox, run_c
     assert not list(root.rglob("*.part"))
 
 
-def test_missing_credentials_refused_before_any_download(tmp_path: Path, sandbox, run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_missing_credentials_refused_before_any_download(
+    tmp_path: Path, sandbox, run_cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     root = write_project(tmp_path / "p", end="2021-01-10")
     monkeypatch.delenv("EARTHDATA_TOKEN")
     result = run_cli(["-C", str(root), "apply", "--yes"])
@@ -117,7 +124,9 @@ def test_by_hand_copy_is_adopted_without_download(tmp_path: Path, sandbox, run_c
     sandbox.clear_requests()
     assert run_cli(["-C", str(second), "apply", "--yes"]).code == 0
     assert storage_gets(sandbox) == []
-    sources = {r["attributes"]["source"] for r in state_of(second)["resources"].values() if r["kind"] == "scene"}
+    sources = {
+        r["attributes"]["source"] for r in state_of(second)["resources"].values() if r["kind"] == "scene"
+    }
     assert sources == {"adopted"}
 
 
@@ -134,7 +143,9 @@ def test_shared_cache_is_used_across_projects(tmp_path: Path, sandbox, run_cli) 
     assert storage_gets(sandbox) == []
 
 
-def test_not_enough_disk_space_refused_before_any_download(tmp_path: Path, sandbox, run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_not_enough_disk_space_refused_before_any_download(
+    tmp_path: Path, sandbox, run_cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     root = write_project(tmp_path / "p", end="2021-01-10")
     import collections
 
@@ -160,7 +171,9 @@ def test_verify_recomputes_checksums(tmp_path: Path, sandbox, run_cli) -> None: 
 
 
 @pytest.mark.parametrize("fault", ["5xx:2@/search/*"])
-def test_search_faults_are_retried_or_reported(tmp_path: Path, sandbox, run_cli, fault: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_search_faults_are_retried_or_reported(
+    tmp_path: Path, sandbox, run_cli, fault: str, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     import tenacity
 
     monkeypatch.setattr(tenacity.nap, "sleep", lambda seconds: None)
@@ -186,7 +199,8 @@ def test_show_lists_stacks_and_writes_footprints(tmp_path: Path, sandbox, run_cl
     collection = json.loads(out.read_text())
     roles = [f["properties"].get("role") for f in collection["features"]]
     assert roles.count("aoi") == 1 and len(collection["features"]) == 1 + len(
-        [r for r in state_of(root)["resources"].values() if r["kind"] == "scene"])
+        [r for r in state_of(root)["resources"].values() if r["kind"] == "scene"]
+    )
 
 
 def test_fault_classes_on_downloads_are_retried_to_success(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
@@ -206,7 +220,9 @@ def test_fault_classes_on_downloads_are_retried_to_success(tmp_path: Path, sandb
             assert hashlib.md5(path.read_bytes()).hexdigest() == record["attributes"]["md5"]
 
 
-def test_search_that_keeps_failing_is_reported_and_pins_nothing(tmp_path: Path, sandbox, run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_search_that_keeps_failing_is_reported_and_pins_nothing(
+    tmp_path: Path, sandbox, run_cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     import tenacity
 
     monkeypatch.setattr(tenacity.nap, "sleep", lambda seconds: None)
@@ -218,13 +234,15 @@ def test_search_that_keeps_failing_is_reported_and_pins_nothing(tmp_path: Path, 
     assert state_of(root)["inputs"] == {}
 
 
-def test_reapply_after_an_interrupted_download_transfers_only_the_rest(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_reapply_after_an_interrupted_download_transfers_only_the_rest(
+    tmp_path: Path, sandbox, run_cli
+) -> None:  # type: ignore[no-untyped-def]
     root = write_project(tmp_path / "p", end="2021-01-02")
     assert run_cli(["-C", str(root), "plan"]).code == 0
+    import requests
+
     from insarproj.kinds.search import load_pin
     from insarproj.state import StateStore
-
-    import requests
 
     # What an apply killed mid-file leaves: the pinned search, and a .part holding the first bytes.
     # (A target that matches nothing applies only the pin.)
@@ -233,7 +251,9 @@ def test_reapply_after_an_interrupted_download_transfers_only_the_rest(tmp_path:
     pin = load_pin(StateStore(root / ".insarproj").load().inputs)
     name = sorted(pin.scenes)[0]
     scene = pin.scenes[name]
-    full = requests.get(scene.url, headers={"Authorization": "Bearer " + sandbox.env()["EARTHDATA_TOKEN"]}, timeout=10).content
+    full = requests.get(
+        scene.url, headers={"Authorization": "Bearer " + sandbox.env()["EARTHDATA_TOKEN"]}, timeout=10
+    ).content
     part = root / "data" / "slc" / f"{name}.zip.part"
     part.parent.mkdir(parents=True)
     half = len(full) // 2
@@ -249,7 +269,9 @@ def test_reapply_after_an_interrupted_download_transfers_only_the_rest(tmp_path:
 
 
 def test_burst_downloads_are_verified_as_tiffs(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
-    root = write_project(tmp_path / "p", end="2021-01-10", search_extra='product = "BURST"\npolarization = ["VV"]')
+    root = write_project(
+        tmp_path / "p", end="2021-01-10", search_extra='product = "BURST"\npolarization = ["VV"]'
+    )
     sandbox.set_faults("burst202:1")
     result = run_cli(["-C", str(root), "apply", "--yes"])
     assert result.code == 0, result.output

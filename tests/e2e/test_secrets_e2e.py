@@ -13,7 +13,7 @@ HYP3 = '[processor.hyp3]\njob_type = "INSAR_GAMMA"\n'
 def every_file_text(root: Path) -> str:
     chunks = []
     for path in root.rglob("*"):
-        if path.is_file() and path.suffix in (".json", ".jsonl", ".toml", ".backup", ".txt", "") :
+        if path.is_file() and path.suffix in (".json", ".jsonl", ".toml", ".backup", ".txt", ""):
             chunks.append(path.read_bytes().decode("utf-8", "replace"))
     return "\n".join(chunks)
 
@@ -26,7 +26,9 @@ def test_token_and_password_appear_nowhere(tmp_path: Path, sandbox, run_cli, mon
     outputs = [run_cli(["-C", str(root), "plan", "--out", str(plan_file), "--json"]).output]
     outputs.append(run_cli(["-v", "-C", str(root), "apply", str(plan_file)]).output)
     outputs.append(
-        run_cli(["-v", "-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "30"]).output
+        run_cli(
+            ["-v", "-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "30"]
+        ).output
     )
     outputs.append(run_cli(["-C", str(root), "show", "--json", "--pairs"]).output)
     # A netrc password too (the download project uses the login chain with it).

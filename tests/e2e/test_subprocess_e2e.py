@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from e2e_helpers import SandboxProcess, cli_subprocess, run_cli_subprocess, write_project
+
 from insarproj.errors import ExitCode
 from insarproj.state import StateStore
 
@@ -75,7 +75,14 @@ def test_sandbox_command_prints_exports_and_serves(slow_sandbox) -> None:  # typ
     import requests
 
     assert set(slow_sandbox.env) >= {
-        "INSARPROJ_CMR_URL", "INSARPROJ_URS_URL", "INSARPROJ_HYP3_URL", "INSARPROJ_ORBITS_URL",
-        "INSARPROJ_CDSE_URL", "INSARPROJ_DEM_URL", "INSARPROJ_DEM90_URL", "INSARPROJ_GEOID_URL", "EARTHDATA_TOKEN",
+        "INSARPROJ_CMR_URL",
+        "INSARPROJ_URS_URL",
+        "INSARPROJ_HYP3_URL",
+        "INSARPROJ_ORBITS_URL",
+        "INSARPROJ_CDSE_URL",
+        "INSARPROJ_DEM_URL",
+        "INSARPROJ_DEM90_URL",
+        "INSARPROJ_GEOID_URL",
+        "EARTHDATA_TOKEN",
     }
     assert requests.get(slow_sandbox.url + "/_sandbox/log", timeout=5).status_code == 200

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from e2e_helpers import cli_subprocess, quiesce, state_of, write_project
+
 from insarproj.errors import ExitCode
 
 HYP3 = '[processor.hyp3]\njob_type = "INSAR_GAMMA"\n'
@@ -61,13 +61,17 @@ def fast_hyp3(sandbox, monkeypatch):  # type: ignore[no-untyped-def]
 
 
 def apply_wait(run_cli, root: Path, *extra: str):  # type: ignore[no-untyped-def]
-    return run_cli(["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60", *extra])
+    return run_cli(
+        ["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60", *extra]
+    )
 
 
 # -- defect 2: failed for good is never "No changes" -------------------------------------------
 
 
-def test_failed_for_good_is_listed_with_reason_and_way_out_and_exits_4(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_failed_for_good_is_listed_with_reason_and_way_out_and_exits_4(
+    tmp_path: Path, fast_hyp3, run_cli
+) -> None:  # type: ignore[no-untyped-def]
     root = hyp3_project(tmp_path / "p", extra="max_attempts = 1\n")
     fast_hyp3.set_faults("job-fail:1.0")
     applied = apply_wait(run_cli, root)
@@ -80,15 +84,24 @@ def test_failed_for_good_is_listed_with_reason_and_way_out_and_exits_4(tmp_path:
     assert plan.code == 0
     assert "No changes" not in plan.output and "matches project.toml" not in plan.output
     assert "Failed for good" in plan.output and "_hyp3products/" in plan.output  # the job's log
-    assert "max_attempts" in plan.output and "exclude_pairs" in plan.output and "--retry-failed" in plan.output
+    assert (
+        "max_attempts" in plan.output and "exclude_pairs" in plan.output and "--retry-failed" in plan.output
+    )
     assert f"{n_jobs} items failed for good" in plan.output
-    for args in (["plan", "--detailed-exitcode"], ["plan", "--offline", "--detailed-exitcode"], ["apply", "--yes"]):
+    for args in (
+        ["plan", "--detailed-exitcode"],
+        ["plan", "--offline", "--detailed-exitcode"],
+        ["apply", "--yes"],
+    ):
         result = run_cli(["-C", str(root), *args])
         assert result.code == ExitCode.FAILED, (args, result.output)
     as_json = json.loads(run_cli(["-C", str(root), "plan", "--json"]).stdout)
     assert {a["op"] for a in as_json["actions"]} == {"failed"} and as_json["summary"]["failed"] == n_jobs
     # Failed for good outranks other pending work in --detailed-exitcode.
-    assert run_cli(["-C", str(root), "plan", "--detailed-exitcode", "--target", "hyp3_job"]).code == ExitCode.FAILED
+    assert (
+        run_cli(["-C", str(root), "plan", "--detailed-exitcode", "--target", "hyp3_job"]).code
+        == ExitCode.FAILED
+    )
 
     # The way out: one more attempt each, shown with its cost, then it converges.
     preview = run_cli(["-C", str(root), "plan", "--retry-failed"])
@@ -103,7 +116,9 @@ def test_failed_for_good_is_listed_with_reason_and_way_out_and_exits_4(tmp_path:
 # -- defect 3: no false listing-lag hold, --wait never ends at 0 with work undone ---------------
 
 
-def test_job_found_after_kill_9_that_fails_is_resubmitted_at_once(tmp_path: Path, fast_hyp3, monkeypatch, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_job_found_after_kill_9_that_fails_is_resubmitted_at_once(
+    tmp_path: Path, fast_hyp3, monkeypatch, run_cli
+) -> None:  # type: ignore[no-untyped-def]
     # A listing lag long enough that the old hold would swallow the resubmission.
     monkeypatch.setenv("INSARPROJ_HYP3_LISTING_LAG", "30")
     root = hyp3_project(tmp_path / "p")
@@ -137,7 +152,9 @@ def test_job_found_after_kill_9_that_fails_is_resubmitted_at_once(tmp_path: Path
     assert len(sandbox_jobs(fast_hyp3.url)) == 2 * created
 
 
-def test_wait_ends_at_once_naming_paid_resubmissions_no_plan_showed(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_wait_ends_at_once_naming_paid_resubmissions_no_plan_showed(
+    tmp_path: Path, fast_hyp3, run_cli
+) -> None:  # type: ignore[no-untyped-def]
     root = hyp3_project(tmp_path / "p")  # max_attempts 2
     fast_hyp3.set_faults("job-fail:1.0")
     started = time.monotonic()
@@ -165,7 +182,9 @@ def test_wait_survives_transient_errors_of_the_status_listing(tmp_path: Path, sa
     sandbox.hyp3_settings(speed=1.0)  # jobs run ~4 s: several polls
     root = hyp3_project(tmp_path / "p")
     env = {"INSARPROJ_HYP3_LISTING_LAG": "0.5"}
-    proc = cli_subprocess(["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.3", "--timeout", "90"], env)
+    proc = cli_subprocess(
+        ["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.3", "--timeout", "90"], env
+    )
     deadline = time.monotonic() + 30
     # Once the jobs are submitted and the first status listing answered, the listing starts failing.
     while time.monotonic() < deadline:
@@ -189,7 +208,9 @@ def test_wait_survives_transient_errors_of_the_status_listing(tmp_path: Path, sa
     [("post-5xx:1", -THREE_DAYS), ("post-5xx:1", THREE_DAYS), ("post-timeout:1", -THREE_DAYS)],
     ids=["5xx-client-3-days-ahead", "5xx-client-3-days-behind", "timeout-client-3-days-ahead"],
 )
-def test_uncertain_post_with_a_skewed_clock_is_never_posted_twice(tmp_path: Path, fast_hyp3, run_cli, monkeypatch, fault: str, skew: float) -> None:  # type: ignore[no-untyped-def]
+def test_uncertain_post_with_a_skewed_clock_is_never_posted_twice(
+    tmp_path: Path, fast_hyp3, run_cli, monkeypatch, fault: str, skew: float
+) -> None:  # type: ignore[no-untyped-def]
     # The server clock off by ±3 days is the client's clock off by ∓3 days.
     fast_hyp3.hyp3_settings(clock_skew=skew, post_stall=2.0)
     monkeypatch.setenv("INSARPROJ_HYP3_SUBMIT_TIMEOUT", "1")
@@ -227,8 +248,11 @@ def test_first_plan_after_expiry_shows_the_resubmission_with_cost(tmp_path: Path
     assert len(replaced) == n_jobs, plan.output
     assert all("expired" in line and "credits" in line and "attempt 2 of 2" in line for line in replaced)
     # With no attempt left it is failed for good in that same first plan, not hidden.
-    (root / "project.toml").write_text((root / "project.toml").read_text().replace(
-        'job_type = "INSAR_GAMMA"', 'job_type = "INSAR_GAMMA"\nmax_attempts = 1'))
+    (root / "project.toml").write_text(
+        (root / "project.toml")
+        .read_text()
+        .replace('job_type = "INSAR_GAMMA"', 'job_type = "INSAR_GAMMA"\nmax_attempts = 1')
+    )
     strict = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
     assert strict.code == ExitCode.FAILED, strict.output
     assert "Failed for good" in strict.output and "expired" in strict.output

@@ -27,7 +27,9 @@ def hyp3_project(root: Path, *, end: str = "2021-01-20", extra: str = "") -> Pat
 
 
 def apply_wait(run_cli, root: Path, *extra: str):  # type: ignore[no-untyped-def]
-    return run_cli(["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60", *extra])
+    return run_cli(
+        ["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60", *extra]
+    )
 
 
 def records(root: Path, kind: str) -> dict[str, dict]:
@@ -40,7 +42,11 @@ def product_folders(root: Path) -> dict[str, set[str]]:
     import glob
 
     base = root / "data" / "products"
-    return {s.name: {Path(p).name for p in glob.glob(str(s / "*"))} for s in base.iterdir()} if base.is_dir() else {}
+    return (
+        {s.name: {Path(p).name for p in glob.glob(str(s / "*"))} for s in base.iterdir()}
+        if base.is_dir()
+        else {}
+    )
 
 
 def superseded_folders(root: Path) -> set[str]:
@@ -76,7 +82,9 @@ def first_product(root: Path) -> Path:
 # -- defect 1: products of replaced jobs -----------------------------------------------------
 
 
-def test_replaced_jobs_products_are_fetched_and_old_ones_superseded(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_replaced_jobs_products_are_fetched_and_old_ones_superseded(
+    tmp_path: Path, fast_hyp3, run_cli
+) -> None:  # type: ignore[no-untyped-def]
     root = hyp3_project(tmp_path / "p")
     converge(run_cli, root)
     old = {p for names in product_folders(root).values() for p in names}
@@ -105,7 +113,9 @@ def test_replaced_jobs_products_are_fetched_and_old_ones_superseded(tmp_path: Pa
 
 
 @pytest.mark.parametrize("when", ["before", "after"])
-def test_a_crash_around_moving_the_old_product_aside_converges(tmp_path: Path, fast_hyp3, run_cli, monkeypatch, when: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_crash_around_moving_the_old_product_aside_converges(
+    tmp_path: Path, fast_hyp3, run_cli, monkeypatch, when: str
+) -> None:  # type: ignore[no-untyped-def]
     import insarproj.kinds.products as products_kind
 
     root = hyp3_project(tmp_path / "p")
@@ -308,8 +318,16 @@ def test_a_damaged_product_that_expired_on_hyp3_says_so(tmp_path: Path, fast_hyp
     job_address = "hyp3_job." + address.split(".", 1)[1]
     job = records(root, "hyp3_job")[job_address]
     with StateStore(root / ".insarproj").open_writer() as writer:  # HyP3 deleted it two days ago
-        writer.record([op_put(job_address, "hyp3_job", "succeeded",
-                              {**job["attributes"], "expiration_time": "2021-03-01T00:00:00+00:00"})])
+        writer.record(
+            [
+                op_put(
+                    job_address,
+                    "hyp3_job",
+                    "succeeded",
+                    {**job["attributes"], "expiration_time": "2021-03-01T00:00:00+00:00"},
+                )
+            ]
+        )
     plan = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
     assert plan.code == ExitCode.PENDING, plan.output
     assert "_corr.tif: size differs" in plan.output and "cannot be downloaded again" in plan.output

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from e2e_helpers import quiesce, state_of, write_project
+
 from insarproj.errors import ExitCode
 
 HYP3 = '[processor.hyp3]\njob_type = "INSAR_GAMMA"\n'
@@ -25,8 +26,9 @@ def error_line(output: str) -> str:
     return errors[0]
 
 
-def test_max_results_stops_the_plan_with_the_number_the_search_finds(tmp_path: Path, sandbox: Any,
-                                                                      run_cli: Any) -> None:
+def test_max_results_stops_the_plan_with_the_number_the_search_finds(
+    tmp_path: Path, sandbox: Any, run_cli: Any
+) -> None:
     # Without the cap, the same search finds this many scenes (the number the error must name).
     free = write_project(tmp_path / "free", kind="hyp3", processor_extra=HYP3)
     assert run_cli(["-C", str(free), "apply", "--yes", "--target", "pair"]).code == 0
@@ -47,11 +49,15 @@ def test_max_results_stops_the_plan_with_the_number_the_search_finds(tmp_path: P
     assert {r.path for r in sandbox.requests()} <= {"/search/granules.umm_json"}  # searches only
     assert state_of(root)["inputs"] == {}
 
-    fits = write_project(tmp_path / "fits", kind="hyp3", processor_extra=HYP3, search_extra=f"max_results = {found}")
+    fits = write_project(
+        tmp_path / "fits", kind="hyp3", processor_extra=HYP3, search_extra=f"max_results = {found}"
+    )
     assert run_cli(["-C", str(fits), "plan"]).code == 0
 
 
-def test_min_coverage_zero_stops_validate_and_plan_at_its_line(tmp_path: Path, sandbox: Any, run_cli: Any) -> None:
+def test_min_coverage_zero_stops_validate_and_plan_at_its_line(
+    tmp_path: Path, sandbox: Any, run_cli: Any
+) -> None:
     root = write_project(tmp_path / "p", search_extra="min_coverage = 0.0")
     quiesce(sandbox)
     sandbox.clear_requests()
@@ -128,13 +134,17 @@ def partial_dates(sandbox: Any) -> dict[str, tuple[float, float]]:
         day = scene.start.date()
         if scene.track.design.stack_id == "A064" and date(2021, 1, 1) <= day <= date(2021, 3, 31):
             by_date[day].append(scene)
-    coverages = {day: (aoi_coverage(scenes, STRADDLING_BBOX), max(aoi_coverage([s], STRADDLING_BBOX) for s in scenes))
-                 for day, scenes in by_date.items()}
+    coverages = {
+        day: (aoi_coverage(scenes, STRADDLING_BBOX), max(aoi_coverage([s], STRADDLING_BBOX) for s in scenes))
+        for day, scenes in by_date.items()
+    }
     assert all(union > 0.999 for union, _ in coverages.values())  # together, every date covers the AOI
     return {day.isoformat(): both for day, both in coverages.items() if both[1] < 0.95}
 
 
-def test_gamma_dates_are_judged_on_the_scene_gamma_processes(tmp_path: Path, sandbox: Any, run_cli: Any) -> None:
+def test_gamma_dates_are_judged_on_the_scene_gamma_processes(
+    tmp_path: Path, sandbox: Any, run_cli: Any
+) -> None:
     (partial,) = partial_dates(sandbox)
     compact = partial.replace("-", "")
     root = straddling_project(tmp_path / "p", GAMMA)
@@ -168,13 +178,17 @@ def test_isce_keeps_the_date_its_slices_cover_together(tmp_path: Path, sandbox: 
     straddling_project(root, GAMMA)
     plan = run_cli(["-C", str(root), "-v", "plan"])
     assert plan.code == 0, plan.output
-    assert "the AOI coverage of a date is now judged on the one scene INSAR_GAMMA processes per date" in plan.output
+    assert (
+        "the AOI coverage of a date is now judged on the one scene INSAR_GAMMA processes per date"
+        in plan.output
+    )
     leaving = [line for line in plan.output.splitlines() if line.strip().startswith("- pair.")]
     assert leaving and all(partial.replace("-", "") in line for line in leaving), plan.output
 
 
-def test_a_pin_made_under_the_union_rule_is_searched_again_and_the_date_drops(tmp_path: Path, sandbox: Any,
-                                                                             run_cli: Any) -> None:
+def test_a_pin_made_under_the_union_rule_is_searched_again_and_the_date_drops(
+    tmp_path: Path, sandbox: Any, run_cli: Any
+) -> None:
     """A GAMMA project pinned before the rule existed: same [search], pin judged on the union."""
     from insarproj.config import load_project
     from insarproj.fingerprint import fingerprint
@@ -187,11 +201,13 @@ def test_a_pin_made_under_the_union_rule_is_searched_again_and_the_date_drops(tm
     project = load_project(root)
     old_pin = search_scenes(search_request(project), cmr_url=sandbox.env()["INSARPROJ_CMR_URL"])
     assert partial in {d.date.isoformat() for d in old_pin.stacks[0].dates}  # the union rule kept it
-    old_fingerprint = fingerprint({"request": search_request(project).fingerprint(),
-                                   "max_bursts": max_bursts(project)})  # what the pin recorded before
+    old_fingerprint = fingerprint(
+        {"request": search_request(project).fingerprint(), "max_bursts": max_bursts(project)}
+    )  # what the pin recorded before
     with StateStore(root / ".insarproj").open_writer() as writer:
-        writer.record([op_input(PIN_NAME, {"fingerprint": old_fingerprint, "summary": "old",
-                                           "pin": old_pin.to_dict()})])
+        writer.record(
+            [op_input(PIN_NAME, {"fingerprint": old_fingerprint, "summary": "old", "pin": old_pin.to_dict()})]
+        )
 
     offline = run_cli(["-C", str(root), "plan", "--offline"])
     assert offline.code == ExitCode.ERROR

@@ -41,8 +41,14 @@ def lineage_of(root: Path) -> str:
 def append_journal_line(root: Path, body: dict) -> None:
     """A journal line exactly as insarproj encodes it, so its checksum holds."""
     state = json.loads((root / ".insarproj" / "state.json").read_text())
-    full = {"v": 1, "seq": state["journal_seq"] + 1, "serial": state["serial"] + 1, "lineage": state["lineage"],
-            "at": "2026-12-06T00:00:00.000000Z", **body}
+    full = {
+        "v": 1,
+        "seq": state["journal_seq"] + 1,
+        "serial": state["serial"] + 1,
+        "lineage": state["lineage"],
+        "at": "2026-12-06T00:00:00.000000Z",
+        **body,
+    }
     payload = json.dumps(full, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     line = payload[:-1] + f',"crc":{zlib.crc32(payload.encode())}}}\n'
     with open(root / ".insarproj" / f"journal.{full['seq']:012d}.jsonl", "a") as handle:
@@ -50,12 +56,17 @@ def append_journal_line(root: Path, body: dict) -> None:
 
 
 def put_op(address: str, path: str) -> dict:
-    record = {"kind": "scene", "status": "present", "attributes": {"path": path, "size": 11},
-              "updated_at": "2026-12-06T00:00:00.000000Z"}
+    record = {
+        "kind": "scene",
+        "status": "present",
+        "attributes": {"path": path, "size": 11},
+        "updated_at": "2026-12-06T00:00:00.000000Z",
+    }
     return {"op": "put", "address": address, "record": record}
 
 
 # --- defect 8: recorded paths are checked on load ------------------------------------------------
+
 
 def evil_in_state(root: Path) -> None:
     path = root / ".insarproj" / "state.json"
@@ -83,12 +94,15 @@ def test_a_committed_path_outside_the_data_folder_is_refused_and_nothing_is_dele
         result = run_cli(["-C", str(root), *command])
         assert result.code == ExitCode.ERROR, (command, result.output)
         error = one_error(result)
-        assert where in error and "scene.S1A_IW_SLC__1SDV_EVIL has the path '../../outside.txt'" in error, error
+        assert where in error and "scene.S1A_IW_SLC__1SDV_EVIL has the path '../../outside.txt'" in error, (
+            error
+        )
         assert "which leaves the data folder" in error and "git checkout -- .insarproj" in error
     assert outside.read_text() == "user data"
 
 
 # --- defect 9 and 10: journal lines and state.json are validated, errors name file and line ------
+
 
 def wrong_shape_line(root: Path) -> None:
     append_journal_line(root, {"ops": [{"op": "put", "address": "scene.X"}]})
@@ -119,39 +133,68 @@ def duplicate_key(root: Path) -> None:
     raw = json.loads(path.read_text())
     address = min(raw["resources"])
     text = json.dumps(raw, indent=2)
-    merged = text.replace('"resources": {', '"resources": {\n    ' + json.dumps(address) + ': {"kind": "scene"},', 1)
+    merged = text.replace(
+        '"resources": {', '"resources": {\n    ' + json.dumps(address) + ': {"kind": "scene"},', 1
+    )
     path.write_text(merged)  # a careless hand merge of two branches
 
 
 def deeply_nested_state(root: Path) -> None:
-    (root / ".insarproj" / "state.json").write_text('{"format_version": 1, "x": ' + "[" * 200_000 + "]" * 200_000 + "}")
+    (root / ".insarproj" / "state.json").write_text(
+        '{"format_version": 1, "x": ' + "[" * 200_000 + "]" * 200_000 + "}"
+    )
 
 
 DAMAGES = [
-    (wrong_shape_line, ["jsonl line 1 is not a valid journal line", "record", "Field required", "re-run `insarproj apply`"]),
-    (unknown_op_line, ["jsonl line 1 is not a valid journal line", "'frobnicate'", "'put', 'del', 'input', 'plan_applied'"]),
-    (newer_format_line, ["jsonl line 1 was written by a newer insarproj (journal format version 99", "upgrade insarproj"]),
-    (deeply_nested_line, ["journal.000000000099.jsonl line 1 is nested too deeply", "re-run `insarproj apply`"]),
-    (format_version_string, ["state.json has format_version '1', which is not a format number", "without quotes"]),
+    (
+        wrong_shape_line,
+        ["jsonl line 1 is not a valid journal line", "record", "Field required", "re-run `insarproj apply`"],
+    ),
+    (
+        unknown_op_line,
+        ["jsonl line 1 is not a valid journal line", "'frobnicate'", "'put', 'del', 'input', 'plan_applied'"],
+    ),
+    (
+        newer_format_line,
+        ["jsonl line 1 was written by a newer insarproj (journal format version 99", "upgrade insarproj"],
+    ),
+    (
+        deeply_nested_line,
+        ["journal.000000000099.jsonl line 1 is nested too deeply", "re-run `insarproj apply`"],
+    ),
+    (
+        format_version_string,
+        ["state.json has format_version '1', which is not a format number", "without quotes"],
+    ),
     (duplicate_key, ["state.json has the key 'scene.", "twice in one object", "git checkout -- .insarproj"]),
     (deeply_nested_state, ["state.json is nested too deeply", "insarproj init --state-only"]),
 ]
 
 
-def test_damaged_state_and_journal_give_one_sentence_with_file_and_line(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_damaged_state_and_journal_give_one_sentence_with_file_and_line(
+    tmp_path: Path, sandbox, run_cli
+) -> None:  # type: ignore[no-untyped-def]
     template = converged_download_project(tmp_path / "template", run_cli)
     for damage, fragments in DAMAGES:
         root = tmp_path / damage.__name__
         shutil.copytree(template, root)
         damage(root)
-        before = {p.name: p.read_bytes() for p in (root / ".insarproj").iterdir() if p.is_file() and p.name != "lock"}
+        before = {
+            p.name: p.read_bytes()
+            for p in (root / ".insarproj").iterdir()
+            if p.is_file() and p.name != "lock"
+        }
         for command in (["plan"], ["show"], ["apply", "--yes"]):
             result = run_cli(["-C", str(root), *command])
             assert result.code == ExitCode.ERROR, (damage.__name__, command, result.output)
             error = one_error(result)
             for fragment in fragments:
                 assert fragment in error, (damage.__name__, command, error)
-        after = {p.name: p.read_bytes() for p in (root / ".insarproj").iterdir() if p.is_file() and p.name != "lock"}
+        after = {
+            p.name: p.read_bytes()
+            for p in (root / ".insarproj").iterdir()
+            if p.is_file() and p.name != "lock"
+        }
         assert after == before, f"{damage.__name__}: a refused command must not write"
 
 
@@ -165,6 +208,7 @@ def test_deeply_nested_saved_plan_is_named(tmp_path: Path, sandbox, run_cli) -> 
 
 
 # --- defect 10: a full disk under .insarproj/ ---------------------------------------------------------
+
 
 def fail_writes_to(monkeypatch: pytest.MonkeyPatch, function: str, fragment: str, *, after: int = 0) -> dict:
     """Make os.<function> raise ENOSPC for files whose path contains ``fragment``, after ``after``
@@ -185,7 +229,9 @@ def fail_writes_to(monkeypatch: pytest.MonkeyPatch, function: str, fragment: str
         return original(fd, *args)
 
     monkeypatch.setattr(os, function, full)
-    calls["restore"] = lambda: monkeypatch.setattr(os, function, original)  # not undo(): keeps the sandbox env
+    calls["restore"] = lambda: monkeypatch.setattr(
+        os, function, original
+    )  # not undo(): keeps the sandbox env
     return calls
 
 
@@ -199,7 +245,13 @@ def fail_writes_to(monkeypatch: pytest.MonkeyPatch, function: str, fragment: str
     ],
 )
 def test_full_disk_under_insarproj_loses_nothing_and_the_next_apply_converges(
-    tmp_path: Path, sandbox, run_cli, monkeypatch: pytest.MonkeyPatch, function: str, fragment: str, after: int,
+    tmp_path: Path,
+    sandbox,
+    run_cli,
+    monkeypatch: pytest.MonkeyPatch,
+    function: str,
+    fragment: str,
+    after: int,
     named: str,
 ) -> None:  # type: ignore[no-untyped-def]
     root = write_project(tmp_path / "p")
@@ -239,6 +291,7 @@ def test_full_disk_in_a_saved_plan_names_the_file(tmp_path: Path, sandbox, run_c
 
 # --- defect 10: a sandbox port already in use ---------------------------------------------------
 
+
 def test_sandbox_on_a_taken_port_says_so(run_cli) -> None:  # type: ignore[no-untyped-def]
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -258,7 +311,9 @@ HYP3 = '[processor.hyp3]\njob_type = "INSAR_GAMMA"\ninclude_dem = true\n'
 
 
 def apply_wait(run_cli, root: Path, *extra: str):  # type: ignore[no-untyped-def]
-    return run_cli(["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60", *extra])
+    return run_cli(
+        ["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60", *extra]
+    )
 
 
 def lose_state_and_recover(root: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
@@ -274,7 +329,9 @@ def lose_state_and_recover(root: Path, run_cli) -> None:  # type: ignore[no-unty
     assert recovered.code == 0, recovered.output
 
 
-def test_lost_hyp3_state_is_recovered_without_submitting_twice(tmp_path: Path, sandbox, run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_lost_hyp3_state_is_recovered_without_submitting_twice(
+    tmp_path: Path, sandbox, run_cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     sandbox.hyp3_settings(speed=50.0)
     monkeypatch.setenv("INSARPROJ_HYP3_LISTING_LAG", "0.5")
     root = write_project(tmp_path / "p", kind="hyp3", end="2021-02-10", processor_extra=HYP3)
@@ -295,7 +352,9 @@ def test_lost_hyp3_state_is_recovered_without_submitting_twice(tmp_path: Path, s
     assert_recovered_without_paying_or_downloading(sandbox, root, run_cli, jobs_before, folders_before)
 
 
-def test_lost_state_after_products_expired_adopts_them_from_disk(tmp_path: Path, sandbox, run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_lost_state_after_products_expired_adopts_them_from_disk(
+    tmp_path: Path, sandbox, run_cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     """HyP3 deleted the products two weeks ago, but they are on disk: adopting the jobs and the
     folders is right; resubmitting (paying again) or sweeping the folders away is not."""
     sandbox.hyp3_settings(speed=50.0)
@@ -314,17 +373,25 @@ def test_lost_state_after_products_expired_adopts_them_from_disk(tmp_path: Path,
 
 
 def hyp3_jobs_of(root: Path) -> dict[str, str]:
-    return {a: r["attributes"]["job_id"] for a, r in state_of(root)["resources"].items() if r["kind"] == "hyp3_job"}
+    return {
+        a: r["attributes"]["job_id"]
+        for a, r in state_of(root)["resources"].items()
+        if r["kind"] == "hyp3_job"
+    }
 
 
 def product_folders_of(root: Path) -> set[str]:
     return {str(p.relative_to(root)) for p in (root / "data" / "products").glob("*/*")}
 
 
-def assert_recovered_without_paying_or_downloading(sandbox, root, run_cli, jobs_before, folders_before) -> None:  # type: ignore[no-untyped-def]
+def assert_recovered_without_paying_or_downloading(
+    sandbox, root, run_cli, jobs_before, folders_before
+) -> None:  # type: ignore[no-untyped-def]
     log = sandbox.requests()
     assert not [r for r in log if r.method == "POST" and r.path == "/jobs"], "a job was submitted twice"
-    assert not [r for r in log if r.method == "GET" and r.path.endswith(".zip")], "a product was downloaded again"
+    assert not [r for r in log if r.method == "GET" and r.path.endswith(".zip")], (
+        "a product was downloaded again"
+    )
     assert hyp3_jobs_of(root) == jobs_before  # every job adopted by identity
     assert product_folders_of(root) == folders_before  # adopted in place: nothing swept aside
     products = [r for r in state_of(root)["resources"].values() if r["kind"] == "product"]
@@ -349,7 +416,9 @@ def test_lost_download_state_adopts_the_files_on_disk(tmp_path: Path, sandbox, r
     assert all(r["attributes"]["source"] == "adopted" for r in state.values() if r["kind"] == "scene")
 
 
-def test_init_state_only_refuses_a_working_state_and_keeps_a_broken_one(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_init_state_only_refuses_a_working_state_and_keeps_a_broken_one(
+    tmp_path: Path, sandbox, run_cli
+) -> None:  # type: ignore[no-untyped-def]
     root = converged_download_project(tmp_path / "p", run_cli)
     state_file = root / ".insarproj" / "state.json"
     refused = run_cli(["-C", str(root), "init", "--state-only"])
@@ -371,7 +440,9 @@ def test_init_state_only_refuses_a_working_state_and_keeps_a_broken_one(tmp_path
     assert usage.code == ExitCode.USAGE
 
 
-def test_state_nested_deeper_than_insarproj_writes_is_named_when_apply_folds(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_state_nested_deeper_than_insarproj_writes_is_named_when_apply_folds(
+    tmp_path: Path, sandbox, run_cli
+) -> None:  # type: ignore[no-untyped-def]
     root = write_project(tmp_path / "p")
     path = root / ".insarproj" / "state.json"
     raw = json.loads(path.read_text())
@@ -382,10 +453,14 @@ def test_state_nested_deeper_than_insarproj_writes_is_named_when_apply_folds(tmp
     error = one_error(result)
     assert "state.json cannot be written: input notes is nested deeper than 255 levels" in error, error
     assert "everything recorded is still in the journal" in error
-    assert any(r["kind"] == "scene" for r in state_of(root)["resources"].values())  # replayed from the journal
+    assert any(
+        r["kind"] == "scene" for r in state_of(root)["resources"].values()
+    )  # replayed from the journal
 
 
-def test_a_saved_plan_with_a_path_outside_the_data_folder_is_refused(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_saved_plan_with_a_path_outside_the_data_folder_is_refused(
+    tmp_path: Path, sandbox, run_cli
+) -> None:  # type: ignore[no-untyped-def]
     root = write_project(tmp_path / "p")
     plan_file = tmp_path / "plan.json"
     assert run_cli(["-C", str(root), "plan", "--out", str(plan_file)]).code == 0

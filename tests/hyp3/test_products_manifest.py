@@ -23,7 +23,11 @@ from insarproj.hyp3.products import (
 from insarproj.kinds.scenes import scene_relpath
 
 NAME = "S1AA_20210106T015101_20210118T015058_VVP012_INT80_G_ueF_4CEA"
-FILES = {f"{NAME}_unw_phase.tif": b"phase" * 100, f"{NAME}_corr.tif": b"corr" * 50, f"{NAME}.txt": b"params\n"}
+FILES = {
+    f"{NAME}_unw_phase.tif": b"phase" * 100,
+    f"{NAME}_corr.tif": b"corr" * 50,
+    f"{NAME}.txt": b"params\n",
+}
 
 
 def _product_zip(tmp_path: Path, files: dict[str, bytes] = FILES, top: str = NAME) -> Path:
@@ -72,7 +76,10 @@ def test_stat_finds_missing_and_resized_files_checksums_find_changed_bytes(tmp_p
     assert manifest_problem(folder, summary, checksums=True) == f"{unw.name}: checksum differs"
     corr = folder / f"{NAME}_corr.tif"
     corr.write_bytes(b"")
-    assert manifest_problem(folder, summary, checksums=False) == f"{corr.name}: size differs (0 bytes, 200 expected)"
+    assert (
+        manifest_problem(folder, summary, checksums=False)
+        == f"{corr.name}: size differs (0 bytes, 200 expected)"
+    )
     corr.unlink()
     assert manifest_problem(folder, summary, checksums=False) == f"{corr.name}: missing"
 
@@ -83,7 +90,10 @@ def test_a_missing_edited_or_swapped_manifest_is_a_problem(tmp_path: Path) -> No
     original = manifest.read_bytes()
     manifest.write_bytes(original.replace(b'"size": 7', b'"size": 8'))
     assert manifest.read_bytes() != original
-    assert manifest_problem(folder, summary, checksums=False) == f"{MANIFEST_NAME}: differs from the one recorded in state"
+    assert (
+        manifest_problem(folder, summary, checksums=False)
+        == f"{MANIFEST_NAME}: differs from the one recorded in state"
+    )
     manifest.write_text("{not json")
     assert "unreadable" in (manifest_problem(folder, summary, checksums=False) or "")
     manifest.unlink()

@@ -43,8 +43,13 @@ def test_reader_measures_the_server_clock_from_the_date_header(skew: timedelta, 
 @responses.activate
 def test_a_read_that_gives_up_carries_the_servers_retry_after(sleeps) -> None:  # type: ignore[no-untyped-def]
     for _ in range(3):
-        responses.add(responses.GET, f"{API}/user", status=429, json={"message": "Too Many Requests"},
-                      headers={"Retry-After": "7"})
+        responses.add(
+            responses.GET,
+            f"{API}/user",
+            status=429,
+            json={"message": "Too Many Requests"},
+            headers={"Retry-After": "7"},
+        )
     with pytest.raises(NetworkError) as caught:
         Hyp3Reader(API, token="t", sleep=sleeps).user()
     assert caught.value.retry_after == 7.0  # type: ignore[attr-defined]
@@ -68,7 +73,9 @@ def test_intent_adopts_only_jobs_requested_after_it_on_the_server_clock() -> Non
 
 
 def test_plan_windows_use_the_hyp3_clients_clock(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    client = SimpleNamespace(clock_offset=timedelta(days=-3), server_now=lambda: datetime(2020, 1, 1, tzinfo=UTC))
+    client = SimpleNamespace(
+        clock_offset=timedelta(days=-3), server_now=lambda: datetime(2020, 1, 1, tzinfo=UTC)
+    )
     ctx = SimpleNamespace(read=ReadProviders({"hyp3": lambda: client}), now=datetime(2030, 1, 1, tzinfo=UTC))
     assert _hyp3_now(ctx) == datetime(2030, 1, 1, tzinfo=UTC)  # no HyP3 answer yet: the local clock
     ctx.read.get("hyp3")
@@ -123,8 +130,9 @@ def test_a_wait_round_stops_at_once_on_auth_and_at_the_timeout(sleeps) -> None: 
     from insarproj.workspace import ApplyResult
 
     with pytest.raises(AuthError):
-        _rounds(_Planner(AuthError("HyP3 refused the credentials (HTTP 401)", service="hyp3")), sleeps)._plan_round(
-            ApplyResult(plan=None))
+        _rounds(
+            _Planner(AuthError("HyP3 refused the credentials (HTTP 401)", service="hyp3")), sleeps
+        )._plan_round(ApplyResult(plan=None))
     assert sleeps == []
     rounds = _rounds(_Planner(*[_throttled(None)] * 100), sleeps, timeout=0.001)
     time.sleep(0.01)

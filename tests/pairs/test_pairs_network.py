@@ -18,67 +18,98 @@ S = NetworkSettings
 
 METHOD_CASES = [
     pytest.param(
-        [0, 12, 24, 36, 48, 60], None, S(),
-        [k(0, 12), k(0, 24), k(0, 36), k(12, 24), k(12, 36), k(12, 48),
-         k(24, 36), k(24, 48), k(24, 60), k(36, 48), k(36, 60), k(48, 60)],
+        [0, 12, 24, 36, 48, 60],
+        None,
+        S(),
+        [
+            k(0, 12),
+            k(0, 24),
+            k(0, 36),
+            k(12, 24),
+            k(12, 36),
+            k(12, 48),
+            k(24, 36),
+            k(24, 48),
+            k(24, 60),
+            k(36, 48),
+            k(36, 60),
+            k(48, 60),
+        ],
         id="sbas-defaults-3-neighbors-within-48-days",
     ),
     pytest.param(
-        [0, 12, 24, 36, 48, 60], None, S(neighbors=3, max_temporal_baseline=24),
+        [0, 12, 24, 36, 48, 60],
+        None,
+        S(neighbors=3, max_temporal_baseline=24),
         [k(0, 12), k(0, 24), k(12, 24), k(12, 36), k(24, 36), k(24, 48), k(36, 48), k(36, 60), k(48, 60)],
         id="sbas-temporal-limit-binds-before-neighbors",
     ),
     pytest.param(
-        [0, 12, 100, 200], None, S(neighbors=2, max_temporal_baseline=None),
+        [0, 12, 100, 200],
+        None,
+        S(neighbors=2, max_temporal_baseline=None),
         [k(0, 12), k(0, 100), k(12, 100), k(12, 200), k(100, 200)],
         id="sbas-no-temporal-limit",
     ),
     pytest.param(
-        [0, 12, 24, 36, 48], [0, 300, 0, 300, 0],
+        [0, 12, 24, 36, 48],
+        [0, 300, 0, 300, 0],
         S(neighbors=2, max_temporal_baseline=None, max_perpendicular_baseline=100),
         [k(0, 24), k(0, 48), k(12, 36), k(24, 48)],
         id="sbas-bperp-limit-skips-and-takes-the-next-passing-dates",
     ),
     pytest.param(
-        [0, 12, 24, 36], [0, 500, 10, 20],
+        [0, 12, 24, 36],
+        [0, 500, 10, 20],
         S(neighbors=3, max_temporal_baseline=30, max_perpendicular_baseline=100),
         [k(0, 24), k(24, 36)],
         id="sbas-scan-stops-at-temporal-limit-after-bperp-skips",
     ),
     pytest.param(
-        [0, 12, 24, 60], None, S(method="sequential", max_temporal_baseline=None),
+        [0, 12, 24, 60],
+        None,
+        S(method="sequential", max_temporal_baseline=None),
         [k(0, 12), k(12, 24), k(24, 60)],
         id="sequential-unlimited",
     ),
     pytest.param(
-        [0, 12, 24, 60], None, S(method="sequential", neighbors=5, max_temporal_baseline=24),
+        [0, 12, 24, 60],
+        None,
+        S(method="sequential", neighbors=5, max_temporal_baseline=24),
         [k(0, 12), k(12, 24)],
         id="sequential-ignores-neighbors-and-honours-a-set-temporal-limit",
     ),
     pytest.param(
-        [0, 12, 24], [0, 500, 0],
+        [0, 12, 24],
+        [0, 500, 0],
         S(method="sequential", max_temporal_baseline=None, max_perpendicular_baseline=100),
         [k(0, 24)],
         id="sequential-bperp-limit-skips-to-the-next-passing-date",
     ),
     pytest.param(
-        [0, 12, 24, 36, 60], None, S(method="all-within", max_temporal_baseline=24),
+        [0, 12, 24, 36, 60],
+        None,
+        S(method="all-within", max_temporal_baseline=24),
         [k(0, 12), k(0, 24), k(12, 24), k(12, 36), k(24, 36), k(36, 60)],
         id="all-within-temporal",
     ),
     pytest.param(
-        [0, 12, 24, 36, 60], [0, 0, 500, 0, 0],
+        [0, 12, 24, 36, 60],
+        [0, 0, 500, 0, 0],
         S(method="all-within", max_temporal_baseline=24, max_perpendicular_baseline=100),
         [k(0, 12), k(12, 36), k(36, 60)],
         id="all-within-temporal-and-bperp",
     ),
     pytest.param(
-        [0, 12, 24, 36], None, S(method="all-within", max_temporal_baseline=None),
+        [0, 12, 24, 36],
+        None,
+        S(method="all-within", max_temporal_baseline=None),
         [k(0, 12), k(0, 24), k(0, 36), k(12, 24), k(12, 36), k(24, 36)],
         id="all-within-unlimited-is-every-pair",
     ),
     pytest.param(
-        [0, 12, 24, 36], None,
+        [0, 12, 24, 36],
+        None,
         S(method="explicit", max_temporal_baseline=5, pairs=((day(0), day(36)), (day(12), day(24)))),
         [k(0, 36), k(12, 24)],
         id="explicit-exactly-the-named-pairs-ignoring-limits",
@@ -148,7 +179,7 @@ def test_explicit_skips_pairs_it_cannot_make_with_notes():
     assert network.pairs[0].origin == "explicit"
     assert network.notes == (
         "explicit pair 2021-01-14_2021-02-07 skipped: 2021-02-07 is not a date of stack A064",
-        'explicit pair 2021-01-26_2021-01-02 skipped: the reference must come first, '
+        "explicit pair 2021-01-26_2021-01-02 skipped: the reference must come first, "
         'write it as ["2021-01-02", "2021-01-26"]',
         "explicit pair 2021-01-14_2021-01-14 skipped: it pairs a date with itself",
     )
@@ -167,28 +198,36 @@ def test_explicit_with_both_dates_unknown_and_with_no_pairs():
 
 BRIDGE_CASES = [
     pytest.param(
-        [0, 12, 24, 360, 372, 384], None, S(bridges=(365,)),
+        [0, 12, 24, 360, 372, 384],
+        None,
+        S(bridges=(365,)),
         {k(0, 360), k(12, 372), k(24, 384)},
         id="annual-bridges-across-a-seasonal-gap-pick-the-closest",
     ),
     pytest.param(
-        [0, 24, 36], None, S(neighbors=1, max_temporal_baseline=12, bridges=(30,), bridge_tolerance=10),
+        [0, 24, 36],
+        None,
+        S(neighbors=1, max_temporal_baseline=12, bridges=(30,), bridge_tolerance=10),
         {k(0, 24)},
         id="equally-close-candidates-pick-the-shorter-baseline",
     ),
     pytest.param(
-        [0, 360, 372], [0, 500, 0],
+        [0, 360, 372],
+        [0, 500, 0],
         S(max_perpendicular_baseline=100, bridges=(365,)),
         {k(0, 372)},
         id="bridges-honour-the-bperp-limit",
     ),
     pytest.param(
-        [0, 12, 24, 36, 330, 342, 354], None, S(bridges=(330, 365), bridge_tolerance=5),
+        [0, 12, 24, 36, 330, 342, 354],
+        None,
+        S(bridges=(330, 365), bridge_tolerance=5),
         {k(0, 330), k(12, 342), k(24, 354)},
         id="several-targets-only-within-tolerance",
     ),
     pytest.param(
-        [0, 12, 24], None,
+        [0, 12, 24],
+        None,
         S(method="explicit", pairs=((day(0), day(12)),), bridges=(24,), bridge_tolerance=0),
         {k(0, 24)},
         id="bridges-extend-an-explicit-network",
@@ -248,7 +287,7 @@ def test_include_pairs_are_added_with_notes_for_those_that_cannot_be():
     ]
     assert network.notes == (
         "include_pairs 2021-01-02_2021-01-14 is already in the network of A064 (from sequential)",
-        'include_pairs 2021-01-26_2021-01-02 skipped: the reference must come first, '
+        "include_pairs 2021-01-26_2021-01-02 skipped: the reference must come first, "
         'write it as ["2021-01-02", "2021-01-26"]',
         "include_pairs 2021-01-02_2021-04-11 skipped: 2021-04-11 is not a date of stack A064",
     )
@@ -295,8 +334,10 @@ def test_two_parts_report_has_a_single_gap():
     network = build_network("A064", make_dates([0, 12, 60, 72]), S(max_temporal_baseline=24))
     report = network.disconnection_report()
     assert report is not None
-    assert "falls into 2 parts: 2021-01-02…2021-01-14 (2 dates) and 2021-03-03…2021-03-15 (2 dates), " \
+    assert (
+        "falls into 2 parts: 2021-01-02…2021-01-14 (2 dates) and 2021-03-03…2021-03-15 (2 dates), "
         "with a gap of 48 days (2021-01-14 → 2021-03-03);" in report
+    )
     assert "dates in no pair" not in report
 
 
@@ -396,10 +437,15 @@ def test_sbas_invariants_on_random_stacks(seed):
     expected: set[tuple[dt.date, dt.date]] = set()
     for i, ref in enumerate(ordered):
         passing = [
-            sec for sec in ordered[i + 1:]
+            sec
+            for sec in ordered[i + 1 :]
             if (settings.max_temporal_baseline is None or (sec - ref).days <= settings.max_temporal_baseline)
-            and (limit is None or by_date[ref].bperp is None or by_date[sec].bperp is None
-                 or abs(by_date[sec].bperp - by_date[ref].bperp) <= limit)
+            and (
+                limit is None
+                or by_date[ref].bperp is None
+                or by_date[sec].bperp is None
+                or abs(by_date[sec].bperp - by_date[ref].bperp) <= limit
+            )
         ]
         expected.update((ref, sec) for sec in passing[: settings.neighbors])
     expected -= {(a, b) for a, b in settings.exclude_pairs}
@@ -407,8 +453,10 @@ def test_sbas_invariants_on_random_stacks(seed):
 
     assert list(network.pairs) == sorted(network.pairs, key=lambda p: (p.reference, p.secondary))
     assert len({(p.reference, p.secondary) for p in network.pairs}) == len(network.pairs)
-    assert all(p.reference < p.secondary and p.temporal_baseline == (p.secondary - p.reference).days
-               for p in network.pairs)
+    assert all(
+        p.reference < p.secondary and p.temporal_baseline == (p.secondary - p.reference).days
+        for p in network.pairs
+    )
     assert sorted(d for part in network.components for d in part) == ordered
     part_of = {d: i for i, part in enumerate(network.components) for d in part}
     assert all(part_of[p.reference] == part_of[p.secondary] for p in network.pairs)

@@ -45,7 +45,7 @@ def test_first_n_minus_1_pairs_connect_a_connected_network():
     assert Counter(ordered) == Counter(network.pairs)
     # A regular 12-day stack: the backbone is the 12-day chain, the rest follows 24 then 36 then 48 days.
     assert all(p.temporal_baseline == 12 for p in backbone)
-    rest = [p.temporal_baseline for p in ordered[n - 1:]]
+    rest = [p.temporal_baseline for p in ordered[n - 1 :]]
     assert rest == sorted(rest) and rest[0] == 24 and rest[-1] == 48
 
 
@@ -79,7 +79,11 @@ def test_a_long_pair_joins_the_backbone_when_it_is_the_only_link():
     ]
     ordered = connect_early_order(pairs)
     assert [(p.reference, p.secondary) for p in ordered[:4]] == [
-        (day(0), day(12)), (day(12), day(24)), (day(389), day(401)), (day(24), day(389))]
+        (day(0), day(12)),
+        (day(12), day(24)),
+        (day(389), day(401)),
+        (day(24), day(389)),
+    ]
     assert _parts(ordered[:4]) == 1
     assert ordered[4].temporal_baseline == 24
 
@@ -110,7 +114,8 @@ def test_backbone_spans_every_part_on_random_networks(seed):
     assert _dates_of(backbone) == _dates_of(network.pairs)
     rest = ordered[backbone_size:]
     assert [(p.temporal_baseline, p.reference, p.secondary) for p in rest] == sorted(
-        (p.temporal_baseline, p.reference, p.secondary) for p in rest)
+        (p.temporal_baseline, p.reference, p.secondary) for p in rest
+    )
     if network.connected and network.pairs:
         assert _parts(ordered[: len(network.components[0]) - 1]) == 1
 

@@ -15,7 +15,8 @@ from insarproj.pairs.plot import plot_network
 def _networks():
     a_dates = make_dates([0, 12, 24, 36, 365, 377, 600], [0, 40, None, -30, 15, 60, 10])
     a = build_network(
-        "A064", a_dates,
+        "A064",
+        a_dates,
         NetworkSettings(
             bridges=(365,), include_pairs=((day(12), day(365)),), exclude_pairs=((day(0), day(12)),)
         ),

@@ -181,6 +181,7 @@ def test_burst_pairing_rules_use_hyp3s_messages(hyp3box: Sandbox) -> None:
     single = {"job_type": "INSAR_ISCE_BURST", "job_parameters": {"granules": [refs[0], secs[1]]}}
     response = post(hyp3box, [single])
     assert response.json()["detail"] == f"Burst IDs do not match for {refs[0]} and {secs[1]}."
+
     def multi(reference: list[str], secondary: list[str]) -> dict:
         return {
             "job_type": "INSAR_ISCE_MULTI_BURST",
@@ -248,6 +249,7 @@ def test_listing_pages_the_users_jobs_before_filtering(hyp3box: Sandbox) -> None
     spec_ok("jobs_response", first)
     assert first["jobs"] == [] and first["next"].startswith(f"{hyp3box.url}/jobs?")  # empty yet paged
     assert "name=proj" in first["next"]
+
     def token_key(url: str) -> dict:
         return json.loads(base64.b64decode(parse_qs(urlsplit(url).query)["start_token"][0]))
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import responses
-
 from scenes_helpers import FakeCmr
 
 

@@ -122,8 +122,10 @@ def make_slc(
     stop = start + duration
     absolute = 10000 + ((path - 1 + _ORBIT_OFFSET[platform]) - 10000) % 175
     channels = {"VV+VH": "DV", "VV": "SV", "HH+HV": "DH", "HH": "SH"}[polarization]
-    name = (f"S1{platform}_{beam_mode}_SLC__1S{channels}_{start:%Y%m%dT%H%M%S}_{stop:%Y%m%dT%H%M%S}_"
-            f"{absolute:06d}_{absolute % 0xFFFFFF:06X}_{uid}")
+    name = (
+        f"S1{platform}_{beam_mode}_SLC__1S{channels}_{start:%Y%m%dT%H%M%S}_{stop:%Y%m%dT%H%M%S}_"
+        f"{absolute:06d}_{absolute % 0xFFFFFF:06X}_{uid}"
+    )
     umm["TemporalExtent"]["RangeDateTime"] = {"BeginningDateTime": _iso(start), "EndingDateTime": _iso(stop)}
     umm["GranuleUR"] = f"{name}-SLC"
     item["meta"]["native-id"] = f"{name}-SLC"
@@ -135,8 +137,11 @@ def make_slc(
     umm["Platforms"][0]["ShortName"] = f"SENTINEL-1{platform}"
     for related in umm["RelatedUrls"]:
         if related["Type"] == "GET DATA":
-            related["URL"] = (f"https://datapool.asf.alaska.edu/SLC/S{platform}/{name}.zip"
-                              if related["URL"].startswith("https") else f"s3://bucket/{name}.zip")
+            related["URL"] = (
+                f"https://datapool.asf.alaska.edu/SLC/S{platform}/{name}.zip"
+                if related["URL"].startswith("https")
+                else f"s3://bucket/{name}.zip"
+            )
     _set_attr(umm, "ASF_PLATFORM", f"Sentinel-1{platform}")
     _set_attr(umm, "ACQUISITION_DATE", _iso(stop))
     _set_attr(umm, "ASCENDING_DESCENDING", direction)
@@ -180,8 +185,12 @@ def make_burst(
     parent = f"S1{platform}_IW_SLC__1SDV_{start:%Y%m%dT%H%M%S}_{stop:%Y%m%dT%H%M%S}_012275_0169E6_{uid}"
     umm["InputGranules"] = [f"{parent}-SLC"]
     index = int(_get_attr(umm, "BURST_INDEX") or 5)
-    umm["RelatedUrls"][0]["URL"] = f"https://sentinel1-burst.asf.alaska.edu/{parent}/{subswath}/{polarization}/{index}.tiff"
-    umm["RelatedUrls"][1]["URL"] = f"https://sentinel1-burst.asf.alaska.edu/{parent}/{subswath}/{polarization}/{index}.xml"
+    umm["RelatedUrls"][0]["URL"] = (
+        f"https://sentinel1-burst.asf.alaska.edu/{parent}/{subswath}/{polarization}/{index}.tiff"
+    )
+    umm["RelatedUrls"][1]["URL"] = (
+        f"https://sentinel1-burst.asf.alaska.edu/{parent}/{subswath}/{polarization}/{index}.xml"
+    )
     _set_attr(umm, "BURST_ID_FULL", f"{path:03d}_{burst:06d}_{subswath}")
     _set_attr(umm, "BURST_ID_RELATIVE", burst)
     _set_attr(umm, "BURST_ID_ABSOLUTE", burst * 10 + int(subswath[-1]))
@@ -203,6 +212,7 @@ def item_name(item: dict[str, Any]) -> str:
 
 # --- fake CMR ------------------------------------------------------------------------------------
 
+
 class FakeCmr:
     """``POST /search/granules.umm_json`` over a list of items, honouring asf_search's form filters.
 
@@ -212,8 +222,9 @@ class FakeCmr:
     ``ignore`` names form keys to ignore (a stand-in that does not honour a filter).
     """
 
-    def __init__(self, items: Sequence[dict[str, Any]], *, page_size: int | None = None,
-                 ignore: Sequence[str] = ()) -> None:
+    def __init__(
+        self, items: Sequence[dict[str, Any]], *, page_size: int | None = None, ignore: Sequence[str] = ()
+    ) -> None:
         self.items = list(items)
         self.page_size = page_size
         self.ignore = set(ignore)
@@ -230,12 +241,14 @@ class FakeCmr:
         self.forms.append(form)
         matches = [i for i in self.items if self._matches(i, form)]
         matches.sort(key=lambda i: i["umm"]["GranuleUR"])
-        matches.sort(key=lambda i: i["umm"]["TemporalExtent"]["RangeDateTime"]["EndingDateTime"], reverse=True)
+        matches.sort(
+            key=lambda i: i["umm"]["TemporalExtent"]["RangeDateTime"]["EndingDateTime"], reverse=True
+        )
         size = int(dict(form).get("page_size", 250))
         if self.page_size is not None:
             size = min(size, self.page_size)
         offset = int(request.headers.get("CMR-Search-After") or 0)
-        page = matches[offset:offset + size]
+        page = matches[offset : offset + size]
         headers = {"Content-Type": "application/json", "CMR-Hits": str(len(matches))}
         if offset + size < len(matches):
             headers["CMR-Search-After"] = str(offset + size)
@@ -246,8 +259,12 @@ class FakeCmr:
         from shapely.geometry import box as shapely_box
 
         umm = item["umm"]
-        ring = [(p["Longitude"], p["Latitude"])
-                for p in umm["SpatialExtent"]["HorizontalSpatialDomain"]["Geometry"]["GPolygons"][0]["Boundary"]["Points"]]
+        ring = [
+            (p["Longitude"], p["Latitude"])
+            for p in umm["SpatialExtent"]["HorizontalSpatialDomain"]["Geometry"]["GPolygons"][0]["Boundary"][
+                "Points"
+            ]
+        ]
         footprint = Polygon(ring)
         short_names = {v.upper() for k, v in form if k == "shortName"}
         platforms = {v.upper() for k, v in form if k == "platform[]"}
@@ -299,6 +316,7 @@ def form_values(form: list[tuple[str, str]], key: str) -> list[str]:
 
 # --- pinned scenes without HTTP ------------------------------------------------------------------
 
+
 def pinned(item: dict[str, Any]) -> Any:
     """The PinnedScene asf_search + insarproj make of one UMM item (no network involved)."""
     import asf_search as asf
@@ -326,10 +344,23 @@ def at(day: str, clock: str = "03:20:31") -> dt.datetime:
     return dt.datetime.fromisoformat(f"{day}T{clock}")
 
 
-def pass_items(day: str, *, clock: str = "03:20:31", slices: Sequence[Sequence[tuple[float, float]]] = (SOUTH, NORTH),
-               frame: int = 210, **kwargs: Any) -> list[dict[str, Any]]:
+def pass_items(
+    day: str,
+    *,
+    clock: str = "03:20:31",
+    slices: Sequence[Sequence[tuple[float, float]]] = (SOUTH, NORTH),
+    frame: int = 210,
+    **kwargs: Any,
+) -> list[dict[str, Any]]:
     """The slices of one pass, 25 s apart (as along a real S1 pass), frames counting up."""
     start = at(day, clock)
-    return [make_slc(start + dt.timedelta(seconds=25 * i), footprint=ring, frame=frame + i,
-                     uid=f"{i:X}{day[-2:]}A", **kwargs)
-            for i, ring in enumerate(slices)]
+    return [
+        make_slc(
+            start + dt.timedelta(seconds=25 * i),
+            footprint=ring,
+            frame=frame + i,
+            uid=f"{i:X}{day[-2:]}A",
+            **kwargs,
+        )
+        for i, ring in enumerate(slices)
+    ]

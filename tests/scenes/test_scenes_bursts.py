@@ -6,11 +6,11 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from scenes_helpers import box, box_wkt, make_burst, pinned_all
 
 from insarproj.scenes.bursts import burst_groups, burst_stack_id
 from insarproj.scenes.model import SearchRequest
 from insarproj.scenes.stacks import build_stacks
-from scenes_helpers import box, box_wkt, make_burst, pinned_all
 
 AOI = box_wkt(-147.8, 64.75, -146.2, 65.25)  # bursts 101..103 of IW1 and IW2 (see band())
 SWATH_LON = {"IW1": (-148.0, -147.0), "IW2": (-147.0, -146.0)}
@@ -22,9 +22,14 @@ def band(number: int, subswath: str, shift: float = 0.0) -> list[tuple[float, fl
     return box(west, south, east, south + 0.22)
 
 
-def burst_pass(day: str, numbers: range | list[int] = range(101, 104), swaths: tuple[str, ...] = ("IW1", "IW2"),
-               skip: tuple[tuple[int, str], ...] = (), shift: dict[tuple[int, str], float] | None = None,
-               **kwargs: Any) -> list[dict[str, Any]]:
+def burst_pass(
+    day: str,
+    numbers: range | list[int] = range(101, 104),
+    swaths: tuple[str, ...] = ("IW1", "IW2"),
+    skip: tuple[tuple[int, str], ...] = (),
+    shift: dict[tuple[int, str], float] | None = None,
+    **kwargs: Any,
+) -> list[dict[str, Any]]:
     start = dt.datetime.fromisoformat(f"{day}T15:15:40")
     out = []
     for number in numbers:
@@ -33,21 +38,41 @@ def burst_pass(day: str, numbers: range | list[int] = range(101, 104), swaths: t
                 continue
             moved = (shift or {}).get((number, swath), 0.0)
             when = start + dt.timedelta(seconds=2.758 * (number - 100) + 0.9 * offset)
-            out.append(make_burst(when, burst=number, subswath=swath, footprint=band(number, swath, moved),
-                                  uid=day[-2:] + "AA", **kwargs))
+            out.append(
+                make_burst(
+                    when,
+                    burst=number,
+                    subswath=swath,
+                    footprint=band(number, swath, moved),
+                    uid=day[-2:] + "AA",
+                    **kwargs,
+                )
+            )
     return out
 
 
 def request(**kwargs: Any) -> SearchRequest:
-    base: dict[str, Any] = {"aoi_wkt": AOI, "start": dt.date(2021, 1, 1), "end": dt.date(2021, 12, 31),
-                            "product": "BURST", "polarizations": ("VV",)}
+    base: dict[str, Any] = {
+        "aoi_wkt": AOI,
+        "start": dt.date(2021, 1, 1),
+        "end": dt.date(2021, 12, 31),
+        "product": "BURST",
+        "polarizations": ("VV",),
+    }
     base.update(kwargs)
     return SearchRequest(**base)
 
 
 def test_groups_are_contiguous_runs_per_subswath() -> None:
-    ids = ["064_000001_IW1", "064_000002_IW1", "064_000003_IW1", "064_000005_IW1", "064_000006_IW1",
-           "064_000002_IW2", "064_000001_IW2"]
+    ids = [
+        "064_000001_IW1",
+        "064_000002_IW1",
+        "064_000003_IW1",
+        "064_000005_IW1",
+        "064_000006_IW1",
+        "064_000002_IW2",
+        "064_000001_IW2",
+    ]
     assert burst_groups(ids) == [
         ["064_000001_IW1", "064_000002_IW1", "064_000003_IW1"],
         ["064_000005_IW1", "064_000006_IW1"],
@@ -86,8 +111,11 @@ def test_burst_stacks_per_group_with_complete_dates() -> None:
 
 
 def test_a_date_missing_a_burst_is_dropped_from_that_group_only_and_names_it() -> None:
-    items = [*burst_pass("2021-01-03"), *burst_pass("2021-01-15", skip=((102, "IW1"),)),
-             *burst_pass("2021-01-27")]
+    items = [
+        *burst_pass("2021-01-03"),
+        *burst_pass("2021-01-15", skip=((102, "IW1"),)),
+        *burst_pass("2021-01-27"),
+    ]
     build = build_stacks(pinned_all(items), request(), AOI)
     iw1, iw2 = build.stacks
     assert [d.date.isoformat() for d in iw1.dates] == ["2021-01-03", "2021-01-27"]
@@ -105,8 +133,10 @@ def test_a_burst_grazing_the_aoi_on_one_date_only_still_belongs_to_the_group() -
     # Burst 104 overlaps the AOI's northern edge on the first date only (geolocation jitter);
     # it must not make the other dates incomplete, nor be dropped on them.
     shift = {(104, "IW1"): -0.06}
-    items = [*burst_pass("2021-01-03", numbers=range(101, 105), shift=shift),
-             *burst_pass("2021-01-15", numbers=range(101, 105))]
+    items = [
+        *burst_pass("2021-01-03", numbers=range(101, 105), shift=shift),
+        *burst_pass("2021-01-15", numbers=range(101, 105)),
+    ]
     build = build_stacks(pinned_all(items), request(), AOI)
     iw1 = build.stacks[0]
     assert iw1.id == "D174_000101_IW1_4b"
@@ -118,8 +148,12 @@ def test_a_burst_grazing_the_aoi_on_one_date_only_still_belongs_to_the_group() -
 def test_a_burst_present_on_a_minority_of_dates_is_left_out_not_every_other_date() -> None:
     # The datatake of 2021-01-03 reaches one burst further (104) than the other three dates do.
     shift = {(104, "IW1"): -0.06, (104, "IW2"): -0.06}  # and there it grazes the AOI
-    items = [*burst_pass("2021-01-03", numbers=range(101, 105), shift=shift), *burst_pass("2021-01-15"),
-             *burst_pass("2021-01-27"), *burst_pass("2021-02-08")]
+    items = [
+        *burst_pass("2021-01-03", numbers=range(101, 105), shift=shift),
+        *burst_pass("2021-01-15"),
+        *burst_pass("2021-01-27"),
+        *burst_pass("2021-02-08"),
+    ]
     build = build_stacks(pinned_all(items), request(), AOI)
     iw1 = next(s for s in build.stacks if "IW1" in s.id)
     assert iw1.id == "D174_000101_IW1_3b"

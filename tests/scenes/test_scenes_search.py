@@ -11,10 +11,6 @@ from typing import Any
 import asf_search
 import pytest
 import responses
-
-from insarproj.errors import ConfigError, NetworkError, ProviderError
-from insarproj.scenes.model import ScenePin, SearchRequest
-from insarproj.scenes.search import cmr_host_option, search_scenes
 from scenes_helpers import (
     AOI_WKT,
     CMR_URL,
@@ -30,6 +26,10 @@ from scenes_helpers import (
     make_slc,
     pass_items,
 )
+
+from insarproj.errors import ConfigError, NetworkError, ProviderError
+from insarproj.scenes.model import ScenePin, SearchRequest
+from insarproj.scenes.search import cmr_host_option, search_scenes
 
 FAIRBANKS_AOI = box_wkt(-148.0, 64.5, -146.0, 65.5)
 NOW = dt.datetime(2024, 5, 1, 12, 0, 0, tzinfo=dt.UTC)
@@ -49,17 +49,28 @@ def search(req: SearchRequest, **kwargs: Any) -> ScenePin:
 
 def test_real_fairbanks_records_become_one_pinned_stack(fake_cmr: FakeFactory) -> None:
     fake = fake_cmr(FAIRBANKS)
-    req = request(aoi_wkt=FAIRBANKS_AOI, start=dt.date(2021, 1, 2), end=dt.date(2021, 1, 26),
-                  relative_orbits=(94,), flight_direction="ASCENDING", frames=(210,))
+    req = request(
+        aoi_wkt=FAIRBANKS_AOI,
+        start=dt.date(2021, 1, 2),
+        end=dt.date(2021, 1, 26),
+        relative_orbits=(94,),
+        flight_direction="ASCENDING",
+        frames=(210,),
+    )
     pin = search(req)
 
     (form,) = fake.forms
     assert form_values(form, "temporal") == ["2021-01-02T00:00:00Z,2021-01-26T23:59:59Z,"]  # inclusive end
     assert sorted(form_values(form, "shortName")) == [f"SENTINEL-1{p}_SLC" for p in "ABCD"]
-    assert sorted(form_values(form, "attribute[]")) == sorted([
-        "string,BEAM_MODE,IW", "string,POLARIZATION,VV+VH", "int,PATH_NUMBER,94",
-        "string,ASCENDING_DESCENDING,ASCENDING", "int,FRAME_NUMBER,210",
-    ])
+    assert sorted(form_values(form, "attribute[]")) == sorted(
+        [
+            "string,BEAM_MODE,IW",
+            "string,POLARIZATION,VV+VH",
+            "int,PATH_NUMBER,94",
+            "string,ASCENDING_DESCENDING,ASCENDING",
+            "int,FRAME_NUMBER,210",
+        ]
+    )
     assert form_values(form, "bounding_box") == ["-148.0,64.5,-146.0,65.5"]
 
     assert pin.fingerprint == req.fingerprint()
@@ -78,8 +89,9 @@ def test_real_fairbanks_records_become_one_pinned_stack(fake_cmr: FakeFactory) -
     assert ScenePin.from_json(pin.to_json()) == pin
 
 
-def test_report_errors_is_off_during_the_search_and_restored(rsps: responses.RequestsMock,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_report_errors_is_off_during_the_search_and_restored(
+    rsps: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: list[bool] = []
     fake = FakeCmr(FAIRBANKS)
 
@@ -95,12 +107,17 @@ def test_report_errors_is_off_during_the_search_and_restored(rsps: responses.Req
 
 
 def test_each_orbit_polarization_and_frame_is_its_own_complete_query(fake_cmr: FakeFactory) -> None:
-    items = [*pass_items("2021-01-02", path=94), *pass_items("2021-01-05", path=71, clock="15:10:00"),
-             *pass_items("2021-01-08", path=12, clock="15:10:00")]
+    items = [
+        *pass_items("2021-01-02", path=94),
+        *pass_items("2021-01-05", path=71, clock="15:10:00"),
+        *pass_items("2021-01-08", path=12, clock="15:10:00"),
+    ]
     fake = fake_cmr(items)
     pin = search(request(relative_orbits=(94, 71), polarizations=("VV+VH", "VV")))
     assert len(fake.forms) == 4
-    combos = sorted((form_values(f, "attribute[]")[-2], form_values(f, "attribute[]")[-1]) for f in fake.forms)
+    combos = sorted(
+        (form_values(f, "attribute[]")[-2], form_values(f, "attribute[]")[-1]) for f in fake.forms
+    )
     assert ("string,POLARIZATION,VV", "int,PATH_NUMBER,71") in combos
     assert [s.id for s in pin.stacks] == ["A071", "A094"]
 
@@ -193,8 +210,17 @@ def test_burst_search_sends_burst_processing_level_and_builds_burst_stacks(fake_
     def burst(day: str, number: int) -> dict[str, Any]:
         start = dt.datetime.fromisoformat(f"{day}T15:15:40") + dt.timedelta(seconds=2.758 * (number - 100))
         south = 64.5 + 0.2 * (number - 100)
-        return make_burst(start, burst=number, footprint=[(-148, south), (-146, south), (-146, south + 0.22),
-                                                          (-148, south + 0.22), (-148, south)])
+        return make_burst(
+            start,
+            burst=number,
+            footprint=[
+                (-148, south),
+                (-146, south),
+                (-146, south + 0.22),
+                (-148, south + 0.22),
+                (-148, south),
+            ],
+        )
 
     items = [burst(d, n) for d in ("2021-01-03", "2021-01-15") for n in (102, 103, 104)]
     items.append(make_slc(at("2021-01-03"), footprint=WHOLE))  # an SLC never answers a BURST query
@@ -213,7 +239,10 @@ def test_burst_search_sends_burst_processing_level_and_builds_burst_stacks(fake_
 
 # --- errors and completeness ---------------------------------------------------------------------
 
-def test_cmr_500_raises_a_network_error_naming_the_host(rsps: responses.RequestsMock, no_retry_wait: None) -> None:
+
+def test_cmr_500_raises_a_network_error_naming_the_host(
+    rsps: responses.RequestsMock, no_retry_wait: None
+) -> None:
     rsps.add(responses.POST, GRANULES_URL, json={"errors": ["Internal error"]}, status=500)
     with pytest.raises(NetworkError) as info:
         search(request())
@@ -277,6 +306,7 @@ def test_a_granule_without_a_url_cannot_be_pinned(fake_cmr: FakeFactory) -> None
 
 # --- endpoint handling ---------------------------------------------------------------------------
 
+
 def test_cmr_host_option_keeps_port_and_path() -> None:
     assert cmr_host_option("https://cmr.earthdata.nasa.gov") == "cmr.earthdata.nasa.gov"
     assert cmr_host_option("http://127.0.0.1:8123/") == "127.0.0.1:8123"
@@ -285,8 +315,9 @@ def test_cmr_host_option_keeps_port_and_path() -> None:
         cmr_host_option("ftp://cmr.test")
 
 
-def test_plain_http_cmr_mounts_the_rewriting_adapter(monkeypatch: pytest.MonkeyPatch,
-                                                    rsps: responses.RequestsMock) -> None:
+def test_plain_http_cmr_mounts_the_rewriting_adapter(
+    monkeypatch: pytest.MonkeyPatch, rsps: responses.RequestsMock
+) -> None:
     mounted: list[tuple[Any, str]] = []
     module = types.ModuleType("insarproj.httpcompat")
     module.mount_http_rewrite = lambda session, base: mounted.append((session, base))  # type: ignore[attr-defined]

@@ -7,10 +7,6 @@ import random
 
 import pytest
 import yaml
-
-from insarproj.scenes.baselines import pair_baseline
-from insarproj.scenes.model import SearchRequest
-from insarproj.scenes.stacks import build_stacks, track_id
 from scenes_helpers import (
     AOI_WKT,
     DATA,
@@ -26,6 +22,10 @@ from scenes_helpers import (
     pinned,
     pinned_all,
 )
+
+from insarproj.scenes.baselines import pair_baseline
+from insarproj.scenes.model import SearchRequest
+from insarproj.scenes.stacks import build_stacks, track_id
 
 
 def request(**kwargs: object) -> SearchRequest:
@@ -56,12 +56,17 @@ def test_one_stack_per_track_with_slices_grouped_into_dates() -> None:
 
 
 def test_frames_drift_between_dates_but_the_track_stays_one_stack() -> None:
-    items = [*pass_items("2021-01-02", frame=210), *pass_items("2021-01-14", frame=211),
-             *pass_items("2021-01-26", frame=209)]
+    items = [
+        *pass_items("2021-01-02", frame=210),
+        *pass_items("2021-01-14", frame=211),
+        *pass_items("2021-01-26", frame=209),
+    ]
     build = build_stacks(pinned_all(items), request(), AOI_WKT)
     assert [s.id for s in build.stacks] == ["A094"]
     assert len(build.stacks[0].dates) == 3
-    assert build.stacks[0].notes == ["frame numbers drift between dates (209, 210, 211, 212); the track stays one stack"]
+    assert build.stacks[0].notes == [
+        "frame numbers drift between dates (209, 210, 211, 212); the track stays one stack"
+    ]
 
 
 def test_no_drift_note_when_every_date_has_the_same_frames() -> None:
@@ -71,10 +76,12 @@ def test_no_drift_note_when_every_date_has_the_same_frames() -> None:
 
 
 def test_two_tracks_make_two_stacks_in_id_order() -> None:
-    items = [*pass_items("2021-01-02", path=94), *pass_items("2021-01-05", path=71, direction="DESCENDING",
-                                                              clock="15:10:00"),
-             *pass_items("2021-01-14", path=94), *pass_items("2021-01-17", path=71, direction="DESCENDING",
-                                                              clock="15:10:00")]
+    items = [
+        *pass_items("2021-01-02", path=94),
+        *pass_items("2021-01-05", path=71, direction="DESCENDING", clock="15:10:00"),
+        *pass_items("2021-01-14", path=94),
+        *pass_items("2021-01-17", path=71, direction="DESCENDING", clock="15:10:00"),
+    ]
     build = build_stacks(pinned_all(items), request(), AOI_WKT)
     assert [s.id for s in build.stacks] == ["A094", "D071"]
     assert [len(s.dates) for s in build.stacks] == [2, 2]
@@ -160,9 +167,13 @@ def test_scene_outside_the_aoi_is_dropped() -> None:
 
 
 def test_min_scenes_drops_a_short_stack_and_its_scenes() -> None:
-    items = [*pass_items("2021-01-02"), *pass_items("2021-01-14"), *pass_items("2021-01-26"),
-             *pass_items("2021-01-05", path=71, direction="DESCENDING", clock="15:10:00"),
-             *pass_items("2021-01-17", path=71, direction="DESCENDING", clock="15:10:00")]
+    items = [
+        *pass_items("2021-01-02"),
+        *pass_items("2021-01-14"),
+        *pass_items("2021-01-26"),
+        *pass_items("2021-01-05", path=71, direction="DESCENDING", clock="15:10:00"),
+        *pass_items("2021-01-17", path=71, direction="DESCENDING", clock="15:10:00"),
+    ]
     build = build_stacks(pinned_all(items), request(min_scenes=3), AOI_WKT)
     assert [s.id for s in build.stacks] == ["A094"]
     (gone,) = build.dropped_stacks
@@ -192,14 +203,19 @@ def test_exclude_dates_drops_the_whole_pass_even_across_midnight() -> None:
 
 
 def test_exclude_scenes_by_name_or_file_id() -> None:
-    items = [make_slc(at("2021-01-02"), footprint=WHOLE), make_slc(at("2021-01-14"), footprint=WHOLE),
-             make_slc(at("2021-01-26"), footprint=WHOLE)]
+    items = [
+        make_slc(at("2021-01-02"), footprint=WHOLE),
+        make_slc(at("2021-01-14"), footprint=WHOLE),
+        make_slc(at("2021-01-26"), footprint=WHOLE),
+    ]
     scenes = pinned_all(items)
     req = request(exclude_scenes=(scenes[0].name, scenes[1].file_id))
     build = build_stacks(scenes, req, AOI_WKT)
     assert list(build.scenes) == [scenes[2].name]
-    assert dropped_reasons(build) == {scenes[0].name: "excluded by exclude_scenes",
-                                      scenes[1].name: "excluded by exclude_scenes"}
+    assert dropped_reasons(build) == {
+        scenes[0].name: "excluded by exclude_scenes",
+        scenes[1].name: "excluded by exclude_scenes",
+    }
 
 
 def test_scenes_not_matching_the_request_are_dropped_with_the_rule_they_break() -> None:
@@ -212,23 +228,31 @@ def test_scenes_not_matching_the_request_are_dropped_with_the_rule_they_break() 
         make_slc(at("2021-01-06"), footprint=WHOLE, polarization="HH+HV"),
         make_slc(at("2022-02-01"), footprint=WHOLE),
     ]
-    req = request(relative_orbits=(94,), flight_direction="ascending", frames=(210,), end=dt.date(2021, 12, 31))
+    req = request(
+        relative_orbits=(94,), flight_direction="ascending", frames=(210,), end=dt.date(2021, 12, 31)
+    )
     build = build_stacks(pinned_all(items), req, AOI_WKT)
     assert list(build.scenes) == [pinned(keep).name]
     reasons = sorted(dropped_reasons(build).values())
-    assert reasons == sorted([
-        "relative orbit 71 is not in relative_orbits [94]",
-        "flight direction DESCENDING is not ASCENDING",
-        "frame 300 is not in frames [210]",
-        "polarization HH+HV is not one of ['VV+VH']",
-        "acquired 2022-02-01, outside the search dates 2021-01-01 .. 2021-12-31",
-    ])
+    assert reasons == sorted(
+        [
+            "relative orbit 71 is not in relative_orbits [94]",
+            "flight direction DESCENDING is not ASCENDING",
+            "frame 300 is not in frames [210]",
+            "polarization HH+HV is not one of ['VV+VH']",
+            "acquired 2022-02-01, outside the search dates 2021-01-01 .. 2021-12-31",
+        ]
+    )
 
 
 def test_output_is_deterministic_whatever_the_input_order() -> None:
-    items = [*pass_items("2021-01-02"), *pass_items("2021-01-14"), *pass_items("2021-01-26"),
-             *pass_items("2021-01-05", path=71, direction="DESCENDING", clock="15:10:00"),
-             make_slc(at("2021-01-20"), footprint=OUTSIDE)]
+    items = [
+        *pass_items("2021-01-02"),
+        *pass_items("2021-01-14"),
+        *pass_items("2021-01-26"),
+        *pass_items("2021-01-05", path=71, direction="DESCENDING", clock="15:10:00"),
+        make_slc(at("2021-01-20"), footprint=OUTSIDE),
+    ]
     scenes = pinned_all(items)
     first = build_stacks(scenes, request(), AOI_WKT)
     shuffled = list(scenes)
@@ -240,6 +264,7 @@ def test_output_is_deterministic_whatever_the_input_order() -> None:
 
 
 # --- baselines -----------------------------------------------------------------------------------
+
 
 def _fixture_bperp() -> dict[str, int]:
     records = yaml.safe_load((DATA / "Fairbanks_S1_stack.yml").read_text())
@@ -271,13 +296,17 @@ def test_stack_baselines_are_relative_to_the_middle_date_and_match_the_fixture()
         assert build.scenes[name].bperp == item.bperp
         # asf_search's baselines are not exactly transitive; a few metres between references.
         assert item.bperp == pytest.approx(truth[name] - ref_truth, abs=5)
-    assert stack.dates[2].bperp - stack.dates[0].bperp == pytest.approx(truth[ordered[2]] - truth[ordered[0]], abs=1)
+    assert stack.dates[2].bperp - stack.dates[0].bperp == pytest.approx(
+        truth[ordered[2]] - truth[ordered[0]], abs=1
+    )
 
 
 def test_a_scene_without_state_vectors_gets_no_baseline_and_a_note() -> None:
-    items = [make_slc(at("2021-01-02"), footprint=WHOLE, base=0),
-             make_slc(at("2021-01-14"), footprint=WHOLE, base=1, state_vectors=False),
-             make_slc(at("2021-01-26"), footprint=WHOLE, base=2)]
+    items = [
+        make_slc(at("2021-01-02"), footprint=WHOLE, base=0),
+        make_slc(at("2021-01-14"), footprint=WHOLE, base=1, state_vectors=False),
+        make_slc(at("2021-01-26"), footprint=WHOLE, base=2),
+    ]
     build = build_stacks(pinned_all(items), request(), AOI_WKT)
     (stack,) = build.stacks
     # The middle date has no state vectors: the reference moves to the nearest date that has them.

@@ -11,10 +11,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from scenes_helpers import AOI_WKT, WHOLE, box, pass_items, pinned_all
 
 from insarproj.scenes.model import ScenePin, SearchRequest, coverage_rule
 from insarproj.scenes.stacks import build_stacks, date_coverage, representative
-from scenes_helpers import AOI_WKT, WHOLE, box, pass_items, pinned_all
 
 # Together the two slices cover the AOI (64.6..65.4 N); the larger one alone about 92 % of it.
 MOST = box(-148.0, 64.5, -146.0, 65.335)
@@ -29,7 +29,9 @@ def request(**kwargs: object) -> SearchRequest:
 
 
 def straddling_dates() -> list[object]:
-    return pinned_all([*pass_items("2021-01-02", slices=[WHOLE]), *pass_items("2021-01-14", slices=[MOST, REST])])
+    return pinned_all(
+        [*pass_items("2021-01-02", slices=[WHOLE]), *pass_items("2021-01-14", slices=[MOST, REST])]
+    )
 
 
 def test_the_union_rule_keeps_a_date_its_slices_cover_together() -> None:
@@ -40,13 +42,17 @@ def test_the_union_rule_keeps_a_date_its_slices_cover_together() -> None:
 
 
 def test_gamma_judges_a_date_on_its_representative_alone() -> None:
-    build = build_stacks(straddling_dates(), request(min_coverage=0.95), AOI_WKT, single_scene_processor=GAMMA)
+    build = build_stacks(
+        straddling_dates(), request(min_coverage=0.95), AOI_WKT, single_scene_processor=GAMMA
+    )
     (stack,) = build.stacks
     assert [d.date for d in stack.dates] == [dt.date(2021, 1, 2)]
     (gone,) = stack.dropped
     assert gone.date == dt.date(2021, 1, 14)
-    assert gone.reason == ("covers 92 % of the AOI < min_coverage 95 % (judged on the one scene INSAR_GAMMA "
-                           "processes per date; its 2 scenes together cover 100 %)")
+    assert gone.reason == (
+        "covers 92 % of the AOI < min_coverage 95 % (judged on the one scene INSAR_GAMMA "
+        "processes per date; its 2 scenes together cover 100 %)"
+    )
 
 
 def test_gamma_keeps_the_date_when_the_representative_is_enough_and_reports_its_coverage() -> None:
@@ -94,19 +100,25 @@ kind = "{kind}"
 """
 
 
-@pytest.mark.parametrize(("kind", "extra", "product", "single"), [
-    ("hyp3", '[processor.hyp3]\njob_type = "INSAR_GAMMA"', "SLC", GAMMA),
-    ("hyp3", '[processor.hyp3]\njob_type = "INSAR_ISCE_MULTI_BURST"', "BURST", None),
-    ("isce", "", "SLC", None),
-    ("download", "", "SLC", None),
-])
+@pytest.mark.parametrize(
+    ("kind", "extra", "product", "single"),
+    [
+        ("hyp3", '[processor.hyp3]\njob_type = "INSAR_GAMMA"', "SLC", GAMMA),
+        ("hyp3", '[processor.hyp3]\njob_type = "INSAR_ISCE_MULTI_BURST"', "BURST", None),
+        ("isce", "", "SLC", None),
+        ("download", "", "SLC", None),
+    ],
+)
 def test_only_a_single_scene_processor_adds_the_rule_to_the_search_fingerprint(
-        tmp_path: Path, kind: str, extra: str, product: str, single: str | None) -> None:
+    tmp_path: Path, kind: str, extra: str, product: str, single: str | None
+) -> None:
     from insarproj.config import parse_project_text
     from insarproj.fingerprint import fingerprint
     from insarproj.kinds.search import max_bursts, search_fingerprint, search_request, single_scene_processor
 
     project = parse_project_text(BASE.format(kind=kind, extra=extra, product=product), project_root=tmp_path)
     assert single_scene_processor(project) == single
-    before = fingerprint({"request": search_request(project).fingerprint(), "max_bursts": max_bursts(project)})
+    before = fingerprint(
+        {"request": search_request(project).fingerprint(), "max_bursts": max_bursts(project)}
+    )
     assert (search_fingerprint(project) == before) == (single is None)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import email.utils
 import io
 import logging
+import random
 import threading
 import time
-from pathlib import Path
-
-import random
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import responses
@@ -459,6 +458,7 @@ def test_same_destination_twice_downloads_once(mocked, make_downloader, dest) ->
     mocked.add_callback(responses.GET, DATA_URL, callback=slow)
     downloader = make_downloader()
     results = []
+
     def run() -> None:
         results.append(downloader.fetch(spec_for(dest)))
 
