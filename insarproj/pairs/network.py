@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from insarproj.errors import ConfigError, InsarprojError
+import itertools
 
 Method = Literal["sbas", "sequential", "all-within", "explicit"]
 Origin = Literal["sbas", "sequential", "all-within", "explicit", "bridge", "include"]
@@ -338,7 +339,7 @@ def _connecting_pairs(components: Sequence[Sequence[dt.date]]) -> list[DatePair]
     part_of = {d: i for i, part in enumerate(components) for d in part}
     timeline = sorted(part_of)
     candidates = sorted(
-        ((b - a).days, a, b) for a, b in zip(timeline, timeline[1:]) if part_of[a] != part_of[b]
+        ((b - a).days, a, b) for a, b in itertools.pairwise(timeline) if part_of[a] != part_of[b]
     )
     parent = list(range(len(components)))
 

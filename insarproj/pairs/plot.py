@@ -51,7 +51,7 @@ def plot_network(
     FigureCanvasAgg(fig)
     # One time axis for all stacks: their dates and gaps line up for comparison.
     axes = fig.subplots(len(networks), 1, squeeze=False, sharex=True)[:, 0]
-    for ax, network in zip(axes, networks):
+    for ax, network in zip(axes, networks, strict=True):
         dates = {d.date: d for d in dates_by_stack.get(network.stack_id, ())}
         for part in network.components:
             for day in part:
