@@ -24,13 +24,13 @@ network, notes included. Rules (DESIGN §2a):
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
 from insarproj.errors import ConfigError, InsarprojError
-import itertools
 
 Method = Literal["sbas", "sequential", "all-within", "explicit"]
 Origin = Literal["sbas", "sequential", "all-within", "explicit", "bridge", "include"]

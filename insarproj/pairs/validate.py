@@ -8,13 +8,13 @@ Each function returns a list of problems, one sentence each; an empty list means
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from insarproj.pairs.network import NetworkDate, Pair
-import itertools
 
 CO_POLARIZATIONS = frozenset({"VV", "HH"})
 MAX_BURSTS = 15  # INSAR_ISCE_MULTI_BURST: 1-15 bursts per side
