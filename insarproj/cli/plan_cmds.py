@@ -14,6 +14,7 @@ from insarproj.cli.context import AppContext
 from insarproj.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
+    from insarproj.engine.model import Plan
     from insarproj.workspace import ApplyResult
 
 PLAN_EPILOG = """\b
@@ -184,16 +185,9 @@ def apply(
     a stale or already applied one before doing anything.
     """
     from insarproj.engine.context import PlanOptions
-    from insarproj.engine.planfile import read_plan
     from insarproj.workspace import ApplyOptions
 
-    saved = read_plan(planfile) if planfile is not None else None
-    if saved is not None and (targets or refresh_search or retry_failed or prune):
-        # A saved plan is applied exactly as reviewed: what it deletes was decided by `plan --prune`.
-        raise UsageError(
-            "--target, --refresh-search, --retry-failed and --prune belong to `plan` "
-            "when applying a saved plan"
-        )
+    saved = _saved_plan(planfile, plan_flags=bool(targets or refresh_search or retry_failed or prune))
     if saved is None and not yes and not sys.stdin.isatty():
         raise UsageError("stdin is not a terminal, so apply cannot ask for confirmation; pass --yes to apply")
     console = ApplyConsole(app, yes=yes, show_plan=saved is None)
@@ -223,6 +217,22 @@ def apply(
         progress=app.progress(),
     )
     return _report_apply(app, result)
+
+
+def _saved_plan(planfile: Path | None, *, plan_flags: bool) -> Plan | None:
+    """The plan saved in ``planfile``, if one is given; planning options do not go with it."""
+    from insarproj.engine.planfile import read_plan
+
+    if planfile is None:
+        return None
+    saved = read_plan(planfile)
+    if plan_flags:
+        # A saved plan is applied exactly as reviewed: what it deletes was decided by `plan --prune`.
+        raise UsageError(
+            "--target, --refresh-search, --retry-failed and --prune belong to `plan` "
+            "when applying a saved plan"
+        )
+    return saved
 
 
 def _report_apply(app: AppContext, result: ApplyResult) -> int:
