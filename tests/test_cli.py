@@ -1,4 +1,4 @@
-"""The CLI contract of DESIGN §3 through the real entry point (exit-code mapping included)."""
+"""The CLI contract of docs/cli.md through the real entry point (exit-code mapping included)."""
 
 from __future__ import annotations
 
