@@ -7,55 +7,65 @@ plan, applies it to convergence with progress, and says what happened and where 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from insarproj.errors import UsageError
 
-DEMO_TOML = """\
+if TYPE_CHECKING:
+    from insarproj.engine.executor import EventSink
+
+DEMO_HEADER = """\
 #:schema ./.insarproj/project.schema.json
 # insarproj demo project: Ridgecrest, California, against the local sandbox.
 # The sandbox stands in for NASA CMR, Earthdata login, ASF downloads and ASF HyP3 on 127.0.0.1;
 # its address reaches insarproj through INSARPROJ_*_URL environment variables, never this file.
+# [project] name: every HyP3 job of the project carries it. [aoi] bbox: W S E N, degrees.
+# min_coverage 0.5: a date must cover half the AOI. [pairs]: each date pairs with the next 2 dates
+# within 36 days. [processor.hyp3]: include_dem and include_look_vectors are what MintPy needs.
 
-[project]
-name = "{name}"                       # every HyP3 job of the project carries this name
-
-[aoi]
-bbox = [{w}, {s}, {e}, {n}]  # W S E N, degrees
-
-[search]
-start = {start}
-end = {end}
-product = "SLC"
-beam_mode = "IW"
-polarization = ["VV+VH"]
-min_coverage = 0.5                    # a date must cover half the AOI
-
-[pairs]
-method = "sbas"
-neighbors = 2                         # each date pairs with the next 2 dates...
-max_temporal_baseline = 36            # ...within 36 days
-
-[processor]
-kind = "{kind}"
-{processor}
-[download]
-concurrency = 4
 """
 
-HYP3_TABLE = """
-[processor.hyp3]
-job_type = "INSAR_GAMMA"
-looks = "20x4"
-include_dem = true                    # what MintPy needs
-include_look_vectors = true
-max_attempts = 2
-"""
+HYP3_SETTINGS = {
+    "job_type": "INSAR_GAMMA",
+    "looks": "20x4",
+    "include_dem": True,
+    "include_look_vectors": True,
+    "max_attempts": 2,
+}
+
+
+def demo_project_toml(
+    *, name: str, bbox: tuple[float, float, float, float], start: str, end: str, processor: str
+) -> str:
+    """The demo's project.toml, written from scratch (tomli-w quotes and formats every value)."""
+    import tomli_w
+
+    processor_table: dict[str, Any] = {"kind": processor}
+    if processor == "hyp3":
+        processor_table["hyp3"] = HYP3_SETTINGS
+    document = {
+        "project": {"name": name},
+        "aoi": {"bbox": list(bbox)},
+        "search": {
+            "start": dt.date.fromisoformat(start),
+            "end": dt.date.fromisoformat(end),
+            "product": "SLC",
+            "beam_mode": "IW",
+            "polarization": ["VV+VH"],
+            "min_coverage": 0.5,
+        },
+        "pairs": {"method": "sbas", "neighbors": 2, "max_temporal_baseline": 36},
+        "processor": processor_table,
+        "download": {"concurrency": 4},
+    }
+    return DEMO_HEADER + tomli_w.dumps(document)
 
 
 @dataclass
@@ -64,7 +74,7 @@ class DemoResult:
     converged: bool
     rounds: int
     seconds: float
-    summary: dict
+    summary: dict[str, Any]
 
 
 def run_demo(
@@ -76,15 +86,13 @@ def run_demo(
     hyp3_speed: float = 3.0,
     timeout: float = 110.0,
     echo: Callable[[str], None] = print,
-    show_plan: Callable[[object], None] | None = None,
-    on_event: Callable | None = None,
-    progress: object = None,
+    show_plan: Callable[[Any], None] | None = None,
+    on_event: EventSink | None = None,
+    progress: Any = None,
 ) -> DemoResult:
     from insarproj.sandbox.catalog import DEMO_BBOX
     from insarproj.sandbox.server import Sandbox
     from insarproj.scaffold import create_project
-    from insarproj.show import state_summary
-    from insarproj.workspace import ApplyOptions, Workspace
 
     root = Path(directory)
     if (root / "project.toml").exists() or (root / ".insarproj").exists():
@@ -93,50 +101,70 @@ def run_demo(
         )
     began = time.monotonic()
     sandbox = Sandbox(hyp3_speed=hyp3_speed).start()
-    saved_env = {key: os.environ.get(key) for key in sandbox.env()}
     try:
-        os.environ.update(sandbox.env())
-        echo(f"Sandbox listening on {sandbox.url} (CMR, Earthdata login, ASF downloads, HyP3 stand-ins).")
-        w, s, e, n = DEMO_BBOX
-        text = DEMO_TOML.format(
-            name=f"insarproj-demo-{os.getpid()}",
-            w=w,
-            s=s,
-            e=e,
-            n=n,
-            start=start,
-            end=end,
-            kind=processor,
-            processor=HYP3_TABLE if processor == "hyp3" else "",
-        )
-        create_project(root, text)
-        echo(f"Wrote the demo project {root / 'project.toml'}.\n")
-
-        ws = Workspace(root)
-        rounds = {"n": 1}
-
-        def on_round(number: int, plan: Any) -> None:
-            rounds["n"] = number
-            summary = plan.summary
-            echo(f"Round {number}: {summary.pending} to do now, {summary.waiting} HyP3 jobs still running.")
-
-        result = ws.apply(
-            apply_options=ApplyOptions(
-                wait=True, poll_interval=1.0, timeout=timeout, command="insarproj demo"
-            ),
-            on_plan=show_plan,
-            on_event=on_event,
-            on_round=on_round,
-            progress=progress,
-        )
-        final = Workspace(root).plan()
-        converged = result.report.ok and not (final.has_changes or final.has_waiting or final.has_failed)
-        summary = state_summary(ws, ws.load_state())
-        return DemoResult(root, converged, rounds["n"], time.monotonic() - began, summary)
+        with _environment(sandbox.env()):
+            echo(f"Sandbox listening on {sandbox.url} (CMR, Earthdata login, ASF downloads, HyP3 stand-ins).")
+            text = demo_project_toml(
+                name=f"insarproj-demo-{os.getpid()}",
+                bbox=DEMO_BBOX,
+                start=start,
+                end=end,
+                processor=processor,
+            )
+            create_project(root, text)
+            echo(f"Wrote the demo project {root / 'project.toml'}.\n")
+            converged, rounds, summary = _apply_until_converged(
+                root, timeout=timeout, echo=echo, show_plan=show_plan, on_event=on_event, progress=progress
+            )
+            return DemoResult(root, converged, rounds, time.monotonic() - began, summary)
     finally:
-        for key, value in saved_env.items():
+        sandbox.stop()
+
+
+def _apply_until_converged(
+    root: Path,
+    *,
+    timeout: float,
+    echo: Callable[[str], None],
+    show_plan: Callable[[Any], None] | None,
+    on_event: EventSink | None,
+    progress: Any,
+) -> tuple[bool, int, dict[str, Any]]:
+    """Apply the demo project, waiting for its HyP3 jobs; whether a fresh plan then has nothing left."""
+    from insarproj.show import state_summary
+    from insarproj.workspace import ApplyOptions, Workspace
+
+    ws = Workspace(root)
+    rounds = 1
+
+    def on_round(number: int, plan: Any) -> None:
+        nonlocal rounds
+        rounds = number
+        summary = plan.summary
+        echo(f"Round {number}: {summary.pending} to do now, {summary.waiting} HyP3 jobs still running.")
+
+    result = ws.apply(
+        apply_options=ApplyOptions(wait=True, poll_interval=1.0, timeout=timeout, command="insarproj demo"),
+        on_plan=show_plan,
+        on_event=on_event,
+        on_round=on_round,
+        progress=progress,
+    )
+    final = Workspace(root).plan()
+    converged = result.report.ok and not (final.has_changes or final.has_waiting or final.has_failed)
+    return converged, rounds, state_summary(ws, ws.load_state())
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """``values`` in os.environ for the block, the previous environment back afterwards."""
+    saved = {key: os.environ.get(key) for key in values}
+    try:
+        os.environ.update(values)
+        yield
+    finally:
+        for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        sandbox.stop()

@@ -45,11 +45,8 @@ def config_reference() -> str:
         for name, prop in node.get("properties", {}).items():
             target = _resolve(schema, prop)
             key = f"{prefix}{name}"
-            if (
-                (target.get("type") == "object"
-                and "properties" in target
-                and target is not prop)
-                or ("properties" in target and "$ref" in prop)
+            if (target.get("type") == "object" and "properties" in target and target is not prop) or (
+                "properties" in target and "$ref" in prop
             ):
                 lines.append(
                     f"| **`[{key}]`** | | {_cell(target.get('description', prop.get('description', '')))} |"
@@ -107,9 +104,10 @@ def update_readme(path: Path) -> str:
     text = path.read_text(encoding="utf-8")
     for block in BLOCKS:
         pattern = re.compile(rf"(<!-- BEGIN {block} -->\n).*?(<!-- END {block} -->)", re.S)
-        if not pattern.search(text):
+        match = pattern.search(text)
+        if match is None:
             raise SystemExit(f"README.md lacks the {block} markers")
-        text = pattern.sub(lambda m: m.group(1) + generate(block) + "\n" + m.group(2), text)
+        text = text[: match.end(1)] + generate(block) + "\n" + text[match.start(2) :]
     return text
 
 

@@ -1,7 +1,7 @@
 """Error hierarchy and exit codes.
 
 Library code raises these; only the CLI root turns them into messages and exit codes
-(DESIGN §3). Messages are one sentence: what is wrong, where, and what to do.
+(docs/cli.md). Messages are one sentence: what is wrong, where, and what to do.
 Library modules never import click.
 """
 
@@ -101,7 +101,7 @@ class LockHeldError(InsarprojError):
 
 
 class UnsafePathError(InsarprojError):
-    """A path from a server, state or the journal that would leave the data folder (docs: safety)."""
+    """A path from a server, state or the journal that would leave the data folder (docs/safety.md)."""
 
 
 class UsageError(InsarprojError):
@@ -109,7 +109,7 @@ class UsageError(InsarprojError):
 
 
 class ProviderError(InsarprojError):
-    """A remote service failed; never means "absent" or "done" (DESIGN §4)."""
+    """A remote service failed; never means "absent" or "done" (docs/safety.md)."""
 
     def __init__(self, message: str, *, service: str = "", hint: str | None = None) -> None:
         self.service = service

@@ -84,7 +84,8 @@ def recreate_state(root: Path, *, force: bool = False, from_backup: bool = False
     config_path = root / "project.toml"
     if not config_path.exists():
         raise UsageError(
-            f"{config_path} does not exist; `insarproj init --state-only` recreates the state of an existing project",
+            f"{config_path} does not exist; `insarproj init --state-only` recreates the state of an "
+            "existing project",
             hint="create a new project with `insarproj init`",
         )
     store = StateStore(root / STATE_DIR)

@@ -1,4 +1,4 @@
-"""The CLI contract of DESIGN §3 through the real entry point (exit-code mapping included)."""
+"""The CLI contract of docs/cli.md through the real entry point (exit-code mapping included)."""
 
 from __future__ import annotations
 
@@ -173,7 +173,8 @@ def test_cli_starts_without_heavy_imports() -> None:
 
     code = (
         "import sys; from insarproj.cli.main import cli; "
-        "heavy = [m for m in ('asf_search', 'rasterio', 'shapely', 'hyp3_sdk', 'requests', 'pydantic') if m in sys.modules]; "
+        "heavy = [m for m in ('asf_search', 'rasterio', 'shapely', 'hyp3_sdk', 'requests', 'pydantic') "
+        "if m in sys.modules]; "
         "print(','.join(heavy))"
     )
     out = subprocess.run(

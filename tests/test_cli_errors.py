@@ -77,7 +77,7 @@ def test_damaged_files_give_one_clear_error(
         result = run_cli(["-C", str(fake_project), *command.split()])
         assert result.code == ExitCode.ERROR, (command, result.output)
         assert "Traceback" not in result.output
-        error_lines = [l for l in result.output.splitlines() if l.startswith("Error:")]
+        error_lines = [line for line in result.output.splitlines() if line.startswith("Error:")]
         assert len(error_lines) == 1, result.output
         for fragment in fragments:
             assert fragment in error_lines[0], (command, error_lines[0])

@@ -10,35 +10,16 @@ from __future__ import annotations
 
 import sys
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from insarproj import __version__
+from insarproj.cli import plan_cmds, project_cmds, sandbox_cmds
+from insarproj.cli.context import AppContext
 from insarproj.errors import ExitCode, InsarprojError, storage_error
 
 _DEBUG = False
-
-
-@dataclass
-class AppContext:
-    project_dir: Path
-    verbosity: int
-    debug: bool
-    color: bool
-
-    def workspace(self, *, trust_endpoints: bool = False):  # type: ignore[no-untyped-def]
-        from insarproj.workspace import Workspace
-
-        workspace = Workspace(self.project_dir, trust_endpoints=trust_endpoints)
-        workspace.notify = lambda message: self.info(message)
-        return workspace
-
-    def info(self, message: str, *, level: int = 0) -> None:
-        """Human messages go to stderr so stdout stays clean for data (--json)."""
-        if self.verbosity >= level:
-            click.echo(message, err=True, color=self.color)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -80,15 +61,9 @@ def _configure_logging(verbosity: int, debug: bool) -> None:
     logging.getLogger("urllib3").setLevel(logging.WARNING)
 
 
-def _register() -> None:
-    from insarproj.cli import plan_cmds, project_cmds, sandbox_cmds
-
-    for module in (project_cmds, plan_cmds, sandbox_cmds):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
+for _module in (project_cmds, plan_cmds, sandbox_cmds):
+    for _command in _module.COMMANDS:
+        cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from insarproj.cli.main import AppContext
+from insarproj.cli.apply_console import ApplyConsole
+from insarproj.cli.context import AppContext
 from insarproj.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
+    from insarproj.engine.model import Plan
     from insarproj.workspace import ApplyResult
 
 PLAN_EPILOG = """\b
@@ -183,48 +185,13 @@ def apply(
     a stale or already applied one before doing anything.
     """
     from insarproj.engine.context import PlanOptions
-    from insarproj.engine.planfile import read_plan
-    from insarproj.ui.render import render_plan
     from insarproj.workspace import ApplyOptions
 
-    saved = read_plan(planfile) if planfile is not None else None
-    if saved is not None and (targets or refresh_search or retry_failed or prune):
-        # A saved plan is applied exactly as reviewed: what it deletes was decided by `plan --prune`.
-        raise UsageError(
-            "--target, --refresh-search, --retry-failed and --prune belong to `plan` when applying a saved plan"
-        )
+    saved = _saved_plan(planfile, plan_flags=bool(targets or refresh_search or retry_failed or prune))
     if saved is None and not yes and not sys.stdin.isatty():
         raise UsageError("stdin is not a terminal, so apply cannot ask for confirmation; pass --yes to apply")
-    ws = app.workspace(trust_endpoints=trust_endpoints)
-
-    def show_plan(p):  # type: ignore[no-untyped-def]
-        if app.verbosity >= 0 and saved is None:
-            click.echo(render_plan(p, verbose=app.verbosity, color=app.color), nl=False)
-
-    def approve(p):  # type: ignore[no-untyped-def]
-        if yes:
-            return True
-        return click.confirm("Apply this plan?", default=False, err=True)
-
-    def on_event(event, action, message):  # type: ignore[no-untyped-def]
-        if event == "failed":
-            app.info(
-                click.style(f"  ✗ {action.address}: {message}", fg="red")
-                if app.color
-                else f"  x {action.address}: {message}"
-            )
-        elif event == "done":
-            # One line per action only with -v: a real project has thousands of them.
-            app.info(f"  ✓ {action.address}" + (f": {message}" if message else ""), level=1)
-        elif event == "start":
-            app.info(f"  … {action.op.value} {action.address}", level=1)
-        elif event in ("skipped", "waiting"):
-            app.info(f"  - {action.address}: {event} ({message})", level=1)
-
-    def on_round(number, p):  # type: ignore[no-untyped-def]
-        app.info(f"Round {number}: {p.summary.pending} to do, {p.summary.waiting} waiting.")
-
-    result = ws.apply(
+    console = ApplyConsole(app, yes=yes, show_plan=saved is None)
+    result = app.workspace(trust_endpoints=trust_endpoints).apply(
         plan=saved,
         plan_label=str(planfile) if planfile else "the plan",
         options=PlanOptions(
@@ -243,13 +210,29 @@ def apply(
             poll_interval=poll_interval,
             command="insarproj " + " ".join(sys.argv[1:])[:200] if sys.argv else "insarproj apply",
         ),
-        approve=approve,
-        on_plan=show_plan,
-        on_event=on_event,
-        on_round=on_round,
-        progress=_progress_for(app),
+        approve=console.approve,
+        on_plan=console.show_plan,
+        on_event=console.on_event,
+        on_round=console.on_round,
+        progress=app.progress(),
     )
     return _report_apply(app, result)
+
+
+def _saved_plan(planfile: Path | None, *, plan_flags: bool) -> Plan | None:
+    """The plan saved in ``planfile``, if one is given; planning options do not go with it."""
+    from insarproj.engine.planfile import read_plan
+
+    if planfile is None:
+        return None
+    saved = read_plan(planfile)
+    if plan_flags:
+        # A saved plan is applied exactly as reviewed: what it deletes was decided by `plan --prune`.
+        raise UsageError(
+            "--target, --refresh-search, --retry-failed and --prune belong to `plan` "
+            "when applying a saved plan"
+        )
+    return saved
 
 
 def _report_apply(app: AppContext, result: ApplyResult) -> int:
@@ -270,26 +253,14 @@ def _report_apply(app: AppContext, result: ApplyResult) -> int:
         credits = sum(a.credits or 0 for a in result.held)
         names = ", ".join(a.address for a in result.held[:5]) + (" …" if len(result.held) > 5 else "")
         app.info(
-            f"{len(result.held)} paid submissions came up while waiting ({credits:g} credits: {names}); they are "
-            "not made without a plan you saw: run `insarproj plan`, then `insarproj apply`."
+            f"{len(result.held)} paid submissions came up while waiting ({credits:g} credits: {names}); "
+            "they are not made without a plan you saw: run `insarproj plan`, then `insarproj apply`."
         )
     if result.timed_out:
         app.info(
             "Stopped waiting (--timeout); remote work goes on, run `insarproj apply` later to collect it."
         )
     return result.exit_code()
-
-
-def _progress_for(app: AppContext):  # type: ignore[no-untyped-def]
-    try:
-        from insarproj.transfer.progress import NullProgress, PlainProgress, TerminalProgress
-    except ImportError:  # pragma: no cover - transfer package absent
-        return None
-    if app.verbosity < 0:
-        return NullProgress()
-    if sys.stderr.isatty():
-        return TerminalProgress(sys.stderr)
-    return PlainProgress(sys.stderr)
 
 
 @click.command()

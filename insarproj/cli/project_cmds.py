@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from insarproj.cli.main import AppContext
+from insarproj.cli.context import AppContext
 
 TEMPLATES = ("hyp3-insar", "hyp3-burst", "isce-stack", "download")
 
@@ -38,7 +38,8 @@ def _safe_name(folder: Path) -> str:
 @click.option(
     "--from-backup",
     is_flag=True,
-    help="With --state-only: start from the previous copy .insarproj/state.json.backup instead of an empty state.",
+    help="With --state-only: start from the previous copy .insarproj/state.json.backup instead of an "
+    "empty state.",
 )
 @click.option(
     "--force",
@@ -100,8 +101,8 @@ def _init_state_only(app: AppContext, root: Path, *, force: bool, from_backup: b
     else:
         app.info(f"Created a fresh state (lineage {state.lineage}).")
     app.info(
-        "Next: `insarproj plan` shows what apply does; apply adopts the HyP3 jobs of this project (by identity, "
-        "never submitting twice) and files already in the data folder."
+        "Next: `insarproj plan` shows what apply does; apply adopts the HyP3 jobs of this project "
+        "(by identity, never submitting twice) and files already in the data folder."
     )
 
 
@@ -115,8 +116,10 @@ def validate(app: AppContext) -> None:
     config = project.config
     minx, miny, maxx, maxy = project.aoi.bounds
     click.echo(
-        f"{project.config_path.name} is valid: project {config.project.name!r}, processor {config.processor.kind}, "
-        f"{config.search.product} {config.search.start}…{config.search.end}, AOI {minx:.3f},{miny:.3f},{maxx:.3f},{maxy:.3f}; "
+        f"{project.config_path.name} is valid: project {config.project.name!r}, "
+        f"processor {config.processor.kind}, "
+        f"{config.search.product} {config.search.start}…{config.search.end}, "
+        f"AOI {minx:.3f},{miny:.3f},{maxx:.3f},{maxy:.3f}; "
         f"state serial {state.serial} with {len(state.resources)} resources."
     )
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from insarproj.cli.main import AppContext
+from insarproj.cli.context import AppContext
 from insarproj.errors import InsarprojError
 
 
@@ -84,7 +84,6 @@ def demo(app: AppContext, directory: Path, processor: str) -> int:
     Writes a demo project into DIRECTORY (default ./insarproj-demo), shows the plan, applies it
     until it converges, and prints what it did.
     """
-    from insarproj.cli.plan_cmds import _progress_for
     from insarproj.demo import run_demo
     from insarproj.ui.render import render_plan
 
@@ -105,7 +104,7 @@ def demo(app: AppContext, directory: Path, processor: str) -> int:
         echo=lambda text: app.info(text),
         show_plan=show_plan,
         on_event=on_event,
-        progress=_progress_for(app) if app.verbosity >= 1 else None,
+        progress=app.progress() if app.verbosity >= 1 else None,
     )
     resources = ", ".join(
         f"{sum(statuses.values())} {kind}" for kind, statuses in result.summary["resources"].items()

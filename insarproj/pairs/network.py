@@ -1,7 +1,7 @@
 """Build the interferometric pair network of one stack from its dates and the [pairs] settings.
 
 Pure and deterministic: the same dates (in any order) and settings always give the same
-network, notes included. Rules (DESIGN §2a):
+network, notes included. Rules (docs/configuration.md, [pairs]):
 
 * ``sbas``: dates in time order; each date pairs with up to ``neighbors`` FOLLOWING dates that
   are within ``max_temporal_baseline`` days (when set) and whose |bperp difference| is within
@@ -24,6 +24,7 @@ network, notes included. Rules (DESIGN §2a):
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -136,50 +137,16 @@ def build_network(stack_id: str, dates: Sequence[NetworkDate], settings: Network
     by_date = _index_dates(stack_id, dates)
     ordered = [by_date[d] for d in sorted(by_date)]
     notes: list[str] = []
-    edges: dict[DatePair, Origin] = {}
-    bperp_limit = settings.max_perpendicular_baseline
-
-    if settings.method == "explicit":
-        _add_named(edges, settings.pairs, by_date, "explicit", "explicit pair", stack_id, notes)
-        if not settings.pairs:
-            notes.append(f"method 'explicit' lists no pairs, so stack {stack_id} gets none from it")
-    else:
-        neighbors: int | None = {"sbas": settings.neighbors, "sequential": 1, "all-within": None}[
-            settings.method
-        ]
-        for a, b in _forward_pairs(ordered, neighbors, settings.max_temporal_baseline, bperp_limit):
-            edges.setdefault((a, b), settings.method)
-
-    limit_used = bperp_limit is not None and (settings.method != "explicit" or bool(settings.bridges))
-    if limit_used:
-        unknown = [_iso(d.date) for d in ordered if _bperp(d) is None]
-        if unknown:
-            their = "its" if len(unknown) == 1 else "their"
-            notes.append(
-                f"bperp unknown for {', '.join(unknown)}: max_perpendicular_baseline "
-                f"({bperp_limit:g} m) not applied to {their} pairs"
-            )
-
+    edges = _method_pairs(stack_id, ordered, by_date, settings, notes)
+    notes += _unknown_bperp_notes(ordered, settings)
     if settings.bridges:
-        added = 0
-        for a, b in _bridge_pairs(ordered, settings.bridges, settings.bridge_tolerance, bperp_limit):
-            if (a, b) not in edges:
-                edges[(a, b)] = "bridge"
-                added += 1
-        if added == 0:
-            targets = ", ".join(f"{t}" for t in sorted(set(settings.bridges)))
-            notes.append(
-                f"bridges ({targets} days ± {settings.bridge_tolerance}) added no pair to stack "
-                f"{stack_id}: no date pair is that far apart or every such pair is already present"
-            )
-
+        _add_bridges(edges, stack_id, ordered, settings, notes)
     for a, b in _unique(settings.exclude_pairs):
         match = (min(a, b), max(a, b))
         if match in edges:
             del edges[match]
         else:
             notes.append(f"exclude_pairs {_iso(a)}_{_iso(b)} matched nothing in stack {stack_id}")
-
     _add_named(edges, settings.include_pairs, by_date, "include", "include_pairs", stack_id, notes)
 
     pairs = tuple(
@@ -193,6 +160,66 @@ def build_network(stack_id: str, dates: Sequence[NetworkDate], settings: Network
         components=components,
         isolated=isolated,
     )
+
+
+def _method_pairs(
+    stack_id: str,
+    ordered: Sequence[NetworkDate],
+    by_date: dict[dt.date, NetworkDate],
+    settings: NetworkSettings,
+    notes: list[str],
+) -> dict[DatePair, Origin]:
+    """The pairs the method makes, each with its origin."""
+    edges: dict[DatePair, Origin] = {}
+    if settings.method == "explicit":
+        _add_named(edges, settings.pairs, by_date, "explicit", "explicit pair", stack_id, notes)
+        if not settings.pairs:
+            notes.append(f"method 'explicit' lists no pairs, so stack {stack_id} gets none from it")
+        return edges
+    neighbors: int | None = {"sbas": settings.neighbors, "sequential": 1, "all-within": None}[settings.method]
+    scan = _forward_pairs(
+        ordered, neighbors, settings.max_temporal_baseline, settings.max_perpendicular_baseline
+    )
+    for a, b in scan:
+        edges.setdefault((a, b), settings.method)
+    return edges
+
+
+def _unknown_bperp_notes(ordered: Sequence[NetworkDate], settings: NetworkSettings) -> list[str]:
+    """A note naming the dates the perpendicular limit could not be applied to (bperp unknown)."""
+    bperp_limit = settings.max_perpendicular_baseline
+    limit_used = bperp_limit is not None and (settings.method != "explicit" or bool(settings.bridges))
+    unknown = [_iso(d.date) for d in ordered if _bperp(d) is None]
+    if not limit_used or not unknown:
+        return []
+    their = "its" if len(unknown) == 1 else "their"
+    return [
+        f"bperp unknown for {', '.join(unknown)}: max_perpendicular_baseline "
+        f"({bperp_limit:g} m) not applied to {their} pairs"
+    ]
+
+
+def _add_bridges(
+    edges: dict[DatePair, Origin],
+    stack_id: str,
+    ordered: Sequence[NetworkDate],
+    settings: NetworkSettings,
+    notes: list[str],
+) -> None:
+    added = 0
+    bridges = _bridge_pairs(
+        ordered, settings.bridges, settings.bridge_tolerance, settings.max_perpendicular_baseline
+    )
+    for a, b in bridges:
+        if (a, b) not in edges:
+            edges[(a, b)] = "bridge"
+            added += 1
+    if added == 0:
+        targets = ", ".join(f"{t}" for t in sorted(set(settings.bridges)))
+        notes.append(
+            f"bridges ({targets} days ± {settings.bridge_tolerance}) added no pair to stack "
+            f"{stack_id}: no date pair is that far apart or every such pair is already present"
+        )
 
 
 def _forward_pairs(
@@ -338,7 +365,7 @@ def _connecting_pairs(components: Sequence[Sequence[dt.date]]) -> list[DatePair]
     part_of = {d: i for i, part in enumerate(components) for d in part}
     timeline = sorted(part_of)
     candidates = sorted(
-        ((b - a).days, a, b) for a, b in zip(timeline, timeline[1:]) if part_of[a] != part_of[b]
+        ((b - a).days, a, b) for a, b in itertools.pairwise(timeline) if part_of[a] != part_of[b]
     )
     parent = list(range(len(components)))
 

@@ -34,9 +34,7 @@ def plot_network(
     """
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
         from matplotlib.figure import Figure
-        from matplotlib.lines import Line2D
     except ImportError as exc:
         raise InsarprojError(
             "plotting the pair network needs matplotlib, which is not installed",
@@ -51,55 +49,63 @@ def plot_network(
     FigureCanvasAgg(fig)
     # One time axis for all stacks: their dates and gaps line up for comparison.
     axes = fig.subplots(len(networks), 1, squeeze=False, sharex=True)[:, 0]
-    for ax, network in zip(axes, networks):
-        dates = {d.date: d for d in dates_by_stack.get(network.stack_id, ())}
-        for part in network.components:
-            for day in part:
-                dates.setdefault(day, NetworkDate(day, None, (), frozenset()))
-        height = {day: _known(d.bperp) for day, d in dates.items()}
-        y = {day: 0.0 if value is None else value for day, value in height.items()}
-
-        for pair in network.pairs:
-            ax.plot(
-                [pair.reference, pair.secondary],
-                [y[pair.reference], y[pair.secondary]],
-                zorder=1,
-                **_STYLE.get(pair.origin, _STYLE["default"]),
-            )
-        isolated = set(network.isolated)
-        known = [d for d in sorted(dates) if height[d] is not None]
-        unknown = [d for d in sorted(dates) if height[d] is None]
-        for group, hollow in ((known, False), (unknown, True)):
-            normal = [d for d in group if d not in isolated]
-            alone = [d for d in group if d in isolated]
-            for days, colour in ((normal, "black"), (alone, "red")):
-                if days:
-                    ax.scatter(
-                        days,
-                        [y[d] for d in days],
-                        s=22,
-                        zorder=2,
-                        edgecolors=colour,
-                        facecolors="none" if hollow else colour,
-                    )
-        parts = len(network.components)
-        ax.set_title(
-            f"{network.stack_id}: {len(network.pairs)} pairs, {len(dates)} dates, "
-            f"{'connected' if network.connected else f'{parts} parts'}",
-            loc="left",
-        )
-        ax.set_ylabel("perpendicular baseline (m)")
-        ax.grid(True, alpha=0.3)
-        locator = AutoDateLocator()
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-        handles = _legend(network.pairs, bool(isolated), bool(unknown), Line2D)
-        ax.legend(handles=handles, loc="best", fontsize="small", frameon=False)
+    for ax, network in zip(axes, networks, strict=True):
+        _draw_panel(ax, network, dates_by_stack.get(network.stack_id, ()))
 
     buffer = io.BytesIO()
     suffix = Path(path).suffix.lstrip(".").lower() or "png"
     fig.savefig(buffer, format=suffix)
     atomic_write_bytes(Path(path), buffer.getvalue())
+
+
+def _draw_panel(ax: Any, network: Network, stack_dates: Sequence[NetworkDate]) -> None:
+    """One stack's panel: its pairs as lines, its dates as dots, a title and a legend."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.lines import Line2D
+
+    dates = {d.date: d for d in stack_dates}
+    for part in network.components:
+        for day in part:
+            dates.setdefault(day, NetworkDate(day, None, (), frozenset()))
+    height = {day: _known(d.bperp) for day, d in dates.items()}
+    y = {day: 0.0 if value is None else value for day, value in height.items()}
+
+    for pair in network.pairs:
+        ax.plot(
+            [pair.reference, pair.secondary],
+            [y[pair.reference], y[pair.secondary]],
+            zorder=1,
+            **_STYLE.get(pair.origin, _STYLE["default"]),
+        )
+    isolated = set(network.isolated)
+    known = [d for d in sorted(dates) if height[d] is not None]
+    unknown = [d for d in sorted(dates) if height[d] is None]
+    for group, hollow in ((known, False), (unknown, True)):
+        normal = [d for d in group if d not in isolated]
+        alone = [d for d in group if d in isolated]
+        for days, colour in ((normal, "black"), (alone, "red")):
+            if days:
+                ax.scatter(
+                    days,
+                    [y[d] for d in days],
+                    s=22,
+                    zorder=2,
+                    edgecolors=colour,
+                    facecolors="none" if hollow else colour,
+                )
+    parts = len(network.components)
+    ax.set_title(
+        f"{network.stack_id}: {len(network.pairs)} pairs, {len(dates)} dates, "
+        f"{'connected' if network.connected else f'{parts} parts'}",
+        loc="left",
+    )
+    ax.set_ylabel("perpendicular baseline (m)")
+    ax.grid(True, alpha=0.3)
+    locator = AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    handles = _legend(network.pairs, bool(isolated), bool(unknown), Line2D)
+    ax.legend(handles=handles, loc="best", fontsize="small", frameon=False)
 
 
 def _known(bperp: float | None) -> float | None:

@@ -8,6 +8,7 @@ Each function returns a list of problems, one sentence each; an empty list means
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -108,26 +109,9 @@ def validate_burst_pair(reference: Sequence[str], secondary: Sequence[str]) -> l
     problems: list[str] = []
     sides: dict[str, list[BurstName]] = {}
     for role, names in (("reference", reference), ("secondary", secondary)):
-        parsed = [(n, parse_burst_name(n)) for n in names]
-        bad = [n for n, p in parsed if p is None]
-        for n in bad:
-            problems.append(
-                f"{role} {n!r} is not a Sentinel-1 IW burst name "
-                "(S1_<burst id>_IW<n>_<yyyymmddThhmmss>_<pol>_<hex>-BURST)"
-            )
-        if not names:
-            problems.append(f"the {role} lists no burst; a job needs 1 to {MAX_BURSTS} on each side")
-        elif len(names) > MAX_BURSTS:
-            problems.append(
-                f"the {role} lists {len(names)} bursts; HyP3 takes at most {MAX_BURSTS} per side, "
-                "so split the burst group"
-            )
-        for n, count in sorted(Counter(names).items()):
-            if count > 1:
-                problems.append(f"the {role} lists {n} {count} times")
-        if not bad:
-            sides[role] = [p for _, p in parsed if p is not None]
-
+        parsed = _parse_side(role, names, problems)
+        if parsed is not None:
+            sides[role] = parsed
     if len(reference) != len(secondary):
         problems.append(
             f"the reference has {len(reference)} bursts and the secondary {len(secondary)}; "
@@ -135,19 +119,51 @@ def validate_burst_pair(reference: Sequence[str], secondary: Sequence[str]) -> l
         )
     if len(sides) < 2 or not reference or not secondary:
         return problems  # the remaining rules need every name parsed, on both sides
-    ref, sec = sides["reference"], sides["secondary"]
+    problems += _burst_set_problems(sides["reference"], sides["secondary"])
+    problems += _polarization_problems(sides)
+    problems += _timing_problems(sides)
+    problems += _side_contiguity_problems(sides)
+    return problems
 
-    ref_ids, sec_ids = Counter(b.full_id for b in ref), Counter(b.full_id for b in sec)
-    if ref_ids != sec_ids:
-        only_ref = sorted((ref_ids - sec_ids).elements())
-        only_sec = sorted((sec_ids - ref_ids).elements())
+
+def _parse_side(role: str, names: Sequence[str], problems: list[str]) -> list[BurstName] | None:
+    """The parsed bursts of one side (None when a name does not parse); its problems go to ``problems``."""
+    parsed = [(n, parse_burst_name(n)) for n in names]
+    bad = [n for n, p in parsed if p is None]
+    for n in bad:
         problems.append(
-            "the two sides differ in bursts: "
-            f"only the reference has {_ids_or_none(only_ref)} and only the secondary has "
-            f"{_ids_or_none(only_sec)}; each reference burst needs the same burst id and subswath "
-            "on the secondary side"
+            f"{role} {n!r} is not a Sentinel-1 IW burst name "
+            "(S1_<burst id>_IW<n>_<yyyymmddThhmmss>_<pol>_<hex>-BURST)"
         )
+    if not names:
+        problems.append(f"the {role} lists no burst; a job needs 1 to {MAX_BURSTS} on each side")
+    elif len(names) > MAX_BURSTS:
+        problems.append(
+            f"the {role} lists {len(names)} bursts; HyP3 takes at most {MAX_BURSTS} per side, "
+            "so split the burst group"
+        )
+    for n, count in sorted(Counter(names).items()):
+        if count > 1:
+            problems.append(f"the {role} lists {n} {count} times")
+    return None if bad else [p for _, p in parsed if p is not None]
 
+
+def _burst_set_problems(ref: Sequence[BurstName], sec: Sequence[BurstName]) -> list[str]:
+    ref_ids, sec_ids = Counter(b.full_id for b in ref), Counter(b.full_id for b in sec)
+    if ref_ids == sec_ids:
+        return []
+    only_ref = sorted((ref_ids - sec_ids).elements())
+    only_sec = sorted((sec_ids - ref_ids).elements())
+    return [
+        "the two sides differ in bursts: "
+        f"only the reference has {_ids_or_none(only_ref)} and only the secondary has "
+        f"{_ids_or_none(only_sec)}; each reference burst needs the same burst id and subswath "
+        "on the secondary side"
+    ]
+
+
+def _polarization_problems(sides: dict[str, list[BurstName]]) -> list[str]:
+    problems: list[str] = []
     pols = {role: sorted({b.polarization for b in side}) for role, side in sides.items()}
     for role, found in pols.items():
         if len(found) > 1:
@@ -157,10 +173,14 @@ def validate_burst_pair(reference: Sequence[str], secondary: Sequence[str]) -> l
             f"the reference is {pols['reference'][0]} and the secondary {pols['secondary'][0]}; "
             "both sides need the same polarization"
         )
-    cross = sorted({b.polarization for b in ref + sec} - CO_POLARIZATIONS)
+    cross = sorted({b.polarization for b in sides["reference"] + sides["secondary"]} - CO_POLARIZATIONS)
     if cross:
         problems.append(f"{', '.join(cross)} is cross-polarized; HyP3 burst InSAR takes co-pol VV or HH only")
+    return problems
 
+
+def _timing_problems(sides: dict[str, list[BurstName]]) -> list[str]:
+    problems: list[str] = []
     for role, side in sides.items():
         first, last = min(b.time for b in side), max(b.time for b in side)
         if last - first > MAX_PASS_SPREAD:
@@ -168,12 +188,17 @@ def validate_burst_pair(reference: Sequence[str], secondary: Sequence[str]) -> l
                 f"the {role} bursts span {_duration(last - first)} ({first:%Y-%m-%dT%H:%M:%S} to "
                 f"{last:%H:%M:%S}); each side must be acquired within 2 minutes (one pass)"
             )
+    ref, sec = sides["reference"], sides["secondary"]
     if not max(b.time for b in ref) < min(b.time for b in sec):
         problems.append(
             f"the reference ({min(b.time for b in ref):%Y-%m-%dT%H:%M:%S}) is not acquired before "
             f"the secondary ({min(b.time for b in sec):%Y-%m-%dT%H:%M:%S}); swap the two sides"
         )
+    return problems
 
+
+def _side_contiguity_problems(sides: dict[str, list[BurstName]]) -> list[str]:
+    problems: list[str] = []
     checked: set[frozenset[str]] = set()
     for role, side in sides.items():
         ids = frozenset(b.full_id for b in side)
@@ -193,18 +218,18 @@ def contiguity_problems(bursts: Sequence[BurstName]) -> list[str]:
     of neighbouring subswaths that start and end at most one burst apart.
     """
     by_swath: dict[int, list[int]] = {}
-    for b in bursts:
-        by_swath.setdefault(int(b.subswath[2:]), []).append(b.burst_id)
+    for burst in bursts:
+        by_swath.setdefault(int(burst.subswath[2:]), []).append(burst.burst_id)
     problems: list[str] = []
     for swath, ids in sorted(by_swath.items()):
         unique = sorted(set(ids))
-        for low, high in zip(unique, unique[1:]):
+        for low, high in itertools.pairwise(unique):
             if high - low > 1:
                 missing = [f"{i:06d}" for i in range(low + 1, high)]
                 shown = ", ".join(missing[:5]) + (", …" if len(missing) > 5 else "")
                 problems.append(f"IW{swath} jumps from burst {low:06d} to {high:06d} (missing {shown})")
     swaths = sorted(by_swath)
-    for a, b in zip(swaths, swaths[1:]):
+    for a, b in itertools.pairwise(swaths):
         if b - a > 1:
             problems.append(f"IW{a} and IW{b} are used without IW{a + 1} between them")
             continue
