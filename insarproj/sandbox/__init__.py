@@ -1,4 +1,4 @@
-"""The sandbox: one local server standing in for every service insarproj talks to (DESIGN §6).
+"""The sandbox: one local server standing in for every service insarproj talks to (docs/sandbox.md).
 
 Importing this package is cheap; the catalog and server are built when a `Sandbox` is created.
 """

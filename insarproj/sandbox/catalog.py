@@ -19,8 +19,9 @@ the ASF frame numbers of a track drift by 1–2 between dates. A few acquisition
 id. A few dates have no acquisition. Bursts: 3 swaths × 6 bursts around the AOI for each pass and
 polarization; one date of A064 lacks a burst.
 
-Names follow the real conventions (see notes/real-fixtures.md §6): absolute orbits are consistent
-with relative orbits and with the real ascending-node times of S1A orbit 58630 and S1B orbit 24970.
+Names follow the real conventions (the recorded items in insarproj/data/sandbox/README.md): absolute
+orbits are consistent with relative orbits and with the real ascending-node times of S1A orbit 58630
+and S1B orbit 24970.
 """
 
 from __future__ import annotations

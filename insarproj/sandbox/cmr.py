@@ -1,6 +1,6 @@
 """CMR granule search over the sandbox catalog: `POST|GET /search/granules.umm_json`.
 
-Honours the form fields asf_search sends (notes/dependencies-offline.md §3) with CMR's semantics:
+Honours the form fields asf_search sends, with CMR's semantics:
 `short_name`/`shortName`, `attribute[]=type,NAME,value` (or `type,NAME,min,max`; escaped commas),
 `bounding_box`, `polygon`, `point`, `line`, `circle` (footprint intersection),
 `temporal=start,end[,day1,day2]` (inclusive overlap; an empty side is open), `granule_ur[]`,

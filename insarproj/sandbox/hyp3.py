@@ -1,7 +1,8 @@
-"""HyP3 API stand-in (DESIGN §5, §6): jobs, credits, listing, lifecycle, products and faults.
+"""HyP3 API stand-in (docs/sandbox.md): jobs, credits, listing, lifecycle, products and faults.
 
 Routes on the data host (`Sandbox.url` = INSARPROJ_HYP3_URL), with the real API's shapes, checked
-against HyP3's OpenAPI spec shipped in `insarproj/data/hyp3/`:
+against the sandbox's own copy of HyP3's OpenAPI spec and priced from HyP3's cost table
+(`insarproj/data/sandbox/hyp3/api/`, read by hyp3_api.py):
 
     POST  /jobs            submit 1-200 jobs (or `validate_only`): spec check, granules must be in the
                            sandbox catalog, the real burst-pairing rules, application status (403),
@@ -74,7 +75,6 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
-import functools
 import hashlib
 import json
 import math
@@ -88,18 +88,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
+from insarproj.sandbox import hyp3_api
 from insarproj.sandbox import hyp3_products as products
 from insarproj.sandbox.auth import COOKIE_NAME, Auth
 from insarproj.sandbox.catalog import Catalog, Granule
 from insarproj.sandbox.downloads import s3_error, serve_bytes
 from insarproj.sandbox.faults import FaultPlan, register_fault_kind
+from insarproj.sandbox.fsio import atomic_write_json
 from insarproj.sandbox.routing import DATA, HTTPError, Origins, Request, Response, Router
-
-if TYPE_CHECKING:
-    from insarproj.hyp3.models import CostTable
 
 __all__ = ["Hyp3Service", "Settings", "StoredJob", "register"]
 
@@ -181,12 +180,6 @@ def _credit_text(value: float) -> str:
 
 def problem(status: int, detail: str) -> HTTPError:
     return HTTPError(Response.problem(status, detail))
-
-
-def _api_errors(schema: str, instance: Any, *, at: str = "") -> list[str]:
-    from insarproj.hyp3.openapi import api_errors
-
-    return api_errors(schema, instance, at=at)
 
 
 @dataclass
@@ -471,8 +464,6 @@ class Hyp3Service:
     def _save(self) -> None:
         if self.state_path is None:
             return
-        from insarproj.fsutil import atomic_write_json
-
         state = {
             "version": STATE_VERSION,
             "clock_offset": self.clock.offset,
@@ -631,26 +622,26 @@ class Hyp3Service:
 
     # -- POST /jobs -----------------------------------------------------------------------------
     def _check_body(self, body: Any) -> list[dict[str, Any]]:
-        from insarproj.hyp3.openapi import spec_job_types
-        from insarproj.hyp3.payloads import MAX_JOBS_PER_REQUEST
-
         if not isinstance(body, dict):
             raise problem(400, "Request body validation error: the body must be a JSON object with `jobs`")
         jobs = body.get("jobs")
-        if isinstance(jobs, list) and len(jobs) > MAX_JOBS_PER_REQUEST:
+        limit = hyp3_api.jobs_per_request()
+        if isinstance(jobs, list) and len(jobs) > limit:
             raise problem(
                 400,
                 f"Request body validation error: jobs: {len(jobs)} jobs are more than the "
-                f"{MAX_JOBS_PER_REQUEST} allowed in one request (maxItems)",
+                f"{limit} allowed in one request (maxItems)",
             )
         if isinstance(jobs, list):
-            known = spec_job_types()
+            known = hyp3_api.known_job_types()
             for index, job in enumerate(jobs):
                 if isinstance(job, dict) and job.get("job_type") in known:
-                    errors = _api_errors(f"job_parameters.yml#{job['job_type']}Job", job, at=f"jobs[{index}]")
+                    errors = hyp3_api.api_errors(
+                        f"job_parameters.yml#{job['job_type']}Job", job, at=f"jobs[{index}]"
+                    )
                     if errors:
                         raise problem(400, f"Request body validation error: {errors[0]}")
-        errors = _api_errors("post_jobs_body", body)
+        errors = hyp3_api.api_errors("post_jobs_body", body)
         if errors:
             raise problem(400, f"Request body validation error: {errors[0]}")
         for index, job in enumerate(body["jobs"]):
@@ -694,16 +685,14 @@ class Hyp3Service:
     def _prepare(self, user: _User, jobs: Sequence[Mapping[str, Any]], now: float) -> list[dict[str, Any]]:
         """HyP3's put_jobs up to the credit check: status, defaults, cost, priority."""
         _raise_for_application_status(user)
-        costs = _costs()
-        defaults = _default_params()
         request_time = format_time(now)
         remaining = user.remaining_credits
         total = 0.0
         prepared = []
         for job in jobs:
             job_id = str(uuid.uuid4())
-            parameters = {**defaults.get(job["job_type"], {}), **job["job_parameters"]}
-            cost = costs.cost(job["job_type"], parameters)
+            parameters = {**hyp3_api.default_parameters(job["job_type"]), **job["job_parameters"]}
+            cost = hyp3_api.job_cost(job["job_type"], parameters)
             entry: dict[str, Any] = {
                 "job_id": job_id,
                 "user_id": user.user_id,
@@ -813,7 +802,7 @@ class Hyp3Service:
             value = req.arg(key)
             if value is None:
                 continue
-            errors = _api_errors(schema, value)
+            errors = hyp3_api.api_errors(schema, value)
             if errors:
                 raise problem(400, f"Invalid query parameter {key}: {errors[0].split(': ', 1)[-1]}")
             values[key] = value
@@ -918,7 +907,7 @@ class Hyp3Service:
             raise problem(400, "Must provide at least one job ID")
         if isinstance(job_ids, list) and len(job_ids) > MAX_PATCH_JOBS:
             raise problem(400, f"Cannot update more than {MAX_PATCH_JOBS} jobs")
-        errors = _api_errors("patch_jobs_body", body)
+        errors = hyp3_api.api_errors("patch_jobs_body", body)
         if errors:
             raise problem(400, f"Request body validation error: {errors[0]}")
         with self._lock:
@@ -930,7 +919,7 @@ class Hyp3Service:
     def patch_job(self, req: Request) -> Response:
         user_id = self.authenticate(req)
         body = req.json()
-        errors = _api_errors("patch_job_body", body)
+        errors = hyp3_api.api_errors("patch_job_body", body)
         if errors:
             raise problem(400, f"Request body validation error: {errors[0]}")
         with self._lock:
@@ -959,7 +948,7 @@ class Hyp3Service:
     def patch_user(self, req: Request) -> Response:
         user_id = self.authenticate(req)
         body = req.json()
-        errors = _api_errors("patch_user_body", body)
+        errors = hyp3_api.api_errors("patch_user_body", body)
         if errors:
             raise problem(400, f"Request body validation error: {errors[0]}")
         with self._lock:
@@ -982,7 +971,7 @@ class Hyp3Service:
             return Response.json(self._user_body(user, now))
 
     def get_costs(self, req: Request) -> Response:
-        return Response.json(_numbers(_costs().entries))
+        return Response.json(_numbers(hyp3_api.raw_costs()))
 
     # -- products route -------------------------------------------------------------------------
     def get_object(self, req: Request) -> Response:
@@ -1053,23 +1042,6 @@ def _raise_for_application_status(user: _User) -> None:
         "please email ASF User Services at: uso@asf.alaska.edu",
     }
     raise problem(403, messages.get(status, f"User {who} has an invalid application status: {status}"))
-
-
-@functools.cache
-def _default_params() -> dict[str, dict[str, Any]]:
-    """The defaults HyP3 merges into job_parameters (the rendered table of the EDC deployment)."""
-    from importlib import resources
-
-    text = resources.files("insarproj.data").joinpath("hyp3", "default_params_by_job_type.json").read_text()
-    return dict(json.loads(text))
-
-
-@functools.cache
-def _costs() -> CostTable:
-    """The EDC cost table `GET /costs` serves and submissions are priced with."""
-    from insarproj.hyp3.models import CostTable
-
-    return CostTable.bundled()
 
 
 def _start_key(token: str | None) -> tuple[str, str] | None:

@@ -1,4 +1,4 @@
-"""The sandbox's HyP3 InSAR products: their names, zip layout and contents (notes/real-fixtures.md §5).
+"""The sandbox's HyP3 InSAR products: their names, zip layout and contents (docs/sandbox.md).
 
 Everything a product holds is built from real recorded material shipped under
 ``insarproj/data/sandbox/hyp3/`` (see its README.md):

@@ -1,4 +1,4 @@
-"""The sandbox server: one stdlib HTTP server on 127.0.0.1 standing in for every service (DESIGN §5, §6).
+"""The sandbox server: one stdlib HTTP server on 127.0.0.1 standing in for every service (docs/sandbox.md).
 
     with Sandbox(seed=0, faults="5xx:0.2") as sandbox:
         os.environ.update(sandbox.env())        # INSARPROJ_*_URL and EARTHDATA_TOKEN
@@ -154,7 +154,7 @@ class Sandbox:
         return self.origins.port
 
     def env(self) -> dict[str, str]:
-        """Every INSARPROJ_*_URL of DESIGN §5 pointing here, and EARTHDATA_TOKEN."""
+        """Every INSARPROJ_*_URL of docs/endpoints.md pointing here, and EARTHDATA_TOKEN."""
         urls = {name: self.origins.url(role) + prefix for name, (role, prefix) in ENDPOINTS.items()}
         return {**urls, "EARTHDATA_TOKEN": self.auth.token}
 

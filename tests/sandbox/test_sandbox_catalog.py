@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import re
 import zipfile
@@ -57,7 +58,7 @@ def test_twelve_day_repeat_over_at_least_two_years(catalog: Catalog) -> None:
     for stack in ("A064", "D071", "A166"):
         days = sorted(d for s, d in groups if s == stack)
         assert days[0] <= date(2021, 1, 12) and days[-1] >= date(2022, 12, 20)
-        assert all((b - a).days % 12 == 0 for a, b in zip(days, days[1:], strict=False))
+        assert all((b - a).days % 12 == 0 for a, b in itertools.pairwise(days))
         assert len(days) >= 2 * 365 // 12 - 4  # a few planned acquisitions are missing, as in reality
 
 
@@ -114,7 +115,7 @@ def test_frame_numbers_drift_between_dates(catalog: Catalog) -> None:
             frames.append(min(s.frame for s in hit))
     assert 2 <= len(set(frames)) <= 5
     assert max(frames) - min(frames) <= 4
-    assert any(a != b for a, b in zip(frames, frames[1:], strict=False))
+    assert any(a != b for a, b in itertools.pairwise(frames))
 
 
 def test_reprocessed_duplicates_share_the_acquisition(catalog: Catalog) -> None:

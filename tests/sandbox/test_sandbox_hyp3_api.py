@@ -15,7 +15,6 @@ from test_sandbox_hyp3_helpers import (
     burst_job,
     burst_pair,
     gamma_job,
-    hyp3box,  # noqa: F401  (fixture)
     load,
     multi_burst,
     post,

@@ -1,15 +1,13 @@
-"""Shared helpers and fixtures of the HyP3 stand-in tests (imported by test_sandbox_hyp3_*.py), and
+"""Shared helpers of the HyP3 stand-in tests (imported by test_sandbox_hyp3_*.py), and
 the checks that the catalog pairs they pick are what the tests assume."""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 
 from insarproj.hyp3 import Hyp3Writer
@@ -20,18 +18,11 @@ from insarproj.sandbox.server import Sandbox, shared_catalog
 DATA = Path(__file__).resolve().parent / "data" / "hyp3"
 SPEED = 50.0  # lifecycle in about 0.1 s
 DONE = 10.0  # clock seconds after which every job of a SPEED sandbox has finished
-# what MintPy's prep_hyp3 reads from {name}.txt (notes/real-fixtures §5)
+# what MintPy's prep_hyp3 reads from {name}.txt (see mintpy_parse below)
 MINTPY_KEYS = (
     "UTCtime", "Azimuthlooks", "Rangelooks", "Earthradiusatnadir", "Spacecraftheight", "Slantrangenear",
     "Heading", "Unwrappingtype", "Baseline", "ReferenceGranule", "ReferenceOrbitNumber",
 )  # fmt: skip
-
-
-@pytest.fixture
-def hyp3box() -> Iterator[Sandbox]:
-    """A fresh sandbox per test: an empty job store and a full account."""
-    with Sandbox(seed=0, hyp3_speed=SPEED) as sandbox:
-        yield sandbox
 
 
 def load(name: str) -> Any:

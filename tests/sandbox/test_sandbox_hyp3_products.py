@@ -18,7 +18,6 @@ from test_sandbox_hyp3_helpers import (
     DONE,
     MINTPY_KEYS,
     burst_pair,
-    hyp3box,  # noqa: F401  (fixture)
     load,
     mintpy_parse,
     multi_burst,
