@@ -41,7 +41,7 @@ from insarproj.transfer.disk import check_free_space, part_path, place_copy, pub
 from insarproj.transfer.progress import NullProgress, ProgressSink
 from insarproj.transfer.retry import (
     TRANSIENT_ERRORS,
-    backoff_delay,
+    RetryPolicy,
     describe,
     is_permanent,
     parse_retry_after,
@@ -179,14 +179,18 @@ class Downloader:
     ) -> None:
         self._session = session
         self._retries = retries
-        self._backoff = backoff
-        self._max_backoff = max_backoff
+        # Jittered: many parallel downloads hitting one throttled host must not retry in step.
+        self._policy = RetryPolicy(
+            first=backoff,
+            ceiling=max_backoff,
+            jitter=True,
+            max_retry_after=max_backoff,
+            rng=rng or random.Random(),
+        )
         self._timeout = timeout
         self._chunk_size = chunk_size
         self._progress: ProgressSink = progress or NullProgress()
         self._sleep = sleep
-        self._rng = rng or random.Random()
-        self._rng_lock = threading.Lock()
         self._accepted_retries = accepted_retries
         self._login_host = login_host or getattr(session, "login_host", None) or DEFAULT_LOGIN_HOST
 
@@ -292,10 +296,7 @@ class Downloader:
                 f"last error: {reason}",
                 hint=f"re-run to resume from the {kept} bytes kept in {run.part}" if kept else "re-run later",
             )
-        if retry_after is not None:
-            delay = min(self._max_backoff, retry_after)
-        else:
-            delay = self._jitter(run.failures - 1)
+        delay = self._policy.delay(run.failures - 1, retry_after=retry_after)
         log.info(
             "%s: %s; retrying in %.1f s (failure %d in a row, at most %d)",
             run.spec.name,
@@ -314,16 +315,9 @@ class Downloader:
                 f"after {run.accepted_waits} polls",
                 hint="re-run later",
             )
-        if retry_after is not None:
-            delay = min(self._max_backoff, retry_after)
-        else:
-            delay = self._jitter(run.accepted_waits - 1)
+        delay = self._policy.delay(run.accepted_waits - 1, retry_after=retry_after)
         log.info("%s: the server is preparing the file; polling again in %.1f s", run.spec.name, delay)
         self._wait(delay, run)
-
-    def _jitter(self, attempt: int) -> float:
-        with self._rng_lock:
-            return backoff_delay(attempt, backoff=self._backoff, max_backoff=self._max_backoff, rng=self._rng)
 
     def _wait(self, delay: float, run: _Run) -> None:
         if delay > 0:
