@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 import requests
 
-from insarproj.endpoints import redact_url
+from insarproj.endpoints import is_presigned_url, redact_url
 from insarproj.errors import (
     AuthError,
     InsarprojError,
@@ -46,7 +46,6 @@ from insarproj.transfer.retry import (
     is_permanent,
     parse_retry_after,
 )
-from insarproj.transfer.session import is_presigned_url
 from insarproj.transfer.verify import DEFAULT_LOGIN_HOST, check_file
 
 log = logging.getLogger(__name__)
