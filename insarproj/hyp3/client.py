@@ -58,49 +58,70 @@ MAX_PAGES = 100_000  # a loop guard only: 10 million jobs
 Timeout = float | tuple[float, float]
 
 
-class _GetTransport:
-    """The read side's only way to the network: GET, nothing else, through a private session."""
+class _RequestLog:
+    """What was sent, shared by a client's transports (tests and request budgets read it)."""
 
-    def __init__(self, session: requests.Session) -> None:
-        self.__session = session
+    def __init__(self) -> None:
         self.requests_made = 0
-        self.request_log: list[tuple[str, str]] = []
+        self.entries: list[tuple[str, str]] = []
 
-    def _record(self, method: str, url: str, params: Mapping[str, str] | None) -> None:
+    def record(self, method: str, url: str, params: Mapping[str, str] | None) -> None:
         self.requests_made += 1
-        self.request_log.append((method, url))
+        self.entries.append((method, url))
         log.debug("HyP3 %s %s %s", method, url, dict(params or {}))
+
+
+class _GetTransport:
+    """The read side's only way to the network: GET and nothing else, through a private session."""
+
+    def __init__(self, session: requests.Session, sent: _RequestLog) -> None:
+        self.__session = session
+        self._sent = sent
 
     def get(
         self, url: str, *, params: Mapping[str, str] | None, headers: Mapping[str, str], timeout: Timeout
     ) -> requests.Response:
-        self._record("GET", url, params)
+        self._sent.record("GET", url, params)
         return self.__session.get(url, params=params, headers=dict(headers), timeout=timeout)
-
-    def _post_transport(self) -> _PostTransport:
-        # For Hyp3Writer only: the POST side shares this session (cookies) and this request log.
-        return _PostTransport(self, self.__session)
 
 
 class _PostTransport:
-    """The write side's one extra: a single POST, never redirected, never retried."""
+    """The write side's one extra: a single POST, never redirected, never retried (docs/safety.md)."""
 
-    def __init__(self, reads: _GetTransport, session: requests.Session) -> None:
-        self._reads = reads
+    def __init__(self, session: requests.Session, sent: _RequestLog) -> None:
         self.__session = session
+        self._sent = sent
 
     def post(self, url: str, *, json: Any, headers: Mapping[str, str], timeout: Timeout) -> requests.Response:
-        self._reads._record("POST", url, None)
+        self._sent.record("POST", url, None)
         return self.__session.post(
             url, json=json, headers=dict(headers), timeout=timeout, allow_redirects=False
         )
 
 
-def _token_session(api_url: str, token: str | None) -> requests.Session:
-    """A session for a bare API URL and token: the shared credential policy, trusting that URL."""
+def _check_api_url(api_url: str) -> None:
+    parts = urlsplit(api_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"the HyP3 API URL {api_url!r} must be an http(s) URL, e.g. https://hyp3-api.asf.alaska.edu"
+        )
+
+
+def _open_session(
+    api_url: str, token: str | None, session: requests.Session | None
+) -> tuple[requests.Session, str | None]:
+    """(the session to send through, the token to add per request).
+
+    Without a session, one is built with the shared credential policy (``make_session``) trusting
+    ``api_url``, and it sends ``token`` itself. A caller's session gets the token per request, so
+    the caller's credential policy (``session.auth``) still has the last word.
+    """
+    _check_api_url(api_url)
+    if session is not None:
+        return session, token
     endpoints = resolve_endpoints({"hyp3": api_url}, environ={}, trust_project=True)
     credentials = EarthdataCredentials.from_token(token) if token else None
-    return make_session(endpoints, credentials, user_agent=f"insarproj/{__version__}")
+    return make_session(endpoints, credentials, user_agent=f"insarproj/{__version__}"), None
 
 
 def format_timestamp(when: datetime | date) -> str:
@@ -184,22 +205,13 @@ class Hyp3Reader:
         backoff: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        parts = urlsplit(api_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(
-                f"the HyP3 API URL {api_url!r} must be an http(s) URL, e.g. https://hyp3-api.asf.alaska.edu"
-            )
+        session, self._request_token = _open_session(api_url, token, session)
         if page_size_hint < 1 or tries < 1:
             raise ValueError("page_size_hint and tries must be at least 1")
         self.api_url = api_url.rstrip("/")
-        if session is None:
-            session = _token_session(self.api_url, token)
-            self._request_token = None  # the session's credential policy sends it
-        else:
-            # Per request, so the caller's credential policy (session.auth) still has the last word.
-            self._request_token = token
+        self._sent = _RequestLog()
         # Private and GET-only: a reader cannot POST, PATCH or DELETE, whatever it is handed.
-        self._transport = _GetTransport(session)
+        self._transport = _GetTransport(session, self._sent)
         self.page_size_hint = page_size_hint
         self.timeout = timeout
         self.tries = tries
@@ -215,12 +227,12 @@ class Hyp3Reader:
     @property
     def requests_made(self) -> int:
         """Requests sent so far (each retry counts)."""
-        return self._transport.requests_made
+        return self._sent.requests_made
 
     @property
     def request_log(self) -> list[tuple[str, str]]:
         """(method, URL) of every request sent so far."""
-        return self._transport.request_log
+        return self._sent.entries
 
     # -- public reads ---------------------------------------------------------------------------
 
@@ -444,9 +456,11 @@ class Hyp3Writer(Hyp3Reader):
         backoff: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        # The reader's GETs and this POST go through one session (the login's cookies, one log).
+        session, request_token = _open_session(api_url, token, session)
         super().__init__(
             api_url,
-            token=token,
+            token=request_token,
             session=session,
             page_size_hint=page_size_hint,
             timeout=timeout,
@@ -455,7 +469,7 @@ class Hyp3Writer(Hyp3Reader):
             sleep=sleep,
         )
         self.submit_timeout = submit_timeout
-        self._posts = self._transport._post_transport()
+        self._posts = _PostTransport(session, self._sent)
 
     def submit(self, jobs: Sequence[JobRequest], *, validate_only: bool = False) -> list[JobRecord]:
         """POST ``jobs`` (≤ 200) once; the records HyP3 created, in request order.
