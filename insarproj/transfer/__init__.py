@@ -1,5 +1,5 @@
 """Getting files onto disk: the Earthdata-authenticated session and the verified, resumable
-downloader (DESIGN §4). asf_search and hyp3_sdk download straight into the final path, skip files
+downloader (docs/safety.md). asf_search and hyp3_sdk download straight into the final path, skip files
 by name and never verify, so insarproj does its own transfers; see :mod:`insarproj.transfer.download`.
 """
 

@@ -1,4 +1,4 @@
-"""insarproj's own verified, resumable downloader (DESIGN §4: temp name, verify, rename).
+"""insarproj's own verified, resumable downloader (docs/safety.md: temp name, verify, rename).
 
 Why not asf_search's ``ASFProduct.download`` or hyp3_sdk's ``Job.download_files``: both stream
 straight into the final path, skip a file that exists by name alone, and never verify. A transfer
