@@ -215,20 +215,7 @@ def _cmr_errors(cmr_url: str) -> Iterator[None]:
             f"The CMR search at {where} failed in asf_search: {exc}", service="cmr", hint=_CMR_HINT
         ) from exc
     except requests.exceptions.JSONDecodeError as exc:
-        # asf_search reads the JSON error body of an HTTP error; a proxy's HTML page breaks that.
-        status = _http_status(exc)
-        if status is not None and status >= 500:
-            raise NetworkError(
-                f"The CMR search at {where} failed with HTTP {status} (an error page, not a CMR answer)",
-                service="cmr",
-                hint=_CMR_HINT,
-            ) from exc
-        answer = f"HTTP {status} with" if status is not None else "answered"
-        raise ProviderError(
-            f"The CMR search at {where} {answer} something that is not CMR UMM-JSON ({exc})",
-            service="cmr",
-            hint="check that the CMR endpoint URL points at a CMR",
-        ) from exc
+        raise _not_json(where, exc) from exc
     except requests.RequestException as exc:
         raise NetworkError(
             f"The CMR search at {where} could not be reached: {exc}", service="cmr", hint=_CMR_HINT
@@ -241,6 +228,23 @@ def _cmr_errors(cmr_url: str) -> Iterator[None]:
             service="cmr",
             hint="check that the CMR endpoint URL points at a CMR",
         ) from exc
+
+
+def _not_json(where: str, exc: BaseException) -> NetworkError | ProviderError:
+    """asf_search reads the JSON error body of an HTTP error; a proxy's HTML page breaks that."""
+    status = _http_status(exc)
+    if status is not None and status >= 500:
+        return NetworkError(
+            f"The CMR search at {where} failed with HTTP {status} (an error page, not a CMR answer)",
+            service="cmr",
+            hint=_CMR_HINT,
+        )
+    answer = f"HTTP {status} with" if status is not None else "answered"
+    return ProviderError(
+        f"The CMR search at {where} {answer} something that is not CMR UMM-JSON ({exc})",
+        service="cmr",
+        hint="check that the CMR endpoint URL points at a CMR",
+    )
 
 
 def _http_status(exc: BaseException) -> int | None:
