@@ -1,12 +1,15 @@
 """HyP3 API access, split by construction into a read side (plan) and a write side (apply).
 
-``Hyp3Reader`` only ever sends GETs: bulk listings, one job, ``/user``, ``/costs``. Reads are
-retried (429, 5xx, timeouts, dropped connections) a few times with backoff; past that they raise
-``NetworkError``, never a partial answer, so nothing counts as absent because a page failed.
+``Hyp3Reader`` only ever sends GETs: bulk listings, one job, ``/user``, ``/costs``. It holds no
+session, only a GET transport, so it cannot POST by type. Reads are retried (429, 5xx, timeouts,
+dropped connections) a few times, waiting as ``insarproj.transfer.retry.RetryPolicy`` says; past
+that they raise ``NetworkError``, never a partial answer, so nothing counts as absent because a
+page failed.
 
-``Hyp3Writer`` adds ``submit``, which POSTs exactly once. HyP3 creates all the jobs of a request
-or none, so the caller is told which of three things happened: accepted (the records), refused
-(``Hyp3RejectedError``: nothing created) or unknown (``Hyp3UncertainError``: list before acting).
+``Hyp3Writer`` adds a POST transport and ``submit``, which POSTs exactly once (never retried).
+HyP3 creates all the jobs of a request or none, so the caller is told which of three things
+happened: accepted (the records), refused (``Hyp3RejectedError``: nothing created) or unknown
+(``Hyp3UncertainError``: list before acting).
 
 The HTTP calls are made here rather than through hyp3_sdk's ``HyP3``, which sets no timeouts,
 retries nothing, raises ``KeyError: 'detail'`` on API-gateway errors (a 429 ``{"message": …}``),
@@ -185,7 +188,9 @@ class Hyp3Reader:
         api_url: the API root (``INSARPROJ_HYP3_URL``); a path prefix is kept.
         token: an Earthdata bearer token (``EARTHDATA_TOKEN``), sent with every request.
         session: a session to send through (the one ``insarproj.transfer.session`` builds, with its
-            credential policy); without one, a session is built that sends only ``token``.
+            credential policy); without one, a session with that same policy is built, trusting
+            ``api_url``, that sends ``token``. Either way the reader keeps it private, behind a
+            GET-only transport.
         page_size_hint: jobs per listing page (HyP3: 100); only used by ``list_requests_bound``.
         timeout: per request, seconds (connect, read).
         tries: attempts per GET before ``NetworkError``.
