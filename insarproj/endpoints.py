@@ -1,10 +1,15 @@
-"""Service endpoints and which hosts may receive credentials (DESIGN §4, §5).
+"""Service endpoints, and the one decision which URLs may receive credentials
+(docs/endpoints.md, docs/safety.md).
 
 Resolved in one place: environment (`INSARPROJ_*_URL`) wins over `[endpoints]` in project.toml,
 which wins over the real services' defaults. Credentials go only to the default service hosts,
 to loopback, and to hosts set by environment variables; a host named only in a committed
 project.toml gets none unless the user passes --trust-endpoints (a malicious pull request must
-not be able to harvest a collaborator's Earthdata token).
+not be able to harvest a collaborator's Earthdata token). Presigned storage URLs never get any.
+
+Every session that carries credentials asks :meth:`Endpoints.may_send_credentials`, on the first
+request and on every redirect (``insarproj.transfer.session.CredentialPolicy``); nothing else
+decides where a token, a password or the Earthdata login's header goes.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 DEFAULT_URLS: dict[str, str] = {
     "cmr": "https://cmr.earthdata.nasa.gov",
@@ -31,6 +36,11 @@ ENV_VARS: dict[str, str] = {name: f"INSARPROJ_{name.upper()}_URL" for name in DE
 # Hosts of the real services that legitimately take Earthdata / HyP3 credentials, beyond the
 # configured URLs themselves: ASF's data hosts redirect through the Earthdata login.
 DEFAULT_CREDENTIAL_DOMAINS: tuple[str, ...] = ("earthdata.nasa.gov", "asf.alaska.edu")
+
+# Query parameters that make a URL a bearer credential in itself (AWS SigV4 and SigV2/CloudFront,
+# Google Cloud Storage). Adding an Authorization header there is at best refused, at worst leaked.
+PRESIGNED_QUERY_KEYS: frozenset[str] = frozenset({"x-amz-signature", "signature", "x-goog-signature"})
+STORAGE_HOST_SUFFIXES: tuple[str, ...] = ("amazonaws.com", "cloudfront.net")
 
 
 @dataclass(frozen=True)
@@ -50,7 +60,13 @@ class Endpoints:
         return self.sources[service] != "default"
 
     def may_send_credentials(self, url: str) -> bool:
-        """True when ``url``'s host is allowed to receive credentials (DESIGN §4)."""
+        """True when a request to ``url`` may carry credentials: its host is trusted
+        (:meth:`trusts_host`) and it is no presigned storage URL (docs/safety.md)."""
+        return self.trusts_host(url) and not is_presigned_url(url)
+
+    def trusts_host(self, url: str) -> bool:
+        """True for loopback, the default services' domains, and hosts set by the environment (or
+        by project.toml under --trust-endpoints)."""
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         if not host:
@@ -66,8 +82,18 @@ class Endpoints:
         return [
             name
             for name, source in self.sources.items()
-            if source == "project" and not self.may_send_credentials(self.urls[name])
+            if source == "project" and not self.trusts_host(self.urls[name])
         ]
+
+
+def is_presigned_url(url: str) -> bool:
+    """True for presigned storage URLs and storage hosts, which must never get credentials."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if any(host == s or host.endswith("." + s) for s in STORAGE_HOST_SUFFIXES):
+        return True
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    return any(key.lower() in PRESIGNED_QUERY_KEYS for key, _ in query)
 
 
 def is_loopback(host: str) -> bool:

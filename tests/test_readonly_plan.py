@@ -7,9 +7,11 @@ import inspect
 from pathlib import Path
 
 import pytest
+import requests
 from helpers import write_fake, write_project
 
 from insarproj.engine.context import OfflineError, PlanOptions, ReadProviders
+from insarproj.hyp3 import Hyp3Reader, Hyp3Writer
 from insarproj.workspace import Workspace
 
 # Names that would let a holder change the world; no read-side provider may have one.
@@ -96,3 +98,39 @@ def test_offline_plan_of_a_fresh_project_says_it_needs_a_search(tmp_path: Path) 
     root = write_project(tmp_path / "p")
     with pytest.raises(OfflineError, match="no scene search is pinned yet"):
         Workspace(root).plan(PlanOptions(offline=True))
+
+
+# What an object needs to send anything but a GET: a session, or a method for another verb.
+HTTP_VERBS = ("post", "put", "patch", "delete", "request", "send", "head", "options")
+READER_API = {"list_project_jobs", "list_requests_bound", "get_job", "user", "costs", "server_now"}
+
+
+def _members(obj: object) -> dict[str, object]:
+    """Class members and instance attributes, private ones included."""
+    members = dict(inspect.getmembers(type(obj)))
+    members.update(vars(obj))
+    return members
+
+
+def _can_send_other_than_get(value: object) -> bool:
+    return isinstance(value, requests.Session) or any(
+        callable(getattr(value, verb, None)) for verb in HTTP_VERBS
+    )
+
+
+def test_hyp3_reader_cannot_post_by_type() -> None:
+    """The plan side's HyP3 client holds no session and reaches the network only through a
+    transport whose one method is GET: "plan cannot mutate" holds by type, not by a name test."""
+    reader = Hyp3Reader("https://hyp3-api.asf.alaska.edu", token="t")
+    public = {
+        name for name, value in inspect.getmembers(Hyp3Reader, inspect.isroutine) if not name.startswith("_")
+    }
+    assert public == READER_API
+    held = [value for value in vars(reader).values() if not inspect.isroutine(value)]
+    assert not [value for value in held if _can_send_other_than_get(value)]
+    transport = reader._transport
+    assert [name for name in _members(transport) if not name.startswith("_")] == ["get"]
+    assert not isinstance(transport, requests.Session)
+    # The write side composes the same reads with a POST transport of its own.
+    writer = Hyp3Writer("https://hyp3-api.asf.alaska.edu", token="t")
+    assert _can_send_other_than_get(writer._posts) and not _can_send_other_than_get(writer._transport)

@@ -1,12 +1,15 @@
 """HyP3 API access, split by construction into a read side (plan) and a write side (apply).
 
-``Hyp3Reader`` only ever sends GETs: bulk listings, one job, ``/user``, ``/costs``. Reads are
-retried (429, 5xx, timeouts, dropped connections) a few times with backoff; past that they raise
-``NetworkError``, never a partial answer, so nothing counts as absent because a page failed.
+``Hyp3Reader`` only ever sends GETs: bulk listings, one job, ``/user``, ``/costs``. It holds no
+session, only a GET transport, so it cannot POST by type. Reads are retried (429, 5xx, timeouts,
+dropped connections) a few times, waiting as ``insarproj.transfer.retry.RetryPolicy`` says; past
+that they raise ``NetworkError``, never a partial answer, so nothing counts as absent because a
+page failed.
 
-``Hyp3Writer`` adds ``submit``, which POSTs exactly once. HyP3 creates all the jobs of a request
-or none, so the caller is told which of three things happened: accepted (the records), refused
-(``Hyp3RejectedError``: nothing created) or unknown (``Hyp3UncertainError``: list before acting).
+``Hyp3Writer`` adds a POST transport and ``submit``, which POSTs exactly once (never retried).
+HyP3 creates all the jobs of a request or none, so the caller is told which of three things
+happened: accepted (the records), refused (``Hyp3RejectedError``: nothing created) or unknown
+(``Hyp3UncertainError``: list before acting).
 
 The HTTP calls are made here rather than through hyp3_sdk's ``HyP3``, which sets no timeouts,
 retries nothing, raises ``KeyError: 'detail'`` on API-gateway errors (a 429 ``{"message": …}``),
@@ -25,10 +28,9 @@ from typing import Any, NoReturn
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
-from requests.auth import AuthBase
-from requests.models import PreparedRequest
 
 from insarproj import __version__
+from insarproj.endpoints import resolve_endpoints
 from insarproj.errors import AuthError, NetworkError, ProviderError
 from insarproj.hyp3.errors import (
     AUTH_HINT,
@@ -40,6 +42,9 @@ from insarproj.hyp3.errors import (
 )
 from insarproj.hyp3.models import CostTable, JobRecord, JobRequest, UserInfo
 from insarproj.hyp3.payloads import MAX_JOBS_PER_REQUEST, validate_request_body
+from insarproj.transfer.credentials import EarthdataCredentials
+from insarproj.transfer.retry import RetryPolicy, parse_retry_after
+from insarproj.transfer.session import make_session
 
 __all__ = ["DEFAULT_PAGE_SIZE", "Hyp3Reader", "Hyp3Writer", "format_timestamp"]
 
@@ -56,39 +61,77 @@ MAX_PAGES = 100_000  # a loop guard only: 10 million jobs
 Timeout = float | tuple[float, float]
 
 
-class _TokenAuth(AuthBase):
-    """Session auth for sessions built here: the Bearer token, or nothing.
+class _RequestLog:
+    """What was sent, shared by a client's transports (tests and request budgets read it)."""
 
-    Being truthy, it also keeps requests from sending ``~/.netrc`` credentials as Basic auth to
-    the API host (requests consults netrc only when a session has no auth).
+    def __init__(self) -> None:
+        self.requests_made = 0
+        self.entries: list[tuple[str, str]] = []
+
+    def record(self, method: str, url: str, params: Mapping[str, str] | None) -> None:
+        self.requests_made += 1
+        self.entries.append((method, url))
+        log.debug("HyP3 %s %s %s", method, url, dict(params or {}))
+
+
+class _GetTransport:
+    """The read side's only way to the network: GET and nothing else, through a private session."""
+
+    def __init__(self, session: requests.Session, sent: _RequestLog) -> None:
+        self.__session = session
+        self._sent = sent
+
+    def get(
+        self, url: str, *, params: Mapping[str, str] | None, headers: Mapping[str, str], timeout: Timeout
+    ) -> requests.Response:
+        self._sent.record("GET", url, params)
+        return self.__session.get(url, params=params, headers=dict(headers), timeout=timeout)
+
+
+class _PostTransport:
+    """The write side's one extra: a single POST, never redirected, never retried (docs/safety.md)."""
+
+    def __init__(self, session: requests.Session, sent: _RequestLog) -> None:
+        self.__session = session
+        self._sent = sent
+
+    def post(self, url: str, *, json: Any, headers: Mapping[str, str], timeout: Timeout) -> requests.Response:
+        self._sent.record("POST", url, None)
+        return self.__session.post(
+            url, json=json, headers=dict(headers), timeout=timeout, allow_redirects=False
+        )
+
+
+def _check_api_url(api_url: str) -> None:
+    parts = urlsplit(api_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"the HyP3 API URL {api_url!r} must be an http(s) URL, e.g. https://hyp3-api.asf.alaska.edu"
+        )
+
+
+def _open_session(
+    api_url: str, token: str | None, session: requests.Session | None
+) -> tuple[requests.Session, str | None]:
+    """(the session to send through, the token to add per request).
+
+    Without a session, one is built with the shared credential policy (``make_session``) trusting
+    ``api_url``, and it sends ``token`` itself. A caller's session gets the token per request, so
+    the caller's credential policy (``session.auth``) still has the last word.
     """
-
-    def __init__(self, token: str | None) -> None:
-        self.token = token
-
-    def __call__(self, request: PreparedRequest) -> PreparedRequest:
-        if self.token:
-            request.headers["Authorization"] = f"Bearer {self.token}"
-        return request
-
-    def __bool__(self) -> bool:
-        return True
-
-
-class _NoNetrcSession(requests.Session):
-    """A session that keeps requests' stripping of Authorization across hosts but never adds netrc."""
-
-    def rebuild_auth(self, prepared_request: PreparedRequest, response: requests.Response) -> None:
-        headers = prepared_request.headers
-        if "Authorization" in headers and self.should_strip_auth(response.request.url, prepared_request.url):
-            del headers["Authorization"]
+    _check_api_url(api_url)
+    if session is not None:
+        return session, token
+    endpoints = resolve_endpoints({"hyp3": api_url}, environ={}, trust_project=True)
+    credentials = EarthdataCredentials.from_token(token) if token else None
+    return make_session(endpoints, credentials, user_agent=f"insarproj/{__version__}"), None
 
 
 def format_timestamp(when: datetime | date) -> str:
     """A full ISO 8601 timestamp in UTC, to the second, as HyP3's ``start``/``end`` need.
 
     A date is its first instant in UTC; a naive datetime is read as UTC (as hyp3_sdk does).
-    HyP3 refuses date-only values (quirk 8).
+    HyP3 refuses date-only values (docs/service-quirks.md, HyP3 date-only start/end).
     """
     if not isinstance(when, datetime):
         when = datetime(when.year, when.month, when.day, tzinfo=UTC)
@@ -138,12 +181,6 @@ def _http_date(value: str | None) -> datetime | None:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    from insarproj.transfer.retry import parse_retry_after
-
-    return parse_retry_after(response.headers.get("Retry-After"))
-
-
 class Hyp3Reader:
     """Everything ``plan`` may ask HyP3: GETs only.
 
@@ -151,7 +188,9 @@ class Hyp3Reader:
         api_url: the API root (``INSARPROJ_HYP3_URL``); a path prefix is kept.
         token: an Earthdata bearer token (``EARTHDATA_TOKEN``), sent with every request.
         session: a session to send through (the one ``insarproj.transfer.session`` builds, with its
-            credential policy); without one, a session is built that sends only ``token``.
+            credential policy); without one, a session with that same policy is built, trusting
+            ``api_url``, that sends ``token``. Either way the reader keeps it private, behind a
+            GET-only transport.
         page_size_hint: jobs per listing page (HyP3: 100); only used by ``list_requests_bound``.
         timeout: per request, seconds (connect, read).
         tries: attempts per GET before ``NetworkError``.
@@ -171,35 +210,34 @@ class Hyp3Reader:
         backoff: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        parts = urlsplit(api_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(
-                f"the HyP3 API URL {api_url!r} must be an http(s) URL, e.g. https://hyp3-api.asf.alaska.edu"
-            )
+        session, self._request_token = _open_session(api_url, token, session)
         if page_size_hint < 1 or tries < 1:
             raise ValueError("page_size_hint and tries must be at least 1")
         self.api_url = api_url.rstrip("/")
-        if session is None:
-            session = _NoNetrcSession()
-            session.auth = _TokenAuth(token)
-            self._request_token = None  # the session's auth sends it
-        else:
-            # Per request, so the caller's credential policy (session.auth) still has the last word.
-            self._request_token = token
-        self.session = session
+        self._sent = _RequestLog()
+        # Private and GET-only: a reader cannot POST, PATCH or DELETE, whatever it is handed.
+        self._transport = _GetTransport(session, self._sent)
         self.page_size_hint = page_size_hint
         self.timeout = timeout
         self.tries = tries
-        self.backoff = backoff
+        self.retry_policy = RetryPolicy(first=backoff, max_retry_after=MAX_RETRY_AFTER)
         self._sleep = sleep
-        self.requests_made = 0
-        self.request_log: list[tuple[str, str]] = []
         # HyP3's clock minus ours, from the `Date` header of its latest answer (None before one):
-        # windows of eventual consistency are measured on the server's clock (DESIGN §4).
+        # windows of eventual consistency are measured on the server's clock (docs/safety.md).
         self.clock_offset: timedelta | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.api_url!r})"
+
+    @property
+    def requests_made(self) -> int:
+        """Requests sent so far (each retry counts)."""
+        return self._sent.requests_made
+
+    @property
+    def request_log(self) -> list[tuple[str, str]]:
+        """(method, URL) of every request sent so far."""
+        return self._sent.entries
 
     # -- public reads ---------------------------------------------------------------------------
 
@@ -275,28 +313,8 @@ class Hyp3Reader:
             headers["Authorization"] = f"Bearer {self._request_token}"
         return headers
 
-    def _send(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        json: Any = None,
-        timeout: Timeout,
-        allow_redirects: bool = True,
-    ) -> requests.Response:
-        self.requests_made += 1
-        self.request_log.append((method, url))
-        log.debug("HyP3 %s %s %s", method, url, dict(params or {}))
-        response = self.session.request(
-            method,
-            url,
-            params=params,
-            json=json,
-            headers=self._headers(),
-            timeout=timeout,
-            allow_redirects=allow_redirects,
-        )
+    def _get(self, url: str, *, params: Mapping[str, str] | None) -> requests.Response:
+        response = self._transport.get(url, params=params, headers=self._headers(), timeout=self.timeout)
         self._note_server_clock(response.headers.get("Date"))
         return response
 
@@ -343,38 +361,15 @@ class Hyp3Reader:
     def _get_json(
         self, url: str, *, params: Mapping[str, str] | None = None, what: str, job_id: str | None = None
     ) -> Any:
+        """One GET, retried on 429, 5xx and transport errors as ``retry_policy`` says; the JSON body."""
         last = ""
-        waited: float | None = None
+        retry_after: float | None = None
         for attempt in range(self.tries):
-            delay = self.backoff * (2**attempt)
-            waited = None
-            try:
-                response = self._send("GET", url, params=params, timeout=self.timeout)
-            except requests.exceptions.SSLError as exc:
-                raise NetworkError(
-                    f"TLS with HyP3 at {urlsplit(url).netloc} failed: {_describe(exc)}",
-                    service=SERVICE,
-                    hint="check the system clock and REQUESTS_CA_BUNDLE",
-                ) from exc
-            except (
-                requests.exceptions.ConnectionError,
-                requests.exceptions.Timeout,
-                requests.exceptions.ChunkedEncodingError,
-                requests.exceptions.ContentDecodingError,
-            ) as exc:
-                last = _describe(exc)
-            except requests.RequestException as exc:  # malformed URL and the like: no retry helps
-                raise ProviderError(f"cannot ask HyP3 for {what}: {_describe(exc)}", service=SERVICE) from exc
-            else:
-                status = response.status_code
-                if status == 429 or status >= 500:
-                    last = f"HTTP {status}: {_detail(response)}"
-                    waited = _retry_after(response)
-                    if waited is not None:
-                        delay = min(waited, MAX_RETRY_AFTER)
-                else:
-                    return self._read_json(response, what=what, job_id=job_id)
+            response, last, retry_after = self._attempt_get(url, params=params, what=what)
+            if response is not None:
+                return self._read_json(response, what=what, job_id=job_id)
             if attempt + 1 < self.tries:
+                delay = self.retry_policy.delay(attempt, retry_after=retry_after)
                 log.debug("HyP3 %s failed (%s); retrying in %.1f s", what, last, delay)
                 self._sleep(delay)
         error = NetworkError(
@@ -382,8 +377,35 @@ class Hyp3Reader:
             service=SERVICE,
             hint="check the network, or try again later",
         )
-        error.retry_after = waited  # type: ignore[attr-defined]  # the server's last word on when to come back
+        error.retry_after = retry_after  # type: ignore[attr-defined]  # the server's last word on when to come back
         raise error
+
+    def _attempt_get(
+        self, url: str, *, params: Mapping[str, str] | None, what: str
+    ) -> tuple[requests.Response | None, str, float | None]:
+        """(an answer to read, "", None), or (None, why it is worth another try, Retry-After)."""
+        try:
+            response = self._get(url, params=params)
+        except requests.exceptions.SSLError as exc:
+            raise NetworkError(
+                f"TLS with HyP3 at {urlsplit(url).netloc} failed: {_describe(exc)}",
+                service=SERVICE,
+                hint="check the system clock and REQUESTS_CA_BUNDLE",
+            ) from exc
+        except (
+            requests.exceptions.ConnectionError,
+            requests.exceptions.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
+            return None, _describe(exc), None
+        except requests.RequestException as exc:  # malformed URL and the like: no retry helps
+            raise ProviderError(f"cannot ask HyP3 for {what}: {_describe(exc)}", service=SERVICE) from exc
+        status = response.status_code
+        if status == 429 or status >= 500:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            return None, f"HTTP {status}: {_detail(response)}", retry_after
+        return response, "", None
 
     def _read_json(self, response: requests.Response, *, what: str, job_id: str | None) -> Any:
         status = response.status_code
@@ -439,9 +461,11 @@ class Hyp3Writer(Hyp3Reader):
         backoff: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        # The reader's GETs and this POST go through one session (the login's cookies, one log).
+        session, request_token = _open_session(api_url, token, session)
         super().__init__(
             api_url,
-            token=token,
+            token=request_token,
             session=session,
             page_size_hint=page_size_hint,
             timeout=timeout,
@@ -450,6 +474,7 @@ class Hyp3Writer(Hyp3Reader):
             sleep=sleep,
         )
         self.submit_timeout = submit_timeout
+        self._posts = _PostTransport(session, self._sent)
 
     def submit(self, jobs: Sequence[JobRequest], *, validate_only: bool = False) -> list[JobRecord]:
         """POST ``jobs`` (≤ 200) once; the records HyP3 created, in request order.
@@ -469,19 +494,16 @@ class Hyp3Writer(Hyp3Reader):
         jobs = list(jobs)
         if not jobs:
             return []
-        if len(jobs) > MAX_JOBS_PER_REQUEST:
-            raise ValueError(
-                f"HyP3 takes at most {MAX_JOBS_PER_REQUEST} jobs per submission, got {len(jobs)}: "
-                "submit in chunks"
-            )
-        body: dict[str, Any] = {"jobs": [job.to_payload() for job in jobs]}
-        if validate_only:
-            body["validate_only"] = True
-        validate_request_body(body)
-        url = self._url("/jobs")
+        body = _submission_body(jobs, validate_only)
         what = f"{'validation' if validate_only else 'submission'} of {len(jobs)} job{'s' * (len(jobs) != 1)}"
+        response = self._post_once(body, what, validate_only)
+        return self._outcome(response, len(jobs), what, validate_only)
+
+    def _post_once(self, body: dict[str, Any], what: str, validate_only: bool) -> requests.Response:
+        """The one POST (docs/safety.md: never retried, never redirected); a lost answer is uncertain."""
+        url = self._url("/jobs")
         try:
-            response = self._send("POST", url, json=body, timeout=self.submit_timeout, allow_redirects=False)
+            return self._posts.post(url, json=body, headers=self._headers(), timeout=self.submit_timeout)
         except (
             requests.exceptions.MissingSchema,
             requests.exceptions.InvalidSchema,
@@ -494,9 +516,15 @@ class Hyp3Writer(Hyp3Reader):
                 validate_only,
                 cause=exc,
             )
+
+    def _outcome(
+        self, response: requests.Response, count: int, what: str, validate_only: bool
+    ) -> list[JobRecord]:
+        """Accepted (the records), refused (Hyp3RejectedError) or unknown (Hyp3UncertainError)."""
+        self._note_server_clock(response.headers.get("Date"))
         status = response.status_code
         if 200 <= status < 300:
-            return self._accepted(response, len(jobs), what, validate_only)
+            return self._accepted(response, count, what, validate_only)
         if status == 303 or status >= 500:
             # 303 says "processed, look elsewhere"; a 5xx may come from a gateway after HyP3 stored the jobs.
             self._uncertain(
@@ -545,3 +573,17 @@ class Hyp3Writer(Hyp3Reader):
             # Nothing is ever created by a validation: a plain failure the caller may retry.
             raise NetworkError(message, service=SERVICE, hint="try again later") from cause
         raise Hyp3UncertainError(message, status=status) from cause
+
+
+def _submission_body(jobs: list[JobRequest], validate_only: bool) -> dict[str, Any]:
+    """The POST /jobs body, checked against HyP3's API spec before anything is sent."""
+    if len(jobs) > MAX_JOBS_PER_REQUEST:
+        raise ValueError(
+            f"HyP3 takes at most {MAX_JOBS_PER_REQUEST} jobs per submission, got {len(jobs)}: "
+            "submit in chunks"
+        )
+    body: dict[str, Any] = {"jobs": [job.to_payload() for job in jobs]}
+    if validate_only:
+        body["validate_only"] = True
+    validate_request_body(body)
+    return body

@@ -1,6 +1,6 @@
 """The outcomes of talking to HyP3 that a caller must tell apart.
 
-A submission (``POST /jobs``) is the one non-idempotent call insarproj makes (DESIGN §4), so its
+A submission (``POST /jobs``) is the one non-idempotent call insarproj makes (docs/safety.md), so its
 failures are split by what they say about the server's side:
 
 * ``Hyp3RejectedError``: the server answered and refused; nothing was created, no credit spent;

@@ -5,16 +5,19 @@ Clients are built lazily (no login at construction), once per plan or apply.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from insarproj import __version__
 from insarproj.endpoints import Endpoints
 
+if TYPE_CHECKING:  # requests and the session module load lazily: the CLI imports this at start-up
+    from insarproj.transfer.session import EarthdataSession
+
 USER_AGENT = f"insarproj/{__version__}"
 
 
-def earthdata_session(endpoints: Endpoints) -> Any:
-    """A requests session that sends Earthdata credentials only where DESIGN §4 allows."""
+def earthdata_session(endpoints: Endpoints) -> EarthdataSession:
+    """A requests session that sends Earthdata credentials only where docs/safety.md allows."""
     from insarproj.httpcompat import mount_http_rewrite
     from insarproj.transfer.credentials import find_earthdata_credentials
     from insarproj.transfer.session import make_session
@@ -33,7 +36,7 @@ ASF_LOGIN_REDIRECT = "https://cumulus.asf.alaska.edu/login"
 ASF_COOKIE = "asf-urs"
 
 
-def hyp3_session(endpoints: Endpoints) -> Any:
+def hyp3_session(endpoints: Endpoints) -> EarthdataSession:
     """A session HyP3 accepts: the bearer token as it is, or — HyP3 refuses Basic auth — for
     username/password credentials (netrc, EARTHDATA_USERNAME) the `asf-urs` cookie of an
     Earthdata login, done as hyp3_sdk does it. Lazily, only when HyP3 is actually asked."""
@@ -61,7 +64,8 @@ def hyp3_session(endpoints: Endpoints) -> Any:
         raise NetworkError(f"the Earthdata login failed ({type(exc).__name__})", service="urs") from exc
     if ASF_COOKIE not in login.cookies:
         raise AuthError(
-            f"the Earthdata login with {credentials.source} did not open an ASF session (HTTP {response.status_code})",
+            f"the Earthdata login with {credentials.source} did not open an ASF session "
+            f"(HTTP {response.status_code})",
             service="urs",
             hint="check the username and password, or use a token: set EARTHDATA_TOKEN",
         )

@@ -141,7 +141,8 @@ def _too_many_scenes(count: int, cap: int | None) -> ConfigError:
 def _queries(request: SearchRequest) -> Iterator[dict[str, Any]]:
     base: dict[str, Any] = {
         "intersectsWith": request.aoi_wkt,
-        # Dates are inclusive: asf_search would turn a bare end date into T00:00:00Z (quirk 2).
+        # Dates are inclusive: asf_search would turn a bare end date into T00:00:00Z
+        # (docs/service-quirks.md, asf_search bare end date).
         "start": datetime.combine(request.start, time(0, 0, 0), tzinfo=UTC),
         "end": datetime.combine(request.end, time(23, 59, 59), tzinfo=UTC),
         "platform": list(SENTINEL1_PLATFORMS),
@@ -150,8 +151,8 @@ def _queries(request: SearchRequest) -> Iterator[dict[str, Any]]:
     }
     if request.flight_direction:
         base["flightDirection"] = request.flight_direction
-    orbits: list[int | None] = sorted(set(request.relative_orbits)) if request.relative_orbits else [None]
-    frames: list[int | None] = sorted(set(request.frames)) if request.frames else [None]
+    orbits: list[int | None] = [*sorted(set(request.relative_orbits))] if request.relative_orbits else [None]
+    frames: list[int | None] = [*sorted(set(request.frames))] if request.frames else [None]
     for orbit, polarization, frame in itertools.product(orbits, request.scene_polarizations(), frames):
         query = dict(base, polarization=polarization)
         if orbit is not None:
@@ -214,20 +215,7 @@ def _cmr_errors(cmr_url: str) -> Iterator[None]:
             f"The CMR search at {where} failed in asf_search: {exc}", service="cmr", hint=_CMR_HINT
         ) from exc
     except requests.exceptions.JSONDecodeError as exc:
-        # asf_search reads the JSON error body of an HTTP error; a proxy's HTML page breaks that.
-        status = _http_status(exc)
-        if status is not None and status >= 500:
-            raise NetworkError(
-                f"The CMR search at {where} failed with HTTP {status} (an error page, not a CMR answer)",
-                service="cmr",
-                hint=_CMR_HINT,
-            ) from exc
-        answer = f"HTTP {status} with" if status is not None else "answered"
-        raise ProviderError(
-            f"The CMR search at {where} {answer} something that is not CMR UMM-JSON ({exc})",
-            service="cmr",
-            hint="check that the CMR endpoint URL points at a CMR",
-        ) from exc
+        raise _not_json(where, exc) from exc
     except requests.RequestException as exc:
         raise NetworkError(
             f"The CMR search at {where} could not be reached: {exc}", service="cmr", hint=_CMR_HINT
@@ -240,6 +228,23 @@ def _cmr_errors(cmr_url: str) -> Iterator[None]:
             service="cmr",
             hint="check that the CMR endpoint URL points at a CMR",
         ) from exc
+
+
+def _not_json(where: str, exc: BaseException) -> NetworkError | ProviderError:
+    """asf_search reads the JSON error body of an HTTP error; a proxy's HTML page breaks that."""
+    status = _http_status(exc)
+    if status is not None and status >= 500:
+        return NetworkError(
+            f"The CMR search at {where} failed with HTTP {status} (an error page, not a CMR answer)",
+            service="cmr",
+            hint=_CMR_HINT,
+        )
+    answer = f"HTTP {status} with" if status is not None else "answered"
+    return ProviderError(
+        f"The CMR search at {where} {answer} something that is not CMR UMM-JSON ({exc})",
+        service="cmr",
+        hint="check that the CMR endpoint URL points at a CMR",
+    )
 
 
 def _http_status(exc: BaseException) -> int | None:
@@ -317,7 +322,7 @@ def scene_from_product(product: Any, *, cmr_url: str = "") -> PinnedScene:
 
 
 def _pinned(product: Any, props: dict[str, Any], name: str) -> PinnedScene:
-    from shapely.geometry import shape
+    from shapely.geometry import shape  # type: ignore[import-untyped]  # shapely ships no type hints
 
     burst = props.get("burst") or {}
     baseline = getattr(product, "baseline", None) or {}
@@ -372,7 +377,8 @@ def _state_vectors(baseline: dict[str, Any]) -> dict[str, str] | None:
 
 def _processing_date(product: Any) -> str | None:
     # UMM ProductionDateTime (asf_search's processingDate) equals the acquisition start on original
-    # granules (quirk 3); the PROCESSING_DATE attribute, when present, is the real processing time.
+    # granules (docs/service-quirks.md, CMR ProductionDateTime); the PROCESSING_DATE attribute,
+    # when present, is the real processing time.
     value = _umm_attribute(product, "PROCESSING_DATE") or product.properties.get("processingDate")
     return _utc_text(value) if value else None
 

@@ -1,4 +1,4 @@
-"""Where Earthdata credentials come from (DESIGN §4): environment first, then netrc.
+"""Where Earthdata credentials come from (docs/safety.md): environment first, then netrc.
 
 Credentials are never written anywhere by insarproj; this module only reads them, and the object
 that holds them refuses to show its secrets in reprs, logs or tracebacks.

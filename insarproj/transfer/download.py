@@ -1,4 +1,4 @@
-"""insarproj's own verified, resumable downloader (DESIGN §4: temp name, verify, rename).
+"""insarproj's own verified, resumable downloader (docs/safety.md: temp name, verify, rename).
 
 Why not asf_search's ``ASFProduct.download`` or hyp3_sdk's ``Job.download_files``: both stream
 straight into the final path, skip a file that exists by name alone, and never verify. A transfer
@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 import requests
 
-from insarproj.endpoints import redact_url
+from insarproj.endpoints import is_presigned_url, redact_url
 from insarproj.errors import (
     AuthError,
     InsarprojError,
@@ -41,12 +41,11 @@ from insarproj.transfer.disk import check_free_space, part_path, place_copy, pub
 from insarproj.transfer.progress import NullProgress, ProgressSink
 from insarproj.transfer.retry import (
     TRANSIENT_ERRORS,
-    backoff_delay,
+    RetryPolicy,
     describe,
     is_permanent,
     parse_retry_after,
 )
-from insarproj.transfer.session import is_presigned_url
 from insarproj.transfer.verify import DEFAULT_LOGIN_HOST, check_file
 
 log = logging.getLogger(__name__)
@@ -179,14 +178,18 @@ class Downloader:
     ) -> None:
         self._session = session
         self._retries = retries
-        self._backoff = backoff
-        self._max_backoff = max_backoff
+        # Jittered: many parallel downloads hitting one throttled host must not retry in step.
+        self._policy = RetryPolicy(
+            first=backoff,
+            ceiling=max_backoff,
+            jitter=True,
+            max_retry_after=max_backoff,
+            rng=rng or random.Random(),
+        )
         self._timeout = timeout
         self._chunk_size = chunk_size
         self._progress: ProgressSink = progress or NullProgress()
         self._sleep = sleep
-        self._rng = rng or random.Random()
-        self._rng_lock = threading.Lock()
         self._accepted_retries = accepted_retries
         self._login_host = login_host or getattr(session, "login_host", None) or DEFAULT_LOGIN_HOST
 
@@ -292,10 +295,7 @@ class Downloader:
                 f"last error: {reason}",
                 hint=f"re-run to resume from the {kept} bytes kept in {run.part}" if kept else "re-run later",
             )
-        if retry_after is not None:
-            delay = min(self._max_backoff, retry_after)
-        else:
-            delay = self._jitter(run.failures - 1)
+        delay = self._policy.delay(run.failures - 1, retry_after=retry_after)
         log.info(
             "%s: %s; retrying in %.1f s (failure %d in a row, at most %d)",
             run.spec.name,
@@ -314,16 +314,9 @@ class Downloader:
                 f"after {run.accepted_waits} polls",
                 hint="re-run later",
             )
-        if retry_after is not None:
-            delay = min(self._max_backoff, retry_after)
-        else:
-            delay = self._jitter(run.accepted_waits - 1)
+        delay = self._policy.delay(run.accepted_waits - 1, retry_after=retry_after)
         log.info("%s: the server is preparing the file; polling again in %.1f s", run.spec.name, delay)
         self._wait(delay, run)
-
-    def _jitter(self, attempt: int) -> float:
-        with self._rng_lock:
-            return backoff_delay(attempt, backoff=self._backoff, max_backoff=self._max_backoff, rng=self._rng)
 
     def _wait(self, delay: float, run: _Run) -> None:
         if delay > 0:

@@ -1,4 +1,13 @@
-"""Waiting between attempts: exponential backoff with full jitter, and ``Retry-After``."""
+"""Waiting between attempts: the one retry policy (exponential backoff, optional full jitter,
+``Retry-After`` honoured), and which transport errors are worth another attempt.
+
+Every retry loop in insarproj takes its delays from :class:`RetryPolicy`: the HyP3 reads, the
+downloader's resume loop and ``apply --wait``'s status listing. The loops stay separate because
+what they count differs (a download that advanced its ``.part`` does not use up its budget), but
+how long they wait does not. urllib3's ``Retry`` mounted on the session is not used for the GETs:
+the loops need an injectable sleep, a request log and messages that name the last failure, and
+``responses`` (the unit tests' mock) replaces the adapter that would run it. POST is never retried.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +15,10 @@ import email.utils
 import http.client
 import random
 import re
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 import requests
 import urllib3.exceptions
@@ -38,6 +49,52 @@ def backoff_delay(attempt: int, *, backoff: float, max_backoff: float, rng: rand
     """Full jitter: uniform in [0, min(max_backoff, backoff * 2**attempt)] (attempt counts from 0)."""
     ceiling = min(max_backoff, backoff * (2 ** min(attempt, 62)))
     return rng.uniform(0.0, ceiling)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long to wait before attempt ``n + 1`` after ``n + 1`` failures (``attempt`` counts from 0).
+
+    Args:
+        first: the first backoff in seconds, doubled per attempt.
+        ceiling: the largest backoff (None: unbounded).
+        jitter: full jitter, uniform in [0, backoff] (many clients at once do not retry in step).
+        max_retry_after: the largest ``Retry-After`` obeyed (None: obeyed as sent); a server's
+            ``Retry-After`` always wins over the backoff.
+        rng: the jitter's random source (injectable for tests).
+    """
+
+    first: float = 1.0
+    ceiling: float | None = None
+    jitter: bool = False
+    max_retry_after: float | None = None
+    rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
+    _rng_lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+
+    def backoff(self, attempt: int) -> float:
+        """The backoff alone for ``attempt`` (no ``Retry-After``)."""
+        if self.jitter:
+            with self._rng_lock:  # one Downloader's threads share the policy
+                return backoff_delay(attempt, backoff=self.first, max_backoff=self._ceiling(), rng=self.rng)
+        return min(self._ceiling(), self.first * 2.0 ** min(attempt, 62))
+
+    def delay(self, attempt: int, *, retry_after: float | None = None) -> float:
+        """Seconds to wait before the next attempt: the server's ``Retry-After`` (capped) when it
+        sent one, else the backoff."""
+        if retry_after is not None:
+            return retry_after if self.max_retry_after is None else min(retry_after, self.max_retry_after)
+        return self.backoff(attempt)
+
+    def delays(self) -> Iterator[float]:
+        """The backoffs of attempts 0, 1, 2, … (endless; a caller with a ``Retry-After`` in hand
+        uses :meth:`delay`)."""
+        attempt = 0
+        while True:
+            yield self.backoff(attempt)
+            attempt += 1
+
+    def _ceiling(self) -> float:
+        return float("inf") if self.ceiling is None else self.ceiling
 
 
 def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:

@@ -1,4 +1,4 @@
-"""The HTTP session that carries Earthdata credentials, and only where they belong (DESIGN §4).
+"""The HTTP session that carries Earthdata credentials, and only where they belong (docs/safety.md).
 
 requests on its own gets two things wrong for us:
 
@@ -13,14 +13,12 @@ requests on its own gets two things wrong for us:
 So the session keeps ``trust_env`` (proxies and CA bundles work as users expect) but installs a
 credential policy as its ``auth``: a non-empty session auth stops requests from consulting netrc
 in ``prepare_request``, and ``rebuild_auth`` is overridden so netrc is never consulted on
-redirects either. The policy re-decides on every hop from ``Endpoints.may_send_credentials``, and
-never sends anything to a presigned URL. Cookies (the login sets ``asf-urs``) live in the
-session's jar across the chain as usual.
+redirects either. The policy re-decides on every hop from ``Endpoints.may_send_credentials`` (the
+one place that decides which URL may receive credentials; it refuses presigned URLs). Cookies (the
+login sets ``asf-urs``) live in the session's jar across the chain as usual.
 """
 
 from __future__ import annotations
-
-from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from requests.auth import AuthBase
@@ -28,21 +26,6 @@ from requests.models import PreparedRequest
 
 from insarproj.endpoints import Endpoints
 from insarproj.transfer.credentials import EarthdataCredentials, urs_host
-
-# Query parameters that make a URL a bearer credential in itself (AWS SigV4 and SigV2/CloudFront,
-# Google Cloud Storage). Adding an Authorization header there is at best refused, at worst leaked.
-PRESIGNED_QUERY_KEYS: frozenset[str] = frozenset({"x-amz-signature", "signature", "x-goog-signature"})
-STORAGE_HOST_SUFFIXES: tuple[str, ...] = ("amazonaws.com", "cloudfront.net")
-
-
-def is_presigned_url(url: str) -> bool:
-    """True for presigned storage URLs and storage hosts, which must never get credentials."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if any(host == s or host.endswith("." + s) for s in STORAGE_HOST_SUFFIXES):
-        return True
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    return any(key.lower() in PRESIGNED_QUERY_KEYS for key, _ in query)
 
 
 class CredentialPolicy(AuthBase):
@@ -57,7 +40,7 @@ class CredentialPolicy(AuthBase):
         self.credentials = credentials
 
     def allows(self, url: str) -> bool:
-        return self.endpoints.may_send_credentials(url) and not is_presigned_url(url)
+        return self.endpoints.may_send_credentials(url)
 
     def apply(self, request: PreparedRequest) -> PreparedRequest:
         url = request.url or ""
@@ -83,7 +66,7 @@ class EarthdataSession(requests.Session):
 
     # requests pickles/copies only the names in __attrs__; asf_search copy()s the session for
     # every sub-query, and ours must survive that whole.
-    __attrs__ = [*requests.Session.__attrs__, "endpoints", "credentials", "login_host", "policy"]
+    __attrs__ = (*requests.Session.__attrs__, "endpoints", "credentials", "login_host", "policy")
 
     def __init__(
         self, endpoints: Endpoints, credentials: EarthdataCredentials | None, *, user_agent: str
@@ -100,7 +83,8 @@ class EarthdataSession(requests.Session):
     def rebuild_auth(self, prepared_request: PreparedRequest, response: requests.Response) -> None:
         """Re-decide credentials for the redirect target; never read netrc (requests would)."""
         original_url = response.request.url or ""
-        if "Authorization" in prepared_request.headers and self.should_strip_auth(
+        # A header we did not add (a caller's own) survives only a same-host hop, as in requests.
+        if "Authorization" in prepared_request.headers and self.should_strip_auth(  # type: ignore[no-untyped-call]  # untyped in types-requests
             original_url, prepared_request.url or ""
         ):
             del prepared_request.headers["Authorization"]

@@ -1,4 +1,4 @@
-"""Is this file the data we asked for? Size, MD5, and a structural check per kind (DESIGN §4)."""
+"""Is this file the data we asked for? Size, MD5, and a structural check per kind (docs/safety.md)."""
 
 from __future__ import annotations
 

@@ -309,8 +309,8 @@ def test_caller_session_is_used_and_token_added_per_request() -> None:
     reader = Hyp3Reader(API, token="tok", session=session)
     reader.costs()
     sent = responses.calls[0].request.headers
-    assert sent["X-Probe"] == "1" and sent["Authorization"] == "Bearer tok"
-    assert reader.session is session
+    assert sent["X-Probe"] == "1" and sent["Authorization"] == "Bearer tok"  # the caller's session sent it
+    assert not hasattr(reader, "session")  # held privately, behind a GET-only transport
 
 
 def test_reader_cannot_submit() -> None:
