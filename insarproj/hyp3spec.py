@@ -1,8 +1,9 @@
-"""HyP3 job specs: job types, their parameters, defaults and credit costs.
+"""HyP3 job specs: job types, their parameters and defaults.
 
 Everything here is read from the HyP3 files shipped in ``insarproj/data/hyp3/`` (verbatim job specs
 of the hyp3 repository and the rendered tables of the production deployment), so following a HyP3
-release means replacing those files, not editing code.
+release means replacing those files, not editing code. Credit costs are read by one reader,
+``insarproj.hyp3.models.CostTable`` (the live ``/costs`` answer or the bundled ``costs_EDC.json``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ __all__ = [
     "ParamSpec",
     "ParameterError",
     "format_value",
-    "job_cost",
     "job_types",
     "load_job_spec",
 ]
@@ -215,50 +215,6 @@ def _load_job_spec(job_type: str) -> JobSpec:
             item_pattern=schema.get("items", {}).get("pattern"),
         )
     return JobSpec(job_type=job_type, parameters=parameters, required=required)
-
-
-@functools.cache
-def _cost_table() -> dict[str, Any]:
-    text = _data().joinpath("costs_EDC.json").read_text(encoding="utf-8")
-    table: dict[str, Any] = json.loads(text)
-    return table
-
-
-def job_cost(job_type: str, parameters: dict[str, Any], n_bursts: int = 1) -> float:
-    """Credits one job costs on hyp3-api.asf.alaska.edu (the EDC cost profile of the job spec).
-
-    ``parameters`` are the user parameters (defaults are filled in); a cost parameter that is a
-    granule input (INSAR_ISCE_MULTI_BURST's ``reference``) is priced by its length, ``n_bursts``.
-    """
-    spec = load_job_spec(job_type)
-    entry = _cost_table()[job_type]
-    if "cost" in entry:
-        return float(entry["cost"])
-    values = spec.validate_parameters(parameters)
-    table: Any = entry["cost_table"]
-    chosen: list[str] = []
-    for name in entry["cost_parameters"]:
-        if spec.parameters[name].is_input:
-            if n_bursts < 1:
-                raise ValueError(f"a {job_type} job needs at least one burst, got n_bursts={n_bursts}")
-            key = str(n_bursts)
-        else:
-            key = _cost_key(values[name])
-        chosen.append(f"{name}={key}")
-        if key not in table:
-            raise ValueError(
-                f"HyP3 has no {job_type} price for {', '.join(chosen)}; "
-                f"priced values of {name} are {', '.join(table)}"
-            )
-        table = table[key]
-    return float(table)
-
-
-def _cost_key(value: Any) -> str:
-    # HyP3 looks numbers up by their integer string (render_costs casts 30.0 to "30").
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _has_type(value: Any, kind: str) -> bool:

@@ -8,7 +8,7 @@ from importlib import resources
 import pytest
 import yaml
 
-from insarproj.hyp3spec import ParameterError, job_cost, job_types, load_job_spec
+from insarproj.hyp3spec import ParameterError, job_types, load_job_spec
 
 
 def _data_text(*parts: str) -> str:
@@ -94,32 +94,6 @@ def test_unknown_job_type_suggests_the_closest() -> None:
 
 def test_job_spec_is_cached() -> None:
     assert load_job_spec("INSAR_GAMMA") is load_job_spec("INSAR_GAMMA")
-
-
-def test_costs_insar_gamma_by_looks() -> None:
-    assert job_cost("INSAR_GAMMA", {"looks": "20x4"}) == 10.0
-    assert job_cost("INSAR_GAMMA", {"looks": "10x2"}) == 15.0
-    assert job_cost("INSAR_GAMMA", {}) == 10.0  # default looks 20x4
-
-
-def test_costs_burst_types() -> None:
-    assert job_cost("INSAR_ISCE_BURST", {"looks": "5x1"}) == 1.0
-    assert job_cost("INSAR_ISCE_MULTI_BURST", {}, n_bursts=1) == 1.0
-    assert job_cost("INSAR_ISCE_MULTI_BURST", {"looks": "20x4"}, n_bursts=4) == 1.0
-    assert job_cost("INSAR_ISCE_MULTI_BURST", {"looks": "20x4"}, n_bursts=5) == 5.0
-    assert job_cost("INSAR_ISCE_MULTI_BURST", {"looks": "20x4"}, n_bursts=13) == 10.0
-    assert job_cost("INSAR_ISCE_MULTI_BURST", {"looks": "10x2"}, n_bursts=4) == 5.0
-    assert job_cost("INSAR_ISCE_MULTI_BURST", {"looks": "5x1"}, n_bursts=11) == 90.0
-    assert job_cost("INSAR_ISCE_MULTI_BURST", {"looks": "5x1"}, n_bursts=15) == 110.0
-
-
-def test_costs_refuse_what_hyp3_does_not_price() -> None:
-    with pytest.raises(ValueError, match="priced values of reference are 1, 2"):
-        job_cost("INSAR_ISCE_MULTI_BURST", {}, n_bursts=16)
-    with pytest.raises(ValueError, match="at least one burst"):
-        job_cost("INSAR_ISCE_MULTI_BURST", {}, n_bursts=0)
-    with pytest.raises(ValueError, match="not allowed"):
-        job_cost("INSAR_GAMMA", {"looks": "5x1"})
 
 
 @pytest.mark.parametrize("job_type", ["INSAR_GAMMA", "INSAR_ISCE_BURST", "INSAR_ISCE_MULTI_BURST"])
