@@ -13,6 +13,7 @@ import functools
 import json
 import math
 from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -60,8 +61,8 @@ class ParamSpec:
     is_input: bool
     item_pattern: str | None = None  # for inputs: the regular expression granule names match
 
-    def check(self, value: Any) -> Any:
-        """Return ``value`` normalised (numbers as float), or raise ParameterError saying what is allowed."""
+    def check(self, value: Any) -> None:
+        """Raise ParameterError saying what is allowed unless ``value`` fits this parameter."""
         if not _has_type(value, self.type):
             raise ParameterError(
                 f"`{self.name}` must be {_TYPE_WORDS.get(self.type, self.type)}, got {format_value(value)}",
@@ -85,9 +86,6 @@ class ParamSpec:
                     parameter=self.name,
                     hint=self.allowed_text(),
                 )
-            if self.type == "number":
-                return float(value)
-        return value
 
     def _constrained(self) -> bool:
         return self.enum is not None or self.minimum is not None or self.maximum is not None
@@ -130,21 +128,22 @@ class JobSpec:
             name: spec.default for name, spec in self.user_parameters().items() if spec.default is not None
         }
 
-    def validate_parameters(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Check user parameters against the spec and return them with the defaults filled in.
+    def check_parameter(self, name: str, value: Any, *, extra_names: tuple[str, ...] = ()) -> None:
+        """Raise ParameterError unless ``name`` is a user parameter of this type and ``value`` fits it.
 
-        Raises:
-            ParameterError: (a ValueError) for an unknown name (with a did-you-mean), a granule input
-                given as a parameter, a wrong type, a value outside the enum or the range.
+        This is the one hand-written rule set for job parameters; project.toml is checked with it
+        when it loads, and ``POST /jobs`` bodies against HyP3's OpenAPI schema when they are sent.
+        ``extra_names`` are other keys valid beside the parameters (for the did-you-mean).
         """
-        user = self.user_parameters()
-        result = self.defaults()
-        for name, value in params.items():
-            spec = user.get(name)
-            if spec is None:
-                raise self.unknown_parameter(name)
-            result[name] = spec.check(value)
-        return {name: result[name] for name in sorted(result)}
+        spec = self.user_parameters().get(name)
+        if spec is None:
+            raise self.unknown_parameter(name, extra_names=extra_names)
+        spec.check(value)
+
+    def with_defaults(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``params`` (already checked) with the defaults of the parameters they leave out, sorted by name."""
+        merged = {**self.defaults(), **params}
+        return {name: merged[name] for name in sorted(merged)}
 
     def unknown_parameter(self, name: str, *, extra_names: tuple[str, ...] = ()) -> ParameterError:
         """The error for a name that is not a user parameter of this job type."""

@@ -48,13 +48,13 @@ def test_burst_job_types_take_bursts() -> None:
     assert load_job_spec("INSAR_ISCE_BURST").input_product == "BURST"
 
 
-def test_validate_parameters_fills_defaults_and_normalises_numbers() -> None:
+def test_with_defaults_fills_the_parameters_left_out() -> None:
     spec = load_job_spec("INSAR_GAMMA")
-    params = spec.validate_parameters({"looks": "10x2", "include_dem": True, "phase_filter_parameter": 1})
+    params = spec.with_defaults({"looks": "10x2", "include_dem": True, "phase_filter_parameter": 1.0})
     assert params["looks"] == "10x2"
     assert params["include_dem"] is True
     assert params["include_look_vectors"] is False
-    assert params["phase_filter_parameter"] == 1.0 and isinstance(params["phase_filter_parameter"], float)
+    assert params["phase_filter_parameter"] == 1.0
     assert list(params) == sorted(params)
 
 
@@ -76,9 +76,10 @@ def test_validate_parameters_fills_defaults_and_normalises_numbers() -> None:
         ("INSAR_ISCE_BURST", {"looks": "40x8"}, ['"20x4", "10x2", "5x1"']),
     ],
 )
-def test_validate_parameters_errors(job_type: str, params: dict[str, object], fragments: list[str]) -> None:
+def test_check_parameter_errors(job_type: str, params: dict[str, object], fragments: list[str]) -> None:
+    ((name, value),) = params.items()
     with pytest.raises(ValueError) as caught:
-        load_job_spec(job_type).validate_parameters(params)
+        load_job_spec(job_type).check_parameter(name, value)
     assert isinstance(caught.value, ParameterError)
     assert caught.value.parameter == next(iter(params))
     for fragment in fragments:

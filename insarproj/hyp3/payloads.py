@@ -122,9 +122,9 @@ def build_job_request(
     what hyp3_sdk's ``prepare_*_job`` would send.
 
     Raises:
-        hyp3spec.ParameterError: an unknown job type, unknown parameter or a value the spec refuses.
+        hyp3spec.ParameterError: an unknown job type.
         InvalidJobRequestError: the name, the granules or the pair is not something HyP3 would
-            process correctly.
+            process correctly, or (with ``validate_body``) HyP3's API spec refuses the job.
     """
     spec = load_job_spec(job_type)
     validate_job_name(name)
@@ -143,7 +143,8 @@ def build_job_request(
     else:
         raise InvalidJobRequestError(f"insarproj does not know how to give granules to {job_type} jobs")
     _check_pair(spec, reference, secondary)
-    job_parameters: dict[str, Any] = {**granule_inputs, **spec.validate_parameters(dict(parameters))}
+    # The parameters were checked when project.toml loaded; HyP3's schema checks them again at send.
+    job_parameters: dict[str, Any] = {**granule_inputs, **spec.with_defaults(parameters)}
     request = JobRequest(job_type=job_type, job_parameters=job_parameters, name=name)
     if validate_body:
         # Plan builds thousands of these and skips this (about 2 ms each); Hyp3Writer.submit

@@ -124,7 +124,7 @@ def test_to_payload_matches_hyp3_sdk_prepared_payloads() -> None:
         user = {k: v for k, v in expected["job_parameters"].items() if not spec.parameters[k].is_input}
         request = JobRequest(
             job_type=expected["job_type"],
-            job_parameters={**inputs, **spec.validate_parameters(user)},
+            job_parameters={**inputs, **spec.with_defaults(user)},
             name=expected.get("name"),
         )
         assert request.to_payload() == expected, key
@@ -141,7 +141,7 @@ def test_to_payload_matches_live_hyp3_sdk() -> None:
         job_type="INSAR_GAMMA",
         job_parameters={
             "granules": ["g1", "g2"],
-            **spec.validate_parameters({"looks": "10x2", "include_dem": True}),
+            **spec.with_defaults({"looks": "10x2", "include_dem": True}),
         },
         name="n",
     )
@@ -153,7 +153,7 @@ def test_to_payload_matches_live_hyp3_sdk() -> None:
         job_parameters={
             "reference": ("r1", "r2"),
             "secondary": ["s1", "s2"],
-            **spec.validate_parameters({"looks": "5x1"}),
+            **spec.with_defaults({"looks": "5x1"}),
         },
     )
     assert ours.to_payload() == multi
