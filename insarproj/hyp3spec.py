@@ -12,8 +12,8 @@ import difflib
 import functools
 import json
 import math
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -77,15 +77,14 @@ class ParamSpec:
                 parameter=self.name,
                 hint=f"{hint}allowed values are {', '.join(format_value(v) for v in self.enum)}",
             )
-        if self.type in ("number", "integer"):
-            if (self.minimum is not None and value < self.minimum) or (
-                self.maximum is not None and value > self.maximum
-            ):
-                raise ParameterError(
-                    f"`{self.name}` = {format_value(value)} is out of range",
-                    parameter=self.name,
-                    hint=self.allowed_text(),
-                )
+        below = self.minimum is not None and value < self.minimum
+        above = self.maximum is not None and value > self.maximum
+        if self.type in ("number", "integer") and (below or above):
+            raise ParameterError(
+                f"`{self.name}` = {format_value(value)} is out of range",
+                parameter=self.name,
+                hint=self.allowed_text(),
+            )
 
     def _constrained(self) -> bool:
         return self.enum is not None or self.minimum is not None or self.maximum is not None

@@ -97,15 +97,17 @@ class Hyp3Settings(Section):
         gt=0,
         le=MAX_CREDITS,
         allow_inf_nan=False,
-        description=f"Optional: spend at most this many credits per apply (above 0, at most {MAX_CREDITS:,}); "
-        "submissions beyond it stay planned for a later apply. Default: no limit beyond the account's credits.",
+        description="Optional: spend at most this many credits per apply "
+        f"(above 0, at most {MAX_CREDITS:,}); submissions beyond it stay planned for a later apply. "
+        "Default: no limit beyond the account's credits.",
     )
     hold_recent_days: int = Field(
         21,
         ge=0,
         le=MAX_HOLD_DAYS,
-        description=f"Do not submit pairs whose later date is younger than this many days (0..{MAX_HOLD_DAYS:,}): precise "
-        "orbits (POEORB) arrive about 21 days after acquisition, and a product made earlier uses restituted "
+        description="Do not submit pairs whose later date is younger than this many days "
+        f"(0..{MAX_HOLD_DAYS:,}): precise orbits (POEORB) arrive about 21 days after acquisition, "
+        "and a product made earlier uses restituted "
         "orbits. Plan names the pairs held. Default 21; 0 submits at once.",
     )
     keep_layers: list[str] | None = Field(
@@ -252,7 +254,8 @@ class IsceConfig(Section):
         None,
         ge=1,
         le=MAX_LOOKS,
-        description=f"stackSentinel -c, interferograms per date (1..{MAX_LOOKS}). Default: from [pairs] neighbors.",
+        description=f"stackSentinel -c, interferograms per date (1..{MAX_LOOKS}). "
+        "Default: from [pairs] neighbors.",
     )
     num_proc: int = Field(
         4, ge=1, le=MAX_PROCESSES, description=f"Parallel processes per step (1..{MAX_PROCESSES}). Default 4."
