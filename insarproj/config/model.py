@@ -29,6 +29,7 @@ from insarproj.config.processor import (
     SlurmConfig,
 )
 from insarproj.hyp3spec import format_value, job_types, load_job_spec
+from insarproj.s1names import is_granule_name
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
@@ -54,12 +55,6 @@ __all__ = [
 ]
 
 PROJECT_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
-# Sentinel-1 product names (ESA SAFE naming) and ASF burst names, for exclude_scenes.
-SCENE_NAME_RE = re.compile(
-    r"^S1[ABCD]_(IW|EW|SM|WV|S[1-6])_(SLC|GRD|RAW|OCN)[_FHM]_[012][SA](SH|SV|DH|DV|HH|VV|HV|VH)_"
-    r"\d{8}T\d{6}_\d{8}T\d{6}_\d{6}_[0-9A-F]{6}_[0-9A-F]{4}$"
-)
-BURST_NAME_RE = re.compile(r"^S1_\d{6}_IW[123]_\d{8}T\d{6}_(VV|VH|HH|HV)_[0-9A-F]{4}-BURST$")
 Polarization = Literal["VV", "VH", "HH", "HV", "VV+VH", "HH+HV"]
 # Upper bounds of counts and spans: far above any real project (Sentinel-1 has acquired a track
 # about 700 times since 2014), low enough that no later arithmetic overflows (DESIGN §3: errors
@@ -237,7 +232,8 @@ class SearchConfig(Section):
         gt=0,
         le=1,
         allow_inf_nan=False,
-        description="Optional: share of the AOI (above 0, at most 1) a date must cover, else the date is dropped. "
+        description="Optional: share of the AOI (above 0, at most 1) a date must cover, "
+        "else the date is dropped. "
         "A date is judged on what the processor uses: the union of its scenes, or for processors taking "
         "one scene per date (INSAR_GAMMA) that scene alone. Default: no minimum.",
     )
@@ -245,7 +241,8 @@ class SearchConfig(Section):
         None,
         ge=2,
         le=MAX_DATES,
-        description=f"Optional: drop stacks with fewer dates than this (2..{MAX_DATES:,}). Default: no minimum.",
+        description=f"Optional: drop stacks with fewer dates than this (2..{MAX_DATES:,}). "
+        "Default: no minimum.",
     )
     exclude_dates: list[date] = Field(
         [], description="Acquisition dates to leave out, as TOML dates, e.g. [2021-07-04]. Default []."
@@ -259,7 +256,8 @@ class SearchConfig(Section):
         None,
         ge=1,
         le=MAX_RESULTS,
-        description=f"Optional safety cap (1..{MAX_RESULTS:,}): stop with an error naming how many scenes the "
+        description=f"Optional safety cap (1..{MAX_RESULTS:,}): "
+        "stop with an error naming how many scenes the "
         "search finds when they are more than this; nothing is planned from a cut list. Default: no cap.",
     )
 
@@ -278,7 +276,7 @@ class SearchConfig(Section):
     @classmethod
     def _scene_names(cls, value: list[str]) -> list[str]:
         for index, name in enumerate(value):
-            if not (SCENE_NAME_RE.match(name) or BURST_NAME_RE.match(name)):
+            if not is_granule_name(name):
                 raise FieldProblem(
                     f"{format_value(name)} is not a Sentinel-1 scene or burst name",
                     key=(index,),
@@ -394,8 +392,9 @@ class PairsConfig(Section):
     )
     bridges: list[Annotated[int, Field(gt=0, le=MAX_DAYS)]] = Field(
         [],
-        description=f"Seasonal bridges: extra pairs with these temporal baselines in days (1..{MAX_DAYS:,}), "
-        "e.g. [365]; each date pairs with the date nearest that far ahead, within bridge_tolerance. Default [].",
+        description="Seasonal bridges: extra pairs with these temporal baselines in days "
+        f"(1..{MAX_DAYS:,}), e.g. [365]; each date pairs with the date nearest that far ahead, "
+        "within bridge_tolerance. Default [].",
     )
     bridge_tolerance: int = Field(
         24,
