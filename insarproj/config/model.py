@@ -564,27 +564,34 @@ class ProjectConfig(Section):
     search: SearchConfig = Field(
         description="[search]: dates and filters of the Sentinel-1 search; required."
     )
+    # The tables left out are validated from {} like any other; a factory spelled as the class would
+    # read to type checkers as a call missing every field (they take a positional Field default for
+    # a required field).
     pairs: PairsConfig = Field(
-        default_factory=PairsConfig, description='[pairs]: the pairing of dates. Default: method = "sbas".'
+        default_factory=lambda: PairsConfig.model_validate({}),
+        description='[pairs]: the pairing of dates. Default: method = "sbas".',
     )
     orbits: OrbitsConfig = Field(
-        default_factory=OrbitsConfig, description="[orbits]: precise orbit files. Default: by processor."
+        default_factory=lambda: OrbitsConfig.model_validate({}),
+        description="[orbits]: precise orbit files. Default: by processor.",
     )
     dem: DemConfig = Field(
-        default_factory=DemConfig, description="[dem]: the DEM of each stack. Default: by processor."
+        default_factory=lambda: DemConfig.model_validate({}),
+        description="[dem]: the DEM of each stack. Default: by processor.",
     )
     processor: ProcessorConfig = Field(
         description='[processor]: kind = "hyp3", "isce" or "download"; required.'
     )
     download: DownloadConfig = Field(
-        default_factory=DownloadConfig,
+        default_factory=lambda: DownloadConfig.model_validate({}),
         description="[download]: fetching files. Default: 4 at a time, 5 retries.",
     )
     paths: PathsConfig = Field(
-        default_factory=PathsConfig, description='[paths]: where data lives. Default: data = "data".'
+        default_factory=lambda: PathsConfig.model_validate({}),
+        description='[paths]: where data lives. Default: data = "data".',
     )
     endpoints: EndpointsConfig = Field(
-        default_factory=EndpointsConfig,
+        default_factory=lambda: EndpointsConfig.model_validate({}),
         description="[endpoints]: service URL overrides. Default: the real services, or INSARPROJ_*_URL.",
     )
 

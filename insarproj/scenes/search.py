@@ -150,8 +150,8 @@ def _queries(request: SearchRequest) -> Iterator[dict[str, Any]]:
     }
     if request.flight_direction:
         base["flightDirection"] = request.flight_direction
-    orbits: list[int | None] = sorted(set(request.relative_orbits)) if request.relative_orbits else [None]
-    frames: list[int | None] = sorted(set(request.frames)) if request.frames else [None]
+    orbits: list[int | None] = [*sorted(set(request.relative_orbits))] if request.relative_orbits else [None]
+    frames: list[int | None] = [*sorted(set(request.frames))] if request.frames else [None]
     for orbit, polarization, frame in itertools.product(orbits, request.scene_polarizations(), frames):
         query = dict(base, polarization=polarization)
         if orbit is not None:
