@@ -140,7 +140,8 @@ def _regular_bursts(passes: list[Pass], date_drops: Mapping[int, str]) -> tuple[
     dropped = [
         DroppedScene(
             name=s.name,
-            reason=f"burst {s.burst_id_full} covers the AOI on only {seen[s.burst_id_full]} of {len(usable)} dates "
+            reason=f"burst {s.burst_id_full} covers the AOI on only {seen[s.burst_id_full]} "
+            f"of {len(usable)} dates "
             "(an edge burst): left out of the burst groups so those dates stay usable",
         )
         for item in usable
