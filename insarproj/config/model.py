@@ -1,4 +1,4 @@
-"""The pydantic model of ``project.toml`` (DESIGN §2a) and its JSON Schema.
+"""The pydantic model of ``project.toml`` (docs/configuration.md) and its JSON Schema.
 
 Models are strict (TOML already gives typed values: a quoted number or date is a mistake worth
 reporting), forbid unknown keys and are frozen. Checks that involve several keys raise
@@ -57,7 +57,7 @@ __all__ = [
 PROJECT_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 Polarization = Literal["VV", "VH", "HH", "HV", "VV+VH", "HH+HV"]
 # Upper bounds of counts and spans: far above any real project (Sentinel-1 has acquired a track
-# about 700 times since 2014), low enough that no later arithmetic overflows (DESIGN §3: errors
+# about 700 times since 2014), low enough that no later arithmetic overflows (docs/cli.md: errors
 # name the key, never "internal error").
 MAX_DATES = 10_000
 MAX_DAYS = 10_000
@@ -509,7 +509,7 @@ def _endpoint(description: str, default: str) -> Any:
 
 
 class EndpointsConfig(Section):
-    """[endpoints]: service URLs (DESIGN §5); INSARPROJ_*_URL environment variables override them."""
+    """[endpoints]: service URLs (docs/endpoints.md); INSARPROJ_*_URL environment variables override them."""
 
     cmr: str | None = _endpoint("NASA CMR search", "https://cmr.earthdata.nasa.gov; INSARPROJ_CMR_URL")
     urs: str | None = _endpoint("Earthdata login", "https://urs.earthdata.nasa.gov; INSARPROJ_URS_URL")

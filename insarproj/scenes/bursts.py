@@ -62,7 +62,7 @@ def burst_groups(full_ids: Iterable[str], max_bursts: int = MULTI_BURST_LIMIT) -
 
 
 def burst_stack_id(flight_direction: str, group: list[str]) -> str:
-    """``A064_136231_IW1_6b``: direction letter, first full burst id, burst count (DESIGN §2b)."""
+    """``A064_136231_IW1_6b``: direction letter, first full burst id, burst count (docs/addresses.md)."""
     return f"{flight_direction[0].upper()}{BurstId.parse(group[0]).full}_{len(group)}b"
 
 

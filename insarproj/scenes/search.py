@@ -141,7 +141,8 @@ def _too_many_scenes(count: int, cap: int | None) -> ConfigError:
 def _queries(request: SearchRequest) -> Iterator[dict[str, Any]]:
     base: dict[str, Any] = {
         "intersectsWith": request.aoi_wkt,
-        # Dates are inclusive: asf_search would turn a bare end date into T00:00:00Z (quirk 2).
+        # Dates are inclusive: asf_search would turn a bare end date into T00:00:00Z
+        # (docs/service-quirks.md, asf_search bare end date).
         "start": datetime.combine(request.start, time(0, 0, 0), tzinfo=UTC),
         "end": datetime.combine(request.end, time(23, 59, 59), tzinfo=UTC),
         "platform": list(SENTINEL1_PLATFORMS),
@@ -372,7 +373,8 @@ def _state_vectors(baseline: dict[str, Any]) -> dict[str, str] | None:
 
 def _processing_date(product: Any) -> str | None:
     # UMM ProductionDateTime (asf_search's processingDate) equals the acquisition start on original
-    # granules (quirk 3); the PROCESSING_DATE attribute, when present, is the real processing time.
+    # granules (docs/service-quirks.md, ASF processingDate); the PROCESSING_DATE attribute, when
+    # present, is the real processing time.
     value = _umm_attribute(product, "PROCESSING_DATE") or product.properties.get("processingDate")
     return _utc_text(value) if value else None
 

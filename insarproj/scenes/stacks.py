@@ -50,7 +50,7 @@ class StackBuild(NamedTuple):
 
 
 def track_id(flight_direction: str, relative_orbit: int) -> str:
-    """``A064`` / ``D071`` (DESIGN §2b)."""
+    """``A064`` / ``D071`` (docs/addresses.md)."""
     return f"{flight_direction[0].upper()}{relative_orbit:03d}"
 
 
@@ -224,8 +224,9 @@ def drop_reprocessed(
 ) -> list[PinnedScene]:
     """Keep the newest product of each acquisition (same platform, start, stop, polarization, burst).
 
-    ASF's ``processingDate`` is the acquisition start on original granules (quirk 3), so the
-    processing date is compared first and the product id (the name's last field) breaks ties.
+    ASF's ``processingDate`` is the acquisition start on original granules (docs/service-quirks.md,
+    ASF processingDate), so the processing date is compared first and the product id (the name's
+    last field) breaks ties.
     ``replaced`` receives old name -> kept name.
     """
     groups: dict[tuple[str, str, str, str, str | None], list[PinnedScene]] = defaultdict(list)
@@ -262,7 +263,7 @@ def drop_reprocessed(
 
 
 def representative(scenes: Sequence[PinnedScene], coverage: AoiCoverage) -> PinnedScene:
-    """The scene of a date covering the most of the AOI (ties: the first name), DESIGN §2b."""
+    """The scene of a date covering the most of the AOI (ties: the first name) (docs/addresses.md)."""
     return min(scenes, key=lambda s: (-coverage.share([s.footprint_wkt]), s.name))
 
 

@@ -131,7 +131,9 @@ def make_slc(
     item["meta"]["native-id"] = f"{name}-SLC"
     item["meta"]["concept-id"] = f"G{int(_md5(name)[:8], 16)}-ASF"
     umm["DataGranule"]["Identifiers"][0]["Identifier"] = name
-    umm["DataGranule"]["ProductionDateTime"] = _iso(start)  # as on original granules (quirk 3)
+    umm["DataGranule"]["ProductionDateTime"] = _iso(
+        start
+    )  # as on original granules (docs/service-quirks.md, ASF processingDate)
     umm["OrbitCalculatedSpatialDomains"] = [{"OrbitNumber": absolute}]
     umm["CollectionReference"]["ShortName"] = f"SENTINEL-1{platform}_SLC"
     umm["Platforms"][0]["ShortName"] = f"SENTINEL-1{platform}"
