@@ -207,8 +207,8 @@ def mismatch_reason(scene: PinnedScene, request: SearchRequest) -> str | None:
     if request.flight_direction and scene.flight_direction != request.flight_direction:
         return f"flight direction {scene.flight_direction} is not {request.flight_direction}"
     if request.relative_orbits and scene.relative_orbit not in request.relative_orbits:
-        wanted = sorted(request.relative_orbits)
-        return f"relative orbit {scene.relative_orbit} is not in relative_orbits {wanted}"
+        orbits = sorted(request.relative_orbits)
+        return f"relative orbit {scene.relative_orbit} is not in relative_orbits {orbits}"
     if request.frames and scene.frame not in request.frames:
         return f"frame {scene.frame} is not in frames {sorted(request.frames)}"
     if scene.beam_mode.upper() != request.beam_mode:
