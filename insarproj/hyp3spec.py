@@ -1,8 +1,9 @@
-"""HyP3 job specs: job types, their parameters, defaults and credit costs.
+"""HyP3 job specs: job types, their parameters and defaults.
 
 Everything here is read from the HyP3 files shipped in ``insarproj/data/hyp3/`` (verbatim job specs
 of the hyp3 repository and the rendered tables of the production deployment), so following a HyP3
-release means replacing those files, not editing code.
+release means replacing those files, not editing code. Credit costs are read by one reader,
+``insarproj.hyp3.models.CostTable`` (the live ``/costs`` answer or the bundled ``costs_EDC.json``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import difflib
 import functools
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
@@ -22,7 +24,6 @@ __all__ = [
     "ParamSpec",
     "ParameterError",
     "format_value",
-    "job_cost",
     "job_types",
     "load_job_spec",
 ]
@@ -60,8 +61,8 @@ class ParamSpec:
     is_input: bool
     item_pattern: str | None = None  # for inputs: the regular expression granule names match
 
-    def check(self, value: Any) -> Any:
-        """Return ``value`` normalised (numbers as float), or raise ParameterError saying what is allowed."""
+    def check(self, value: Any) -> None:
+        """Raise ParameterError saying what is allowed unless ``value`` fits this parameter."""
         if not _has_type(value, self.type):
             raise ParameterError(
                 f"`{self.name}` must be {_TYPE_WORDS.get(self.type, self.type)}, got {format_value(value)}",
@@ -76,18 +77,14 @@ class ParamSpec:
                 parameter=self.name,
                 hint=f"{hint}allowed values are {', '.join(format_value(v) for v in self.enum)}",
             )
-        if self.type in ("number", "integer"):
-            if (self.minimum is not None and value < self.minimum) or (
-                self.maximum is not None and value > self.maximum
-            ):
-                raise ParameterError(
-                    f"`{self.name}` = {format_value(value)} is out of range",
-                    parameter=self.name,
-                    hint=self.allowed_text(),
-                )
-            if self.type == "number":
-                return float(value)
-        return value
+        below = self.minimum is not None and value < self.minimum
+        above = self.maximum is not None and value > self.maximum
+        if self.type in ("number", "integer") and (below or above):
+            raise ParameterError(
+                f"`{self.name}` = {format_value(value)} is out of range",
+                parameter=self.name,
+                hint=self.allowed_text(),
+            )
 
     def _constrained(self) -> bool:
         return self.enum is not None or self.minimum is not None or self.maximum is not None
@@ -130,21 +127,22 @@ class JobSpec:
             name: spec.default for name, spec in self.user_parameters().items() if spec.default is not None
         }
 
-    def validate_parameters(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Check user parameters against the spec and return them with the defaults filled in.
+    def check_parameter(self, name: str, value: Any, *, extra_names: tuple[str, ...] = ()) -> None:
+        """Raise ParameterError unless ``name`` is a user parameter of this type and ``value`` fits it.
 
-        Raises:
-            ParameterError: (a ValueError) for an unknown name (with a did-you-mean), a granule input
-                given as a parameter, a wrong type, a value outside the enum or the range.
+        This is the one hand-written rule set for job parameters; project.toml is checked with it
+        when it loads, and ``POST /jobs`` bodies against HyP3's OpenAPI schema when they are sent.
+        ``extra_names`` are other keys valid beside the parameters (for the did-you-mean).
         """
-        user = self.user_parameters()
-        result = self.defaults()
-        for name, value in params.items():
-            spec = user.get(name)
-            if spec is None:
-                raise self.unknown_parameter(name)
-            result[name] = spec.check(value)
-        return {name: result[name] for name in sorted(result)}
+        spec = self.user_parameters().get(name)
+        if spec is None:
+            raise self.unknown_parameter(name, extra_names=extra_names)
+        spec.check(value)
+
+    def with_defaults(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``params`` (already checked) with the defaults of the parameters they leave out, sorted by name."""
+        merged = {**self.defaults(), **params}
+        return {name: merged[name] for name in sorted(merged)}
 
     def unknown_parameter(self, name: str, *, extra_names: tuple[str, ...] = ()) -> ParameterError:
         """The error for a name that is not a user parameter of this job type."""
@@ -215,50 +213,6 @@ def _load_job_spec(job_type: str) -> JobSpec:
             item_pattern=schema.get("items", {}).get("pattern"),
         )
     return JobSpec(job_type=job_type, parameters=parameters, required=required)
-
-
-@functools.cache
-def _cost_table() -> dict[str, Any]:
-    text = _data().joinpath("costs_EDC.json").read_text(encoding="utf-8")
-    table: dict[str, Any] = json.loads(text)
-    return table
-
-
-def job_cost(job_type: str, parameters: dict[str, Any], n_bursts: int = 1) -> float:
-    """Credits one job costs on hyp3-api.asf.alaska.edu (the EDC cost profile of the job spec).
-
-    ``parameters`` are the user parameters (defaults are filled in); a cost parameter that is a
-    granule input (INSAR_ISCE_MULTI_BURST's ``reference``) is priced by its length, ``n_bursts``.
-    """
-    spec = load_job_spec(job_type)
-    entry = _cost_table()[job_type]
-    if "cost" in entry:
-        return float(entry["cost"])
-    values = spec.validate_parameters(parameters)
-    table: Any = entry["cost_table"]
-    chosen: list[str] = []
-    for name in entry["cost_parameters"]:
-        if spec.parameters[name].is_input:
-            if n_bursts < 1:
-                raise ValueError(f"a {job_type} job needs at least one burst, got n_bursts={n_bursts}")
-            key = str(n_bursts)
-        else:
-            key = _cost_key(values[name])
-        chosen.append(f"{name}={key}")
-        if key not in table:
-            raise ValueError(
-                f"HyP3 has no {job_type} price for {', '.join(chosen)}; "
-                f"priced values of {name} are {', '.join(table)}"
-            )
-        table = table[key]
-    return float(table)
-
-
-def _cost_key(value: Any) -> str:
-    # HyP3 looks numbers up by their integer string (render_costs casts 30.0 to "30").
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _has_type(value: Any, kind: str) -> bool:

@@ -217,7 +217,7 @@ def test_keep_layers(tmp_path: Path) -> None:
     )
     hyp3 = load_text(minimal(extra=extra), tmp_path).processor.hyp3
     assert hyp3 is not None and hyp3.keep_layers is not None and "lv_phi" in hyp3.keep_layers
-    with pytest.raises(ConfigError, match="processor.hyp3.keep_layers\\[0\\]"):
+    with pytest.raises(ConfigError, match=r"processor\.hyp3\.keep_layers\[0\]"):
         load_text(minimal(extra='[processor.hyp3]\nkeep_layers = ["unw phase.tif"]\n'), tmp_path)
 
 

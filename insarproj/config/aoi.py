@@ -82,7 +82,8 @@ def wkt_geometry(text: str) -> BaseGeometry:
             f"the WKT text nests parentheses {depth} levels deep",
             key=("wkt",),
             hint=f"an AOI needs at most {MAX_WKT_NESTING} (a MULTIPOLYGON has 3); "
-            'write a polygon like wkt = "POLYGON((-117.9 35.5, -117.3 35.5, -117.3 35.9, -117.9 35.9, -117.9 35.5))"',
+            "write a polygon like "
+            'wkt = "POLYGON((-117.9 35.5, -117.3 35.5, -117.3 35.9, -117.9 35.9, -117.9 35.5))"',
         )
     try:
         geometry = shapely.from_wkt(text)
@@ -132,7 +133,8 @@ def geojson_geometry(path: Path, *, shown_as: str) -> BaseGeometry:
         raise FieldProblem(
             f"the AOI file {shown_as} nests lists or objects more than {MAX_NESTING} levels deep",
             key=key,
-            hint="save it as a GeoJSON FeatureCollection, Feature or geometry (a MultiPolygon needs 4 levels)",
+            hint="save it as a GeoJSON FeatureCollection, Feature or geometry "
+            "(a MultiPolygon needs 4 levels)",
         )
     try:
         parts = [shape(g) for g in _geojson_geometries(document, shown_as)]

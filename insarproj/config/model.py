@@ -1,4 +1,4 @@
-"""The pydantic model of ``project.toml`` (DESIGN §2a) and its JSON Schema.
+"""The pydantic model of ``project.toml`` (docs/configuration.md) and its JSON Schema.
 
 Models are strict (TOML already gives typed values: a quoted number or date is a mistake worth
 reporting), forbid unknown keys and are frozen. Checks that involve several keys raise
@@ -29,6 +29,7 @@ from insarproj.config.processor import (
     SlurmConfig,
 )
 from insarproj.hyp3spec import format_value, job_types, load_job_spec
+from insarproj.s1names import is_granule_name
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
@@ -54,15 +55,9 @@ __all__ = [
 ]
 
 PROJECT_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
-# Sentinel-1 product names (ESA SAFE naming) and ASF burst names, for exclude_scenes.
-SCENE_NAME_RE = re.compile(
-    r"^S1[ABCD]_(IW|EW|SM|WV|S[1-6])_(SLC|GRD|RAW|OCN)[_FHM]_[012][SA](SH|SV|DH|DV|HH|VV|HV|VH)_"
-    r"\d{8}T\d{6}_\d{8}T\d{6}_\d{6}_[0-9A-F]{6}_[0-9A-F]{4}$"
-)
-BURST_NAME_RE = re.compile(r"^S1_\d{6}_IW[123]_\d{8}T\d{6}_(VV|VH|HH|HV)_[0-9A-F]{4}-BURST$")
 Polarization = Literal["VV", "VH", "HH", "HV", "VV+VH", "HH+HV"]
 # Upper bounds of counts and spans: far above any real project (Sentinel-1 has acquired a track
-# about 700 times since 2014), low enough that no later arithmetic overflows (DESIGN §3: errors
+# about 700 times since 2014), low enough that no later arithmetic overflows (docs/cli.md: errors
 # name the key, never "internal error").
 MAX_DATES = 10_000
 MAX_DAYS = 10_000
@@ -237,7 +232,8 @@ class SearchConfig(Section):
         gt=0,
         le=1,
         allow_inf_nan=False,
-        description="Optional: share of the AOI (above 0, at most 1) a date must cover, else the date is dropped. "
+        description="Optional: share of the AOI (above 0, at most 1) a date must cover, "
+        "else the date is dropped. "
         "A date is judged on what the processor uses: the union of its scenes, or for processors taking "
         "one scene per date (INSAR_GAMMA) that scene alone. Default: no minimum.",
     )
@@ -245,7 +241,8 @@ class SearchConfig(Section):
         None,
         ge=2,
         le=MAX_DATES,
-        description=f"Optional: drop stacks with fewer dates than this (2..{MAX_DATES:,}). Default: no minimum.",
+        description=f"Optional: drop stacks with fewer dates than this (2..{MAX_DATES:,}). "
+        "Default: no minimum.",
     )
     exclude_dates: list[date] = Field(
         [], description="Acquisition dates to leave out, as TOML dates, e.g. [2021-07-04]. Default []."
@@ -259,7 +256,8 @@ class SearchConfig(Section):
         None,
         ge=1,
         le=MAX_RESULTS,
-        description=f"Optional safety cap (1..{MAX_RESULTS:,}): stop with an error naming how many scenes the "
+        description=f"Optional safety cap (1..{MAX_RESULTS:,}): "
+        "stop with an error naming how many scenes the "
         "search finds when they are more than this; nothing is planned from a cut list. Default: no cap.",
     )
 
@@ -278,7 +276,7 @@ class SearchConfig(Section):
     @classmethod
     def _scene_names(cls, value: list[str]) -> list[str]:
         for index, name in enumerate(value):
-            if not (SCENE_NAME_RE.match(name) or BURST_NAME_RE.match(name)):
+            if not is_granule_name(name):
                 raise FieldProblem(
                     f"{format_value(name)} is not a Sentinel-1 scene or burst name",
                     key=(index,),
@@ -394,8 +392,9 @@ class PairsConfig(Section):
     )
     bridges: list[Annotated[int, Field(gt=0, le=MAX_DAYS)]] = Field(
         [],
-        description=f"Seasonal bridges: extra pairs with these temporal baselines in days (1..{MAX_DAYS:,}), "
-        "e.g. [365]; each date pairs with the date nearest that far ahead, within bridge_tolerance. Default [].",
+        description="Seasonal bridges: extra pairs with these temporal baselines in days "
+        f"(1..{MAX_DAYS:,}), e.g. [365]; each date pairs with the date nearest that far ahead, "
+        "within bridge_tolerance. Default [].",
     )
     bridge_tolerance: int = Field(
         24,
@@ -510,7 +509,7 @@ def _endpoint(description: str, default: str) -> Any:
 
 
 class EndpointsConfig(Section):
-    """[endpoints]: service URLs (DESIGN §5); INSARPROJ_*_URL environment variables override them."""
+    """[endpoints]: service URLs (docs/endpoints.md); INSARPROJ_*_URL environment variables override them."""
 
     cmr: str | None = _endpoint("NASA CMR search", "https://cmr.earthdata.nasa.gov; INSARPROJ_CMR_URL")
     urs: str | None = _endpoint("Earthdata login", "https://urs.earthdata.nasa.gov; INSARPROJ_URS_URL")
@@ -565,27 +564,34 @@ class ProjectConfig(Section):
     search: SearchConfig = Field(
         description="[search]: dates and filters of the Sentinel-1 search; required."
     )
+    # The tables left out are validated from {} like any other; a factory spelled as the class would
+    # read to type checkers as a call missing every field (they take a positional Field default for
+    # a required field).
     pairs: PairsConfig = Field(
-        default_factory=PairsConfig, description='[pairs]: the pairing of dates. Default: method = "sbas".'
+        default_factory=lambda: PairsConfig.model_validate({}),
+        description='[pairs]: the pairing of dates. Default: method = "sbas".',
     )
     orbits: OrbitsConfig = Field(
-        default_factory=OrbitsConfig, description="[orbits]: precise orbit files. Default: by processor."
+        default_factory=lambda: OrbitsConfig.model_validate({}),
+        description="[orbits]: precise orbit files. Default: by processor.",
     )
     dem: DemConfig = Field(
-        default_factory=DemConfig, description="[dem]: the DEM of each stack. Default: by processor."
+        default_factory=lambda: DemConfig.model_validate({}),
+        description="[dem]: the DEM of each stack. Default: by processor.",
     )
     processor: ProcessorConfig = Field(
         description='[processor]: kind = "hyp3", "isce" or "download"; required.'
     )
     download: DownloadConfig = Field(
-        default_factory=DownloadConfig,
+        default_factory=lambda: DownloadConfig.model_validate({}),
         description="[download]: fetching files. Default: 4 at a time, 5 retries.",
     )
     paths: PathsConfig = Field(
-        default_factory=PathsConfig, description='[paths]: where data lives. Default: data = "data".'
+        default_factory=lambda: PathsConfig.model_validate({}),
+        description='[paths]: where data lives. Default: data = "data".',
     )
     endpoints: EndpointsConfig = Field(
-        default_factory=EndpointsConfig,
+        default_factory=lambda: EndpointsConfig.model_validate({}),
         description="[endpoints]: service URL overrides. Default: the real services, or INSARPROJ_*_URL.",
     )
 

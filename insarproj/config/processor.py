@@ -97,15 +97,17 @@ class Hyp3Settings(Section):
         gt=0,
         le=MAX_CREDITS,
         allow_inf_nan=False,
-        description=f"Optional: spend at most this many credits per apply (above 0, at most {MAX_CREDITS:,}); "
-        "submissions beyond it stay planned for a later apply. Default: no limit beyond the account's credits.",
+        description="Optional: spend at most this many credits per apply "
+        f"(above 0, at most {MAX_CREDITS:,}); submissions beyond it stay planned for a later apply. "
+        "Default: no limit beyond the account's credits.",
     )
     hold_recent_days: int = Field(
         21,
         ge=0,
         le=MAX_HOLD_DAYS,
-        description=f"Do not submit pairs whose later date is younger than this many days (0..{MAX_HOLD_DAYS:,}): precise "
-        "orbits (POEORB) arrive about 21 days after acquisition, and a product made earlier uses restituted "
+        description="Do not submit pairs whose later date is younger than this many days "
+        f"(0..{MAX_HOLD_DAYS:,}): precise orbits (POEORB) arrive about 21 days after acquisition, "
+        "and a product made earlier uses restituted "
         "orbits. Plan names the pairs held. Default 21; 0 submits at once.",
     )
     keep_layers: list[str] | None = Field(
@@ -130,25 +132,8 @@ class Hyp3Settings(Section):
             ) from None
         own = tuple(Hyp3Settings.model_fields)
         for name, value in data.items():
-            if name in own:
-                continue
-            user = spec.user_parameters()
-            if name not in user:
-                owners = [t for t in job_types() if name in load_job_spec(t).user_parameters()]
-                if owners:
-                    raise FieldProblem(
-                        f"`{name}` is a parameter of {' and '.join(owners)}, not of {job_type}",
-                        key=(name,),
-                        hint=f"remove it (the parameters of {job_type} are {', '.join(sorted(user))})",
-                    )
-                error = spec.unknown_parameter(name, extra_names=own)
-                if error.hint and any(f"`{key}`" in error.hint for key in own):
-                    raise FieldProblem(f"unknown key `{name}`", key=(name,), hint=error.hint)
-                raise FieldProblem(error.message, key=(name,), hint=error.hint)
-            try:
-                user[name].check(value)
-            except ParameterError as exc:
-                raise FieldProblem(exc.message, key=(name,), hint=exc.hint) from None
+            if name not in own:
+                _check_job_parameter(spec, name, value, own)
         return data
 
     @field_validator("keep_layers")
@@ -167,10 +152,31 @@ class Hyp3Settings(Section):
         return load_job_spec(self.job_type)
 
     def job_parameters(self) -> dict[str, Any]:
-        """The job parameters sent to HyP3: those set here, plus the job spec's defaults."""
+        """The job parameters sent to HyP3: those set here (checked when the file loaded), plus the
+        job spec's defaults."""
         spec = self.job_spec()
         given = {name: getattr(self, name) for name in spec.user_parameters()}
-        return spec.validate_parameters({k: v for k, v in given.items() if v is not None})
+        return spec.with_defaults({k: v for k, v in given.items() if v is not None})
+
+
+def _check_job_parameter(spec: JobSpec, name: str, value: Any, own: tuple[str, ...]) -> None:
+    """The load-time check of one job parameter of [processor.hyp3], as a FieldProblem at its key."""
+    user = spec.user_parameters()
+    job_type = spec.job_type
+    if name not in user:
+        owners = [t for t in job_types() if name in load_job_spec(t).user_parameters()]
+        if owners:
+            raise FieldProblem(
+                f"`{name}` is a parameter of {' and '.join(owners)}, not of {job_type}",
+                key=(name,),
+                hint=f"remove it (the parameters of {job_type} are {', '.join(sorted(user))})",
+            )
+    try:
+        spec.check_parameter(name, value, extra_names=own)
+    except ParameterError as exc:
+        if name not in user and exc.hint and any(f"`{key}`" in exc.hint for key in own):
+            raise FieldProblem(f"unknown key `{name}`", key=(name,), hint=exc.hint) from None
+        raise FieldProblem(exc.message, key=(name,), hint=exc.hint) from None
 
 
 if TYPE_CHECKING:
@@ -248,7 +254,8 @@ class IsceConfig(Section):
         None,
         ge=1,
         le=MAX_LOOKS,
-        description=f"stackSentinel -c, interferograms per date (1..{MAX_LOOKS}). Default: from [pairs] neighbors.",
+        description=f"stackSentinel -c, interferograms per date (1..{MAX_LOOKS}). "
+        "Default: from [pairs] neighbors.",
     )
     num_proc: int = Field(
         4, ge=1, le=MAX_PROCESSES, description=f"Parallel processes per step (1..{MAX_PROCESSES}). Default 4."

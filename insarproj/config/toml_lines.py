@@ -9,6 +9,7 @@ tomllib has already accepted; on anything it does not understand it stops and ke
 from __future__ import annotations
 
 import bisect
+import contextlib
 import re
 
 KeyPath = tuple[str | int, ...]
@@ -24,10 +25,10 @@ class _Stop(Exception):
 def key_lines(text: str) -> dict[KeyPath, int]:
     """Map every key path found in ``text`` to the line (1-based) where it is defined."""
     scanner = _Scanner(text)
-    try:
+    # What was found before the scanner gave up still locates keys; RecursionError: the scanner
+    # descends into nested values recursively.
+    with contextlib.suppress(_Stop, IndexError, RecursionError):
         scanner.document()
-    except (_Stop, IndexError, RecursionError):  # the scanner descends into nested values recursively
-        pass
     return scanner.lines
 
 

@@ -1,4 +1,4 @@
-"""The HyP3 provider: a read side for ``plan`` and a write side for ``apply`` (DESIGN §3, §4).
+"""The HyP3 provider: a read side for ``plan`` and a write side for ``apply`` (docs/cli.md, docs/safety.md).
 
 * ``Hyp3Reader`` (GETs only) and ``Hyp3Writer`` (adds ``submit``): ``client``;
 * ``JobRecord``, ``JobRequest``, ``UserInfo``, ``CostTable``: ``models``;
@@ -17,7 +17,12 @@ from insarproj.hyp3.errors import (
     InvalidJobRequestError,
     UnpricedJobError,
 )
-from insarproj.hyp3.identity import canonical_parameters, identity_of_record, job_identity
+from insarproj.hyp3.identity import (
+    canonical_parameters,
+    identity_of_record,
+    identity_of_request,
+    job_identity,
+)
 from insarproj.hyp3.models import CostTable, JobRecord, JobRequest, ProductFile, UserInfo
 from insarproj.hyp3.payloads import MAX_JOBS_PER_REQUEST, build_job_request, validate_request_body
 from insarproj.hyp3.products import (
@@ -50,6 +55,7 @@ __all__ = [
     "expected_layers",
     "format_timestamp",
     "identity_of_record",
+    "identity_of_request",
     "job_identity",
     "parse_product_name",
     "safe_extract",

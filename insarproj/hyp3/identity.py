@@ -1,4 +1,4 @@
-"""A HyP3 job's identity: (job type, ordered granules, parameters after defaults) — DESIGN §4.
+"""A HyP3 job's identity: (job type, ordered granules, parameters after defaults) (docs/safety.md).
 
 Adoption compares the identity of an intent (what insarproj meant to submit) with the identity of
 each job HyP3 lists under the project's name. The two sides differ in form, not in meaning:
@@ -15,10 +15,10 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from insarproj.hyp3.models import JobRecord
+from insarproj.hyp3.models import JobRecord, JobRequest
 from insarproj.hyp3spec import JobSpec, job_types, load_job_spec
 
-__all__ = ["canonical_parameters", "identity_of_record", "job_identity"]
+__all__ = ["canonical_parameters", "identity_of_record", "identity_of_request", "job_identity"]
 
 
 def canonical_parameters(job_type: str, parameters_with_inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -38,6 +38,11 @@ def canonical_parameters(job_type: str, parameters_with_inputs: Mapping[str, Any
 def job_identity(job_type: str, parameters_with_inputs: Mapping[str, Any]) -> str:
     """sha256 (hex) of the canonical JSON of the job type and its canonical parameters."""
     return _digest(job_type, canonical_parameters(job_type, parameters_with_inputs))
+
+
+def identity_of_request(request: JobRequest) -> str:
+    """The identity of a job insarproj means to submit (what adoption looks for in HyP3's list)."""
+    return job_identity(request.job_type, request.job_parameters)
 
 
 def identity_of_record(record: JobRecord) -> str:

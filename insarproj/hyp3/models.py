@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from insarproj.errors import ProviderError
 from insarproj.hyp3.errors import SERVICE, UnpricedJobError
+from insarproj.hyp3spec import job_types, load_job_spec
 
 __all__ = [
     "APPROVED",
@@ -254,13 +255,15 @@ class CostTable(BaseModel):
 
 
 def _spec_defaults(job_type: str) -> dict[str, Any]:
-    from insarproj.hyp3spec import job_types, load_job_spec
-
     return load_job_spec(job_type).defaults() if job_type in job_types() else {}
 
 
 class JobRequest(BaseModel):
-    """One new job, as it goes into ``POST /jobs``: build it with ``payloads.build_job_request``."""
+    """One new job, as it goes into ``POST /jobs``: build it with ``payloads.build_job_request``.
+
+    Its identity (for adoption) is ``identity.identity_of_request``: identity depends on this
+    module, never the other way round.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -274,12 +277,6 @@ class JobRequest(BaseModel):
         if self.name is not None:
             payload["name"] = self.name
         return payload
-
-    def identity(self) -> str:
-        """The job's identity (DESIGN §4): see ``insarproj.hyp3.identity``."""
-        from insarproj.hyp3.identity import job_identity
-
-        return job_identity(self.job_type, self.job_parameters)
 
 
 def _plain(value: Any) -> Any:

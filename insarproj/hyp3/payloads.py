@@ -1,14 +1,14 @@
 """Building the jobs insarproj submits, and checking every ``POST /jobs`` body against HyP3's spec.
 
 Pairs HyP3 accepts but then fails during processing cost credits (it checks existence and DEM
-coverage, not whether two SLCs share a track or a polarization; quirk 10), so a request is also
-checked here against what the granule names say: reference strictly before secondary, one
-co-polarization, one track (SLC) or the same bursts (burst jobs).
+coverage, not whether two SLCs share a track or a polarization; docs/service-quirks.md, "HyP3
+accepts pairs it cannot process"), so a request is also checked here against what the granule
+names say: reference strictly before secondary, one co-polarization, one track (SLC) or the same
+bursts (burst jobs).
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +19,7 @@ from insarproj.hyp3.errors import InvalidJobRequestError
 from insarproj.hyp3.models import JobRequest
 from insarproj.hyp3.openapi import api_errors, spec_job_types
 from insarproj.hyp3spec import JobSpec, load_job_spec
+from insarproj.s1names import parse_burst_name, parse_iw_slc_name
 
 __all__ = [
     "MAX_JOBS_PER_REQUEST",
@@ -34,14 +35,6 @@ MAX_NAME_LENGTH = 100  # openapi-spec.yml name maxLength
 MAX_MULTI_BURST_PAIRS = 15  # hyp3 validator check_multi_burst_max_length
 _BURST_SET_WINDOW = timedelta(minutes=2)  # hyp3 multi-burst rule: each set acquired within two minutes
 
-_SLC = re.compile(
-    r"^S1(?P<platform>[ABCD])_IW_SLC__1S(?P<pols>[SD])(?P<copol>[VH])_(?P<start>\d{8}T\d{6})_"
-    r"(?P<stop>\d{8}T\d{6})_(?P<orbit>\d{6})_(?P<datatake>[0-9A-F]{6})_(?P<unique>[0-9A-F]{4})$"
-)
-_BURST = re.compile(
-    r"^S1_(?P<burst>\d{6})_IW(?P<swath>[123])_(?P<start>\d{8}T\d{6})_(?P<pol>[VH]{2})_"
-    r"(?P<parent>[0-9A-F]{4})-BURST$"
-)
 # Relative orbit = (absolute - offset) % 175 + 1; offsets known for certain only for S1A and S1B.
 _ORBIT_OFFSETS = {"A": 73, "B": 27}
 
@@ -57,34 +50,29 @@ class _Granule:
 
 
 def _parse_slc(name: str, role: str) -> _Granule:
-    match = _SLC.match(name)
-    if match is None:
+    slc = parse_iw_slc_name(name)
+    if slc is None:
         raise InvalidJobRequestError(
             f"{role} granule {name!r} is not a Sentinel-1 IW SLC name "
             "(S1x_IW_SLC__1Sxx_<start>_<stop>_<orbit>_<datatake>_<id>)"
         )
     return _Granule(
         name=name,
-        start=datetime.strptime(match["start"], "%Y%m%dT%H%M%S"),
-        polarization=match["copol"] * 2,
-        platform=match["platform"],
-        absolute_orbit=int(match["orbit"]),
+        start=slc.start,
+        polarization=slc.polarization,
+        platform=slc.platform,
+        absolute_orbit=slc.absolute_orbit,
     )
 
 
 def _parse_burst(name: str, role: str) -> _Granule:
-    match = _BURST.match(name)
-    if match is None:
+    burst = parse_burst_name(name)
+    if burst is None:
         raise InvalidJobRequestError(
             f"{role} granule {name!r} is not a Sentinel-1 burst name "
             "(S1_<burst id>_IW<n>_<start>_<pol>_<id>-BURST)"
         )
-    return _Granule(
-        name=name,
-        start=datetime.strptime(match["start"], "%Y%m%dT%H%M%S"),
-        polarization=match["pol"],
-        burst=f"{match['burst']}_IW{match['swath']}",
-    )
+    return _Granule(name=name, start=burst.time, polarization=burst.polarization, burst=burst.full_id)
 
 
 def validate_job_name(name: str) -> str:
@@ -122,9 +110,9 @@ def build_job_request(
     what hyp3_sdk's ``prepare_*_job`` would send.
 
     Raises:
-        hyp3spec.ParameterError: an unknown job type, unknown parameter or a value the spec refuses.
+        hyp3spec.ParameterError: an unknown job type.
         InvalidJobRequestError: the name, the granules or the pair is not something HyP3 would
-            process correctly.
+            process correctly, or (with ``validate_body``) HyP3's API spec refuses the job.
     """
     spec = load_job_spec(job_type)
     validate_job_name(name)
@@ -143,7 +131,8 @@ def build_job_request(
     else:
         raise InvalidJobRequestError(f"insarproj does not know how to give granules to {job_type} jobs")
     _check_pair(spec, reference, secondary)
-    job_parameters: dict[str, Any] = {**granule_inputs, **spec.validate_parameters(dict(parameters))}
+    # The parameters were checked when project.toml loaded; HyP3's schema checks them again at send.
+    job_parameters: dict[str, Any] = {**granule_inputs, **spec.with_defaults(parameters)}
     request = JobRequest(job_type=job_type, job_parameters=job_parameters, name=name)
     if validate_body:
         # Plan builds thousands of these and skips this (about 2 ms each); Hyp3Writer.submit

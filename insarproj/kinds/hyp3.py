@@ -295,6 +295,8 @@ class Hyp3JobKind(ResourceKind):
     kind = "hyp3_job"
 
     def desired(self, ctx: PlanContext) -> Iterable[Desired]:
+        from insarproj.hyp3 import identity_of_request
+
         for pair in ctx.desired_of(PairKind.kind):
             request = build_request(ctx.project, pair.spec)
             yield Desired(
@@ -307,7 +309,7 @@ class Hyp3JobKind(ResourceKind):
                     "temporal_baseline": pair.spec["temporal_baseline"],
                     "bperp": pair.spec["bperp"],
                     "request": request.to_payload(),
-                    "identity": request.identity(),
+                    "identity": identity_of_request(request),
                 },
                 depends_on=(pair.address,),
             )

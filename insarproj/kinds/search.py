@@ -1,4 +1,4 @@
-"""The scene search as a pinned input of the plan (DESIGN §3).
+"""The scene search as a pinned input of the plan (docs/cli.md).
 
 While the search part of project.toml (its fingerprint) is unchanged, plan and apply reuse the
 pin in state and make no search at all. `--refresh-search` (or a changed search config) searches
@@ -9,23 +9,27 @@ plan: it never shrinks the project.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from insarproj.engine.context import InputResolver, OfflineError, PlanContext
 from insarproj.engine.model import InputChange
 from insarproj.errors import ConfigError, ProviderError
 
+if TYPE_CHECKING:
+    from insarproj.scenes.model import SearchRequest
+
 PIN_NAME = "search"
 
 
-def search_request(project: Any) -> Any:
+def search_request(project: Any) -> SearchRequest:
+    """The search of a loaded project: its [search] table (checked when it loaded) and its AOI."""
     from insarproj.scenes.model import SearchRequest
 
     return SearchRequest.from_config(project.aoi.wkt, project.config.search)
 
 
 def max_bursts(project: Any) -> int:
-    """Bursts one job takes: a burst group is split accordingly (DESIGN §2b)."""
+    """Bursts one job takes: a burst group is split accordingly (docs/addresses.md)."""
     from insarproj.scenes.bursts import MULTI_BURST_LIMIT
 
     processor = project.config.processor
@@ -42,7 +46,7 @@ def single_scene_processor(project: Any) -> str | None:
     """The processor of the project when it takes one SLC per date (INSAR_GAMMA), else None.
 
     Such a processor uses each date's scene covering the most of the AOI and nothing else, so
-    that scene alone decides whether the date covers min_coverage (DESIGN §2b).
+    that scene alone decides whether the date covers min_coverage (docs/addresses.md).
     """
     processor = project.config.processor
     if processor.kind == "hyp3" and processor.hyp3 is not None and processor.hyp3.job_type == "INSAR_GAMMA":
@@ -118,8 +122,9 @@ class SearchInput(InputResolver):
 
         fingerprint = search_fingerprint(ctx.project)
         raw = ctx.state.inputs.get(PIN_NAME)
+        pinned_fingerprint = raw["fingerprint"] if raw else None
         old = load_pin(ctx.state.inputs)
-        if old is not None and raw["fingerprint"] == fingerprint and not ctx.options.refresh_search:
+        if old is not None and pinned_fingerprint == fingerprint and not ctx.options.refresh_search:
             return old, None
         single = single_scene_processor(ctx.project)
         if ctx.options.offline:
@@ -151,7 +156,7 @@ class SearchInput(InputResolver):
                 "try again later, or check [search]",
             )
         diff = diff_pins(old, new)
-        if old is not None and not diff.changed and raw["fingerprint"] == fingerprint:
+        if old is not None and not diff.changed and pinned_fingerprint == fingerprint:
             return old, None
         ctx.observations["search.changed"] = True
         value = {"fingerprint": fingerprint, "summary": diff.summary, "pin": new.to_dict()}

@@ -9,21 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from insarproj.pairs.network import NetworkDate, Pair
+from insarproj.s1names import BurstName, parse_burst_name
 
 CO_POLARIZATIONS = frozenset({"VV", "HH"})
 MAX_BURSTS = 15  # INSAR_ISCE_MULTI_BURST: 1-15 bursts per side
 MAX_PASS_SPREAD = dt.timedelta(minutes=2)  # each side must come from one pass
 
-_BURST_NAME = re.compile(
-    r"^S1_(?P<burst_id>\d{6})_(?P<subswath>IW[1-3])_(?P<time>\d{8}T\d{6})"
-    r"_(?P<polarization>VV|VH|HH|HV)_(?P<scene>[0-9A-F]{4})-BURST$"
-)
 _NOT_CHECKED = (
     "HyP3 does not check this when the job is submitted, so the job would fail after its credits are spent"
 )
@@ -69,33 +64,6 @@ def validate_pair(pair: Pair, ref: NetworkDate, sec: NetworkDate, *, stack_ids: 
             "interferograms need the same co-pol channel on both dates"
         )
     return problems
-
-
-@dataclass(frozen=True)
-class BurstName:
-    """The parts of an ASF burst granule name such as ``S1_136231_IW2_20200604T022312_VV_7C85-BURST``."""
-
-    name: str
-    burst_id: int
-    subswath: str  # IW1, IW2 or IW3
-    time: dt.datetime
-    polarization: str
-
-    @property
-    def full_id(self) -> str:
-        return f"{self.burst_id:06d}_{self.subswath}"
-
-
-def parse_burst_name(name: str) -> BurstName | None:
-    """The parts of a burst granule name, or None when ``name`` is not one."""
-    match = _BURST_NAME.match(name)
-    if match is None:
-        return None
-    try:
-        time = dt.datetime.strptime(match["time"], "%Y%m%dT%H%M%S")
-    except ValueError:
-        return None
-    return BurstName(name, int(match["burst_id"]), match["subswath"], time, match["polarization"])
 
 
 def validate_burst_pair(reference: Sequence[str], secondary: Sequence[str]) -> list[str]:

@@ -62,7 +62,7 @@ def burst_groups(full_ids: Iterable[str], max_bursts: int = MULTI_BURST_LIMIT) -
 
 
 def burst_stack_id(flight_direction: str, group: list[str]) -> str:
-    """``A064_136231_IW1_6b``: direction letter, first full burst id, burst count (DESIGN §2b)."""
+    """``A064_136231_IW1_6b``: direction letter, first full burst id, burst count (docs/addresses.md)."""
     return f"{flight_direction[0].upper()}{BurstId.parse(group[0]).full}_{len(group)}b"
 
 
@@ -140,7 +140,8 @@ def _regular_bursts(passes: list[Pass], date_drops: Mapping[int, str]) -> tuple[
     dropped = [
         DroppedScene(
             name=s.name,
-            reason=f"burst {s.burst_id_full} covers the AOI on only {seen[s.burst_id_full]} of {len(usable)} dates "
+            reason=f"burst {s.burst_id_full} covers the AOI on only {seen[s.burst_id_full]} "
+            f"of {len(usable)} dates "
             "(an edge burst): left out of the burst groups so those dates stay usable",
         )
         for item in usable

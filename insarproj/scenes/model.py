@@ -3,7 +3,7 @@
 ``SearchRequest`` is the search slice of project.toml as the search needs it (so the search can be
 tested on its own); its rules are those of the config's ``[search]`` table, applied when
 project.toml is loaded, so a request built from a loaded project is not checked twice. Its
-fingerprint decides whether a pin is still valid (DESIGN §3).
+fingerprint decides whether a pin is still valid (docs/cli.md).
 ``ScenePin`` is the durable record of one search: the kept scenes with everything later steps need
 (download URL, size, MD5, footprint, state vectors for baselines), the stacks built from them and
 every scene, date and stack left out with the reason. Models stay compact: state of a 2,000-scene
@@ -33,7 +33,7 @@ _SET_FIELDS = ("polarizations", "relative_orbits", "frames", "season", "exclude_
 
 @dataclass(frozen=True)
 class SearchRequest:
-    """The search part of the desired state (DESIGN §2a ``[search]`` plus the AOI)."""
+    """The search part of the desired state (``[search]`` of docs/configuration.md plus the AOI)."""
 
     aoi_wkt: str
     start: date
@@ -96,47 +96,28 @@ class SearchRequest:
         from insarproj.config.messages import table_error
         from insarproj.config.model import SearchConfig
 
-        table = {
-            "start": self.start,
-            "end": self.end,
-            "product": self.product,
-            "beam_mode": self.beam_mode,
-            "polarization": list(self.polarizations),
-            "flight_direction": self.flight_direction,
-            "relative_orbits": _listed(self.relative_orbits),
-            "frames": _listed(self.frames),
-            "season": _listed(self.season),
-            "min_coverage": self.min_coverage,
-            "min_scenes": self.min_scenes,
-            "exclude_dates": list(self.exclude_dates),
-            "max_results": self.max_results,
-        }
+        table: dict[str, Any] = {}
+        for name, key in _CONFIG_KEYS.items():
+            value = getattr(self, name)
+            if value is not None and name != "exclude_scenes":
+                table[key] = list(value) if isinstance(value, tuple) else value
         try:
-            SearchConfig.model_validate({k: v for k, v in table.items() if v is not None})
+            SearchConfig.model_validate(table)
         except ValidationError as exc:
             raise table_error(exc, table="search") from None
 
     @classmethod
     def from_config(cls, aoi_wkt: str, search: SearchConfig) -> SearchRequest:
-        """The request of a [search] table validated when project.toml was loaded (not checked again)."""
-        return cls(
-            aoi_wkt=aoi_wkt,
-            start=search.start,
-            end=search.end,
-            product=search.product,
-            beam_mode=search.beam_mode,
-            polarizations=tuple(search.polarization),
-            flight_direction=search.flight_direction,
-            relative_orbits=tuple(search.relative_orbits) if search.relative_orbits else None,
-            frames=tuple(search.frames) if search.frames else None,
-            season=tuple(search.season) if search.season else None,
-            min_coverage=search.min_coverage,
-            min_scenes=search.min_scenes,
-            exclude_dates=tuple(search.exclude_dates),
-            exclude_scenes=tuple(search.exclude_scenes),
-            max_results=search.max_results,
-            validated=True,
-        )
+        """The request of a [search] table validated when project.toml was loaded (not checked again).
+
+        An empty list of an optional filter (``relative_orbits = []``) means no filter, as its
+        default does.
+        """
+        values: dict[str, Any] = {}
+        for name, key in _CONFIG_KEYS.items():
+            value = getattr(search, key)
+            values[name] = None if value == [] and _FIELD_DEFAULTS[name] is None else value
+        return cls(aoi_wkt=aoi_wkt, **values, validated=True)
 
     def scene_polarizations(self) -> tuple[str, ...]:
         """Polarizations a scene may carry: a burst holds one channel, so "VV+VH" asks for VV bursts."""
@@ -163,8 +144,14 @@ class SearchRequest:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _listed(values: tuple[int, ...] | None) -> list[int] | None:
-    return None if values is None else list(values)
+# The one conversion between a request and its [search] table: request field -> config key
+# (the AOI is the project's, not part of [search]).
+_CONFIG_KEYS = {
+    spec.name: "polarization" if spec.name == "polarizations" else spec.name
+    for spec in fields(SearchRequest)
+    if spec.name != "aoi_wkt"
+}
+_FIELD_DEFAULTS = {spec.name: spec.default for spec in fields(SearchRequest)}
 
 
 def coverage_rule(single_scene_processor: str | None) -> str:
@@ -231,8 +218,9 @@ class StackDate(_Model):
         description="Scene covering the most of the AOI (one-scene-per-date processors)."
     )
     coverage: float = Field(
-        description="Share of the AOI the date covers as the processor uses it: the union of the date's scenes, "
-        "or the representative alone when the pin's single_scene_processor is set."
+        description="Share of the AOI the date covers as the processor uses it: "
+        "the union of the date's scenes, or the representative alone when the pin's "
+        "single_scene_processor is set."
     )
     bperp: float | None = Field(default=None, description="Perpendicular baseline of the representative (m).")
 
@@ -244,7 +232,7 @@ class DroppedDate(_Model):
 
 
 class Stack(_Model):
-    id: str = Field(description="A064 / D071, or A064_136231_IW1_6b for a burst group (DESIGN §2b).")
+    id: str = Field(description="A064 / D071, or A064_136231_IW1_6b for a burst group (docs/addresses.md).")
     flight_direction: str
     relative_orbit: int
     burst_ids: list[str] | None = Field(

@@ -8,8 +8,9 @@ date is named after the first slice's start date.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from insarproj.scenes.model import PinnedScene
 
@@ -21,7 +22,7 @@ PASS_GAP = timedelta(minutes=10)
 
 @dataclass
 class Pass:
-    date: date
+    date: dt.date
     scenes: list[PinnedScene] = field(default_factory=list)
 
     @property
@@ -29,7 +30,7 @@ class Pass:
         return sorted(s.name for s in self.scenes)
 
     @property
-    def days(self) -> set[date]:
+    def days(self) -> set[dt.date]:
         """Every UTC day a slice of the pass starts on (two for a pass crossing midnight)."""
         return {s.start_date for s in self.scenes}
 

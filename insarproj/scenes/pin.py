@@ -1,4 +1,4 @@
-"""What a fresh search changes against the pinned one (``--refresh-search``, DESIGN §3)."""
+"""What a fresh search changes against the pinned one (``--refresh-search``, docs/cli.md)."""
 
 from __future__ import annotations
 

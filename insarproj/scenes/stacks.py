@@ -50,7 +50,7 @@ class StackBuild(NamedTuple):
 
 
 def track_id(flight_direction: str, relative_orbit: int) -> str:
-    """``A064`` / ``D071`` (DESIGN §2b)."""
+    """``A064`` / ``D071`` (docs/addresses.md)."""
     return f"{flight_direction[0].upper()}{relative_orbit:03d}"
 
 
@@ -83,23 +83,9 @@ def build_stacks(
     dropped_stacks: list[DroppedStack] = []
     kept: dict[str, PinnedScene] = {}
     for (direction, orbit), members in sorted(tracks.items(), key=lambda kv: track_id(*kv[0])):
-        passes = group_passes(members)
-        date_drops = {i: r for i, p in enumerate(passes) if (r := _date_reason(p, request, coverage, single))}
-        if request.product == "BURST":
-            track_stacks, burst_dropped = assemble_burst_stacks(
-                flight_direction=direction,
-                relative_orbit=orbit,
-                passes=passes,
-                date_drops=date_drops,
-                coverage=coverage,
-                max_bursts=max_bursts,
-            )
-            dropped.extend(burst_dropped)
-        else:
-            track_stacks = [
-                _slc_stack(direction, orbit, passes, date_drops, coverage, dropped, single=single)
-            ]
-
+        track_stacks = _track_stacks(
+            (direction, orbit), members, request, coverage, dropped, max_bursts=max_bursts, single=single
+        )
         for stack in track_stacks:
             reason = _stack_reason(stack, request)
             if reason is not None:
@@ -126,6 +112,34 @@ def build_stacks(
         dropped_stacks=dropped_stacks,
         notes=notes,
     )
+
+
+def _track_stacks(
+    track: tuple[str, int],
+    members: list[PinnedScene],
+    request: SearchRequest,
+    coverage: AoiCoverage,
+    dropped: list[DroppedScene],
+    *,
+    max_bursts: int,
+    single: str | None,
+) -> list[Stack]:
+    """The stacks of one track (one for SLCs, one per burst group for bursts); drops go to ``dropped``."""
+    direction, orbit = track
+    passes = group_passes(members)
+    date_drops = {i: r for i, p in enumerate(passes) if (r := _date_reason(p, request, coverage, single))}
+    if request.product != "BURST":
+        return [_slc_stack(direction, orbit, passes, date_drops, coverage, dropped, single=single)]
+    track_stacks, burst_dropped = assemble_burst_stacks(
+        flight_direction=direction,
+        relative_orbit=orbit,
+        passes=passes,
+        date_drops=date_drops,
+        coverage=coverage,
+        max_bursts=max_bursts,
+    )
+    dropped.extend(burst_dropped)
+    return track_stacks
 
 
 # --- scene level -------------------------------------------------------------------------------
@@ -193,7 +207,8 @@ def mismatch_reason(scene: PinnedScene, request: SearchRequest) -> str | None:
     if request.flight_direction and scene.flight_direction != request.flight_direction:
         return f"flight direction {scene.flight_direction} is not {request.flight_direction}"
     if request.relative_orbits and scene.relative_orbit not in request.relative_orbits:
-        return f"relative orbit {scene.relative_orbit} is not in relative_orbits {sorted(request.relative_orbits)}"
+        orbits = sorted(request.relative_orbits)
+        return f"relative orbit {scene.relative_orbit} is not in relative_orbits {orbits}"
     if request.frames and scene.frame not in request.frames:
         return f"frame {scene.frame} is not in frames {sorted(request.frames)}"
     if scene.beam_mode.upper() != request.beam_mode:
@@ -209,8 +224,9 @@ def drop_reprocessed(
 ) -> list[PinnedScene]:
     """Keep the newest product of each acquisition (same platform, start, stop, polarization, burst).
 
-    ASF's ``processingDate`` is the acquisition start on original granules (quirk 3), so the
-    processing date is compared first and the product id (the name's last field) breaks ties.
+    ASF's ``processingDate`` is the acquisition start on original granules (docs/service-quirks.md,
+    ASF processingDate), so the processing date is compared first and the product id (the name's
+    last field) breaks ties.
     ``replaced`` receives old name -> kept name.
     """
     groups: dict[tuple[str, str, str, str, str | None], list[PinnedScene]] = defaultdict(list)
@@ -247,7 +263,7 @@ def drop_reprocessed(
 
 
 def representative(scenes: Sequence[PinnedScene], coverage: AoiCoverage) -> PinnedScene:
-    """The scene of a date covering the most of the AOI (ties: the first name), DESIGN §2b."""
+    """The scene of a date covering the most of the AOI (ties: the first name) (docs/addresses.md)."""
     return min(scenes, key=lambda s: (-coverage.share([s.footprint_wkt]), s.name))
 
 

@@ -1,4 +1,4 @@
-"""Job identity (DESIGN §4): our request and HyP3's record of it are the same job."""
+"""Job identity (docs/safety.md): our request and HyP3's record of it are the same job."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from insarproj.hyp3 import (
     build_job_request,
     canonical_parameters,
     identity_of_record,
+    identity_of_request,
     job_identity,
 )
 from insarproj.hyp3spec import ParameterError
@@ -38,7 +39,7 @@ def test_minimal_request_and_hyp3_record_have_one_identity() -> None:
     built = build_job_request(
         "INSAR_GAMMA", reference=[SLC_REF], secondary=[SLC_SEC], parameters={}, name="n"
     )
-    assert built.identity() == identity_of_record(record)
+    assert identity_of_request(built) == identity_of_record(record)
 
 
 def test_number_forms_and_key_order_do_not_matter() -> None:

@@ -9,7 +9,6 @@ from hyp3_helpers import job_dict, load
 
 from insarproj.errors import ProviderError
 from insarproj.hyp3 import CostTable, JobRecord, JobRequest, UnpricedJobError
-from insarproj.hyp3spec import job_cost
 
 
 @pytest.mark.parametrize(
@@ -68,14 +67,17 @@ def test_unreadable_record_names_the_field() -> None:
 
 def test_cost_table_agrees_with_the_job_specs() -> None:
     table = CostTable.from_api(load("api/costs_EDC.json"))
-    assert table.cost("INSAR_GAMMA", {}) == 10.0 == job_cost("INSAR_GAMMA", {})
+    assert table.cost("INSAR_GAMMA", {}) == 10.0  # default looks 20x4
+    assert table.cost("INSAR_GAMMA", {"looks": "20x4"}) == 10.0
     assert table.cost("INSAR_GAMMA", {"looks": "10x2", "granules": ["a", "b"]}) == 15.0
     assert table.cost("INSAR_ISCE_BURST", {"looks": "5x1"}) == 1.0
-    for looks in ("20x4", "10x2", "5x1"):
-        for n in (1, 4, 5, 12, 13, 15):
-            params = {"looks": looks, "reference": ["r"] * n, "secondary": ["s"] * n}
-            expected = job_cost("INSAR_ISCE_MULTI_BURST", {"looks": looks}, n_bursts=n)
-            assert table.cost("INSAR_ISCE_MULTI_BURST", params) == expected
+    # (looks, bursts per side) -> credits, as HyP3's EDC profile prices INSAR_ISCE_MULTI_BURST
+    priced = {("20x4", 1): 1.0, ("20x4", 4): 1.0, ("20x4", 5): 5.0, ("20x4", 13): 10.0}
+    priced |= {("10x2", 4): 5.0, ("5x1", 11): 90.0, ("5x1", 15): 110.0}
+    for (looks, n), expected in priced.items():
+        params = {"looks": looks, "reference": ["r"] * n, "secondary": ["s"] * n}
+        assert table.cost("INSAR_ISCE_MULTI_BURST", params) == expected
+    assert table.cost("INSAR_ISCE_MULTI_BURST", {"reference": ["r"], "secondary": ["s"]}) == 1.0
     assert table.cost("RTC_GAMMA", {"resolution": 10.0}) == 60.0  # float keys by their integer string
 
 
@@ -122,7 +124,7 @@ def test_to_payload_matches_hyp3_sdk_prepared_payloads() -> None:
         user = {k: v for k, v in expected["job_parameters"].items() if not spec.parameters[k].is_input}
         request = JobRequest(
             job_type=expected["job_type"],
-            job_parameters={**inputs, **spec.validate_parameters(user)},
+            job_parameters={**inputs, **spec.with_defaults(user)},
             name=expected.get("name"),
         )
         assert request.to_payload() == expected, key
@@ -139,7 +141,7 @@ def test_to_payload_matches_live_hyp3_sdk() -> None:
         job_type="INSAR_GAMMA",
         job_parameters={
             "granules": ["g1", "g2"],
-            **spec.validate_parameters({"looks": "10x2", "include_dem": True}),
+            **spec.with_defaults({"looks": "10x2", "include_dem": True}),
         },
         name="n",
     )
@@ -151,7 +153,7 @@ def test_to_payload_matches_live_hyp3_sdk() -> None:
         job_parameters={
             "reference": ("r1", "r2"),
             "secondary": ["s1", "s2"],
-            **spec.validate_parameters({"looks": "5x1"}),
+            **spec.with_defaults({"looks": "5x1"}),
         },
     )
     assert ours.to_payload() == multi

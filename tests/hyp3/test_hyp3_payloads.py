@@ -126,12 +126,22 @@ def test_body_level_errors() -> None:
         validate_request_body({"jobs": [{"job_type": "NOT_A_TYPE", "job_parameters": {}}]})
 
 
-def test_builder_refuses_bad_parameters_with_the_spec_error() -> None:
-    with pytest.raises(ParameterError, match="looks"):
+def test_builder_leaves_parameters_to_the_load_and_send_checks() -> None:
+    """Parameters are checked when project.toml loads and, in the body, against HyP3's API spec."""
+    with pytest.raises(InvalidJobRequestError, match="looks"):
         build_job_request(
             "INSAR_GAMMA", reference=[SLC_REF], secondary=[SLC_SEC], parameters={"looks": "5x1"}, name="p"
         )
-    with pytest.raises(ParameterError, match="did you mean"):
+    unchecked = build_job_request(
+        "INSAR_GAMMA",
+        reference=[SLC_REF],
+        secondary=[SLC_SEC],
+        parameters={"looks": "5x1"},
+        name="p",
+        validate_body=False,
+    )
+    assert unchecked.job_parameters["looks"] == "5x1"
+    with pytest.raises(InvalidJobRequestError, match="include_dme"):
         build_job_request(
             "INSAR_GAMMA",
             reference=[SLC_REF],

@@ -131,7 +131,9 @@ def make_slc(
     item["meta"]["native-id"] = f"{name}-SLC"
     item["meta"]["concept-id"] = f"G{int(_md5(name)[:8], 16)}-ASF"
     umm["DataGranule"]["Identifiers"][0]["Identifier"] = name
-    umm["DataGranule"]["ProductionDateTime"] = _iso(start)  # as on original granules (quirk 3)
+    umm["DataGranule"]["ProductionDateTime"] = _iso(
+        start
+    )  # as on original granules (docs/service-quirks.md, ASF processingDate)
     umm["OrbitCalculatedSpatialDomains"] = [{"OrbitNumber": absolute}]
     umm["CollectionReference"]["ShortName"] = f"SENTINEL-1{platform}_SLC"
     umm["Platforms"][0]["ShortName"] = f"SENTINEL-1{platform}"
@@ -268,12 +270,12 @@ class FakeCmr:
         footprint = Polygon(ring)
         short_names = {v.upper() for k, v in form if k == "shortName"}
         platforms = {v.upper() for k, v in form if k == "platform[]"}
-        if short_names and "shortName" not in self.ignore:
-            if umm["CollectionReference"]["ShortName"].upper() not in short_names:
-                return False
-        if platforms and "platform[]" not in self.ignore:
-            if umm["Platforms"][0]["ShortName"].upper() not in platforms:
-                return False
+        checked = "shortName" not in self.ignore
+        if short_names and checked and umm["CollectionReference"]["ShortName"].upper() not in short_names:
+            return False
+        checked = "platform[]" not in self.ignore
+        if platforms and checked and umm["Platforms"][0]["ShortName"].upper() not in platforms:
+            return False
         for key, value in form:
             if key in self.ignore:
                 continue
@@ -289,7 +291,7 @@ class FakeCmr:
                 if kind != "int" and have.upper() != wanted.upper():
                     return False
             elif key == "temporal":
-                begin, end = (value.split(",") + ["", ""])[:2]
+                begin, end = [*value.split(","), "", ""][:2]
                 rng = umm["TemporalExtent"]["RangeDateTime"]
                 if begin and _parse(rng["EndingDateTime"]) < _parse(begin):
                     return False

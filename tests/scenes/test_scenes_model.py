@@ -168,7 +168,8 @@ def test_diff_names_joining_dates_and_leaving_scenes_with_reasons() -> None:
     first, second = diff.left
     assert diff.summary == (
         "+4 scenes join (2 new dates in A094), \u22122 leave: "
-        f"{first} (now excluded by exclude_dates (2021-01-14)), {second} (now excluded by exclude_dates (2021-01-14))"
+        f"{first} (now excluded by exclude_dates (2021-01-14)), "
+        f"{second} (now excluded by exclude_dates (2021-01-14))"
     )
     assert diff.changed
 
