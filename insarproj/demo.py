@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from insarproj import layout
 from insarproj.errors import UsageError
 
 DEMO_TOML = """\
@@ -87,7 +88,7 @@ def run_demo(
     from insarproj.workspace import ApplyOptions, Workspace
 
     root = Path(directory)
-    if (root / "project.toml").exists() or (root / ".insarproj").exists():
+    if (root / layout.PROJECT_FILE).exists() or (root / layout.STATE_DIR).exists():
         raise UsageError(
             f"{root} already holds a project; pass another folder to `insarproj demo DIR` or remove it"
         )

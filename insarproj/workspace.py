@@ -26,10 +26,9 @@ from insarproj.engine.planfile import check_fresh
 from insarproj.engine.planner import build_plan, summarize
 from insarproj.errors import AuthError, ExitCode, NetworkError
 from insarproj.fingerprint import fingerprint
+from insarproj.layout import STATE_DIR
 from insarproj.lock import ProjectLock
 from insarproj.state import ObservedStore, State, StateStore
-
-STATE_DIR = ".insarproj"
 
 
 @dataclass

@@ -42,9 +42,9 @@ from insarproj.kinds.hyp3 import (
     hyp3_config,
     product_address,
 )
+from insarproj.layout import PRODUCTS_DIR
 from insarproj.state import op_delete, op_put
 
-PRODUCTS_DIR = "products"
 SUPERSEDED_DIR = "superseded/products"
 SUPERSEDED_KEY = "superseded_stack"  # spec/payload key of a stack's superseded-area item
 UNTRACKED_KEY = "untracked_stack"  # spec/payload key of a stack's sweep of untracked entries

@@ -18,10 +18,8 @@ from insarproj.engine.model import Action, Desired, Op, Outcome, Plan, ResourceK
 from insarproj.errors import AuthError
 from insarproj.fsutil import plain_basename, relative_inside, resolve_inside
 from insarproj.kinds.search import pinned
+from insarproj.layout import BURST_DIR, SLC_DIR
 from insarproj.state import op_delete, op_put
-
-SLC_DIR = "slc"
-BURST_DIR = "bursts"
 
 
 def scenes_downloaded(project: Any) -> bool:

@@ -33,6 +33,7 @@ from pydantic import ValidationError
 from insarproj import __version__
 from insarproj.errors import DiskFullError, StateError, storage_error
 from insarproj.fsutil import FILE_MODE, atomic_write_text, canonical_json, fsync_dir
+from insarproj.layout import STATE_DIR
 from insarproj.state.checks import check_record_paths, load_json_object
 from insarproj.state.model import FORMAT_VERSION, JOURNAL_FORMAT_VERSION, JournalLine, StateFile
 
@@ -183,7 +184,7 @@ class StateStore:
         if expected_lineage and state.lineage != expected_lineage:
             raise StateError(
                 f"{self.path} belongs to another project (lineage {state.lineage}, expected {expected_lineage})",
-                hint="restore this project's own .insarproj/state.json",
+                hint=f"restore this project's own {STATE_DIR}/state.json",
             )
         for line in self._journal_lines(state, repair=False):
             state.apply_ops(line["ops"])
@@ -299,7 +300,7 @@ class StateStore:
                 if parsed["lineage"] != state.lineage:
                     raise StateError(
                         f"{path} belongs to another project (lineage {parsed['lineage']})",
-                        hint="move the foreign journal file out of .insarproj",
+                        hint=f"move the foreign journal file out of {STATE_DIR}",
                     )
                 seq = parsed["seq"]
                 if seq < expected:
@@ -559,7 +560,7 @@ def _truncate(path: Path, size: int) -> None:
 
 def recovery_hint(store: StateStore, *, broken: bool) -> str:
     """The ways back from a missing or unreadable state, best first."""
-    ways = ["restore it with `git checkout -- .insarproj` if it was committed"]
+    ways = [f"restore it with `git checkout -- {STATE_DIR}` if it was committed"]
     if store.backup_path.exists():
         ways.append(
             f"or use the previous copy {store.backup_path} with `insarproj init --state-only --from-backup`"
