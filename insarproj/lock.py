@@ -18,10 +18,14 @@ import socket
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from insarproj.errors import LockHeldError, StateError
 from insarproj.fsutil import atomic_write_json
 from insarproj.state.store import utcnow
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
 
 LOCK_NAME = "lock"
 SIDECAR_NAME = "lock.info.json"
@@ -47,7 +51,7 @@ class ProjectLock:
         self.command = command
         self.timeout = timeout
         self.info: LockInfo | None = None
-        self._lock = None
+        self._lock: BaseFileLock | None = None
 
     def read_holder(self) -> LockInfo | None:
         try:

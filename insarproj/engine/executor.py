@@ -18,6 +18,7 @@ from graphlib import TopologicalSorter
 from insarproj.engine.context import ApplyContext
 from insarproj.engine.model import Action, Op, Outcome, Plan, ResourceKind
 from insarproj.errors import InsarprojError, storage_error
+from insarproj.state.records import JournalOp
 from insarproj.state.store import op_input, op_plan_applied
 
 EventSink = Callable[[str, Action, str], None]
@@ -53,7 +54,7 @@ class ApplyReport:
 
 def record_plan_start(plan: Plan, ctx: ApplyContext, *, saved: bool) -> None:
     """Pin the plan's inputs (and mark a saved plan as used) before the first action."""
-    ops = [op_input(change.name, change.value) for change in plan.inputs]
+    ops: list[JournalOp] = [op_input(change.name, change.value) for change in plan.inputs]
     if saved:
         ops.append(op_plan_applied(plan.plan_id))
     if ops:

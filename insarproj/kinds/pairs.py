@@ -17,6 +17,7 @@ from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
 from insarproj.kinds.search import pinned, single_scene_processor
 from insarproj.state import op_delete, op_put
+from insarproj.state.records import Record
 
 NETWORK_CACHE = "pairs.networks"
 
@@ -122,7 +123,7 @@ class PairKind(ResourceKind):
                 },
             )
 
-    def assess(self, desired: Desired, record: dict[str, Any] | None, ctx: PlanContext) -> Action | None:
+    def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
         base = dict(address=desired.address, kind=self.kind, payload={"spec": spec})
         if record is None:
@@ -141,7 +142,7 @@ class PairKind(ResourceKind):
             return Action(op=Op.REFRESH, reason="baselines or origin changed", **base)
         return None
 
-    def orphan(self, address: str, record: dict[str, Any], ctx: PlanContext) -> Action | None:
+    def orphan(self, address: str, record: Record, ctx: PlanContext) -> Action | None:
         return Action(address=address, kind=self.kind, op=Op.FORGET, reason="no longer in the pair network")
 
     def execute(self, action: Action, ctx: ApplyContext) -> Outcome:

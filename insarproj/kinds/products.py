@@ -38,12 +38,13 @@ from insarproj.kinds.hyp3 import (
     Hyp3JobKind,
     _hyp3_now,
     _job_result,
-    _parse_time,
     hyp3_config,
     product_address,
 )
+from insarproj.kinds.hyp3_protocol import parse_time
 from insarproj.layout import PRODUCTS_DIR
 from insarproj.state import op_delete, op_put
+from insarproj.state.records import Record, hyp3_attributes
 
 SUPERSEDED_DIR = "superseded/products"
 SUPERSEDED_KEY = "superseded_stack"  # spec/payload key of a stack's superseded-area item
@@ -102,7 +103,7 @@ class ProductKind(ResourceKind):
             claimable = {
                 (j.spec["reference_date"], j.spec["secondary_date"])
                 for j in jobs
-                if (ctx.state.get(product_address(j.spec["pair"])) or {}).get("status") != "present"
+                if _status_of(ctx.state.get(product_address(j.spec["pair"]))) != "present"
             }
             yield Desired(
                 address=f"{self.kind}.{stack}.untracked",
@@ -110,7 +111,7 @@ class ProductKind(ResourceKind):
                 depends_on=tuple(sorted(products)),
             )
 
-    def assess(self, desired: Desired, record: dict[str, Any] | None, ctx: PlanContext) -> Action | None:
+    def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
         if SUPERSEDED_KEY in spec:
             return self._assess_superseded(desired, ctx)
@@ -153,7 +154,7 @@ class ProductKind(ResourceKind):
         op: Op,
         reason: str,
         job: tuple[list[dict[str, Any]], str | None, str | None],
-        record: dict[str, Any] | None,
+        record: Record | None,
         ctx: PlanContext,
     ) -> Action | None:
         from insarproj.hyp3.products import product_zip_name
@@ -164,7 +165,7 @@ class ProductKind(ResourceKind):
             product_zip_name(zip_file["filename"], job=desired.spec["job"])
         except UnsafePathError as exc:
             reason += f"; apply will refuse it: {exc.message}"
-        expiry = _parse_time(expires)
+        expiry = parse_time(expires)
         now = _hyp3_now(ctx)
         if expiry is not None and expiry <= now:
             if op is Op.CREATE:
@@ -220,7 +221,7 @@ class ProductKind(ResourceKind):
             payload={UNTRACKED_KEY: stack, "names": names},
         )
 
-    def orphan(self, address: str, record: dict[str, Any], ctx: PlanContext) -> Action | None:
+    def orphan(self, address: str, record: Record, ctx: PlanContext) -> Action | None:
         prune = ctx.options.prune
         return Action(
             address=address,
@@ -237,10 +238,12 @@ class ProductKind(ResourceKind):
         if action.op is Op.FORGET and UNTRACKED_KEY in payload:
             return _sweep_untracked(action, ctx)
         if action.op is Op.FORGET:
-            record = payload.get("record") or {}
+            record = payload.get("record")
             prune = bool(payload.get("prune") or ctx.options.prune)
             message = (
-                _set_aside(record, action.address, ctx, prune=prune) if record.get("attributes") else None
+                _set_aside(record, action.address, ctx, prune=prune)
+                if record and record.get("attributes")
+                else None
             )
             return Outcome(ops=[op_delete(action.address)], message=message)
         if action.op is Op.ADOPT:
@@ -320,7 +323,7 @@ class ProductKind(ResourceKind):
             if product is not None and product["status"] == "present":
                 continue
             _files, expires, _job = _job_files(job.address, ctx)
-            expiry = _parse_time(expires)
+            expiry = parse_time(expires)
             if expiry is not None and now < expiry and expiry - now < EXPIRY_WARNING:
                 soon.append(address)
         if soon:
@@ -362,7 +365,8 @@ def on_disk_product(
     check; adopting it re-checks every checksum); None otherwise. Lets a recovered state
     (`init --state-only`) or a clone adopt products instead of downloading — or, once HyP3 has
     deleted them, paying for them — again."""
-    from insarproj.hyp3.products import ProductManifest, VerificationError, manifest_problem, product_zip_name
+    from insarproj.errors import VerificationError
+    from insarproj.hyp3.products import ProductManifest, manifest_problem, product_zip_name
 
     zips = [f for f in files if str(f.get("filename", "")).endswith(".zip")]
     if not zips:
@@ -383,7 +387,7 @@ def on_disk_product(
     return None if manifest_problem(folder, summary, checksums=False) else (rel, summary)
 
 
-def _stale_reason(address: str, record: dict[str, Any], job_address: str, ctx: PlanContext) -> str | None:
+def _stale_reason(address: str, record: Record, job_address: str, ctx: PlanContext) -> str | None:
     """Why a recorded product is not current or not intact; None when it is both."""
     from insarproj.hyp3.products import manifest_problem
 
@@ -401,9 +405,8 @@ def _stale_reason(address: str, record: dict[str, Any], job_address: str, ctx: P
 
 def _refuse_expired(payload: dict[str, Any], ctx: ApplyContext) -> None:
     record = ctx.writer.state.get(payload["job"])
-    expires = _parse_time(
-        (record or {}).get("attributes", {}).get("expiration_time") or payload.get("expires")
-    )
+    recorded = hyp3_attributes(record).get("expiration_time") if record else None
+    expires = parse_time(recorded or payload.get("expires"))
     if expires is not None and expires <= _hyp3_now(ctx):
         raise ProviderError(
             f"the product of {payload['job']} expired on HyP3 on {expires:%Y-%m-%d} and cannot be downloaded again",
@@ -412,7 +415,7 @@ def _refuse_expired(payload: dict[str, Any], ctx: ApplyContext) -> None:
         )
 
 
-def _set_aside(record: dict[str, Any], address: str, ctx: ApplyContext, *, prune: bool) -> str:
+def _set_aside(record: Record, address: str, ctx: ApplyContext, *, prune: bool) -> str:
     """Move a recorded product folder to the superseded area (delete it with ``prune``); the
     record's path is checked to stay inside the data folder before anything is touched."""
     relpath = record["attributes"].get("path") or ""
@@ -464,7 +467,11 @@ def _prune_superseded(action: Action, ctx: ApplyContext) -> Outcome:
     return Outcome(message=f"{deleted} old products deleted (--prune)")
 
 
-def _stack_of(record: dict[str, Any]) -> str | None:
+def _status_of(record: Record | None) -> str | None:
+    return None if record is None else record["status"]
+
+
+def _stack_of(record: Record) -> str | None:
     parts = Path(record["attributes"].get("path") or "").parts
     return parts[1] if len(parts) == 3 and parts[0] == PRODUCTS_DIR else None
 
@@ -487,7 +494,8 @@ def _untracked(
     def claimed(name: str) -> bool:
         parsed = parse_product_name(name) if claimable else None
         return (
-            parsed is not None
+            claimable is not None
+            and parsed is not None
             and (parsed.reference_date.isoformat(), parsed.secondary_date.isoformat()) in claimable
         )
 
@@ -549,11 +557,12 @@ def _current_file(payload: dict[str, Any], ctx: ApplyContext) -> dict[str, Any]:
     """The file to fetch: the job record refreshed in this apply wins over the plan's copy (its
     URL may be newer); the plan's copy serves when the record is not refreshed yet."""
     record = ctx.writer.state.get(payload["job"])
-    files = record["attributes"].get("files") if record else None
+    files = hyp3_attributes(record).get("files") if record else None
     if files:
         match = [f for f in files if f["filename"] == payload["file"]["filename"]]
         if match:
-            return match[0]
+            return dict(match[0])
     if not payload.get("file"):
         raise ProviderError(f"no product file is known for {payload['job']}", service="hyp3")
-    return payload["file"]
+    planned: dict[str, Any] = payload["file"]
+    return planned

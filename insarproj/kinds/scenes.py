@@ -20,6 +20,7 @@ from insarproj.fsutil import plain_basename, relative_inside, resolve_inside
 from insarproj.kinds.search import pinned
 from insarproj.layout import BURST_DIR, SLC_DIR
 from insarproj.state import op_delete, op_put
+from insarproj.state.records import Record
 
 
 def scenes_downloaded(project: Any) -> bool:
@@ -66,7 +67,7 @@ class SceneKind(ResourceKind):
                         },
                     )
 
-    def assess(self, desired: Desired, record: dict[str, Any] | None, ctx: PlanContext) -> Action | None:
+    def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
         rel = scene_relpath(spec["name"], spec["product"])
         path = ctx.project.data_dir / rel
@@ -110,7 +111,7 @@ class SceneKind(ResourceKind):
             return Action(op=Op.ADOPT, reason=f"in the shared cache {cache}", **base)
         return Action(op=Op.CREATE, reason="missing", bytes=spec["size"], **base)
 
-    def orphan(self, address: str, record: dict[str, Any], ctx: PlanContext) -> Action | None:
+    def orphan(self, address: str, record: Record, ctx: PlanContext) -> Action | None:
         action = super().orphan(address, record, ctx)
         assert action is not None
         pin = pinned(ctx)

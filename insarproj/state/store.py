@@ -22,7 +22,7 @@ import os
 import threading
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +36,7 @@ from insarproj.fsutil import FILE_MODE, atomic_write_text, canonical_json, fsync
 from insarproj.layout import STATE_DIR
 from insarproj.state.checks import check_record_paths, load_json_object
 from insarproj.state.model import FORMAT_VERSION, JOURNAL_FORMAT_VERSION, JournalLine, StateFile
+from insarproj.state.records import DeleteOp, InputOp, JournalOp, PlanAppliedOp, PutOp, Record
 
 STATE_NAME = "state.json"
 BACKUP_NAME = "state.json.backup"
@@ -54,7 +55,7 @@ def utcnow() -> str:
 
 def op_put(
     address: str, kind: str, status: str, attributes: dict[str, Any], *, at: str | None = None
-) -> dict:
+) -> PutOp:
     return {
         "op": "put",
         "address": address,
@@ -62,15 +63,15 @@ def op_put(
     }
 
 
-def op_delete(address: str) -> dict:
+def op_delete(address: str) -> DeleteOp:
     return {"op": "del", "address": address}
 
 
-def op_input(name: str, value: Any) -> dict:
+def op_input(name: str, value: Any) -> InputOp:
     return {"op": "input", "name": name, "value": value}
 
 
-def op_plan_applied(plan_id: str) -> dict:
+def op_plan_applied(plan_id: str) -> PlanAppliedOp:
     return {"op": "plan_applied", "plan_id": plan_id}
 
 
@@ -87,45 +88,45 @@ class State:
     folded_seq: int  # last sequence number contained in state.json itself
     created_at: str
     insarproj_version: str
-    inputs: dict[str, Any] = field(default_factory=dict)
-    resources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict[str, Any])
+    resources: dict[str, Record] = field(default_factory=dict[str, Any])
     applied_plans: list[str] = field(default_factory=list)
-    _by_kind: dict[str, dict[str, dict[str, Any]]] | None = field(default=None, repr=False)
+    _by_kind: dict[str, dict[str, Record]] | None = field(default=None, repr=False)
 
-    def get(self, address: str) -> dict[str, Any] | None:
+    def get(self, address: str) -> Record | None:
         return self.resources.get(address)
 
-    def by_kind(self, kind: str) -> dict[str, dict[str, Any]]:
+    def by_kind(self, kind: str) -> dict[str, Record]:
         if self._by_kind is None:
-            index: dict[str, dict[str, dict[str, Any]]] = {}
+            index: dict[str, dict[str, Record]] = {}
             for address, record in self.resources.items():
                 index.setdefault(record["kind"], {})[address] = record
             self._by_kind = index
         return self._by_kind.get(kind, {})
 
-    def apply_ops(self, ops: Iterable[dict]) -> None:
+    def apply_ops(self, ops: Iterable[JournalOp]) -> None:
         for op in ops:
-            kind = op["op"]
-            if kind == "put":
+            # Narrowed on the "op" tag: each branch reads only its own operation's keys.
+            if op["op"] == "put":
                 record = op["record"]
                 self.resources[op["address"]] = record
                 if self._by_kind is not None:
                     self._drop_from_index(op["address"])
                     self._by_kind.setdefault(record["kind"], {})[op["address"]] = record
-            elif kind == "del":
+            elif op["op"] == "del":
                 self.resources.pop(op["address"], None)
                 if self._by_kind is not None:
                     self._drop_from_index(op["address"])
-            elif kind == "input":
+            elif op["op"] == "input":
                 if op["value"] is None:
                     self.inputs.pop(op["name"], None)
                 else:
                     self.inputs[op["name"]] = op["value"]
-            elif kind == "plan_applied":
+            elif op["op"] == "plan_applied":
                 self.applied_plans.append(op["plan_id"])
                 del self.applied_plans[:-APPLIED_PLANS_KEPT]
             else:  # pragma: no cover - guarded by JournalOp validation
-                raise StateError(f"unknown journal operation {kind!r}")
+                raise StateError(f"unknown journal operation {op['op']!r}")
 
     def _drop_from_index(self, address: str) -> None:
         assert self._by_kind is not None
@@ -260,7 +261,7 @@ class StateStore:
             files.append((first, path))
         return [p for _, p in sorted(files)]
 
-    def _journal_lines(self, state: State, *, repair: bool) -> Iterator[dict]:
+    def _journal_lines(self, state: State, *, repair: bool) -> Iterator[dict[str, Any]]:
         """Yield valid journal lines newer than the state; a torn last line is ignored.
 
         With ``repair`` (writer only, under the lock) the torn tail is truncated so the next
@@ -353,7 +354,7 @@ class StateWriter:
         self._failed: DiskFullError | None = None
         self.folds = 0
 
-    def record(self, ops: list[dict]) -> int:
+    def record(self, ops: Sequence[JournalOp]) -> int:
         """Make ``ops`` durable (one journal line, fsync'd) and apply them in memory.
 
         Returns the new serial. Durable before this returns: dependants may rely on it.
@@ -496,13 +497,13 @@ def _too_deep(state: State) -> str:
 # --- journal line encoding ---------------------------------------------------------------------
 
 
-def _encode_line(body: dict) -> bytes:
+def _encode_line(body: dict[str, Any]) -> bytes:
     payload = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     crc = zlib.crc32(payload.encode("utf-8"))
     return (payload[:-1] + f',"crc":{crc}}}\n').encode("utf-8")
 
 
-def _parse_line(chunk: bytes, *, where: str, hint: str) -> dict | None:
+def _parse_line(chunk: bytes, *, where: str, hint: str) -> dict[str, Any] | None:
     """The line's JSON when its checksum holds; None when it is damaged (torn or corrupt)."""
     try:
         parsed = json.loads(chunk)
@@ -520,7 +521,7 @@ def _parse_line(chunk: bytes, *, where: str, hint: str) -> dict | None:
     return parsed
 
 
-def _validate_line(parsed: dict, *, where: str, hint: str) -> None:
+def _validate_line(parsed: dict[str, Any], *, where: str, hint: str) -> None:
     """Refuse a line of a newer format, or of a shape no insarproj writes, naming file and line.
 
     The checksum only proves the line is what was written; this proves it can be replayed.
