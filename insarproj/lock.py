@@ -1,4 +1,4 @@
-"""One apply at a time per project (DESIGN §4).
+"""One apply at a time per project (docs/safety.md).
 
 The lock itself is an OS lock (`filelock`, `fallback_to_soft=False`: a silent fall-back to a
 marker file would look like protection and give none). The kernel releases it when the holder

@@ -1,4 +1,4 @@
-"""`hyp3_job.<stack>.<key>`: one HyP3 job per pair, never submitted twice (DESIGN §4).
+"""`hyp3_job.<stack>.<key>`: one HyP3 job per pair, never submitted twice (docs/safety.md).
 
 Submission protocol (the only non-idempotent call insarproj makes):
 
@@ -77,7 +77,7 @@ def _now(ctx: PlanContext | ApplyContext) -> datetime:
 
 
 def _hyp3_now(ctx: PlanContext | ApplyContext) -> datetime:
-    """Now on HyP3's clock: every eventual-consistency window is measured on it (DESIGN §4), so a
+    """Now on HyP3's clock: every eventual-consistency window is measured on it (docs/safety.md), so a
     client clock off by days cannot resubmit or misadopt. The HyP3 client measures the offset from
     the server's `Date` header; before any HyP3 response (a converged project, --offline) the local
     clock stands in — it then only decides product expiry, where a day's error is harmless."""
@@ -560,7 +560,7 @@ class _Hyp3Batch:
         hold an intent the listing may not show yet. Returns what still needs a POST."""
         name = self.ctx.project.config.project.name
         listing = index_jobs(client.list_project_jobs(name, start=listing_start(records.values())))
-        now = client.server_now()  # HyP3's clock, measured by that listing (DESIGN §4)
+        now = client.server_now()  # HyP3's clock, measured by that listing (docs/safety.md)
         adopt_ops, to_submit = [], []
         for a in actions:
             identity = a.payload["identity"]
@@ -620,13 +620,13 @@ class _Hyp3Batch:
         return fit
 
     def _post(self, fit: list[Action], records: dict[str, Record | None], client: Any) -> None:
-        """POST in chunks of ≤ 200, each chunk's intents durable first (DESIGN §4)."""
+        """POST in chunks of ≤ 200, each chunk's intents durable first (docs/safety.md)."""
         from insarproj.hyp3 import MAX_JOBS_PER_REQUEST, Hyp3RejectedError, Hyp3UncertainError, JobRequest
 
         writer = self.ctx.writer
         for start in range(0, len(fit), MAX_JOBS_PER_REQUEST):
             chunk = fit[start : start + MAX_JOBS_PER_REQUEST]
-            # On HyP3's clock, like the request_time of the jobs it creates (DESIGN §4).
+            # On HyP3's clock, like the request_time of the jobs it creates (docs/safety.md).
             intent_at = format_instant(client.server_now())
             writer.record([_intent_op(a, records[a.address], intent_at) for a in chunk])
             keys = ("job_type", "job_parameters", "name")
@@ -821,7 +821,7 @@ def _job_record_op(address: str, payload: dict[str, Any], ctx: ApplyContext) -> 
 
 
 def hyp3_preflight(plan: Plan, ctx: ApplyContext) -> None:
-    """Before spending anything: credentials work and the account may submit (DESIGN §3)."""
+    """Before spending anything: credentials work and the account may submit (docs/cli.md)."""
     submissions = [a for a in plan.actions if a.kind == Hyp3JobKind.kind and a.op in (Op.CREATE, Op.REPLACE)]
     if not submissions:
         return

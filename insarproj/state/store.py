@@ -1,4 +1,4 @@
-"""Durable state: `state.json` plus an append-only journal (DESIGN §2, §4).
+"""Durable state: `state.json` plus an append-only journal (docs/project-folder.md, docs/safety.md).
 
 Why a journal: a project of 2,000 scenes and 6,000 pairs has a multi-megabyte state; rewriting
 it after every completed action would cost O(state) per action. Instead each completed action is
