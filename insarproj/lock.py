@@ -40,7 +40,10 @@ class LockInfo:
     started_at: str
 
     def describe(self) -> str:
-        return f"{self.command!r} (pid {self.pid} on {self.host}, since {self.started_at}, lock id {self.lock_id})"
+        return (
+            f"{self.command!r} (pid {self.pid} on {self.host}, since {self.started_at}, "
+            f"lock id {self.lock_id})"
+        )
 
 
 class ProjectLock:

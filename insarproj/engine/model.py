@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from insarproj.engine.context import ApplyContext, PlanContext
 
 
-class Op(str, Enum):
+# Not StrEnum: that changes str() and format() of the members, which messages and saved plans use.
+class Op(str, Enum):  # noqa: UP042
     CREATE = "create"  # make it exist (download, submit, stitch)
     ADOPT = "adopt"  # it already exists (by-hand copy, job found on HyP3): record it
     REFRESH = "refresh"  # update the record from reality (job finished, file re-verified)

@@ -26,6 +26,7 @@ failed for good (Op.FAILED): shown on every plan with its reason until project.t
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -124,10 +125,9 @@ def _cost_table(ctx: PlanContext) -> Any:
     if cached is None:
         cached = CostTable.bundled()
         if not ctx.options.offline:
-            try:
+            # On failure the bundled table stands, labelled "bundled": the plan says so.
+            with contextlib.suppress(InsarprojError):
                 cached = ctx.read.get("hyp3").costs()
-            except InsarprojError:
-                pass  # labelled "bundled" below; the plan says so
         ctx.observations["hyp3.costs"] = cached
     return cached
 
@@ -592,7 +592,8 @@ class _Hyp3Batch:
         user = client.user()
         if not user.approved():
             error = AuthError(
-                f"the HyP3 account is not approved to submit jobs (application status {user.application_status})",
+                f"the HyP3 account is not approved to submit jobs (application status "
+                f"{user.application_status})",
                 service="hyp3",
                 hint="request access at https://hyp3-docs.asf.alaska.edu/using/requesting_access/",
             )
@@ -615,7 +616,8 @@ class _Hyp3Batch:
                     else "credits"
                 )
                 self.results[a.address] = Outcome(
-                    deferred=f"not enough {limit} left ({cost:g} needed, {max(budget, 0):g} available); stays planned"
+                    deferred=f"not enough {limit} left ({cost:g} needed, {max(budget, 0):g} available); "
+                    "stays planned"
                 )
         return fit
 
@@ -639,7 +641,8 @@ class _Hyp3Batch:
                     self.results[a.address] = ProviderError(
                         f"the submission may or may not have reached HyP3 ({exc})",
                         service="hyp3",
-                        hint="it is not retried blindly: the next `insarproj apply` lists HyP3's jobs and adopts it",
+                        hint="it is not retried blindly: the next `insarproj apply` lists HyP3's jobs "
+                        "and adopts it",
                     )
                 for a in fit[start + MAX_JOBS_PER_REQUEST :]:
                     self.results[a.address] = Outcome(
@@ -828,14 +831,16 @@ def hyp3_preflight(plan: Plan, ctx: ApplyContext) -> None:
     user = ctx.write.get("hyp3").user()  # proves the credentials work
     if not user.approved():
         raise AuthError(
-            f"the HyP3 account {user.user_id} is not approved to submit jobs (status {user.application_status})",
+            f"the HyP3 account {user.user_id} is not approved to submit jobs (status "
+            f"{user.application_status})",
             service="hyp3",
             hint="request access at https://hyp3-docs.asf.alaska.edu/using/requesting_access/",
         )
     cheapest = min((a.credits or 0.0) for a in submissions)
     if user.remaining_credits < cheapest:
         raise ProviderError(
-            f"the HyP3 account has {user.remaining_credits:g} credits left, less than one job costs ({cheapest:g})",
+            f"the HyP3 account has {user.remaining_credits:g} credits left, less than one job costs "
+            f"({cheapest:g})",
             service="hyp3",
             hint="wait for the monthly credits, or lower the looks / number of pairs",
         )

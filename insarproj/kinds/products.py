@@ -328,7 +328,8 @@ class ProductKind(ResourceKind):
                 soon.append(address)
         if soon:
             notes.append(
-                f"{len(soon)} HyP3 products expire within {EXPIRY_WARNING.days} days and are not downloaded yet: "
+                f"{len(soon)} HyP3 products expire within {EXPIRY_WARNING.days} days and are not "
+                "downloaded yet: "
                 "run `insarproj apply` soon"
             )
         if not ctx.options.prune:
@@ -338,7 +339,8 @@ class ProductKind(ResourceKind):
             )
             if old:
                 notes.append(
-                    f"{old} old products wait in data/{SUPERSEDED_DIR}/: `insarproj apply --prune` deletes them"
+                    f"{old} old products wait in data/{SUPERSEDED_DIR}/: `insarproj apply --prune` "
+                    "deletes them"
                 )
         return notes
 
@@ -409,9 +411,11 @@ def _refuse_expired(payload: dict[str, Any], ctx: ApplyContext) -> None:
     expires = parse_time(recorded or payload.get("expires"))
     if expires is not None and expires <= _hyp3_now(ctx):
         raise ProviderError(
-            f"the product of {payload['job']} expired on HyP3 on {expires:%Y-%m-%d} and cannot be downloaded again",
+            f"the product of {payload['job']} expired on HyP3 on {expires:%Y-%m-%d} and cannot be "
+            "downloaded again",
             service="hyp3",
-            hint="the job must be resubmitted (it is a plan line with its cost once the hyp3_job kind plans it)",
+            hint="the job must be resubmitted (it is a plan line with its cost once the hyp3_job kind "
+            "plans it)",
         )
 
 

@@ -15,8 +15,8 @@ from insarproj.state.store import (
 
 __all__ = [
     "JournalOp",
-    "Record",
     "ObservedStore",
+    "Record",
     "State",
     "StateStore",
     "StateWriter",

@@ -71,9 +71,8 @@ def _check_files(files: Any, *, what: str) -> None:
     if not isinstance(files, list):
         return
     for entry in files:
-        if isinstance(entry, str):
-            if not _SAFE_RELPATH.fullmatch(entry):
-                relative_inside(entry, what=what)
+        if isinstance(entry, str) and not _SAFE_RELPATH.fullmatch(entry):
+            relative_inside(entry, what=what)
 
 
 def _check_plain_name(name: Any, *, what: str) -> None:

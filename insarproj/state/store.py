@@ -184,7 +184,8 @@ class StateStore:
         state = self._load_file()
         if expected_lineage and state.lineage != expected_lineage:
             raise StateError(
-                f"{self.path} belongs to another project (lineage {state.lineage}, expected {expected_lineage})",
+                f"{self.path} belongs to another project (lineage {state.lineage}, expected "
+                f"{expected_lineage})",
                 hint=f"restore this project's own {STATE_DIR}/state.json",
             )
         for line in self._journal_lines(state, repair=False):
@@ -246,7 +247,8 @@ class StateStore:
             )
         if version > FORMAT_VERSION:
             raise StateError(
-                f"{path} has format_version {version!r}, newer than this insarproj ({__version__}) understands "
+                f"{path} has format_version {version!r}, newer than this insarproj ({__version__}) "
+                "understands "
                 f"(format {FORMAT_VERSION})",
                 hint="upgrade insarproj: pip install -U insarproj",
             )
@@ -461,7 +463,8 @@ class StateWriter:
                 raise
             # json.loads reads deeper nesting than the encoder writes (255 levels): name the value.
             raise StateError(
-                f"{self.store.path} cannot be written: {_too_deep(self.state)} is nested deeper than 255 levels, "
+                f"{self.store.path} cannot be written: {_too_deep(self.state)} is nested deeper than "
+                "255 levels, "
                 "which insarproj never writes",
                 hint=f"restore {self.store.dir.name} with `git checkout -- {self.store.dir.name}` or remove "
                 "that value; everything recorded is still in the journal",
@@ -576,8 +579,9 @@ def recovery_hint(store: StateStore, *, broken: bool) -> str:
 
 def _journal_hint(store: StateStore) -> str:
     return (
-        f"restore {store.dir.name} with `git checkout -- {store.dir.name}` if it was committed, or keep a copy of "
-        "the damaged journal file, remove it (state.json holds everything folded so far; the next apply adopts "
+        f"restore {store.dir.name} with `git checkout -- {store.dir.name}` if it was committed, or keep "
+        "a copy of the damaged journal file, remove it (state.json holds everything folded so far; the "
+        "next apply adopts "
         "HyP3 jobs and files recorded only there) and re-run `insarproj apply`"
     )
 
