@@ -17,7 +17,7 @@ from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
 from insarproj.kinds.search import pinned, single_scene_processor
 from insarproj.state import op_delete, op_put
-from insarproj.state.records import Record
+from insarproj.state.records import Record, pair_attributes
 
 NETWORK_CACHE = "pairs.networks"
 
@@ -137,7 +137,7 @@ class PairKind(ResourceKind):
             return pair_action(
                 desired, Op.CREATE, f"new {spec['origin']} pair ({spec['temporal_baseline']} days{bperp})"
             )
-        recorded = record["attributes"]
+        recorded = pair_attributes(record)
         if recorded.get("reference") != spec["reference"] or recorded.get("secondary") != spec["secondary"]:
             return pair_action(desired, Op.REPLACE, "the granules of this pair changed (new search result)")
         if recorded != spec:

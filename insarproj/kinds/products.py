@@ -27,7 +27,7 @@ import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
@@ -44,7 +44,13 @@ from insarproj.kinds.hyp3 import (
 from insarproj.kinds.hyp3_protocol import parse_time
 from insarproj.layout import PRODUCTS_DIR
 from insarproj.state import op_delete, op_put
-from insarproj.state.records import Record, hyp3_attributes
+from insarproj.state.records import (
+    ManifestSummary,
+    ProductAttributes,
+    Record,
+    hyp3_attributes,
+    product_attributes,
+)
 
 SUPERSEDED_DIR = "superseded/products"
 SUPERSEDED_KEY = "superseded_stack"  # spec/payload key of a stack's superseded-area item
@@ -56,8 +62,9 @@ def _job_files(job_address: str, ctx: PlanContext) -> tuple[list[dict[str, Any]]
     listing when the job finished since the last apply."""
     record = ctx.state.get(job_address)
     if record is not None and record["status"] == "succeeded":
-        attrs = record["attributes"]
-        return attrs.get("files", []), attrs.get("expiration_time"), attrs.get("job_id")
+        attrs = hyp3_attributes(record)
+        files = cast(list[dict[str, Any]], attrs.get("files", []))  # the recorded list, read only
+        return files, attrs.get("expiration_time"), attrs.get("job_id")
     job = ctx.observations.get("hyp3.jobs", {}).get(job_address)
     if job is not None and job.succeeded():
         result = _job_result(job.raw)  # the same record the job's refresh will write
@@ -72,7 +79,7 @@ def _current_job_id(job_address: str, ctx: PlanContext) -> str | None:
     if job is not None:
         return str(job.job_id)
     record = ctx.state.get(job_address)
-    return record["attributes"].get("job_id") if record is not None else None
+    return hyp3_attributes(record).get("job_id") if record is not None else None
 
 
 def _forget_note(prune: bool) -> str:
@@ -263,7 +270,7 @@ class ProductKind(ResourceKind):
             return self._download(action, ctx)
         name = folder.name
         parsed = parse_product_name(name)
-        attributes = {
+        attributes: ProductAttributes = {
             "path": rel,
             "product": name,
             "job_id": payload["job_id"],
@@ -300,15 +307,15 @@ class ProductKind(ResourceKind):
         # Only now, with the new product in place, does the old one leave products/<stack>/.
         message = name
         previous = ctx.writer.state.get(action.address)
-        if previous is not None and previous["attributes"].get("path") not in (None, rel):
+        if previous is not None and product_attributes(previous).get("path") not in (None, rel):
             message += "; " + _set_aside(previous, action.address, ctx, prune=ctx.options.prune)
         parsed = parse_product_name(name)
-        attributes = {
+        attributes: ProductAttributes = {
             "path": rel,
             "product": name,
             "job_id": payload["job_id"],
             "zip_size": result.size,
-            "manifest": manifest.summary(),
+            "manifest": cast(ManifestSummary, manifest.summary()),
             "orbit_quality": parsed.orbit_quality if parsed else None,
         }
         return Outcome(ops=[op_put(action.address, self.kind, "present", attributes)], message=message)
@@ -393,7 +400,7 @@ def _stale_reason(address: str, record: Record, job_address: str, ctx: PlanConte
     """Why a recorded product is not current or not intact; None when it is both."""
     from insarproj.hyp3.products import manifest_problem
 
-    attrs = record["attributes"]
+    attrs = product_attributes(record)
     current = _current_job_id(job_address, ctx)
     if attrs.get("job_id") != current:
         return f"made by job {attrs.get('job_id')}, which job {current} replaced"
@@ -422,7 +429,7 @@ def _refuse_expired(payload: dict[str, Any], ctx: ApplyContext) -> None:
 def _set_aside(record: Record, address: str, ctx: ApplyContext, *, prune: bool) -> str:
     """Move a recorded product folder to the superseded area (delete it with ``prune``); the
     record's path is checked to stay inside the data folder before anything is touched."""
-    relpath = record["attributes"].get("path") or ""
+    relpath = product_attributes(record).get("path") or ""
     what = f"state record {address}"
     resolve_inside(ctx.project.data_dir, relpath, what=what)
     old = ctx.project.data_dir / relative_inside(relpath, what=what)  # the link itself, if it is one
@@ -476,7 +483,7 @@ def _status_of(record: Record | None) -> str | None:
 
 
 def _stack_of(record: Record) -> str | None:
-    parts = Path(record["attributes"].get("path") or "").parts
+    parts = Path(product_attributes(record).get("path") or "").parts
     return parts[1] if len(parts) == 3 and parts[0] == PRODUCTS_DIR else None
 
 

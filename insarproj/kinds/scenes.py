@@ -20,7 +20,7 @@ from insarproj.fsutil import plain_basename, relative_inside, resolve_inside
 from insarproj.kinds.search import pinned
 from insarproj.layout import BURST_DIR, SLC_DIR
 from insarproj.state import op_delete, op_put
-from insarproj.state.records import Record
+from insarproj.state.records import Record, SceneAttributes, scene_attributes
 
 
 def scenes_downloaded(project: Any) -> bool:
@@ -97,7 +97,7 @@ class SceneKind(ResourceKind):
         path = ctx.project.data_dir / rel
         burst = spec["product"] == "BURST"
         if record is not None and record["status"] == "present":
-            attrs = record["attributes"]
+            attrs = scene_attributes(record)
             # A burst's advertised bytes are not the served size and it has no MD5: its record
             # (the verified TIFF's own size and MD5) is what the disk is checked against.
             if not burst and (attrs.get("md5") != spec["md5"] or attrs.get("size") != spec["size"]):
@@ -177,7 +177,7 @@ class SceneKind(ResourceKind):
         if result is None:
             result = downloader(ctx).fetch(spec, cancel=ctx.cancel)
             _share_with_cache(dest, cache, rel)
-        attributes = {
+        attributes: SceneAttributes = {
             "path": rel,
             "size": result.size,
             "md5": result.md5,

@@ -87,3 +87,59 @@ class Hyp3JobAttributes(TypedDict, total=False):
 def hyp3_attributes(record: Record) -> Hyp3JobAttributes:
     """The attributes of a `hyp3_job` record, typed (no copy, no validation: see the module doc)."""
     return cast(Hyp3JobAttributes, record["attributes"])
+
+
+class SceneAttributes(TypedDict, total=False):
+    """A `scene` record's attributes: the verified file (a burst's own size and MD5, not CMR's)."""
+
+    path: str
+    size: int
+    md5: str | None
+    url: str
+    stack: str
+    date: str
+    source: Literal["adopted", "downloaded"]
+
+
+class PairAttributes(TypedDict, total=False):
+    """A `pair` record's attributes: the pair as planned (the spec it was created from)."""
+
+    stack: str
+    reference_date: str
+    secondary_date: str
+    reference: list[str]
+    secondary: list[str]
+    temporal_baseline: int
+    bperp: float | None
+    origin: str
+
+
+class ManifestSummary(TypedDict):
+    """What a product record keeps of the folder's manifest: its own hash, file count and bytes."""
+
+    sha256: str
+    files: int
+    bytes: int
+
+
+class ProductAttributes(TypedDict, total=False):
+    """A `product` record's attributes: the extracted folder and the job that made it."""
+
+    path: str
+    product: str
+    job_id: str
+    zip_size: int | None
+    manifest: ManifestSummary
+    orbit_quality: str | None
+
+
+def scene_attributes(record: Record) -> SceneAttributes:
+    return cast(SceneAttributes, record["attributes"])
+
+
+def pair_attributes(record: Record) -> PairAttributes:
+    return cast(PairAttributes, record["attributes"])
+
+
+def product_attributes(record: Record) -> ProductAttributes:
+    return cast(ProductAttributes, record["attributes"])

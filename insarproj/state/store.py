@@ -22,11 +22,11 @@ import os
 import threading
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -54,13 +54,16 @@ def utcnow() -> str:
 
 
 def op_put(
-    address: str, kind: str, status: str, attributes: dict[str, Any], *, at: str | None = None
+    address: str, kind: str, status: str, attributes: Mapping[str, Any], *, at: str | None = None
 ) -> PutOp:
-    return {
-        "op": "put",
-        "address": address,
-        "record": {"kind": kind, "status": status, "attributes": attributes, "updated_at": at or utcnow()},
+    # Every caller passes a dict (typed attributes are dicts at run time): kept as is, not copied.
+    record: Record = {
+        "kind": kind,
+        "status": status,
+        "attributes": cast(dict[str, Any], attributes),
+        "updated_at": at or utcnow(),
     }
+    return {"op": "put", "address": address, "record": record}
 
 
 def op_delete(address: str) -> DeleteOp:
