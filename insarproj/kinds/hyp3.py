@@ -37,10 +37,11 @@ from insarproj.engine.model import Action, Desired, Op, Outcome, Plan, ResourceK
 from insarproj.errors import AuthError, InsarprojError, ProviderError
 from insarproj.kinds.hyp3_protocol import (
     LISTING_MARGIN,
-    OpenVerdict,
+    Verdict,
     attempts_of,
     counted_in,
     decide_open,
+    decide_recorded,
     decide_submission,
     intent_job,
     parse_time,
@@ -174,20 +175,6 @@ def index_jobs(jobs: Iterable[Any]) -> dict[str, Any]:
     return {"by_id": by_id, "by_identity": by_identity}
 
 
-def _param_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
-    changes = [
-        f"{k} {old.get(k)!r} → {new.get(k)!r}"
-        for k in sorted(set(old) | set(new))
-        if k not in ("granules", "reference", "secondary") and old.get(k) != new.get(k)
-    ]
-    return ", ".join(changes) or "granules changed"
-
-
-def _recorded_reason(attrs: dict[str, Any]) -> str:
-    logs = attrs.get("logs") or []
-    return f"see the log {logs[0]}" if logs else "HyP3 gave no reason"
-
-
 def _product_on_disk(ctx: PlanContext, spec: dict[str, Any]) -> bool:
     """The pair's product is on disk, made by the current job and intact (stat check): an expired
     job whose product is stale or damaged must be resubmitted, since HyP3 no longer serves it."""
@@ -233,12 +220,14 @@ class _Step:
         action.payload.pop("job", None)  # a submission carries only the job it replaces (found_job)
         return action.model_copy(update={"credits": cost, "remote": True})
 
-    def follow(self, verdict: OpenVerdict, used: int) -> Action:
+    def follow(self, verdict: Verdict, used: int) -> Action:
         """The action of a protocol verdict on an open record."""
         if verdict.step == "wait":
             return self.wait(verdict.reason)
         if verdict.step == "submit":
             return self.submit(Op.CREATE, verdict.reason)
+        if verdict.step == "replace":
+            return self.submit(Op.REPLACE, verdict.reason)
         if verdict.step == "adopt":
             return self.act(Op.ADOPT, verdict.reason)
         if verdict.step == "refresh":
@@ -281,35 +270,25 @@ class Hyp3JobKind(ResourceKind):
 
     def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
-        attrs = record["attributes"] if record is not None else {}
         identity = spec["identity"]
-        if record is not None and record["status"] == "succeeded" and attrs.get("identity") == identity:
-            expires = parse_time(attrs.get("expiration_time"))
-            if expires is None or expires > _hyp3_now(ctx):
-                return None  # the common case of a converged project: no cost lookup, no request
-        step = _Step(self.kind, desired, ctx)
-        if record is None:
-            if self._held(spec, ctx):
-                return None
-            return step.submit(Op.CREATE, "not submitted")
-        if attrs.get("identity") != identity:
-            old = attrs.get("request", {}).get("job_parameters", {})
-            return step.submit(
-                Op.REPLACE, f"config changed: {_param_diff(old, spec['request']['job_parameters'])}"
-            )
-        status = record["status"]
-        used = attempts_of(record, identity)
-        if status in OPEN_STATUSES:
-            return self._assess_open(step, record, used)
-        if status == "succeeded":
-            expires = parse_time(attrs.get("expiration_time"))
-            if expires is not None and expires <= _hyp3_now(ctx) and not _product_on_disk(ctx, spec):
-                return step.after_failure(
-                    f"product expired {expires:%Y-%m-%d} before it was downloaded", used
-                )
+        if (
+            record is not None
+            and record["status"] in OPEN_STATUSES
+            and hyp3_attributes(record).get("identity") == identity
+        ):
+            return self._assess_open(_Step(self.kind, desired, ctx), record, attempts_of(record, identity))
+        verdict = decide_recorded(
+            record,
+            identity,
+            spec["request"]["job_parameters"],
+            clock=lambda: _hyp3_now(ctx),
+            held=lambda: self._held(spec, ctx),
+            product_on_disk=lambda: _product_on_disk(ctx, spec),
+        )
+        # None is the common case of a converged project: no cost lookup, no request.
+        if verdict is None:
             return None
-        # Recorded FAILED: shown on every plan (offline too) until a change or a retry.
-        return step.after_failure(f"job FAILED ({_recorded_reason(attrs)})", used)
+        return _Step(self.kind, desired, ctx).follow(verdict, attempts_of(record, identity))
 
     def _assess_open(self, step: _Step, record: Record, used: int) -> Action:
         """An intent, an uncertain POST or a submitted job: what the listing says about it."""

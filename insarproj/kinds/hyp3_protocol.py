@@ -8,10 +8,10 @@ lines; tests/test_hyp3_protocol.py checks the decisions table by table, without 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from insarproj.hyp3.models import JobRecord
 from insarproj.state.records import Hyp3JobAttributes, Record, hyp3_attributes
@@ -86,10 +86,11 @@ def failure_reason(job: JobRecord) -> str:
 
 
 @dataclass(frozen=True)
-class OpenVerdict:
-    """What a plan does with an open record (intent, unknown, submitted), given the listed job."""
+class Verdict:
+    """What a plan does with a job resource: wait, submit (new) or replace (changed config), adopt
+    or refresh a listed job, or count a failure (resubmitted within max_attempts, else failed)."""
 
-    step: Literal["wait", "submit", "adopt", "refresh", "after_failure"]
+    step: Literal["wait", "submit", "replace", "adopt", "refresh", "after_failure"]
     reason: str
     # The listed job is not yet among the record's attempts: it was charged, so it counts now.
     newly_charged: bool = False
@@ -103,28 +104,71 @@ def decide_open(
     now: datetime,
     lag: timedelta,
     product_on_disk: Callable[[], bool],
-) -> OpenVerdict:
+) -> Verdict:
     """The plan's verdict on an open record. ``job`` is the record's job as the listing shows it
     (None: not listed); ``now`` and the intent time are both on HyP3's clock."""
     if job is None:
         intent_at = parse_time(attrs.get("intent_at"))
         if intent_at is not None and now - intent_at < lag:
-            return OpenVerdict("wait", "submitted moments ago and not listed yet (HyP3's listing lags)")
-        return OpenVerdict("submit", "an earlier submission never reached HyP3")
+            return Verdict("wait", "submitted moments ago and not listed yet (HyP3's listing lags)")
+        return Verdict("submit", "an earlier submission never reached HyP3")
     charged = job.job_id not in counted_in(attrs)
     if job.running():
         if status == "submitted":
-            return OpenVerdict("wait", f"job {job.status_code}", charged)
+            return Verdict("wait", f"job {job.status_code}", charged)
         found = f"job {job.job_id} of an interrupted submission found on HyP3 ({job.status_code})"
-        return OpenVerdict("adopt", found, charged)
+        return Verdict("adopt", found, charged)
     if job.succeeded():
         if job.expired(now) and not product_on_disk():
             assert job.expiration_time is not None  # expired() needs one
             expired = f"product expired {job.expiration_time:%Y-%m-%d} before it was downloaded"
-            return OpenVerdict("after_failure", expired, charged)
-        return OpenVerdict("refresh", "job SUCCEEDED", charged)
+            return Verdict("after_failure", expired, charged)
+        return Verdict("refresh", "job SUCCEEDED", charged)
     # FAILED: charged anyway; resubmitted only within max_attempts, as a visible plan line.
-    return OpenVerdict("after_failure", f"job FAILED ({failure_reason(job)})", charged)
+    return Verdict("after_failure", f"job FAILED ({failure_reason(job)})", charged)
+
+
+def decide_recorded(
+    record: Record | None,
+    identity: str,
+    parameters: Mapping[str, Any],
+    *,
+    clock: Callable[[], datetime],
+    held: Callable[[], bool],
+    product_on_disk: Callable[[], bool],
+) -> Verdict | None:
+    """The plan's verdict on a job resource from its record alone (None: nothing to do). Open
+    records of this identity are not decided here: they need the listing (`decide_open`). The
+    callables are asked only when the answer depends on them (HyP3's clock, the hold of recent
+    acquisitions, a stat of the product folder)."""
+    if record is None:
+        return None if held() else Verdict("submit", "not submitted")
+    attrs = hyp3_attributes(record)
+    if attrs.get("identity") != identity:
+        old = attrs.get("request", {}).get("job_parameters", {})
+        return Verdict("replace", f"config changed: {param_diff(old, parameters)}")
+    if record["status"] == "succeeded":
+        expires = parse_time(attrs.get("expiration_time"))
+        if expires is not None and expires <= clock() and not product_on_disk():
+            return Verdict("after_failure", f"product expired {expires:%Y-%m-%d} before it was downloaded")
+        return None
+    # Recorded FAILED: shown on every plan (offline too) until a change or a retry.
+    return Verdict("after_failure", f"job FAILED ({recorded_reason(attrs)})")
+
+
+def param_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    """The changed job parameters in words (granules are the pair's own business)."""
+    changes = [
+        f"{k} {old.get(k)!r} → {new.get(k)!r}"
+        for k in sorted(set(old) | set(new))
+        if k not in ("granules", "reference", "secondary") and old.get(k) != new.get(k)
+    ]
+    return ", ".join(changes) or "granules changed"
+
+
+def recorded_reason(attrs: Hyp3JobAttributes) -> str:
+    logs = attrs.get("logs") or []
+    return f"see the log {logs[0]}" if logs else "HyP3 gave no reason"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from insarproj.kinds.hyp3_protocol import (
     attempts_of,
     counted_job_ids,
     decide_open,
+    decide_recorded,
     decide_submission,
     intent_job,
 )
@@ -58,6 +59,100 @@ def record(status: str, *, identity: str = IDENTITY, intent: timedelta | None = 
 
 EXPIRED = {"expiration_time": NOW - timedelta(days=1)}
 FRESH = {"expiration_time": NOW + timedelta(days=10)}
+
+
+# --- plan: a record alone (no listing needed) -------------------------------------------------
+
+
+def settled(status: str, *, identity: str = IDENTITY, **attrs: Any) -> dict:
+    rec = record(status, identity=identity, counted=("j1",))
+    rec["attributes"].update(
+        request={"job_type": "INSAR_GAMMA", "job_parameters": {"looks": "20x4"}}, **attrs
+    )
+    return rec
+
+
+RECORDED_CASES = [
+    # (why, record, held, product on disk, step or None, reason part)
+    ("never submitted: submit", None, False, False, "submit", "not submitted"),
+    ("never submitted, recent acquisition held: nothing", None, True, False, None, ""),
+    (
+        "config changed: replace, naming the change",
+        settled("succeeded", identity="id-old"),
+        False,
+        False,
+        "replace",
+        "looks '20x4' → '10x2'",
+    ),
+    (
+        "succeeded, product not expired: nothing",
+        settled("succeeded", expiration_time=at(timedelta(days=3))),
+        False,
+        False,
+        None,
+        "",
+    ),
+    ("succeeded without an expiry: nothing", settled("succeeded"), False, False, None, ""),
+    (
+        "succeeded, expired, product not here: a failure to count",
+        settled("succeeded", expiration_time=at(-timedelta(days=1))),
+        False,
+        False,
+        "after_failure",
+        "expired",
+    ),
+    (
+        "succeeded, expired, product here: nothing",
+        settled("succeeded", expiration_time=at(-timedelta(days=1))),
+        False,
+        True,
+        None,
+        "",
+    ),
+    (
+        "recorded FAILED with a log: a failure to count",
+        settled("failed", logs=["https://logs/j1"]),
+        False,
+        False,
+        "after_failure",
+        "see the log https://logs/j1",
+    ),
+    (
+        "recorded FAILED without a log",
+        settled("failed"),
+        False,
+        False,
+        "after_failure",
+        "HyP3 gave no reason",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "rec,held,on_disk,step,reason",
+    [case[1:] for case in RECORDED_CASES],
+    ids=[case[0] for case in RECORDED_CASES],
+)
+def test_decide_recorded(rec, held, on_disk, step, reason):
+    verdict = decide_recorded(
+        rec,
+        IDENTITY,
+        {"looks": "10x2"} if step == "replace" else {"looks": "20x4"},
+        clock=lambda: NOW,
+        held=lambda: held,
+        product_on_disk=lambda: on_disk,
+    )
+    assert (verdict.step if verdict else None) == step
+    assert reason in (verdict.reason if verdict else "")
+
+
+def test_decide_recorded_asks_the_clock_only_when_it_matters():
+    def no_clock():
+        raise AssertionError("the clock is not needed for this record")
+
+    assert decide_recorded(None, IDENTITY, {}, clock=no_clock, held=lambda: False, product_on_disk=no_clock)
+    failed = settled("failed")
+    assert decide_recorded(failed, IDENTITY, {}, clock=no_clock, held=no_clock, product_on_disk=no_clock)
 
 
 # --- plan: an open record and what the listing shows -------------------------------------------
