@@ -27,7 +27,7 @@ import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 
 from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
@@ -86,6 +86,55 @@ def _forget_note(prune: bool) -> str:
     return "files deleted (--prune)" if prune else f"folder moved to data/{SUPERSEDED_DIR}/"
 
 
+class ProductSpec(TypedDict):
+    """A wanted product: the pair's job and its stack (the folder is products/<stack>/)."""
+
+    stack: str
+    job: str
+
+
+class ProductPayload(ProductSpec, total=False):
+    """A product action's payload (saved plans keep this shape): the job's file to fetch and,
+    when adopting a folder already on disk, where it is and its manifest summary."""
+
+    file: dict[str, Any]
+    job_id: str | None
+    expires: str | None
+    path: str
+    manifest: dict[str, Any]
+
+
+def product_action(
+    desired: Desired,
+    op: Op,
+    reason: str,
+    *,
+    file: dict[str, Any],
+    job_id: str | None,
+    expires: str | None,
+    bytes: int | None = None,
+    found: tuple[str, dict[str, Any]] | None = None,
+) -> Action:
+    """The one way a download or adoption of a product is built (``found``: folder and manifest)."""
+    payload: ProductPayload = {
+        **cast(ProductSpec, desired.spec),
+        "file": file,
+        "job_id": job_id,
+        "expires": expires,
+    }
+    if found is not None:
+        payload["path"], payload["manifest"] = found
+    return Action(
+        address=desired.address,
+        kind=ProductKind.kind,
+        op=op,
+        reason=reason,
+        depends_on=list(desired.depends_on),
+        bytes=bytes,
+        payload=dict(payload),
+    )
+
+
 class ProductKind(ResourceKind):
     kind = "product"
 
@@ -135,21 +184,14 @@ class ProductKind(ResourceKind):
             return None  # the job is not done: its own line says why (waiting, failed, to submit)
         found = on_disk_product(ctx.project.data_dir, spec["job"], files) if record is None else None
         if found is not None:
-            rel, summary = found
-            return Action(
-                address=desired.address,
-                kind=self.kind,
-                op=Op.ADOPT,
-                reason=f"already in data/{rel}, intact against its manifest (a recovered state or a clone)",
-                depends_on=list(desired.depends_on),
-                payload={
-                    **desired.spec,
-                    "file": files[0],
-                    "job_id": job_id,
-                    "expires": expires,
-                    "path": rel,
-                    "manifest": summary,
-                },
+            return product_action(
+                desired,
+                Op.ADOPT,
+                f"already in data/{found[0]}, intact against its manifest (a recovered state or a clone)",
+                file=files[0],
+                job_id=job_id,
+                expires=expires,
+                found=found,
             )
         return self._fetch(
             desired, Op.CREATE, "job SUCCEEDED, product not downloaded", (files, expires, job_id), None, ctx
@@ -187,14 +229,8 @@ class ProductKind(ResourceKind):
             reason += "; old product " + (
                 "deleted (--prune)" if ctx.options.prune else f"moved to data/{SUPERSEDED_DIR}/"
             )
-        return Action(
-            address=desired.address,
-            kind=self.kind,
-            op=op,
-            reason=reason,
-            depends_on=list(desired.depends_on),
-            bytes=zip_file["size"],
-            payload={**desired.spec, "file": zip_file, "job_id": job_id, "expires": expires},
+        return product_action(
+            desired, op, reason, file=zip_file, job_id=job_id, expires=expires, bytes=zip_file["size"]
         )
 
     def _assess_superseded(self, desired: Desired, ctx: PlanContext) -> Action | None:
