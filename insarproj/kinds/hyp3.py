@@ -515,7 +515,7 @@ class _Hyp3Batch:
         """The jobs the plan's listing showed for open intents are recorded first, whatever their
         status: the intent is settled, so no listing-lag hold applies to its resubmission."""
         ops = [
-            _job_record_op(a.address, {**a.payload, "job": a.payload["found_job"]}, self.ctx)
+            _job_record_op(a.address, a.payload, self.ctx, raw=a.payload["found_job"])
             for a in actions
             if a.payload.get("found_job")
         ]
@@ -778,8 +778,11 @@ def _job_result(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _job_record_op(address: str, payload: dict[str, Any], ctx: ApplyContext) -> PutOp:
-    raw = payload["job"]
+def _job_record_op(
+    address: str, payload: dict[str, Any], ctx: ApplyContext, *, raw: dict[str, Any] | None = None
+) -> PutOp:
+    """The record of the job a listing showed (``raw``; by default the payload's `job`)."""
+    raw = payload["job"] if raw is None else raw
     record = ctx.writer.state.get(address)
     attrs = dict(record["attributes"]) if record else {}
     attrs.pop("previous", None)
