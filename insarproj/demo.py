@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from insarproj import layout
 from insarproj.errors import UsageError
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ def run_demo(
     from insarproj.scaffold import create_project
 
     root = Path(directory)
-    if (root / "project.toml").exists() or (root / ".insarproj").exists():
+    if (root / layout.PROJECT_FILE).exists() or (root / layout.STATE_DIR).exists():
         raise UsageError(
             f"{root} already holds a project; pass another folder to `insarproj demo DIR` or remove it"
         )

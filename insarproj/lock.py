@@ -1,4 +1,4 @@
-"""One apply at a time per project (DESIGN §4).
+"""One apply at a time per project (docs/safety.md).
 
 The lock itself is an OS lock (`filelock`, `fallback_to_soft=False`: a silent fall-back to a
 marker file would look like protection and give none). The kernel releases it when the holder
@@ -18,10 +18,14 @@ import socket
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from insarproj.errors import LockHeldError, StateError
 from insarproj.fsutil import atomic_write_json
 from insarproj.state.store import utcnow
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
 
 LOCK_NAME = "lock"
 SIDECAR_NAME = "lock.info.json"
@@ -36,7 +40,10 @@ class LockInfo:
     started_at: str
 
     def describe(self) -> str:
-        return f"{self.command!r} (pid {self.pid} on {self.host}, since {self.started_at}, lock id {self.lock_id})"
+        return (
+            f"{self.command!r} (pid {self.pid} on {self.host}, since {self.started_at}, "
+            f"lock id {self.lock_id})"
+        )
 
 
 class ProjectLock:
@@ -47,7 +54,7 @@ class ProjectLock:
         self.command = command
         self.timeout = timeout
         self.info: LockInfo | None = None
-        self._lock = None
+        self._lock: BaseFileLock | None = None
 
     def read_holder(self) -> LockInfo | None:
         try:

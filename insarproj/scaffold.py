@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from insarproj.errors import InsarprojError, StateError, UsageError
+from insarproj.layout import STATE_DIR
 from insarproj.state import State, StateStore
-
-STATE_DIR = ".insarproj"
 
 GITIGNORE = """\
 # insarproj: data is re-creatable and large; observations and the lock are machine-local.
@@ -36,7 +35,7 @@ def create_project(root: Path, text: str) -> Any:
 
     root = Path(root)
     config_path = root / "project.toml"
-    state_dir = root / ".insarproj"
+    state_dir = root / STATE_DIR
     for existing in (config_path, state_dir / "state.json"):
         if existing.exists():
             raise UsageError(

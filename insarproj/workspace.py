@@ -26,10 +26,9 @@ from insarproj.engine.planfile import check_fresh
 from insarproj.engine.planner import build_plan, summarize
 from insarproj.errors import AuthError, ExitCode, NetworkError
 from insarproj.fingerprint import fingerprint
+from insarproj.layout import STATE_DIR
 from insarproj.lock import ProjectLock
 from insarproj.state import ObservedStore, State, StateStore
-
-STATE_DIR = ".insarproj"
 
 
 @dataclass
@@ -54,7 +53,7 @@ class ApplyResult:
     held: list[Action] = field(default_factory=list)
 
     def exit_code(self) -> ExitCode:
-        """Never 0 while planned work was left undone without the user asking (DESIGN §3): 1 on
+        """Never 0 while planned work was left undone without the user asking (docs/cli.md): 1 on
         an error, 4 while items stand failed for good, 2 for deferred work or paid work held for
         a plan the user sees. (Work still running when --timeout ends a wait is what was asked.)"""
         report = self.report
@@ -166,44 +165,50 @@ class Workspace:
         progress: Any = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> ApplyResult:
+        """Plan (or check the saved ``plan``), ask ``approve``, then execute under the project lock;
+        with ``apply_options.wait``, keep applying rounds until remote work is done."""
         options = options or PlanOptions()
         apply_options = apply_options or ApplyOptions()
         saved = plan is not None
-        with ProjectLock(self.state_dir, command=apply_options.command, timeout=apply_options.lock_timeout):
-            with self.store.open_writer() as writer:
-                if plan is not None:
-                    check_fresh(plan, writer.state, self.config_fingerprint, path=plan_label)
-                    options = PlanOptions(
-                        offline=plan.offline,
-                        targets=tuple(plan.targets),
-                        verify=options.verify,
-                        prune=plan.prune,
-                    )
-                else:
-                    plan, plan_ctx = self._plan(options, state=writer.state)
-                    self._save_observations(plan_ctx)
-                if on_plan:
-                    on_plan(plan)
-                if not plan.has_changes and not plan.has_waiting and not plan.has_failed:
-                    if saved:
-                        record_plan_start(plan, self._apply_ctx(writer, options, progress), saved=True)
-                    return ApplyResult(plan=plan)
-                if not saved and plan.has_changes and not approve(plan):
-                    return ApplyResult(plan=plan, approved=False)
-                ctx = self._apply_ctx(writer, options, progress)
-                for check in self.components.preflight:
-                    check(plan, ctx)
-                record_plan_start(plan, ctx, saved=saved)
-                report = self._execute(plan, ctx, apply_options, on_event)
-                result = ApplyResult(plan=plan, report=report)
-                if apply_options.wait:
-                    # Rounds never retry failed items again: --retry-failed gave its one attempt.
-                    round_options = replace(options, retry_failed=False)
-                    approved = {a.address for a in plan.actions if a.remote}
-                    _WaitRounds(self, writer, round_options, apply_options, progress, sleep).run(
-                        result, approved, on_event, on_round
-                    )
-                return result
+        lock = ProjectLock(self.state_dir, command=apply_options.command, timeout=apply_options.lock_timeout)
+        with lock, self.store.open_writer() as writer:
+            plan, options = self._plan_to_apply(writer, plan, plan_label, options)
+            if on_plan:
+                on_plan(plan)
+            if not plan.has_changes and not plan.has_waiting and not plan.has_failed:
+                if saved:
+                    record_plan_start(plan, self._apply_ctx(writer, options, progress), saved=True)
+                return ApplyResult(plan=plan)
+            if not saved and plan.has_changes and not approve(plan):
+                return ApplyResult(plan=plan, approved=False)
+            ctx = self._apply_ctx(writer, options, progress)
+            for check in self.components.preflight:
+                check(plan, ctx)
+            record_plan_start(plan, ctx, saved=saved)
+            result = ApplyResult(plan=plan, report=self._execute(plan, ctx, apply_options, on_event))
+            if apply_options.wait:
+                # Rounds never retry failed items again: --retry-failed gave its one attempt.
+                round_options = replace(options, retry_failed=False)
+                approved = {a.address for a in plan.actions if a.remote}
+                _WaitRounds(self, writer, round_options, apply_options, progress, sleep).run(
+                    result, approved, on_event, on_round
+                )
+            return result
+
+    def _plan_to_apply(
+        self, writer: Any, plan: Plan | None, plan_label: str, options: PlanOptions
+    ) -> tuple[Plan, PlanOptions]:
+        """A saved plan, checked against the state it was made from (its own options win), or a
+        fresh plan of the locked state."""
+        if plan is None:
+            plan, plan_ctx = self._plan(options, state=writer.state)
+            self._save_observations(plan_ctx)
+            return plan, options
+        check_fresh(plan, writer.state, self.config_fingerprint, path=plan_label)
+        saved_options = PlanOptions(
+            offline=plan.offline, targets=tuple(plan.targets), verify=options.verify, prune=plan.prune
+        )
+        return plan, saved_options
 
     def _execute(
         self, plan: Plan, ctx: ApplyContext, apply_options: ApplyOptions, on_event: EventSink | None

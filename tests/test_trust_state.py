@@ -399,7 +399,7 @@ def test_state_only_refuses_a_readable_state(tmp_path: Path) -> None:
     root = project(tmp_path)
     before = (root / ".insarproj" / "state.json").read_bytes()
     for options in ({}, {"force": True}, {"from_backup": True}):
-        with pytest.raises(StateError, match="is readable .*refusing to replace a working state"):
+        with pytest.raises(StateError, match=r"is readable .*refusing to replace a working state"):
             recreate_state(root, **options)
     assert (root / ".insarproj" / "state.json").read_bytes() == before
 
@@ -411,7 +411,7 @@ def test_state_only_replaces_an_unreadable_state_only_with_force(tmp_path: Path)
     store = StateStore(root / ".insarproj")
     old_lineage = store.load().lineage
     store.path.write_text("{ torn")
-    with pytest.raises(StateError, match="cannot be read .*add --force"):
+    with pytest.raises(StateError, match=r"cannot be read .*add --force"):
         recreate_state(root)
     assert store.path.read_text() == "{ torn"
     result = recreate_state(root, force=True)
@@ -459,5 +459,5 @@ def test_state_only_recreates_a_deleted_state_folder(tmp_path: Path) -> None:
 def test_state_only_needs_a_project(tmp_path: Path) -> None:
     from insarproj.scaffold import recreate_state
 
-    with pytest.raises(UsageError, match="project.toml does not exist"):
+    with pytest.raises(UsageError, match=r"project\.toml does not exist"):
         recreate_state(tmp_path)

@@ -12,6 +12,7 @@ import click
 from insarproj.cli.apply_console import ApplyConsole
 from insarproj.cli.context import AppContext
 from insarproj.errors import ExitCode, UsageError
+from insarproj.layout import STATE_DIR
 
 if TYPE_CHECKING:
     from insarproj.engine.model import Plan
@@ -313,7 +314,7 @@ def force_unlock(app: AppContext, lock_id: str) -> None:
     """Remove the lock record of an apply that ended without cleaning up (e.g. on another host)."""
     from insarproj.lock import force_unlock as do_force_unlock
 
-    holder = do_force_unlock(app.project_dir / ".insarproj", lock_id)
+    holder = do_force_unlock(app.project_dir / STATE_DIR, lock_id)
     app.info(f"Removed the lock of {holder.describe()}.")
 
 

@@ -35,8 +35,7 @@ __all__ = [
     "parse_project_text",
 ]
 
-PROJECT_FILE = "project.toml"
-STATE_DIR = ".insarproj"
+from insarproj.layout import PROJECT_FILE, STATE_DIR
 
 _TOML_POSITION = re.compile(r"\s*\(at (?:line (?P<line>\d+), column (?P<column>\d+)|end of document)\)\s*$")
 _TOML_HINTS = (

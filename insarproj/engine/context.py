@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from insarproj.errors import InsarprojError
 
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from insarproj.endpoints import Endpoints
     from insarproj.engine.model import Desired, InputChange
     from insarproj.state.store import State, StateWriter
+
+
+T = TypeVar("T")
 
 
 class OfflineError(InsarprojError):
@@ -118,12 +121,12 @@ class ApplyContext:
     def state(self) -> State:
         return self.writer.state
 
-    def shared_object(self, name: str, build: Callable[[], Any]) -> Any:
+    def shared_object(self, name: str, build: Callable[[], T]) -> T:
         """The object `name` of this apply, built once even when actions ask for it concurrently."""
         with self._shared_lock:
             if name not in self.shared:
                 self.shared[name] = build()
-            return self.shared[name]
+            return cast(T, self.shared[name])
 
 
 class InputResolver(ABC):

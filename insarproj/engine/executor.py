@@ -1,6 +1,6 @@
 """Apply: run a plan's actions in dependency order with bounded concurrency.
 
-Rules (DESIGN §4): every completed action is recorded durably (journal line, fsync) by the
+Rules (docs/safety.md): every completed action is recorded durably (journal line, fsync) by the
 worker that ran it, before any dependant is scheduled; after the first failure no new action
 starts unless `keep_going`, in which case only the failed action's dependants are skipped; no
 rollback — what finished stays recorded and re-running apply resumes. Ctrl-C sets the cancel
@@ -13,10 +13,12 @@ import concurrent.futures as cf
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from graphlib import TopologicalSorter
 
 from insarproj.engine.context import ApplyContext
 from insarproj.engine.model import Action, Op, Outcome, Plan, ResourceKind
 from insarproj.errors import InsarprojError, storage_error
+from insarproj.state.records import JournalOp
 from insarproj.state.store import op_input, op_plan_applied
 
 EventSink = Callable[[str, Action, str], None]
@@ -52,7 +54,7 @@ class ApplyReport:
 
 def record_plan_start(plan: Plan, ctx: ApplyContext, *, saved: bool) -> None:
     """Pin the plan's inputs (and mark a saved plan as used) before the first action."""
-    ops = [op_input(change.name, change.value) for change in plan.inputs]
+    ops: list[JournalOp] = [op_input(change.name, change.value) for change in plan.inputs]
     if saved:
         ops.append(op_plan_applied(plan.plan_id))
     if ops:
@@ -70,138 +72,173 @@ def execute_plan(
     keep_going: bool = False,
     on_event: EventSink | None = None,
 ) -> ApplyReport:
-    emit = on_event or (lambda *_: None)
-    report = ApplyReport()
-    actions = {a.address: a for a in plan.actions}
-    dependants: dict[str, list[str]] = {a: [] for a in actions}
-    unmet: dict[str, int] = {}
-    for action in plan.actions:
-        unmet[action.address] = len(action.depends_on)
-        for dep in action.depends_on:
-            dependants[dep].append(action.address)
-
-    ready: deque[str] = deque()
-    blocked: set[str] = set()
-
-    def block_dependants(address: str, why: str) -> None:
-        queue = deque(dependants[address])
-        while queue:
-            nxt = queue.popleft()
-            if nxt in blocked:
-                continue
-            blocked.add(nxt)
-            report.skipped.append((nxt, why))
-            emit("skipped", actions[nxt], why)
-            queue.extend(dependants[nxt])
-
-    for action in plan.actions:
-        if action.op is Op.WAIT:
-            report.waiting.append(action.address)
-            emit("waiting", action, action.reason)
-            block_dependants(action.address, f"waiting for {action.address}")
-    for action in plan.actions:
-        if action.op is not Op.WAIT and unmet[action.address] == 0 and action.address not in blocked:
-            ready.append(action.address)
-
-    running: dict[cf.Future[Outcome], str] = {}
-    running_per_kind: dict[str, int] = {}
-    stop = False
-
-    def launch(pool: cf.ThreadPoolExecutor) -> None:
-        deferred: deque[str] = deque()
-        while ready and len(running) < concurrency:
-            address = ready.popleft()
-            action = actions[address]
-            kind = kinds[action.kind]
-            limit = kind.concurrency or concurrency
-            if running_per_kind.get(action.kind, 0) >= limit:
-                deferred.append(address)
-                continue
-            running_per_kind[action.kind] = running_per_kind.get(action.kind, 0) + 1
-            emit("start", action, action.reason)
-            running[pool.submit(_run_one, kind, action, ctx)] = address
-        ready.extendleft(reversed(deferred))
-
+    run = _Run(plan, kinds, ctx, concurrency=concurrency, keep_going=keep_going, on_event=on_event)
     with cf.ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="apply") as pool:
         try:
-            while ready or running:
-                if not stop:
-                    launch(pool)
-                if not running:
-                    break
-                finished, _ = cf.wait(list(running), timeout=0.2, return_when=cf.FIRST_COMPLETED)
-                for future in finished:
-                    address = running.pop(future)
-                    action = actions[address]
-                    running_per_kind[action.kind] -= 1
-                    try:
-                        outcome = future.result()
-                    except _Cancelled:
-                        report.skipped.append((address, "interrupted"))
-                        emit("skipped", action, "interrupted")
-                        continue
-                    except Exception as exc:
-                        # A user-facing error speaks for itself; anything else (a bug, an unexpected
-                        # library error) is named by its type.
-                        user_error = exc if isinstance(exc, InsarprojError) else storage_error(exc)
-                        message = str(user_error) if user_error else f"{type(exc).__name__}: {exc}"
-                        report.failed.append((address, message))
-                        emit("failed", action, message)
-                        block_dependants(address, f"{address} failed")
-                        stop = stop or not keep_going
-                        continue
-                    if outcome.deferred:
-                        report.deferred.append((address, outcome.deferred))
-                        emit("skipped", action, outcome.deferred)
-                        block_dependants(address, f"{address} deferred")
-                        continue
-                    if action.op is Op.FAILED:
-                        # Its final state is recorded; nothing that depends on it can run.
-                        report.failed_for_good.append(address)
-                        emit("failed-for-good", action, action.reason)
-                        block_dependants(address, f"{address} failed for good")
-                        continue
-                    if outcome.waiting:
-                        report.waiting.append(address)
-                        emit("waiting", action, outcome.message or "remote work in progress")
-                        block_dependants(address, f"waiting for {address}")
-                        continue
-                    report.done.append(address)
-                    if outcome.message:
-                        report.messages[address] = outcome.message
-                    emit("done", action, outcome.message or "")
-                    for nxt in dependants[address]:
-                        unmet[nxt] -= 1
-                        if unmet[nxt] == 0 and nxt not in blocked:
-                            ready.append(nxt)
+            run.drive(pool)
         except KeyboardInterrupt:
-            report.interrupted = True
-            ctx.cancel.set()
-            stop = True
-            for future in cf.as_completed(list(running)):
-                address = running.pop(future)
-                try:
-                    future.result()
-                    report.done.append(address)
-                except BaseException:
-                    report.skipped.append((address, "interrupted"))
-    if stop or report.interrupted:
-        pending = [a for a in ready if a not in blocked]
-        for address in pending:
-            why = "interrupted" if report.interrupted else "not started after an earlier failure"
+            run.interrupt()
+    if run.stop or run.report.interrupted:
+        run.skip_unstarted()
+    return run.report
+
+
+class _Run:
+    """One apply's scheduling state.
+
+    Readiness comes from `graphlib.TopologicalSorter`: an action is handed out once every action it
+    depends on is marked done, and only a completed action is marked done — so the dependants of a
+    failed, deferred, waiting or failed-for-good action never become ready (they are reported as
+    skipped up front by `_block_dependants`). What this class adds is the apply policy: concurrency
+    per kind, stopping after a failure unless keep-going, and Ctrl-C.
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        kinds: Mapping[str, ResourceKind],
+        ctx: ApplyContext,
+        *,
+        concurrency: int,
+        keep_going: bool,
+        on_event: EventSink | None,
+    ) -> None:
+        self.kinds, self.ctx = kinds, ctx
+        self.concurrency, self.keep_going = concurrency, keep_going
+        self.emit: EventSink = on_event or (lambda *_: None)
+        self.report = ApplyReport()
+        self.actions = {a.address: a for a in plan.actions}
+        self.dependants: dict[str, list[str]] = {a: [] for a in self.actions}
+        self.graph: TopologicalSorter[str] = TopologicalSorter()
+        for action in plan.actions:  # every node first, so ready actions come out in plan order
+            self.graph.add(action.address)
+        for action in plan.actions:
+            self.graph.add(action.address, *action.depends_on)
+            for dep in action.depends_on:
+                self.dependants[dep].append(action.address)
+        self.graph.prepare()
+        self.blocked: set[str] = set()
+        self.ready: deque[str] = deque()
+        self.running: dict[cf.Future[Outcome], str] = {}
+        self.running_per_kind: dict[str, int] = {}
+        self.stop = False
+        for action in plan.actions:
+            if action.op is Op.WAIT:
+                self.report.waiting.append(action.address)
+                self.emit("waiting", action, action.reason)
+                self._block_dependants(action.address, f"waiting for {action.address}")
+        self._take_ready()
+
+    def _take_ready(self) -> None:
+        for address in self.graph.get_ready():
+            if self.actions[address].op is not Op.WAIT and address not in self.blocked:
+                self.ready.append(address)
+
+    def _block_dependants(self, address: str, why: str) -> None:
+        queue = deque(self.dependants[address])
+        while queue:
+            nxt = queue.popleft()
+            if nxt in self.blocked:
+                continue
+            self.blocked.add(nxt)
+            self.report.skipped.append((nxt, why))
+            self.emit("skipped", self.actions[nxt], why)
+            queue.extend(self.dependants[nxt])
+
+    def drive(self, pool: cf.ThreadPoolExecutor) -> None:
+        while self.ready or self.running:
+            if not self.stop:
+                self._launch(pool)
+            if not self.running:
+                break
+            finished, _ = cf.wait(list(self.running), timeout=0.2, return_when=cf.FIRST_COMPLETED)
+            for future in finished:
+                self._settle(future)
+
+    def _launch(self, pool: cf.ThreadPoolExecutor) -> None:
+        held_back: deque[str] = deque()
+        while self.ready and len(self.running) < self.concurrency:
+            address = self.ready.popleft()
+            action = self.actions[address]
+            kind = self.kinds[action.kind]
+            limit = kind.concurrency or self.concurrency
+            if self.running_per_kind.get(action.kind, 0) >= limit:
+                held_back.append(address)
+                continue
+            self.running_per_kind[action.kind] = self.running_per_kind.get(action.kind, 0) + 1
+            self.emit("start", action, action.reason)
+            self.running[pool.submit(_run_one, kind, action, self.ctx)] = address
+        self.ready.extendleft(reversed(held_back))
+
+    def _settle(self, future: cf.Future[Outcome]) -> None:
+        address = self.running.pop(future)
+        action = self.actions[address]
+        self.running_per_kind[action.kind] -= 1
+        try:
+            outcome = future.result()
+        except _Cancelled:
+            self.report.skipped.append((address, "interrupted"))
+            self.emit("skipped", action, "interrupted")
+            return
+        except Exception as exc:
+            self._fail(action, exc)
+            return
+        if outcome.deferred:
+            self.report.deferred.append((address, outcome.deferred))
+            self.emit("skipped", action, outcome.deferred)
+            self._block_dependants(address, f"{address} deferred")
+        elif action.op is Op.FAILED:
+            # Its final state is recorded; nothing that depends on it can run.
+            self.report.failed_for_good.append(address)
+            self.emit("failed-for-good", action, action.reason)
+            self._block_dependants(address, f"{address} failed for good")
+        elif outcome.waiting:
+            self.report.waiting.append(address)
+            self.emit("waiting", action, outcome.message or "remote work in progress")
+            self._block_dependants(address, f"waiting for {address}")
+        else:
+            self.report.done.append(address)
+            if outcome.message:
+                self.report.messages[address] = outcome.message
+            self.emit("done", action, outcome.message or "")
+            self.graph.done(address)
+            self._take_ready()
+
+    def _fail(self, action: Action, exc: Exception) -> None:
+        # A user-facing error speaks for itself; anything else (a bug, an unexpected library error)
+        # is named by its type.
+        user_error = exc if isinstance(exc, InsarprojError) else storage_error(exc)
+        message = str(user_error) if user_error else f"{type(exc).__name__}: {exc}"
+        self.report.failed.append((action.address, message))
+        self.emit("failed", action, message)
+        self._block_dependants(action.address, f"{action.address} failed")
+        self.stop = self.stop or not self.keep_going
+
+    def interrupt(self) -> None:
+        """Ctrl-C: cancel, let running actions reach their next checkpoint, record what finished."""
+        self.report.interrupted = True
+        self.ctx.cancel.set()
+        self.stop = True
+        for future in cf.as_completed(list(self.running)):
+            address = self.running.pop(future)
+            try:
+                future.result()
+                self.report.done.append(address)
+            except BaseException:
+                self.report.skipped.append((address, "interrupted"))
+
+    def skip_unstarted(self) -> None:
+        report = self.report
+        why = "interrupted" if report.interrupted else "not started after an earlier failure"
+        for address in [a for a in self.ready if a not in self.blocked]:
             report.skipped.append((address, why))
-            emit("skipped", actions[address], why)
+            self.emit("skipped", self.actions[address], why)
         # Everything not yet reachable stays unstarted too.
         started = set(report.done) | {a for a, _ in report.failed} | {a for a, _ in report.skipped}
         started |= {a for a, _ in report.deferred} | set(report.failed_for_good)
-        for address in actions:
-            if (
-                address not in started
-                and address not in report.waiting
-                and actions[address].op is not Op.WAIT
-            ):
+        for address, action in self.actions.items():
+            if address not in started and address not in report.waiting and action.op is not Op.WAIT:
                 report.skipped.append((address, "not started"))
-    return report
 
 
 class _Cancelled(Exception):

@@ -16,11 +16,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from insarproj.state.records import JournalOp, Record
+
 if TYPE_CHECKING:
     from insarproj.engine.context import ApplyContext, PlanContext
 
 
-class Op(str, Enum):
+# Not StrEnum: that changes str() and format() of the members, which messages and saved plans use.
+class Op(str, Enum):  # noqa: UP042
     CREATE = "create"  # make it exist (download, submit, stitch)
     ADOPT = "adopt"  # it already exists (by-hand copy, job found on HyP3): record it
     REFRESH = "refresh"  # update the record from reality (job finished, file re-verified)
@@ -74,7 +77,7 @@ class Action(BaseModel):
 class Outcome:
     """What an executed action changed: journal operations, recorded durably before dependants run."""
 
-    ops: list[dict] = field(default_factory=list)
+    ops: list[JournalOp] = field(default_factory=list)
     message: str | None = None
     waiting: bool = False  # the action started remote work that is still running
     deferred: str | None = None  # not done now, for this reason (e.g. not enough credits): stays planned
@@ -92,10 +95,10 @@ class ResourceKind(ABC):
         """The resources of this kind that the configuration and pinned inputs ask for."""
 
     @abstractmethod
-    def assess(self, desired: Desired, record: dict[str, Any] | None, ctx: PlanContext) -> Action | None:
+    def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         """Compare desired with recorded state and cheap observations; None when in sync. Read-only."""
 
-    def orphan(self, address: str, record: dict[str, Any], ctx: PlanContext) -> Action | None:
+    def orphan(self, address: str, record: Record, ctx: PlanContext) -> Action | None:
         """A recorded resource the configuration no longer asks for: forget it (files are kept
         unless apply --prune). Kinds with remote or shared resources override this."""
         return Action(
@@ -142,7 +145,9 @@ class PlanSummary(BaseModel):
     bytes: int = 0
     credits: float = 0.0
     waiting: int = 0
-    pending: int = Field(0, description="Actions other than waits and failures: what apply would do now.")
+    pending: int = Field(
+        default=0, description="Actions other than waits and failures: what apply would do now."
+    )
     failed: int = Field(
         default=0, description="Items failed for good: they need a change to project.toml or a retry."
     )

@@ -90,7 +90,7 @@ def _add(actions: dict[str, Action], action: Action) -> None:
 
 
 def matches_target(address: str, targets: Sequence[str]) -> bool:
-    """`--target KIND` or `KIND.PREFIX`: prefix match on the address (DESIGN §2b)."""
+    """`--target KIND` or `KIND.PREFIX`: prefix match on the address (docs/addresses.md)."""
     return any(address.startswith(t) for t in targets)
 
 

@@ -11,6 +11,7 @@ from insarproj.components import Components
 from insarproj.endpoints import Endpoints
 from insarproj.engine.model import Action, Desired, Outcome, ResourceKind
 from insarproj.errors import InsarprojError
+from insarproj.state.records import Record
 
 
 def components(project: Any, endpoints: Endpoints) -> Components:
@@ -81,7 +82,7 @@ class NotYetManaged(ResourceKind):
     def desired(self, ctx: Any) -> list[Desired]:
         return []
 
-    def assess(self, desired: Desired, record: dict[str, Any] | None, ctx: Any) -> Action | None:
+    def assess(self, desired: Desired, record: Record | None, ctx: Any) -> Action | None:
         return None
 
     def execute(self, action: Action, ctx: Any) -> Outcome:

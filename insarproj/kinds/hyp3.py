@@ -1,4 +1,4 @@
-"""`hyp3_job.<stack>.<key>`: one HyP3 job per pair, never submitted twice (DESIGN §4).
+"""`hyp3_job.<stack>.<key>`: one HyP3 job per pair, never submitted twice (docs/safety.md).
 
 Submission protocol (the only non-idempotent call insarproj makes):
 
@@ -26,6 +26,7 @@ failed for good (Op.FAILED): shown on every plan with its reason until project.t
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -34,8 +35,20 @@ from typing import Any
 from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, Plan, ResourceKind
 from insarproj.errors import AuthError, InsarprojError, ProviderError
+from insarproj.kinds.hyp3_protocol import (
+    LISTING_MARGIN,
+    Verdict,
+    attempts_of,
+    counted_in,
+    decide_open,
+    decide_recorded,
+    decide_submission,
+    intent_job,
+    parse_time,
+)
 from insarproj.kinds.pairs import PairKind
 from insarproj.state import op_put, utcnow
+from insarproj.state.records import Hyp3JobAttributes, JournalOp, PutOp, Record, hyp3_attributes
 
 # HyP3's job listing is eventually consistent: an intent younger than this that no listing shows
 # is waited on, not resubmitted. INSARPROJ_HYP3_LISTING_LAG (seconds) overrides it for
@@ -53,9 +66,6 @@ def listing_lag() -> timedelta:
         return DEFAULT_LISTING_LAG
 
 
-# Intents are recorded on HyP3's clock (its `Date` header, to the second), so listing windows and
-# "requested after the intent" need only a small margin, whatever the local clock says.
-LISTING_MARGIN = timedelta(minutes=5)
 OPEN_STATUSES = ("intent", "unknown", "submitted")
 # Actions that only record what the listing showed: a finished job, a job failed for good, the job
 # of an interrupted submission (recorded the moment it is seen, whatever its status).
@@ -64,11 +74,12 @@ EXPIRY_WARNING = timedelta(days=3)
 
 
 def _now(ctx: PlanContext | ApplyContext) -> datetime:
-    return getattr(ctx, "now", None) or datetime.now(UTC)
+    fixed: datetime | None = getattr(ctx, "now", None)
+    return fixed or datetime.now(UTC)
 
 
 def _hyp3_now(ctx: PlanContext | ApplyContext) -> datetime:
-    """Now on HyP3's clock: every eventual-consistency window is measured on it (DESIGN §4), so a
+    """Now on HyP3's clock: every eventual-consistency window is measured on it (docs/safety.md), so a
     client clock off by days cannot resubmit or misadopt. The HyP3 client measures the offset from
     the server's `Date` header; before any HyP3 response (a converged project, --offline) the local
     clock stands in — it then only decides product expiry, where a day's error is harmless."""
@@ -76,14 +87,9 @@ def _hyp3_now(ctx: PlanContext | ApplyContext) -> datetime:
     for registry in registries:
         client = registry.built().get("hyp3") if registry is not None else None
         if client is not None and getattr(client, "clock_offset", None) is not None:
-            return client.server_now()
+            server_now: datetime = client.server_now()
+            return server_now
     return _now(ctx)
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def hyp3_config(project: Any) -> Any:
@@ -120,18 +126,18 @@ def _cost_table(ctx: PlanContext) -> Any:
     if cached is None:
         cached = CostTable.bundled()
         if not ctx.options.offline:
-            try:
+            # On failure the bundled table stands, labelled "bundled": the plan says so.
+            with contextlib.suppress(InsarprojError):
                 cached = ctx.read.get("hyp3").costs()
-            except InsarprojError:
-                pass  # labelled "bundled" below; the plan says so
         ctx.observations["hyp3.costs"] = cached
     return cached
 
 
-def _listing(ctx: PlanContext, records: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+def _listing(ctx: PlanContext, records: dict[str, Record]) -> dict[str, Any] | None:
     """One bulk listing of the project's jobs, only when some job is still open; None offline."""
     if "hyp3.listing" in ctx.observations:
-        return ctx.observations["hyp3.listing"]
+        observed: dict[str, Any] | None = ctx.observations["hyp3.listing"]
+        return observed
     open_records = [r for r in records.values() if r["status"] in OPEN_STATUSES]
     listing: dict[str, Any] | None = {"by_id": {}, "by_identity": {}}
     if open_records and ctx.options.offline:
@@ -145,10 +151,10 @@ def _listing(ctx: PlanContext, records: dict[str, dict[str, Any]]) -> dict[str, 
     return listing
 
 
-def listing_start(records: Iterable[dict[str, Any] | None]) -> datetime | None:
+def listing_start(records: Iterable[Record | None]) -> datetime | None:
     """Where a listing of the project's jobs must start to see every job of these records: the
     oldest intent, less a margin for clocks that differ; None lists everything."""
-    starts = [_parse_time(r["attributes"].get("intent_at")) for r in records if r]
+    starts = [parse_time(r["attributes"].get("intent_at")) for r in records if r]
     known = [s for s in starts if s is not None]
     return min(known) - LISTING_MARGIN if known else None
 
@@ -167,70 +173,6 @@ def index_jobs(jobs: Iterable[Any]) -> dict[str, Any]:
     for candidates in by_identity.values():
         candidates.sort(key=lambda j: j.request_time, reverse=True)
     return {"by_id": by_id, "by_identity": by_identity}
-
-
-def counted_job_ids(record: dict[str, Any] | None) -> set[str]:
-    if record is None:
-        return set()
-    return {a["job_id"] for a in record["attributes"].get("attempts", []) if a.get("job_id")}
-
-
-def adoptable(
-    candidates: list[Any],
-    *,
-    exclude: set[str],
-    now: datetime,
-    on_disk: Callable[[Any], bool] = lambda job: False,
-) -> Any | None:
-    """The newest job of this identity worth adopting instead of paying again: running, or
-    succeeded with a product that has not expired or that ``on_disk`` says is already here —
-    and not one this record already counts."""
-    for job in candidates:
-        if job.job_id in exclude:
-            continue
-        if job.running() or (job.succeeded() and (not job.expired(now) or on_disk(job))):
-            return job
-    return None
-
-
-def intent_job(attrs: dict[str, Any], candidates: list[Any], *, exclude: set[str]) -> Any | None:
-    """The job an open intent (or an uncertain POST) created, whatever its status: the newest job
-    of the identity requested after the intent was recorded (clocks allowed to differ)."""
-    intent_at = _parse_time(attrs.get("intent_at"))
-    for job in candidates:
-        if job.job_id in exclude:
-            continue
-        if intent_at is None or job.request_time >= intent_at - LISTING_MARGIN:
-            return job
-    return None
-
-
-def _attempts(record: dict[str, Any] | None, identity: str) -> int:
-    if record is None:
-        return 0
-    return sum(1 for a in record["attributes"].get("attempts", []) if a.get("identity") == identity)
-
-
-def _failure_reason(job: Any) -> str:
-    if job.logs:
-        from insarproj.endpoints import redact_url
-
-        return f"see the log {redact_url(job.logs[0])}"
-    return "HyP3 gave no reason"
-
-
-def _param_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
-    changes = [
-        f"{k} {old.get(k)!r} → {new.get(k)!r}"
-        for k in sorted(set(old) | set(new))
-        if k not in ("granules", "reference", "secondary") and old.get(k) != new.get(k)
-    ]
-    return ", ".join(changes) or "granules changed"
-
-
-def _recorded_reason(attrs: dict[str, Any]) -> str:
-    logs = attrs.get("logs") or []
-    return f"see the log {logs[0]}" if logs else "HyP3 gave no reason"
 
 
 def _product_on_disk(ctx: PlanContext, spec: dict[str, Any]) -> bool:
@@ -278,6 +220,20 @@ class _Step:
         action.payload.pop("job", None)  # a submission carries only the job it replaces (found_job)
         return action.model_copy(update={"credits": cost, "remote": True})
 
+    def follow(self, verdict: Verdict, used: int) -> Action:
+        """The action of a protocol verdict on an open record."""
+        if verdict.step == "wait":
+            return self.wait(verdict.reason)
+        if verdict.step == "submit":
+            return self.submit(Op.CREATE, verdict.reason)
+        if verdict.step == "replace":
+            return self.submit(Op.REPLACE, verdict.reason)
+        if verdict.step == "adopt":
+            return self.act(Op.ADOPT, verdict.reason)
+        if verdict.step == "refresh":
+            return self.act(Op.REFRESH, verdict.reason)
+        return self.after_failure(verdict.reason, used)
+
     def after_failure(self, why: str, used: int) -> Action:
         """A failed or expired job: resubmitted within max_attempts (or once more on
         --retry-failed) as a plan line with its cost; otherwise failed for good."""
@@ -314,75 +270,54 @@ class Hyp3JobKind(ResourceKind):
                 depends_on=(pair.address,),
             )
 
-    def assess(self, desired: Desired, record: dict[str, Any] | None, ctx: PlanContext) -> Action | None:
+    def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
-        attrs = record["attributes"] if record is not None else {}
         identity = spec["identity"]
-        if record is not None and record["status"] == "succeeded" and attrs.get("identity") == identity:
-            expires = _parse_time(attrs.get("expiration_time"))
-            if expires is None or expires > _hyp3_now(ctx):
-                return None  # the common case of a converged project: no cost lookup, no request
-        step = _Step(self.kind, desired, ctx)
-        if record is None:
-            if self._held(spec, ctx):
-                return None
-            return step.submit(Op.CREATE, "not submitted")
-        if attrs.get("identity") != identity:
-            old = attrs.get("request", {}).get("job_parameters", {})
-            return step.submit(
-                Op.REPLACE, f"config changed: {_param_diff(old, spec['request']['job_parameters'])}"
-            )
-        status = record["status"]
-        used = _attempts(record, identity)
-        if status in OPEN_STATUSES:
-            return self._assess_open(step, record, used)
-        if status == "succeeded":
-            expires = _parse_time(attrs.get("expiration_time"))
-            if expires is not None and expires <= _hyp3_now(ctx) and not _product_on_disk(ctx, spec):
-                return step.after_failure(
-                    f"product expired {expires:%Y-%m-%d} before it was downloaded", used
-                )
+        if (
+            record is not None
+            and record["status"] in OPEN_STATUSES
+            and hyp3_attributes(record).get("identity") == identity
+        ):
+            return self._assess_open(_Step(self.kind, desired, ctx), record, attempts_of(record, identity))
+        verdict = decide_recorded(
+            record,
+            identity,
+            spec["request"]["job_parameters"],
+            clock=lambda: _hyp3_now(ctx),
+            held=lambda: self._held(spec, ctx),
+            product_on_disk=lambda: _product_on_disk(ctx, spec),
+        )
+        # None is the common case of a converged project: no cost lookup, no request.
+        if verdict is None:
             return None
-        # Recorded FAILED: shown on every plan (offline too) until a change or a retry.
-        return step.after_failure(f"job FAILED ({_recorded_reason(attrs)})", used)
+        return _Step(self.kind, desired, ctx).follow(verdict, attempts_of(record, identity))
 
-    def _assess_open(self, step: _Step, record: dict[str, Any], used: int) -> Action:
+    def _assess_open(self, step: _Step, record: Record, used: int) -> Action:
         """An intent, an uncertain POST or a submitted job: what the listing says about it."""
-        ctx, status, attrs = step.ctx, record["status"], record["attributes"]
+        ctx, status, attrs = step.ctx, record["status"], hyp3_attributes(record)
         listing = _listing(ctx, ctx.state.by_kind(self.kind))
         if listing is None:
             seen = ctx.observed.get("hyp3_jobs", {}).get(step.desired.address, {}).get("status_code", status)
             return step.wait(f"not checked (--offline); last seen {seen}")
         job = self._find(attrs, listing, ctx, status)
-        if job is None:
-            intent_at = _parse_time(attrs.get("intent_at"))
-            # Both times on HyP3's clock: the intent was recorded in server time (DESIGN §4).
-            if intent_at is not None and _hyp3_now(ctx) - intent_at < listing_lag():
-                return step.wait("submitted moments ago and not listed yet (HyP3's listing lags)")
-            return step.submit(Op.CREATE, "an earlier submission never reached HyP3")
-        if job.job_id not in counted_job_ids(record):
-            used += 1  # the job of an intent, found by listing: charged, so it counts as an attempt
-        ctx.observations.setdefault("hyp3.jobs", {})[step.desired.address] = job
-        ctx.observations.setdefault("observed.hyp3_jobs", {})[step.desired.address] = {
-            "status_code": job.status_code,
-            "checked_at": utcnow(),
-        }
-        # A job the listing shows for an open intent is recorded the moment it is seen.
-        step.found(job, record=status != "submitted")
-        if job.running():
-            if status == "submitted":
-                return step.wait(f"job {job.status_code}")
-            return step.act(
-                Op.ADOPT, f"job {job.job_id} of an interrupted submission found on HyP3 ({job.status_code})"
-            )
-        if job.succeeded():
-            if job.expired(_hyp3_now(ctx)) and not _product_on_disk(ctx, step.desired.spec):
-                return step.after_failure(
-                    f"product expired {job.expiration_time:%Y-%m-%d} before it was downloaded", used
-                )
-            return step.act(Op.REFRESH, "job SUCCEEDED")
-        # FAILED: charged anyway; resubmit only within max_attempts, as a visible plan line.
-        return step.after_failure(f"job FAILED ({_failure_reason(job)})", used)
+        if job is not None:
+            ctx.observations.setdefault("hyp3.jobs", {})[step.desired.address] = job
+            ctx.observations.setdefault("observed.hyp3_jobs", {})[step.desired.address] = {
+                "status_code": job.status_code,
+                "checked_at": utcnow(),
+            }
+            # A job the listing shows for an open intent is recorded the moment it is seen.
+            step.found(job, record=status != "submitted")
+        # Both times on HyP3's clock: the intent was recorded in server time (docs/safety.md).
+        verdict = decide_open(
+            status,
+            attrs,
+            job,
+            now=_hyp3_now(ctx),
+            lag=listing_lag(),
+            product_on_disk=lambda: _product_on_disk(ctx, step.desired.spec),
+        )
+        return step.follow(verdict, used + verdict.newly_charged)
 
     def _account_note(self, ctx: PlanContext, planned: float, config: Any) -> str:
         """What the plan would spend against what the account has (one GET /user)."""
@@ -406,14 +341,14 @@ class Hyp3JobKind(ResourceKind):
         return note
 
     def _held(self, spec: dict[str, Any], ctx: PlanContext) -> bool:
-        hold = hyp3_config(ctx.project).hold_recent_days
+        hold: int = hyp3_config(ctx.project).hold_recent_days
         if not hold:
             return False
         secondary = date.fromisoformat(spec["secondary_date"])
         return (_now(ctx).date() - secondary).days < hold
 
     def _find(
-        self, attrs: dict[str, Any], listing: dict[str, Any], ctx: PlanContext, status: str
+        self, attrs: Hyp3JobAttributes, listing: dict[str, Any], ctx: PlanContext, status: str
     ) -> Any | None:
         job_id = attrs.get("job_id")
         if status == "submitted" and job_id:
@@ -426,10 +361,10 @@ class Hyp3JobKind(ResourceKind):
         return intent_job(
             attrs,
             listing["by_identity"].get(attrs["identity"], []),
-            exclude=counted_job_ids({"attributes": attrs}),
+            exclude=counted_in(attrs),
         )
 
-    def orphan(self, address: str, record: dict[str, Any], ctx: PlanContext) -> Action | None:
+    def orphan(self, address: str, record: Record, ctx: PlanContext) -> Action | None:
         # HyP3 has no cancel: the job stays on HyP3 (and is adopted again if the pair returns).
         return Action(
             address=address,
@@ -491,7 +426,8 @@ class _Hyp3Batch:
         self.spent = 0.0
 
     def _plan(self) -> Plan:
-        return self.ctx.shared["plan"]
+        plan: Plan = self.ctx.shared["plan"]
+        return plan
 
     def _take(self, address: str) -> Outcome:
         result = self.results.pop(address)
@@ -581,7 +517,7 @@ class _Hyp3Batch:
         """The jobs the plan's listing showed for open intents are recorded first, whatever their
         status: the intent is settled, so no listing-lag hold applies to its resubmission."""
         ops = [
-            _job_record_op(a.address, {**a.payload, "job": a.payload["found_job"]}, self.ctx)
+            _job_record_op(a.address, a.payload, self.ctx, raw=a.payload["found_job"])
             for a in actions
             if a.payload.get("found_job")
         ]
@@ -598,37 +534,35 @@ class _Hyp3Batch:
             on_disk_product(data_dir, action.address, _job_result(job.raw)["files"]) is not None
         )
 
-    def _adopt_or_hold(self, actions: list[Action], records: dict[str, Any], client: Any) -> list[Action]:
+    def _adopt_or_hold(
+        self, actions: list[Action], records: dict[str, Record | None], client: Any
+    ) -> list[Action]:
         """Live re-check: list what HyP3 has now and adopt identical jobs instead of paying twice;
         hold an intent the listing may not show yet. Returns what still needs a POST."""
         name = self.ctx.project.config.project.name
         listing = index_jobs(client.list_project_jobs(name, start=listing_start(records.values())))
-        now = client.server_now()  # HyP3's clock, measured by that listing (DESIGN §4)
+        now = client.server_now()  # HyP3's clock, measured by that listing (docs/safety.md)
         adopt_ops, to_submit = [], []
         for a in actions:
             identity = a.payload["identity"]
             record = records[a.address]
-            candidates = listing["by_identity"].get(identity, [])
-            counted = counted_job_ids(record)
-            is_open = record is not None and record["status"] in ("intent", "unknown")
-            if is_open and record["attributes"].get("identity") == identity:
-                job = intent_job(record["attributes"], candidates, exclude=counted)
-            else:
-                job = adoptable(candidates, exclude=counted, now=now, on_disk=self._product_on_disk_for(a))
-            if job is not None:
-                adopt_ops.append(_submitted_op(a, record, job, self.ctx, adopted=True))
-                self.results[a.address] = Outcome(
-                    waiting=job.running(), message=f"adopted existing job {job.job_id}"
-                )
-                continue
-            intent_at = _parse_time(record["attributes"].get("intent_at")) if record else None
-            if is_open and intent_at and now - intent_at < listing_lag():
+            decision = decide_submission(
+                record,
+                identity,
+                listing["by_identity"].get(identity, []),
+                now=now,
+                lag=listing_lag(),
+                on_disk=self._product_on_disk_for(a),
+            )
+            if decision.op == "adopt":
+                assert decision.job is not None
+                adopt_ops.append(_submitted_op(a, record, decision.job, self.ctx, adopted=True))
+                self.results[a.address] = Outcome(waiting=decision.job.running(), message=decision.reason)
+            elif decision.op == "hold":
                 # Not deferred work: `apply --wait` keeps waiting until the listing can tell.
-                self.results[a.address] = Outcome(
-                    waiting=True, message="submitted moments ago; waiting for HyP3's listing to show it"
-                )
-                continue
-            to_submit.append(a)
+                self.results[a.address] = Outcome(waiting=True, message=decision.reason)
+            else:
+                to_submit.append(a)
         if adopt_ops:
             self.ctx.writer.record(adopt_ops)
         return to_submit
@@ -639,7 +573,8 @@ class _Hyp3Batch:
         user = client.user()
         if not user.approved():
             error = AuthError(
-                f"the HyP3 account is not approved to submit jobs (application status {user.application_status})",
+                f"the HyP3 account is not approved to submit jobs (application status "
+                f"{user.application_status})",
                 service="hyp3",
                 hint="request access at https://hyp3-docs.asf.alaska.edu/using/requesting_access/",
             )
@@ -662,18 +597,19 @@ class _Hyp3Batch:
                     else "credits"
                 )
                 self.results[a.address] = Outcome(
-                    deferred=f"not enough {limit} left ({cost:g} needed, {max(budget, 0):g} available); stays planned"
+                    deferred=f"not enough {limit} left ({cost:g} needed, {max(budget, 0):g} available); "
+                    "stays planned"
                 )
         return fit
 
-    def _post(self, fit: list[Action], records: dict[str, Any], client: Any) -> None:
-        """POST in chunks of ≤ 200, each chunk's intents durable first (DESIGN §4)."""
+    def _post(self, fit: list[Action], records: dict[str, Record | None], client: Any) -> None:
+        """POST in chunks of ≤ 200, each chunk's intents durable first (docs/safety.md)."""
         from insarproj.hyp3 import MAX_JOBS_PER_REQUEST, Hyp3RejectedError, Hyp3UncertainError, JobRequest
 
         writer = self.ctx.writer
         for start in range(0, len(fit), MAX_JOBS_PER_REQUEST):
             chunk = fit[start : start + MAX_JOBS_PER_REQUEST]
-            # On HyP3's clock, like the request_time of the jobs it creates (DESIGN §4).
+            # On HyP3's clock, like the request_time of the jobs it creates (docs/safety.md).
             intent_at = format_instant(client.server_now())
             writer.record([_intent_op(a, records[a.address], intent_at) for a in chunk])
             keys = ("job_type", "job_parameters", "name")
@@ -686,7 +622,8 @@ class _Hyp3Batch:
                     self.results[a.address] = ProviderError(
                         f"the submission may or may not have reached HyP3 ({exc})",
                         service="hyp3",
-                        hint="it is not retried blindly: the next `insarproj apply` lists HyP3's jobs and adopts it",
+                        hint="it is not retried blindly: the next `insarproj apply` lists HyP3's jobs "
+                        "and adopts it",
                     )
                 for a in fit[start + MAX_JOBS_PER_REQUEST :]:
                     self.results[a.address] = Outcome(
@@ -758,7 +695,7 @@ def _count_attempt(
         )
 
 
-def _base_attrs(action: Action, record: dict[str, Any] | None) -> dict[str, Any]:
+def _base_attrs(action: Action, record: Record | None) -> dict[str, Any]:
     previous = record["attributes"] if record else {}
     attempts = list(previous.get("attempts", []))
     found = action.payload.get("found_job")
@@ -779,21 +716,21 @@ def _base_attrs(action: Action, record: dict[str, Any] | None) -> dict[str, Any]
     }
 
 
-def _intent_op(action: Action, record: dict[str, Any] | None, intent_at: str) -> dict:
+def _intent_op(action: Action, record: Record | None, intent_at: str) -> PutOp:
     attrs = _base_attrs(action, record)
     attrs["intent_at"] = intent_at
     attrs["previous"] = record
     return op_put(action.address, Hyp3JobKind.kind, "intent", attrs)
 
 
-def _status_op(action: Action, record: dict[str, Any] | None, intent_at: str, status: str) -> dict:
+def _status_op(action: Action, record: Record | None, intent_at: str, status: str) -> PutOp:
     attrs = _base_attrs(action, record)
     attrs["intent_at"] = intent_at
     attrs["previous"] = record
     return op_put(action.address, Hyp3JobKind.kind, status, attrs)
 
 
-def _restore_op(address: str, record: dict[str, Any] | None) -> dict:
+def _restore_op(address: str, record: Record | None) -> JournalOp:
     if record is None:
         from insarproj.state import op_delete
 
@@ -803,13 +740,13 @@ def _restore_op(address: str, record: dict[str, Any] | None) -> dict:
 
 def _submitted_op(
     action: Action,
-    record: dict[str, Any] | None,
+    record: Record | None,
     job: Any,
     ctx: ApplyContext,
     *,
     adopted: bool,
     intent_at: str | None = None,
-) -> dict:
+) -> PutOp:
     attrs = _base_attrs(action, record)
     attrs["job_id"] = job.job_id
     attrs["intent_at"] = intent_at or job.request_time.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -843,8 +780,11 @@ def _job_result(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _job_record_op(address: str, payload: dict[str, Any], ctx: ApplyContext) -> dict:
-    raw = payload["job"]
+def _job_record_op(
+    address: str, payload: dict[str, Any], ctx: ApplyContext, *, raw: dict[str, Any] | None = None
+) -> PutOp:
+    """The record of the job a listing showed (``raw``; by default the payload's `job`)."""
+    raw = payload["job"] if raw is None else raw
     record = ctx.writer.state.get(address)
     attrs = dict(record["attributes"]) if record else {}
     attrs.pop("previous", None)
@@ -868,21 +808,23 @@ def _job_record_op(address: str, payload: dict[str, Any], ctx: ApplyContext) -> 
 
 
 def hyp3_preflight(plan: Plan, ctx: ApplyContext) -> None:
-    """Before spending anything: credentials work and the account may submit (DESIGN §3)."""
+    """Before spending anything: credentials work and the account may submit (docs/cli.md)."""
     submissions = [a for a in plan.actions if a.kind == Hyp3JobKind.kind and a.op in (Op.CREATE, Op.REPLACE)]
     if not submissions:
         return
     user = ctx.write.get("hyp3").user()  # proves the credentials work
     if not user.approved():
         raise AuthError(
-            f"the HyP3 account {user.user_id} is not approved to submit jobs (status {user.application_status})",
+            f"the HyP3 account {user.user_id} is not approved to submit jobs (status "
+            f"{user.application_status})",
             service="hyp3",
             hint="request access at https://hyp3-docs.asf.alaska.edu/using/requesting_access/",
         )
     cheapest = min((a.credits or 0.0) for a in submissions)
     if user.remaining_credits < cheapest:
         raise ProviderError(
-            f"the HyP3 account has {user.remaining_credits:g} credits left, less than one job costs ({cheapest:g})",
+            f"the HyP3 account has {user.remaining_credits:g} credits left, less than one job costs "
+            f"({cheapest:g})",
             service="hyp3",
             hint="wait for the monthly credits, or lower the looks / number of pairs",
         )

@@ -17,6 +17,7 @@ from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
 from insarproj.kinds.search import pinned, single_scene_processor
 from insarproj.state import op_delete, op_put
+from insarproj.state.records import Record, pair_attributes
 
 NETWORK_CACHE = "pairs.networks"
 
@@ -101,6 +102,13 @@ def valid_pairs(ctx: PlanContext) -> Iterable[tuple[Any, Any, Any, Any, list[str
             yield stack, pair, ref, sec, problems
 
 
+def pair_action(desired: Desired, op: Op, reason: str) -> Action:
+    """The one way a pair action is built: its payload carries the wanted pair as `spec`."""
+    return Action(
+        address=desired.address, kind=PairKind.kind, op=op, reason=reason, payload={"spec": desired.spec}
+    )
+
+
 class PairKind(ResourceKind):
     kind = "pair"
 
@@ -122,26 +130,21 @@ class PairKind(ResourceKind):
                 },
             )
 
-    def assess(self, desired: Desired, record: dict[str, Any] | None, ctx: PlanContext) -> Action | None:
+    def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
-        base = dict(address=desired.address, kind=self.kind, payload={"spec": spec})
         if record is None:
             bperp = "" if spec["bperp"] is None else f", {spec['bperp']:+.0f} m"
-            return Action(
-                op=Op.CREATE,
-                reason=f"new {spec['origin']} pair ({spec['temporal_baseline']} days{bperp})",
-                **base,
+            return pair_action(
+                desired, Op.CREATE, f"new {spec['origin']} pair ({spec['temporal_baseline']} days{bperp})"
             )
-        recorded = record["attributes"]
+        recorded = pair_attributes(record)
         if recorded.get("reference") != spec["reference"] or recorded.get("secondary") != spec["secondary"]:
-            return Action(
-                op=Op.REPLACE, reason="the granules of this pair changed (new search result)", **base
-            )
+            return pair_action(desired, Op.REPLACE, "the granules of this pair changed (new search result)")
         if recorded != spec:
-            return Action(op=Op.REFRESH, reason="baselines or origin changed", **base)
+            return pair_action(desired, Op.REFRESH, "baselines or origin changed")
         return None
 
-    def orphan(self, address: str, record: dict[str, Any], ctx: PlanContext) -> Action | None:
+    def orphan(self, address: str, record: Record, ctx: PlanContext) -> Action | None:
         return Action(address=address, kind=self.kind, op=Op.FORGET, reason="no longer in the pair network")
 
     def execute(self, action: Action, ctx: ApplyContext) -> Outcome:

@@ -27,7 +27,7 @@ import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
@@ -38,13 +38,20 @@ from insarproj.kinds.hyp3 import (
     Hyp3JobKind,
     _hyp3_now,
     _job_result,
-    _parse_time,
     hyp3_config,
     product_address,
 )
+from insarproj.kinds.hyp3_protocol import parse_time
+from insarproj.layout import PRODUCTS_DIR
 from insarproj.state import op_delete, op_put
+from insarproj.state.records import (
+    ManifestSummary,
+    ProductAttributes,
+    Record,
+    hyp3_attributes,
+    product_attributes,
+)
 
-PRODUCTS_DIR = "products"
 SUPERSEDED_DIR = "superseded/products"
 SUPERSEDED_KEY = "superseded_stack"  # spec/payload key of a stack's superseded-area item
 UNTRACKED_KEY = "untracked_stack"  # spec/payload key of a stack's sweep of untracked entries
@@ -55,8 +62,9 @@ def _job_files(job_address: str, ctx: PlanContext) -> tuple[list[dict[str, Any]]
     listing when the job finished since the last apply."""
     record = ctx.state.get(job_address)
     if record is not None and record["status"] == "succeeded":
-        attrs = record["attributes"]
-        return attrs.get("files", []), attrs.get("expiration_time"), attrs.get("job_id")
+        attrs = hyp3_attributes(record)
+        files = cast(list[dict[str, Any]], attrs.get("files", []))  # the recorded list, read only
+        return files, attrs.get("expiration_time"), attrs.get("job_id")
     job = ctx.observations.get("hyp3.jobs", {}).get(job_address)
     if job is not None and job.succeeded():
         result = _job_result(job.raw)  # the same record the job's refresh will write
@@ -71,11 +79,60 @@ def _current_job_id(job_address: str, ctx: PlanContext) -> str | None:
     if job is not None:
         return str(job.job_id)
     record = ctx.state.get(job_address)
-    return record["attributes"].get("job_id") if record is not None else None
+    return hyp3_attributes(record).get("job_id") if record is not None else None
 
 
 def _forget_note(prune: bool) -> str:
     return "files deleted (--prune)" if prune else f"folder moved to data/{SUPERSEDED_DIR}/"
+
+
+class ProductSpec(TypedDict):
+    """A wanted product: the pair's job and its stack (the folder is products/<stack>/)."""
+
+    stack: str
+    job: str
+
+
+class ProductPayload(ProductSpec, total=False):
+    """A product action's payload (saved plans keep this shape): the job's file to fetch and,
+    when adopting a folder already on disk, where it is and its manifest summary."""
+
+    file: dict[str, Any]
+    job_id: str | None
+    expires: str | None
+    path: str
+    manifest: dict[str, Any]
+
+
+def product_action(
+    desired: Desired,
+    op: Op,
+    reason: str,
+    *,
+    file: dict[str, Any],
+    job_id: str | None,
+    expires: str | None,
+    bytes: int | None = None,
+    found: tuple[str, dict[str, Any]] | None = None,
+) -> Action:
+    """The one way a download or adoption of a product is built (``found``: folder and manifest)."""
+    payload: ProductPayload = {
+        **cast(ProductSpec, desired.spec),
+        "file": file,
+        "job_id": job_id,
+        "expires": expires,
+    }
+    if found is not None:
+        payload["path"], payload["manifest"] = found
+    return Action(
+        address=desired.address,
+        kind=ProductKind.kind,
+        op=op,
+        reason=reason,
+        depends_on=list(desired.depends_on),
+        bytes=bytes,
+        payload=dict(payload),
+    )
 
 
 class ProductKind(ResourceKind):
@@ -102,7 +159,7 @@ class ProductKind(ResourceKind):
             claimable = {
                 (j.spec["reference_date"], j.spec["secondary_date"])
                 for j in jobs
-                if (ctx.state.get(product_address(j.spec["pair"])) or {}).get("status") != "present"
+                if _status_of(ctx.state.get(product_address(j.spec["pair"]))) != "present"
             }
             yield Desired(
                 address=f"{self.kind}.{stack}.untracked",
@@ -110,7 +167,7 @@ class ProductKind(ResourceKind):
                 depends_on=tuple(sorted(products)),
             )
 
-    def assess(self, desired: Desired, record: dict[str, Any] | None, ctx: PlanContext) -> Action | None:
+    def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
         if SUPERSEDED_KEY in spec:
             return self._assess_superseded(desired, ctx)
@@ -127,21 +184,14 @@ class ProductKind(ResourceKind):
             return None  # the job is not done: its own line says why (waiting, failed, to submit)
         found = on_disk_product(ctx.project.data_dir, spec["job"], files) if record is None else None
         if found is not None:
-            rel, summary = found
-            return Action(
-                address=desired.address,
-                kind=self.kind,
-                op=Op.ADOPT,
-                reason=f"already in data/{rel}, intact against its manifest (a recovered state or a clone)",
-                depends_on=list(desired.depends_on),
-                payload={
-                    **desired.spec,
-                    "file": files[0],
-                    "job_id": job_id,
-                    "expires": expires,
-                    "path": rel,
-                    "manifest": summary,
-                },
+            return product_action(
+                desired,
+                Op.ADOPT,
+                f"already in data/{found[0]}, intact against its manifest (a recovered state or a clone)",
+                file=files[0],
+                job_id=job_id,
+                expires=expires,
+                found=found,
             )
         return self._fetch(
             desired, Op.CREATE, "job SUCCEEDED, product not downloaded", (files, expires, job_id), None, ctx
@@ -153,7 +203,7 @@ class ProductKind(ResourceKind):
         op: Op,
         reason: str,
         job: tuple[list[dict[str, Any]], str | None, str | None],
-        record: dict[str, Any] | None,
+        record: Record | None,
         ctx: PlanContext,
     ) -> Action | None:
         from insarproj.hyp3.products import product_zip_name
@@ -164,7 +214,7 @@ class ProductKind(ResourceKind):
             product_zip_name(zip_file["filename"], job=desired.spec["job"])
         except UnsafePathError as exc:
             reason += f"; apply will refuse it: {exc.message}"
-        expiry = _parse_time(expires)
+        expiry = parse_time(expires)
         now = _hyp3_now(ctx)
         if expiry is not None and expiry <= now:
             if op is Op.CREATE:
@@ -179,14 +229,8 @@ class ProductKind(ResourceKind):
             reason += "; old product " + (
                 "deleted (--prune)" if ctx.options.prune else f"moved to data/{SUPERSEDED_DIR}/"
             )
-        return Action(
-            address=desired.address,
-            kind=self.kind,
-            op=op,
-            reason=reason,
-            depends_on=list(desired.depends_on),
-            bytes=zip_file["size"],
-            payload={**desired.spec, "file": zip_file, "job_id": job_id, "expires": expires},
+        return product_action(
+            desired, op, reason, file=zip_file, job_id=job_id, expires=expires, bytes=zip_file["size"]
         )
 
     def _assess_superseded(self, desired: Desired, ctx: PlanContext) -> Action | None:
@@ -220,7 +264,7 @@ class ProductKind(ResourceKind):
             payload={UNTRACKED_KEY: stack, "names": names},
         )
 
-    def orphan(self, address: str, record: dict[str, Any], ctx: PlanContext) -> Action | None:
+    def orphan(self, address: str, record: Record, ctx: PlanContext) -> Action | None:
         prune = ctx.options.prune
         return Action(
             address=address,
@@ -237,10 +281,12 @@ class ProductKind(ResourceKind):
         if action.op is Op.FORGET and UNTRACKED_KEY in payload:
             return _sweep_untracked(action, ctx)
         if action.op is Op.FORGET:
-            record = payload.get("record") or {}
+            record = payload.get("record")
             prune = bool(payload.get("prune") or ctx.options.prune)
             message = (
-                _set_aside(record, action.address, ctx, prune=prune) if record.get("attributes") else None
+                _set_aside(record, action.address, ctx, prune=prune)
+                if record and record.get("attributes")
+                else None
             )
             return Outcome(ops=[op_delete(action.address)], message=message)
         if action.op is Op.ADOPT:
@@ -260,7 +306,7 @@ class ProductKind(ResourceKind):
             return self._download(action, ctx)
         name = folder.name
         parsed = parse_product_name(name)
-        attributes = {
+        attributes: ProductAttributes = {
             "path": rel,
             "product": name,
             "job_id": payload["job_id"],
@@ -297,15 +343,15 @@ class ProductKind(ResourceKind):
         # Only now, with the new product in place, does the old one leave products/<stack>/.
         message = name
         previous = ctx.writer.state.get(action.address)
-        if previous is not None and previous["attributes"].get("path") not in (None, rel):
+        if previous is not None and product_attributes(previous).get("path") not in (None, rel):
             message += "; " + _set_aside(previous, action.address, ctx, prune=ctx.options.prune)
         parsed = parse_product_name(name)
-        attributes = {
+        attributes: ProductAttributes = {
             "path": rel,
             "product": name,
             "job_id": payload["job_id"],
             "zip_size": result.size,
-            "manifest": manifest.summary(),
+            "manifest": cast(ManifestSummary, manifest.summary()),
             "orbit_quality": parsed.orbit_quality if parsed else None,
         }
         return Outcome(ops=[op_put(action.address, self.kind, "present", attributes)], message=message)
@@ -320,12 +366,13 @@ class ProductKind(ResourceKind):
             if product is not None and product["status"] == "present":
                 continue
             _files, expires, _job = _job_files(job.address, ctx)
-            expiry = _parse_time(expires)
+            expiry = parse_time(expires)
             if expiry is not None and now < expiry and expiry - now < EXPIRY_WARNING:
                 soon.append(address)
         if soon:
             notes.append(
-                f"{len(soon)} HyP3 products expire within {EXPIRY_WARNING.days} days and are not downloaded yet: "
+                f"{len(soon)} HyP3 products expire within {EXPIRY_WARNING.days} days and are not "
+                "downloaded yet: "
                 "run `insarproj apply` soon"
             )
         if not ctx.options.prune:
@@ -335,7 +382,8 @@ class ProductKind(ResourceKind):
             )
             if old:
                 notes.append(
-                    f"{old} old products wait in data/{SUPERSEDED_DIR}/: `insarproj apply --prune` deletes them"
+                    f"{old} old products wait in data/{SUPERSEDED_DIR}/: `insarproj apply --prune` "
+                    "deletes them"
                 )
         return notes
 
@@ -362,7 +410,8 @@ def on_disk_product(
     check; adopting it re-checks every checksum); None otherwise. Lets a recovered state
     (`init --state-only`) or a clone adopt products instead of downloading — or, once HyP3 has
     deleted them, paying for them — again."""
-    from insarproj.hyp3.products import ProductManifest, VerificationError, manifest_problem, product_zip_name
+    from insarproj.errors import VerificationError
+    from insarproj.hyp3.products import ProductManifest, manifest_problem, product_zip_name
 
     zips = [f for f in files if str(f.get("filename", "")).endswith(".zip")]
     if not zips:
@@ -383,11 +432,11 @@ def on_disk_product(
     return None if manifest_problem(folder, summary, checksums=False) else (rel, summary)
 
 
-def _stale_reason(address: str, record: dict[str, Any], job_address: str, ctx: PlanContext) -> str | None:
+def _stale_reason(address: str, record: Record, job_address: str, ctx: PlanContext) -> str | None:
     """Why a recorded product is not current or not intact; None when it is both."""
     from insarproj.hyp3.products import manifest_problem
 
-    attrs = record["attributes"]
+    attrs = product_attributes(record)
     current = _current_job_id(job_address, ctx)
     if attrs.get("job_id") != current:
         return f"made by job {attrs.get('job_id')}, which job {current} replaced"
@@ -401,21 +450,22 @@ def _stale_reason(address: str, record: dict[str, Any], job_address: str, ctx: P
 
 def _refuse_expired(payload: dict[str, Any], ctx: ApplyContext) -> None:
     record = ctx.writer.state.get(payload["job"])
-    expires = _parse_time(
-        (record or {}).get("attributes", {}).get("expiration_time") or payload.get("expires")
-    )
+    recorded = hyp3_attributes(record).get("expiration_time") if record else None
+    expires = parse_time(recorded or payload.get("expires"))
     if expires is not None and expires <= _hyp3_now(ctx):
         raise ProviderError(
-            f"the product of {payload['job']} expired on HyP3 on {expires:%Y-%m-%d} and cannot be downloaded again",
+            f"the product of {payload['job']} expired on HyP3 on {expires:%Y-%m-%d} and cannot be "
+            "downloaded again",
             service="hyp3",
-            hint="the job must be resubmitted (it is a plan line with its cost once the hyp3_job kind plans it)",
+            hint="the job must be resubmitted (it is a plan line with its cost once the hyp3_job kind "
+            "plans it)",
         )
 
 
-def _set_aside(record: dict[str, Any], address: str, ctx: ApplyContext, *, prune: bool) -> str:
+def _set_aside(record: Record, address: str, ctx: ApplyContext, *, prune: bool) -> str:
     """Move a recorded product folder to the superseded area (delete it with ``prune``); the
     record's path is checked to stay inside the data folder before anything is touched."""
-    relpath = record["attributes"].get("path") or ""
+    relpath = product_attributes(record).get("path") or ""
     what = f"state record {address}"
     resolve_inside(ctx.project.data_dir, relpath, what=what)
     old = ctx.project.data_dir / relative_inside(relpath, what=what)  # the link itself, if it is one
@@ -464,8 +514,12 @@ def _prune_superseded(action: Action, ctx: ApplyContext) -> Outcome:
     return Outcome(message=f"{deleted} old products deleted (--prune)")
 
 
-def _stack_of(record: dict[str, Any]) -> str | None:
-    parts = Path(record["attributes"].get("path") or "").parts
+def _status_of(record: Record | None) -> str | None:
+    return None if record is None else record["status"]
+
+
+def _stack_of(record: Record) -> str | None:
+    parts = Path(product_attributes(record).get("path") or "").parts
     return parts[1] if len(parts) == 3 and parts[0] == PRODUCTS_DIR else None
 
 
@@ -487,7 +541,8 @@ def _untracked(
     def claimed(name: str) -> bool:
         parsed = parse_product_name(name) if claimable else None
         return (
-            parsed is not None
+            claimable is not None
+            and parsed is not None
             and (parsed.reference_date.isoformat(), parsed.secondary_date.isoformat()) in claimable
         )
 
@@ -549,11 +604,12 @@ def _current_file(payload: dict[str, Any], ctx: ApplyContext) -> dict[str, Any]:
     """The file to fetch: the job record refreshed in this apply wins over the plan's copy (its
     URL may be newer); the plan's copy serves when the record is not refreshed yet."""
     record = ctx.writer.state.get(payload["job"])
-    files = record["attributes"].get("files") if record else None
+    files = hyp3_attributes(record).get("files") if record else None
     if files:
         match = [f for f in files if f["filename"] == payload["file"]["filename"]]
         if match:
-            return match[0]
+            return dict(match[0])
     if not payload.get("file"):
         raise ProviderError(f"no product file is known for {payload['job']}", service="hyp3")
-    return payload["file"]
+    planned: dict[str, Any] = payload["file"]
+    return planned

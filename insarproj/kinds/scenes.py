@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from insarproj.endpoints import redact_url
 from insarproj.engine.context import ApplyContext, PlanContext
@@ -18,10 +18,9 @@ from insarproj.engine.model import Action, Desired, Op, Outcome, Plan, ResourceK
 from insarproj.errors import AuthError
 from insarproj.fsutil import plain_basename, relative_inside, resolve_inside
 from insarproj.kinds.search import pinned
+from insarproj.layout import BURST_DIR, SLC_DIR
 from insarproj.state import op_delete, op_put
-
-SLC_DIR = "slc"
-BURST_DIR = "bursts"
+from insarproj.state.records import Record, SceneAttributes, scene_attributes
 
 
 def scenes_downloaded(project: Any) -> bool:
@@ -44,6 +43,32 @@ def cache_dir(project: Any) -> Path | None:
     return path if path.is_absolute() else project.root / path
 
 
+class SceneSpec(TypedDict):
+    """A wanted scene, from the pinned search result."""
+
+    name: str
+    url: str
+    size: int | None
+    md5: str | None
+    product: str
+    stack: str
+    date: str
+
+
+class ScenePayload(SceneSpec):
+    """A scene action's payload (saved plans keep this shape): the spec and the file's place."""
+
+    path: str
+
+
+def scene_action(desired: Desired, op: Op, reason: str, *, path: str, bytes: int | None = None) -> Action:
+    """The one way a scene action is built."""
+    payload: ScenePayload = {**cast(SceneSpec, desired.spec), "path": path}
+    return Action(
+        address=desired.address, kind=SceneKind.kind, op=op, reason=reason, bytes=bytes, payload=dict(payload)
+    )
+
+
 class SceneKind(ResourceKind):
     kind = "scene"
 
@@ -55,52 +80,51 @@ class SceneKind(ResourceKind):
             for stack_date in stack.dates:
                 for name in stack_date.scenes:
                     scene = pin.scenes[name]
-                    yield Desired(
-                        address=f"scene.{name}",
-                        spec={
-                            "name": name,
-                            "url": scene.url,
-                            "size": scene.bytes,
-                            "md5": scene.md5,
-                            "product": pin.product,
-                            "stack": stack.id,
-                            "date": stack_date.date.isoformat(),
-                        },
-                    )
+                    spec: SceneSpec = {
+                        "name": name,
+                        "url": scene.url,
+                        "size": scene.bytes,
+                        "md5": scene.md5,
+                        "product": pin.product,
+                        "stack": stack.id,
+                        "date": stack_date.date.isoformat(),
+                    }
+                    yield Desired(address=f"scene.{name}", spec=dict(spec))
 
-    def assess(self, desired: Desired, record: dict[str, Any] | None, ctx: PlanContext) -> Action | None:
-        spec = desired.spec
+    def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
+        spec = cast(SceneSpec, desired.spec)
         rel = scene_relpath(spec["name"], spec["product"])
         path = ctx.project.data_dir / rel
-        payload = {**spec, "path": rel}
-        base = dict(address=desired.address, kind=self.kind, payload=payload)
         burst = spec["product"] == "BURST"
         if record is not None and record["status"] == "present":
-            attrs = record["attributes"]
+            attrs = scene_attributes(record)
             # A burst's advertised bytes are not the served size and it has no MD5: its record
             # (the verified TIFF's own size and MD5) is what the disk is checked against.
             if not burst and (attrs.get("md5") != spec["md5"] or attrs.get("size") != spec["size"]):
-                return Action(
-                    op=Op.REPLACE,
-                    reason="the archive now advertises another file",
+                return scene_action(
+                    desired,
+                    Op.REPLACE,
+                    "the archive now advertises another file",
+                    path=rel,
                     bytes=spec["size"],
-                    **base,
                 )
             if not path.exists():
-                return Action(op=Op.CREATE, reason="recorded but missing on disk", bytes=spec["size"], **base)
+                return scene_action(
+                    desired, Op.CREATE, "recorded but missing on disk", path=rel, bytes=spec["size"]
+                )
             if path.stat().st_size != attrs.get("size"):
-                return Action(op=Op.CREATE, reason="size differs on disk", bytes=spec["size"], **base)
+                return scene_action(desired, Op.CREATE, "size differs on disk", path=rel, bytes=spec["size"])
             if ctx.options.verify and attrs.get("md5"):
                 from insarproj.transfer.verify import md5_of
 
                 if md5_of(path) != attrs["md5"]:
-                    return Action(
-                        op=Op.CREATE, reason="MD5 differs on disk (--verify)", bytes=spec["size"], **base
+                    return scene_action(
+                        desired, Op.CREATE, "MD5 differs on disk (--verify)", path=rel, bytes=spec["size"]
                     )
             return None
         if not burst and path.is_file() and path.stat().st_size == spec["size"]:
-            return Action(
-                op=Op.ADOPT, reason="already on disk with the right size (MD5 checked at apply)", **base
+            return scene_action(
+                desired, Op.ADOPT, "already on disk with the right size (MD5 checked at apply)", path=rel
             )
         cache = cache_dir(ctx.project)
         if (
@@ -109,10 +133,10 @@ class SceneKind(ResourceKind):
             and (cache / rel).is_file()
             and (cache / rel).stat().st_size == spec["size"]
         ):
-            return Action(op=Op.ADOPT, reason=f"in the shared cache {cache}", **base)
-        return Action(op=Op.CREATE, reason="missing", bytes=spec["size"], **base)
+            return scene_action(desired, Op.ADOPT, f"in the shared cache {cache}", path=rel)
+        return scene_action(desired, Op.CREATE, "missing", path=rel, bytes=spec["size"])
 
-    def orphan(self, address: str, record: dict[str, Any], ctx: PlanContext) -> Action | None:
+    def orphan(self, address: str, record: Record, ctx: PlanContext) -> Action | None:
         action = super().orphan(address, record, ctx)
         assert action is not None
         pin = pinned(ctx)
@@ -153,7 +177,7 @@ class SceneKind(ResourceKind):
         if result is None:
             result = downloader(ctx).fetch(spec, cancel=ctx.cancel)
             _share_with_cache(dest, cache, rel)
-        attributes = {
+        attributes: SceneAttributes = {
             "path": rel,
             "size": result.size,
             "md5": result.md5,

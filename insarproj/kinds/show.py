@@ -39,7 +39,8 @@ def scenes_section(ws: Any, state: Any) -> dict[str, Any]:
         lines.append(
             f"  {stack.id:<22} {stack.flight_direction.lower():<10} track {stack.relative_orbit:>3}  "
             f"{entry['dates']:>3} dates {entry['first']} … {entry['last']}  "
-            f"AOI coverage {100 * (entry['coverage_min'] or 0):.0f} % min, {100 * (entry['coverage_mean'] or 0):.0f} % mean  "
+            f"AOI coverage {100 * (entry['coverage_min'] or 0):.0f} % min, "
+            f"{100 * (entry['coverage_mean'] or 0):.0f} % mean  "
             f"scenes {entry['scenes_present']}/{entry['scenes']} on disk"
         )
         for dropped in stack.dropped:
@@ -99,7 +100,10 @@ def pairs_section(ws: Any, state: Any) -> dict[str, Any]:
             < now + timedelta(days=3)
         )
         parts = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
-        text = f"  {stack:<22} {len(items):>4} pairs ({parts}); {spent:g} credits spent; {on_disk} products on disk"
+        text = (
+            f"  {stack:<22} {len(items):>4} pairs ({parts}); {spent:g} credits spent; "
+            f"{on_disk} products on disk"
+        )
         if soon:
             text += f"; {soon} expire within 3 days"
         lines.append(text)

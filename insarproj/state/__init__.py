@@ -1,6 +1,7 @@
 """Durable project state (state.json + journal) and volatile observations."""
 
 from insarproj.state.observed import ObservedStore
+from insarproj.state.records import JournalOp, Record
 from insarproj.state.store import (
     State,
     StateStore,
@@ -13,7 +14,9 @@ from insarproj.state.store import (
 )
 
 __all__ = [
+    "JournalOp",
     "ObservedStore",
+    "Record",
     "State",
     "StateStore",
     "StateWriter",

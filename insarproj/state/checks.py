@@ -16,6 +16,7 @@ from typing import Any
 
 from insarproj.errors import StateError, UnsafePathError
 from insarproj.fsutil import relative_inside
+from insarproj.layout import STATE_DIR
 
 # Plain relative paths of plain names: no leading "/", no "." or ".." parts, no backslash.
 _SAFE_RELPATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]*(?:/[A-Za-z0-9_][A-Za-z0-9._+-]*)*")
@@ -70,9 +71,8 @@ def _check_files(files: Any, *, what: str) -> None:
     if not isinstance(files, list):
         return
     for entry in files:
-        if isinstance(entry, str):
-            if not _SAFE_RELPATH.fullmatch(entry):
-                relative_inside(entry, what=what)
+        if isinstance(entry, str) and not _SAFE_RELPATH.fullmatch(entry):
+            relative_inside(entry, what=what)
 
 
 def _check_plain_name(name: Any, *, what: str) -> None:
@@ -82,8 +82,8 @@ def _check_plain_name(name: Any, *, what: str) -> None:
         return
     raise UnsafePathError(
         f"{what} has the file name {name!r}, which is not a plain file name",
-        hint="file names in state are plain names inside the data folder; restore .insarproj/ from git "
-        "(git checkout -- .insarproj) or remove that record",
+        hint=f"file names in state are plain names inside the data folder; restore {STATE_DIR}/ from git "
+        f"(git checkout -- {STATE_DIR}) or remove that record",
     )
 
 

@@ -27,7 +27,8 @@ class ResourceRecord(BaseModel):
     )
     attributes: dict[str, Any] = Field(
         default_factory=dict,
-        description="Kind-specific attributes: paths relative to the data folder, sizes, checksums, job ids, provenance.",
+        description="Kind-specific attributes: paths relative to the data folder, sizes, checksums, job "
+        "ids, provenance.",
     )
     updated_at: str = Field(description="UTC time of the action that wrote this record.")
 

@@ -1,7 +1,7 @@
 """Volatile observations (`.insarproj/observed.json`, git-ignored).
 
 Job status while running, remaining credits, time of the last poll: a cache that makes plans
-cheap and informative. Never the only evidence for a destructive decision (DESIGN §2).
+cheap and informative. Never the only evidence for a destructive decision (docs/project-folder.md).
 """
 
 from __future__ import annotations

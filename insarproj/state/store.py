@@ -1,4 +1,4 @@
-"""Durable state: `state.json` plus an append-only journal (DESIGN §2, §4).
+"""Durable state: `state.json` plus an append-only journal (docs/project-folder.md, docs/safety.md).
 
 Why a journal: a project of 2,000 scenes and 6,000 pairs has a multi-megabyte state; rewriting
 it after every completed action would cost O(state) per action. Instead each completed action is
@@ -22,19 +22,21 @@ import os
 import threading
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
 from insarproj import __version__
 from insarproj.errors import DiskFullError, StateError, storage_error
 from insarproj.fsutil import FILE_MODE, atomic_write_text, canonical_json, fsync_dir
+from insarproj.layout import STATE_DIR
 from insarproj.state.checks import check_record_paths, load_json_object
 from insarproj.state.model import FORMAT_VERSION, JOURNAL_FORMAT_VERSION, JournalLine, StateFile
+from insarproj.state.records import DeleteOp, InputOp, JournalOp, PlanAppliedOp, PutOp, Record
 
 STATE_NAME = "state.json"
 BACKUP_NAME = "state.json.backup"
@@ -52,24 +54,27 @@ def utcnow() -> str:
 
 
 def op_put(
-    address: str, kind: str, status: str, attributes: dict[str, Any], *, at: str | None = None
-) -> dict:
-    return {
-        "op": "put",
-        "address": address,
-        "record": {"kind": kind, "status": status, "attributes": attributes, "updated_at": at or utcnow()},
+    address: str, kind: str, status: str, attributes: Mapping[str, Any], *, at: str | None = None
+) -> PutOp:
+    # Every caller passes a dict (typed attributes are dicts at run time): kept as is, not copied.
+    record: Record = {
+        "kind": kind,
+        "status": status,
+        "attributes": cast(dict[str, Any], attributes),
+        "updated_at": at or utcnow(),
     }
+    return {"op": "put", "address": address, "record": record}
 
 
-def op_delete(address: str) -> dict:
+def op_delete(address: str) -> DeleteOp:
     return {"op": "del", "address": address}
 
 
-def op_input(name: str, value: Any) -> dict:
+def op_input(name: str, value: Any) -> InputOp:
     return {"op": "input", "name": name, "value": value}
 
 
-def op_plan_applied(plan_id: str) -> dict:
+def op_plan_applied(plan_id: str) -> PlanAppliedOp:
     return {"op": "plan_applied", "plan_id": plan_id}
 
 
@@ -86,45 +91,45 @@ class State:
     folded_seq: int  # last sequence number contained in state.json itself
     created_at: str
     insarproj_version: str
-    inputs: dict[str, Any] = field(default_factory=dict)
-    resources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict[str, Any])
+    resources: dict[str, Record] = field(default_factory=dict[str, Any])
     applied_plans: list[str] = field(default_factory=list)
-    _by_kind: dict[str, dict[str, dict[str, Any]]] | None = field(default=None, repr=False)
+    _by_kind: dict[str, dict[str, Record]] | None = field(default=None, repr=False)
 
-    def get(self, address: str) -> dict[str, Any] | None:
+    def get(self, address: str) -> Record | None:
         return self.resources.get(address)
 
-    def by_kind(self, kind: str) -> dict[str, dict[str, Any]]:
+    def by_kind(self, kind: str) -> dict[str, Record]:
         if self._by_kind is None:
-            index: dict[str, dict[str, dict[str, Any]]] = {}
+            index: dict[str, dict[str, Record]] = {}
             for address, record in self.resources.items():
                 index.setdefault(record["kind"], {})[address] = record
             self._by_kind = index
         return self._by_kind.get(kind, {})
 
-    def apply_ops(self, ops: Iterable[dict]) -> None:
+    def apply_ops(self, ops: Iterable[JournalOp]) -> None:
         for op in ops:
-            kind = op["op"]
-            if kind == "put":
+            # Narrowed on the "op" tag: each branch reads only its own operation's keys.
+            if op["op"] == "put":
                 record = op["record"]
                 self.resources[op["address"]] = record
                 if self._by_kind is not None:
                     self._drop_from_index(op["address"])
                     self._by_kind.setdefault(record["kind"], {})[op["address"]] = record
-            elif kind == "del":
+            elif op["op"] == "del":
                 self.resources.pop(op["address"], None)
                 if self._by_kind is not None:
                     self._drop_from_index(op["address"])
-            elif kind == "input":
+            elif op["op"] == "input":
                 if op["value"] is None:
                     self.inputs.pop(op["name"], None)
                 else:
                     self.inputs[op["name"]] = op["value"]
-            elif kind == "plan_applied":
+            elif op["op"] == "plan_applied":
                 self.applied_plans.append(op["plan_id"])
                 del self.applied_plans[:-APPLIED_PLANS_KEPT]
             else:  # pragma: no cover - guarded by JournalOp validation
-                raise StateError(f"unknown journal operation {kind!r}")
+                raise StateError(f"unknown journal operation {op['op']!r}")
 
     def _drop_from_index(self, address: str) -> None:
         assert self._by_kind is not None
@@ -182,8 +187,9 @@ class StateStore:
         state = self._load_file()
         if expected_lineage and state.lineage != expected_lineage:
             raise StateError(
-                f"{self.path} belongs to another project (lineage {state.lineage}, expected {expected_lineage})",
-                hint="restore this project's own .insarproj/state.json",
+                f"{self.path} belongs to another project (lineage {state.lineage}, expected "
+                f"{expected_lineage})",
+                hint=f"restore this project's own {STATE_DIR}/state.json",
             )
         for line in self._journal_lines(state, repair=False):
             state.apply_ops(line["ops"])
@@ -244,7 +250,8 @@ class StateStore:
             )
         if version > FORMAT_VERSION:
             raise StateError(
-                f"{path} has format_version {version!r}, newer than this insarproj ({__version__}) understands "
+                f"{path} has format_version {version!r}, newer than this insarproj ({__version__}) "
+                "understands "
                 f"(format {FORMAT_VERSION})",
                 hint="upgrade insarproj: pip install -U insarproj",
             )
@@ -259,7 +266,7 @@ class StateStore:
             files.append((first, path))
         return [p for _, p in sorted(files)]
 
-    def _journal_lines(self, state: State, *, repair: bool) -> Iterator[dict]:
+    def _journal_lines(self, state: State, *, repair: bool) -> Iterator[dict[str, Any]]:
         """Yield valid journal lines newer than the state; a torn last line is ignored.
 
         With ``repair`` (writer only, under the lock) the torn tail is truncated so the next
@@ -299,7 +306,7 @@ class StateStore:
                 if parsed["lineage"] != state.lineage:
                     raise StateError(
                         f"{path} belongs to another project (lineage {parsed['lineage']})",
-                        hint="move the foreign journal file out of .insarproj",
+                        hint=f"move the foreign journal file out of {STATE_DIR}",
                     )
                 seq = parsed["seq"]
                 if seq < expected:
@@ -352,7 +359,7 @@ class StateWriter:
         self._failed: DiskFullError | None = None
         self.folds = 0
 
-    def record(self, ops: list[dict]) -> int:
+    def record(self, ops: Sequence[JournalOp]) -> int:
         """Make ``ops`` durable (one journal line, fsync'd) and apply them in memory.
 
         Returns the new serial. Durable before this returns: dependants may rely on it.
@@ -459,7 +466,8 @@ class StateWriter:
                 raise
             # json.loads reads deeper nesting than the encoder writes (255 levels): name the value.
             raise StateError(
-                f"{self.store.path} cannot be written: {_too_deep(self.state)} is nested deeper than 255 levels, "
+                f"{self.store.path} cannot be written: {_too_deep(self.state)} is nested deeper than "
+                "255 levels, "
                 "which insarproj never writes",
                 hint=f"restore {self.store.dir.name} with `git checkout -- {self.store.dir.name}` or remove "
                 "that value; everything recorded is still in the journal",
@@ -495,13 +503,13 @@ def _too_deep(state: State) -> str:
 # --- journal line encoding ---------------------------------------------------------------------
 
 
-def _encode_line(body: dict) -> bytes:
+def _encode_line(body: dict[str, Any]) -> bytes:
     payload = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     crc = zlib.crc32(payload.encode("utf-8"))
     return (payload[:-1] + f',"crc":{crc}}}\n').encode("utf-8")
 
 
-def _parse_line(chunk: bytes, *, where: str, hint: str) -> dict | None:
+def _parse_line(chunk: bytes, *, where: str, hint: str) -> dict[str, Any] | None:
     """The line's JSON when its checksum holds; None when it is damaged (torn or corrupt)."""
     try:
         parsed = json.loads(chunk)
@@ -519,7 +527,7 @@ def _parse_line(chunk: bytes, *, where: str, hint: str) -> dict | None:
     return parsed
 
 
-def _validate_line(parsed: dict, *, where: str, hint: str) -> None:
+def _validate_line(parsed: dict[str, Any], *, where: str, hint: str) -> None:
     """Refuse a line of a newer format, or of a shape no insarproj writes, naming file and line.
 
     The checksum only proves the line is what was written; this proves it can be replayed.
@@ -559,7 +567,7 @@ def _truncate(path: Path, size: int) -> None:
 
 def recovery_hint(store: StateStore, *, broken: bool) -> str:
     """The ways back from a missing or unreadable state, best first."""
-    ways = ["restore it with `git checkout -- .insarproj` if it was committed"]
+    ways = [f"restore it with `git checkout -- {STATE_DIR}` if it was committed"]
     if store.backup_path.exists():
         ways.append(
             f"or use the previous copy {store.backup_path} with `insarproj init --state-only --from-backup`"
@@ -574,8 +582,9 @@ def recovery_hint(store: StateStore, *, broken: bool) -> str:
 
 def _journal_hint(store: StateStore) -> str:
     return (
-        f"restore {store.dir.name} with `git checkout -- {store.dir.name}` if it was committed, or keep a copy of "
-        "the damaged journal file, remove it (state.json holds everything folded so far; the next apply adopts "
+        f"restore {store.dir.name} with `git checkout -- {store.dir.name}` if it was committed, or keep "
+        "a copy of the damaged journal file, remove it (state.json holds everything folded so far; the "
+        "next apply adopts "
         "HyP3 jobs and files recorded only there) and re-run `insarproj apply`"
     )
 

@@ -28,7 +28,7 @@ VERBS: dict[Op, str] = {
     Op.WAIT: "waiting",
     Op.FAILED: "failed for good",
 }
-# What gets an item failed for good converging again (DESIGN §3, exit code 4).
+# What gets an item failed for good converging again (docs/cli.md, exit code 4).
 FAILED_WAY_OUT = (
     "raise max_attempts in [processor.hyp3] (the next plan shows the resubmission and its cost), "
     "leave the pair out with [pairs] exclude_pairs, or give each one more attempt with "
@@ -114,7 +114,7 @@ def summary_line(plan: Plan, *, color: bool = True) -> str:
     summary = plan.summary
     if not plan.has_changes and not plan.has_waiting:
         if plan.has_failed:
-            # Never "matches project.toml" while declared work is missing (DESIGN §3).
+            # Never "matches project.toml" while declared work is missing (docs/cli.md).
             text = (
                 f"Nothing apply can do now, but {summary.failed} item{'s' * (summary.failed != 1)} "
                 "failed for good (listed above with the way out)."

@@ -15,7 +15,8 @@ from hyp3_helpers import API, job_dict
 from insarproj.engine.context import ReadProviders
 from insarproj.errors import NetworkError
 from insarproj.hyp3 import Hyp3Reader, JobRecord
-from insarproj.kinds.hyp3 import _hyp3_now, format_instant, intent_job, listing_start
+from insarproj.kinds.hyp3 import _hyp3_now, format_instant, listing_start
+from insarproj.kinds.hyp3_protocol import intent_job
 
 USER = {"user_id": "u", "remaining_credits": 10.0, "application_status": "APPROVED"}
 
@@ -153,7 +154,7 @@ def test_a_wait_round_stops_at_once_on_auth_and_at_the_timeout(sleeps) -> None: 
 def test_adoptable_takes_an_expired_job_only_when_its_product_is_on_disk(
     status: str, expired: bool, on_disk: bool, adopted: bool
 ) -> None:
-    from insarproj.kinds.hyp3 import adoptable
+    from insarproj.kinds.hyp3_protocol import adoptable
 
     now = datetime(2025, 7, 1, tzinfo=UTC)
     expiration = now - timedelta(days=1) if expired else now + timedelta(days=1)
