@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import contextlib
 import hashlib
 import shutil
 import subprocess
@@ -93,17 +94,17 @@ def main() -> None:
         cancel = threading.Event()
         dest = Path(tmp) / "resume" / "r.bin"
         spec = DownloadSpec(url=f"{box.url}/_sandbox/blob/{size}/r.bin", dest=dest, size=size, md5=md5)
-        try:
+        with contextlib.suppress(DownloadCancelled):
             Downloader(session, progress=CancelAtHalf(cancel, size)).fetch(spec, cancel=cancel)
-        except DownloadCancelled:
-            pass
         kept = dest.with_name(dest.name + ".part").stat().st_size
         resumed = Downloader(session).fetch(spec)
     print(f"{args.files} files × {args.size_mb:g} MB, {args.parallel} in parallel, loopback sandbox:")
-    print(f"  insarproj Downloader (MD5 + fsync + rename): {ours:6.2f} s  {total_mb / ours:7.1f} MB/s")
-    print(
-        f"  curl via xargs -P {args.parallel}:                   {theirs:6.2f} s  {total_mb / theirs:7.1f} MB/s"
-    )
+    rows = [
+        ("insarproj Downloader (MD5 + fsync + rename)", ours),
+        (f"curl via xargs -P {args.parallel}", theirs),
+    ]
+    for label, seconds in rows:
+        print(f"  {label + ':':46} {seconds:6.2f} s  {total_mb / seconds:7.1f} MB/s")
     print(
         f"  interrupted at 50 %: {kept / 1e6:.1f} MB kept in .part; resume transferred "
         f"{resumed.bytes_transferred / 1e6:.1f} MB of {size / 1e6:.1f} MB "

@@ -49,7 +49,8 @@ include_look_vectors = true
 
 
 def scene_name(stack: int, day: date) -> str:
-    return f"S1A_IW_SLC__1SDV_{day:%Y%m%d}T0142{stack:02d}_{day:%Y%m%d}T0143{stack:02d}_{stack:06d}_{stack:06X}_{stack:04X}"
+    start, stop = f"{day:%Y%m%d}T0142{stack:02d}", f"{day:%Y%m%d}T0143{stack:02d}"
+    return f"S1A_IW_SLC__1SDV_{start}_{stop}_{stack:06d}_{stack:06X}_{stack:04X}"
 
 
 def synthetic_pin(stacks: int, dates: int) -> ScenePin:

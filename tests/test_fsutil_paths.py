@@ -46,7 +46,7 @@ def test_unsafe_names_refused(name: str) -> None:
     "relpath", ["../x", "../../x", "/etc/passwd", "a/../../x", "", ".", "C:\\x", "a\\..\\..\\x"]
 )
 def test_state_paths_leaving_refused(relpath: str, tmp_path: Path) -> None:
-    with pytest.raises(UnsafePathError, match="scene.S1A"):
+    with pytest.raises(UnsafePathError, match=r"scene\.S1A"):
         relative_inside(relpath, what="state record scene.S1A")
     with pytest.raises(UnsafePathError):
         resolve_inside(tmp_path, relpath, what="state record scene.S1A")

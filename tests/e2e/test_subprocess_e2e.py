@@ -41,7 +41,7 @@ def test_kill_9_during_apply_then_reapply_converges(tmp_path: Path, slow_sandbox
     root = write_project(tmp_path / "p", end="2021-02-15")
     env = {**slow_sandbox.env, "INSARPROJ_PLUGINS": ""}
     rng = random.Random(20211122)
-    for moment in range(10):
+    for _moment in range(10):
         proc = cli_subprocess(["-C", str(root), "apply", "--yes"], env)
         time.sleep(rng.uniform(0.3, 2.5))
         os.kill(proc.pid, signal.SIGKILL)
@@ -65,7 +65,7 @@ def test_two_concurrent_applies_one_exits_3(tmp_path: Path, slow_sandbox) -> Non
         assert time.monotonic() < deadline and first.poll() is None, "first apply never took the lock"
         time.sleep(0.02)
     second = run_cli_subprocess(["-C", str(root), "apply", "--yes"], env)
-    out, err = first.communicate(timeout=120)
+    _out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
     assert second.returncode == ExitCode.LOCKED
     assert f"pid {first.pid}" in second.stderr

@@ -300,8 +300,8 @@ def test_sandbox_on_a_taken_port_says_so(run_cli) -> None:  # type: ignore[no-un
         result = run_cli(["sandbox", "--port", str(port)])
     assert result.code == ExitCode.ERROR
     assert one_error(result) == (
-        f"Error: port {port} on 127.0.0.1 is in use (by another program): pick another with --port or omit it "
-        "for a free one"
+        f"Error: port {port} on 127.0.0.1 is in use (by another program): pick another with --port or "
+        "omit it for a free one"
     )
 
 

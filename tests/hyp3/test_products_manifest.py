@@ -126,7 +126,7 @@ def test_real_product_file_names_pass(name: str) -> None:
     ],
 )  # fmt: skip
 def test_crafted_product_file_names_are_refused(name: str) -> None:
-    with pytest.raises(UnsafePathError, match="hyp3_job.A064.x"):
+    with pytest.raises(UnsafePathError, match=r"hyp3_job\.A064\.x"):
         product_zip_name(name, job="hyp3_job.A064.x")
 
 
