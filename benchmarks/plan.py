@@ -122,8 +122,9 @@ def converge(root: Path, pin: ScenePin) -> int:
         elif action.kind == "hyp3_job" and action.op is Op.CREATE:
             spec = action.payload
             key = action.address.split(".", 1)[1]
-            folder = f"products/{key}"
-            (root / "data" / folder).mkdir(parents=True, exist_ok=True)
+            stack, pair_key = key.split(".", 1)
+            folder = f"products/{stack}/{pair_key}"
+            manifest = write_product(root / "data" / folder, pair_key)
             ops.append(
                 op_put(
                     action.address,
@@ -136,15 +137,28 @@ def converge(root: Path, pin: ScenePin) -> int:
                         "job_id": key,
                         "attempts": [{"job_id": key, "identity": spec["identity"]}],
                         "expiration_time": "2099-01-01T00:00:00+00:00",
-                        "files": [{"filename": f"{key}.zip", "url": "https://example/x.zip", "size": 1}],
+                        "files": [{"filename": f"{pair_key}.zip", "url": "https://example/x.zip", "size": 1}],
                     },
                 )
             )
-            ops.append(op_put("product." + key, "product", "present", {"path": folder, "files": []}))
+            attributes = {"path": folder, "product": pair_key, "job_id": key, "manifest": manifest}
+            ops.append(op_put("product." + key, "product", "present", attributes))
     with store.open_writer() as writer:
         for start in range(0, len(ops), 2000):
             writer.record(ops[start : start + 2000])
     return len(ops)
+
+
+def write_product(folder: Path, name: str) -> dict:
+    """A one-layer product folder with its manifest, as apply leaves it (docs/project-folder.md)."""
+    from insarproj.hyp3.products import MANIFEST_NAME, ProductManifest, sha256_of
+
+    folder.mkdir(parents=True, exist_ok=True)
+    layer = folder / f"{name}_unw_phase.tif"
+    layer.write_bytes(b"x")
+    manifest = ProductManifest({layer.name: (1, sha256_of(layer))})
+    (folder / MANIFEST_NAME).write_bytes(manifest.to_bytes())
+    return manifest.summary()
 
 
 def main() -> None:

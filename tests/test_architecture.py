@@ -26,7 +26,8 @@ def long_functions(root: Path) -> list[str]:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 length = (node.end_lineno or node.lineno) - node.lineno + 1
                 if length > MAX_FUNCTION_LINES:
-                    found.append(f"{path.relative_to(root.parent)}:{node.lineno} {node.name} ({length} lines)")
+                    where = f"{path.relative_to(root.parent)}:{node.lineno}"
+                    found.append(f"{where} {node.name} ({length} lines)")
     return found
 
 

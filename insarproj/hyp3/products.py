@@ -23,6 +23,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import orjson
+
 from insarproj.errors import VerificationError
 from insarproj.fsutil import FILE_MODE, atomic_write_bytes, fsync_dir
 from insarproj.hyp3spec import load_job_spec
@@ -513,7 +515,7 @@ class ProductManifest:
         path = Path(folder) / MANIFEST_NAME
         try:
             raw = path.read_bytes()
-            document = json.loads(raw)
+            document = orjson.loads(raw)  # per product per plan: orjson is ~5x faster
             files = {
                 str(name): (int(entry["size"]), str(entry["sha256"]))
                 for name, entry in document["files"].items()

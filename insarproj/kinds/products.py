@@ -150,10 +150,18 @@ class ProductKind(ResourceKind):
             yield Desired(address=f"{self.kind}.{stack}.superseded", spec={SUPERSEDED_KEY: stack})
         # products/<stack>/ holds only recorded products: one sweep per stack folder, after the
         # stack's product actions (a folder they are about to record is not swept away).
-        for stack in _subfolders(ctx.project.data_dir / PRODUCTS_DIR):
-            products = {a for a, r in ctx.state.by_kind(self.kind).items() if _stack_of(r) == stack}
-            jobs = [j for j in ctx.desired_of(Hyp3JobKind.kind) if j.spec["stack"] == stack]
-            products |= {product_address(j.spec["pair"]) for j in jobs}
+        stacks = _subfolders(ctx.project.data_dir / PRODUCTS_DIR)
+        if not stacks:
+            return
+        recorded_by_stack: dict[str | None, set[str]] = {}
+        for address, record in ctx.state.by_kind(self.kind).items():
+            recorded_by_stack.setdefault(_stack_of(record), set()).add(address)
+        jobs_by_stack: dict[str, list[Desired]] = {}
+        for job in ctx.desired_of(Hyp3JobKind.kind):
+            jobs_by_stack.setdefault(job.spec["stack"], []).append(job)
+        for stack in stacks:
+            jobs = jobs_by_stack.get(stack, [])
+            products = recorded_by_stack.get(stack, set()) | {product_address(j.spec["pair"]) for j in jobs}
             # A folder of a pair whose product is not recorded may be adopted once its job is known
             # (a recovered state): never swept away, or --prune would delete a product paid for.
             claimable = {
@@ -440,7 +448,9 @@ def _stale_reason(address: str, record: Record, job_address: str, ctx: PlanConte
     current = _current_job_id(job_address, ctx)
     if attrs.get("job_id") != current:
         return f"made by job {attrs.get('job_id')}, which job {current} replaced"
-    folder = resolve_inside(ctx.project.data_dir, attrs.get("path", ""), what=f"state record {address}")
+    # Plan only reads here: the pure check suffices (no realpath per product); every write, move
+    # and delete resolves the path against the data folder first (resolve_inside).
+    folder = ctx.project.data_dir / relative_inside(attrs.get("path", ""), what=f"state record {address}")
     summary = attrs.get("manifest")
     if summary is None:
         return "recorded without a manifest of checksums (an older insarproj): downloaded again to verify it"
@@ -519,7 +529,9 @@ def _status_of(record: Record | None) -> str | None:
 
 
 def _stack_of(record: Record) -> str | None:
-    parts = Path(product_attributes(record).get("path") or "").parts
+    # Recorded paths are POSIX and checked on load (state/checks.py): a split is enough here, and
+    # far cheaper than a Path per record on a project of thousands of products.
+    parts = (product_attributes(record).get("path") or "").split("/")
     return parts[1] if len(parts) == 3 and parts[0] == PRODUCTS_DIR else None
 
 
