@@ -57,6 +57,8 @@ class ApplyResult:
         an error, 4 while items stand failed for good, 2 for deferred work or paid work held for
         a plan the user sees. (Work still running when --timeout ends a wait is what was asked.)"""
         report = self.report
+        if report.interrupted:
+            return ExitCode.INTERRUPTED
         if not report.ok:
             return ExitCode.ERROR
         if report.failed_for_good:

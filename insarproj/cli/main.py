@@ -91,7 +91,7 @@ def run(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted; completed actions are recorded. Run the command again to resume.", err=True)
-        return ExitCode.ERROR
+        return ExitCode.INTERRUPTED
     except Exception as exc:  # a bug: say so in one line, traceback with --debug
         if _DEBUG:
             traceback.print_exc()
