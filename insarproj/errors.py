@@ -17,8 +17,8 @@ class ExitCode(IntEnum):
     PENDING = 2  # only with --detailed-exitcode
     LOCKED = 3
     FAILED = 4  # work failed for good: cannot converge without a change to project.toml or --retry-failed
-    USAGE = 64
-    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it): what finished is recorded  # click's default 2 is remapped so 2 always means "changes pending"
+    USAGE = 64  # click's default 2 is remapped so 2 always means "changes pending"
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it): what finished is recorded
 
 
 class InsarprojError(Exception):

@@ -42,13 +42,20 @@ BURST_NAME = re.compile(
     r"^S1_(?P<burst_id>\d{6})_(?P<subswath>IW[123])_(?P<time>\d{8}T\d{6})"
     r"_(?P<polarization>VV|VH|HH|HV)_(?P<scene>[0-9A-F]{4})-BURST$"
 )
+
+
 def _time(text: str) -> dt.datetime | None:
     # The patterns only say "eight digits T six digits"; a real calendar time is checked here.
     # Built from the digits rather than with strptime (ten times slower): plan parses every
     # granule of every pair.
     try:
         return dt.datetime(
-            int(text[0:4]), int(text[4:6]), int(text[6:8]), int(text[9:11]), int(text[11:13]), int(text[13:15])
+            int(text[0:4]),
+            int(text[4:6]),
+            int(text[6:8]),
+            int(text[9:11]),
+            int(text[11:13]),
+            int(text[13:15]),
         )
     except ValueError:
         return None
