@@ -318,19 +318,22 @@ class _WaitRounds:
 
     def _plan_round(self, result: ApplyResult) -> Plan | None:
         """This round's plan; None when --timeout passed while the listing kept failing."""
-        delay = LISTING_RETRY_FIRST
+        from insarproj.transfer.retry import RetryPolicy  # the one backoff policy of every HTTP retry
+
+        policy = RetryPolicy(first=LISTING_RETRY_FIRST, ceiling=LISTING_RETRY_MAX)
+        attempt = 0
         while True:
             try:
                 plan, plan_ctx = self.ws._plan(self.options, state=self.writer.state)
             except AuthError:
                 raise
             except NetworkError as exc:
-                wait = getattr(exc, "retry_after", None) or delay
+                wait = policy.delay(attempt, retry_after=getattr(exc, "retry_after", None) or None)
+                attempt += 1
                 self.ws.notify(f"Checking remote work failed ({exc}); trying again in {wait:g} s.")
                 if not self._pause(wait):
                     result.timed_out = True
                     return None
-                delay = min(delay * 2, LISTING_RETRY_MAX)
                 continue
             self.ws._save_observations(plan_ctx)
             return plan
