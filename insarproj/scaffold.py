@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from insarproj.errors import InsarprojError, StateError, UsageError
-from insarproj.layout import STATE_DIR
+from insarproj.layout import PROJECT_FILE, STATE_DIR
 from insarproj.state import State, StateStore
 
 GITIGNORE = """\
@@ -29,12 +29,12 @@ GITIGNORE = """\
 def create_project(root: Path, text: str) -> Any:
     """Write a project whose project.toml is `text`; refuses to overwrite, leaves nothing behind
     when `text` does not validate. Returns the loaded project."""
-    from insarproj.config.load import load_project
+    from insarproj.config.load import load_project, parse_project_text
     from insarproj.fsutil import atomic_write_text
     from insarproj.schema_gen import render
 
     root = Path(root)
-    config_path = root / "project.toml"
+    config_path = root / PROJECT_FILE
     state_dir = root / STATE_DIR
     for existing in (config_path, state_dir / "state.json"):
         if existing.exists():
@@ -42,14 +42,12 @@ def create_project(root: Path, text: str) -> Any:
                 f"{existing} already exists; refusing to overwrite an existing project",
                 hint="to recreate only a lost or unreadable state, run `insarproj init --state-only`",
             )
+    # Validated before anything is written: a refused project leaves no folder behind.
+    parse_project_text(text, source=str(config_path), project_root=root)
     root.mkdir(parents=True, exist_ok=True)
     atomic_write_text(state_dir / "project.schema.json", render("project"))
     atomic_write_text(config_path, text)
-    try:
-        project = load_project(root)
-    except Exception:
-        config_path.unlink(missing_ok=True)
-        raise
+    project = load_project(root)
     gitignore = root / ".gitignore"
     if not gitignore.exists():
         atomic_write_text(gitignore, GITIGNORE.format(data=project.config.paths.data.strip("/")))

@@ -34,6 +34,28 @@ def test_init_writes_a_valid_project_and_refuses_to_overwrite(tmp_path: Path, ru
     assert again.code == ExitCode.USAGE and "refusing to overwrite" in again.output
 
 
+@pytest.mark.parametrize("name", ['a"b', "x y", "n" * 101])
+def test_init_refuses_a_bad_name_and_leaves_no_folder_behind(tmp_path: Path, run_cli, name: str) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "p"
+    result = run_cli(["init", str(target), "--name", name])
+    assert result.code == ExitCode.USAGE, result.output
+    assert "is not a valid project name" in result.output and "TOML syntax" not in result.output
+    assert not target.exists()
+
+
+def test_create_project_validates_before_writing(tmp_path: Path) -> None:
+    from insarproj.errors import ConfigError
+    from insarproj.scaffold import create_project
+
+    with pytest.raises(ConfigError, match="min_coverage"):
+        create_project(
+            tmp_path / "p",
+            '[project]\nname = "p"\n[aoi]\nbbox = [0, 0, 1, 1]\n'
+            "[search]\nstart = 2021-01-01\nend = 2021-02-01\nmin_coverage = 0\n",
+        )
+    assert not (tmp_path / "p").exists()
+
+
 def test_hyp3_insar_template_asks_for_what_mintpy_needs(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
     run_cli(["init", str(tmp_path / "p")])
     from insarproj.config.load import load_project

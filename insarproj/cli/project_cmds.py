@@ -69,10 +69,17 @@ def init(
         return
     if force or from_backup:
         raise click.UsageError("--force and --from-backup go with --state-only")
+    from insarproj.config.model import PROJECT_NAME_RE
     from insarproj.scaffold import create_project
 
     config_path = root / "project.toml"
     project_name = name or _safe_name(root)
+    if not PROJECT_NAME_RE.match(project_name):  # before it is put into TOML text
+        raise click.BadParameter(
+            f"{project_name!r} is not a valid project name: use 1 to 100 characters of letters, "
+            "digits, '.', '_' or '-' (it becomes the HyP3 job name of every job)",
+            param_hint="--name",
+        )
     text = (files("insarproj.templates") / f"{template}.toml").read_text(encoding="utf-8")
     create_project(root, text.replace("{name}", project_name))
     app.info(f"Created {config_path} from template {template!r} (project name {project_name!r}).")
