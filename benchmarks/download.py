@@ -37,6 +37,10 @@ from insarproj.transfer.download import DownloadCancelled, Downloader, DownloadS
 from insarproj.transfer.session import make_session
 
 TEE_MD5 = 'curl -sS --fail "$1" | tee "$(basename "$1")" | md5sum > "$(basename "$1").md5"'
+TARGETS = {  # insarproj's throughput relative to each yardstick (README, Performance)
+    "curl": ("insarproj ÷ plain `curl`", 0.8),
+    "tee": ("insarproj ÷ `curl \\| tee \\| md5sum`", 1.0),
+}
 
 
 class CancelAtHalf:
@@ -128,7 +132,8 @@ def main() -> None:
         times = rounds(box.url, args, size, md5)
         kept, transferred = resume(box.url, Path(tmp), size, md5)
     median = {name: statistics.median(t) for name, t in times.items()}
-    rows = []
+    rows: list[list[str]] = []
+    goals: list[list[str]] = []
     labels = {
         "ours": "insarproj Downloader (MD5 + fsync + rename)",
         "curl": f"`curl` via `xargs -P {args.parallel}`",
@@ -139,6 +144,10 @@ def main() -> None:
         speed = f"{total_mb / median[name]:.0f} MB/s"
         ratios = [theirs / mine for theirs, mine in zip(times[name], times["ours"], strict=True)]
         rows.append([label, spread, speed, f"{statistics.median(ratios):.2f}×"])
+        if name in TARGETS:
+            figure, limit = TARGETS[name]
+            met = "met" if statistics.median(ratios) >= limit else "NOT met"
+            goals.append([figure, f"{statistics.median(ratios):.2f}×", f"≥ {limit:g}×", met])
     title = (
         f"{args.files} files × {args.size_mib:g} MiB, {args.parallel} at a time, from the sandbox in its "
         f"own process over loopback, median of {args.rounds} rounds ({machine()}):"
@@ -153,6 +162,7 @@ def main() -> None:
         ],
         rows,
     )
+    table("Targets (medians):", ["figure", "measured", "target", ""], goals)
     print(
         f"\ninterrupted at 50 %: {kept / 1e6:.1f} MB kept in .part; resume transferred "
         f"{transferred / 1e6:.1f} MB of {size / 1e6:.1f} MB ({100 * transferred / size:.0f} %)"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -208,7 +209,7 @@ def build(root: Path, scenes: int) -> dict[str, int]:
     return size
 
 
-def measure(root: Path, size: dict[str, int], runs: int) -> tuple[list[str], list[str]]:
+def measure(root: Path, size: dict[str, int], runs: int) -> tuple[list[str], list[str], Runs]:
     """Time plan and its json.load floor in turn, with the sandbox as its own process."""
     state = root / ".insarproj" / "state.json"
     plan_argv = [*insarproj_command(), "-C", str(root), "plan", "--detailed-exitcode"]
@@ -229,23 +230,42 @@ def measure(root: Path, size: dict[str, int], runs: int) -> tuple[list[str], lis
         f"{size['scenes']:,}",
         f"{size['pairs']:,}",
         f"{size['records']:,}",
-        f"{state.stat().st_size / 1e6:.1f} MB",
+        f"{state.stat().st_size / 1e6:.1f} MB ({state.stat().st_size / size['records']:.0f} B/record)",
         plan.spread(),
         plan.peak(),
         str(requests),
         floor.spread(),
         ratio_text(ratios),
     ]
-    return row, failures
+    return row, failures, plan
 
 
-def startup_row(runs: int) -> list[str]:
+def startup_row(runs: int) -> tuple[list[str], Runs]:
     help_runs, bare = Runs("--help"), Runs("pass")
     env = dict(os.environ)
     ratios = paired(
         help_runs, [*insarproj_command(), "--help"], bare, [sys.executable, "-c", "pass"], runs, env
     )
-    return [help_runs.spread(), help_runs.peak(), bare.spread(), ratio_text(ratios)]
+    return [help_runs.spread(), help_runs.peak(), bare.spread(), ratio_text(ratios)], help_runs
+
+
+def targets(plans: dict[int, Runs], help_runs: Runs) -> list[list[str]]:
+    """The targets of README's Performance section, each beside what was measured."""
+    rows = []
+
+    def check(figure: str, measured: float, unit: str, limit: float) -> None:
+        verdict = "met" if measured <= limit else "NOT met"
+        rows.append([figure, f"{measured:.2f} {unit}", f"≤ {limit:g} {unit}", verdict])
+
+    if 2000 in plans:
+        check("no-op plan, 2,000 scenes", plans[2000].median, "s", 0.5)
+    if 20000 in plans:
+        check("no-op plan, 20,000 scenes", plans[20000].median, "s", 4)
+        check("peak RSS, 20,000 scenes", statistics.median(plans[20000].peak_mib), "MiB", 350)
+    if 2000 in plans and 20000 in plans:
+        check("growth 2,000 → 20,000", plans[20000].median / plans[2000].median, "×", 10)
+    check("`insarproj --help`", help_runs.median, "s", 0.1)
+    return rows
 
 
 def main() -> None:
@@ -257,24 +277,22 @@ def main() -> None:
     sizes = args.scenes or [2000, 20000]
     if args.keep and len(sizes) != 1:
         parser.error("--keep takes exactly one --scenes")
-    rows, failures = [], []
+    rows, failures, plans = [], [], {}
     for scenes in sizes:
         with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
             root = args.keep.resolve() if args.keep else Path(tmp) / "project"
             t0 = time.monotonic()
             size = build(root, scenes)
             print(f"built {scenes:,} scenes in {time.monotonic() - t0:.0f} s: {size}", file=sys.stderr)
-            row, failed = measure(root, size, args.runs)
+            row, failed, plans[scenes] = measure(root, size, args.runs)
             rows.append(row)
             failures += [f"{scenes:,} scenes: {f}" for f in failed]
     header = ["scenes", "pairs", "records", "state.json", "no-op `plan`, median (min–max)", "peak RSS"]
     header += ["requests", "`json.load(state)` process", "plan / json.load"]
     table(f"Converged HyP3 project, whole `insarproj plan` process ({machine()}):", header, rows)
-    table(
-        "Start-up:",
-        ["`insarproj --help`", "peak RSS", "`python -c pass`", "ratio"],
-        [startup_row(args.runs)],
-    )
+    start_row, help_runs = startup_row(args.runs)
+    table("Start-up:", ["`insarproj --help`", "peak RSS", "`python -c pass`", "ratio"], [start_row])
+    table("Targets (medians):", ["figure", "measured", "target", ""], targets(plans, help_runs))
     if args.keep:
         print(f"\nthe project is in {args.keep}: time `insarproj -C {args.keep} plan` by hand")
     for failure in failures:
