@@ -1,24 +1,38 @@
-"""Plan time of a converged HyP3 project at real scale: 2,000 scenes and 6,000 pairs.
+"""`insarproj plan` of a converged HyP3 project at real scale, timed as a whole process.
 
-Builds a synthetic but fully consistent project (a pinned search of 4 stacks × 500 dates, every
-pair recorded, every HyP3 job SUCCEEDED, every product on disk), then times `plan` — which must
-find nothing to do and make no request — beside two floors measured in the same run: loading
-state.json with `json.load`, and building the pair networks alone.
+Builds a synthetic but fully consistent project of N scenes (N / 500 stacks × 500 dates six days
+apart, 2015–2023: its size does not depend on today's date; every pair recorded, every HyP3 job
+SUCCEEDED, every product on disk with its manifest, as apply leaves them), starts the sandbox in
+its own process and points every INSARPROJ_*_URL at it, then runs the real CLI,
+`insarproj -C DIR plan --detailed-exitcode`, as a subprocess, in turn with a floor on the same file:
+`python -c "import json; json.load(open(state))"`. Also times `insarproj --help` (start-up) in turn
+with `python -c pass`. Prints one Markdown table.
 
-    python benchmarks/plan.py [--dates 500] [--stacks 4]
+Exits non-zero unless the project has the stated size (scenes, pairs, records), every plan run
+exits 0 (converged: nothing to do) and the sandbox logged 0 requests.
+
+    python benchmarks/plan.py [--scenes 2000 --scenes 20000] [--runs 5] [--keep DIR]
+
+`--keep DIR` (with one --scenes) leaves the converged project in DIR, a normal project folder
+(project.toml, .insarproj/, data/products/...): time `insarproj -C DIR plan` by hand.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
+import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _bench import Runs, SandboxProcess, insarproj_command, machine, paired, ratio_text, table
 
 from insarproj.engine.context import PlanOptions
 from insarproj.engine.model import Op
@@ -27,6 +41,11 @@ from insarproj.scenes.model import PinnedScene, ScenePin, Stack, StackDate
 from insarproj.state import StateStore, op_input, op_put
 from insarproj.workspace import Workspace
 
+DATES_PER_STACK = 500
+FIRST_DATE = date(2015, 1, 1)
+SPACING_DAYS = 6  # 500 dates: 2015-01-01 .. 2023-03-13, all older than any hold
+NEIGHBORS = 3
+
 TOML = """\
 [project]
 name = "bench"
@@ -34,7 +53,7 @@ name = "bench"
 bbox = [-117.9, 35.5, -117.3, 35.9]
 [search]
 start = 2015-01-01
-end = 2032-12-31
+end = 2023-12-31
 [pairs]
 method = "sbas"
 neighbors = 3
@@ -45,7 +64,13 @@ kind = "hyp3"
 job_type = "INSAR_GAMMA"
 include_dem = true
 include_look_vectors = true
+hold_recent_days = 0
 """
+
+
+def expected_pairs(stacks: int, dates: int) -> int:
+    """SBAS, 3 neighbours, all within 48 days: each date pairs with the next three."""
+    return stacks * (NEIGHBORS * dates - NEIGHBORS * (NEIGHBORS + 1) // 2)
 
 
 def scene_name(stack: int, day: date) -> str:
@@ -59,7 +84,7 @@ def synthetic_pin(stacks: int, dates: int) -> ScenePin:
         direction = "ASCENDING" if s % 2 == 0 else "DESCENDING"
         stack_dates = []
         for d in range(dates):
-            day = date(2015, 1, 1) + timedelta(days=12 * d)
+            day = FIRST_DATE + timedelta(days=SPACING_DAYS * d)
             name = scene_name(s, day)
             scenes[name] = PinnedScene(
                 name=name,
@@ -93,7 +118,7 @@ def synthetic_pin(stacks: int, dates: int) -> ScenePin:
         )
     return ScenePin(
         fingerprint="bench",
-        searched_at="2032-01-01T00:00:00Z",
+        searched_at="2024-01-01T00:00:00Z",
         cmr_host="bench",
         found=len(scenes),
         scenes=scenes,
@@ -161,44 +186,118 @@ def write_product(folder: Path, name: str) -> dict:
     return manifest.summary()
 
 
+def build(root: Path, scenes: int) -> dict[str, int]:
+    """Write the converged project into root (empty or absent); its size, checked."""
+    if scenes % DATES_PER_STACK:
+        sys.exit(f"--scenes must be a multiple of {DATES_PER_STACK}")
+    stacks = scenes // DATES_PER_STACK
+    root.mkdir(parents=True, exist_ok=True)
+    if any(root.iterdir()):
+        sys.exit(f"{root} is not empty")
+    (root / "project.toml").write_text(TOML)
+    StateStore(root / ".insarproj").create()
+    pin = synthetic_pin(stacks, DATES_PER_STACK)
+    converge(root, pin)
+    kinds = Counter(r["kind"] for r in StateStore(root / ".insarproj").load().resources.values())
+    size = {"scenes": len(pin.scenes), "pairs": kinds["pair"], "jobs": kinds["hyp3_job"]}
+    size["products"] = kinds["product"]
+    pairs = expected_pairs(stacks, DATES_PER_STACK)
+    want = {"scenes": scenes, "pairs": pairs, "jobs": pairs, "products": pairs}
+    if size != want:
+        sys.exit(f"the project has the wrong size: {size}, expected {want}")
+    size["records"] = sum(kinds.values())
+    return size
+
+
+def measure(root: Path, size: dict[str, int], runs: int) -> tuple[list[str], list[str], Runs]:
+    """Time plan and its json.load floor in turn, with the sandbox as its own process."""
+    state = root / ".insarproj" / "state.json"
+    plan_argv = [*insarproj_command(), "-C", str(root), "plan", "--detailed-exitcode"]
+    floor_argv = [sys.executable, "-c", f"import json; json.load(open({str(state)!r}))"]
+    with SandboxProcess() as box:
+        env = {**os.environ, **box.env}
+        box.clear_log()
+        plan, floor = Runs("plan"), Runs("json.load")
+        ratios = paired(plan, plan_argv, floor, floor_argv, runs, env)
+        time.sleep(0.2)  # the sandbox logs a request once it has answered it
+        requests = len(box.request_log())
+    failures = []
+    if any(plan.codes):
+        failures.append(f"plan exit codes {plan.codes} (0 = converged, nothing to do)")
+    if requests:
+        failures.append(f"plan made {requests} requests to the sandbox")
+    row = [
+        f"{size['scenes']:,}",
+        f"{size['pairs']:,}",
+        f"{size['records']:,}",
+        f"{state.stat().st_size / 1e6:.1f} MB ({state.stat().st_size / size['records']:.0f} B/record)",
+        plan.spread(),
+        plan.peak(),
+        str(requests),
+        floor.spread(),
+        ratio_text(ratios),
+    ]
+    return row, failures, plan
+
+
+def startup_row(runs: int) -> tuple[list[str], Runs]:
+    help_runs, bare = Runs("--help"), Runs("pass")
+    env = dict(os.environ)
+    ratios = paired(
+        help_runs, [*insarproj_command(), "--help"], bare, [sys.executable, "-c", "pass"], runs, env
+    )
+    return [help_runs.spread(), help_runs.peak(), bare.spread(), ratio_text(ratios)], help_runs
+
+
+def targets(plans: dict[int, Runs], help_runs: Runs) -> list[list[str]]:
+    """The targets of README's Performance section, each beside what was measured."""
+    rows = []
+
+    def check(figure: str, measured: float, unit: str, limit: float) -> None:
+        verdict = "met" if measured <= limit else "NOT met"
+        rows.append([figure, f"{measured:.2f} {unit}", f"≤ {limit:g} {unit}", verdict])
+
+    if 2000 in plans:
+        check("no-op plan, 2,000 scenes", plans[2000].median, "s", 0.5)
+    if 20000 in plans:
+        check("no-op plan, 20,000 scenes", plans[20000].median, "s", 4)
+        check("peak RSS, 20,000 scenes", statistics.median(plans[20000].peak_mib), "MiB", 350)
+    if 2000 in plans and 20000 in plans:
+        check("growth 2,000 → 20,000", plans[20000].median / plans[2000].median, "×", 10)
+    check("`insarproj --help`", help_runs.median, "s", 0.1)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dates", type=int, default=500)
-    parser.add_argument("--stacks", type=int, default=4)
+    parser.add_argument("--scenes", type=int, action="append", help="default: 2000 and 20000")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each command (median quoted)")
+    parser.add_argument("--keep", type=Path, help="build the project here and leave it (one --scenes)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
-        root = Path(tmp)
-        (root / "project.toml").write_text(TOML)
-        StateStore(root / ".insarproj").create()
-        pin = synthetic_pin(args.stacks, args.dates)
-        records = converge(root, pin)
-        state_path = root / ".insarproj" / "state.json"
-
-        t0 = time.perf_counter()
-        with open(state_path) as handle:
-            json.load(handle)
-        floor_json = time.perf_counter() - t0
-
-        from insarproj.pairs import NetworkDate, NetworkSettings, build_network
-
-        t0 = time.perf_counter()
-        for stack in pin.stacks:
-            build_network(
-                stack.id,
-                [NetworkDate(d.date, d.bperp, tuple(d.scenes), frozenset({"VV", "VH"})) for d in stack.dates],
-                NetworkSettings(neighbors=3, max_temporal_baseline=48),
-            )
-        floor_network = time.perf_counter() - t0
-
-        t0 = time.perf_counter()
-        plan = Workspace(root).plan()  # online mode: must still make no request (nothing is open)
-        elapsed = time.perf_counter() - t0
-        assert not plan.actions, f"expected a converged project, got {plan.summary}"
-        state_mb = state_path.stat().st_size / 1e6
-    print(f"converged project: {len(pin.scenes)} scenes, {records} records, state.json {state_mb:.1f} MB")
-    print(f"  insarproj plan (no changes, no request): {elapsed:6.2f} s")
-    print(f"  floor: json.load(state.json):            {floor_json:6.2f} s")
-    print(f"  floor: pair networks alone:              {floor_network:6.2f} s")
+    sizes = args.scenes or [2000, 20000]
+    if args.keep and len(sizes) != 1:
+        parser.error("--keep takes exactly one --scenes")
+    rows, failures, plans = [], [], {}
+    for scenes in sizes:
+        with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
+            root = args.keep.resolve() if args.keep else Path(tmp) / "project"
+            t0 = time.monotonic()
+            size = build(root, scenes)
+            print(f"built {scenes:,} scenes in {time.monotonic() - t0:.0f} s: {size}", file=sys.stderr)
+            row, failed, plans[scenes] = measure(root, size, args.runs)
+            rows.append(row)
+            failures += [f"{scenes:,} scenes: {f}" for f in failed]
+    header = ["scenes", "pairs", "records", "state.json", "no-op `plan`, median (min–max)", "peak RSS"]
+    header += ["requests", "`json.load(state)` process", "plan / json.load"]
+    table(f"Converged HyP3 project, whole `insarproj plan` process ({machine()}):", header, rows)
+    start_row, help_runs = startup_row(args.runs)
+    table("Start-up:", ["`insarproj --help`", "peak RSS", "`python -c pass`", "ratio"], [start_row])
+    table("Targets (medians):", ["figure", "measured", "target", ""], targets(plans, help_runs))
+    if args.keep:
+        print(f"\nthe project is in {args.keep}: time `insarproj -C {args.keep} plan` by hand")
+    for failure in failures:
+        print("FAILED: " + failure, file=sys.stderr)
+    sys.exit(1 if failures else 0)
 
 
 if __name__ == "__main__":
