@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import http.client
 import logging
 import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -436,26 +437,26 @@ class Downloader:
             run.hash = _rehash_prefix(run.part, start)
         self._progress.start(spec.name, spec.size, start)
         run.progress_started = True
-        stream = response.raw.stream(self._chunk_size, decode_content=False)
-        with open(run.part, mode) as handle:
+        # Unbuffered: every chunk goes to the kernel in one write; nothing waits in a Python buffer.
+        with open(run.part, mode, buffering=0) as handle:
+            chunks = _body_chunks(response, self._chunk_size)
             while True:
                 if run.cancel is not None and run.cancel.is_set():
-                    handle.flush()
                     raise DownloadCancelled(spec.name, run.part, handle.tell())
                 try:
-                    chunk = next(stream)
+                    chunk = next(chunks)
                 except StopIteration:
                     break
+                except _BodyCut as exc:
+                    raise _Transient(f"connection lost after {handle.tell()} bytes ({exc})") from None
                 except TRANSIENT_ERRORS as exc:
                     reason = f"connection lost after {handle.tell()} bytes ({describe(exc)})"
                     raise _Transient(reason) from None
-                if not chunk:
-                    continue
                 try:
-                    handle.write(chunk)
+                    _write_all(handle, chunk)
                 except OSError as exc:
                     raise _write_error(spec.name, run.part, exc) from None
-                run.hash.digest.update(chunk)
+                run.hash.digest.update(chunk)  # releases the GIL for large buffers
                 run.hash.length += len(chunk)
                 run.transferred += len(chunk)
                 self._progress.advance(spec.name, len(chunk))
@@ -494,6 +495,42 @@ class Downloader:
         if run.cancel is not None and run.cancel.is_set():
             kept = run.part.stat().st_size if run.part.exists() else 0
             raise DownloadCancelled(run.spec.name, run.part, kept)
+
+
+class _BodyCut(Exception):
+    """The body ended before its Content-Length (or a read on the socket failed)."""
+
+
+def _body_chunks(response: requests.Response, size: int) -> Iterator[bytes | memoryview]:
+    """The body's bytes as they are stored (never decoded), ``size`` bytes at a time at most.
+
+    A real connection is read with ``readinto`` into one reused buffer, below urllib3's per-read
+    copy: each chunk is valid until the next one is asked for. Anything else (a test double's
+    body, a response urllib3 has already read from) goes through urllib3's stream.
+    """
+    raw = response.raw
+    fp = getattr(raw, "_fp", None)
+    if not isinstance(fp, http.client.HTTPResponse) or raw.tell() != 0:
+        yield from (chunk for chunk in raw.stream(size, decode_content=False) if chunk)
+        return
+    view = memoryview(bytearray(size))
+    while True:
+        try:
+            n = fp.readinto(view)
+        except (OSError, http.client.HTTPException) as exc:  # what urllib3 would wrap as ProtocolError
+            raise _BodyCut(describe(exc)) from None
+        if not n:
+            break
+        yield view[:n]
+    if fp.length:  # http.client ends a body cut short without an error; urllib3 would raise
+        raise _BodyCut(f"the body ended {fp.length} bytes before its Content-Length")
+
+
+def _write_all(handle: Any, chunk: bytes | memoryview) -> None:
+    view = memoryview(chunk)
+    while view:
+        written = handle.write(view)
+        view = view[written:]
 
 
 def _write_error(label: str, part: Path, exc: OSError) -> InsarprojError:

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 import requests
 import urllib3.exceptions
 
-# Errors while connecting or reading a body that a later attempt can get past. Reading goes
-# through urllib3's raw stream (not requests' iter_content), so urllib3's own types show up too.
+# Errors while connecting or reading a body that a later attempt can get past. A body is read
+# with http.client's readinto, or through urllib3's raw stream when that is not available (not
+# requests' iter_content), so urllib3's and http.client's own types show up too.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     requests.exceptions.ConnectionError,  # includes ConnectTimeout, ProxyError, SSLError
     requests.exceptions.Timeout,
