@@ -17,6 +17,7 @@ apply left behind.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import threading
@@ -34,7 +35,7 @@ from insarproj import __version__
 from insarproj.errors import DiskFullError, StateError, storage_error
 from insarproj.fsutil import FILE_MODE, atomic_write_text, canonical_json, fsync_dir
 from insarproj.layout import STATE_DIR
-from insarproj.state.checks import check_record_paths, load_json_object
+from insarproj.state.checks import check_record_paths, check_records, load_json_object
 from insarproj.state.model import FORMAT_VERSION, JOURNAL_FORMAT_VERSION, JournalLine, StateFile
 from insarproj.state.records import DeleteOp, InputOp, JournalOp, PlanAppliedOp, PutOp, Record
 
@@ -212,21 +213,22 @@ class StateStore:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise StateError(f"{path} is corrupt ({_short(exc)})", hint=hint) from exc
-        try:
-            raw = load_json_object(text, where=str(path), hint=hint)
-        except json.JSONDecodeError as exc:
-            raise StateError(f"{path} is corrupt ({_short(exc)})", hint=hint) from exc
+        raw = _parse_state_text(text, path, hint)
         if not isinstance(raw, dict) or "format_version" not in raw:
             raise StateError(f"{path} is not an insarproj state file", hint=hint)
         self._check_format_version(path, raw["format_version"], hint)
+        resources = raw.get("resources", {})
         try:
-            parsed = StateFile.model_validate(raw)
+            # The header through pydantic; the records through one cheap loop (check_records),
+            # which asks pydantic only about a record it refuses, for the same message.
+            parsed = StateFile.model_validate({**raw, "resources": {}})
+            if not isinstance(resources, dict):
+                StateFile.model_validate(raw)
+            odd = check_records(resources, where=str(path))
+            if odd:
+                StateFile.model_validate({**raw, "resources": {a: resources[a] for a in odd}})
         except ValidationError as exc:
             raise StateError(f"{path} is invalid at {_first_error(exc)}", hint=hint) from exc
-        resources = raw.get("resources", {})
-        where = str(path)
-        for address, record in resources.items():
-            check_record_paths(address, record, where=where)
         return State(
             lineage=parsed.lineage,
             serial=parsed.serial,
@@ -501,6 +503,20 @@ def _too_deep(state: State) -> str:
 
 
 # --- journal line encoding ---------------------------------------------------------------------
+
+
+def _parse_state_text(text: str, path: Path, hint: str) -> Any:
+    """The state file's JSON, duplicate keys refused; the cyclic garbage collector is paused while
+    tens of thousands of records are built (none of them is garbage; it made loading superlinear)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return load_json_object(text, where=str(path), hint=hint)
+    except json.JSONDecodeError as exc:
+        raise StateError(f"{path} is corrupt ({_short(exc)})", hint=hint) from exc
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _encode_line(body: dict[str, Any]) -> bytes:
