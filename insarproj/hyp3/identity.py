@@ -18,7 +18,13 @@ from typing import Any
 from insarproj.hyp3.models import JobRecord, JobRequest
 from insarproj.hyp3spec import JobSpec, job_types, load_job_spec
 
-__all__ = ["canonical_parameters", "identity_of_record", "identity_of_request", "job_identity"]
+__all__ = [
+    "canonical_parameters",
+    "identity_of_canonical",
+    "identity_of_record",
+    "identity_of_request",
+    "job_identity",
+]
 
 
 def canonical_parameters(job_type: str, parameters_with_inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -38,6 +44,12 @@ def canonical_parameters(job_type: str, parameters_with_inputs: Mapping[str, Any
 def job_identity(job_type: str, parameters_with_inputs: Mapping[str, Any]) -> str:
     """sha256 (hex) of the canonical JSON of the job type and its canonical parameters."""
     return _digest(job_type, canonical_parameters(job_type, parameters_with_inputs))
+
+
+def identity_of_canonical(job_type: str, canonical: Mapping[str, Any]) -> str:
+    """The identity of parameters already canonical (``canonical_parameters``); plan computes the
+    parameters of a configuration once and adds each pair's granules (kinds/hyp3.py)."""
+    return _digest(job_type, canonical)
 
 
 def identity_of_request(request: JobRequest) -> str:
