@@ -4,15 +4,17 @@ Why a journal: a project of 2,000 scenes and 6,000 pairs has a multi-megabyte st
 it after every completed action would cost O(state) per action. Instead each completed action is
 one fsync'd, sequence-numbered, checksummed line in `.insarproj/journal.<first-seq>.jsonl`
 (O(action)). The journal is folded into `state.json` atomically (temp file, fsync, rename, backup
-kept) once it has grown as large as the state file itself — so the amortised cost per action
-stays proportional to the action — and at the end of every apply. `state.json` records the last
+kept) once it has grown as large as the state file itself, so the amortised cost per action
+stays proportional to the action. An apply that ends below that threshold leaves its lines for
+readers to replay and the next apply to append to, unless state.json is small (SMALL_STATE_BYTES),
+where a fold costs milliseconds and the folder is left folded. `state.json` records the last
 folded sequence number; a new journal file starts after a fold, and old ones are deleted only
 after the fold is durable, so a crash at any point leaves a reader that never applies a line
 twice (lines with seq <= journal_seq are skipped) and never misses one.
 
-Readers (plan, show) replay a leftover journal in memory; they never write. Only an apply that
-holds the project lock opens a `StateWriter`, which first folds whatever an earlier, interrupted
-apply left behind.
+Readers (plan, show) replay the journal in memory; they never write. Only an apply that holds the
+project lock opens a `StateWriter`, which repairs a torn tail an interrupted apply left behind and
+appends after it (folding first by the same rule as at the end of an apply).
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ JOURNAL_GLOB = "journal.*.jsonl"
 APPLIED_PLANS_KEPT = 50
 # Below this size folding is cheap anyway; avoids folding a tiny state after every action.
 MIN_FOLD_BYTES = 256 * 1024
+# A state.json below this size is also folded when a writer opens or closes (an apply starts or
+# ends): a fold costs milliseconds there. A larger one is folded only past the threshold above.
+SMALL_STATE_BYTES = 1024 * 1024
 
 
 def utcnow() -> str:
@@ -326,15 +331,13 @@ class StateStore:
         state = self._load_file()
         if expected_lineage and state.lineage != expected_lineage:
             raise StateError(f"{self.path} belongs to another project (lineage {state.lineage})")
-        replayed = 0
         for line in self._journal_lines(state, repair=True):
             state.apply_ops(line["ops"])
             state.serial = line["serial"]
             state.journal_seq = line["seq"]
-            replayed += 1
         writer = StateWriter(self, state)
-        if replayed or self.journal_files():
-            writer.fold()
+        # What an earlier apply left is appended to, not folded, until it passes the threshold.
+        writer.adopt_journal(sum(path.stat().st_size for path in self.journal_files()))
         return writer
 
 
@@ -387,9 +390,30 @@ class StateWriter:
             self.state.apply_ops(ops)
             self.state.serial = serial
             self.state.journal_seq = seq
-            if self._journal_bytes >= max(self._state_bytes, MIN_FOLD_BYTES):
-                self.fold()
+            self.fold_if_due()
             return serial
+
+    def adopt_journal(self, size: int) -> None:
+        """Count the journal an earlier writer left (lines are appended to its last file)."""
+        with self._mutex:
+            self._journal_bytes = size
+            self.fold_if_due(ending=True)
+
+    def fold_due(self, *, ending: bool = False) -> bool:
+        """The fold threshold (docs/project-folder.md): the journal has grown as large as state.json
+        (at least MIN_FOLD_BYTES), so the amortised cost of folds stays proportional to the actions.
+        When a writer opens or closes (``ending``), a state below SMALL_STATE_BYTES is folded too:
+        that costs milliseconds and leaves a small project's folder folded."""
+        if self._journal_bytes >= max(self._state_bytes, MIN_FOLD_BYTES):
+            return True
+        return ending and self._state_bytes < SMALL_STATE_BYTES and self._has_journal()
+
+    def _has_journal(self) -> bool:
+        return self._journal_bytes > 0 or self.state.journal_seq != self.state.folded_seq
+
+    def fold_if_due(self, *, ending: bool = False) -> None:
+        if self.fold_due(ending=ending):
+            self.fold()
 
     def _append(self, line: bytes, seq: int) -> None:
         fd = self._journal_fd(seq)
@@ -476,10 +500,11 @@ class StateWriter:
             ) from exc
 
     def close(self) -> None:
+        """Close the journal, folding it past the threshold (or into a small state): a large state
+        is not rewritten just because an apply ended (readers replay what is left)."""
         with self._mutex:
             try:
-                if self.state.journal_seq != self.state.folded_seq or self.store.journal_files():
-                    self.fold()
+                self.fold_if_due(ending=True)
             finally:
                 self._close_journal()
 
