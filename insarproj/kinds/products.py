@@ -32,7 +32,7 @@ from typing import Any, TypedDict, cast
 from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
 from insarproj.errors import ProviderError, UnsafePathError
-from insarproj.fsutil import fsync_dir, relative_inside, resolve_inside
+from insarproj.fsutil import checked_relative, fsync_dir, relative_inside, resolve_inside
 from insarproj.kinds.hyp3 import (
     EXPIRY_WARNING,
     Hyp3JobKind,
@@ -450,7 +450,8 @@ def _stale_reason(address: str, record: Record, job_address: str, ctx: PlanConte
         return f"made by job {attrs.get('job_id')}, which job {current} replaced"
     # Plan only reads here: the pure check suffices (no realpath per product); every write, move
     # and delete resolves the path against the data folder first (resolve_inside).
-    folder = ctx.project.data_dir / relative_inside(attrs.get("path", ""), what=f"state record {address}")
+    relpath = checked_relative(attrs.get("path", ""), what=f"state record {address}")
+    folder = os.path.join(ctx.project.data_dir, relpath)
     summary = attrs.get("manifest")
     if summary is None:
         return "recorded without a manifest of checksums (an older insarproj): downloaded again to verify it"
