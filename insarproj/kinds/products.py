@@ -546,7 +546,7 @@ def _untracked(
     from insarproj.hyp3.products import parse_product_name
 
     tracked = {
-        Path(r["attributes"]["path"]).name
+        r["attributes"]["path"].rsplit("/", 1)[-1]  # POSIX, checked on load (see _stack_of)
         for r in state.by_kind(ProductKind.kind).values()
         if _stack_of(r) == stack
     }
@@ -560,10 +560,10 @@ def _untracked(
         )
 
     folder = data_dir / PRODUCTS_DIR / stack
-    return sorted(
-        p.name
-        for p in folder.iterdir()
-        if not p.name.startswith(".") and p.name not in tracked and not claimed(p.name)
+    return sorted(  # names only (os.listdir): no path object per product folder
+        name
+        for name in os.listdir(folder)
+        if not name.startswith(".") and name not in tracked and not claimed(name)
     )
 
 
