@@ -536,12 +536,13 @@ def _parse_state_text(text: str, path: Path, hint: str) -> Any:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return load_json_object(text, where=str(path), hint=hint)
+        raw = load_json_object(text, where=str(path), hint=hint)
     except json.JSONDecodeError as exc:
         raise StateError(f"{path} is corrupt ({_short(exc)})", hint=hint) from exc
     finally:
         if enabled:
             gc.enable()
+    return raw
 
 
 def _encode_line(body: dict[str, Any]) -> bytes:
