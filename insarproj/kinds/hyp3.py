@@ -143,14 +143,14 @@ def pair_identity(project: Any) -> Callable[[dict[str, Any]], str]:
     type, ordered granules, parameters after defaults). The first pair is also computed the slow way
     (a request); should they ever differ, every pair is (the fast path is an optimisation only)."""
     from insarproj.hyp3 import identity_of_request
-    from insarproj.hyp3.identity import canonical_parameters, identity_of_canonical
+    from insarproj.hyp3.identity import canonical_parameters, identity_template
 
     config = hyp3_config(project)
     job_type = config.job_type
     base = canonical_parameters(job_type, config.job_parameters())
-    one_granule_each = tuple(n for n, p in config.job_spec().parameters.items() if p.is_input) == (
-        "granules",
-    )
+    input_names = tuple(n for n, p in config.job_spec().parameters.items() if p.is_input)
+    one_granule_each = input_names == ("granules",)
+    spliced = identity_template(job_type, base, input_names)
 
     def slow(pair_spec: dict[str, Any]) -> str:
         return identity_of_request(build_request(project, pair_spec))
@@ -165,7 +165,7 @@ def pair_identity(project: Any) -> Callable[[dict[str, Any]], str]:
             inputs: dict[str, Any] = {"granules": [reference[0], secondary[0]]}
         else:
             inputs = {"reference": list(reference), "secondary": list(secondary)}
-        return identity_of_canonical(job_type, {**base, **inputs})
+        return str(spliced(inputs)) if set(inputs) == set(input_names) else slow(pair_spec)
 
     chosen: list[Callable[[dict[str, Any]], str]] = []
 
