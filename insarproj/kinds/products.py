@@ -451,7 +451,10 @@ def _stale_reason(address: str, record: Record, job_address: str, ctx: PlanConte
     # Plan only reads here: the pure check suffices (no realpath per product); every write, move
     # and delete resolves the path against the data folder first (resolve_inside).
     relpath = checked_relative(attrs.get("path", ""), what=f"state record {address}")
-    folder = os.path.join(ctx.project.data_dir, relpath)
+    data_dir = ctx.observations.get("products.data_dir")
+    if data_dir is None:  # once per plan: the property builds and expands a path each time
+        data_dir = ctx.observations["products.data_dir"] = os.fspath(ctx.project.data_dir)
+    folder = os.path.join(data_dir, relpath)
     summary = attrs.get("manifest")
     if summary is None:
         return "recorded without a manifest of checksums (an older insarproj): downloaded again to verify it"
