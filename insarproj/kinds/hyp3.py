@@ -324,7 +324,7 @@ class Hyp3JobKind(ResourceKind):
                     "temporal_baseline": pair.spec["temporal_baseline"],
                     "bperp": pair.spec["bperp"],
                     # Built (and checked) by assess only for a job that gets an action: a job that
-                    # SUCCEEDED with this identity long ago needs no request (docs/architecture.md).
+                    # SUCCEEDED with this identity long ago needs no request.
                     "request": None,
                     "identity": identity(pair.spec),
                 },
