@@ -172,6 +172,19 @@ def relative_inside(relpath: str, *, what: str) -> PurePosixPath:
     return path
 
 
+# Plain relative paths of plain names (no leading "/", no "." or ".." part, no backslash): what
+# insarproj records. Accepted by this one expression; anything else goes through relative_inside.
+_PLAIN_RELPATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]*(?:/[A-Za-z0-9_][A-Za-z0-9._+-]*)*")
+
+
+def checked_relative(relpath: str, *, what: str) -> str:
+    """``relative_inside`` as a string, the common plain path accepted without building a path
+    object (plan checks every product's recorded path)."""
+    if isinstance(relpath, str) and _PLAIN_RELPATH.fullmatch(relpath):
+        return relpath
+    return str(relative_inside(relpath, what=what))
+
+
 def resolve_inside(base: Path, relpath: str | Path, *, what: str) -> Path:
     """``base / relpath``, resolved (symbolic links followed), refused unless it stays inside
     ``base``. Call it before creating, replacing or deleting anything named by a server or state."""

@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from insarproj.hyp3.client import Hyp3Reader, Hyp3Writer, format_timestamp
+from typing import TYPE_CHECKING, Any
+
 from insarproj.hyp3.errors import (
     Hyp3CredentialsRejectedError,
     Hyp3NotFoundError,
@@ -32,6 +33,22 @@ from insarproj.hyp3.products import (
     parse_product_name,
     safe_extract,
 )
+
+if TYPE_CHECKING:
+    from insarproj.hyp3.client import Hyp3Reader, Hyp3Writer, format_timestamp
+
+# The client (and with it `requests`) is imported when first named: a plan of a converged project
+# uses models, identities and manifests, never the network.
+_CLIENT_NAMES = ("Hyp3Reader", "Hyp3Writer", "format_timestamp")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CLIENT_NAMES:
+        from insarproj.hyp3 import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "MAX_JOBS_PER_REQUEST",

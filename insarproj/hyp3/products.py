@@ -509,12 +509,13 @@ class ProductManifest:
         }
 
     @classmethod
-    def read(cls, folder: Path) -> tuple[ProductManifest, str]:
+    def read(cls, folder: str | os.PathLike[str]) -> tuple[ProductManifest, str]:
         """The manifest of ``folder`` and the SHA-256 of its bytes; VerificationError when it is
         missing or unreadable."""
-        path = Path(folder) / MANIFEST_NAME
+        path = os.path.join(folder, MANIFEST_NAME)  # per product per plan: no pathlib objects
         try:
-            raw = path.read_bytes()
+            with open(path, "rb") as handle:
+                raw = handle.read()
             document = orjson.loads(raw)  # per product per plan: orjson is ~5x faster
             files = {
                 str(name): (int(entry["size"]), str(entry["sha256"]))
@@ -535,28 +536,33 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def manifest_problem(folder: Path, summary: Mapping[str, Any], *, checksums: bool) -> str | None:
+def manifest_problem(
+    folder: str | os.PathLike[str], summary: Mapping[str, Any], *, checksums: bool
+) -> str | None:
     """What is wrong with the product in ``folder`` against its recorded manifest ``summary``
     (None when it is intact): the first bad file as "NAME: missing", "NAME: size differs (…)" or,
     with ``checksums``, "NAME: checksum differs". Without ``checksums`` only stat is used."""
-    folder = Path(folder)
-    if not folder.is_dir():
+    base = os.fspath(folder)  # strings and os.stat: this runs per product on every plan
+    try:
+        if not stat.S_ISDIR(os.stat(base).st_mode):
+            return "folder missing on disk"
+    except (OSError, ValueError):
         return "folder missing on disk"
     try:
-        manifest, digest = ProductManifest.read(folder)
+        manifest, digest = ProductManifest.read(base)
     except VerificationError as exc:
         return exc.message
     if digest != summary.get("sha256"):
         return f"{MANIFEST_NAME}: differs from the one recorded in state"
     for name, (size, sha) in sorted(manifest.files.items()):
-        path = folder / name
+        path = os.path.join(base, name)
         try:
-            actual = path.stat().st_size
-        except OSError:
+            actual = os.stat(path).st_size
+        except (OSError, ValueError):
             return f"{name}: missing"
         if actual != size:
             return f"{name}: size differs ({actual} bytes, {size} expected)"
-        if checksums and sha256_of(path) != sha:
+        if checksums and sha256_of(Path(path)) != sha:
             return f"{name}: checksum differs"
     return None
 

@@ -30,7 +30,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, Plan, ResourceKind
@@ -116,6 +116,67 @@ def build_request(project: Any, pair_spec: dict[str, Any]) -> Any:
         name=project.config.project.name,
         validate_body=False,
     )
+
+
+def _job_parameters(ctx: PlanContext) -> dict[str, Any]:
+    """The configuration's job parameters after defaults, once per plan."""
+    parameters = ctx.observations.get("hyp3.job_parameters")
+    if parameters is None:
+        parameters = ctx.observations["hyp3.job_parameters"] = hyp3_config(ctx.project).job_parameters()
+    return cast(dict[str, Any], parameters)
+
+
+def _with_request(spec: dict[str, Any], ctx: PlanContext) -> None:
+    """Fill in the job request of a desired job (built and checked once, when it gets an action)."""
+    if spec["request"] is None:
+        pairs = ctx.observations.get("hyp3.pair_specs")
+        if pairs is None:
+            pairs = ctx.observations["hyp3.pair_specs"] = {
+                d.address: d.spec for d in ctx.desired_of(PairKind.kind)
+            }
+        spec["request"] = build_request(ctx.project, pairs[spec["pair"]]).to_payload()
+
+
+def pair_identity(project: Any) -> Callable[[dict[str, Any]], str]:
+    """The job identity of a pair, computed from the job parameters canonicalised once per plan and
+    the pair's granules, without building a request per pair (docs/safety.md: the identity is job
+    type, ordered granules, parameters after defaults). The first pair is also computed the slow way
+    (a request); should they ever differ, every pair is (the fast path is an optimisation only)."""
+    from insarproj.hyp3 import identity_of_request
+    from insarproj.hyp3.identity import canonical_parameters, identity_template
+
+    config = hyp3_config(project)
+    job_type = config.job_type
+    base = canonical_parameters(job_type, config.job_parameters())
+    input_names = tuple(n for n, p in config.job_spec().parameters.items() if p.is_input)
+    one_granule_each = input_names == ("granules",)
+    spliced = identity_template(job_type, base, input_names)
+
+    def slow(pair_spec: dict[str, Any]) -> str:
+        return identity_of_request(build_request(project, pair_spec))
+
+    def fast(pair_spec: dict[str, Any]) -> str:
+        reference, secondary = pair_spec["reference"], pair_spec["secondary"]
+        if not (isinstance(reference, list) and isinstance(secondary, list)):
+            return slow(pair_spec)
+        if one_granule_each:
+            if len(reference) != 1 or len(secondary) != 1:
+                return slow(pair_spec)  # refused by build_request, with its message
+            inputs: dict[str, Any] = {"granules": [reference[0], secondary[0]]}
+        else:
+            inputs = {"reference": list(reference), "secondary": list(secondary)}
+        return str(spliced(inputs)) if set(inputs) == set(input_names) else slow(pair_spec)
+
+    chosen: list[Callable[[dict[str, Any]], str]] = []
+
+    def identity(pair_spec: dict[str, Any]) -> str:
+        if not chosen:
+            value = slow(pair_spec)
+            chosen.append(fast if fast(pair_spec) == value else slow)
+            return value
+        return chosen[0](pair_spec)
+
+    return identity
 
 
 def _cost_table(ctx: PlanContext) -> Any:
@@ -251,10 +312,8 @@ class Hyp3JobKind(ResourceKind):
     kind = "hyp3_job"
 
     def desired(self, ctx: PlanContext) -> Iterable[Desired]:
-        from insarproj.hyp3 import identity_of_request
-
+        identity = pair_identity(ctx.project)
         for pair in ctx.desired_of(PairKind.kind):
-            request = build_request(ctx.project, pair.spec)
             yield Desired(
                 address=job_address(pair.address),
                 spec={
@@ -264,8 +323,10 @@ class Hyp3JobKind(ResourceKind):
                     "secondary_date": pair.spec["secondary_date"],
                     "temporal_baseline": pair.spec["temporal_baseline"],
                     "bperp": pair.spec["bperp"],
-                    "request": request.to_payload(),
-                    "identity": identity_of_request(request),
+                    # Built (and checked) by assess only for a job that gets an action: a job that
+                    # SUCCEEDED with this identity long ago needs no request.
+                    "request": None,
+                    "identity": identity(pair.spec),
                 },
                 depends_on=(pair.address,),
             )
@@ -278,18 +339,20 @@ class Hyp3JobKind(ResourceKind):
             and record["status"] in OPEN_STATUSES
             and hyp3_attributes(record).get("identity") == identity
         ):
+            _with_request(spec, ctx)
             return self._assess_open(_Step(self.kind, desired, ctx), record, attempts_of(record, identity))
         verdict = decide_recorded(
             record,
             identity,
-            spec["request"]["job_parameters"],
+            _job_parameters(ctx),  # a changed one is named (granules are the pair's business)
             clock=lambda: _hyp3_now(ctx),
             held=lambda: self._held(spec, ctx),
             product_on_disk=lambda: _product_on_disk(ctx, spec),
         )
-        # None is the common case of a converged project: no cost lookup, no request.
+        # None is the common case of a converged project: no request built, no cost lookup.
         if verdict is None:
             return None
+        _with_request(spec, ctx)
         return _Step(self.kind, desired, ctx).follow(verdict, attempts_of(record, identity))
 
     def _assess_open(self, step: _Step, record: Record, used: int) -> Action:

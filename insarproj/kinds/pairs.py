@@ -20,6 +20,7 @@ from insarproj.state import op_delete, op_put
 from insarproj.state.records import Record, pair_attributes
 
 NETWORK_CACHE = "pairs.networks"
+VALID_PAIRS_CACHE = "pairs.valid"
 
 
 def network_settings(project: Any) -> Any:
@@ -87,11 +88,16 @@ def networks(ctx: PlanContext) -> list[tuple[Any, Any, dict[str, Any]]]:
     return cached
 
 
-def valid_pairs(ctx: PlanContext) -> Iterable[tuple[Any, Any, Any, Any, list[str]]]:
-    """(stack, pair, reference NetworkDate, secondary NetworkDate, problems) for every pair."""
+def valid_pairs(ctx: PlanContext) -> list[tuple[Any, Any, Any, Any, list[str]]]:
+    """(stack, pair, reference NetworkDate, secondary NetworkDate, problems) for every pair,
+    validated once per plan (desired and notes both read them)."""
     from insarproj.pairs import validate_burst_pair, validate_pair
 
+    cached: list[tuple[Any, Any, Any, Any, list[str]]] | None = ctx.observations.get(VALID_PAIRS_CACHE)
+    if cached is not None:
+        return cached
     bursts = pinned(ctx) is not None and pinned(ctx).product == "BURST"
+    result = []
     for stack, network, dates in networks(ctx):
         for pair in network.pairs:
             ref = dates[pair.reference.isoformat()]
@@ -99,7 +105,9 @@ def valid_pairs(ctx: PlanContext) -> Iterable[tuple[Any, Any, Any, Any, list[str
             problems = validate_pair(pair, ref, sec, stack_ids=(stack.id, stack.id))
             if bursts:
                 problems += validate_burst_pair(ref.scenes, sec.scenes)
-            yield stack, pair, ref, sec, problems
+            result.append((stack, pair, ref, sec, problems))
+    ctx.observations[VALID_PAIRS_CACHE] = result
+    return result
 
 
 def pair_action(desired: Desired, op: Op, reason: str) -> Action:

@@ -32,7 +32,7 @@ from typing import Any, TypedDict, cast
 from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
 from insarproj.errors import ProviderError, UnsafePathError
-from insarproj.fsutil import fsync_dir, relative_inside, resolve_inside
+from insarproj.fsutil import checked_relative, fsync_dir, relative_inside, resolve_inside
 from insarproj.kinds.hyp3 import (
     EXPIRY_WARNING,
     Hyp3JobKind,
@@ -450,7 +450,11 @@ def _stale_reason(address: str, record: Record, job_address: str, ctx: PlanConte
         return f"made by job {attrs.get('job_id')}, which job {current} replaced"
     # Plan only reads here: the pure check suffices (no realpath per product); every write, move
     # and delete resolves the path against the data folder first (resolve_inside).
-    folder = ctx.project.data_dir / relative_inside(attrs.get("path", ""), what=f"state record {address}")
+    relpath = checked_relative(attrs.get("path", ""), what=f"state record {address}")
+    data_dir = ctx.observations.get("products.data_dir")
+    if data_dir is None:  # once per plan: the property builds and expands a path each time
+        data_dir = ctx.observations["products.data_dir"] = os.fspath(ctx.project.data_dir)
+    folder = os.path.join(data_dir, relpath)
     summary = attrs.get("manifest")
     if summary is None:
         return "recorded without a manifest of checksums (an older insarproj): downloaded again to verify it"
@@ -545,7 +549,7 @@ def _untracked(
     from insarproj.hyp3.products import parse_product_name
 
     tracked = {
-        Path(r["attributes"]["path"]).name
+        r["attributes"]["path"].rsplit("/", 1)[-1]  # POSIX, checked on load (see _stack_of)
         for r in state.by_kind(ProductKind.kind).values()
         if _stack_of(r) == stack
     }
@@ -559,10 +563,10 @@ def _untracked(
         )
 
     folder = data_dir / PRODUCTS_DIR / stack
-    return sorted(
-        p.name
-        for p in folder.iterdir()
-        if not p.name.startswith(".") and p.name not in tracked and not claimed(p.name)
+    return sorted(  # names only (os.listdir): no path object per product folder
+        name
+        for name in os.listdir(folder)
+        if not name.startswith(".") and name not in tracked and not claimed(name)
     )
 
 

@@ -50,6 +50,28 @@ def check_record_paths(address: str, record: Any, *, where: str, noun: str = "re
         record = attributes.get("previous")
 
 
+_RECORD_KEYS = frozenset(("kind", "status", "attributes", "updated_at"))
+
+
+def check_records(resources: Mapping[str, Any], *, where: str) -> list[str]:
+    """Check every record's paths, and return the addresses of records whose shape is not the
+    plain one insarproj writes (the `ResourceRecord` model): one loop over plain dicts, so the
+    caller asks pydantic only about those, for a message that names the field."""
+    odd = []
+    for address, record in resources.items():
+        if not (
+            type(record) is dict
+            and record.keys() == _RECORD_KEYS
+            and type(record["kind"]) is str
+            and type(record["status"]) is str
+            and type(record["attributes"]) is dict
+            and type(record["updated_at"]) is str
+        ):
+            odd.append(address)
+        check_record_paths(address, record, where=where)
+    return odd
+
+
 def check_action_paths(address: str, payload: Mapping[str, Any], *, where: str) -> None:
     """Refuse a saved plan's action whose payload names a path outside the data folder: its
     ``path``, the zip ``file`` it downloads, the ``stack`` folder it writes into, and the

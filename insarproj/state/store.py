@@ -4,19 +4,22 @@ Why a journal: a project of 2,000 scenes and 6,000 pairs has a multi-megabyte st
 it after every completed action would cost O(state) per action. Instead each completed action is
 one fsync'd, sequence-numbered, checksummed line in `.insarproj/journal.<first-seq>.jsonl`
 (O(action)). The journal is folded into `state.json` atomically (temp file, fsync, rename, backup
-kept) once it has grown as large as the state file itself — so the amortised cost per action
-stays proportional to the action — and at the end of every apply. `state.json` records the last
+kept) once it has grown as large as the state file itself, so the amortised cost per action
+stays proportional to the action. An apply that ends below that threshold leaves its lines for
+readers to replay and the next apply to append to, unless state.json is small (SMALL_STATE_BYTES),
+where a fold costs milliseconds and the folder is left folded. `state.json` records the last
 folded sequence number; a new journal file starts after a fold, and old ones are deleted only
 after the fold is durable, so a crash at any point leaves a reader that never applies a line
 twice (lines with seq <= journal_seq are skipped) and never misses one.
 
-Readers (plan, show) replay a leftover journal in memory; they never write. Only an apply that
-holds the project lock opens a `StateWriter`, which first folds whatever an earlier, interrupted
-apply left behind.
+Readers (plan, show) replay the journal in memory; they never write. Only an apply that holds the
+project lock opens a `StateWriter`, which repairs a torn tail an interrupted apply left behind and
+appends after it (folding first by the same rule as at the end of an apply).
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import threading
@@ -34,7 +37,7 @@ from insarproj import __version__
 from insarproj.errors import DiskFullError, StateError, storage_error
 from insarproj.fsutil import FILE_MODE, atomic_write_text, canonical_json, fsync_dir
 from insarproj.layout import STATE_DIR
-from insarproj.state.checks import check_record_paths, load_json_object
+from insarproj.state.checks import check_record_paths, check_records, load_json_object
 from insarproj.state.model import FORMAT_VERSION, JOURNAL_FORMAT_VERSION, JournalLine, StateFile
 from insarproj.state.records import DeleteOp, InputOp, JournalOp, PlanAppliedOp, PutOp, Record
 
@@ -44,6 +47,9 @@ JOURNAL_GLOB = "journal.*.jsonl"
 APPLIED_PLANS_KEPT = 50
 # Below this size folding is cheap anyway; avoids folding a tiny state after every action.
 MIN_FOLD_BYTES = 256 * 1024
+# A state.json below this size is also folded when a writer opens or closes (an apply starts or
+# ends): a fold costs milliseconds there. A larger one is folded only past the threshold above.
+SMALL_STATE_BYTES = 1024 * 1024
 
 
 def utcnow() -> str:
@@ -212,21 +218,22 @@ class StateStore:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise StateError(f"{path} is corrupt ({_short(exc)})", hint=hint) from exc
-        try:
-            raw = load_json_object(text, where=str(path), hint=hint)
-        except json.JSONDecodeError as exc:
-            raise StateError(f"{path} is corrupt ({_short(exc)})", hint=hint) from exc
+        raw = _parse_state_text(text, path, hint)
         if not isinstance(raw, dict) or "format_version" not in raw:
             raise StateError(f"{path} is not an insarproj state file", hint=hint)
         self._check_format_version(path, raw["format_version"], hint)
+        resources = raw.get("resources", {})
         try:
-            parsed = StateFile.model_validate(raw)
+            # The header through pydantic; the records through one cheap loop (check_records),
+            # which asks pydantic only about a record it refuses, for the same message.
+            parsed = StateFile.model_validate({**raw, "resources": {}})
+            if not isinstance(resources, dict):
+                StateFile.model_validate(raw)
+            odd = check_records(resources, where=str(path))
+            if odd:
+                StateFile.model_validate({**raw, "resources": {a: resources[a] for a in odd}})
         except ValidationError as exc:
             raise StateError(f"{path} is invalid at {_first_error(exc)}", hint=hint) from exc
-        resources = raw.get("resources", {})
-        where = str(path)
-        for address, record in resources.items():
-            check_record_paths(address, record, where=where)
         return State(
             lineage=parsed.lineage,
             serial=parsed.serial,
@@ -324,15 +331,13 @@ class StateStore:
         state = self._load_file()
         if expected_lineage and state.lineage != expected_lineage:
             raise StateError(f"{self.path} belongs to another project (lineage {state.lineage})")
-        replayed = 0
         for line in self._journal_lines(state, repair=True):
             state.apply_ops(line["ops"])
             state.serial = line["serial"]
             state.journal_seq = line["seq"]
-            replayed += 1
         writer = StateWriter(self, state)
-        if replayed or self.journal_files():
-            writer.fold()
+        # What an earlier apply left is appended to, not folded, until it passes the threshold.
+        writer.adopt_journal(sum(path.stat().st_size for path in self.journal_files()))
         return writer
 
 
@@ -385,9 +390,30 @@ class StateWriter:
             self.state.apply_ops(ops)
             self.state.serial = serial
             self.state.journal_seq = seq
-            if self._journal_bytes >= max(self._state_bytes, MIN_FOLD_BYTES):
-                self.fold()
+            self.fold_if_due()
             return serial
+
+    def adopt_journal(self, size: int) -> None:
+        """Count the journal an earlier writer left (lines are appended to its last file)."""
+        with self._mutex:
+            self._journal_bytes = size
+            self.fold_if_due(ending=True)
+
+    def fold_due(self, *, ending: bool = False) -> bool:
+        """The fold threshold (docs/project-folder.md): the journal has grown as large as state.json
+        (at least MIN_FOLD_BYTES), so the amortised cost of folds stays proportional to the actions.
+        When a writer opens or closes (``ending``), a state below SMALL_STATE_BYTES is folded too:
+        that costs milliseconds and leaves a small project's folder folded."""
+        if self._journal_bytes >= max(self._state_bytes, MIN_FOLD_BYTES):
+            return True
+        return ending and self._state_bytes < SMALL_STATE_BYTES and self._has_journal()
+
+    def _has_journal(self) -> bool:
+        return self._journal_bytes > 0 or self.state.journal_seq != self.state.folded_seq
+
+    def fold_if_due(self, *, ending: bool = False) -> None:
+        if self.fold_due(ending=ending):
+            self.fold()
 
     def _append(self, line: bytes, seq: int) -> None:
         fd = self._journal_fd(seq)
@@ -474,10 +500,11 @@ class StateWriter:
             ) from exc
 
     def close(self) -> None:
+        """Close the journal, folding it past the threshold (or into a small state): a large state
+        is not rewritten just because an apply ended (readers replay what is left)."""
         with self._mutex:
             try:
-                if self.state.journal_seq != self.state.folded_seq or self.store.journal_files():
-                    self.fold()
+                self.fold_if_due(ending=True)
             finally:
                 self._close_journal()
 
@@ -501,6 +528,21 @@ def _too_deep(state: State) -> str:
 
 
 # --- journal line encoding ---------------------------------------------------------------------
+
+
+def _parse_state_text(text: str, path: Path, hint: str) -> Any:
+    """The state file's JSON, duplicate keys refused; the cyclic garbage collector is paused while
+    tens of thousands of records are built (none of them is garbage; it made loading superlinear)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        raw = load_json_object(text, where=str(path), hint=hint)
+    except json.JSONDecodeError as exc:
+        raise StateError(f"{path} is corrupt ({_short(exc)})", hint=hint) from exc
+    finally:
+        if enabled:
+            gc.enable()
+    return raw
 
 
 def _encode_line(body: dict[str, Any]) -> bytes:

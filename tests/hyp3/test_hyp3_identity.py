@@ -100,3 +100,20 @@ def test_foreign_job_types_get_an_identity_that_matches_nothing_of_ours() -> Non
     assert len(identity_of_record(rtc)) == 64
     with pytest.raises(ParameterError):
         job_identity("RTC_GAMMA", rtc.job_parameters)
+
+
+@pytest.mark.parametrize(
+    ("job_type", "given", "inputs"),
+    [
+        ("INSAR_GAMMA", {"looks": "10x2", "include_dem": True}, {"granules": ["S1A_REF", "S1B_SEC"]}),
+        ("INSAR_ISCE_MULTI_BURST", {}, {"reference": ["r1", "r2"], "secondary": ["s1", "s2"]}),
+    ],
+)
+def test_identity_template_equals_the_identity_of_the_whole_body(
+    job_type: str, given: dict, inputs: dict
+) -> None:
+    """Plan splices each pair's granules into parameters canonicalised once (kinds/hyp3.py)."""
+    from insarproj.hyp3.identity import identity_template
+
+    spliced = identity_template(job_type, canonical_parameters(job_type, given), tuple(inputs))
+    assert spliced(inputs) == job_identity(job_type, {**given, **inputs})
