@@ -9,11 +9,9 @@ The CLI is a thin layer over this; a Python user can do the same:
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -31,21 +29,7 @@ from insarproj.fingerprint import fingerprint
 from insarproj.layout import STATE_DIR
 from insarproj.lock import ProjectLock
 from insarproj.state import ObservedStore, State, StateStore
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for one plan: its collections, triggered by the
-    plan's own allocations, walked every record of a large state again and again (superlinear at
-    20,000 scenes). The plan's objects are freed by reference counting; whatever cycles it left
-    are collected once the collector runs again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+from insarproj.state.store import gc_paused
 
 
 @dataclass
