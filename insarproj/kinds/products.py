@@ -47,6 +47,7 @@ from insarproj.state import op_delete, op_put
 from insarproj.state.records import (
     ManifestSummary,
     ProductAttributes,
+    PutOp,
     Record,
     hyp3_attributes,
     product_attributes,
@@ -82,8 +83,20 @@ def _current_job_id(job_address: str, ctx: PlanContext) -> str | None:
     return hyp3_attributes(record).get("job_id") if record is not None else None
 
 
+def _aside(prune: bool, stack: str = "") -> str:
+    """What happens to a product folder that leaves products/<stack>/, in the words plans use."""
+    return (
+        "deleted (--prune)" if prune else f"moved to data/{SUPERSEDED_DIR}/" + (f"{stack}/" if stack else "")
+    )
+
+
 def _forget_note(prune: bool) -> str:
-    return "files deleted (--prune)" if prune else f"folder moved to data/{SUPERSEDED_DIR}/"
+    return ("files " if prune else "folder ") + _aside(prune)
+
+
+def _product_zip(files: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The product zip among a job's files (HyP3 lists the zip first; other files are skipped)."""
+    return next((f for f in files if str(f.get("filename", "")).endswith(".zip")), None)
 
 
 class ProductSpec(TypedDict):
@@ -196,7 +209,7 @@ class ProductKind(ResourceKind):
                 desired,
                 Op.ADOPT,
                 f"already in data/{found[0]}, intact against its manifest (a recovered state or a clone)",
-                file=files[0],
+                file=_product_zip(files) or files[0],
                 job_id=job_id,
                 expires=expires,
                 found=found,
@@ -217,7 +230,7 @@ class ProductKind(ResourceKind):
         from insarproj.hyp3.products import product_zip_name
 
         files, expires, job_id = job
-        zip_file = next((f for f in files if f["filename"].endswith(".zip")), files[0])
+        zip_file = _product_zip(files) or files[0]  # not a zip: refused below with the reason
         try:
             product_zip_name(zip_file["filename"], job=desired.spec["job"])
         except UnsafePathError as exc:
@@ -234,9 +247,7 @@ class ProductKind(ResourceKind):
         elif expiry is not None and expiry - now < EXPIRY_WARNING:
             reason += f"; expires {expiry:%Y-%m-%d %H:%M} UTC"
         if record is not None and record["attributes"].get("job_id") != job_id:
-            reason += "; old product " + (
-                "deleted (--prune)" if ctx.options.prune else f"moved to data/{SUPERSEDED_DIR}/"
-            )
+            reason += "; old product " + _aside(ctx.options.prune)
         return product_action(
             desired, op, reason, file=zip_file, job_id=job_id, expires=expires, bytes=zip_file["size"]
         )
@@ -261,7 +272,7 @@ class ProductKind(ResourceKind):
         names = _untracked(ctx.project.data_dir, stack, ctx.state, claimable=desired.spec["claimable"])
         if not names:
             return None
-        where = "deleted (--prune)" if ctx.options.prune else f"moved to data/{SUPERSEDED_DIR}/{stack}/"
+        where = _aside(ctx.options.prune, stack)
         return Action(
             address=desired.address,
             kind=self.kind,
@@ -304,7 +315,7 @@ class ProductKind(ResourceKind):
     def _adopt(self, action: Action, ctx: ApplyContext) -> Outcome:
         """Record a product found on disk after checking every file's checksum against its
         manifest; one that fails is downloaded afresh (refused with the reason if it expired)."""
-        from insarproj.hyp3.products import manifest_problem, parse_product_name
+        from insarproj.hyp3.products import manifest_problem
 
         payload = action.payload
         rel = str(relative_inside(payload["path"], what=f"the adopted folder of {action.address}"))
@@ -312,22 +323,13 @@ class ProductKind(ResourceKind):
         problem = manifest_problem(folder, payload["manifest"], checksums=True)
         if problem is not None:
             return self._download(action, ctx)
-        name = folder.name
-        parsed = parse_product_name(name)
-        attributes: ProductAttributes = {
-            "path": rel,
-            "product": name,
-            "job_id": payload["job_id"],
-            "zip_size": payload["file"].get("size"),
-            "manifest": payload["manifest"],
-            "orbit_quality": parsed.orbit_quality if parsed else None,
-        }
-        return Outcome(
-            ops=[op_put(action.address, self.kind, "present", attributes)], message=f"{name} adopted"
+        present = _present_op(
+            action.address, rel, payload["job_id"], payload["file"].get("size"), payload["manifest"]
         )
+        return Outcome(ops=[present], message=f"{folder.name} adopted")
 
     def _download(self, action: Action, ctx: ApplyContext) -> Outcome:
-        from insarproj.hyp3.products import extract_product, parse_product_name, product_zip_name
+        from insarproj.hyp3.products import extract_product, product_zip_name
         from insarproj.kinds.scenes import downloader
         from insarproj.transfer.download import DownloadSpec
 
@@ -353,16 +355,8 @@ class ProductKind(ResourceKind):
         previous = ctx.writer.state.get(action.address)
         if previous is not None and product_attributes(previous).get("path") not in (None, rel):
             message += "; " + _set_aside(previous, action.address, ctx, prune=ctx.options.prune)
-        parsed = parse_product_name(name)
-        attributes: ProductAttributes = {
-            "path": rel,
-            "product": name,
-            "job_id": payload["job_id"],
-            "zip_size": result.size,
-            "manifest": cast(ManifestSummary, manifest.summary()),
-            "orbit_quality": parsed.orbit_quality if parsed else None,
-        }
-        return Outcome(ops=[op_put(action.address, self.kind, "present", attributes)], message=message)
+        present = _present_op(action.address, rel, payload["job_id"], result.size, manifest.summary())
+        return Outcome(ops=[present], message=message)
 
     def notes(self, ctx: PlanContext) -> list[str]:
         notes = []
@@ -396,6 +390,24 @@ class ProductKind(ResourceKind):
         return notes
 
 
+def _present_op(address: str, rel: str, job_id: str, zip_size: int | None, manifest: dict[str, Any]) -> PutOp:
+    """The record of a product in place (downloaded or adopted): its folder, the job that made
+    it and its manifest summary."""
+    from insarproj.hyp3.products import parse_product_name
+
+    name = rel.rsplit("/", 1)[-1]
+    parsed = parse_product_name(name)
+    attributes: ProductAttributes = {
+        "path": rel,
+        "product": name,
+        "job_id": job_id,
+        "zip_size": zip_size,
+        "manifest": cast(ManifestSummary, manifest),
+        "orbit_quality": parsed.orbit_quality if parsed else None,
+    }
+    return op_put(address, ProductKind.kind, "present", attributes)
+
+
 def product_in_place(job_address: str, ctx: PlanContext) -> bool:
     """Whether the pair of this job has its current, intact product on disk (stat check only):
     recorded, or not recorded yet but adoptable from disk (a lost state, a clone with the data).
@@ -421,11 +433,11 @@ def on_disk_product(
     from insarproj.errors import VerificationError
     from insarproj.hyp3.products import ProductManifest, manifest_problem, product_zip_name
 
-    zips = [f for f in files if str(f.get("filename", "")).endswith(".zip")]
-    if not zips:
+    zip_file = _product_zip(files)
+    if zip_file is None:
         return None
     try:
-        name = product_zip_name(zips[0]["filename"], job=job_address).removesuffix(".zip")
+        name = product_zip_name(zip_file["filename"], job=job_address).removesuffix(".zip")
     except UnsafePathError:
         return None  # the download refuses it with the reason; nothing to adopt
     rel = f"{PRODUCTS_DIR}/{job_address.split('.')[1]}/{name}"
@@ -589,7 +601,7 @@ def _sweep_untracked(action: Action, ctx: ApplyContext) -> Outcome:
             os.replace(path, target)
         swept += 1
     fsync_dir(ctx.project.data_dir / PRODUCTS_DIR / stack)
-    done = "deleted (--prune)" if ctx.options.prune else f"moved to data/{SUPERSEDED_DIR}/{stack}/"
+    done = _aside(ctx.options.prune, stack)
     return Outcome(message=f"{swept} entries {done}")
 
 
