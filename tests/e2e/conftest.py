@@ -18,3 +18,11 @@ def sandbox(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
         monkeypatch.setenv(key, value)
     yield box
     box.stop()
+
+
+@pytest.fixture
+def fast_hyp3(sandbox, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The sandbox with HyP3 jobs finishing in moments and a half-second listing lag."""
+    sandbox.hyp3_settings(speed=50.0)
+    monkeypatch.setenv("INSARPROJ_HYP3_LISTING_LAG", "0.5")
+    return sandbox

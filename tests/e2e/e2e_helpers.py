@@ -181,3 +181,10 @@ def quiesce(sandbox, settle: float = 0.15, timeout: float = 10.0) -> None:  # ty
         if now == count:
             return
         count = now
+
+
+def apply_wait(run_cli, root: Path, *extra: str):  # type: ignore[no-untyped-def]
+    """`apply --yes --wait` polling fast, bounded to a minute."""
+    return run_cli(
+        ["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60", *extra]
+    )

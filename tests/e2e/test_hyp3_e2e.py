@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 import requests
-from e2e_helpers import SandboxProcess, cli_subprocess, quiesce, run_cli_subprocess, state_of, write_project
+from e2e_helpers import (
+    SandboxProcess,
+    apply_wait,
+    cli_subprocess,
+    quiesce,
+    run_cli_subprocess,
+    state_of,
+    write_project,
+)
 
 from insarproj.errors import ExitCode
 
@@ -35,19 +43,6 @@ def sandbox_jobs(url: str) -> list[dict]:
 
 def identities(jobs: list[dict]) -> Counter:
     return Counter(json.dumps([j["job_type"], j["job_parameters"]], sort_keys=True) for j in jobs)
-
-
-@pytest.fixture
-def fast_hyp3(sandbox, monkeypatch):  # type: ignore[no-untyped-def]
-    sandbox.hyp3_settings(speed=50.0)
-    monkeypatch.setenv("INSARPROJ_HYP3_LISTING_LAG", "0.5")
-    return sandbox
-
-
-def apply_wait(run_cli, root: Path, *extra: str):  # type: ignore[no-untyped-def]
-    return run_cli(
-        ["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60", *extra]
-    )
 
 
 def test_hyp3_project_converges_with_verified_products(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]

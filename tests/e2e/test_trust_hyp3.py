@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from e2e_helpers import cli_subprocess, quiesce, state_of, write_project
+from e2e_helpers import apply_wait, cli_subprocess, quiesce, state_of, write_project
 
 from insarproj.errors import ExitCode
 
@@ -51,19 +51,6 @@ def products_present(root: Path) -> bool:
     jobs = [a for a, r in state.items() if r["kind"] == "hyp3_job"]
     products = [r for r in state.values() if r["kind"] == "product" and r["status"] == "present"]
     return bool(jobs) and len(products) == len(jobs)
-
-
-@pytest.fixture
-def fast_hyp3(sandbox, monkeypatch):  # type: ignore[no-untyped-def]
-    sandbox.hyp3_settings(speed=50.0)
-    monkeypatch.setenv("INSARPROJ_HYP3_LISTING_LAG", "0.5")
-    return sandbox
-
-
-def apply_wait(run_cli, root: Path, *extra: str):  # type: ignore[no-untyped-def]
-    return run_cli(
-        ["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60", *extra]
-    )
 
 
 # -- defect 2: failed for good is never "No changes" -------------------------------------------

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from e2e_helpers import state_of, write_project
+from e2e_helpers import apply_wait, state_of, write_project
 
 from insarproj.errors import ExitCode
 
@@ -15,21 +15,8 @@ GAMMA = '[processor.hyp3]\njob_type = "INSAR_GAMMA"\n'
 MANIFEST = ".insarproj-manifest.json"
 
 
-@pytest.fixture
-def fast_hyp3(sandbox, monkeypatch):  # type: ignore[no-untyped-def]
-    sandbox.hyp3_settings(speed=50.0)
-    monkeypatch.setenv("INSARPROJ_HYP3_LISTING_LAG", "0.5")
-    return sandbox
-
-
 def hyp3_project(root: Path, *, end: str = "2021-01-20", extra: str = "") -> Path:
     return write_project(root, kind="hyp3", end=end, processor_extra=GAMMA + extra)
-
-
-def apply_wait(run_cli, root: Path, *extra: str):  # type: ignore[no-untyped-def]
-    return run_cli(
-        ["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60", *extra]
-    )
 
 
 def records(root: Path, kind: str) -> dict[str, dict]:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from e2e_helpers import quiesce, state_of, storage_gets, write_project
+from e2e_helpers import apply_wait, quiesce, state_of, storage_gets, write_project
 
 from insarproj.errors import ExitCode
 
@@ -308,12 +308,6 @@ def test_sandbox_on_a_taken_port_says_so(run_cli) -> None:  # type: ignore[no-un
 # --- defect 15: the way back from a lost state ----------------------------------------------------
 
 HYP3 = '[processor.hyp3]\njob_type = "INSAR_GAMMA"\ninclude_dem = true\n'
-
-
-def apply_wait(run_cli, root: Path, *extra: str):  # type: ignore[no-untyped-def]
-    return run_cli(
-        ["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60", *extra]
-    )
 
 
 def lose_state_and_recover(root: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
