@@ -66,7 +66,7 @@ def sandbox(
     stop: bool,
     pid_file: Path | None,
 ) -> None:
-    """Serve stand-ins of CMR, Earthdata login, ASF downloads, HyP3, orbits and DEM on 127.0.0.1.
+    """Serve stand-ins of CMR, Earthdata login, ASF downloads, HyP3 and the other services on 127.0.0.1.
 
     Prints `export INSARPROJ_..._URL=...` lines once listening and serves until interrupted
     (Ctrl-C or SIGTERM). From a shell script: `eval "$(insarproj sandbox --background)"`, then
