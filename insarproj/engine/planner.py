@@ -68,7 +68,7 @@ def build_plan(
     for action in actions.values():
         action.depends_on = sorted(d for d in set(action.depends_on) if d in actions)
 
-    check_targets(ctx.options.targets, _known_addresses(ctx, kinds) if ctx.options.targets else [])
+    check_targets(ctx.options.targets, _known_addresses(ctx, kinds, resolvers) if ctx.options.targets else [])
     selected = _select_targets(actions, ctx.options.targets)
     ordered = _topological(selected, kind_rank)
     return Plan(
@@ -100,9 +100,12 @@ def matches_target(address: str, targets: Sequence[str]) -> bool:
     return any(address.startswith(t) for t in targets)
 
 
-def _known_addresses(ctx: PlanContext, kinds: Sequence[ResourceKind]) -> list[str]:
-    """Every address of the project, desired or recorded: what ``--target`` may name."""
-    known: list[str] = []
+def _known_addresses(
+    ctx: PlanContext, kinds: Sequence[ResourceKind], resolvers: Sequence[InputResolver]
+) -> list[str]:
+    """Every address of the project, desired or recorded, and the inputs' names (``--target search``
+    pins the search and does nothing else): what ``--target`` may name."""
+    known: list[str] = [resolver.name for resolver in resolvers]
     for kind in kinds:
         known.extend(item.address for item in ctx._desired.get(kind.kind, []))
         known.extend(ctx.state.by_kind(kind.kind))

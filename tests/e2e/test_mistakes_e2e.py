@@ -78,3 +78,17 @@ def test_global_options_after_the_command_work(tmp_path: Path, run_cli, args: li
     # plan --offline has no pin to work from: its own error, naming the project's state, not a usage error
     assert result.code in (ExitCode.OK, ExitCode.ERROR), result.output
     assert result.code == ExitCode.OK or "--offline: no scene search is pinned yet" in result.output
+
+
+def test_filters_removing_every_pinned_scene_name_the_filter_and_keep_the_pin(
+    tmp_path: Path, sandbox, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    root = write_project(tmp_path / "p", end="2021-01-20")
+    assert run_cli(["-C", str(root), "plan", "--out", str(tmp_path / "plan.json")]).code == 0
+    assert run_cli(["-C", str(root), "apply", str(tmp_path / "plan.json")]).code == 0
+    toml = root / "project.toml"
+    toml.write_text(toml.read_text().replace("[pairs]", "season = [7]\n\n[pairs]"))
+    result = run_cli(["-C", str(root), "plan"])
+    assert result.code == ExitCode.ERROR, result.output
+    assert "project.toml:7: search: [search] now keeps no scene although" in result.output
+    assert "outside season" in result.output and "service problem" not in result.output
