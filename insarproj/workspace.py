@@ -1,10 +1,9 @@
-"""The library entry point: one project folder, its config, state, plan and apply.
+"""The engine's entry point: one project folder, its config, state, plan and apply.
 
-The CLI is a thin layer over this; a Python user can do the same:
-
-    ws = Workspace(Path("ridgecrest"))
-    plan = ws.plan(PlanOptions())
-    report = ws.apply(plan=plan, approve=lambda p: True)
+The CLI and the public Python API (``insarproj.open``, insarproj/api.py) are thin layers over
+this. Users should take the public API: ``Workspace.apply`` approves every plan unless given an
+``approve`` callback, while ``Project.apply`` refuses to spend credits without an approval
+(docs/python-api.md).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import traceback
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from insarproj import __version__
 from insarproj.cli import plan_cmds, project_cmds, sandbox_cmds
@@ -42,6 +43,8 @@ def cli(ctx: click.Context, project_dir: Path, verbose: int, quiet: int, debug: 
 
     project.toml declares the area, dates, filters, pairing and processor; `plan` shows what is
     missing; `apply` does exactly that, safely and resumably.
+
+    The options below may also follow the command: `insarproj plan -v`, `insarproj apply -C DIR`.
     """
     import os
 
@@ -52,17 +55,59 @@ def cli(ctx: click.Context, project_dir: Path, verbose: int, quiet: int, debug: 
     ctx.obj = AppContext(project_dir=project_dir, verbosity=verbose - quiet, debug=debug, color=color)
 
 
-def _configure_logging(verbosity: int, debug: bool) -> None:
+def _configure_logging(verbosity: int, debug: bool, *, again: bool = False) -> None:
     import logging
 
     level = logging.DEBUG if debug else logging.INFO if verbosity >= 2 else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if again:  # basicConfig does nothing the second time: a global option after the command
+        logging.getLogger().setLevel(level)
     # urllib3 logs full request URLs, presigned query strings included: never below WARNING.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
 
 
+def _late_global_option(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    """A global option given after the command (`insarproj plan -v`) does what it does before it."""
+    global _DEBUG
+    app = ctx.find_object(AppContext)
+    if (
+        app is None
+        or not value
+        or ctx.get_parameter_source(param.name or "") is not ParameterSource.COMMANDLINE
+    ):
+        return
+    if param.name == "late_project_dir":
+        app.project_dir = Path(str(value))
+        return
+    if param.name == "late_verbose":
+        app.verbosity += int(str(value))
+    elif param.name == "late_quiet":
+        app.verbosity -= int(str(value))
+    elif param.name == "late_debug":
+        app.debug = _DEBUG = True
+    elif param.name == "late_no_color":
+        app.color = False
+    _configure_logging(app.verbosity, app.debug, again=True)
+
+
+def _late_global_options() -> list[click.Option]:
+    """The group's options again, hidden, on every command (their help stays on `insarproj --help`)."""
+    late: list[tuple[tuple[str, ...], dict[str, object]]] = [
+        (("-C", "--project-dir", "late_project_dir"), {"type": click.Path(file_okay=False, path_type=Path)}),
+        (("-v", "--verbose", "late_verbose"), {"count": True}),
+        (("-q", "--quiet", "late_quiet"), {"count": True}),
+        (("--debug", "late_debug"), {"is_flag": True}),
+        (("--no-color", "late_no_color"), {"is_flag": True}),
+    ]
+    return [
+        click.Option(list(decls), hidden=True, expose_value=False, callback=_late_global_option, **extra)  # type: ignore[arg-type]
+        for decls, extra in late
+    ]
+
+
 for _module in (project_cmds, plan_cmds, sandbox_cmds):
     for _command in _module.COMMANDS:
+        _command.params.extend(_late_global_options())
         cli.add_command(_command)
 
 

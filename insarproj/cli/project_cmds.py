@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from insarproj.cli.context import AppContext
+from insarproj.errors import ExitCode
 
 TEMPLATES = ("hyp3-insar", "hyp3-burst", "isce-stack", "download")
 
@@ -115,10 +116,20 @@ def _init_state_only(app: AppContext, root: Path, *, force: bool, from_backup: b
 
 @click.command()
 @click.pass_obj
-def validate(app: AppContext) -> None:
-    """Check project.toml and the state file; no network."""
+def validate(app: AppContext) -> int:
+    """Check project.toml and the state file; no network. Lists every problem of project.toml."""
+    from insarproj.config.load import ConfigProblems
+
     ws = app.workspace()
-    project = ws.project
+    try:
+        project = ws.project
+    except ConfigProblems as exc:
+        # plan and apply stop at the first problem; validate is where a user fixes them all at once.
+        for problem in exc.problems:
+            click.echo(f"Error: {problem}", err=True)
+        count = len(exc.problems)
+        click.echo(f"{count} problem{'s' if count > 1 else ''} in {exc.file}.", err=True)
+        return ExitCode.ERROR
     state = ws.load_state()
     config = project.config
     minx, miny, maxx, maxy = project.aoi.bounds
@@ -129,6 +140,7 @@ def validate(app: AppContext) -> None:
         f"AOI {minx:.3f},{miny:.3f},{maxx:.3f},{maxy:.3f}; "
         f"state serial {state.serial} with {len(state.resources)} resources."
     )
+    return ExitCode.OK
 
 
 @click.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import sys
 from pathlib import Path
+from typing import TextIO, cast
 
 import click
 
@@ -34,26 +35,101 @@ from insarproj.errors import InsarprojError
     type=click.Path(file_okay=False, path_type=Path),
     help="Keep the HyP3 job store here, so a restarted sandbox still knows its jobs.",
 )
-@click.pass_obj
+@click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Once listening, also write the export lines to FILE (atomically; removed when the sandbox stops).",
+)
+@click.option(
+    "--background",
+    is_flag=True,
+    help="Start the sandbox as a background process, print its export lines and return: "
+    'eval "$(insarproj sandbox --background)". Stop it with --stop.',
+)
+@click.option("--stop", is_flag=True, help="Stop the background sandbox recorded in --pid-file, then exit.")
+@click.option(
+    "--pid-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where the running sandbox's process id is recorded (for --stop). "
+    "Default with --background and --stop: $XDG_CACHE_HOME/insarproj/sandbox.pid.",
+)
+@click.pass_context
 def sandbox(
-    app: AppContext, port: int, faults: str | None, seed: int, hyp3_speed: float, state_dir: Path | None
+    ctx: click.Context,
+    port: int,
+    faults: str | None,
+    seed: int,
+    hyp3_speed: float,
+    state_dir: Path | None,
+    env_file: Path | None,
+    background: bool,
+    stop: bool,
+    pid_file: Path | None,
 ) -> None:
-    """Serve stand-ins of CMR, Earthdata login, ASF downloads, HyP3, orbits and DEM on 127.0.0.1.
+    """Serve stand-ins of CMR, Earthdata login, ASF downloads, HyP3 and the other services on 127.0.0.1.
 
-    Prints `export INSARPROJ_..._URL=...` lines once listening, so `eval "$(insarproj sandbox &)"`
-    style use works; serves until interrupted.
+    Prints `export INSARPROJ_..._URL=...` lines once listening and serves until interrupted
+    (Ctrl-C or SIGTERM). From a shell script: `eval "$(insarproj sandbox --background)"`, then
+    `insarproj sandbox --stop`; or `insarproj sandbox --env-file sandbox.env &` and source the
+    file once it exists.
     """
+    from insarproj.cli import sandbox_shell
+
+    recorded = pid_file or sandbox_shell.default_pid_file()
+    if stop:
+        _refuse_with_stop(ctx)
+        ctx.obj.info(sandbox_shell.stop_background(recorded))
+        return
+    if background:
+        exports = sandbox_shell.start_background(_serve_args(ctx), pid_file=recorded, env_file=env_file)
+        stop_command = "insarproj sandbox --stop" + (f" --pid-file {pid_file}" if pid_file else "")
+        click.echo(exports + f"# stop it with: {stop_command}")
+        return
+    _serve(port, faults, seed, hyp3_speed, state_dir, env_file=env_file, pid_file=pid_file)
+
+
+def _serve_args(ctx: click.Context) -> list[str]:
+    """The serving options given on this command line, for the background process."""
+    args: list[str] = []
+    for name in ("port", "faults", "seed", "hyp3_speed", "state_dir"):
+        value = ctx.params[name]
+        if value is not None:
+            args += [f"--{name.replace('_', '-')}", str(value)]
+    return args
+
+
+def _refuse_with_stop(ctx: click.Context) -> None:
+    for name in ("background", "env_file", "faults", "state_dir", "port"):
+        if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE:
+            raise click.UsageError(f"--{name.replace('_', '-')} does not go with --stop")
+
+
+def _serve(
+    port: int,
+    faults: str | None,
+    seed: int,
+    hyp3_speed: float,
+    state_dir: Path | None,
+    *,
+    env_file: Path | None,
+    pid_file: Path | None,
+) -> None:
+    from insarproj.cli.sandbox_shell import ExportsTee
     from insarproj.sandbox.server import serve_forever
 
+    tee = ExportsTee(sys.stdout, env_file=env_file, pid_file=pid_file)
+    out = cast(TextIO, tee)  # a text stream: all serve_forever uses is write and flush
     try:
         serve_forever(
-            port=port, faults=faults, seed=seed, out=sys.stdout, hyp3_speed=hyp3_speed, state_dir=state_dir
+            port=port, faults=faults, seed=seed, out=out, hyp3_speed=hyp3_speed, state_dir=state_dir
         )
     except OSError as exc:
         refusal = _bind_refusal(port, exc)
         if refusal is None:
             raise
         raise refusal from exc
+    finally:
+        tee.cleanup()
 
 
 def _bind_refusal(port: int, exc: OSError) -> InsarprojError | None:

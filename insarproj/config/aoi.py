@@ -40,6 +40,7 @@ def check_bbox(bbox: Sequence[float]) -> None:
             key=("bbox",),
             hint="write bbox = [west, south, east, north] in degrees, e.g. [-117.9, 35.5, -117.3, 35.9]",
         )
+    _check_swapped(bbox)
     for index, (value, name) in enumerate(zip(bbox, _NAMES, strict=True)):
         limit = 180.0 if name in ("west", "east") else 90.0
         if not math.isfinite(value) or not -limit <= value <= limit:
@@ -53,9 +54,10 @@ def check_bbox(bbox: Sequence[float]) -> None:
     west, south, east, north = bbox
     if west > east:
         raise FieldProblem(
-            f"west {west} is east of east {east}, so the box crosses the antimeridian",
+            f"west {west:g} is greater than east {east:g}",
             key=("bbox",),
-            hint=SPLIT_HINT,
+            hint=f"swap west and east ([{east:g}, {south:g}, {west:g}, {north:g}]), or split the project "
+            "in two, one per side of the antimeridian (180° longitude), if the box really crosses it",
         )
     if west == east:
         raise FieldProblem(
@@ -68,6 +70,26 @@ def check_bbox(bbox: Sequence[float]) -> None:
             f"south {south} is not south of north {north}",
             key=("bbox",),
             hint="bbox is [west, south, east, north] with south < north",
+        )
+
+
+def _check_swapped(bbox: Sequence[float]) -> None:
+    """Refuse a box written latitude first ([south, west, north, east]): only when that is certain,
+    i.e. a latitude slot holds a value beyond ±90 and reading the numbers the other way round gives
+    a valid box. Boxes where both readings are valid (most of Europe) cannot be told apart."""
+    first, second, third, fourth = bbox
+    values_finite = all(math.isfinite(v) for v in bbox)
+    if not values_finite or (abs(second) <= 90 and abs(fourth) <= 90):
+        return
+    west, south, east, north = second, first, fourth, third
+    readable = abs(south) <= 90 and abs(north) <= 90 and abs(west) <= 180 and abs(east) <= 180
+    if readable and west < east and south < north:
+        raise FieldProblem(
+            f"[{first:g}, {second:g}, {third:g}, {fourth:g}] looks like latitude and longitude swapped "
+            f"({second:g} and {fourth:g} cannot be latitudes)",
+            key=("bbox",),
+            hint=f"bbox is [west, south, east, north], longitude first: write "
+            f"bbox = [{west:g}, {south:g}, {east:g}, {north:g}]",
         )
 
 

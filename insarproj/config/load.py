@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,8 @@ __all__ = [
 
 from insarproj.layout import PROJECT_FILE, STATE_DIR
 
+_DATE_LIKE = re.compile(r"(?<![\w.-])\d{4}-\d{2}-\d{2}(?![\d.:-])")
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
 _TOML_POSITION = re.compile(r"\s*\(at (?:line (?P<line>\d+), column (?P<column>\d+)|end of document)\)\s*$")
 _TOML_HINTS = (
     (
@@ -165,6 +168,31 @@ def parse_project_text(text: str, *, source: str = PROJECT_FILE, project_root: P
     return Project(root=root, config_path=config_path, config=config, aoi=aoi)
 
 
+def _impossible_date(text: str, line: int, source: str) -> ConfigError | None:
+    """A date-shaped value on ``line`` that is no date (2021-13-01, 2021-02-30): tomllib reports it
+    as a syntax error, which reads like a quoting problem; name the date and why instead."""
+    lines = text.splitlines()
+    if not 0 < line <= len(lines):
+        return None
+    unquoted = _QUOTED.sub('""', lines[line - 1].split("#", 1)[0])
+    for found in _DATE_LIKE.finditer(unquoted):
+        try:
+            date.fromisoformat(found.group(0))
+        except ValueError as exc:
+            key = key_at_line(key_lines(text), line)
+            while key and isinstance(key[-1], int):  # the list, not its item at the line's start
+                key = key[:-1]
+            return ConfigError(
+                f"{found.group(0)} is not a valid date ({exc})",
+                file=source,
+                line=line,
+                key=format_key(key) if key else None,
+                hint="write a real calendar date as YYYY-MM-DD (month 01-12, a day that month has), "
+                "e.g. 2021-12-01",
+            )
+    return None
+
+
 def _too_deep(text: str, source: str) -> ConfigError:
     found = first_deep_key(key_lines(text), MAX_NESTING)
     key, line = found if found else (None, None)
@@ -185,6 +213,9 @@ def _syntax_error(exc: tomllib.TOMLDecodeError, text: str, source: str) -> Confi
     line: int | None = None
     if match and match.group("line"):
         line = int(match.group("line"))
+        impossible = _impossible_date(text, line, source)
+        if impossible is not None:
+            return impossible
         message += f" (column {match.group('column')})"
     elif match:
         line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))

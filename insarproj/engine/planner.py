@@ -7,19 +7,24 @@ resource, one pass for orphans, Kahn's algorithm for the order).
 
 from __future__ import annotations
 
+import difflib
 import heapq
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from insarproj import __version__
 from insarproj.engine.context import InputResolver, PlanContext
 from insarproj.engine.model import Action, InputChange, Op, Plan, PlanSummary, ResourceKind
-from insarproj.errors import InsarprojError
+from insarproj.errors import InsarprojError, UsageError
 from insarproj.state.store import utcnow
 
 
 class PlanError(InsarprojError):
     pass
+
+
+class UnknownTargetError(UsageError):
+    """A ``--target`` that matches no resource of the project: a typo, not "nothing to do"."""
 
 
 def build_plan(
@@ -63,6 +68,7 @@ def build_plan(
     for action in actions.values():
         action.depends_on = sorted(d for d in set(action.depends_on) if d in actions)
 
+    check_targets(ctx.options.targets, _known_addresses(ctx, kinds, resolvers) if ctx.options.targets else [])
     selected = _select_targets(actions, ctx.options.targets)
     ordered = _topological(selected, kind_rank)
     return Plan(
@@ -92,6 +98,51 @@ def _add(actions: dict[str, Action], action: Action) -> None:
 def matches_target(address: str, targets: Sequence[str]) -> bool:
     """`--target KIND` or `KIND.PREFIX`: prefix match on the address (docs/addresses.md)."""
     return any(address.startswith(t) for t in targets)
+
+
+def _known_addresses(
+    ctx: PlanContext, kinds: Sequence[ResourceKind], resolvers: Sequence[InputResolver]
+) -> list[str]:
+    """Every address of the project, desired or recorded, and the inputs' names (``--target search``
+    pins the search and does nothing else): what ``--target`` may name."""
+    known: list[str] = [resolver.name for resolver in resolvers]
+    for kind in kinds:
+        known.extend(item.address for item in ctx._desired.get(kind.kind, []))
+        known.extend(ctx.state.by_kind(kind.kind))
+    return known
+
+
+def check_targets(targets: Sequence[str], addresses: Iterable[str]) -> None:
+    """Refuse a target that matches no address of the project, naming the nearest ones
+    (docs/cli.md: a mistake is a usage error, never a silent empty plan)."""
+    known = sorted(set(addresses))
+    for target in targets:
+        if not any(address.startswith(target) for address in known):
+            raise UnknownTargetError(
+                f"--target {target} matches no resource of this project", hint=_nearest_hint(target, known)
+            )
+
+
+def _nearest_hint(target: str, known: list[str]) -> str:
+    kinds = sorted({address.split(".", 1)[0] for address in known})
+    if not known:
+        return "the project has no resources yet; run the plan without --target first"
+    # Compare with the addresses of the same length scale: a kind name is compared with kinds.
+    candidates = known if "." in target else kinds
+    close = difflib.get_close_matches(target, candidates, n=3, cutoff=0.5)
+    if not close and "." in target:  # nothing close: the addresses sharing the longest prefix
+        close = _longest_prefix_matches(target, known)
+    listed = ", ".join(close)
+    kinds_text = f"addresses start with {', '.join(k + '.' for k in kinds)}"
+    return f"did you mean {listed}? ({kinds_text})" if close else kinds_text
+
+
+def _longest_prefix_matches(target: str, known: list[str]) -> list[str]:
+    for length in range(len(target) - 1, 0, -1):
+        found = [address for address in known if address.startswith(target[:length])]
+        if found:
+            return found[:3]
+    return []
 
 
 def _select_targets(actions: dict[str, Action], targets: Sequence[str]) -> dict[str, Action]:

@@ -149,15 +149,31 @@ class SearchInput(InputResolver):
         except ConfigError as exc:  # e.g. more scenes than max_results: point at the key in project.toml
             raise ctx.project.locate(exc) from None
         if old is not None and old.scenes and not new.scenes:
-            raise ProviderError(
-                f"the search returned no scenes although {len(old.scenes)} are pinned",
-                service="cmr",
-                hint="this looks like a service problem, not a change of the archive; the pin is kept — "
-                "try again later, or check [search]",
-            )
+            emptied = _emptied(old, new, search_request(ctx.project))
+            raise ctx.project.locate(emptied) if isinstance(emptied, ConfigError) else emptied
         diff = diff_pins(old, new)
         if old is not None and not diff.changed and pinned_fingerprint == fingerprint:
             return old, None
         ctx.observations["search.changed"] = True
         value = {"fingerprint": fingerprint, "summary": diff.summary, "pin": new.to_dict()}
         return new, InputChange(name=PIN_NAME, fingerprint=fingerprint, summary=diff.summary, value=value)
+
+
+def _emptied(old: Any, new: Any, request: Any) -> ProviderError | ConfigError:
+    """The error for a search that keeps no scene while scenes are pinned (the pin is kept): a
+    service problem when CMR found nothing, the [search] filters when they removed everything."""
+    from insarproj.scenes.stacks import explain_empty
+
+    why = explain_empty(new.found, new.dropped_scenes, request)
+    if new.found == 0:
+        return ProviderError(
+            f"the search returned no scenes although {len(old.scenes)} are pinned ({why})",
+            service="cmr",
+            hint="this looks like a service problem, not a change of the archive; the pin is kept — "
+            "try again later, or check [search]",
+        )
+    return ConfigError(
+        f"[search] now keeps no scene although {len(old.scenes)} are pinned: {why}",
+        key="search",
+        hint="check those [search] settings; the pin is kept until a search keeps scenes",
+    )

@@ -24,7 +24,7 @@ from insarproj.errors import ConfigError, NetworkError, ProviderError
 from insarproj.scenes.bursts import MULTI_BURST_LIMIT
 from insarproj.scenes.geometry import load_geometry, to_wkt
 from insarproj.scenes.model import PinnedScene, ScenePin, SearchRequest, coverage_rule
-from insarproj.scenes.stacks import build_stacks
+from insarproj.scenes.stacks import build_stacks, explain_empty
 
 if TYPE_CHECKING:
     import requests
@@ -59,6 +59,8 @@ def search_scenes(
     single = single_scene_processor if request.product == "SLC" else None
     build = build_stacks(scenes, request, aoi, max_bursts=max_bursts, single_scene_processor=single)
     notes = list(build.notes)
+    if not build.scenes:  # say which filter removed what, not just "0 scenes"
+        notes.insert(0, explain_empty(len(scenes), build.dropped, request))
     if single and request.min_coverage is not None:
         notes.insert(0, f"min_coverage is {coverage_rule(single)}")
     if request.product == "BURST" and any("+" in p for p in request.polarizations):

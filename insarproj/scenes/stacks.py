@@ -18,6 +18,7 @@ Ordering is deterministic everywhere: stacks by id, dates ascending, scenes by n
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
@@ -39,6 +40,9 @@ from insarproj.scenes.passes import Pass, group_passes
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
+
+
+_DATED_REASON = re.compile(r"^[AD]\d{3}\S* \d{4}-\d{2}-\d{2}: ")
 
 
 class StackBuild(NamedTuple):
@@ -257,6 +261,72 @@ def drop_reprocessed(
             if replaced is not None:
                 replaced[older.name] = newest.name
     return sorted(kept, key=lambda s: s.name)
+
+
+# --- why a search kept nothing -----------------------------------------------------------------
+
+# (marker in a drop reason, what the filter stage is called); in the order the rules run (module
+# docstring), so the explanation reads like the pipeline. Every reason above (and in bursts.py)
+# contains one marker; an unknown one is shown as itself.
+_STAGES = (
+    ("is a burst", "not the product asked for"),
+    ("is not a burst", "not the product asked for"),
+    ("outside the search dates", "outside the search dates"),
+    ("flight direction", "not the flight_direction"),
+    ("relative orbit", "not in relative_orbits"),
+    ("frame ", "not in frames"),
+    ("beam mode", "not the beam_mode"),
+    ("polarization", "not the polarization"),
+    ("does not overlap the AOI", "outside the AOI"),
+    ("reprocessed duplicate", "superseded by a reprocessed copy"),
+    ("exclude_scenes", "excluded by exclude_scenes"),
+    ("exclude_dates", "excluded by exclude_dates"),
+    ("outside season", "outside season"),
+    ("min_coverage", "on dates below min_coverage"),
+    ("(an edge burst)", "left out as edge bursts"),
+    ("bursts", "on dates missing bursts of their group"),
+    ("min_scenes", "in stacks with fewer dates than min_scenes"),
+    ("no date left", "in stacks with no date left"),
+)
+
+
+def drop_stage(reason: str) -> str:
+    """The filter stage a drop reason belongs to (for counts), or the reason itself."""
+    text = reason.split(": ", 1)[1] if _DATED_REASON.match(reason) else reason
+    return next((stage for marker, stage in _STAGES if marker in text), text)
+
+
+def explain_empty(found: int, dropped: Sequence[DroppedScene], request: SearchRequest) -> str:
+    """Why a search left no scene: nothing found for the AOI and dates, or which filter removed what."""
+    if found == 0:
+        wanted = f"{request.product} {request.beam_mode} {'/'.join(request.polarizations)}"
+        narrowing = [
+            f"{name} {value}"
+            for name, value in (
+                ("flight_direction", request.flight_direction),
+                ("relative_orbits", sorted(request.relative_orbits or ()) or None),
+                ("frames", sorted(request.frames or ()) or None),
+            )
+            if value
+        ]
+        also = f" ({', '.join(narrowing)})" if narrowing else ""
+        return (
+            f"CMR returned 0 scenes for this AOI and dates ({request.start} .. {request.end}, "
+            f"{wanted}){also}: check the AOI (bbox is [west, south, east, north]), the dates "
+            "and the [search] filters"
+        )
+    counts: dict[str, int] = {}
+    for item in dropped:
+        stage = drop_stage(item.reason)
+        counts[stage] = counts.get(stage, 0) + 1
+    ordered = sorted(counts.items(), key=lambda kv: _stage_rank(kv[0]))
+    parts = ", ".join(f"{n} {stage}" for stage, n in ordered)
+    return f"CMR returned {found} scene{'s' if found != 1 else ''}, and no scene is left: {parts}"
+
+
+def _stage_rank(stage: str) -> int:
+    names = [name for _, name in _STAGES]
+    return names.index(stage) if stage in names else len(names)
 
 
 # --- date and stack level ----------------------------------------------------------------------

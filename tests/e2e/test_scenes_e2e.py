@@ -245,8 +245,8 @@ def test_reapply_after_an_interrupted_download_transfers_only_the_rest(
     from insarproj.state import StateStore
 
     # What an apply killed mid-file leaves: the pinned search, and a .part holding the first bytes.
-    # (A target that matches nothing applies only the pin.)
-    result = run_cli(["-C", str(root), "apply", "--yes", "--target", "nothing-yet"])
+    # (`--target search`, the input's name, applies only the pin.)
+    result = run_cli(["-C", str(root), "apply", "--yes", "--target", "search"])
     assert result.code == 0
     pin = load_pin(StateStore(root / ".insarproj").load().inputs)
     name = sorted(pin.scenes)[0]
