@@ -215,12 +215,17 @@ def _fetch(desired: Desired, file: Any, op: Op, reason: str, ctx: PlanContext) -
         op, reason = Op.ADOPT, f"{file.label} {file.name} already in {ORBIT_DIR}/ (one file serves several scenes)"
     elif reason == "missing":
         reason = f"missing: {file.label} {file.name}"
+    planned = ctx.observations.setdefault("orbits.planned_files", set())
+    shared = op is not Op.ADOPT and file.name in planned
+    planned.add(file.name)
+    if shared:
+        reason += " (shared with another scene: fetched once)"
     return Action(
         address=desired.address,
         kind=OrbitKind.kind,
         op=op,
         reason=reason,
-        bytes=None if op is Op.ADOPT else file.size,
+        bytes=None if op is Op.ADOPT or shared else file.size,
         payload={"spec": dict(desired.spec), "key": file.key, "size": file.size, "etag": file.etag, "path": rel},
     )
 
