@@ -157,9 +157,8 @@ def choices(ctx: PlanContext) -> dict[str, Any]:
         record = recorded.get(desired.address)
         if record is None or record["status"] != "present" or record["attributes"].get("type") != "precise":
             spec = cast(OrbitSpec, desired.spec)
-            scenes.append(
-                SceneTimes(spec["name"], spec["mission"], naive_utc(spec["start"]), naive_utc(spec["stop"]))
-            )
+            start, stop = naive_utc(spec["start"]), naive_utc(spec["stop"])
+            scenes.append(SceneTimes(spec["name"], spec["mission"], start, stop, fallback=record is None))
     result: dict[str, Any] = {}
     if scenes:
         cache = ctx.observed.get(LISTINGS, {})

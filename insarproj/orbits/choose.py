@@ -24,6 +24,7 @@ class SceneTimes:
     mission: str
     start: datetime
     stop: datetime
+    fallback: bool = True  # take a RESORB when no POEORB covers it (False: it has one already)
 
 
 def choose(
@@ -50,7 +51,7 @@ def choose(
             index = OrbitIndex(f for f in listing.files if f.mission == mission and f.type == orbit_type)
             for scene in group:
                 chosen[scene.name] = index.select(scene.start, scene.stop)
-                if chosen[scene.name] is None:
+                if chosen[scene.name] is None and scene.fallback:
                     pending.append(scene)
         if not pending:
             break
