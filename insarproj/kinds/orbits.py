@@ -104,7 +104,11 @@ class OrbitKind(ResourceKind):
         if choice.type != "precise" and require_precise(ctx.project):
             _hold_if_required(spec, ctx, _expected(spec))
             return None
-        reason = "missing" if choice.type == "precise" else f"no POEORB listed yet; POEORB expected about {_expected(spec)}"
+        reason = (
+            "missing"
+            if choice.type == "precise"
+            else f"no POEORB listed yet; POEORB expected about {_expected(spec)}"
+        )
         return _fetch(desired, choice, Op.CREATE, reason, ctx)
 
     def orphan(self, address: str, record: Record, ctx: PlanContext) -> Action | None:
@@ -134,8 +138,8 @@ class OrbitKind(ResourceKind):
         if restituted:
             expected = sorted(str(a.get("precise_expected")) for a in restituted)
             notes.append(
-                f"{len(restituted)} scene(s) use restituted orbits (RESORB); precise ones (POEORB) are expected "
-                f"from {expected[0]} to {expected[-1]}, and a later plan upgrades them"
+                f"{len(restituted)} scene(s) use restituted orbits (RESORB); precise ones (POEORB) are "
+                f"expected from {expected[0]} to {expected[-1]}, and a later plan upgrades them"
             )
         for stack, dates in sorted(held_dates(ctx).items()):
             for day, why in sorted(dates.items()):
@@ -162,7 +166,9 @@ def choices(ctx: PlanContext) -> dict[str, Any]:
     result: dict[str, Any] = {}
     if scenes:
         cache = ctx.observed.get(LISTINGS, {})
-        chosen, listings = choose(ctx.read.get("orbits"), scenes, cache if isinstance(cache, dict) else {}, ctx.now)
+        chosen, listings = choose(
+            ctx.read.get("orbits"), scenes, cache if isinstance(cache, dict) else {}, ctx.now
+        )
         result.update(chosen)
         merged = dict(cache) if isinstance(cache, dict) else {}
         merged.update({prefix: listing.to_json() for prefix, listing in listings.items()})
@@ -186,7 +192,9 @@ def _hold_if_required(spec: OrbitSpec, ctx: PlanContext, expected: str | None) -
 
 def _missing_on_disk(desired: Desired, attrs: dict[str, Any], ctx: PlanContext) -> Action | None:
     """None when the recorded file is on disk with its size; otherwise fetch it again."""
-    path = ctx.project.data_dir / relative_inside(str(attrs.get("path", "")), what=f"record {desired.address}")
+    path = ctx.project.data_dir / relative_inside(
+        str(attrs.get("path", "")), what=f"record {desired.address}"
+    )
     if path.is_file() and path.stat().st_size == attrs.get("size"):
         return None
     from insarproj.orbits.select import parse_key
@@ -210,8 +218,16 @@ def raise_bad_record(address: str) -> None:
 def _fetch(desired: Desired, file: Any, op: Op, reason: str, ctx: PlanContext) -> Action:
     rel = orbit_relpath(plain_basename(file.name, what="the orbit bucket listing"))
     on_disk = ctx.project.data_dir / rel
-    if op is Op.CREATE and file.size is not None and on_disk.is_file() and on_disk.stat().st_size == file.size:
-        op, reason = Op.ADOPT, f"{file.label} {file.name} already in {ORBIT_DIR}/ (one file serves several scenes)"
+    if (
+        op is Op.CREATE
+        and file.size is not None
+        and on_disk.is_file()
+        and on_disk.stat().st_size == file.size
+    ):
+        op, reason = (
+            Op.ADOPT,
+            f"{file.label} {file.name} already in {ORBIT_DIR}/ (one file serves several scenes)",
+        )
     elif reason == "missing":
         reason = f"missing: {file.label} {file.name}"
     planned = ctx.observations.setdefault("orbits.planned_files", set())
@@ -225,7 +241,13 @@ def _fetch(desired: Desired, file: Any, op: Op, reason: str, ctx: PlanContext) -
         op=op,
         reason=reason,
         bytes=None if op is Op.ADOPT or shared else file.size,
-        payload={"spec": dict(desired.spec), "key": file.key, "size": file.size, "etag": file.etag, "path": rel},
+        payload={
+            "spec": dict(desired.spec),
+            "key": file.key,
+            "size": file.size,
+            "etag": file.etag,
+            "path": rel,
+        },
     )
 
 
@@ -242,4 +264,3 @@ def _forget(action: Action, ctx: ApplyContext) -> Outcome:
             what = f"state record {action.address}"
             resolve_inside(ctx.project.data_dir, relpath, what=what).unlink(missing_ok=True)
     return Outcome(ops=[op_delete(action.address)])
-

@@ -38,7 +38,8 @@ def fetch_orbit(action: Action, ctx: ApplyContext) -> Outcome:
     url = f"{ctx.endpoints.url('orbits').rstrip('/')}/{PREFIX_OF_TYPE[file.type]}/{name}"
     existed = dest.is_file()
     result = _downloader(ctx).fetch(
-        DownloadSpec(url=url, dest=dest, size=file.size, md5=file.md5, kind="any", label=name), cancel=ctx.cancel
+        DownloadSpec(url=url, dest=dest, size=file.size, md5=file.md5, kind="any", label=name),
+        cancel=ctx.cancel,
     )
     t0, t1 = naive_utc(spec["start"]), naive_utc(spec["stop"])
     try:

@@ -133,9 +133,7 @@ def _contents(element: ET.Element) -> OrbitFile | None:
     return parse_key(key, size, element.findtext(f"{S3_NS}ETag"))
 
 
-def refresh(
-    bucket: OrbitBucket, prefix: str, marker: str, cached: Listing | None, now: datetime
-) -> Listing:
+def refresh(bucket: OrbitBucket, prefix: str, marker: str, cached: Listing | None, now: datetime) -> Listing:
     """The files under ``prefix`` after ``marker``: the cached listing's older part kept, the rest
     listed. The cache is used only when it reaches back to ``marker`` and is recent."""
     usable = (

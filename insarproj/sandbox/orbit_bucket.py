@@ -66,9 +66,8 @@ class EofFile:
 
     @property
     def name(self) -> str:
-        return (
-            f"{self.mission}_OPER_{self.type}_OPOD_{self.created:{STAMP}}_V{self.start:{STAMP}}_{self.stop:{STAMP}}.EOF"
-        )
+        validity = f"V{self.start:{STAMP}}_{self.stop:{STAMP}}"
+        return f"{self.mission}_OPER_{self.type}_OPOD_{self.created:{STAMP}}_{validity}.EOF"
 
     @property
     def key(self) -> str:
@@ -94,7 +93,9 @@ class OrbitFiles:
     def configure(self, changes: dict[str, Any]) -> dict[str, Any]:
         with self._mutex:
             if "clock" in changes:
-                self.clock = datetime.fromisoformat(str(changes["clock"]).replace("Z", "")).replace(tzinfo=None)
+                self.clock = datetime.fromisoformat(str(changes["clock"]).replace("Z", "")).replace(
+                    tzinfo=None
+                )
             if "precise_delay_days" in changes:
                 self.precise_delay_days = float(changes["precise_delay_days"])
             if "max_keys" in changes:
@@ -129,7 +130,9 @@ class OrbitFiles:
             yield from self._precise(mission, first, last, clock, delay)
             yield from self._restituted(mission, first, last, clock)
 
-    def _precise(self, mission: str, first: Any, last: Any, clock: datetime, delay: float) -> Iterator[EofFile]:
+    def _precise(
+        self, mission: str, first: Any, last: Any, clock: datetime, delay: float
+    ) -> Iterator[EofFile]:
         day = first
         while day <= last:
             rng = random.Random(repr((self.seed, "poeorb", mission, day.isoformat())))
@@ -138,7 +141,9 @@ class OrbitFiles:
             created = midnight + timedelta(days=delay, seconds=rng.randint(3 * 3600, 15 * 3600))
             versions = [created]
             if rng.random() < REPROCESSED_SHARE:
-                versions.append(created + timedelta(days=rng.randint(200, 600), seconds=rng.randint(0, 86399)))
+                versions.append(
+                    created + timedelta(days=rng.randint(200, 600), seconds=rng.randint(0, 86399))
+                )
             for made in versions:
                 if made <= clock:
                     yield EofFile(mission, "AUX_POEORB", made, start, stop)
@@ -187,14 +192,17 @@ def eof_bytes(files: OrbitFiles, file: EofFile) -> bytes:
         f"      <Mission>Sentinel-1{file.mission[-1]}</Mission>\n      <File_Class>OPER</File_Class>\n"
         f"      <File_Type>{file.type}</File_Type>\n      <Validity_Period>\n"
         f"        <Validity_Start>UTC={file.start:%Y-%m-%dT%H:%M:%S}</Validity_Start>\n"
-        f"        <Validity_Stop>UTC={file.stop:%Y-%m-%dT%H:%M:%S}</Validity_Stop>\n      </Validity_Period>\n"
+        f"        <Validity_Stop>UTC={file.stop:%Y-%m-%dT%H:%M:%S}</Validity_Stop>\n"
+        "      </Validity_Period>\n"
         "      <File_Version>0001</File_Version>\n      <Source>\n        <System>OPOD</System>\n"
         "        <Creator>OPOD</Creator>\n        <Creator_Version>1.5.3</Creator_Version>\n"
-        f"        <Creation_Date>UTC={file.created:%Y-%m-%dT%H:%M:%S}</Creation_Date>\n      </Source>\n"
+        f"        <Creation_Date>UTC={file.created:%Y-%m-%dT%H:%M:%S}</Creation_Date>\n"
+        "      </Source>\n"
         "    </Fixed_Header>\n    <Variable_Header>\n      <Ref_Frame>EARTH_FIXED</Ref_Frame>\n"
         "      <Time_Reference>UTC</Time_Reference>\n    </Variable_Header>\n  </Earth_Explorer_Header>\n"
     )
-    body = f'<Data_Block type="xml">\n  <List_of_OSVs count="{count}">\n{vectors}  </List_of_OSVs>\n</Data_Block>\n'
+    osvs = f'  <List_of_OSVs count="{count}">\n{vectors}  </List_of_OSVs>\n'
+    body = f'<Data_Block type="xml">\n{osvs}</Data_Block>\n'
     return (header + body + "</Earth_Explorer_File>\n").encode()
 
 
@@ -218,7 +226,9 @@ def _vectors(scenes: list[Scene]) -> Iterator[str]:
             f"      <UTC>UTC={when:%Y-%m-%dT%H:%M:%S}.000000</UTC>\n"
             f"      <UT1>UT1={when:%Y-%m-%dT%H:%M:%S}.000000</UT1>\n"
             f"      <Absolute_Orbit>+{orbit}</Absolute_Orbit>\n"
-            + "".join(f'      <{n} unit="m">{v:.6f}</{n}>\n' for n, v in zip(("X", "Y", "Z"), pos, strict=True))
+            + "".join(
+                f'      <{n} unit="m">{v:.6f}</{n}>\n' for n, v in zip(("X", "Y", "Z"), pos, strict=True)
+            )
             + "".join(
                 f'      <{n} unit="m/s">{v:.6f}</{n}>\n' for n, v in zip(("VX", "VY", "VZ"), vel, strict=True)
             )
@@ -242,7 +252,9 @@ def _contents(files: OrbitFiles, key: str) -> str:
 def list_objects(files: OrbitFiles, req: Request) -> Response:
     prefix = req.arg("prefix", "") or ""
     v2 = req.arg("list-type") == "2"
-    after = (req.arg("continuation-token") or req.arg("start-after") or "") if v2 else (req.arg("marker") or "")
+    after = (
+        (req.arg("continuation-token") or req.arg("start-after") or "") if v2 else (req.arg("marker") or "")
+    )
     try:
         limit = min(int(req.arg("max-keys", str(files.max_keys)) or files.max_keys), files.max_keys)
     except ValueError as exc:

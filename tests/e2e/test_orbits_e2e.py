@@ -69,7 +69,9 @@ def test_resorb_then_upgrade_to_poeorb(tmp_path: Path, sandbox: Any, run_cli: An
     assert orbit_requests(sandbox) == []
 
 
-def test_require_precise_holds_a_date_out_of_the_pair_network(tmp_path: Path, sandbox: Any, run_cli: Any) -> None:
+def test_require_precise_holds_a_date_out_of_the_pair_network(
+    tmp_path: Path, sandbox: Any, run_cli: Any
+) -> None:
     root = write_project(tmp_path / "p", kind="isce", start="2020-12-20", end="2021-02-15")
     sandbox.orbit_settings(clock="2021-02-20T00:00:00")
     plan = run_cli(["-v", "-C", str(root), "plan"])

@@ -17,9 +17,15 @@ def key(mission: str, kind: str, created: datetime, start: datetime, stop: datet
 def poeorb(mission: str, day: datetime, *, created_days: int = 20, created_at: str = "120000") -> str:
     """The daily POEORB of ``day`` (valid 22:59:42 the day before to 00:59:42 the day after)."""
     midnight = datetime(day.year, day.month, day.day)
-    created = datetime.strptime((midnight + timedelta(days=created_days)).strftime("%Y%m%d") + "T" + created_at, T)
+    created = datetime.strptime(
+        (midnight + timedelta(days=created_days)).strftime("%Y%m%d") + "T" + created_at, T
+    )
     return key(
-        mission, "POEORB", created, midnight - timedelta(seconds=3618), midnight + timedelta(days=1, seconds=3582)
+        mission,
+        "POEORB",
+        created,
+        midnight - timedelta(seconds=3618),
+        midnight + timedelta(days=1, seconds=3582),
     )
 
 

@@ -38,7 +38,9 @@ def test_real_page_shape_and_paging_by_the_last_key() -> None:
     assert files[0].md5 == "11dd292a8a5527bb0467105355271364"
     asked = queries(responses.mock)
     # The real bucket sends no NextMarker: the next page starts after the last key of this one.
-    assert asked[1]["marker"] == ["AUX_POEORB/S1A_OPER_AUX_POEORB_OPOD_20210207T122351_V20210117T225942_20210119T005942.EOF"]
+    assert asked[1]["marker"] == [
+        "AUX_POEORB/S1A_OPER_AUX_POEORB_OPOD_20210207T122351_V20210117T225942_20210119T005942.EOF"
+    ]
 
 
 @responses.activate
@@ -74,13 +76,17 @@ def test_restituted_fallback_only_for_scenes_without_a_precise_orbit() -> None:
     assert chosen["new"] is not None and chosen["new"].type == "restituted"
     asked = queries(responses.mock)
     assert asked[1]["prefix"] == ["AUX_RESORB/S1A_OPER_AUX_RESORB_OPOD_"]
-    assert asked[1]["marker"] == ["AUX_RESORB/S1A_OPER_AUX_RESORB_OPOD_20210324T015000"]  # only the new scene's
+    assert asked[1]["marker"] == [
+        "AUX_RESORB/S1A_OPER_AUX_RESORB_OPOD_20210324T015000"
+    ]  # only the new scene's
     assert set(listings) == {key_prefix("precise", "S1A"), key_prefix("restituted", "S1A")}
 
 
 @responses.activate
 def test_a_scene_holding_a_resorb_asks_only_for_a_poeorb() -> None:
-    scene = SceneTimes("s", "S1A", datetime(2021, 3, 25, 1, 50), datetime(2021, 3, 25, 1, 50, 27), fallback=False)
+    scene = SceneTimes(
+        "s", "S1A", datetime(2021, 3, 25, 1, 50), datetime(2021, 3, 25, 1, 50, 27), fallback=False
+    )
     responses.get(URL + "/", body=page([]))
     chosen, _ = choose(bucket(), [scene], {}, NOW)
     assert chosen["s"] is None and len(responses.calls) == 1
@@ -89,7 +95,10 @@ def test_a_scene_holding_a_resorb_asks_only_for_a_poeorb() -> None:
 @responses.activate
 def test_one_file_serves_adjacent_scenes() -> None:
     day = datetime(2021, 1, 13, 1, 50)
-    scenes = [SceneTimes(f"s{i}", "S1A", day + timedelta(seconds=25 * i), day + timedelta(seconds=25 * i + 27)) for i in range(3)]
+    scenes = [
+        SceneTimes(f"s{i}", "S1A", day + timedelta(seconds=25 * i), day + timedelta(seconds=25 * i + 27))
+        for i in range(3)
+    ]
     responses.get(URL + "/", body=page([poeorb("S1A", datetime(2021, 1, 13))]))
     chosen, _ = choose(bucket(), scenes, {}, NOW)
     assert len({c.key for c in chosen.values() if c}) == 1 and len(responses.calls) == 1
@@ -104,7 +113,7 @@ def test_a_cached_listing_is_extended_from_its_tail() -> None:
     first = refresh(b, prefix, prefix + "20210101T000000", None, NOW)
     cached = Listing.from_json(prefix, first.to_json())
     newer = poeorb("S1A", datetime(2021, 1, 11))
-    responses.get(URL + "/", body=page(listed[6:] + [newer]))  # what S3 has after the tail marker
+    responses.get(URL + "/", body=page([*listed[6:], newer]))  # what S3 has after the tail marker
     second = refresh(b, prefix, prefix + "20210105T000000", cached, NOW + timedelta(days=1))
     assert [f.key for f in second.files][-1] == newer and len(second.files) == 11
     # the tail is asked from three days before the newest creation time seen (late arrivals)
@@ -118,7 +127,14 @@ def test_an_old_or_narrower_cache_is_listed_again_in_full() -> None:
     responses.get(URL + "/", body=page([]))
     refresh(bucket(), prefix, prefix + "20210101T000000", cached, NOW)
     assert queries(responses.mock)[0]["marker"] == [prefix + "20210101T000000"]
-    stale = Listing.from_json(prefix, {"marker": prefix, "listed_at": "2020-01-01T00:00:00Z", "keys": [[poeorb("S1A", datetime(2021, 1, 2)), 1, None]]})
+    stale = Listing.from_json(
+        prefix,
+        {
+            "marker": prefix,
+            "listed_at": "2020-01-01T00:00:00Z",
+            "keys": [[poeorb("S1A", datetime(2021, 1, 2)), 1, None]],
+        },
+    )
     refresh(bucket(), prefix, prefix + "20210101T000000", stale, NOW)
     assert queries(responses.mock)[1]["marker"] == [prefix + "20210101T000000"]
     assert Listing.from_json(prefix, {"marker": 1}) is None  # a damaged cache is no cache

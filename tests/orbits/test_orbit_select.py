@@ -25,8 +25,16 @@ def test_names_parse_with_sentineleof() -> None:
     assert (file.mission, file.type, file.label) == ("S1A", "precise", "POEORB")
     assert file.start == datetime(2021, 1, 12, 22, 59, 42) and file.stop == datetime(2021, 1, 14, 0, 59, 42)
     assert parse_key("AUX_POEORB/README.txt") is None
-    assert parse_key("AUX_PREORB/S1A_OPER_AUX_PREORB_OPOD_20200325T131800_V20200325T121452_20200325T184952.EOF") is None
-    assert parse_key("AUX_POEORB/../S1A_OPER_AUX_POEORB_OPOD_20200325T131800_V20200325T121452_20200325T184952.txt") is None
+    assert (
+        parse_key("AUX_PREORB/S1A_OPER_AUX_PREORB_OPOD_20200325T131800_V20200325T121452_20200325T184952.EOF")
+        is None
+    )
+    assert (
+        parse_key(
+            "AUX_POEORB/../S1A_OPER_AUX_POEORB_OPOD_20200325T131800_V20200325T121452_20200325T184952.txt"
+        )
+        is None
+    )
 
 
 def test_missions() -> None:
@@ -71,7 +79,13 @@ def test_boundary_at_the_end_of_the_window(shift: timedelta, covered: bool) -> N
 
 def test_restituted_is_recognised_and_precise_is_expected_20_days_later() -> None:
     start = datetime(2021, 2, 11, 1, 51)
-    resorb = key("S1A", "RESORB", datetime(2021, 2, 11, 4, 41), datetime(2021, 2, 10, 22, 37), datetime(2021, 2, 11, 2, 15))
+    resorb = key(
+        "S1A",
+        "RESORB",
+        datetime(2021, 2, 11, 4, 41),
+        datetime(2021, 2, 10, 22, 37),
+        datetime(2021, 2, 11, 2, 15),
+    )
     chosen = index(resorb).select(start, start + timedelta(seconds=27))
     assert chosen is not None and chosen.type == "restituted" and chosen.label == "RESORB"
     assert precise_expected(start) == date(2021, 3, 3)

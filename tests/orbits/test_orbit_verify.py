@@ -45,7 +45,9 @@ def test_a_scene_outside_the_validity_is_refused(eof: Path) -> None:
 
 
 def test_another_satellite_is_refused(eof: Path) -> None:
-    eof.write_text(eof.read_text().replace("<Mission>Sentinel-1A</Mission>", "<Mission>Sentinel-1C</Mission>"))
+    eof.write_text(
+        eof.read_text().replace("<Mission>Sentinel-1A</Mission>", "<Mission>Sentinel-1C</Mission>")
+    )
     with pytest.raises(VerificationError, match="Sentinel-1C, not S1A"):
         verify_eof(eof, expected(), *SCENE)
 

@@ -40,12 +40,16 @@ def test_listing_has_the_real_shape_and_pages_by_marker(box) -> None:  # type: i
     assert first is not None
     assert {c.tag.removeprefix(NS) for c in first} == {"Key", "LastModified", "ETag", "Size", "StorageClass"}
     page1 = keys(root)
-    page2 = keys(listing(box, prefix="AUX_POEORB/S1A_OPER_AUX_POEORB_OPOD_2021", marker=page1[-1], **{"max-keys": "3"}))
+    page2 = keys(
+        listing(box, prefix="AUX_POEORB/S1A_OPER_AUX_POEORB_OPOD_2021", marker=page1[-1], **{"max-keys": "3"})
+    )
     assert page1 == sorted(page1) and page2[0] > page1[-1]
     v2 = listing(box, prefix="AUX_POEORB/S1A", **{"list-type": "2", "max-keys": "2"})
     token = v2.findtext(f"{NS}NextContinuationToken")
     assert v2.findtext(f"{NS}KeyCount") == "2" and token
-    nxt = listing(box, prefix="AUX_POEORB/S1A", **{"list-type": "2", "continuation-token": token, "max-keys": "2"})
+    nxt = listing(
+        box, prefix="AUX_POEORB/S1A", **{"list-type": "2", "continuation-token": token, "max-keys": "2"}
+    )
     assert keys(nxt)[0] > token
 
 
@@ -84,5 +88,7 @@ def test_recent_scenes_have_resorb_until_the_clock_passes_the_delay(tmp_path: Pa
             path = tmp_path / file.name
             path.write_bytes(body.content)
             verify_eof(path, file, t0, t1)  # the client's checks accept the sandbox's files
-        missing = requests.get(f"{sandbox.env()['INSARPROJ_ORBITS_URL']}/AUX_POEORB/S1A_nothing.EOF", timeout=10)
+        missing = requests.get(
+            f"{sandbox.env()['INSARPROJ_ORBITS_URL']}/AUX_POEORB/S1A_nothing.EOF", timeout=10
+        )
         assert missing.status_code == 404 and re.search(r"<Code>NoSuchKey</Code>", missing.text)
