@@ -163,6 +163,9 @@ def choices(ctx: PlanContext) -> dict[str, Any]:
             spec = cast(OrbitSpec, desired.spec)
             start, stop = naive_utc(spec["start"]), naive_utc(spec["stop"])
             scenes.append(SceneTimes(spec["name"], spec["mission"], start, stop, fallback=record is None))
+    if ctx.options.offline:
+        # --offline: a recorded RESORB stays as it is; a scene with no orbit at all needs the bucket.
+        scenes = [s for s in scenes if s.fallback]
     result: dict[str, Any] = {}
     if scenes:
         cache = ctx.observed.get(LISTINGS, {})

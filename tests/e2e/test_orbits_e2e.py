@@ -49,6 +49,7 @@ def test_resorb_then_upgrade_to_poeorb(tmp_path: Path, sandbox: Any, run_cli: An
     assert restituted and all(r["attributes"]["precise_expected"] for r in restituted.values())
     plan = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
     assert plan.code == 0 and "use restituted orbits (RESORB)" in plan.output, plan.output
+    assert run_cli(["-C", str(root), "plan", "--offline", "--detailed-exitcode"]).code == 0
     sandbox.orbit_settings(advance_days=20)
     sandbox.clear_requests()
     plan = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
