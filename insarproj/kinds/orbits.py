@@ -107,7 +107,7 @@ class OrbitKind(ResourceKind):
         reason = (
             "missing"
             if choice.type == "precise"
-            else f"no POEORB listed yet; POEORB expected about {_expected(spec)}"
+            else f"RESORB {choice.name}: no POEORB listed yet, expected about {_expected(spec)}"
         )
         return _fetch(desired, choice, Op.CREATE, reason, ctx)
 
