@@ -155,16 +155,15 @@ def _execute(home: str, name: str, argv: list[str], target: str) -> None:
     if "empty" in chosen:
         print(f"Running: {name} (sandbox fault 'empty': no output written)")
         return
-    made: list[str] = []
-    for required, produce, function in work:
+    for index, (required, produce, function) in enumerate(work):
         print(f"Running: {function}")
         _require(required)
-        made += produce()
-    if "crash" in chosen:
-        write_outputs(made[: len(made) // 2], target)
-        faults.log_event(home, "crash", name, target)
-        os.kill(os.getpid(), signal.SIGKILL)
-    write_outputs(made, target)
+        made = produce()  # after the previous function wrote its files: topo reads the unpacked swaths
+        if "crash" in chosen and index == len(work) - 1:
+            write_outputs(made[: len(made) // 2], target)
+            faults.log_event(home, "crash", name, target)
+            os.kill(os.getpid(), signal.SIGKILL)
+        write_outputs(made, target)
 
 
 def _stack_sentinel(home: str, argv: list[str]) -> None:
@@ -182,12 +181,8 @@ def _stack_sentinel(home: str, argv: list[str]) -> None:
     faults.log_event(home, "end", "stackSentinel.py", "stackSentinel.py", status=0)
 
 
-def main(script: str) -> None:
-    """Entry of every installed command; `script` is the installed file (its folder is home)."""
-    home, name, argv = os.path.dirname(os.path.abspath(script)), os.path.basename(script), sys.argv[1:]
-    if name == "stackSentinel.py":
-        _stack_sentinel(home, argv)
-        return
+def run_command(home: str, name: str, argv: list[str]) -> int:
+    """Run one installed command in this process (tests do this); its exit status."""
     target = _target(name, argv)
     faults.log_event(home, "start", name, target, argv=argv)
     try:
@@ -197,5 +192,15 @@ def main(script: str) -> None:
         print(f'  File "{name}", line 1, in <module>', file=sys.stderr)
         print(str(failure), file=sys.stderr)
         faults.log_event(home, "end", name, target, outcome="failed", status=1)
-        sys.exit(1)
+        return 1
     faults.log_event(home, "end", name, target, outcome="ok", status=0)
+    return 0
+
+
+def main(script: str) -> None:
+    """Entry of every installed command; `script` is the installed file (its folder is home)."""
+    home, name, argv = os.path.dirname(os.path.abspath(script)), os.path.basename(script), sys.argv[1:]
+    if name == "stackSentinel.py":
+        _stack_sentinel(home, argv)
+        return
+    sys.exit(run_command(home, name, argv))
