@@ -196,3 +196,29 @@ def test_scene_zips_hold_the_safe_layout_topsstack_reads(catalog: Catalog) -> No
         assert quad == [f"{scene.corners[c][0]:.6f},{scene.corners[c][1]:.6f}" for c in CORNER_ORDER]
         info = catalog.payloads.info(scene)
         assert (info.size, info.md5) == (len(data), hashlib.md5(data).hexdigest()) and info.size < 64 * 1024
+
+
+def test_unpacking_fails_as_isces_reader_on_a_corrupt_zip_or_a_missing_polarization(
+    inputs: Inputs, tmp_path: Path
+) -> None:
+    home = install(tmp_path / "topsStack")
+    assert stack_sentinel(inputs.root, inputs.argv("-C", "geometry", "-p", "vh"))[0] == 0
+    line = (inputs.work / "run_files" / "run_01_unpack_topo_reference").read_text().strip()
+    config = (inputs.work / "configs" / "config_reference").read_text()
+    safe = config.split("dirname : ")[1].split()[0]
+    assert _run(home, line).returncode == 0  # the dual-pol scenes have VH
+    for path in (inputs.work / "reference").rglob("*"):
+        if path.is_file():
+            path.unlink()
+    Path(safe).write_bytes(Path(safe).read_bytes()[:2000])  # a truncated download
+    result = _run(home, line)
+    assert result.returncode == 1 and "zipfile.BadZipFile: File is not a zip file" in result.stderr
+    Path(safe).unlink()
+    other = sorted(p for p in inputs.slc.iterdir() if p.name != Path(safe).name)[0]
+    (inputs.work / "configs" / "config_reference").write_text(
+        config.replace("pol : vh", "pol : hh").replace(safe, str(other))
+    )
+    result = _run(home, line)
+    assert result.returncode == 1
+    assert f"Exception: No annotation xml file found in zip file: {other}" in result.stderr
+    assert not any(p.is_file() for p in (inputs.work / "reference").rglob("*"))

@@ -18,9 +18,9 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
 
 from insarproj.sandbox.topsstack import faults, outputs
+from insarproj.sandbox.topsstack.safe import unpack_failure
 
 
 class CommandFailed(Exception):
@@ -66,27 +66,29 @@ def write_outputs(paths: list[str], label: str) -> None:
                 handle.write(f"insarproj sandbox stand-in output of {label}\n")
 
 
-def _require(paths: list[str]) -> None:
+def _require(paths: list[str], function: str, values: dict[str, str]) -> None:
     for path in paths:
         if not os.path.exists(path):
             raise CommandFailed(f"FileNotFoundError: [Errno 2] No such file or directory: '{path}'")
+    if function == "Sentinel1_TOPS":
+        failure = unpack_failure(values["dirname"], values["swaths"], values["pol"])
+        if failure:
+            raise CommandFailed(failure)
 
 
-def sentinel_wrapper(argv: list[str]) -> list[tuple[list[str], list[str], str]]:
+def sentinel_wrapper(argv: list[str]) -> list[tuple[str, dict[str, str]]]:
     parser = argparse.ArgumentParser(prog="SentinelWrapper.py", description="Sentinel Processing Wrapper")
     parser.add_argument("-c", dest="config", required=True)
     parser.add_argument("-s", dest="start", default=None)
     parser.add_argument("-e", dest="end", default=None)
     args = parser.parse_args(argv)
     print("Completed Parsing the Configuration file")
-    work = []
+    work: list[tuple[str, dict[str, str]]] = []
     for function, values in read_config(args.config):
         if function not in outputs.MAKES:
             raise CommandFailed(f"ModuleNotFoundError: No module named '{function}'")
-        work.append(
-            (outputs.needs(function, values), lambda f=function, v=values: outputs.makes(f, v), function)
-        )
-    return work  # type: ignore[return-value]
+        work.append((function, values))
+    return work
 
 
 def _flag(argv: list[str], name: str) -> str:
@@ -138,10 +140,18 @@ def _target(name: str, argv: list[str]) -> str:
     return os.path.basename(_flag(argv, "-c")) if name == "SentinelWrapper.py" and "-c" in argv else name
 
 
-def _plan_work(name: str, argv: list[str]) -> list[tuple[list[str], Callable[[], list[str]], str]]:
+def _plan_work(name: str, argv: list[str]) -> list[tuple[str, dict[str, str]]]:
+    """(function, parameters) in order: a config's sections, or the command itself."""
     if name == "SentinelWrapper.py":
-        return sentinel_wrapper(argv)  # type: ignore[return-value]
-    return [([], lambda: other_command(name, argv), name)]
+        return sentinel_wrapper(argv)
+    return [(name, {})]
+
+
+def _produce(name: str, argv: list[str], function: str, values: dict[str, str]) -> list[str]:
+    if name != "SentinelWrapper.py":
+        return other_command(name, argv)
+    _require(outputs.needs(function, values), function, values)
+    return outputs.makes(function, values)
 
 
 def _execute(home: str, name: str, argv: list[str], target: str) -> None:
@@ -155,10 +165,9 @@ def _execute(home: str, name: str, argv: list[str], target: str) -> None:
     if "empty" in chosen:
         print(f"Running: {name} (sandbox fault 'empty': no output written)")
         return
-    for index, (required, produce, function) in enumerate(work):
+    for index, (function, values) in enumerate(work):
         print(f"Running: {function}")
-        _require(required)
-        made = produce()  # after the previous function wrote its files: topo reads the unpacked swaths
+        made = _produce(name, argv, function, values)  # after the previous function wrote its files
         if "crash" in chosen and index == len(work) - 1:
             write_outputs(made[: len(made) // 2], target)
             faults.log_event(home, "crash", name, target)

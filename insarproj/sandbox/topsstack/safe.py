@@ -8,6 +8,7 @@ without a network).
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import math
 import os
@@ -143,3 +144,39 @@ def find_orbit(slc: SafeSLC, orbit_dir: str, work_dir: str) -> None:
     os.system(command)
     slc.orbit = glob.glob(os.path.join(restituted_dir, "*.EOF"))[0]
     slc.orbit_type = "restituted"
+
+
+def _ipf_version(archive: zipfile.ZipFile) -> str:
+    manifest = next(n for n in archive.namelist() if n.endswith(".SAFE/manifest.safe"))
+    text = archive.read(manifest).decode("utf-8", "replace")
+    marker = 'name="Sentinel-1 IPF" version="'
+    start = text.find(marker)
+    return text[start + len(marker) : text.find('"', start + len(marker))] if start >= 0 else ""
+
+
+def unpack_failure(dirname: str, swaths: str, pol: str) -> str | None:
+    """The failure line ISCE's Sentinel1 reader ends with for these SAFE zips, or None: a file that is
+    not a zip, a swath or polarization without its annotation or measurement, slices of one date
+    from different IPF versions."""
+    versions = set()
+    for safe in dirname.split():
+        if not safe.endswith(".zip"):
+            continue
+        try:
+            with zipfile.ZipFile(safe) as archive:
+                names = archive.namelist()
+                versions.add(_ipf_version(archive))
+        except (zipfile.BadZipFile, StopIteration, OSError):
+            return "zipfile.BadZipFile: File is not a zip file"
+        for swath in swaths.split():
+            for folder, ending, what in (
+                ("annotation", "xml", "annotation xml"),
+                ("measurement", "tiff", "tiff"),
+            ):
+                pattern = os.path.join("*SAFE", folder, f"s1?-iw{swath}") + f"-slc-{pol}*.{ending}"
+                if not fnmatch.filter(names, pattern):
+                    return f"Exception: No {what} file found in zip file: {safe}"
+    if len(versions) > 1:
+        mixed = "+".join(sorted(versions))
+        return f"Exception: Trying to combine SLC products from different IPF versions {mixed}"
+    return None
