@@ -3,6 +3,7 @@ docs/sandbox.md, from the real stackSentinel.py), refusals, date selection, pair
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ from shapely.geometry import Polygon, box
 from topsstack_helpers import Inputs, add_scenes, make_inputs, run_all, stack_sentinel, track_scenes
 
 from insarproj.sandbox.catalog import Catalog
+from insarproj.sandbox.topsstack import install
+from insarproj.sandbox.topsstack.faults import read_log
 from insarproj.sandbox.topsstack.safe import kml_quad
 
 PREFIX_NESD = [
@@ -264,3 +267,26 @@ def test_ionosphere_steps_follow_when_the_parameter_file_exists(inputs: Inputs) 
         burst = ["filtIonShift", "invertIonShift", "burstRampIon", "mergeBurstRampIon"]
         assert names == [*PREFIX_NESD, *IFG, "unwrap", *ION, *burst]
     assert (inputs.root / "pairs_diff_starting_ranges.txt").exists()
+
+
+def test_a_scene_without_a_covering_orbit_makes_stacksentinel_fetch_one_which_fails_offline(
+    inputs: Inputs,
+) -> None:
+    excluded = inputs.dates[1]
+    for orbit in inputs.orbits.iterdir():  # the orbit files of one date are gone
+        if orbit.name.split("_")[7].startswith(excluded):  # its validity ends on that day
+            orbit.unlink()
+    with pytest.raises(IndexError):  # fetchOrbit.py got nothing: the real code's orbitFile[0]
+        stack_sentinel(inputs.root, inputs.argv("-x", excluded))  # excluded dates are looked up too
+    assert (inputs.work / "orbits" / excluded).is_dir()
+
+
+def test_the_installed_stacksentinel_exits_as_the_real_one(inputs: Inputs, tmp_path: Path) -> None:
+    home = install(tmp_path / "topsStack")
+    command = [str(home / "stackSentinel.py"), *inputs.argv("-C", "geometry")]
+    first = subprocess.run(command, cwd=inputs.root, capture_output=True, text=True)
+    assert first.returncode == 0 and (inputs.work / "run_files" / "run_11_unwrap").exists()
+    again = subprocess.run(command, cwd=inputs.root, capture_output=True, text=True)
+    assert again.returncode == 1 and "run_files folder exists." in again.stdout
+    statuses = [e["status"] for e in read_log(str(home)) if e["event"] == "end"]
+    assert statuses == [0, 1]

@@ -13,7 +13,7 @@ import io
 import os
 import shlex
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from insarproj.sandbox.catalog import Catalog, Scene
@@ -114,7 +114,3 @@ def run_all(work: Path, home: Path) -> list[str]:
                 if run_command(str(home), argv[0], argv[1:]) != 0:
                     failed.append(" ".join(argv))
     return failed
-
-
-def day(text: str) -> date:
-    return date(int(text[:4]), int(text[4:6]), int(text[6:]))
