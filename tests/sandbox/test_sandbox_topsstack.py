@@ -266,6 +266,10 @@ def test_ionosphere_steps_follow_when_the_parameter_file_exists(inputs: Inputs) 
         names = run_files(inputs.root / work)
         burst = ["filtIonShift", "invertIonShift", "burstRampIon", "mergeBurstRampIon"]
         assert names == [*PREFIX_NESD, *IFG, "unwrap", *ION, *burst]
+        assert run_all(inputs.root / work, install(inputs.root / "topsStack")) == []
+        d = inputs.dates
+        assert (inputs.root / work / "ion" / f"{d[0]}_{d[1]}" / "ion_cal" / "filt.ion").stat().st_size > 0
+        assert sorted(p.name for p in (inputs.root / work / "ion_dates").iterdir()) == [f"{x}.ion" for x in d]
     assert (inputs.root / "pairs_diff_starting_ranges.txt").exists()
 
 
