@@ -96,8 +96,12 @@ def _flag(argv: list[str], name: str) -> str:
 
 
 def _pair_dates(directory: str) -> list[str]:
+    """Dates of the `<d1>_<d2>` folders an inversion reads; none is ISCE's FileNotFoundError."""
     names = [os.path.basename(p.rstrip("/")) for p in glob.glob(os.path.join(directory, "*_*"))]
-    return sorted({d for n in names for d in n.split("_")[:2]})
+    dates = sorted({d for n in names for d in n.split("_")[:2]})
+    if not dates:
+        raise CommandFailed(f"FileNotFoundError: [Errno 2] No such file or directory: '{directory}'")
+    return dates
 
 
 def other_command(name: str, argv: list[str]) -> list[str]:
