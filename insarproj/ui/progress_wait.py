@@ -47,8 +47,9 @@ class JobTally:
             return
         if event == "failed-for-good":
             self.status[action.address] = "FAILED"
-        elif event == "done" and action.op in (Op.CREATE, Op.REPLACE):
-            self.status[action.address] = "PENDING"  # just submitted (or adopted: a listing corrects it)
+        elif event in ("done", "waiting") and action.op in (Op.CREATE, Op.REPLACE, Op.ADOPT):
+            # Just submitted (or adopted): PENDING until a listing says more.
+            self.status[action.address] = status_of(action) or "PENDING"
         elif event == "done" and action.op is Op.REFRESH:
             self.status[action.address] = "SUCCEEDED"
 
