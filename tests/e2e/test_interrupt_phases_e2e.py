@@ -177,7 +177,11 @@ def test_ctrl_c_during_a_submission(tmp_path: Path, box, env, run_cli) -> None: 
     run = Running(apply_args(root), env)
     journal = root / ".insarproj"
     run.wait_for(lambda: any('"intent"' in p.read_text() for p in journal.glob("journal*")), "submission")
+    run.proc.send_signal(signal.SIGINT)
+    run.wait_for(lambda: run.said("Stopping hyp3_job."), "the stopping line")
+    # A second Ctrl-C while the POST's answer is awaited: noted, it does not cut the recording short.
     assert_interrupted(*run.interrupt())
+    assert sum("Stopping hyp3_job." in line for line in run.lines) >= 2
     statuses = {r["status"] for r in state_of(root)["resources"].values() if r["kind"] == "hyp3_job"}
     assert statuses <= {"intent", "unknown", "submitted"}, statuses
     time.sleep(0.6)  # past the listing lag: the next apply finds the jobs of that POST, not pays again
