@@ -34,55 +34,56 @@ def test_format_bytes() -> None:
 def test_plain_lines_come_periodically_and_at_the_end_without_control_characters() -> None:
     stream, clock = io.StringIO(), Clock()
     display = DownloadProgress(stream, live=False, clock=clock)
-    display.expect(3, 3000)
-    display.start("a", 1000, 0)
+    display.expect(3, 3072)
+    display.start("a", 1024, 0)
     for _ in range(4):  # 4 s: no line yet
         clock.now += 1
         display.advance("a", 100)
-    assert stream.getvalue().splitlines() == [
-        "Downloads: 0 of 3 files, 0 B of 3.0 KB, rate unknown, ETA unknown"
-    ]
+    first = "Downloads: 0 of 3 files, 0 B of 3.0 KiB, rate unknown, ETA unknown"
+    assert stream.getvalue().splitlines() == [first]
     clock.now += progress_module.PLAIN_INTERVAL
-    display.advance("a", 600)
+    display.advance("a", 624)
     display.finish("a", True)
     display.file_done()
-    display.start("b", 1000, 400)  # resumed: its 400 bytes are not this run's work
-    display.advance("b", 600)
+    display.start("b", 1024, 512)  # resumed: its 512 bytes are not this run's work
+    display.advance("b", 512)
     display.finish("b", True)
     display.close()
     lines = stream.getvalue().splitlines()
     assert len(lines) == 3, lines
-    assert lines[1].startswith("Downloads: 0 of 3 files, 1.0 KB of 3.0 KB, ") and "/s, ETA 0:00:" in lines[1]
-    assert lines[2].startswith("Downloads: 2 of 3 files, 1.6 KB of 2.6 KB")
+    assert (
+        lines[1].startswith("Downloads: 0 of 3 files, 1.0 KiB of 3.0 KiB, ") and "/s, ETA 0:00:" in lines[1]
+    )
+    assert lines[2].startswith("Downloads: 2 of 3 files, 1.5 KiB of 2.5 KiB")
     assert not CONTROL.search(stream.getvalue())
 
 
 def test_a_restarted_transfer_gives_back_what_it_had_counted() -> None:
     stream = io.StringIO()
     display = DownloadProgress(stream, live=False, clock=Clock())
-    display.expect(1, 1000)
-    display.start("a", 1000, 300)
+    display.expect(1, 1024)
+    display.start("a", 1024, 300)
     display.advance("a", 200)
-    display.start("a", 1000, 0)  # the server ignored Range: from the start again
-    display.advance("a", 1000)
+    display.start("a", 1024, 0)  # the server ignored Range: from the start again
+    display.advance("a", 1024)
     display.finish("a", True)
     display.close()
-    assert stream.getvalue().splitlines()[-1].startswith("Downloads: 1 of 1 files, 1.0 KB of 1.0 KB")
+    assert stream.getvalue().splitlines()[-1].startswith("Downloads: 1 of 1 files, 1.0 KiB of 1.0 KiB")
 
 
 def test_per_file_lines_only_when_verbose() -> None:
     quiet, verbose = io.StringIO(), io.StringIO()
     for stream, flag in ((quiet, False), (verbose, True)):
         display = DownloadProgress(stream, live=False, verbose=flag, clock=Clock())
-        display.start("S1A_X", 2000, 500)
-        display.advance("S1A_X", 1500)
+        display.start("S1A_X", 2048, 500)
+        display.advance("S1A_X", 1548)
         display.finish("S1A_X", True)
         display.start("S1A_Y", None, 0)
         display.finish("S1A_Y", False)
         display.close()
     assert "S1A_X" not in quiet.getvalue()
-    assert "  downloading S1A_X (2.0 KB, resuming at 500 B)" in verbose.getvalue()
-    assert "  downloaded S1A_X (2.0 KB)" in verbose.getvalue()
+    assert "  downloading S1A_X (2.0 KiB, resuming at 500 B)" in verbose.getvalue()
+    assert "  downloaded S1A_X (2.0 KiB)" in verbose.getvalue()
     assert "  stopped S1A_Y at 0 B" in verbose.getvalue()
 
 
@@ -100,9 +101,9 @@ def test_a_terminal_gets_one_live_display_with_lines_above_it() -> None:
     out = io.StringIO()
     console = Console(file=out, force_terminal=True, width=120, color_system=None)
     display = DownloadProgress(out, live=True, console=console)
-    display.expect(2, 2_000_000)
-    display.start("a", 1_000_000, 0)
-    display.advance("a", 1_000_000)
+    display.expect(2, 2 << 20)
+    display.start("a", 1 << 20, 0)
+    display.advance("a", 1 << 20)
     display.finish("a", True)
     display.file_done()
     display.echo("  x product.A064.x: a line above the display")
@@ -110,7 +111,7 @@ def test_a_terminal_gets_one_live_display_with_lines_above_it() -> None:
     text = out.getvalue()
     assert "\r" in text or "\x1b[" in text  # redrawn in place, not a log
     last = text.rstrip().rsplit("\r", 1)[-1]
-    assert "1/2 files" in last and "1.0/2.0 MB" in last and "ETA" in last
+    assert "1/2 files" in last and "1.0/2.0 MiB" in last and "ETA" in last
     assert "a line above the display\n" in text
 
 

@@ -9,7 +9,6 @@ line per poll (job counts by status, elapsed time, the next poll). Ctrl-C ends w
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -89,6 +88,8 @@ class ApplyConsole:
         self.say(f"Round {number}: {plan.summary.pending} to do, {plan.summary.waiting} waiting.", level=1)
 
     def on_poll(self, poll: Poll) -> None:
+        from datetime import datetime
+
         from insarproj.ui.progress_wait import poll_line
 
         self.tally.see_plan(poll.held)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from insarproj.transfer.progress import format_bytes
+from insarproj.ui.render import human_bytes  # the plan's units (KiB, MiB): one size reads the same
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -103,8 +103,8 @@ class DownloadProgress:
             self._files[label] = _File(baseline=already)
             self._sync_totals()
             if self._verbose and old is None:
-                size = format_bytes(total) if total is not None else "unknown size"
-                resume = f", resuming at {format_bytes(already)}" if already else ""
+                size = human_bytes(total) if total is not None else "unknown size"
+                resume = f", resuming at {human_bytes(already)}" if already else ""
                 self.echo(f"  downloading {label} ({size}{resume})")
 
     def advance(self, label: str, n: int) -> None:
@@ -123,7 +123,7 @@ class DownloadProgress:
                 self._files_received += 1
                 self._sync_totals()
             if self._verbose and state is not None:
-                size = format_bytes(state.baseline + state.received)
+                size = human_bytes(state.baseline + state.received)
                 self.echo(f"  downloaded {label} ({size})" if ok else f"  stopped {label} at {size}")
 
     # --- lines beside the display ---------------------------------------------------------
@@ -158,11 +158,9 @@ class DownloadProgress:
             eta = task.time_remaining if task is not None and speed else None
             done = self._done_files()
             files = f"{done} of {self._files_total} files" if self._files_total else f"{done} files"
-            of_total = f" of {format_bytes(self._bytes_total)}" if self._bytes_total else ""
-            rate = f"{format_bytes(speed)}/s" if speed else "rate unknown"
-            return (
-                f"Downloads: {files}, {format_bytes(received)}{of_total}, {rate}, ETA {plain_duration(eta)}"
-            )
+            of_total = f" of {human_bytes(self._bytes_total)}" if self._bytes_total else ""
+            rate = f"{human_bytes(speed)}/s" if speed else "rate unknown"
+            return f"Downloads: {files}, {human_bytes(received)}{of_total}, {rate}, ETA {plain_duration(eta)}"
 
     # --- internals --------------------------------------------------------------------------
 

@@ -15,11 +15,23 @@ from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskProgressColumn,
     TextColumn,
     TimeRemainingColumn,
-    TransferSpeedColumn,
 )
+from rich.text import Text
+
+from insarproj.ui.render import human_bytes
+
+
+class SpeedColumn(ProgressColumn):
+    """The rate in the plan's binary units (rich's TransferSpeedColumn is decimal only)."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{human_bytes(speed)}/s" if speed else "?", style="progress.data.speed")
 
 
 def make_progress(
@@ -32,8 +44,8 @@ def make_progress(
         BarColumn(bar_width=30),
         TaskProgressColumn(),
         TextColumn("{task.fields[files]}"),
-        DownloadColumn(),  # decimal units, as format_bytes and the plan's byte counts
-        TransferSpeedColumn(),
+        DownloadColumn(binary_units=True),  # KiB, MiB: the plan's units
+        SpeedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
         console=console,

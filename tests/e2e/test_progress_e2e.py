@@ -15,7 +15,9 @@ from test_hyp3_e2e import hyp3_project
 from insarproj.ui import progress as progress_module
 
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
-DOWNLOADS = re.compile(r"^Downloads: (\d+) of (\d+) files, [\d.]+ [KMG]?B of [\d.]+ [KMG]?B, .+, ETA \S+$")
+DOWNLOADS = re.compile(
+    r"^Downloads: (\d+) of (\d+) files, [\d.]+ ([KMG]i)?B of [\d.]+ ([KMG]i)?B, .+, ETA \S+$"
+)
 
 
 def test_a_log_gets_plain_progress_lines_and_no_control_characters(
@@ -49,7 +51,7 @@ def test_verbose_adds_one_line_per_file(tmp_path: Path, sandbox, run_cli) -> Non
     root = write_project(tmp_path / "p", end="2021-01-10")
     result = run_cli(["-C", str(root), "-v", "apply", "--yes"])
     assert result.code == 0, result.output
-    assert re.search(r"^  downloaded S1\w+ \([\d.]+ [KMG]?B\)$", result.stderr, re.M), result.stderr
+    assert re.search(r"^  downloaded S1\w+ \([\d.]+ ([KMG]i)?B\)$", result.stderr, re.M), result.stderr
 
 
 def test_wait_prints_one_line_per_poll_with_job_counts(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
