@@ -1,4 +1,8 @@
-"""The rich side of the download display (imported only once a download starts: rich costs ~45 ms).
+"""The rich side of the download display, imported only once a download starts.
+
+Why rich rather than tqdm (both maintained): rich keeps lines printed from other threads above its
+live display, estimates the rate over a sliding window, and renders to a forced terminal in tests;
+`python -X importtime` measured `rich.progress` at ~45 ms against ~160 ms for `tqdm` here.
 
 One task, one line on a terminal: a bar, files done of total, bytes done of total, the rate and
 the ETA. rich estimates the rate over its sliding window and redraws a few times a second from its
