@@ -6,6 +6,7 @@ import io
 import re
 import subprocess
 import sys
+import time
 from datetime import datetime
 
 import pytest
@@ -56,6 +57,22 @@ def test_plain_lines_come_periodically_and_at_the_end_without_control_characters
     )
     assert lines[2].startswith("Downloads: 2 of 3 files, 1.5 KiB of 2.5 KiB")
     assert not CONTROL.search(stream.getvalue())
+
+
+def test_a_stalled_transfer_still_gets_its_periodic_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(progress_module, "PLAIN_INTERVAL", 1.0)
+    stream = io.StringIO()
+    display = DownloadProgress(stream, live=False)  # real time: no byte arrives after the start
+    display.expect(1, 4096)
+    display.start("a", 4096, 0)
+    deadline = time.monotonic() + 10
+    while stream.getvalue().count("\n") < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    display.close()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) >= 3 and all(
+        line.startswith("Downloads: 0 of 1 files, 0 B of 4.0 KiB") for line in lines
+    )
 
 
 def test_a_restarted_transfer_gives_back_what_it_had_counted() -> None:

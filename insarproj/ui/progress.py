@@ -74,6 +74,7 @@ class DownloadProgress:
         self._task: Any = None
         self._last_line = clock()
         self._closed = False
+        self._stopped = threading.Event()  # ends the ticker of plain lines
 
     # --- what the plan knows ----------------------------------------------------------------
 
@@ -144,13 +145,14 @@ class DownloadProgress:
                 self._closed = True
                 return
             self._closed = True
+            self._stopped.set()
             if self._live:
                 self._progress.stop()
             else:
                 self._write_plain_line()
 
     def summary_line(self) -> str:
-        """ "Downloads: 2 of 6 files, 1.2 MB of 3.4 MB, 500.0 KB/s, ETA 0:00:04" (plain text)."""
+        """'Downloads: 2 of 6 files, 1.2 MiB of 3.4 MiB, 500.0 KiB/s, ETA 0:00:04' (plain text)."""
         with self._lock:
             task = self._progress.tasks[0] if self._progress is not None else None
             received = int(task.completed) if task is not None else 0
@@ -172,10 +174,22 @@ class DownloadProgress:
             if self._live:
                 self._progress.start()
             else:
-                self._stream.write(self.summary_line() + "\n")
-                self._stream.flush()
-                self._last_line = self._clock()
+                self._write_plain_line()
+                self._start_ticker()
         return self._progress
+
+    def _start_ticker(self) -> None:
+        """A plain line every PLAIN_INTERVAL even while no byte arrives (a stalled transfer, a
+        retry's backoff): a CI log must not look hung. Real time only (tests inject a clock)."""
+        if self._clock is not time.monotonic or PLAIN_INTERVAL < 1:
+            return
+
+        def tick() -> None:
+            while not self._stopped.wait(PLAIN_INTERVAL):
+                with self._lock:
+                    self._maybe_plain_line()
+
+        threading.Thread(target=tick, name="progress-lines", daemon=True).start()
 
     def _make_progress(self) -> Progress:
         from insarproj.ui.progress_live import make_progress

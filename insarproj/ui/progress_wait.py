@@ -80,4 +80,5 @@ def poll_line(
     else:
         what = f"{waiting} waiting"
     at = (now + timedelta(seconds=next_in)).strftime("%H:%M:%S")
-    return f"Poll {number}, {elapsed_text(elapsed)} elapsed: {what}; next poll at {at} (in {next_in:.0f} s)."
+    wait = f"{next_in:.0f}" if next_in >= 1 else f"{next_in:.1f}"
+    return f"Poll {number}, {elapsed_text(elapsed)} elapsed: {what}; next poll at {at} (in {wait} s)."

@@ -62,7 +62,7 @@ def test_wait_prints_one_line_per_poll_with_job_counts(tmp_path: Path, fast_hyp3
     assert polls, result.stderr
     pattern = (
         r"^Poll (\d+), \d+s elapsed: HyP3 jobs (\d+) PENDING, (\d+) RUNNING, (\d+) SUCCEEDED, "
-        r"(\d+) FAILED; next poll at \d\d:\d\d:\d\d \(in \d+ s\)\.$"
+        r"(\d+) FAILED; next poll at \d\d:\d\d:\d\d \(in [\d.]+ s\)\.$"
     )
     matches = [re.match(pattern, line) for line in polls]
     assert all(matches), polls
