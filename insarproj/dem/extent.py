@@ -43,18 +43,22 @@ def required_extent(
 
     ``footprints`` are the WKT footprints of every scene (or burst) of the stack, all dates.
     """
-    from shapely import wkt as shapely_wkt
-    from shapely.ops import unary_union
+    import numpy as np
+    import shapely
 
-    shapes = [shapely_wkt.loads(text) for text in footprints]
-    if not shapes:
+    shapes = shapely.from_wkt(list(footprints))
+    if shapes.size == 0:
         return None
-    union = unary_union(shapes)
-    # A burst search keeps exactly the bursts that intersect the AOI: their extent is the need.
-    ground = union if bursts else union.intersection(shapely_wkt.loads(aoi_wkt))
-    if ground.is_empty:
+    # The bounds of a union are the envelope of its parts' bounds: no union needed (plan stays fast
+    # on stacks of hundreds of dates). A burst search keeps exactly the bursts that intersect the
+    # AOI: their extent is the need; otherwise only the AOI part each scene sees.
+    parts = shapes if bursts else shapely.intersection(shapes, shapely.from_wkt(aoi_wkt))
+    parts = parts[~shapely.is_empty(parts)]
+    if parts.size == 0:
         return None
-    return expand(ground.bounds, rule_for(processor).margin)
+    corners = shapely.bounds(parts)
+    envelope = (*np.min(corners[:, :2], axis=0), *np.max(corners[:, 2:], axis=0))
+    return expand([float(v) for v in envelope], rule_for(processor).margin)
 
 
 def expand(bounds: Sequence[float], margin: float) -> Bounds:

@@ -153,6 +153,13 @@ def _write_isce(array: Any, profile: dict[str, Any], path: Path) -> list[str]:
     import rasterio
     import rasterio.shutil
 
+    with rasterio.Env() as env:
+        if "ISCE" not in env.drivers():
+            raise ProviderError(
+                "the GDAL inside rasterio has no ISCE driver, so the .wgs84 DEM for stackSentinel.py "
+                "cannot be written",
+                hint="install rasterio's wheels from PyPI (their GDAL has it) or a GDAL built with ISCE",
+            )
     out = dict(profile)
     for key in ("blockxsize", "blockysize", "compress", "interleave", "tiled"):
         out.pop(key, None)

@@ -115,3 +115,20 @@ def test_a_parameter_change_is_a_note_too(data: Path) -> None:
 def test_no_note_when_nothing_drifted(data: Path) -> None:
     wanted = desired([-117.95, 35.45, -117.25, 35.95])
     assert DemKind().notes(context(data, {"dem.A064": record()}, [wanted])) == []
+
+
+def test_a_stack_that_left_is_forgotten_its_files_deleted_only_with_prune(data: Path) -> None:
+    from insarproj.engine.model import Action
+
+    old = record()
+    forget = Action(address="dem.A064", kind="dem", op=Op.FORGET, reason="left", payload={"record": old})
+    kept = DemKind().execute(
+        forget, SimpleNamespace(project=SimpleNamespace(data_dir=data), options=SimpleNamespace(prune=False))
+    )  # type: ignore[arg-type]
+    assert kept.ops == [{"op": "del", "address": "dem.A064"}]
+    assert (data / "dem" / "A064" / "dem.tif").exists()
+    pruned = forget.model_copy(update={"payload": {"record": old, "prune": True}})
+    DemKind().execute(
+        pruned, SimpleNamespace(project=SimpleNamespace(data_dir=data), options=SimpleNamespace(prune=False))
+    )  # type: ignore[arg-type]
+    assert not (data / "dem" / "A064" / "dem.tif").exists()
