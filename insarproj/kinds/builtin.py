@@ -1,6 +1,7 @@
 """The built-in components: which kinds a project uses, and the providers behind them.
 
-Kinds come in dependency order: scenes (search pin) → orbits → pairs → HyP3 jobs → products.
+Kinds come in dependency order: scenes (search pin) → orbits → pairs → HyP3 jobs → products; the
+DEM (from the pin alone) comes last.
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ def components(project: Any, endpoints: Endpoints) -> Components:
         result.show_sections.append(pairs_section)
     if kind == "hyp3":
         result.extend(_hyp3(endpoints))
+    if project.config.dem_enabled:
+        from insarproj.kinds.dem import DemKind, dem_section
+
+        result.kinds.append(DemKind())
+        result.show_sections.append(dem_section)
     return result
 
 
@@ -101,7 +107,7 @@ def _hyp3(endpoints: Endpoints) -> Components:
 
 class NotYetManaged(ResourceKind):
     """Says in every plan which configured parts insarproj does not manage yet, instead of
-    silently ignoring them (the DEM, ISCE2 topsStack runs). Plans no action."""
+    silently ignoring them (ISCE2 topsStack runs). Plans no action."""
 
     kind = "notice"
 
@@ -117,8 +123,6 @@ class NotYetManaged(ResourceKind):
     def notes(self, ctx: Any) -> list[str]:
         config = ctx.project.config
         missing = []
-        if config.dem_enabled:
-            missing.append("the DEM ([dem])")
         if config.processor.kind == "isce":
             missing.append(
                 "ISCE2 topsStack runs ([processor.isce]); scenes and the pair network are prepared"

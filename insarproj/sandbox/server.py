@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import unquote, urlsplit
 
-from insarproj.sandbox import auth, cmr, downloads, hyp3
+from insarproj.sandbox import auth, cmr, dem_tiles, downloads, hyp3
 from insarproj.sandbox.auth import Auth
 from insarproj.sandbox.catalog import Catalog
 from insarproj.sandbox.faults import FaultInjector, FaultPlan, FaultSpecError, fault_kinds
@@ -130,6 +130,7 @@ class Sandbox:
         cmr.register(self.router, self.catalog, self.origins)
         auth.register(self.router, self.auth, self.origins)
         downloads.register(self.router, self.catalog, self.auth, self.origins)
+        dem_tiles.register(self.router)
         self.hyp3 = hyp3.register(
             self.router,
             catalog=self.catalog,
