@@ -7,6 +7,7 @@ is a `.insarproj` folder (format-1 state.json, a journal line not folded yet, th
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from pathlib import Path
@@ -86,7 +87,7 @@ def test_a_hand_edited_file_still_loads_and_the_own_value_wins(tmp_path):
     assert raw["common"]["scene"]["status"] == "present"
     raw["resources"]["scene.S1"]["status"] = "missing"  # re-indented: no longer the exact layout
     store.path.write_text(json.dumps(raw, indent=4))
-    assert parse_exact(store.path.read_bytes()) is None
+    assert parse_exact(io.BytesIO(store.path.read_bytes())) is None
     state = store.load()
     assert state.resources["scene.S1"]["status"] == "missing"
     assert state.resources["scene.S2"] == {
@@ -130,8 +131,18 @@ def test_render_is_exact_for_what_it_reads():
     }
     records["scene.x"] = {"kind": "scene", "status": "é", "attributes": {}, "updated_at": "t"}
     data = render_state({"format_version": FORMAT_VERSION, "serial": 1}, records)
-    parsed = parse_exact(data)
+    parsed = parse_exact(io.BytesIO(data))
     assert parsed is not None and parsed["resources"] == records
     assert render_state({"format_version": FORMAT_VERSION, "serial": 1}, parsed["resources"]) == data
+    # Records are parsed in chunks of lines: a duplicate across two chunks is not exact either.
+    many = {
+        f"scene.s{i:05d}": {"kind": "scene", "status": "p", "attributes": {}, "updated_at": "t"}
+        for i in range(2500)
+    }
+    lines = render_state({"format_version": FORMAT_VERSION}, many).splitlines(keepends=True)
+    first = lines.index(b'    "scene.s00000": {"attributes":{}},\n')
+    assert parse_exact(io.BytesIO(b"".join(lines))) is not None
+    lines[first + 2497] = lines[first]  # the first record again, 2,497 lines later
+    assert parse_exact(io.BytesIO(b"".join(lines))) is None
     empty = render_state({"format_version": FORMAT_VERSION}, {})
-    assert parse_exact(empty) == {"format_version": FORMAT_VERSION, "common": {}, "resources": {}}
+    assert parse_exact(io.BytesIO(empty)) == {"format_version": FORMAT_VERSION, "common": {}, "resources": {}}

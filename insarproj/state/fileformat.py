@@ -20,7 +20,7 @@ by the strict parser instead, which names a duplicate key.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -35,6 +35,8 @@ MIN_GROUP = 2
 COMPACT_DEPTH = 5
 RESOURCES_OPEN = b',\n  "resources": {'
 RESOURCES_CLOSE = b"\n  }\n}\n"
+RECORDS_PER_CHUNK = 2000
+_RESOURCES_LINE = b'  "resources": {'
 
 
 def group_of(address: str) -> str:
@@ -89,60 +91,107 @@ def _record_line(address: str, own: Any) -> bytes:
     return b"\n    " + orjson.dumps(address) + b": " + orjson.dumps(own, option=_SORTED)
 
 
-def parse_exact(data: bytes) -> dict[str, Any] | None:
-    """The file's content with every record filled from `common`, when ``data`` is exactly what
-    `render_state` writes; None otherwise (the caller then parses strictly and calls
-    `fill_records`)."""
+def parse_exact(lines: Iterable[bytes]) -> dict[str, Any] | None:
+    """The file's content, every record filled from `common`, when its ``lines`` (an open binary
+    file) are exactly what `render_state` writes; None otherwise (the caller then parses the whole
+    text strictly and calls `fill_records`). Read one record line at a time, so the file's bytes
+    and a parser's tree of all of it are never in memory beside the records."""
     try:
-        return _parse_exact(data)
-    except (orjson.JSONDecodeError, TypeError):  # TypeError: nested deeper than orjson writes
+        return _parse_exact(iter(lines))
+    except (orjson.JSONDecodeError, TypeError, ValueError):  # TypeError: nested deeper than orjson writes
         return None
 
 
-def _parse_exact(data: bytes) -> dict[str, Any] | None:
-    raw = orjson.loads(data)
-    if not (isinstance(raw, dict) and isinstance(raw.get("resources"), dict)):
+def _parse_exact(lines: Iterator[bytes]) -> dict[str, Any] | None:
+    head = bytearray()
+    for line in lines:
+        if line.startswith(_RESOURCES_LINE):
+            break
+        head += line
+    else:
         return None
-    if not isinstance(raw.get("common"), dict):
+    raw = orjson.loads(head[: -len(b",\n")] + b"\n}")
+    if not (isinstance(raw, dict) and isinstance(raw.get("common"), dict)):
         return None
-    resources = raw.pop("resources")
     commons = raw.pop("common")
-    head = _head(raw, commons)
-    if not data.startswith(head):
+    if _head(raw, commons) != head + _RESOURCES_LINE:
         return None
-    end = position = len(head)
-    for address, own in resources.items():
-        line = _record_line(address, own)
-        if not data.startswith(line, position):
-            return None
-        end = position + len(line)
-        position = end + 1  # past the comma (orjson has checked the syntax between records)
-    if data[end:] != (RESOURCES_CLOSE if resources else b"}\n}\n"):
+    if line not in (_RESOURCES_LINE + b"\n", _RESOURCES_LINE + b"}\n"):
+        return None
+    resources = {} if line == _RESOURCES_LINE + b"}\n" else _record_lines(lines)
+    if resources is None or next(lines, None) != b"}\n" or next(lines, None) is not None:
         return None
     raw["common"] = commons
     raw["resources"] = fill_records(resources, commons)
     return raw
 
 
+def _record_lines(lines: Iterator[bytes]) -> dict[str, Any] | None:
+    """The records of the lines after `"resources": {`, up to its closing line, parsed
+    RECORDS_PER_CHUNK lines at a time (one parser call each, a bounded tree beside the records)."""
+    resources: dict[str, Any] = {}
+    chunk: list[bytes] = []
+    for line in lines:
+        if line == b"  }\n":
+            return resources if _add_chunk(chunk, resources, last=True) else None
+        chunk.append(line)
+        if len(chunk) == RECORDS_PER_CHUNK:
+            if not _add_chunk(chunk, resources, last=False):
+                return None
+            chunk = []
+    return None
+
+
+def _add_chunk(chunk: list[bytes], resources: dict[str, Any], *, last: bool) -> bool:
+    """Parse ``chunk`` (record lines) into ``resources``; False unless every line is exactly as
+    `render_state` writes it (which also refuses a duplicate address)."""
+    if not chunk:
+        return not last
+    text = b"".join(chunk)
+    if not text.endswith(b"\n" if last else b",\n"):
+        return False
+    parsed = orjson.loads(b"{" + text[: -1 if last else -2] + b"}")
+    if len(parsed) != len(chunk):
+        return False
+    for line, (address, own) in zip(chunk, parsed.items(), strict=True):
+        expected = b"    " + orjson.dumps(address) + b": " + orjson.dumps(own, option=_SORTED)
+        ending = line[len(expected) :]
+        if not line.startswith(expected) or ending not in (b",\n", b"\n") or address in resources:
+            return False
+        resources[address] = own
+    return True
+
+
 def fill_records(resources: dict[str, Any], commons: Mapping[str, Any]) -> dict[str, Any]:
-    """Each record of ``resources`` (as read) completed in place from its group's `common`."""
+    """Each record of ``resources`` (as read) completed from its group's `common`; a value the
+    record has itself wins."""
+    fillers = {group: _Filler(common) for group, common in commons.items() if type(common) is dict}
     for address, own in resources.items():
-        common = commons.get(group_of(address))
-        if common and type(own) is dict:
-            _fill(own, common)
+        filler = fillers.get(group_of(address))
+        if filler is not None and type(own) is dict:
+            resources[address] = filler.fill(own)
     return resources
 
 
-def _fill(own: dict[str, Any], common: Mapping[str, Any]) -> None:
-    for key, value in common.items():
-        if type(value) is dict:
-            sub = own.get(key, _MISSING)
+class _Filler:
+    """One group's `common`, split per level into its scalars and its sub-tables, so filling a
+    record is one dict merge per level (about 180,000 records at 20,000 scenes)."""
+
+    __slots__ = ("scalars", "tables")
+
+    def __init__(self, common: Mapping[str, Any]) -> None:
+        self.scalars = {k: v for k, v in common.items() if type(v) is not dict}
+        self.tables = [(k, _Filler(v)) for k, v in common.items() if type(v) is dict]
+
+    def fill(self, own: dict[str, Any]) -> dict[str, Any]:
+        merged = {**self.scalars, **own} if self.scalars else own
+        for key, table in self.tables:
+            sub = merged.get(key, _MISSING)
             if sub is _MISSING:
-                own[key] = sub = {}
-            if type(sub) is dict:
-                _fill(sub, value)
-        elif key not in own:
-            own[key] = value
+                merged[key] = table.fill({})
+            elif type(sub) is dict:
+                merged[key] = table.fill(sub)
+        return merged
 
 
 def shared_values(resources: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

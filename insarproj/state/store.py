@@ -225,13 +225,14 @@ class StateStore:
             raise StateError(f"no state file at {path}", hint=recovery_hint(self, broken=False))
         hint = recovery_hint(self, broken=True)
         try:
-            data = path.read_bytes()
+            with gc_paused(), open(path, "rb") as handle:
+                # What this insarproj wrote is read fast and exactly; anything else strictly.
+                raw = parse_exact(handle)
+                if raw is None:
+                    handle.seek(0)
+                    raw = _parse_state_strictly(handle.read(), path, hint)
         except OSError as exc:
             raise StateError(f"{path} is corrupt ({_short(exc)})", hint=hint) from exc
-        with gc_paused():
-            # What this insarproj wrote is read fast and exactly; anything else strictly.
-            raw = parse_exact(data) or _parse_state_strictly(data, path, hint)
-        del data
         if not isinstance(raw, dict) or "format_version" not in raw:
             raise StateError(f"{path} is not an insarproj state file", hint=hint)
         self._check_format_version(path, raw["format_version"], hint)
