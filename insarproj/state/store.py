@@ -616,10 +616,21 @@ def _parse_line(chunk: bytes, *, where: str, hint: str) -> dict[str, Any] | None
     if not isinstance(parsed, dict) or "crc" not in parsed:
         return None
     crc = parsed.pop("crc")
+    if _crc_of_written_bytes(chunk) == crc:
+        return parsed  # the line as _encode_line wrote it: no need to encode it again
     payload = json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     if zlib.crc32(payload.encode("utf-8")) != crc:
         return None
     return parsed
+
+
+def _crc_of_written_bytes(chunk: bytes) -> int | None:
+    """The CRC-32 of the payload of a line as `_encode_line` writes it (the payload's bytes are
+    the line's up to `,"crc":`), or None when the line does not end that way."""
+    cut = chunk.rfind(b',"crc":')
+    if cut < 0 or not chunk.endswith(b"}"):
+        return None
+    return zlib.crc32(chunk[:cut] + b"}")
 
 
 def _validate_line(parsed: dict[str, Any], *, where: str, hint: str) -> None:
