@@ -23,3 +23,21 @@ def test_bbox_wkt_is_the_text_shapely_writes():
                 fast += 1
                 assert text == box(*bbox).wkt, bbox
     assert fast > len(values)  # most hand-written boxes take the path without shapely
+
+
+def test_a_bbox_project_loads_and_fingerprints_its_search_without_shapely(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "project.toml").write_text(
+        '[project]\nname = "p"\n[aoi]\nbbox = [-117.9, 35.5, -117.3, 35.9]\n'
+        '[search]\nstart = 2021-01-01\nend = 2021-03-01\n[processor]\nkind = "download"\n'
+    )
+    code = (
+        "import sys; from insarproj.config.load import load_project; "
+        "from insarproj.kinds.search import search_request; "
+        f"p = load_project({str(tmp_path)!r}); request = search_request(p); "
+        "print('shapely' in sys.modules, request.aoi_wkt)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split(" ", 1) == ["False", box(-117.9, 35.5, -117.3, 35.9).wkt + "\n"]
