@@ -112,7 +112,7 @@ class Workspace:
         self.root = Path(root).resolve()
         self.trust_endpoints = trust_endpoints
         self.state_dir = self.root / STATE_DIR
-        self.store = StateStore(self.state_dir)
+        self.store = StateStore(self.state_dir, notify=lambda message: self.notify(message))
         self.observed = ObservedStore(self.state_dir)
 
     @cached_property
