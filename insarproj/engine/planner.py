@@ -65,6 +65,8 @@ def build_plan(
 
     selected = _select_targets(actions, ctx.options.targets)
     ordered = _topological(selected, kind_rank)
+    for kind in kinds:  # scoped to what this plan will really do (targets, credit caps)
+        notes.extend(kind.finish(ordered, ctx))
     return Plan(
         plan_id=uuid.uuid4().hex,
         created_at=utcnow(),
@@ -143,6 +145,10 @@ def summarize(actions: Sequence[Action]) -> PlanSummary:
         summary.counts[op] = summary.counts.get(op, 0) + 1
         per_kind = summary.by_kind.setdefault(action.kind, {})
         per_kind[op] = per_kind.get(op, 0) + 1
+        unit = action.counted_as
+        if unit is not None:
+            per_unit = summary.items.setdefault(unit, {})
+            per_unit[op] = per_unit.get(op, 0) + 1
         if action.op is Op.WAIT:
             summary.waiting += 1
             continue
@@ -150,6 +156,11 @@ def summarize(actions: Sequence[Action]) -> PlanSummary:
             summary.failed += 1
             continue
         summary.pending += 1
+        summary.internal += action.internal
         summary.bytes += action.bytes or 0
-        summary.credits += action.credits or 0.0
+        if action.held_back:
+            summary.held_back += 1
+            summary.credits_held_back += action.credits or 0.0
+        else:
+            summary.credits += action.credits or 0.0
     return summary
