@@ -63,10 +63,9 @@ def build_plan(
     for action in actions.values():
         action.depends_on = sorted(d for d in set(action.depends_on) if d in actions)
 
-    selected = _select_targets(actions, ctx.options.targets)
-    ordered = _topological(selected, kind_rank)
-    for kind in kinds:  # scoped to what this plan will really do (targets, credit caps)
-        notes.extend(kind.finish(ordered, ctx))
+    ordered = _topological(_select_targets(actions, ctx.options.targets), kind_rank)
+    # Scoped to what this plan will really do (targets, credit caps).
+    notes.extend(note for kind in kinds for note in kind.finish(ordered, ctx))
     return Plan(
         plan_id=uuid.uuid4().hex,
         created_at=utcnow(),
