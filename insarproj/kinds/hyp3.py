@@ -516,7 +516,7 @@ class Hyp3JobKind(ResourceKind):
 
     # -- apply ------------------------------------------------------------------------------
     def after_apply(self, contexts: list[ApplyContext]) -> list[str]:
-        """"HyP3 credits spent: N, credits left: M" after an apply that submitted or adopted jobs
+        """ "HyP3 credits spent: N, credits left: M" after an apply that submitted or adopted jobs
         (the account is read after the last POST)."""
         batches = [c.shared["hyp3.batch"] for c in contexts if "hyp3.batch" in c.shared]
         if not any(b.posted or b.adopted for b in batches):

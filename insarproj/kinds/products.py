@@ -42,6 +42,7 @@ from insarproj.kinds.hyp3 import (
     product_address,
 )
 from insarproj.kinds.hyp3_protocol import parse_time
+from insarproj.kinds.sizes import human_size
 from insarproj.layout import PRODUCTS_DIR
 from insarproj.state import op_delete, op_put
 from insarproj.state.records import (
@@ -56,6 +57,7 @@ from insarproj.state.records import (
 SUPERSEDED_DIR = "superseded/products"
 SUPERSEDED_KEY = "superseded_stack"  # spec/payload key of a stack's superseded-area item
 UNTRACKED_KEY = "untracked_stack"  # spec/payload key of a stack's sweep of untracked entries
+SWEEP_UNIT = "stack folder"  # what the plan's headline counts a sweep of a stack's folder as
 
 
 def _job_files(job_address: str, ctx: PlanContext) -> tuple[list[dict[str, Any]], str | None, str | None]:
@@ -264,6 +266,7 @@ class ProductKind(ResourceKind):
             kind=self.kind,
             op=Op.FORGET,
             reason=f"{len(folders)} old products in data/{SUPERSEDED_DIR}/{stack}/; files deleted (--prune)",
+            unit=SWEEP_UNIT,
             payload={SUPERSEDED_KEY: stack, "folders": folders},
         )
 
@@ -277,6 +280,7 @@ class ProductKind(ResourceKind):
             address=desired.address,
             kind=self.kind,
             op=Op.FORGET,
+            unit=SWEEP_UNIT,
             reason=f"{len(names)} entries of data/{PRODUCTS_DIR}/{stack}/ are no recorded product "
             f"(e.g. {names[0]}); {where}",
             depends_on=list(desired.depends_on),
@@ -285,11 +289,26 @@ class ProductKind(ResourceKind):
 
     def orphan(self, address: str, record: Record, ctx: PlanContext) -> Action | None:
         prune = ctx.options.prune
+        attrs = product_attributes(record)
+        manifest = attrs.get("manifest")
+        size = human_size(manifest["bytes"] if manifest else None)
+        # Which files stay and how much space they hold (docs/cli.md, "Files of forgotten resources").
+        path = attrs.get("path")
+        reason = "no longer in the configuration; " + (
+            _forget_note(prune)
+            if not path
+            else f"its folder data/{path} ({size}) "
+            + (
+                "is deleted (--prune)"
+                if prune
+                else f"{_aside(False, path.split('/')[1])} until `apply --prune`"
+            )
+        )
         return Action(
             address=address,
             kind=self.kind,
             op=Op.FORGET,
-            reason=f"no longer in the configuration; {_forget_note(prune)}",
+            reason=reason,
             payload={"record": record, "prune": prune},
         )
 
@@ -378,14 +397,16 @@ class ProductKind(ResourceKind):
                 "run `insarproj apply` soon"
             )
         if not ctx.options.prune:
-            old = sum(
-                _count(ctx.project.data_dir / SUPERSEDED_DIR / s)
-                for s in _superseded_stacks(ctx.project.data_dir)
-            )
-            if old:
+            folders = [
+                entry
+                for stack in _superseded_stacks(ctx.project.data_dir)
+                for entry in (ctx.project.data_dir / SUPERSEDED_DIR / stack).iterdir()
+            ]
+            if folders:
+                size = human_size(sum(_disk_bytes(f) for f in folders))
                 notes.append(
-                    f"{old} old products wait in data/{SUPERSEDED_DIR}/: `insarproj apply --prune` "
-                    "deletes them"
+                    f"{len(folders)} old products ({size}) wait in data/{SUPERSEDED_DIR}/: "
+                    "`insarproj apply --prune` deletes them"
                 )
         return notes
 
@@ -624,8 +645,15 @@ def _subfolders(base: Path) -> list[str]:
     )
 
 
-def _count(folder: Path) -> int:
-    return sum(1 for _ in folder.iterdir()) if folder.is_dir() else 0
+def _disk_bytes(path: Path) -> int:
+    """Bytes of the files under ``path`` (links not followed): what `apply --prune` frees."""
+    if path.is_symlink() or not path.is_dir():
+        return path.lstat().st_size if path.is_symlink() or path.is_file() else 0
+    return sum(
+        os.lstat(os.path.join(folder, name)).st_size
+        for folder, _dirs, names in os.walk(path)
+        for name in names
+    )
 
 
 def _current_file(payload: dict[str, Any], ctx: ApplyContext) -> dict[str, Any]:

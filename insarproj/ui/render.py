@@ -45,6 +45,7 @@ UNIT_VERBS: dict[str, dict[Op, str]] = {
     },
     "product": {Op.CREATE: "to download", Op.REPLACE: "to download again", Op.ADOPT: "to adopt from disk"},
     "scene": {Op.CREATE: "to download", Op.REPLACE: "to download again", Op.ADOPT: "to adopt from disk"},
+    "stack folder": {Op.FORGET: "to clean up"},
 }
 HEADLINE_OPS = (Op.CREATE, Op.ADOPT, Op.REFRESH, Op.REPLACE, Op.FORGET)
 
@@ -170,7 +171,7 @@ def summary_line(plan: Plan, *, color: bool = True) -> str:
 
 
 def _unit_counts(unit: str, by_op: dict[str, int]) -> str:
-    """"9 interferograms to submit to HyP3, 2 to adopt from HyP3": the noun once, then each verb."""
+    """ "9 interferograms to submit to HyP3, 2 to adopt from HyP3": the noun once, then each verb."""
     words = []
     for op in HEADLINE_OPS:
         n = by_op.get(op.value, 0)
