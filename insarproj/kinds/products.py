@@ -294,16 +294,9 @@ class ProductKind(ResourceKind):
         size = human_size(manifest["bytes"] if manifest else None)
         # Which files stay and how much space they hold (docs/cli.md, "Files of forgotten resources").
         path = attrs.get("path")
-        reason = "no longer in the configuration; " + (
-            _forget_note(prune)
-            if not path
-            else f"its folder data/{path} ({size}) "
-            + (
-                "is deleted (--prune)"
-                if prune
-                else f"{_aside(False, path.split('/')[1])} until `apply --prune`"
-            )
-        )
+        reason = f"no longer in the configuration; {_forget_note(prune)}"
+        if path:
+            reason += f": data/{path} ({size})" + ("" if prune else ", until `apply --prune`")
         return Action(
             address=address,
             kind=self.kind,

@@ -150,13 +150,13 @@ class SceneKind(ResourceKind):
         if record["status"] == ORPHANED:
             if not prune:
                 return None  # counted in the notes until pruned or back in the project
-            reason = f"file kept when the scene left the project ({kept}); deleted (--prune)"
+            reason = f"file kept when the scene left the project; files deleted (--prune): {kept}"
         else:
             pin = pinned(ctx)
             why = pin.dropped_reason(address.split(".", 1)[1]) if pin is not None else None
             left = f"left the project ({why})" if why else "no longer in the configuration"
-            fate = "deleted (--prune)" if prune else "stays on disk until `apply --prune`"
-            reason = f"{left}; file ({kept}) {fate}"
+            fate = "files deleted (--prune): " if prune else "file kept on disk until `apply --prune`: "
+            reason = f"{left}; {fate}{kept}"
         return Action(
             address=address,
             kind=self.kind,
