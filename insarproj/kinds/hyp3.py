@@ -214,6 +214,22 @@ def _listing(ctx: PlanContext) -> dict[str, Any] | None:
     return listing
 
 
+LISTING_FAILED = "hyp3.listing_failed"
+
+
+def _adoption_listing(ctx: PlanContext) -> dict[str, Any] | None:
+    """The listing, for pricing a submission; None offline or when it failed. A failed listing
+    does not stop the plan (apply lists again before any POST, and stops there on an error): the
+    plan says its prices assume HyP3 has none of the jobs, and the listing is not retried per job."""
+    if LISTING_FAILED in ctx.observations:
+        return None
+    try:
+        return _listing(ctx)
+    except InsarprojError as exc:
+        ctx.observations[LISTING_FAILED] = exc
+        return None
+
+
 def _plan_listing_start(ctx: PlanContext) -> datetime | None:
     """Where plan's one listing starts: at the oldest open intent, unless a job resource has no
     record (a lost state, a clone, a pair that returned): its job, if any, may be of any age."""
@@ -307,7 +323,7 @@ class _Step:
         """What apply will do instead of paying: adopt the job of this identity the project's
         listing shows (or wait for a fresh intent to appear), decided exactly as apply decides it
         just before its POST (`decide_submission`). None: apply submits. Offline: not checked."""
-        listing = _listing(self.ctx)
+        listing = _adoption_listing(self.ctx)
         if listing is None:
             return None
         address, identity = self.desired.address, self.desired.spec["identity"]
@@ -479,6 +495,12 @@ class Hyp3JobKind(ResourceKind):
         notes: list[str] = []
         if ctx.options.offline:
             notes.extend(offline_note(submissions))
+        elif LISTING_FAILED in ctx.observations and submissions:
+            notes.append(
+                f"could not list the project's HyP3 jobs ({ctx.observations[LISTING_FAILED]}): the "
+                "submissions are priced as if HyP3 had none of them; apply lists them again before "
+                "submitting anything"
+            )
         if not submissions:
             return notes
         user = None

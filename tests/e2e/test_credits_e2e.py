@@ -197,3 +197,19 @@ def test_forgotten_scenes_are_kept_listed_readopted_and_pruned(tmp_path: Path, s
     assert pruned.code == 0 and "3 scenes to forget" in pruned.output
     assert not any(f.exists() for f in files)
     assert not [r for r in state_of(root)["resources"].values() if r["status"] == "orphaned"]
+
+
+def test_a_failed_listing_leaves_the_plan_priced_and_says_so(
+    tmp_path: Path, fast_hyp3, run_cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from insarproj.transfer.retry import RetryPolicy
+
+    monkeypatch.setattr(RetryPolicy, "delay", lambda self, attempt, retry_after=None: 0.0)  # no backoff waits
+    root = hyp3_project(tmp_path / "p")
+    fast_hyp3.set_faults("5xx@/jobs")
+    result = run_cli(["-C", str(root), "plan"])
+    assert result.code == 0, result.output
+    assert "could not list the project's HyP3 jobs" in result.output
+    assert "apply lists them again before submitting anything" in result.output
+    listings = [r for r in fast_hyp3.requests() if r.method == "GET" and r.path == "/jobs"]
+    assert 0 < len(listings) <= 6  # one listing (with its retries), not one per job
