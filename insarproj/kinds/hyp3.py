@@ -39,6 +39,7 @@ from insarproj.kinds.hyp3_credits import account_note, hold_back, offline_note
 from insarproj.kinds.hyp3_protocol import (
     LISTING_MARGIN,
     Verdict,
+    adoptable,
     attempts_of,
     counted_in,
     decide_open,
@@ -602,6 +603,7 @@ class _Hyp3Batch:
                     for a in self._plan().actions
                     if a.kind == Hyp3JobKind.kind and a.op in RECORDING_OPS and a.address not in self.results
                 ]
+                refreshes = self._recheck_adoptions(refreshes)
                 ops = []
                 for item in refreshes:
                     job = item.payload.get("job")
@@ -615,6 +617,33 @@ class _Hyp3Batch:
                 if ops:
                     self.ctx.writer.record(ops)  # one line for the whole refresh
             return self._take(action.address)
+
+    def _recheck_adoptions(self, refreshes: list[Action]) -> list[Action]:
+        """The jobs a plan adopts (`<=`, 0 credits) are looked up again (one listing) before they
+        are recorded: a saved plan may be applied long after it was made. One that HyP3 no longer
+        lists, or that is no longer worth adopting (its product expired, it FAILED), is refused:
+        paying for it again needs a plan that shows the cost (docs/safety.md, "Saved plans")."""
+        adoptions = [a for a in refreshes if a.payload.get("adopt")]
+        if not adoptions:
+            return refreshes
+        client = self.ctx.write.get("hyp3")
+        listed = index_jobs(client.list_project_jobs(self.ctx.project.config.project.name))["by_id"]
+        now = client.server_now()
+        refused: set[str] = set()
+        for a in adoptions:
+            job = listed.get(a.payload["job"]["job_id"])
+            on_disk = self._product_on_disk_for(a)
+            if job is not None and adoptable([job], exclude=set(), now=now, on_disk=on_disk) is not None:
+                a.payload["job"] = job.raw  # its status now
+                continue
+            state = "no longer listed" if job is None else f"now {job.status_code}, product not downloadable"
+            refused.add(a.address)
+            self.results[a.address] = ProviderError(
+                f"job {a.payload['job']['job_id']} that the plan adopts at no cost is {state} on HyP3",
+                service="hyp3",
+                hint="run `insarproj plan` again: it shows the submission this needs, with its cost",
+            )
+        return [a for a in refreshes if a.address not in refused]
 
     # submit ---------------------------------------------------------------------------------
     def submit(self, action: Action) -> Outcome:

@@ -213,3 +213,25 @@ def test_a_failed_listing_leaves_the_plan_priced_and_says_so(
     assert "apply lists them again before submitting anything" in result.output
     listings = [r for r in fast_hyp3.requests() if r.method == "GET" and r.path == "/jobs"]
     assert 0 < len(listings) <= 6  # one listing (with its retries), not one per job
+
+
+def test_a_saved_adoption_whose_job_expired_is_refused_not_paid(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+    import requests
+
+    root = hyp3_project(tmp_path / "p")
+    assert apply_wait(run_cli, root).code == 0
+    shutil.rmtree(root / ".insarproj")
+    shutil.rmtree(root / "data")  # no product on disk: an expired job is no longer worth adopting
+    assert run_cli(["-C", str(root), "init", "--state-only"]).code == 0
+    saved = tmp_path / "plan.json"
+    assert FOUND in run_cli(["-C", str(root), "plan", "--out", str(saved)]).output
+    requests.post(fast_hyp3.url + "/_sandbox/hyp3/advance", data="2000000", timeout=10).raise_for_status()
+    quiesce(fast_hyp3)
+    fast_hyp3.clear_requests()
+    applied = run_cli(["-C", str(root), "apply", str(saved)])
+    assert applied.code == ExitCode.ERROR, applied.output
+    assert "that the plan adopts at no cost is now SUCCEEDED, product not downloadable" in applied.output
+    assert "run `insarproj plan` again" in applied.output
+    assert posts(fast_hyp3) == []
+    replanned = run_cli(["-C", str(root), "plan"])
+    assert "; 110 HyP3 credits" in headline(replanned.output)  # the resubmissions, priced
