@@ -68,8 +68,8 @@ def readme_plan() -> Plan:
     ]
     note = (
         "HyP3 account sandbox: 9790 credits left of 10000 per month, application APPROVED; "
-        "this plan spends 20 (max_credits 20 per apply); 1 more submission (10 credits) held back by max_credits, planned for a "
-        "later apply"
+        "this plan spends 20 (max_credits 20 per apply); 1 more submission (10 credits) held back by "
+        "max_credits, planned for a later apply"
     )
     summary = "+3 scenes join (1 new date in A064, 1 new date in A166, 1 new date in D071)"
     return Plan(
