@@ -57,6 +57,7 @@ from insarproj.state.records import (
 SUPERSEDED_DIR = "superseded/products"
 SUPERSEDED_KEY = "superseded_stack"  # spec/payload key of a stack's superseded-area item
 UNTRACKED_KEY = "untracked_stack"  # spec/payload key of a stack's sweep of untracked entries
+READOPTED = "products.readopted"  # superseded folders this plan takes back (never pruned by it)
 SWEEP_UNIT = "stack folder"  # what the plan's headline counts a sweep of a stack's folder as
 
 
@@ -207,10 +208,18 @@ class ProductKind(ResourceKind):
             return None  # the job is not done: its own line says why (waiting, failed, to submit)
         found = on_disk_product(ctx.project.data_dir, spec["job"], files) if record is None else None
         if found is not None:
+            kept = found[0].startswith(SUPERSEDED_DIR + "/")
+            if kept:  # not deleted by a --prune of the same plan: it is the project's again
+                ctx.observations.setdefault(READOPTED, set()).add(found[0])
+            where = (
+                f"kept in data/{found[0]} when its pair left; moved back"
+                if kept
+                else f"already in data/{found[0]}"
+            )
             return product_action(
                 desired,
                 Op.ADOPT,
-                f"already in data/{found[0]}, intact against its manifest (a recovered state or a clone)",
+                f"{where}, intact against its manifest" + ("" if kept else " (a recovered state or a clone)"),
                 file=_product_zip(files) or files[0],
                 job_id=job_id,
                 expires=expires,
@@ -258,7 +267,12 @@ class ProductKind(ResourceKind):
         if not ctx.options.prune:
             return None  # nothing is deleted without --prune; notes() counts what waits there
         stack = desired.spec[SUPERSEDED_KEY]
-        folders = sorted(p.name for p in (ctx.project.data_dir / SUPERSEDED_DIR / stack).iterdir())
+        readopted = ctx.observations.get(READOPTED, set())
+        folders = sorted(
+            p.name
+            for p in (ctx.project.data_dir / SUPERSEDED_DIR / stack).iterdir()
+            if f"{SUPERSEDED_DIR}/{stack}/{p.name}" not in readopted
+        )
         if not folders:
             return None
         return Action(
@@ -335,6 +349,11 @@ class ProductKind(ResourceKind):
         problem = manifest_problem(folder, payload["manifest"], checksums=True)
         if problem is not None:
             return self._download(action, ctx)
+        if rel.startswith(SUPERSEDED_DIR + "/"):
+            moved = _move_back(ctx.project.data_dir, folder, payload["stack"])
+            if moved is None:  # the place is taken (a damaged copy): download afresh
+                return self._download(action, ctx)
+            rel = moved
         present = _present_op(
             action.address, rel, payload["job_id"], payload["file"].get("size"), payload["manifest"]
         )
@@ -454,16 +473,34 @@ def on_disk_product(
         name = product_zip_name(zip_file["filename"], job=job_address).removesuffix(".zip")
     except UnsafePathError:
         return None  # the download refuses it with the reason; nothing to adopt
-    rel = f"{PRODUCTS_DIR}/{job_address.split('.')[1]}/{name}"
-    folder = resolve_inside(data_dir, rel, what=f"the product folder of {job_address}")
-    if not folder.is_dir():
+    stack = job_address.split(".")[1]
+    # In place, or set aside when its pair left the network (a pair that returns takes it back).
+    for rel in (f"{PRODUCTS_DIR}/{stack}/{name}", f"{SUPERSEDED_DIR}/{stack}/{name}"):
+        folder = resolve_inside(data_dir, rel, what=f"the product folder of {job_address}")
+        if not folder.is_dir():
+            continue
+        try:
+            manifest, digest = ProductManifest.read(folder)
+        except VerificationError:
+            continue
+        summary = {**manifest.summary(), "sha256": digest}
+        if manifest_problem(folder, summary, checksums=False) is None:
+            return rel, summary
+    return None
+
+
+def _move_back(data_dir: Path, folder: Path, stack: str) -> str | None:
+    """Move a product folder kept in the superseded area back into products/<stack>/ (its pair
+    is in the network again); the new path, or None when that place is taken."""
+    rel = f"{PRODUCTS_DIR}/{stack}/{folder.name}"
+    target = resolve_inside(data_dir, rel, what=f"the product folder {rel}")
+    if target.exists() or target.is_symlink():
         return None
-    try:
-        manifest, digest = ProductManifest.read(folder)
-    except VerificationError:
-        return None
-    summary = {**manifest.summary(), "sha256": digest}
-    return None if manifest_problem(folder, summary, checksums=False) else (rel, summary)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(folder, target)
+    fsync_dir(target.parent)
+    fsync_dir(folder.parent)
+    return rel
 
 
 def _stale_reason(address: str, record: Record, job_address: str, ctx: PlanContext) -> str | None:

@@ -235,3 +235,35 @@ def test_a_saved_adoption_whose_job_expired_is_refused_not_paid(tmp_path: Path, 
     assert posts(fast_hyp3) == []
     replanned = run_cli(["-C", str(root), "plan"])
     assert "; 110 HyP3 credits" in headline(replanned.output)  # the resubmissions, priced
+
+
+def test_a_returning_pair_takes_its_kept_product_back_without_paying(
+    tmp_path: Path, fast_hyp3, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    import requests
+
+    root = hyp3_project(tmp_path / "p")
+    assert apply_wait(run_cli, root).code == 0
+    toml = root / "project.toml"
+    original = toml.read_text()
+    toml.write_text(original.replace("end = 2021-02-10", "end = 2021-02-10\nexclude_dates = [2021-01-18]"))
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
+    kept = sorted(p.name for p in (root / "data" / "superseded" / "products").glob("*/*"))
+    assert len(kept) == 4
+    # HyP3 has deleted the products by now: only the kept folders can spare a resubmission.
+    requests.post(fast_hyp3.url + "/_sandbox/hyp3/advance", data="2000000", timeout=10).raise_for_status()
+    toml.write_text(original)
+    result = run_cli(["-C", str(root), "plan", "--prune"])
+    assert result.code == 0, result.output
+    assert "4 interferograms to adopt from HyP3" in headline(result.output)
+    assert "credits" not in headline(result.output)
+    assert result.output.count("when its pair left; moved back") == 4
+    assert "superseded  " not in result.output  # --prune deletes none of the folders taken back
+    quiesce(fast_hyp3)
+    fast_hyp3.clear_requests()
+    applied = run_cli(["-C", str(root), "apply", "--yes", "--prune"])
+    assert applied.code == 0, applied.output
+    assert posts(fast_hyp3) == []
+    back = sorted(p.name for p in (root / "data" / "products").glob("*/*"))
+    assert set(kept) <= set(back) and not list((root / "data" / "superseded").glob("products/*/*"))
+    assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
