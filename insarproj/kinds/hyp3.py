@@ -34,6 +34,7 @@ from typing import Any, cast
 
 from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, Plan, ResourceKind
+from insarproj.engine.planner import matches_target
 from insarproj.errors import AuthError, InsarprojError, ProviderError
 from insarproj.kinds.hyp3_credits import account_note, hold_back, offline_note
 from insarproj.kinds.hyp3_protocol import (
@@ -324,10 +325,13 @@ class _Step:
         """What apply will do instead of paying: adopt the job of this identity the project's
         listing shows (or wait for a fresh intent to appear), decided exactly as apply decides it
         just before its POST (`decide_submission`). None: apply submits. Offline: not checked."""
+        address, identity = self.desired.address, self.desired.spec["identity"]
+        targets = self.ctx.options.targets
+        if targets and not matches_target(address, targets):
+            return None  # --target leaves this submission out: no listing on its account
         listing = _adoption_listing(self.ctx)
         if listing is None:
             return None
-        address, identity = self.desired.address, self.desired.spec["identity"]
         found = self.payload.get("found_job")
         decision = decide_submission(
             self.ctx.state.get(address),

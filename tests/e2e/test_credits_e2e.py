@@ -267,3 +267,14 @@ def test_a_returning_pair_takes_its_kept_product_back_without_paying(
     back = sorted(p.name for p in (root / "data" / "products").glob("*/*"))
     assert set(kept) <= set(back) and not list((root / "data" / "superseded").glob("products/*/*"))
     assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
+
+
+def test_a_target_without_submissions_lists_no_jobs(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = hyp3_project(tmp_path / "p")
+    result = run_cli(["-C", str(root), "plan", "--target", "pair.A064"])
+    assert result.code == 0, result.output
+    assert "HyP3 account" not in result.output  # nothing to pay for in this plan
+    assert not [r for r in fast_hyp3.requests() if r.method == "GET" and r.path == "/jobs"]
+    targeted = run_cli(["-C", str(root), "plan", "--target", "hyp3_job.A064.20210106_20210118"])
+    assert "this plan spends 10" in account_note(targeted.output)
+    assert [r for r in fast_hyp3.requests() if r.method == "GET" and r.path == "/jobs"]
