@@ -325,6 +325,8 @@ class _Step:
         """What apply will do instead of paying: adopt the job of this identity the project's
         listing shows (or wait for a fresh intent to appear), decided exactly as apply decides it
         just before its POST (`decide_submission`). None: apply submits. Offline: not checked."""
+        if self.ctx.options.offline:
+            return None  # not checked: the plan's notes say so
         address, identity = self.desired.address, self.desired.spec["identity"]
         targets = self.ctx.options.targets
         if targets and not matches_target(address, targets):
