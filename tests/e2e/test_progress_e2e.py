@@ -35,7 +35,7 @@ def test_a_log_gets_plain_progress_lines_and_no_control_characters(
     totals = [int(m.group(2)) for m in counts if m]
     # The total only grows past the plan's count when an action fetches more files (DEM tiles).
     assert totals == sorted(totals) and done == sorted(done) and done[-1] == totals[-1]
-    assert all(d <= t for d, t in zip(done, totals))
+    assert all(d <= t for d, t in zip(done, totals, strict=True))
     assert not CONTROL.search(result.stderr)
     assert "downloaded S1" not in result.stderr  # per-file lines only with -v
 
