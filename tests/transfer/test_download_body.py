@@ -59,3 +59,23 @@ def test_a_cut_body_of_unknown_size_and_md5_is_resumed_not_accepted(sandbox: San
     storage = [r for r in sandbox.requests() if r.path.startswith("/_storage/")]
     assert sorted(r.status for r in storage) == [200, 206]
     assert (result.size, result.md5) == (info.size, info.md5) and len(sleeps) == 1
+
+
+def test_the_sandbox_hashes_a_blob_once_not_on_every_request(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A per-request ETag hash of a 128 MiB blob cost the server as much CPU as curl spends
+    receiving it, which skewed the download benchmark's baselines."""
+    from insarproj.sandbox import blobs
+
+    hashed: list[int] = []
+    real_md5 = blobs.hashlib.md5
+
+    def counting_md5(data: bytes = b"", **kwargs: object) -> object:
+        hashed.append(len(data))
+        return real_md5(data)
+
+    monkeypatch.setattr(blobs.hashlib, "md5", counting_md5)
+    session = session_for(sandbox)
+    etags = {session.get(f"{sandbox.url}/_sandbox/blob/12345/{n}.bin").headers["ETag"] for n in "abc"}
+    assert len(etags) == 1 and hashed.count(12345) <= 1
