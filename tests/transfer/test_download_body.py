@@ -4,6 +4,7 @@ size nor MD5 is known to catch it afterwards."""
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,8 +14,9 @@ import requests
 from transfer_helpers import Sleeps
 
 from insarproj.endpoints import resolve_endpoints
+from insarproj.sandbox.blobs import blob
 from insarproj.sandbox.server import Sandbox
-from insarproj.transfer import Downloader, DownloadSpec, find_earthdata_credentials, make_session
+from insarproj.transfer import Downloader, DownloadSpec, download, find_earthdata_credentials, make_session
 from insarproj.transfer.download import _body_chunks
 
 
@@ -79,3 +81,68 @@ def test_the_sandbox_hashes_a_blob_once_not_on_every_request(
     session = session_for(sandbox)
     etags = {session.get(f"{sandbox.url}/_sandbox/blob/12345/{n}.bin").headers["ETag"] for n in "abc"}
     assert len(etags) == 1 and hashed.count(12345) <= 1
+
+
+class RecordingProgress:
+    """Each attempt's `already` and the sizes it was advanced by."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.advances: list[list[int]] = []
+
+    def start(self, label: str, total: int | None, already: int) -> None:
+        self.starts.append(already)
+        self.advances.append([])
+
+    def advance(self, label: str, n: int) -> None:
+        self.advances[-1].append(n)
+
+    def finish(self, label: str, ok: bool) -> None:
+        pass
+
+
+def test_blocks_stay_small_while_progress_comes_once_per_chunk(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading, writing and hashing go in cache-sized blocks; the caller's progress sink still
+    hears once per `chunk_size`, as before."""
+    read_sizes: list[int] = []
+
+    def spy(response: requests.Response, size: int) -> Iterator[bytes | memoryview]:
+        read_sizes.append(size)
+        return _body_chunks(response, size)
+
+    monkeypatch.setattr(download, "_body_chunks", spy)
+    size, chunk = 5 * download._BLOCK + 123, 2 * download._BLOCK
+    data = blob(size)
+    md5 = hashlib.md5(data).hexdigest()
+    spec = DownloadSpec(
+        url=f"{sandbox.url}/_sandbox/blob/{size}/p.bin", dest=tmp_path / "p.bin", size=size, md5=md5
+    )
+    progress = RecordingProgress()
+    result = Downloader(session_for(sandbox), chunk_size=chunk, progress=progress).fetch(spec)
+    assert read_sizes == [download._BLOCK]
+    assert progress.advances == [[chunk, chunk, size - 2 * chunk]]
+    assert result.md5 == md5 and (tmp_path / "p.bin").read_bytes() == data
+
+
+def test_bytes_of_a_cut_attempt_are_reported_before_the_retry(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Progress is batched per chunk; a body cut mid-chunk still reports what it wrote, so the
+    display's count agrees with the .part when the next attempt resumes."""
+    sandbox.set_faults("truncate:1@/_storage/*")
+    scene = sandbox.catalog.scenes[5]
+    info = sandbox.catalog.payloads.info(scene)
+    spec = DownloadSpec(
+        url=f"{sandbox.url}/SLC/S{scene.platform.letter}/{scene.file_name}",
+        dest=tmp_path / scene.file_name,
+        size=info.size,
+        md5=info.md5,
+    )
+    progress = RecordingProgress()
+    downloader = Downloader(
+        session_for(sandbox), chunk_size=1 << 30, progress=progress, sleep=Sleeps(), retries=2, timeout=10.0
+    )
+    result = downloader.fetch(spec)
+    cut, resumed = progress.advances
+    assert len(progress.starts) == 2 and 0 < sum(cut) == progress.starts[1] < info.size
+    assert sum(cut) + sum(resumed) == result.bytes_transferred == info.size
