@@ -5,6 +5,7 @@ size nor MD5 is known to catch it afterwards."""
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from insarproj.endpoints import resolve_endpoints
 from insarproj.sandbox.blobs import blob
 from insarproj.sandbox.server import Sandbox
 from insarproj.transfer import Downloader, DownloadSpec, download, find_earthdata_credentials, make_session
+from insarproj.transfer.disk import start_writeback
 from insarproj.transfer.download import _body_chunks
 
 
@@ -146,3 +148,29 @@ def test_bytes_of_a_cut_attempt_are_reported_before_the_retry(sandbox: Sandbox, 
     cut, resumed = progress.advances
     assert len(progress.starts) == 2 and 0 < sum(cut) == progress.starts[1] < info.size
     assert sum(cut) + sum(resumed) == result.bytes_transferred == info.size
+
+
+def test_writeback_starts_while_the_body_arrives(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kernel is asked to start writing the .part every _WRITEBACK_STEP bytes, so the fsync
+    before the rename does not wait for the whole file; the file still verifies and lands whole."""
+    asked: list[int] = []
+
+    def spy(fd: int) -> None:
+        asked.append(os.fstat(fd).st_size)
+        start_writeback(fd)
+
+    monkeypatch.setattr(download, "_WRITEBACK_STEP", download._BLOCK)
+    monkeypatch.setattr(download, "start_writeback", spy)
+    size = 3 * download._BLOCK + 5
+    data = blob(size)
+    spec = DownloadSpec(
+        url=f"{sandbox.url}/_sandbox/blob/{size}/w.bin",
+        dest=tmp_path / "w.bin",
+        size=size,
+        md5=hashlib.md5(data).hexdigest(),
+    )
+    Downloader(session_for(sandbox)).fetch(spec)
+    assert asked == [download._BLOCK, 2 * download._BLOCK, 3 * download._BLOCK]
+    assert (tmp_path / "w.bin").read_bytes() == data
