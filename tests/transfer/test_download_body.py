@@ -174,3 +174,49 @@ def test_writeback_starts_while_the_body_arrives(
     Downloader(session_for(sandbox)).fetch(spec)
     assert asked == [download._BLOCK, 2 * download._BLOCK, 3 * download._BLOCK]
     assert (tmp_path / "w.bin").read_bytes() == data
+
+
+def test_a_resumed_file_is_hashed_from_its_part_once_and_never_read_again(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Resume: the bytes already in the .part are hashed once, the rest while it arrives; the
+    verification after the download takes that MD5 instead of reading the whole file again."""
+    from insarproj.transfer import verify
+
+    def no_full_read(path: Path) -> str:
+        raise AssertionError(f"{path} was read again after the download")
+
+    monkeypatch.setattr(verify, "md5_of", no_full_read)
+    size = 4 * download._BLOCK + 7
+    data = blob(size)
+    dest = tmp_path / "r.bin"
+    Path(f"{dest}.part").write_bytes(data[: size // 3])
+    spec = DownloadSpec(
+        url=f"{sandbox.url}/_sandbox/blob/{size}/r.bin",
+        dest=dest,
+        size=size,
+        md5=hashlib.md5(data).hexdigest(),
+    )
+    result = Downloader(session_for(sandbox)).fetch(spec)
+    assert (result.resumed_from, result.bytes_transferred) == (size // 3, size - size // 3)
+    assert dest.read_bytes() == data
+
+
+def test_a_resumed_part_with_wrong_bytes_fails_its_md5_and_starts_again(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """The streaming hash covers the inherited prefix too: a .part whose bytes differ from the
+    file (same length) is caught by the MD5 and downloaded again from the start."""
+    size = 3 * download._BLOCK
+    data = blob(size)
+    dest = tmp_path / "bad.bin"
+    Path(f"{dest}.part").write_bytes(b"\0" * (size // 2))
+    spec = DownloadSpec(
+        url=f"{sandbox.url}/_sandbox/blob/{size}/bad.bin",
+        dest=dest,
+        size=size,
+        md5=hashlib.md5(data).hexdigest(),
+    )
+    result = Downloader(session_for(sandbox), sleep=Sleeps(), rng=random.Random(0)).fetch(spec)
+    assert result.resumed_from == 0 and result.bytes_transferred == size // 2 + size
+    assert dest.read_bytes() == data
