@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import os
 import shutil
@@ -55,6 +54,8 @@ def _sync_file_range() -> Callable[[int, int, int, int], int] | None:
     """libc's sync_file_range (Linux only; the os module does not offer it), or None."""
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes  # here, not at the top: only a download needs it, and `insarproj --help` stays fast
+
     try:
         function = ctypes.CDLL(None, use_errno=True).sync_file_range
     except (OSError, AttributeError):

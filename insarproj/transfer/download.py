@@ -175,7 +175,7 @@ class Downloader:
         backoff: float = 1.0,
         max_backoff: float = 30.0,
         timeout: float = 60.0,
-        chunk_size: int = 1 << 20,
+        chunk_size: int = 1 << 20,  # progress is reported once per chunk_size bytes; reads are <= _BLOCK
         progress: ProgressSink | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
