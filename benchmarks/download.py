@@ -4,11 +4,16 @@ Starts the sandbox as its own process (`insarproj sandbox --port 0`), so the ser
 the downloader's interpreter, and serves N deterministic files from it (`/_sandbox/blob/...`,
 loopback). Each round fetches them (a) with insarproj's Downloader (streaming MD5, fsync, atomic
 rename) on a thread pool, (b) with plain `curl` through `xargs -P`, (c) with `curl | tee FILE |
-md5sum` through `xargs -P` (curl that also checks what it wrote); the rounds repeat and the
-median is quoted. Then interrupts one insarproj download at 50 % and measures what the resumed
-fetch re-transfers. Prints one Markdown table; exits non-zero if a checksum or the resume fails.
+md5sum` through `xargs -P` (curl that also checks what it wrote), (d) with `curl` then `sync FILE`
+(curl with the downloader's durability: no target, it shows what putting the bytes on disk
+costs, since the others' files are deleted before they ever reach it); the rounds repeat and the
+median is quoted, with every ratio paired by round (a slower machine moves both sides alike) and
+the CPU seconds each method spent per GiB (client and server; a figure other load barely moves).
+Then interrupts one insarproj download at 50 % and measures what the resumed fetch re-transfers.
+Prints one Markdown table; exits non-zero if any file fails its size or checksum, or the resume
+sends bytes twice.
 
-    python benchmarks/download.py [--files 8] [--size-mib 128] [--parallel 4] [--rounds 3]
+    python benchmarks/download.py [--files 8] [--size-mib 128] [--parallel 4] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import argparse
 import concurrent.futures as cf
 import contextlib
 import hashlib
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -37,6 +44,8 @@ from insarproj.transfer.download import DownloadCancelled, Downloader, DownloadS
 from insarproj.transfer.session import make_session
 
 TEE_MD5 = 'curl -sS --fail "$1" | tee "$(basename "$1")" | md5sum > "$(basename "$1").md5"'
+CURL_SYNC = 'curl -sS -O --fail "$1" && sync "$(basename "$1")"'
+METHODS = ("ours", "curl", "tee", "sync")
 TARGETS = {  # insarproj's throughput relative to each yardstick (README, Performance)
     "curl": ("insarproj ÷ plain `curl`", 0.8),
     "tee": ("insarproj ÷ `curl \\| tee \\| md5sum`", 1.0),
@@ -63,28 +72,58 @@ class CancelAtHalf:
 
 def ours(urls: list[str], out: Path, size: int, md5: str, parallel: int) -> float:
     session = make_session(resolve_endpoints({}, environ={}), None, user_agent="bench")
-    downloader = Downloader(session, chunk_size=1 << 20)
+    downloader = Downloader(session)
     t0 = time.monotonic()
     with cf.ThreadPoolExecutor(parallel) as pool:
         specs = [DownloadSpec(url=u, dest=out / Path(u).name, size=size, md5=md5) for u in urls]
-        list(pool.map(downloader.fetch, specs))
-    return time.monotonic() - t0
+        results = list(pool.map(downloader.fetch, specs))
+    elapsed = time.monotonic() - t0
+    if any(r.size != size or r.md5 != md5 or r.adopted for r in results):
+        sys.exit("insarproj: a download was not verified")
+    return elapsed
 
 
-def curl(urls: list[str], out: Path, parallel: int, tee_md5: bool) -> float:
+def curl(urls: list[str], out: Path, parallel: int, method: str) -> float:
     out.mkdir(parents=True)
-    if tee_md5:
-        argv = ["xargs", "-P", str(parallel), "-n", "1", "sh", "-c", TEE_MD5, "sh"]
+    shell = {"tee": TEE_MD5, "sync": CURL_SYNC}.get(method)
+    if shell is not None:
+        argv = ["xargs", "-P", str(parallel), "-n", "1", "sh", "-c", shell, "sh"]
     else:
         argv = ["xargs", "-P", str(parallel), "-n", "1", "curl", "-sS", "-O", "--fail"]
     t0 = time.monotonic()
     subprocess.run(argv, input="\n".join(urls), text=True, cwd=out, check=True)
-    elapsed = time.monotonic() - t0
-    if tee_md5:
-        sums = {f.read_text().split()[0] for f in out.glob("*.md5")}
-        if len(list(out.glob("*.md5"))) != len(urls) or len(sums) != 1:
-            sys.exit(f"curl | tee | md5sum: {len(sums)} distinct checksums")
-    return elapsed
+    return time.monotonic() - t0
+
+
+def check_curl(out: Path, urls: list[str], size: int, md5: str, method: str) -> None:
+    """Every file curl wrote has the size, and `md5sum` saw the right checksum, or exit non-zero."""
+    files = [out / Path(u).name for u in urls]
+    if any(not f.is_file() or f.stat().st_size != size for f in files):
+        sys.exit(f"{method}: a file is missing or has the wrong size")
+    if method == "tee" and any(Path(f"{f}.md5").read_text().split()[0] != md5 for f in files):
+        sys.exit("curl | tee | md5sum: a checksum differs")
+
+
+class CpuClock:
+    """CPU seconds (user + system) of this process, its waited-for children, and the server."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_stat = Path(f"/proc/{server_pid}/stat")
+
+    def read(self) -> tuple[float, float, float]:
+        me = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        server = 0.0
+        if self.server_stat.exists():  # Linux; elsewhere the server's share is left out
+            fields = self.server_stat.read_text().rsplit(")", 1)[1].split()
+            server = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime, server
+
+    def spent(self, before: tuple[float, float, float], method: str) -> float:
+        """Client (this process for insarproj, the children for curl) plus server seconds."""
+        after = self.read()
+        client = after[0] - before[0] if method == "ours" else after[1] - before[1]
+        return client + after[2] - before[2]
 
 
 def resume(box_url: str, tmp: Path, size: int, md5: str) -> tuple[int, int]:
@@ -100,20 +139,33 @@ def resume(box_url: str, tmp: Path, size: int, md5: str) -> tuple[int, int]:
     return kept, resumed.bytes_transferred
 
 
-def rounds(box_url: str, args: argparse.Namespace, size: int, md5: str) -> dict[str, list[float]]:
-    urls = [f"{box_url}/_sandbox/blob/{size}/f{i}.bin" for i in range(args.files)]
-    times: dict[str, list[float]] = {"ours": [], "curl": [], "tee": []}
+def rounds(
+    box: SandboxProcess, args: argparse.Namespace, size: int, md5: str
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall seconds and CPU seconds of every timed round of each method, in turn."""
+    urls = [f"{box.url}/_sandbox/blob/{size}/f{i}.bin" for i in range(args.files)]
+    clock = CpuClock(box.proc.pid)
+    times: dict[str, list[float]] = {name: [] for name in METHODS}
+    cpu: dict[str, list[float]] = {name: [] for name in METHODS}
     for r in range(args.rounds + 1):  # round 0 warms the server's blob and the page cache
-        for name in times:
+        for name in METHODS:
             with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
                 out = Path(tmp) / name
+                before = clock.read()
                 if name == "ours":
                     seconds = ours(urls, out, size, md5, args.parallel)
                 else:
-                    seconds = curl(urls, out, args.parallel, tee_md5=name == "tee")
+                    seconds = curl(urls, out, args.parallel, name)
+                    check_curl(out, urls, size, md5, name)
+                spent = clock.spent(before, name)
             if r:
                 times[name].append(seconds)
-    return times
+                cpu[name].append(spent)
+    return times, cpu
+
+
+def spread(values: list[float], unit: str = "") -> str:
+    return f"{statistics.median(values):.2f}{unit} ({min(values):.2f}–{max(values):.2f})"
 
 
 def main() -> None:
@@ -121,54 +173,64 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=8)
     parser.add_argument("--size-mib", type=float, default=128)
     parser.add_argument("--parallel", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=3, help="timed rounds (median quoted)")
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds (median quoted)")
     args = parser.parse_args()
     if not shutil.which("curl"):
         sys.exit("curl is not on PATH: it is the yardstick")
     size = int(args.size_mib * 1024 * 1024)
     md5 = hashlib.md5(blob(size)).hexdigest()
-    total_mb = args.files * size / 1e6
+    load_before = os.getloadavg()[0]
     with SandboxProcess() as box, tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
-        times = rounds(box.url, args, size, md5)
+        times, cpu = rounds(box, args, size, md5)
         kept, transferred = resume(box.url, Path(tmp), size, md5)
-    median = {name: statistics.median(t) for name, t in times.items()}
-    rows: list[list[str]] = []
-    goals: list[list[str]] = []
-    labels = {
-        "ours": "insarproj Downloader (MD5 + fsync + rename)",
-        "curl": f"`curl` via `xargs -P {args.parallel}`",
-        "tee": f"`curl \\| tee \\| md5sum` via `xargs -P {args.parallel}`",
-    }
-    for name, label in labels.items():
-        spread = f"{median[name]:.2f} s ({min(times[name]):.2f}–{max(times[name]):.2f})"
-        speed = f"{total_mb / median[name]:.0f} MB/s"
-        ratios = [theirs / mine for theirs, mine in zip(times[name], times["ours"], strict=True)]
-        rows.append([label, spread, speed, f"{statistics.median(ratios):.2f}×"])
-        if name in TARGETS:
-            figure, limit = TARGETS[name]
-            met = "met" if statistics.median(ratios) >= limit else "NOT met"
-            goals.append([figure, f"{statistics.median(ratios):.2f}×", f"≥ {limit:g}×", met])
-    title = (
-        f"{args.files} files × {args.size_mib:g} MiB, {args.parallel} at a time, from the sandbox in its "
-        f"own process over loopback, median of {args.rounds} rounds ({machine()}):"
-    )
-    table(
-        title,
-        [
-            "downloader",
-            "wall, median (min–max)",
-            "throughput",
-            "insarproj throughput ÷ this (paired by round)",
-        ],
-        rows,
-    )
-    table("Targets (medians):", ["figure", "measured", "target", ""], goals)
+    report(args, size, times, cpu, (load_before, os.getloadavg()[0]))
     print(
         f"\ninterrupted at 50 %: {kept / 1e6:.1f} MB kept in .part; resume transferred "
         f"{transferred / 1e6:.1f} MB of {size / 1e6:.1f} MB ({100 * transferred / size:.0f} %)"
     )
     if transferred > size - kept:
         sys.exit("the resumed download sent bytes twice")
+
+
+def report(
+    args: argparse.Namespace,
+    size: int,
+    times: dict[str, list[float]],
+    cpu: dict[str, list[float]],
+    load: tuple[float, float],
+) -> None:
+    gib = args.files * size / 2**30
+    labels = {
+        "ours": "insarproj Downloader (MD5 + fsync + rename)",
+        "curl": f"`curl` via `xargs -P {args.parallel}`",
+        "tee": f"`curl \\| tee \\| md5sum` via `xargs -P {args.parallel}`",
+        "sync": f"`curl && sync FILE` via `xargs -P {args.parallel}` (no target)",
+    }
+    rows: list[list[str]] = []
+    goals: list[list[str]] = []
+    for name, label in labels.items():
+        speed = f"{args.files * size / 1e6 / statistics.median(times[name]):.0f} MB/s"
+        ratios = [theirs / mine for theirs, mine in zip(times[name], times["ours"], strict=True)]
+        per_gib = [seconds / gib for seconds in cpu[name]]
+        rows.append([label, spread(times[name], " s"), speed, spread(ratios, "×"), spread(per_gib, " s")])
+        if name in TARGETS:
+            figure, limit = TARGETS[name]
+            met = "met" if statistics.median(ratios) >= limit else "NOT met"
+            goals.append([figure, spread(ratios, "×"), f"≥ {limit:g}×", met])
+    title = (
+        f"{args.files} files × {args.size_mib:g} MiB, {args.parallel} at a time, from the sandbox in its "
+        f"own process over loopback, {args.rounds} rounds after a warm-up ({machine()}; load average "
+        f"{load[0]:.1f} before, {load[1]:.1f} after):"
+    )
+    header = [
+        "downloader",
+        "wall, median (min–max)",
+        "throughput",
+        "insarproj throughput ÷ this (paired by round)",
+        "CPU s per GiB, client + server",
+    ]
+    table(title, header, rows)
+    table("Targets (median of the paired ratios, min–max):", ["figure", "measured", "target", ""], goals)
 
 
 if __name__ == "__main__":

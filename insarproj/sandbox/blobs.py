@@ -14,18 +14,25 @@ from insarproj.sandbox.downloads import serve_bytes
 from insarproj.sandbox.routing import HTTPError, Request, Response, Router
 
 MAX_BLOB = 1 << 30
-_blobs: dict[int, bytes] = {}
+_blobs: dict[int, tuple[bytes, str]] = {}  # size -> (bytes, ETag)
 _lock = threading.Lock()
 
 
 def blob(size: int) -> bytes:
+    return _blob_and_etag(size)[0]
+
+
+def _blob_and_etag(size: int) -> tuple[bytes, str]:
+    """The ETag is hashed once per size, not per request: hashing 128 MiB on every GET cost the
+    server as much CPU as curl spends receiving the file, and slowed every client measured."""
     with _lock:
-        data = _blobs.get(size)
-        if data is None:
+        entry = _blobs.get(size)
+        if entry is None:
             seed = hashlib.sha256(str(size).encode()).digest()
             data = (seed * (size // len(seed) + 1))[:size]
-            _blobs[size] = data
-        return data
+            entry = (data, '"' + hashlib.md5(data).hexdigest() + '"')
+            _blobs[size] = entry
+        return entry
 
 
 def register(router: Router) -> None:
@@ -33,8 +40,7 @@ def register(router: Router) -> None:
         size = int(req.params["size"])
         if size > MAX_BLOB:
             raise HTTPError(Response.problem(400, f"blobs are at most {MAX_BLOB} bytes"))
-        data = blob(size)
-        etag = '"' + hashlib.md5(data).hexdigest() + '"'
+        data, etag = _blob_and_etag(size)
         return serve_bytes(
             req,
             data,

@@ -38,7 +38,7 @@ from insarproj.errors import (
     ProviderError,
     VerificationError,
 )
-from insarproj.transfer.disk import check_free_space, part_path, place_copy, publish
+from insarproj.transfer.disk import check_free_space, part_path, place_copy, publish, start_writeback
 from insarproj.transfer.progress import NullProgress, ProgressSink
 from insarproj.transfer.retry import (
     TRANSIENT_ERRORS,
@@ -53,6 +53,11 @@ log = logging.getLogger(__name__)
 
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 _UNSATISFIED_RANGE = re.compile(r"^\s*bytes\s+\*/(\d+)\s*$", re.IGNORECASE)
+# Read, write and hash unit: small enough to stay in the CPU cache between the three steps
+# (measured with benchmarks/download.py: 1 MiB blocks cost about a third more CPU per GiB).
+_BLOCK = 64 << 10
+# Written bytes after which the kernel is asked to start putting them on disk (disk.start_writeback).
+_WRITEBACK_STEP = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -170,7 +175,7 @@ class Downloader:
         backoff: float = 1.0,
         max_backoff: float = 30.0,
         timeout: float = 60.0,
-        chunk_size: int = 1 << 20,
+        chunk_size: int = 1 << 20,  # progress is reported once per chunk_size bytes; reads are <= _BLOCK
         progress: ProgressSink | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
@@ -437,14 +442,26 @@ class Downloader:
             run.hash = _rehash_prefix(run.part, start)
         self._progress.start(spec.name, spec.size, start)
         run.progress_started = True
-        # Unbuffered: every chunk goes to the kernel in one write; nothing waits in a Python buffer.
+        # Unbuffered: every block goes to the kernel in one write; nothing waits in a Python buffer.
         with open(run.part, mode, buffering=0) as handle:
-            chunks = _body_chunks(response, self._chunk_size)
+            self._copy_body(run, response, handle)
+
+    def _copy_body(self, run: _Run, response: requests.Response, handle: Any) -> None:
+        """Read, write and hash the body block by block; report progress every ``chunk_size``.
+
+        Blocks are small (``_BLOCK``) so that each one is still in the CPU cache when it is
+        written and hashed: with 1 MiB blocks the copy into the page cache alone took about a third
+        of the downloader's CPU (perf, 8 x 128 MiB from the sandbox), with 64 KiB about 4 %.
+        """
+        spec = run.spec
+        blocks = _body_chunks(response, min(self._chunk_size, _BLOCK))
+        unreported = unsynced = 0
+        try:
             while True:
                 if run.cancel is not None and run.cancel.is_set():
                     raise DownloadCancelled(spec.name, run.part, handle.tell())
                 try:
-                    chunk = next(chunks)
+                    block = next(blocks)
                 except StopIteration:
                     break
                 except _BodyCut as exc:
@@ -453,13 +470,23 @@ class Downloader:
                     reason = f"connection lost after {handle.tell()} bytes ({describe(exc)})"
                     raise _Transient(reason) from None
                 try:
-                    _write_all(handle, chunk)
+                    _write_all(handle, block)
                 except OSError as exc:
                     raise _write_error(spec.name, run.part, exc) from None
-                run.hash.digest.update(chunk)  # releases the GIL for large buffers
-                run.hash.length += len(chunk)
-                run.transferred += len(chunk)
-                self._progress.advance(spec.name, len(chunk))
+                run.hash.digest.update(block)  # releases the GIL (blocks are over 2 KiB)
+                run.hash.length += len(block)
+                run.transferred += len(block)
+                unreported += len(block)
+                unsynced += len(block)
+                if unsynced >= _WRITEBACK_STEP:
+                    start_writeback(handle.fileno())
+                    unsynced = 0
+                if unreported >= self._chunk_size:
+                    self._progress.advance(spec.name, unreported)
+                    unreported = 0
+        finally:
+            if unreported:  # what was written and hashed is reported, however the loop ended
+                self._progress.advance(spec.name, unreported)
 
     # --- helpers --------------------------------------------------------------------------
 
