@@ -64,6 +64,7 @@ def build_plan(
                     _add(actions, action)
         notes.extend(kind.notes(ctx))
 
+    _add_replacements(ctx, kinds, actions)
     # A dependency that needs no action is already satisfied.
     for action in actions.values():
         action.depends_on = sorted(d for d in set(action.depends_on) if d in actions)
@@ -88,6 +89,32 @@ def build_plan(
         notes=list(dict.fromkeys(notes)),
         summary=summarize(ordered),
     )
+
+
+def _add_replacements(ctx: PlanContext, kinds: Sequence[ResourceKind], actions: dict[str, Action]) -> None:
+    """`--replace ADDRESS`: a replace action for each named resource that is in sync; one already
+    planned (created or replaced anyway) stays as planned. A name that is not a replaceable
+    resource of the project is a usage error (docs/cli.md)."""
+    if not ctx.options.replace:
+        return
+    desired = {item.address: (kind, item) for kind in kinds for item in ctx._desired.get(kind.kind, [])}
+    replaceable = sorted(a for a, (kind, _) in desired.items() if kind.replaceable)
+    for address in ctx.options.replace:
+        if address not in desired:
+            raise UnknownTargetError(
+                f"--replace {address} names no resource of this project",
+                hint=_nearest_hint(address, replaceable)
+                if replaceable
+                else "no resource here can be replaced",
+            )
+        kind, item = desired[address]
+        if not kind.replaceable:
+            raise UnknownTargetError(
+                f"--replace {address}: {kind.kind} resources are not remade on request",
+                hint="--replace works for " + (", ".join(replaceable) if replaceable else "no resource here"),
+            )
+        if address not in actions:
+            actions[address] = kind.replace_action(item, ctx.state.get(address), ctx)
 
 
 def _add(actions: dict[str, Action], action: Action) -> None:
