@@ -108,12 +108,16 @@ class IonosphereConfig(Section):
         description="param_ion `height of ionosphere layer in km` (above 0, at most 2000). Default 200.",
     )
     max_window_phase: int = Field(
-        200, ge=1, le=10_000, description="param_ion `maximum window size for filtering ionosphere phase`. "
-        "Default 200."
+        200,
+        ge=1,
+        le=10_000,
+        description="param_ion `maximum window size for filtering ionosphere phase`. Default 200.",
     )
     min_window_phase: int = Field(
-        100, ge=1, le=10_000, description="param_ion `minimum window size for filtering ionosphere phase`. "
-        "Default 100."
+        100,
+        ge=1,
+        le=10_000,
+        description="param_ion `minimum window size for filtering ionosphere phase`. Default 100.",
     )
     max_window_azimuth_shift: int = Field(
         150,
@@ -167,7 +171,7 @@ class _StackOptions(Section):
     )
     reference_date: Annotated[date | None, _DATE_SCHEMA] = Field(
         None,
-        description="stackSentinel -m: the reference date, a TOML date (2021-01-13) or \"YYYYMMDD\"; it must "
+        description='stackSentinel -m: the reference date, a TOML date (2021-01-13) or "YYYYMMDD"; it must '
         "be a pinned acquisition date of every stack. Default: the first date of each stack "
         "(always passed with -m, so it never shifts when dates leave).",
     )
@@ -194,7 +198,8 @@ class _StackOptions(Section):
         3,
         ge=1,
         le=MAX_CONNECTIONS,
-        description=f"stackSentinel -O, NESD overlap interferograms per date (1..{MAX_CONNECTIONS}). Default 3.",
+        description="stackSentinel -O, NESD overlap interferograms per date "
+        f"(1..{MAX_CONNECTIONS}). Default 3.",
     )
     virtual_merge: bool | None = Field(
         None,
@@ -301,7 +306,8 @@ class IsceConfig(_StackOptions):
             raise FieldProblem(
                 "`num_connections` is superseded by [pairs]: insarproj makes exactly the [pairs] network",
                 key=("num_connections",),
-                hint='remove it; [pairs] method = "sequential" or "sbas" with neighbors = N does what -c N did',
+                hint='remove it; [pairs] method = "sequential" or "sbas" with neighbors = N '
+                "does what -c N did",
             )
         executor = data.get("executor", "local")
         if "slurm" in data and executor != "slurm":

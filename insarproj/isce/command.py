@@ -79,7 +79,9 @@ def ion_param_text(ion: IonosphereConfig) -> str:
     return "".join(f"{key}: {value}\n" for key, value in lines.items())
 
 
-def stacksentinel_args(config: IsceConfig, inputs: StackInputs, program: str = "stackSentinel.py") -> list[str]:
+def stacksentinel_args(
+    config: IsceConfig, inputs: StackInputs, program: str = "stackSentinel.py"
+) -> list[str]:
     """The exact stackSentinel.py command (argv) of one stack.
 
     Always ``-m <reference>`` (else the first remaining date silently becomes the reference),
@@ -96,7 +98,12 @@ def stacksentinel_args(config: IsceConfig, inputs: StackInputs, program: str = "
         *("-b", bbox_snwe(bbox), "-m", reference.strftime("%Y%m%d")),
         *date_window_args(min(inputs.dates), max(inputs.dates)),
         *("-C", config.coregistration, "-c", str(inputs.num_connections)),
-        *("-O", str(config.num_overlap_connections), "--snr_misreg_threshold", f"{config.snr_misreg_threshold:g}"),
+        *(
+            "-O",
+            str(config.num_overlap_connections),
+            "--snr_misreg_threshold",
+            f"{config.snr_misreg_threshold:g}",
+        ),
         *("-e", f"{config.esd_coherence_threshold:g}"),
         *("-z", str(config.azimuth_looks), "-r", str(config.range_looks)),
         *("-f", f"{config.filter_strength:g}", "-u", config.unwrap_method),

@@ -119,7 +119,9 @@ def test_flags(options: dict[str, Any], expected: dict[str, str | None]) -> None
 
 
 def test_switches_and_ionosphere() -> None:
-    config = IsceConfig.model_validate({"rm_filter": True, "use_gpu": True, "ionosphere": {"num_connections": 2}})
+    config = IsceConfig.model_validate(
+        {"rm_filter": True, "use_gpu": True, "ionosphere": {"num_connections": 2}}
+    )
     with pytest.raises(ValueError, match="param_ion"):
         stacksentinel_args(config, INPUTS)
     from dataclasses import replace
@@ -131,7 +133,10 @@ def test_switches_and_ionosphere() -> None:
 
 
 def test_program_path_is_used() -> None:
-    assert stacksentinel_args(IsceConfig(), INPUTS, program="/opt/ts/stackSentinel.py")[0] == "/opt/ts/stackSentinel.py"
+    assert (
+        stacksentinel_args(IsceConfig(), INPUTS, program="/opt/ts/stackSentinel.py")[0]
+        == "/opt/ts/stackSentinel.py"
+    )
 
 
 def test_stop_date_is_the_day_after_the_last_date() -> None:
@@ -156,7 +161,9 @@ def test_reference_must_be_a_stack_date() -> None:
 
 
 def test_ion_param_lines() -> None:
-    text = ion_param_text(IonosphereConfig.model_validate({"layer_height_km": 350, "consider_burst_properties": True}))
+    text = ion_param_text(
+        IonosphereConfig.model_validate({"layer_height_km": 350, "consider_burst_properties": True})
+    )
     assert "height of ionosphere layer in km: 350\n" in text
     assert "consider burst properties in ionosphere computation: True\n" in text
     assert text.startswith("do ionosphere correction: True\n")
