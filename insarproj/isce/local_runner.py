@@ -87,6 +87,7 @@ class LocalRunner:
         cwd: Path | None = None,
         cpu_count: int | None = None,
         grace: float = 5.0,
+        path_prepend: Sequence[Path] = (),
     ) -> None:
         self.log_dir = log_dir
         self.on_record = on_record
@@ -97,6 +98,9 @@ class LocalRunner:
         self.host = socket.gethostname()
         threads = max(1, (cpu_count or os.cpu_count() or 1) // self.num_proc)
         self.env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+        if path_prepend:  # run-file lines call SentinelWrapper.py etc. by name: topsstack_dir goes first
+            search = [str(p) for p in path_prepend] + [self.env.get("PATH", os.defpath)]
+            self.env["PATH"] = os.pathsep.join(search)
 
     # ------------------------------------------------------------------ the step
 

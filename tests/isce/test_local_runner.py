@@ -46,6 +46,16 @@ def test_commands_run_in_parallel_with_their_own_logs_and_threads(tmp_path: Path
     assert all(r.host == socket.gethostname() and r.pgid == r.pid and r.proc_start for r in records)
 
 
+def test_topsstack_dir_goes_first_on_the_path(tmp_path: Path) -> None:
+    tools = tmp_path / "topsStack"
+    tools.mkdir()
+    (tools / "SentinelWrapper.py").write_text(f'#!/bin/sh\necho wrapped "$@" > {tmp_path}/out\n')
+    (tools / "SentinelWrapper.py").chmod(0o755)
+    spec = CommandSpec("k", "SentinelWrapper.py -c configs/config_reference", (tmp_path / "out",))
+    _runner(tmp_path, [], path_prepend=[tools]).run_step("01_unpack_topo_reference", [spec])
+    assert (tmp_path / "out").read_text() == "wrapped -c configs/config_reference\n"
+
+
 @pytest.mark.parametrize(
     ("command", "reason"),
     [
