@@ -250,12 +250,15 @@ class IsceConfig(_StackOptions):
     topsstack_dir: str | None = Field(
         None,
         description="Folder holding stackSentinel.py (ISCE2's contrib/stack/topsStack, e.g. "
-        '"~/miniforge3/envs/isce/share/isce2/topsStack"). Default: stackSentinel.py on PATH.',
+        '"~/miniforge3/envs/isce/share/isce2/topsStack"; relative to the project folder). '
+        "Default: stackSentinel.py on PATH.",
     )
     keep: list[str] = Field(
         list(DEFAULT_KEEP),
-        description="Work folders kept after the stack is done; apply --prune removes the others of "
-        f"{', '.join(KEEPABLE_FOLDERS)}. Default {list(DEFAULT_KEEP)}.",
+        description="topsStack work folders kept once the stack is done; apply --prune removes the "
+        f"others of: {', '.join(KEEPABLE_FOLDERS)}. configs/ and run_files/ always stay. "
+        "Default: what MintPy and topsStack's update mode read (all but secondarys, ESD, "
+        "interferograms, coarse_interferograms and the ion_burst_ramp folders); docs/isce.md.",
     )
     slurm: SlurmConfig | None = Field(
         None, description='SLURM settings; only with executor = "slurm" (defaults apply when omitted).'

@@ -30,7 +30,8 @@ __all__ = ["CommandSpec", "LocalRunner", "RunningElsewhere", "StepFailed", "Step
 # The command waits for one line on stdin before it starts: insarproj writes it only once the
 # "running" record is durable, so no command ever runs unrecorded. Its exit status goes to a file
 # so that an insarproj started later can judge a command it adopted (it is not that one's parent).
-_WRAPPER = 'read _go || exit 125; /bin/sh -c "$1"; rc=$?; echo "$rc" > "$2"; exit "$rc"'
+# The line runs in a subshell (a fork, no second exec): its own `exit` ends only the subshell.
+_WRAPPER = 'read _go || exit 125; (eval "$1"); rc=$?; echo "$rc" > "$2"; exit "$rc"'
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$")
 
 
