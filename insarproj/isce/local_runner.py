@@ -57,7 +57,7 @@ class StepFailed(Exception):
         self.step = step
         self.failed = list(failed)
         parts = [
-            f"command {r.key} of step {step} failed {r.attempt} time(s) ({r.reason}): {r.command}\n"
+            f"command {r.key} of step {step} failed {r.failures} time(s) ({r.reason}): {r.command}\n"
             f"log: {r.log_path}\n{tail(Path(r.log_path), 10)}"
             for r in failed
         ]

@@ -189,6 +189,20 @@ def test_after_kill_9_a_live_command_is_adopted_not_run_twice(tmp_path: Path) ->
     assert latest["slow"].status == "done" and latest["slow"].attempt == 1 and latest["slow"].exit_code == 0
 
 
+def test_after_kill_9_a_command_that_finished_meanwhile_is_done(tmp_path: Path) -> None:
+    specs = [_slow(tmp_path, "slow", 0.3)]
+    runner = _spawn(tmp_path, specs)
+    _wait_for(lambda: (tmp_path / "slow.runs").exists())
+    runner.send_signal(signal.SIGKILL)
+    runner.wait()
+    (running,) = _running(tmp_path, 1)
+    _wait_for(lambda: not alive(running.pid, running.proc_start))
+    assert _spawn(tmp_path, specs).wait(timeout=30) == 0
+    assert (tmp_path / "slow.runs").read_text() == "start\nend\n"
+    latest = latest_by_key(RecordFile(tmp_path / "records.jsonl").read())
+    assert (latest["slow"].status, latest["slow"].attempt, latest["slow"].exit_code) == ("done", 1, 0)
+
+
 def test_after_kill_9_a_dead_command_runs_again_once(tmp_path: Path) -> None:
     specs = [_slow(tmp_path, "slow", 5.0)]
     runner = _spawn(tmp_path, specs)
