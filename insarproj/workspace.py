@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -19,7 +20,13 @@ from typing import Any
 from insarproj.components import Components, build_components
 from insarproj.endpoints import Endpoints, resolve_endpoints
 from insarproj.engine.context import ApplyContext, PlanContext, PlanOptions, ReadProviders, WriteProviders
-from insarproj.engine.executor import ApplyReport, EventSink, execute_plan, record_plan_start
+from insarproj.engine.executor import (
+    ApplyReport,
+    EventSink,
+    execute_plan,
+    record_plan_start,
+    sigint_deferred,
+)
 from insarproj.engine.model import Action, Plan
 from insarproj.engine.planfile import check_fresh
 from insarproj.engine.planner import build_plan, summarize
@@ -40,6 +47,16 @@ class ApplyOptions:
     timeout: float | None = None
     poll_interval: float = 10.0
     command: str = "insarproj apply"
+
+
+@dataclass(frozen=True)
+class Poll:
+    """`apply --wait` is about to sleep until its next poll of remote work."""
+
+    number: int  # the poll just made (1: the apply itself)
+    next_in: float  # seconds until the next one
+    waiting: list[str]  # addresses still waiting on remote work
+    held: list[Action]  # paid work that came up meanwhile, held for a plan the user sees
 
 
 @dataclass
@@ -168,16 +185,22 @@ class Workspace:
         on_plan: Callable[[Plan], None] | None = None,
         on_event: EventSink | None = None,
         on_round: Callable[[int, Plan], None] | None = None,
+        on_poll: Callable[[Poll], None] | None = None,
         progress: Any = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> ApplyResult:
         """Plan (or check the saved ``plan``), ask ``approve``, then execute under the project lock;
-        with ``apply_options.wait``, keep applying rounds until remote work is done."""
+        with ``apply_options.wait``, keep applying rounds until remote work is done.
+
+        Ctrl-C (KeyboardInterrupt) once work has started ends it with ``report.interrupted``: what
+        finished is recorded, and a further Ctrl-C does not cut short the recording and the release
+        of the lock."""
         options = options or PlanOptions()
         apply_options = apply_options or ApplyOptions()
         saved = plan is not None
         lock = ProjectLock(self.state_dir, command=apply_options.command, timeout=apply_options.lock_timeout)
-        with lock, self.store.open_writer() as writer:
+        cleanup = ExitStack()  # entered only after Ctrl-C: shields the lock's and writer's exit
+        with cleanup, lock, self.store.open_writer() as writer:
             plan, options = self._plan_to_apply(writer, plan, plan_label, options)
             if on_plan:
                 on_plan(plan)
@@ -187,18 +210,22 @@ class Workspace:
                 return ApplyResult(plan=plan)
             if not saved and plan.has_changes and not approve(plan):
                 return ApplyResult(plan=plan, approved=False)
-            ctx = self._apply_ctx(writer, options, progress)
-            for check in self.components.preflight:
-                check(plan, ctx)
-            record_plan_start(plan, ctx, saved=saved)
-            result = ApplyResult(plan=plan, report=self._execute(plan, ctx, apply_options, on_event))
-            if apply_options.wait:
-                # Rounds never retry failed items again: --retry-failed gave its one attempt.
-                round_options = replace(options, retry_failed=False)
-                approved = {a.address for a in plan.actions if a.remote}
-                _WaitRounds(self, writer, round_options, apply_options, progress, sleep).run(
-                    result, approved, on_event, on_round
-                )
+            result = ApplyResult(plan=plan)
+            try:
+                ctx = self._apply_ctx(writer, options, progress)
+                for check in self.components.preflight:
+                    check(plan, ctx)
+                record_plan_start(plan, ctx, saved=saved)
+                result.report = self._execute(plan, ctx, apply_options, on_event)
+                if apply_options.wait:
+                    # Rounds never retry failed items again: --retry-failed gave its one attempt.
+                    round_options = replace(options, retry_failed=False)
+                    approved = {a.address for a in plan.actions if a.remote}
+                    rounds = _WaitRounds(self, writer, round_options, apply_options, progress, sleep)
+                    rounds.run(result, approved, on_event, on_round, on_poll)
+            except KeyboardInterrupt:
+                result.report.interrupted = True
+                cleanup.enter_context(sigint_deferred())
             return result
 
     def _plan_to_apply(
@@ -297,13 +324,19 @@ class _WaitRounds:
         approved: set[str],
         on_event: EventSink | None,
         on_round: Callable[[int, Plan], None] | None,
+        on_poll: Callable[[Poll], None] | None = None,
     ) -> None:
         report = result.report
         round_no = 1
         while report.waiting and report.ok:
             poll = self.apply_options.poll_interval
             # Back off while nothing changes: HyP3 jobs take minutes to hours.
-            if not self._pause(min(poll * 1.5 ** (round_no - 1), max(poll, 300.0))):
+            pause = min(poll * 1.5 ** (round_no - 1), max(poll, 300.0))
+            left = self._left()
+            if on_poll and (left is None or left > 0):
+                next_in = pause if left is None else min(pause, left)
+                on_poll(Poll(round_no, next_in, list(report.waiting), list(result.held)))
+            if not self._pause(pause):
                 result.timed_out = True
                 return
             round_no += 1

@@ -14,6 +14,7 @@ import click
 
 if TYPE_CHECKING:
     from insarproj.transfer.progress import ProgressSink
+    from insarproj.ui.progress import DownloadProgress
     from insarproj.workspace import Workspace
 
 
@@ -23,6 +24,8 @@ class AppContext:
     verbosity: int
     debug: bool
     color: bool
+    # Set by apply once it may record actions, and counted up as it does: what Ctrl-C reports.
+    recorded_actions: int | None = None
 
     def workspace(self, *, trust_endpoints: bool = False) -> Workspace:
         from insarproj.workspace import Workspace
@@ -36,12 +39,14 @@ class AppContext:
         if self.verbosity >= level:
             click.echo(message, err=True, color=self.color)
 
-    def progress(self) -> ProgressSink:
-        """Transfer progress on stderr: a live line on a terminal, plain lines in a log, none with -q."""
-        from insarproj.transfer.progress import NullProgress, PlainProgress, TerminalProgress
+    def progress(self) -> DownloadProgress | ProgressSink:
+        """Download progress on stderr: one live display on a terminal, plain periodic lines in a
+        log (docs/cli.md), none with -q."""
+        from insarproj.transfer.progress import NullProgress
+        from insarproj.ui.progress import DownloadProgress
 
         if self.verbosity < 0:
             return NullProgress()
-        if sys.stderr.isatty():
-            return TerminalProgress(sys.stderr)
-        return PlainProgress(sys.stderr)
+        return DownloadProgress(
+            sys.stderr, live=sys.stderr.isatty(), verbose=self.verbosity >= 1, color=self.color
+        )

@@ -21,6 +21,7 @@ from insarproj.cli.context import AppContext
 from insarproj.errors import ExitCode, InsarprojError, storage_error
 
 _DEBUG = False
+_APP: AppContext | None = None  # the running command's context: what a Ctrl-C reports
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -48,11 +49,11 @@ def cli(ctx: click.Context, project_dir: Path, verbose: int, quiet: int, debug: 
     """
     import os
 
-    global _DEBUG
+    global _DEBUG, _APP
     _DEBUG = debug
     _configure_logging(verbose - quiet, debug)
     color = not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
-    ctx.obj = AppContext(project_dir=project_dir, verbosity=verbose - quiet, debug=debug, color=color)
+    ctx.obj = _APP = AppContext(project_dir=project_dir, verbosity=verbose - quiet, debug=debug, color=color)
 
 
 def _configure_logging(verbosity: int, debug: bool, *, again: bool = False) -> None:
@@ -116,12 +117,17 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(argv: list[str] | None = None) -> int:
+    global _APP
+    _APP = None
     try:
         result = cli.main(args=argv, prog_name="insarproj", standalone_mode=False)
     except click.exceptions.UsageError as exc:
         exc.show()
         return ExitCode.USAGE
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        # click turns Ctrl-C (in a prompt or anywhere in a command) into Abort; EOF on a prompt too.
+        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+            return _interrupted()
         click.echo("Aborted.", err=True)
         return ExitCode.ERROR
     except click.exceptions.Exit as exc:
@@ -135,8 +141,7 @@ def run(argv: list[str] | None = None) -> int:
         click.echo(f"Error: {exc}", err=True)
         return exc.exit_code
     except KeyboardInterrupt:
-        click.echo("Interrupted; completed actions are recorded. Run the command again to resume.", err=True)
-        return ExitCode.INTERRUPTED
+        return _interrupted()
     except Exception as exc:  # a bug: say so in one line, traceback with --debug
         if _DEBUG:
             traceback.print_exc()
@@ -151,3 +156,13 @@ def run(argv: list[str] | None = None) -> int:
         )
         return ExitCode.ERROR
     return int(result or 0)
+
+
+def _interrupted() -> int:
+    """Ctrl-C outside apply's own handling (planning, searching, a prompt): nothing half-done is
+    recorded (docs/safety.md); apply says how many actions were."""
+    from insarproj.cli.apply_console import interrupted_sentence
+
+    recorded = _APP.recorded_actions if _APP is not None else None
+    click.echo(interrupted_sentence(recorded) if recorded is not None else "Interrupted.", err=True)
+    return ExitCode.INTERRUPTED

@@ -192,31 +192,35 @@ def apply(
     if saved is None and not yes and not sys.stdin.isatty():
         raise UsageError("stdin is not a terminal, so apply cannot ask for confirmation; pass --yes to apply")
     console = ApplyConsole(app, yes=yes, show_plan=saved is None)
-    result = app.workspace(trust_endpoints=trust_endpoints).apply(
-        plan=saved,
-        plan_label=str(planfile) if planfile else "the plan",
-        options=PlanOptions(
-            refresh_search=refresh_search,
-            verify=verify,
-            prune=prune,
-            targets=targets,
-            retry_failed=retry_failed,
-        ),
-        apply_options=ApplyOptions(
-            concurrency=concurrency,
-            keep_going=keep_going,
-            lock_timeout=lock_timeout,
-            wait=wait,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            command="insarproj " + " ".join(sys.argv[1:])[:200] if sys.argv else "insarproj apply",
-        ),
-        approve=console.approve,
-        on_plan=console.show_plan,
-        on_event=console.on_event,
-        on_round=console.on_round,
-        progress=app.progress(),
-    )
+    try:
+        result = app.workspace(trust_endpoints=trust_endpoints).apply(
+            plan=saved,
+            plan_label=str(planfile) if planfile else "the plan",
+            options=PlanOptions(
+                refresh_search=refresh_search,
+                verify=verify,
+                prune=prune,
+                targets=targets,
+                retry_failed=retry_failed,
+            ),
+            apply_options=ApplyOptions(
+                concurrency=concurrency,
+                keep_going=keep_going,
+                lock_timeout=lock_timeout,
+                wait=wait,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                command="insarproj " + " ".join(sys.argv[1:])[:200] if sys.argv else "insarproj apply",
+            ),
+            approve=console.approve,
+            on_plan=console.show_plan,
+            on_event=console.on_event,
+            on_round=console.on_round,
+            on_poll=console.on_poll,
+            progress=console.progress,
+        )
+    finally:
+        console.close()  # the live display ends before the report (and before a Ctrl-C's sentence)
     return _report_apply(app, result)
 
 
@@ -243,6 +247,15 @@ def _report_apply(app: AppContext, result: ApplyResult) -> int:
     if not result.approved:
         app.info("Apply cancelled; nothing was changed.")
         return ExitCode.ERROR
+    if result.report.interrupted:
+        from insarproj.cli.apply_console import interrupted_sentence
+
+        if app.verbosity >= 1:
+            click.echo(
+                render_report(result.report, color=app.color, verbose=app.verbosity), nl=False, err=True
+            )
+        click.echo(interrupted_sentence(len(result.report.done)), err=True)
+        return ExitCode.INTERRUPTED
     plan_shown = result.plan
     if plan_shown is not None and not (
         plan_shown.has_changes or plan_shown.has_waiting or plan_shown.has_failed

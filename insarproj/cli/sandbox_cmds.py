@@ -174,14 +174,18 @@ def demo(app: AppContext, directory: Path, processor: str) -> int:
         elif event in ("done", "waiting") and app.verbosity >= 1:
             app.info(f"  {event} {action.address}" + (f": {message}" if message else ""))
 
-    result = run_demo(
-        directory,
-        processor=processor,
-        echo=lambda text: app.info(text),
-        show_plan=show_plan,
-        on_event=on_event,
-        progress=app.progress() if app.verbosity >= 1 else None,
-    )
+    progress = app.progress() if app.verbosity >= 1 else None
+    try:
+        result = run_demo(
+            directory,
+            processor=processor,
+            echo=lambda text: app.info(text),
+            show_plan=show_plan,
+            on_event=on_event,
+            progress=progress,
+        )
+    finally:
+        getattr(progress, "close", lambda: None)()  # ends a live download display
     resources = ", ".join(
         f"{sum(statuses.values())} {kind}" for kind, statuses in result.summary["resources"].items()
     )

@@ -454,6 +454,12 @@ class OrbitsConfig(Section):
         "Default: true for processors isce and download, "
         "false for hyp3 (HyP3 fetches its own).",
     )
+    require_precise: bool | None = Field(
+        None,
+        description="Hold a date out of its stack until every scene of it has a precise orbit (POEORB) "
+        "instead of using a restituted one (RESORB), so the stack is not remade when the POEORB arrives "
+        "(true/false). Default: true for processor isce, false otherwise.",
+    )
 
 
 class DemConfig(Section):

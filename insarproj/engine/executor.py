@@ -4,14 +4,19 @@ Rules (docs/safety.md): every completed action is recorded durably (journal line
 worker that ran it, before any dependant is scheduled; after the first failure no new action
 starts unless `keep_going`, in which case only the failed action's dependants are skipped; no
 rollback — what finished stays recorded and re-running apply resumes. Ctrl-C sets the cancel
-event, lets running actions stop at their next checkpoint, records what completed, and returns.
+event, lets running actions stop at their next checkpoint, records what completed, and returns;
+a further Ctrl-C meanwhile is noted, not raised, so that what the running actions finish (a HyP3
+POST's job ids, an unzipped product) is recorded rather than lost (docs/safety.md).
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import signal
+import threading
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 
@@ -61,6 +66,22 @@ def record_plan_start(plan: Plan, ctx: ApplyContext, *, saved: bool) -> None:
         ctx.writer.record(ops)
     # Kinds that act on several actions at once (HyP3 submits in chunks) look at the whole plan.
     ctx.shared["plan"] = plan
+
+
+@contextmanager
+def sigint_deferred(on_signal: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """Cleaning up after Ctrl-C: a further Ctrl-C calls ``on_signal`` instead of raising
+    KeyboardInterrupt into the cleanup. Python delivers signals to the main thread only, so
+    elsewhere (a notebook's worker thread) this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, lambda signum, frame: on_signal())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def execute_plan(
@@ -176,12 +197,13 @@ class _Run:
         self.running_per_kind[action.kind] -= 1
         try:
             outcome = future.result()
-        except _Cancelled:
-            self.report.skipped.append((address, "interrupted"))
-            self.emit("skipped", action, "interrupted")
-            return
         except Exception as exc:
-            self._fail(action, exc)
+            if isinstance(exc, _Cancelled) or self.ctx.cancel.is_set():
+                # Stopped at a checkpoint (a download keeps its .part): interrupted, not failed.
+                self.report.skipped.append((address, "interrupted"))
+                self.emit("skipped", action, "interrupted")
+            else:
+                self._fail(action, exc)
             return
         if outcome.deferred:
             self.report.deferred.append((address, outcome.deferred))
@@ -215,17 +237,29 @@ class _Run:
         self.stop = self.stop or not self.keep_going
 
     def interrupt(self) -> None:
-        """Ctrl-C: cancel, let running actions reach their next checkpoint, record what finished."""
+        """Ctrl-C: cancel, let running actions reach their next checkpoint, record what finished.
+
+        Each running action is reported as "stopping" (again on a further Ctrl-C, which does not
+        cut this short: a HyP3 POST under way must get its answer recorded)."""
         self.report.interrupted = True
         self.ctx.cancel.set()
         self.stop = True
-        for future in cf.as_completed(list(self.running)):
-            address = self.running.pop(future)
-            try:
-                future.result()
+
+        def stopping() -> None:
+            for address in list(self.running.values()):
+                self.emit("stopping", self.actions[address], "stops at its next checkpoint")
+
+        with sigint_deferred(stopping):
+            stopping()
+            for future in cf.as_completed(list(self.running)):
+                address = self.running.pop(future)
+                try:
+                    future.result()
+                except BaseException:
+                    self.report.skipped.append((address, "interrupted"))
+                    continue
                 self.report.done.append(address)
-            except BaseException:
-                self.report.skipped.append((address, "interrupted"))
+                self.emit("done", self.actions[address], "")
 
     def skip_unstarted(self) -> None:
         report = self.report

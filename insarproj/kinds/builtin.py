@@ -1,6 +1,7 @@
 """The built-in components: which kinds a project uses, and the providers behind them.
 
-Kinds come in dependency order: scenes (search pin) → pairs → HyP3 jobs → products.
+Kinds come in dependency order: scenes (search pin) → orbits → pairs → HyP3 jobs → products; the
+DEM (from the pin alone) comes last.
 """
 
 from __future__ import annotations
@@ -35,13 +36,44 @@ def components(project: Any, endpoints: Endpoints) -> Components:
         preflight=[scene_preflight],
         show_sections=[scenes_section],
     )
+    if project.config.orbits_enabled:
+        result.extend(_orbits(endpoints))
     result.kinds.append(NotYetManaged())
     if kind in ("hyp3", "isce"):
         result.kinds.append(PairKind())
         result.show_sections.append(pairs_section)
     if kind == "hyp3":
         result.extend(_hyp3(endpoints))
+    if project.config.dem_enabled:
+        from insarproj.kinds.dem import DemKind, dem_section
+
+        result.kinds.append(DemKind())
+        result.show_sections.append(dem_section)
     return result
+
+
+def _orbits(endpoints: Endpoints) -> Components:
+    from insarproj.kinds.orbits import OrbitKind
+    from insarproj.kinds.orbits_show import orbits_section
+
+    def session() -> Any:
+        # The orbit bucket is public: its session never carries credentials.
+        from insarproj.kinds.services import USER_AGENT
+        from insarproj.transfer.session import make_session
+
+        return make_session(endpoints, None, user_agent=USER_AGENT)
+
+    def bucket() -> Any:
+        from insarproj.orbits.listing import OrbitBucket
+
+        return OrbitBucket(endpoints.url("orbits"), session())
+
+    return Components(
+        kinds=[OrbitKind()],
+        read_factories={"orbits": bucket},
+        write_factories={"orbits": session},
+        show_sections=[orbits_section],
+    )
 
 
 def _hyp3(endpoints: Endpoints) -> Components:
@@ -75,7 +107,7 @@ def _hyp3(endpoints: Endpoints) -> Components:
 
 class NotYetManaged(ResourceKind):
     """Says in every plan which configured parts insarproj does not manage yet, instead of
-    silently ignoring them (orbit files, the DEM, ISCE2 topsStack runs). Plans no action."""
+    silently ignoring them (ISCE2 topsStack runs). Plans no action."""
 
     kind = "notice"
 
@@ -91,10 +123,6 @@ class NotYetManaged(ResourceKind):
     def notes(self, ctx: Any) -> list[str]:
         config = ctx.project.config
         missing = []
-        if config.orbits_enabled:
-            missing.append("precise orbit files ([orbits])")
-        if config.dem_enabled:
-            missing.append("the DEM ([dem])")
         if config.processor.kind == "isce":
             missing.append(
                 "ISCE2 topsStack runs ([processor.isce]); scenes and the pair network are prepared"

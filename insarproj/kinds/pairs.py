@@ -56,8 +56,11 @@ def one_scene_per_date(project: Any) -> bool:
     return single_scene_processor(project) is not None
 
 
-def pin_networks(project: Any, pin: Any) -> list[tuple[Any, Any, dict[str, Any]]]:
-    """(stack, network, network dates by iso date) for every stack of a scene pin."""
+def pin_networks(
+    project: Any, pin: Any, held: dict[str, dict[str, str]] | None = None
+) -> list[tuple[Any, Any, dict[str, Any]]]:
+    """(stack, network, network dates by iso date) for every stack of a scene pin; ``held`` dates
+    (stack → iso dates, e.g. waiting for a precise orbit, kinds/orbits.py) stay out."""
     from insarproj.pairs import NetworkDate, build_network
 
     settings = network_settings(project)
@@ -66,6 +69,8 @@ def pin_networks(project: Any, pin: Any) -> list[tuple[Any, Any, dict[str, Any]]
     for stack in pin.stacks:
         dates = []
         for stack_date in stack.dates:
+            if held and stack_date.date.isoformat() in held.get(stack.id, {}):
+                continue
             names = [stack_date.representative] if single else list(stack_date.scenes)
             pols = frozenset().union(*(_polarizations(pin.scenes[n].polarization) for n in names))
             dates.append(
@@ -83,7 +88,9 @@ def networks(ctx: PlanContext) -> list[tuple[Any, Any, dict[str, Any]]]:
     cached = ctx.observations.get(NETWORK_CACHE)
     if cached is None:
         pin = pinned(ctx)
-        cached = pin_networks(ctx.project, pin) if pin is not None else []
+        from insarproj.kinds.orbits import held_dates
+
+        cached = pin_networks(ctx.project, pin, held_dates(ctx)) if pin is not None else []
         ctx.observations[NETWORK_CACHE] = cached
     return cached
 

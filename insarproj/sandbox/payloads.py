@@ -1,7 +1,7 @@
 """The bytes the sandbox serves: small, valid, deterministic stand-ins for scenes and bursts.
 
-A scene is a zip holding `<scene>.SAFE/manifest.safe` (real layout, this scene's values) and one
-measurement stub of pseudo-random bytes (4–48 KiB, so sizes differ between scenes). A burst is a
+A scene is a zip with the real SAFE layout (manifest, annotation and a tiny measurement TIFF per
+swath and polarization, preview/map-overlay.kml: `safe_layout.py`), 10–60 KiB. A burst is a
 one-strip complex-int16 TIFF, like the real burst extractor's output, only tiny. Files are built
 on first use; their size and MD5 are kept, the bytes only in a small LRU cache.
 """
@@ -9,21 +9,16 @@ on first use; their size and MD5 are kept, the bytes only in a small LRU cache.
 from __future__ import annotations
 
 import hashlib
-import io
 import random
 import struct
 import threading
-import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-from string import Template
 
+from insarproj.sandbox import safe_layout
 from insarproj.sandbox.catalog import Burst, Granule, Scene
 
 CACHED_FILES = 64
-POL_TAG = "s1sarl1:transmitterReceiverPolarisation"
 
 
 @dataclass(frozen=True)
@@ -31,12 +26,6 @@ class FileInfo:
     size: int
     md5: str
     etag: str  # S3-style multipart ETag ("<hex>-<parts>"): never the MD5, as on real S3
-
-
-@cache
-def _manifest_template() -> Template:
-    text = resources.files("insarproj.data").joinpath("sandbox", "manifest.safe.template").read_text("utf-8")
-    return Template(text)
 
 
 def corrupt(data: bytes) -> bytes:
@@ -88,61 +77,17 @@ class Payloads:
         return data, info
 
 
-def _zip_entry(name: str, when: tuple[int, ...], compress: int) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=when[:6])  # type: ignore[arg-type]
-    info.compress_type = compress
-    info.create_system = 3
-    info.external_attr = 0o644 << 16
-    return info
-
-
 def scene_zip(scene: Granule, seed: int) -> bytes:
     assert isinstance(scene, Scene)
-    acq = scene.acquisition
-    rng = random.Random(repr((seed, "measurement", scene.name)))
-    stub = rng.randbytes(4096 + rng.randrange(44 * 1024))
-    low = scene.name.lower().split("_")
-    stamp = f"{scene.start:%Y%m%dt%H%M%S}-{scene.stop:%Y%m%dt%H%M%S}"
-    measurement = f"{low[0]}-iw2-slc-vv-{stamp}-{acq.orbit:06d}-{acq.datatake:06x}-005.tiff"
-    corners = scene.corners
-    pols = ["VV", "VH"] if scene.polarization == "VV+VH" else ["VV"]
-    production = scene.processing_date or scene.start
-    manifest = _manifest_template().substitute(
-        processing_start=f"{production:%Y-%m-%dT%H:%M:%S.%f}",
-        processing_stop=f"{production:%Y-%m-%dT%H:%M:%S.%f}",
-        platform_code=scene.platform.code,
-        pge_version=scene.pge_version,
-        nssdc=scene.platform.nssdc,
-        platform_letter=scene.platform.letter,
-        absolute_orbit=acq.orbit,
-        relative_orbit=scene.track.path,
-        flight_direction=scene.track.direction,
-        ascending_node_time=f"{acq.anx:%Y-%m-%dT%H:%M:%S.%f}",
-        datatake=acq.datatake,
-        polarisations="".join(f"{' ' * 12}<{POL_TAG}>{p}</{POL_TAG}>\n" for p in pols),
-        segment_start=f"{acq.time(scene.segment_start):%Y-%m-%dT%H:%M:%S.%f}",
-        slice_number=scene.slice_number,
-        total_slices=scene.total_slices,
-        start_time=f"{scene.start:%Y-%m-%dT%H:%M:%S.%f}",
-        stop_time=f"{scene.stop:%Y-%m-%dT%H:%M:%S.%f}",
-        start_time_anx=f"{scene.tau_start * 1000:.6e}",
-        stop_time_anx=f"{scene.tau_stop * 1000:.6e}",
-        footprint=" ".join(
-            f"{corners[c][1]:.6f},{corners[c][0]:.6f}"
-            for c in ("NEAR_END", "FAR_END", "FAR_START", "NEAR_START")
-        ),
-        measurement_id=measurement.removesuffix(".tiff").replace("-", ""),
-        measurement_size=len(stub),
-        measurement_name=measurement,
-        measurement_md5=hashlib.md5(stub).hexdigest(),
-    )
-    when = production.timetuple()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        safe = f"{scene.name}.SAFE"
-        archive.writestr(_zip_entry(f"{safe}/manifest.safe", when, zipfile.ZIP_DEFLATED), manifest)
-        archive.writestr(_zip_entry(f"{safe}/measurement/{measurement}", when, zipfile.ZIP_STORED), stub)
-    return buffer.getvalue()
+    c = scene.corners
+    gcps = [(0.0, 0.0, *c["NEAR_START"]), (8.0, 0.0, *c["FAR_START"]), (0.0, 1.0, *c["NEAR_END"])]
+
+    def tiff(width: int, height: int, pixels: bytes) -> bytes:
+        return cint16_tiff(
+            width, height, pixels, [(col, row * height, lon, lat) for col, row, lon, lat in gcps]
+        )
+
+    return safe_layout.scene_zip(scene, seed, tiff)
 
 
 def cint16_tiff(

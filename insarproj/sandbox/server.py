@@ -19,7 +19,8 @@ objects and the three hostnames). Where each endpoint lives:
 
 Test hooks (never faulted, never logged): `GET /_sandbox/log` (JSON list of logged requests),
 `POST /_sandbox/log/clear`, `GET|POST /_sandbox/faults` (read / replace the fault plan; the POST
-body is a spec as in faults.py); the HyP3 hooks under `/_sandbox/hyp3/` (see hyp3.py).
+body is a spec as in faults.py); the HyP3 hooks under `/_sandbox/hyp3/` (see hyp3.py); the orbit
+bucket's clock and delay under `/_sandbox/orbits/` (see orbit_bucket.py).
 
 A handler that returns a Response with status 0 gets no answer at all: the server closes the
 connection without writing a byte (a gateway that timed out, seen from the client).
@@ -42,7 +43,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import unquote, urlsplit
 
-from insarproj.sandbox import auth, cmr, downloads, hyp3
+from insarproj.sandbox import auth, cmr, dem_tiles, downloads, hyp3
 from insarproj.sandbox.auth import Auth
 from insarproj.sandbox.catalog import Catalog
 from insarproj.sandbox.faults import FaultInjector, FaultPlan, FaultSpecError, fault_kinds
@@ -129,6 +130,7 @@ class Sandbox:
         cmr.register(self.router, self.catalog, self.origins)
         auth.register(self.router, self.auth, self.origins)
         downloads.register(self.router, self.catalog, self.auth, self.origins)
+        dem_tiles.register(self.router)
         self.hyp3 = hyp3.register(
             self.router,
             catalog=self.catalog,
@@ -139,6 +141,9 @@ class Sandbox:
             speed=hyp3_speed,
             state_dir=state_dir,
         )
+        from insarproj.sandbox import orbit_bucket
+
+        self.orbits = orbit_bucket.register(self.router, self.catalog, seed)
         self.set_faults(faults or FaultPlan())
 
     # -- public API ------------------------------------------------------------------------
@@ -182,6 +187,10 @@ class Sandbox:
         """Change HyP3 settings (listing_lag, credits, credits_per_month, application_status,
         fail_rate, speed, post_stall); returns them all."""
         return self.hyp3.configure(**settings)
+
+    def orbit_settings(self, **settings: Any) -> dict[str, Any]:
+        """Change the orbit bucket's settings (clock, precise_delay_days, max_keys, advance_days)."""
+        return self.orbits.configure(settings)
 
     def start(self) -> Sandbox:
         if self._server is not None:

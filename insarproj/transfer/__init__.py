@@ -13,7 +13,7 @@ from insarproj.transfer.download import (
     DownloadSpec,
     adopt_existing,
 )
-from insarproj.transfer.progress import NullProgress, PlainProgress, ProgressSink, TerminalProgress
+from insarproj.transfer.progress import NullProgress, ProgressSink
 from insarproj.transfer.session import EarthdataSession, make_session
 from insarproj.transfer.verify import verify_file
 
@@ -25,9 +25,7 @@ __all__ = [
     "EarthdataCredentials",
     "EarthdataSession",
     "NullProgress",
-    "PlainProgress",
     "ProgressSink",
-    "TerminalProgress",
     "adopt_existing",
     "check_free_space",
     "find_earthdata_credentials",

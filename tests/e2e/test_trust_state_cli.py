@@ -131,7 +131,7 @@ def format_version_string(root: Path) -> None:
 def duplicate_key(root: Path) -> None:
     path = root / ".insarproj" / "state.json"
     raw = json.loads(path.read_text())
-    address = min(raw["resources"])
+    address = min(a for a in raw["resources"] if a.startswith("scene."))
     text = json.dumps(raw, indent=2)
     merged = text.replace(
         '"resources": {', '"resources": {\n    ' + json.dumps(address) + ': {"kind": "scene"},', 1

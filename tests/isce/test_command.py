@@ -167,3 +167,39 @@ def test_ion_param_lines() -> None:
     assert "height of ionosphere layer in km: 350\n" in text
     assert "consider burst properties in ionosphere computation: True\n" in text
     assert text.startswith("do ionosphere correction: True\n")
+
+
+def test_every_flag_passed_exists_in_the_real_parser() -> None:
+    """Each option insarproj passes is in the real stackSentinel.py parser, with an allowed value.
+
+    The list was derived from isce2's stackSentinel.py (insarproj/data/isce/, with its commit).
+    """
+    import json
+    from dataclasses import replace
+    from importlib import resources
+
+    text = resources.files("insarproj.data").joinpath("isce", "stacksentinel_options.json").read_text()
+    options = {flag: option for option in json.loads(text)["options"] for flag in option["flags"]}
+    everything = {
+        "rm_filter": True,
+        "use_gpu": True,
+        "virtual_merge": True,
+        "text_cmd": "source x;",
+        "ionosphere": {},
+        "workflow": "offset",
+        "coregistration": "geometry",
+        "unwrap_method": "icu",
+    }
+    args = stacksentinel_args(
+        IsceConfig.model_validate(everything), replace(INPUTS, ion_param_file=Path("/d/ion.txt"))
+    )
+    flags = [
+        arg for arg in args[1:] if arg.startswith("-") and not arg.lstrip("-").replace(".", "").isdigit()
+    ]
+    assert len(flags) >= 25
+    for flag in flags:
+        assert flag in options, f"{flag} is not an option of the real stackSentinel.py"
+        option = options[flag]
+        if option.get("action") != "store_true":
+            value = args[args.index(flag) + 1]
+            assert not option.get("choices") or value in option["choices"], (flag, value)

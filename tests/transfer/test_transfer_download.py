@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email.utils
-import io
 import logging
 import random
 import threading
@@ -22,8 +21,7 @@ from insarproj.transfer import (
     Downloader,
     DownloadSpec,
     EarthdataCredentials,
-    PlainProgress,
-    TerminalProgress,
+    NullProgress,
     adopt_existing,
     make_session,
 )
@@ -393,14 +391,14 @@ def test_free_space_refusal_happens_before_any_request(mocked, make_downloader, 
 def test_cancel_keeps_the_part_and_the_next_run_resumes(mocked, make_downloader, dest) -> None:
     cancel = threading.Event()
 
-    class CancelAfterFirstChunk(PlainProgress):
+    class CancelAfterFirstChunk(NullProgress):
         def advance(self, label: str, n: int) -> None:
             super().advance(label, n)
             cancel.set()
 
     server = serve(mocked, FileServer(ZIP))
     with pytest.raises(DownloadCancelled) as caught:
-        make_downloader(progress=CancelAfterFirstChunk(io.StringIO())).fetch(spec_for(dest), cancel=cancel)
+        make_downloader(progress=CancelAfterFirstChunk()).fetch(spec_for(dest), cancel=cancel)
     assert not isinstance(caught.value, KeyboardInterrupt)
     kept = part_of(dest).stat().st_size
     assert kept == 1000 == caught.value.kept and not dest.exists()
@@ -425,8 +423,8 @@ def test_secrets_never_reach_errors_or_logs(mocked, make_downloader, dest, caplo
 def test_concurrent_fetches_share_one_session(mocked, make_downloader, tmp_path) -> None:
     payloads = {f"https://datapool.asf.alaska.edu/SLC/f{i}.zip": make_zip(5000, seed=i) for i in range(6)}
     servers = {url: serve(mocked, FileServer(data), url=url) for url, data in payloads.items()}
-    stream = io.StringIO()
-    downloader = make_downloader(progress=TerminalProgress(stream))
+    sink = RecordingProgress()
+    downloader = make_downloader(progress=sink)
     errors: list[BaseException] = []
 
     def run(url: str, data: bytes) -> None:
@@ -444,7 +442,7 @@ def test_concurrent_fetches_share_one_session(mocked, make_downloader, tmp_path)
     for url, data in payloads.items():
         assert (tmp_path / Path(url).name).read_bytes() == data
         assert len(servers[url].requests) == 1
-    assert stream.getvalue().count("done ") == 6
+    assert [e for e in sink.events if e[0] == "finish"] == [("finish", "S1A_TEST", True)] * 6
 
 
 def test_same_destination_twice_downloads_once(mocked, make_downloader, dest) -> None:
@@ -472,14 +470,34 @@ def test_same_destination_twice_downloads_once(mocked, make_downloader, dest) ->
     assert sorted(r.adopted for r in results) == [False, True]
 
 
-def test_progress_lines_for_a_plain_stream(mocked, make_downloader, dest) -> None:
+class RecordingProgress:
+    """A progress sink that keeps what the downloader reported (the interface of transfer/progress.py)."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple] = []
+        self._lock = threading.Lock()
+
+    def start(self, label: str, total: int | None, already: int) -> None:
+        with self._lock:
+            self.events.append(("start", label, total, already))
+
+    def advance(self, label: str, n: int) -> None:
+        with self._lock:
+            self.events.append(("advance", label, n))
+
+    def finish(self, label: str, ok: bool) -> None:
+        with self._lock:
+            self.events.append(("finish", label, ok))
+
+
+def test_progress_reports_start_resume_and_finish(mocked, make_downloader, dest) -> None:
     serve(mocked, FileServer(ZIP, faults=[("drop", 4000)]))
-    stream = io.StringIO()
-    make_downloader(progress=PlainProgress(stream)).fetch(spec_for(dest))
-    lines = stream.getvalue().splitlines()
-    assert lines[0].startswith("start S1A_TEST (")
-    assert any(line.startswith("resume S1A_TEST") and "resuming at 4.0 KB" in line for line in lines)
-    assert lines[-1].startswith("done S1A_TEST")
+    sink = RecordingProgress()
+    make_downloader(progress=sink).fetch(spec_for(dest))
+    starts = [e for e in sink.events if e[0] == "start"]
+    assert starts == [("start", "S1A_TEST", len(ZIP), 0), ("start", "S1A_TEST", len(ZIP), 4000)]
+    assert sum(e[2] for e in sink.events if e[0] == "advance") == len(ZIP)
+    assert sink.events[-1] == ("finish", "S1A_TEST", True)
 
 
 def test_disk_full_mid_download_keeps_the_part(mocked, make_downloader, dest, monkeypatch) -> None:
