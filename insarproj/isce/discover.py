@@ -23,6 +23,9 @@ INSTALL_HINT = (
     "(<env>/share/isce2/topsStack), or put that folder on PATH"
 )
 _VERSION_PROBE = "import isce; print(isce.__version__)"
+# The second line of every script of the sandbox's stand-in topsStack (docs/sandbox.md); matched as
+# text because this package must not import the sandbox.
+STAND_IN_MARKER = "insarproj sandbox stand-in of ISCE2 topsStack"
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class TopsStack:
     program: Path | None
     version: str | None = None
     problem: str | None = None
+    stand_in: bool = False  # the sandbox's stand-in, not ISCE2
 
     @property
     def found(self) -> bool:
@@ -44,6 +48,8 @@ class TopsStack:
     def summary(self) -> str:
         if self.program is None:
             return f"ISCE2 topsStack not found ({self.problem}): {INSTALL_HINT}"
+        if self.stand_in:
+            return f"the sandbox's stand-in topsStack at {self.program} (not ISCE2: for tests and the demo)"
         version = f"version {self.version}" if self.version else "version unknown"
         return f"real topsStack at {self.program} (ISCE2 {version})"
 
@@ -69,7 +75,18 @@ def find_topsstack(
             return TopsStack(None, problem=f"{PROGRAM} is not on PATH and topsstack_dir is not set")
         program = Path(where)
     program = program.resolve()
+    if _is_stand_in(program):
+        return TopsStack(program, stand_in=True)
     return TopsStack(program, _version(program, search_path, probe_timeout))
+
+
+def _is_stand_in(program: Path) -> bool:
+    try:
+        with program.open("rb") as handle:
+            head = handle.read(1024).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return STAND_IN_MARKER in head
 
 
 def _version(program: Path, search_path: str, timeout: float) -> str | None:

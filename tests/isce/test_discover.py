@@ -60,6 +60,22 @@ def test_a_relative_topsstack_dir_is_under_the_project(tmp_path: Path) -> None:
     assert find_topsstack("tools/share/isce2/topsStack", base=tmp_path / "proj", path="").version == "2.6.3"
 
 
+def test_the_sandbox_stand_in_is_named_as_such(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    from insarproj.sandbox.topsstack import install
+
+    folder = install(tmp_path / "topsStack")
+    found = find_topsstack(str(folder), path="")
+    assert found.found and found.stand_in and found.version is None
+    root = write_project(
+        tmp_path / "p", kind="isce", extra=f'\n[processor.isce]\ntopsstack_dir = "{folder}"\n'
+    )
+    result = run_cli(["-C", str(root), "validate"])
+    assert result.code == 0
+    assert "ISCE2: the sandbox's stand-in topsStack at" in result.output
+    assert "(not ISCE2: for tests and the demo)" in result.output
+    assert "real topsStack" not in result.output
+
+
 @pytest.mark.parametrize(
     ("topsstack_dir", "problem"), [(None, "not on PATH"), ("nowhere", "has no stackSentinel.py")]
 )
