@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _bench import machine, table
 
-from insarproj.fsutil import atomic_write_text, canonical_json
+from insarproj.fsutil import atomic_write_bytes
 from insarproj.state import StateStore, op_put
 
 
@@ -73,12 +73,22 @@ def fold_cycle(store: StateStore, first: int, max_actions: int) -> tuple[int, fl
     return len(laps), cycle, typical, laps[-1] - typical  # the last action folded
 
 
-def apply_of(store: StateStore, first: int, actions: int) -> float:
-    """An apply that records `actions` actions: open the writer, record each, close it."""
+def apply_of(store: StateStore, first: int, actions: int) -> tuple[float, float, int]:
+    """An apply that records `actions` actions: open the writer, record each, close it.
+    (seconds in all, seconds of recording and closing only, folds it made)."""
     t0 = time.perf_counter()
     with store.open_writer() as writer:
+        t_open = time.perf_counter()
         for i in range(actions):
             writer.record([record(first + i)])
+    t_end = time.perf_counter()
+    return t_end - t0, t_end - t_open, writer.folds
+
+
+def load_of(store: StateStore) -> float:
+    """What every reader pays first (plan, show): state.json read and the journal replayed."""
+    t0 = time.perf_counter()
+    store.load()
     return time.perf_counter() - t0
 
 
@@ -88,18 +98,43 @@ def naive(folder: Path, resources: int, actions: int) -> float:
     t0 = time.perf_counter()
     for i in range(actions):
         state.apply_ops([record(resources + i)])
-        atomic_write_text(store.path, canonical_json(state.to_file_dict()))
+        atomic_write_bytes(store.path, state.to_bytes())
     return (time.perf_counter() - t0) / actions
 
 
-def bench(resources: int, args: argparse.Namespace) -> list[str]:
+def bench(resources: int, args: argparse.Namespace) -> tuple[list[str], list[list[str]]]:
     with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
         store = seeded_store(Path(tmp) / "journal", resources)
         state_bytes = store.path.stat().st_size
         actions, cycle, typical, fold = fold_cycle(store, resources, args.max_actions)
-        apply10 = statistics.median(apply_of(store, resources + actions + 10 * i, 10) for i in range(5))
+        applies = [apply_of(store, resources + actions + 10 * i, 10) for i in range(5)]
+        apply10 = statistics.median(seconds for seconds, _recording, _folds in applies)
+        recording = statistics.median(r for _seconds, r, _folds in applies)
+        load = statistics.median(load_of(store) for _ in range(5))
         per_naive = naive(Path(tmp) / "naive", resources, args.naive_actions)
     amortised = cycle / actions
+    folds = sum(f for _seconds, _recording, f in applies)
+    targets = []
+    if state_bytes >= 1024 * 1024:  # below that a fold at the end of an apply is by design (ms)
+        # An apply plans first (reading the state once, as a no-op plan does), then records: it
+        # stays within 1.3x a no-op plan when recording and closing cost at most 0.3x the read.
+        verdict = "met" if folds == 0 and recording <= 0.3 * load else "NOT met"
+        targets.append(
+            [
+                f"apply recording 10 actions, {resources:,} resources",
+                f"{recording * 1e3:.0f} ms to record and close, {folds} folds",
+                f"no fold; ≤ 0.3× reading the state ({load * 1e3:.0f} ms), i.e. apply ≤ 1.3× a no-op plan",
+                verdict,
+            ]
+        )
+    targets.append(
+        [
+            f"state.json per record, {resources:,} resources",
+            f"{state_bytes / max(resources, 1):.0f} B",
+            "≤ 500 B",
+            "met" if state_bytes / max(resources, 1) <= 500 else "NOT met",
+        ]
+    )
     return [
         f"{resources:,}",
         f"{state_bytes / 1e6:.2f} MB ({state_bytes / max(resources, 1):.0f} B/record)",
@@ -109,7 +144,7 @@ def bench(resources: int, args: argparse.Namespace) -> list[str]:
         f"{amortised * 1e3:.2f} ms",
         f"{apply10 * 1e3:.0f} ms",
         f"{per_naive * 1e3:.1f} ms ({per_naive / amortised:.0f}× the amortised journal)",
-    ]
+    ], targets
 
 
 def main() -> None:
@@ -118,10 +153,11 @@ def main() -> None:
     parser.add_argument("--naive-actions", type=int, default=50)
     parser.add_argument("--max-actions", type=int, default=200_000)
     args = parser.parse_args()
-    rows = [bench(int(n), args) for n in args.sizes.split(",")]
+    results = [bench(int(n), args) for n in args.sizes.split(",")]
     header = ["resources", "state.json", "journal, per action (median)", "actions to a fold", "fold"]
     header += ["per action, folds included", "apply of 10 actions", "naive rewrite, per action"]
-    table(f"Recording actions in state ({machine()}):", header, rows)
+    table(f"Recording actions in state ({machine()}):", header, [row for row, _t in results])
+    table("Targets:", ["figure", "measured", "target", ""], [t for _r, ts in results for t in ts])
 
 
 if __name__ == "__main__":

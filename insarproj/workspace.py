@@ -68,6 +68,8 @@ class ApplyResult:
     # Credit-spending actions that came up while waiting (a FAILED job to resubmit, an expired
     # product): never done without a plan the user saw; they wait for the next `apply`.
     held: list[Action] = field(default_factory=list)
+    # Closing lines from the kinds (e.g. "HyP3 credits spent: N, credits left: M").
+    closing: list[str] = field(default_factory=list)
 
     def exit_code(self) -> ExitCode:
         """Never 0 while planned work was left undone without the user asking (docs/cli.md): 1 on
@@ -109,10 +111,11 @@ class Workspace:
     notify: Callable[[str], None] = staticmethod(lambda message: None)  # stage messages; the CLI prints them
 
     def __init__(self, root: Path, *, trust_endpoints: bool = False) -> None:
+        self._contexts: list[ApplyContext] = []
         self.root = Path(root).resolve()
         self.trust_endpoints = trust_endpoints
         self.state_dir = self.root / STATE_DIR
-        self.store = StateStore(self.state_dir)
+        self.store = StateStore(self.state_dir, notify=lambda message: self.notify(message))
         self.observed = ObservedStore(self.state_dir)
 
     @cached_property
@@ -216,6 +219,7 @@ class Workspace:
                 for check in self.components.preflight:
                     check(plan, ctx)
                 record_plan_start(plan, ctx, saved=saved)
+                self._contexts = []
                 result.report = self._execute(plan, ctx, apply_options, on_event)
                 if apply_options.wait:
                     # Rounds never retry failed items again: --retry-failed gave its one attempt.
@@ -223,6 +227,9 @@ class Workspace:
                     approved = {a.address for a in plan.actions if a.remote}
                     rounds = _WaitRounds(self, writer, round_options, apply_options, progress, sleep)
                     rounds.run(result, approved, on_event, on_round, on_poll)
+                result.closing = [
+                    line for k in self.components.kinds for line in k.after_apply(self._contexts)
+                ]
             except KeyboardInterrupt:
                 result.report.interrupted = True
                 cleanup.enter_context(sigint_deferred())
@@ -247,6 +254,7 @@ class Workspace:
         self, plan: Plan, ctx: ApplyContext, apply_options: ApplyOptions, on_event: EventSink | None
     ) -> ApplyReport:
         kinds = {k.kind: k for k in self.components.kinds}
+        self._contexts.append(ctx)  # each round's context, for the kinds' closing lines
         concurrency = apply_options.concurrency or max(4, self.project.config.download.concurrency)
         return execute_plan(
             plan, kinds, ctx, concurrency=concurrency, keep_going=apply_options.keep_going, on_event=on_event

@@ -270,6 +270,8 @@ def _report_apply(app: AppContext, result: ApplyResult) -> int:
             f"{len(result.held)} paid submissions came up while waiting ({credits:g} credits: {names}); "
             "they are not made without a plan you saw: run `insarproj plan`, then `insarproj apply`."
         )
+    for line in result.closing:
+        app.info(line)
     if result.timed_out:
         app.info(
             "Stopped waiting (--timeout); remote work goes on, run `insarproj apply` later to collect it."

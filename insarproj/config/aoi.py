@@ -32,6 +32,28 @@ def bbox_geometry(bbox: Sequence[float]) -> BaseGeometry:
     return box(west, south, east, north)
 
 
+def bbox_wkt(bbox: Sequence[float]) -> str | None:
+    """The WKT shapely writes for ``bbox_geometry(bbox)``, without importing shapely (a no-op plan
+    needs the AOI only as the text in the search fingerprint); None when a number is not one whose
+    text is sure to match GEOS's (an exponent, or more than 15 decimals), then ask shapely."""
+    numbers = [_wkt_number(value) for value in bbox]
+    if len(numbers) != 4 or None in numbers:
+        return None
+    west, south, east, north = numbers
+    return f"POLYGON (({east} {south}, {east} {north}, {west} {north}, {west} {south}, {east} {south}))"
+
+
+def _wkt_number(value: float) -> str | None:
+    value = float(value)
+    if value == 0:
+        return "0"
+    text = repr(value)  # the shortest text that reads back as the same float, as GEOS writes
+    whole, _, fraction = text.partition(".")
+    if "e" in text or len(fraction) > 15:
+        return None
+    return whole if fraction == "0" else text
+
+
 def check_bbox(bbox: Sequence[float]) -> None:
     """Check the four numbers of a ``[W, S, E, N]`` box (without building a geometry)."""
     if len(bbox) != 4:

@@ -80,7 +80,21 @@ class Project:
     root: Path
     config_path: Path
     config: ProjectConfig
-    aoi: BaseGeometry
+
+    @property
+    def aoi(self) -> BaseGeometry:
+        """The AOI geometry, built on first use (cached by the config): a bbox AOI is checked while
+        loading without one, so a plan that needs no geometry never imports shapely."""
+        return self.config.aoi.geometry(self.root)
+
+    @property
+    def aoi_wkt(self) -> str:
+        """The AOI as WKT; a bbox's without building a geometry (config/aoi.py, bbox_wkt)."""
+        from insarproj.config.aoi import bbox_wkt
+
+        bbox = self.config.aoi.bbox
+        text = bbox_wkt(bbox) if bbox is not None else None
+        return text if text is not None else str(self.aoi.wkt)
 
     @property
     def data_dir(self) -> Path:
@@ -137,7 +151,7 @@ def load_project(project_dir: Path, *, filename: str = PROJECT_FILE) -> Project:
         raise ConfigError(f"cannot read the file ({exc.strerror or exc})", file=shown) from None
     root = config_path.parent.resolve()
     project = parse_project_text(text, source=shown, project_root=root)
-    return Project(root=root, config_path=config_path.resolve(), config=project.config, aoi=project.aoi)
+    return Project(root=root, config_path=config_path.resolve(), config=project.config)
 
 
 def parse_project_text(text: str, *, source: str = PROJECT_FILE, project_root: Path) -> Project:
@@ -158,14 +172,15 @@ def parse_project_text(text: str, *, source: str = PROJECT_FILE, project_root: P
     except ValidationError as exc:
         raise ConfigProblems(config_problems(exc, lines=lines), source=source) from None
     try:
-        aoi = config.aoi.geometry(root)
+        if config.aoi.bbox is None:  # a bbox is checked by the model; its polygon is built when used
+            config.aoi.geometry(root)
     except FieldProblem as problem:
         loc = ("aoi", *problem.key)
         raise ConfigError(
             problem.message, file=source, line=line_of(lines, loc), key=format_key(loc), hint=problem.hint
         ) from None
     config_path = root / Path(source).name
-    return Project(root=root, config_path=config_path, config=config, aoi=aoi)
+    return Project(root=root, config_path=config_path, config=config)
 
 
 def _impossible_date(text: str, line: int, source: str) -> ConfigError | None:

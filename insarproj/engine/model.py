@@ -70,7 +70,27 @@ class Action(BaseModel):
     bytes: int | None = Field(default=None, description="Bytes this action downloads, when known.")
     credits: float | None = Field(default=None, description="HyP3 credits this action spends, when known.")
     remote: bool = Field(default=False, description="Changes remote state (e.g. submits a HyP3 job).")
+    unit: str | None = Field(
+        default=None,
+        description="What the plan's headline counts this action as ('interferogram', 'scene', "
+        "'product'); null: the kind's own name. Ignored when `internal`.",
+    )
+    internal: bool = Field(
+        default=False,
+        description="Bookkeeping of an item another action counts (the pair record of an "
+        "interferogram whose HyP3 job is planned): left out of the headline and shown only with -v.",
+    )
+    held_back: str | None = Field(
+        default=None,
+        description="Why apply will not do this now although it stays planned (e.g. 'max_credits': "
+        "the cap is spent by actions before it); its credits are not in the plan's total.",
+    )
     payload: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def counted_as(self) -> str | None:
+        """The headline's noun for this action; None for internal bookkeeping."""
+        return None if self.internal else (self.unit or self.kind)
 
 
 @dataclass
@@ -125,6 +145,16 @@ class ResourceKind(ABC):
         """Plan-level notes of this kind (dropped dates, disconnected networks, expiry warnings)."""
         return []
 
+    def finish(self, actions: list[Action], ctx: PlanContext) -> list[str]:
+        """After `--target` selection: adjust this kind's actions to what apply will really do now
+        (e.g. mark submissions beyond `max_credits` as held back) and return notes about the
+        selected plan (the credits it spends). Read-only like the rest of planning."""
+        return []
+
+    def after_apply(self, contexts: list[ApplyContext]) -> list[str]:
+        """Closing lines of an apply (one context per round), e.g. the credits spent and left."""
+        return []
+
 
 class InputChange(BaseModel):
     """A pinned input (e.g. the scene search) that apply will record before any action."""
@@ -143,7 +173,15 @@ class PlanSummary(BaseModel):
     counts: dict[str, int] = Field(default_factory=dict, description="Number of actions by operation.")
     by_kind: dict[str, dict[str, int]] = Field(default_factory=dict)
     bytes: int = 0
-    credits: float = 0.0
+    credits: float = Field(default=0.0, description="Credits apply spends now (held-back actions excluded).")
+    held_back: int = Field(default=0, description="Pending actions held back (e.g. beyond max_credits).")
+    credits_held_back: float = Field(default=0.0, description="Credits of the held-back actions.")
+    items: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description="The headline: actions by what users count (interferogram, scene, product, ...) and "
+        "operation; internal bookkeeping (e.g. the pair record of a HyP3 job) is left out.",
+    )
+    internal: int = Field(default=0, description="Pending internal actions (shown with -v).")
     waiting: int = 0
     pending: int = Field(
         default=0, description="Actions other than waits and failures: what apply would do now."

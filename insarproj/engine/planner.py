@@ -69,8 +69,9 @@ def build_plan(
         action.depends_on = sorted(d for d in set(action.depends_on) if d in actions)
 
     check_targets(ctx.options.targets, _known_addresses(ctx, kinds, resolvers) if ctx.options.targets else [])
-    selected = _select_targets(actions, ctx.options.targets)
-    ordered = _topological(selected, kind_rank)
+    ordered = _topological(_select_targets(actions, ctx.options.targets), kind_rank)
+    # Scoped to what this plan will really do (targets, credit caps).
+    notes.extend(note for kind in kinds for note in kind.finish(ordered, ctx))
     return Plan(
         plan_id=uuid.uuid4().hex,
         created_at=utcnow(),
@@ -194,6 +195,10 @@ def summarize(actions: Sequence[Action]) -> PlanSummary:
         summary.counts[op] = summary.counts.get(op, 0) + 1
         per_kind = summary.by_kind.setdefault(action.kind, {})
         per_kind[op] = per_kind.get(op, 0) + 1
+        unit = action.counted_as
+        if unit is not None:
+            per_unit = summary.items.setdefault(unit, {})
+            per_unit[op] = per_unit.get(op, 0) + 1
         if action.op is Op.WAIT:
             summary.waiting += 1
             continue
@@ -201,6 +206,11 @@ def summarize(actions: Sequence[Action]) -> PlanSummary:
             summary.failed += 1
             continue
         summary.pending += 1
+        summary.internal += action.internal
         summary.bytes += action.bytes or 0
-        summary.credits += action.credits or 0.0
+        if action.held_back:
+            summary.held_back += 1
+            summary.credits_held_back += action.credits or 0.0
+        else:
+            summary.credits += action.credits or 0.0
     return summary

@@ -514,8 +514,7 @@ class ProductManifest:
         missing or unreadable."""
         path = os.path.join(folder, MANIFEST_NAME)  # per product per plan: no pathlib objects
         try:
-            with open(path, "rb") as handle:
-                raw = handle.read()
+            raw = _read_small_file(path)
             document = orjson.loads(raw)  # per product per plan: orjson is ~5x faster
             files = {
                 str(name): (int(entry["size"]), str(entry["sha256"]))
@@ -528,12 +527,32 @@ class ProductManifest:
         return cls(files), hashlib.sha256(raw).hexdigest()
 
 
+def _read_small_file(path: str) -> bytes:
+    """The bytes of ``path`` through the plain system calls: a plan reads one manifest per product
+    (60,000 at 20,000 scenes), and a buffered file object per read costs more than the read."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(_HASH_BLOCK):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _is_folder(path: str) -> bool:
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def manifest_problem(
@@ -544,14 +563,10 @@ def manifest_problem(
     with ``checksums``, "NAME: checksum differs". Without ``checksums`` only stat is used."""
     base = os.fspath(folder)  # strings and os.stat: this runs per product on every plan
     try:
-        if not stat.S_ISDIR(os.stat(base).st_mode):
-            return "folder missing on disk"
-    except (OSError, ValueError):
-        return "folder missing on disk"
-    try:
         manifest, digest = ProductManifest.read(base)
     except VerificationError as exc:
-        return exc.message
+        # The folder is looked at only when its manifest cannot be read (one stat less per product).
+        return "folder missing on disk" if not _is_folder(base) else exc.message
     if digest != summary.get("sha256"):
         return f"{MANIFEST_NAME}: differs from the one recorded in state"
     for name, (size, sha) in sorted(manifest.files.items()):

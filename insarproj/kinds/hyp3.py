@@ -34,10 +34,13 @@ from typing import Any, cast
 
 from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, Plan, ResourceKind
+from insarproj.engine.planner import matches_target
 from insarproj.errors import AuthError, InsarprojError, ProviderError
+from insarproj.kinds.hyp3_credits import account_note, hold_back, offline_note
 from insarproj.kinds.hyp3_protocol import (
     LISTING_MARGIN,
     Verdict,
+    adoptable,
     attempts_of,
     counted_in,
     decide_open,
@@ -71,6 +74,10 @@ OPEN_STATUSES = ("intent", "unknown", "submitted")
 # of an interrupted submission (recorded the moment it is seen, whatever its status).
 RECORDING_OPS = (Op.REFRESH, Op.FAILED, Op.ADOPT)
 EXPIRY_WARNING = timedelta(days=3)
+FOUND_ON_HYP3 = "found on HyP3, submitted by an earlier apply or a clone"
+# Plan lines of job resources: each is one interferogram; a finished job's record is bookkeeping
+# (its product's download is what the headline counts).
+JOB_UNIT = "interferogram"
 
 
 def _now(ctx: PlanContext | ApplyContext) -> datetime:
@@ -194,22 +201,44 @@ def _cost_table(ctx: PlanContext) -> Any:
     return cached
 
 
-def _listing(ctx: PlanContext, records: dict[str, Record]) -> dict[str, Any] | None:
-    """One bulk listing of the project's jobs, only when some job is still open; None offline."""
+def _listing(ctx: PlanContext) -> dict[str, Any] | None:
+    """The project's jobs on HyP3 (one paged listing per plan, made only when an open job needs
+    its status or a submission may be adopted instead); None offline."""
     if "hyp3.listing" in ctx.observations:
         observed: dict[str, Any] | None = ctx.observations["hyp3.listing"]
         return observed
-    open_records = [r for r in records.values() if r["status"] in OPEN_STATUSES]
-    listing: dict[str, Any] | None = {"by_id": {}, "by_identity": {}}
-    if open_records and ctx.options.offline:
-        listing = None
-    elif open_records:
-        start = listing_start(open_records)
-        ctx.notify(f"Checking {len(open_records)} open HyP3 jobs (one paged listing)…")
-        jobs = ctx.read.get("hyp3").list_project_jobs(ctx.project.config.project.name, start=start)
-        listing = index_jobs(jobs)
+    listing: dict[str, Any] | None = None
+    if not ctx.options.offline:
+        ctx.notify("Listing the project's HyP3 jobs (one paged listing)…")
+        name = ctx.project.config.project.name
+        listing = index_jobs(ctx.read.get("hyp3").list_project_jobs(name, start=_plan_listing_start(ctx)))
     ctx.observations["hyp3.listing"] = listing
     return listing
+
+
+LISTING_FAILED = "hyp3.listing_failed"
+
+
+def _adoption_listing(ctx: PlanContext) -> dict[str, Any] | None:
+    """The listing, for pricing a submission; None offline or when it failed. A failed listing
+    does not stop the plan (apply lists again before any POST, and stops there on an error): the
+    plan says its prices assume HyP3 has none of the jobs, and the listing is not retried per job."""
+    if LISTING_FAILED in ctx.observations:
+        return None
+    try:
+        return _listing(ctx)
+    except InsarprojError as exc:
+        ctx.observations[LISTING_FAILED] = exc
+        return None
+
+
+def _plan_listing_start(ctx: PlanContext) -> datetime | None:
+    """Where plan's one listing starts: at the oldest open intent, unless a job resource has no
+    record (a lost state, a clone, a pair that returned): its job, if any, may be of any age."""
+    records = ctx.state.by_kind(Hyp3JobKind.kind)
+    if any(d.address not in records for d in ctx.desired_of(Hyp3JobKind.kind)):
+        return None
+    return listing_start(r for r in records.values() if r["status"] in OPEN_STATUSES)
 
 
 def listing_start(records: Iterable[Record | None]) -> datetime | None:
@@ -244,6 +273,14 @@ def _product_on_disk(ctx: PlanContext, spec: dict[str, Any]) -> bool:
     return product_in_place(job_address(spec["pair"]), ctx)
 
 
+def _product_on_disk_for(data_dir: Any, address: str, job: Any) -> bool:
+    """Whether a listed job's product is already intact on disk (a recovered state): such a job
+    is adopted even after HyP3 deleted its product, instead of being paid for again."""
+    from insarproj.kinds.products import on_disk_product  # products imports this module
+
+    return on_disk_product(data_dir, address, _job_result(job.raw)["files"]) is not None
+
+
 class _Step:
     """Builds the one action a job resource gets in a plan; prices submissions only (a status
     check needs no /costs request)."""
@@ -266,6 +303,8 @@ class _Step:
             op=op,
             reason=reason,
             depends_on=list(self.desired.depends_on),
+            unit=JOB_UNIT,
+            internal=op is Op.REFRESH,
             payload=dict(self.payload),
         )
 
@@ -273,13 +312,52 @@ class _Step:
         return self.act(Op.WAIT, reason)
 
     def submit(self, op: Op, reason: str) -> Action:
+        instead = self._found_on_hyp3()
+        if instead is not None:
+            return instead
         spec = self.desired.spec
         cost = _cost_table(self.ctx).cost(spec["request"]["job_type"], spec["request"]["job_parameters"])
-        observations = self.ctx.observations
-        observations["hyp3.planned_credits"] = observations.get("hyp3.planned_credits", 0.0) + cost
         action = self.act(op, reason)
         action.payload.pop("job", None)  # a submission carries only the job it replaces (found_job)
         return action.model_copy(update={"credits": cost, "remote": True})
+
+    def _found_on_hyp3(self) -> Action | None:
+        """What apply will do instead of paying: adopt the job of this identity the project's
+        listing shows (or wait for a fresh intent to appear), decided exactly as apply decides it
+        just before its POST (`decide_submission`). None: apply submits. Offline: not checked."""
+        if self.ctx.options.offline:
+            return None  # not checked: the plan's notes say so
+        address, identity = self.desired.address, self.desired.spec["identity"]
+        targets = self.ctx.options.targets
+        if targets and not matches_target(address, targets):
+            return None  # --target leaves this submission out: no listing on its account
+        listing = _adoption_listing(self.ctx)
+        if listing is None:
+            return None
+        found = self.payload.get("found_job")
+        decision = decide_submission(
+            self.ctx.state.get(address),
+            identity,
+            listing["by_identity"].get(identity, []),
+            now=_hyp3_now(self.ctx),
+            lag=listing_lag(),
+            on_disk=lambda job: _product_on_disk_for(self.ctx.project.data_dir, address, job),
+            settled={found["job_id"]} if found else None,
+        )
+        if decision.op == "hold":
+            return self.wait(decision.reason)
+        if decision.op == "post":
+            return None
+        job = decision.job
+        assert job is not None
+        self.ctx.observations.setdefault("hyp3.jobs", {})[address] = job
+        self.ctx.observations.setdefault("observed.hyp3_jobs", {})[address] = {
+            "status_code": job.status_code,
+            "checked_at": utcnow(),
+        }
+        self.payload["job"], self.payload["adopt"] = job.raw, True
+        action = self.act(Op.ADOPT, f"{FOUND_ON_HYP3} (job {job.job_id}, {job.status_code})")
+        return action.model_copy(update={"credits": 0.0})
 
     def follow(self, verdict: Verdict, used: int) -> Action:
         """The action of a protocol verdict on an open record."""
@@ -358,7 +436,7 @@ class Hyp3JobKind(ResourceKind):
     def _assess_open(self, step: _Step, record: Record, used: int) -> Action:
         """An intent, an uncertain POST or a submitted job: what the listing says about it."""
         ctx, status, attrs = step.ctx, record["status"], hyp3_attributes(record)
-        listing = _listing(ctx, ctx.state.by_kind(self.kind))
+        listing = _listing(ctx)
         if listing is None:
             seen = ctx.observed.get("hyp3_jobs", {}).get(step.desired.address, {}).get("status_code", status)
             return step.wait(f"not checked (--offline); last seen {seen}")
@@ -381,27 +459,6 @@ class Hyp3JobKind(ResourceKind):
             product_on_disk=lambda: _product_on_disk(ctx, step.desired.spec),
         )
         return step.follow(verdict, used + verdict.newly_charged)
-
-    def _account_note(self, ctx: PlanContext, planned: float, config: Any) -> str:
-        """What the plan would spend against what the account has (one GET /user)."""
-        try:
-            user = ctx.read.get("hyp3").user()
-        except InsarprojError as exc:
-            return f"HyP3 account not checked ({exc}); apply checks it before submitting anything"
-        monthly = f" of {user.credits_per_month:g} per month" if user.credits_per_month else ""
-        note = (
-            f"HyP3 account {user.user_id}: {user.remaining_credits:g} credits left{monthly}, application "
-            f"{user.application_status or 'not required'}; this plan would spend {planned:g}"
-        )
-        budget = user.remaining_credits
-        if config.max_credits is not None and config.max_credits < budget:
-            budget = config.max_credits
-            note += f" (max_credits {config.max_credits:g} per apply)"
-        if planned > budget:
-            note += f"; only {budget:g} credits' worth is submitted now, the rest stays planned"
-        if not user.approved():
-            note += "; the account is not approved to submit jobs yet"
-        return note
 
     def _held(self, spec: dict[str, Any], ctx: PlanContext) -> bool:
         hold: int = hyp3_config(ctx.project).hold_recent_days
@@ -434,14 +491,40 @@ class Hyp3JobKind(ResourceKind):
             kind=self.kind,
             op=Op.FORGET,
             reason="pair left the network; the job stays on HyP3",
+            unit=JOB_UNIT,
         )
+
+    def finish(self, actions: list[Action], ctx: PlanContext) -> list[str]:
+        """Scope the credits to the selected plan: submissions beyond what the account and
+        `max_credits` allow now are held back (in apply's connect-early order), and the account
+        note states what this plan spends (docs/cli.md, "Credits")."""
+        submissions = [a for a in actions if a.kind == self.kind and a.op in (Op.CREATE, Op.REPLACE)]
+        notes: list[str] = []
+        if ctx.options.offline:
+            notes.extend(offline_note(submissions))
+        elif LISTING_FAILED in ctx.observations and submissions:
+            notes.append(
+                f"could not list the project's HyP3 jobs ({ctx.observations[LISTING_FAILED]}): the "
+                "submissions are priced as if HyP3 had none of them; apply lists them again before "
+                "submitting anything"
+            )
+        if not submissions:
+            return notes
+        user = None
+        if not ctx.options.offline:
+            try:
+                user = ctx.read.get("hyp3").user()
+            except InsarprojError as exc:
+                notes.append(f"HyP3 account not checked ({exc}); apply checks it before submitting anything")
+        max_credits = hyp3_config(ctx.project).max_credits
+        hold_back(_connect_early(submissions), user, max_credits)
+        if user is not None:
+            notes.append(account_note(user, submissions, max_credits))
+        return notes
 
     def notes(self, ctx: PlanContext) -> list[str]:
         notes = []
         config = hyp3_config(ctx.project)
-        planned = ctx.observations.get("hyp3.planned_credits", 0.0)
-        if planned and not ctx.options.offline:
-            notes.append(self._account_note(ctx, planned, config))
         table = ctx.observations.get("hyp3.costs")
         if table is not None and table.source != "live":
             notes.append(
@@ -461,6 +544,23 @@ class Hyp3JobKind(ResourceKind):
         return notes
 
     # -- apply ------------------------------------------------------------------------------
+    def after_apply(self, contexts: list[ApplyContext]) -> list[str]:
+        """ "HyP3 credits spent: N, credits left: M" after an apply that submitted or adopted jobs
+        (the account is read after the last POST)."""
+        batches = [c.shared["hyp3.batch"] for c in contexts if "hyp3.batch" in c.shared]
+        if not any(b.posted or b.adopted for b in batches):
+            return []
+        spent = sum(b.spent for b in batches)
+        adopted = sum(b.adopted for b in batches)
+        try:
+            left = f"{contexts[-1].write.get('hyp3').user().remaining_credits:g}"
+        except InsarprojError as exc:
+            left = f"not read ({exc})"
+        line = f"HyP3 credits spent: {spent:g}, credits left: {left}"
+        if adopted:
+            line += f" ({adopted} jobs adopted from HyP3 at no cost)"
+        return [line + "."]
+
     def execute(self, action: Action, ctx: ApplyContext) -> Outcome:
         if action.op is Op.FORGET:
             from insarproj.state import op_delete
@@ -487,6 +587,8 @@ class _Hyp3Batch:
         self.lock = threading.Lock()
         self.results: dict[str, Outcome | InsarprojError] = {}
         self.spent = 0.0
+        self.posted = False  # a POST was sent (whatever its outcome): the account is worth reading
+        self.adopted = 0  # jobs adopted from HyP3 instead of submitted
 
     def _plan(self) -> Plan:
         plan: Plan = self.ctx.shared["plan"]
@@ -507,6 +609,7 @@ class _Hyp3Batch:
                     for a in self._plan().actions
                     if a.kind == Hyp3JobKind.kind and a.op in RECORDING_OPS and a.address not in self.results
                 ]
+                refreshes = self._recheck_adoptions(refreshes)
                 ops = []
                 for item in refreshes:
                     job = item.payload.get("job")
@@ -514,11 +617,39 @@ class _Hyp3Batch:
                         self.results[item.address] = Outcome()
                         continue
                     ops.append(_job_record_op(item.address, item.payload, self.ctx))
+                    self.adopted += bool(item.payload.get("adopt"))
                     running = job["status_code"] in ("PENDING", "RUNNING")
                     self.results[item.address] = Outcome(waiting=running, message=f"job {job['status_code']}")
                 if ops:
                     self.ctx.writer.record(ops)  # one line for the whole refresh
             return self._take(action.address)
+
+    def _recheck_adoptions(self, refreshes: list[Action]) -> list[Action]:
+        """The jobs a plan adopts (`<=`, 0 credits) are looked up again (one listing) before they
+        are recorded: a saved plan may be applied long after it was made. One that HyP3 no longer
+        lists, or that is no longer worth adopting (its product expired, it FAILED), is refused:
+        paying for it again needs a plan that shows the cost (docs/safety.md, "Saved plans")."""
+        adoptions = [a for a in refreshes if a.payload.get("adopt")]
+        if not adoptions:
+            return refreshes
+        client = self.ctx.write.get("hyp3")
+        listed = index_jobs(client.list_project_jobs(self.ctx.project.config.project.name))["by_id"]
+        now = client.server_now()
+        refused: set[str] = set()
+        for a in adoptions:
+            job = listed.get(a.payload["job"]["job_id"])
+            on_disk = self._product_on_disk_for(a)
+            if job is not None and adoptable([job], exclude=set(), now=now, on_disk=on_disk) is not None:
+                a.payload["job"] = job.raw  # its status now
+                continue
+            state = "no longer listed" if job is None else f"now {job.status_code}, product not downloadable"
+            refused.add(a.address)
+            self.results[a.address] = ProviderError(
+                f"job {a.payload['job']['job_id']} that the plan adopts at no cost is {state} on HyP3",
+                service="hyp3",
+                hint="run `insarproj plan` again: it shows the submission this needs, with its cost",
+            )
+        return [a for a in refreshes if a.address not in refused]
 
     # submit ---------------------------------------------------------------------------------
     def submit(self, action: Action) -> Outcome:
@@ -588,14 +719,8 @@ class _Hyp3Batch:
             self.ctx.writer.record(ops)
 
     def _product_on_disk_for(self, action: Action) -> Callable[[Any], bool]:
-        """Whether a listed job's product is already intact on disk (a recovered state): such a
-        job is adopted even after HyP3 deleted its product, instead of being paid for again."""
-        from insarproj.kinds.products import on_disk_product  # products imports this module
-
         data_dir = self.ctx.project.data_dir
-        return lambda job: (
-            on_disk_product(data_dir, action.address, _job_result(job.raw)["files"]) is not None
-        )
+        return lambda job: _product_on_disk_for(data_dir, action.address, job)
 
     def _adopt_or_hold(
         self, actions: list[Action], records: dict[str, Record | None], client: Any
@@ -620,6 +745,7 @@ class _Hyp3Batch:
             if decision.op == "adopt":
                 assert decision.job is not None
                 adopt_ops.append(_submitted_op(a, record, decision.job, self.ctx, adopted=True))
+                self.adopted += 1
                 self.results[a.address] = Outcome(waiting=decision.job.running(), message=decision.reason)
             elif decision.op == "hold":
                 # Not deferred work: `apply --wait` keeps waiting until the listing can tell.
@@ -677,6 +803,7 @@ class _Hyp3Batch:
             writer.record([_intent_op(a, records[a.address], intent_at) for a in chunk])
             keys = ("job_type", "job_parameters", "name")
             requests = [JobRequest(**{k: a.payload["request"][k] for k in keys}) for a in chunk]
+            self.posted = True
             try:
                 jobs = client.submit(requests)
             except Hyp3UncertainError as exc:
@@ -863,9 +990,10 @@ def _job_record_op(
         credit_cost=raw.get("credit_cost"),
         adopted=True,
     )
-    attrs.setdefault("identity", payload["identity"])
-    attrs.setdefault("request", payload["request"])
-    attrs.setdefault("pair", payload["pair"])
+    for key in ("identity", "request", "pair"):
+        # An adopted job is the job of the planned identity, whatever the record held before.
+        if payload.get("adopt") or key not in attrs:
+            attrs[key] = payload[key]
     status = {"SUCCEEDED": "succeeded", "FAILED": "failed"}.get(raw["status_code"], "submitted")
     return op_put(address, Hyp3JobKind.kind, status, attrs)
 

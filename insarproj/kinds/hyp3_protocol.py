@@ -188,12 +188,15 @@ def decide_submission(
     now: datetime,
     lag: timedelta,
     on_disk: Callable[[JobRecord], bool] = lambda job: False,
+    settled: set[str] | None = None,
 ) -> LiveDecision:
     """Adopt an identical job instead of paying twice (for an open intent: the job it created,
-    whatever its status); hold an intent younger than the listing lag; otherwise POST."""
-    counted = counted_job_ids(record)
+    whatever its status); hold an intent younger than the listing lag; otherwise POST.
+    ``settled``: jobs of the record's intent that apply records before deciding (plan's view of
+    apply's `found_job`): they count as attempts, and the intent is no longer open."""
+    counted = counted_job_ids(record) | (settled or set())
     attrs = hyp3_attributes(record) if record is not None else None
-    is_open = record is not None and record["status"] in UNCERTAIN_STATUSES
+    is_open = record is not None and record["status"] in UNCERTAIN_STATUSES and not settled
     if attrs is not None and is_open and attrs.get("identity") == identity:
         job = intent_job(attrs, candidates, exclude=counted)
     else:

@@ -117,11 +117,22 @@ def valid_pairs(ctx: PlanContext) -> list[tuple[Any, Any, Any, Any, list[str]]]:
     return result
 
 
-def pair_action(desired: Desired, op: Op, reason: str) -> Action:
+def pair_action(desired: Desired, op: Op, reason: str, *, internal: bool = False) -> Action:
     """The one way a pair action is built: its payload carries the wanted pair as `spec`."""
     return Action(
-        address=desired.address, kind=PairKind.kind, op=op, reason=reason, payload={"spec": desired.spec}
+        address=desired.address,
+        kind=PairKind.kind,
+        op=op,
+        reason=reason,
+        internal=internal,
+        payload={"spec": desired.spec},
     )
+
+
+def pairs_are_internal(project: Any) -> bool:
+    """With HyP3, a pair's record is bookkeeping of its interferogram, which the job's line counts
+    (docs/cli.md, plan output): the headline counts interferograms, not every record of one."""
+    return bool(project.config.processor.kind == "hyp3")
 
 
 class PairKind(ResourceKind):
@@ -147,20 +158,27 @@ class PairKind(ResourceKind):
 
     def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
+        internal = pairs_are_internal(ctx.project)
         if record is None:
             bperp = "" if spec["bperp"] is None else f", {spec['bperp']:+.0f} m"
-            return pair_action(
-                desired, Op.CREATE, f"new {spec['origin']} pair ({spec['temporal_baseline']} days{bperp})"
-            )
+            why = f"new {spec['origin']} pair ({spec['temporal_baseline']} days{bperp})"
+            return pair_action(desired, Op.CREATE, why, internal=internal)
         recorded = pair_attributes(record)
         if recorded.get("reference") != spec["reference"] or recorded.get("secondary") != spec["secondary"]:
-            return pair_action(desired, Op.REPLACE, "the granules of this pair changed (new search result)")
+            why = "the granules of this pair changed (new search result)"
+            return pair_action(desired, Op.REPLACE, why, internal=internal)
         if recorded != spec:
-            return pair_action(desired, Op.REFRESH, "baselines or origin changed")
+            return pair_action(desired, Op.REFRESH, "baselines or origin changed", internal=internal)
         return None
 
     def orphan(self, address: str, record: Record, ctx: PlanContext) -> Action | None:
-        return Action(address=address, kind=self.kind, op=Op.FORGET, reason="no longer in the pair network")
+        return Action(
+            address=address,
+            kind=self.kind,
+            op=Op.FORGET,
+            reason="no longer in the pair network",
+            internal=pairs_are_internal(ctx.project),
+        )
 
     def execute(self, action: Action, ctx: ApplyContext) -> Outcome:
         if action.op is Op.FORGET:

@@ -42,6 +42,7 @@ from insarproj.kinds.hyp3 import (
     product_address,
 )
 from insarproj.kinds.hyp3_protocol import parse_time
+from insarproj.kinds.sizes import human_size
 from insarproj.layout import PRODUCTS_DIR
 from insarproj.state import op_delete, op_put
 from insarproj.state.records import (
@@ -56,6 +57,8 @@ from insarproj.state.records import (
 SUPERSEDED_DIR = "superseded/products"
 SUPERSEDED_KEY = "superseded_stack"  # spec/payload key of a stack's superseded-area item
 UNTRACKED_KEY = "untracked_stack"  # spec/payload key of a stack's sweep of untracked entries
+READOPTED = "products.readopted"  # superseded folders this plan takes back (never pruned by it)
+SWEEP_UNIT = "stack folder"  # what the plan's headline counts a sweep of a stack's folder as
 
 
 def _job_files(job_address: str, ctx: PlanContext) -> tuple[list[dict[str, Any]], str | None, str | None]:
@@ -205,10 +208,18 @@ class ProductKind(ResourceKind):
             return None  # the job is not done: its own line says why (waiting, failed, to submit)
         found = on_disk_product(ctx.project.data_dir, spec["job"], files) if record is None else None
         if found is not None:
+            kept = found[0].startswith(SUPERSEDED_DIR + "/")
+            if kept:  # not deleted by a --prune of the same plan: it is the project's again
+                ctx.observations.setdefault(READOPTED, set()).add(found[0])
+            where = (
+                f"kept in data/{found[0]} when its pair left; moved back"
+                if kept
+                else f"already in data/{found[0]}"
+            )
             return product_action(
                 desired,
                 Op.ADOPT,
-                f"already in data/{found[0]}, intact against its manifest (a recovered state or a clone)",
+                f"{where}, intact against its manifest" + ("" if kept else " (a recovered state or a clone)"),
                 file=_product_zip(files) or files[0],
                 job_id=job_id,
                 expires=expires,
@@ -256,7 +267,12 @@ class ProductKind(ResourceKind):
         if not ctx.options.prune:
             return None  # nothing is deleted without --prune; notes() counts what waits there
         stack = desired.spec[SUPERSEDED_KEY]
-        folders = sorted(p.name for p in (ctx.project.data_dir / SUPERSEDED_DIR / stack).iterdir())
+        readopted = ctx.observations.get(READOPTED, set())
+        folders = sorted(
+            p.name
+            for p in (ctx.project.data_dir / SUPERSEDED_DIR / stack).iterdir()
+            if f"{SUPERSEDED_DIR}/{stack}/{p.name}" not in readopted
+        )
         if not folders:
             return None
         return Action(
@@ -264,12 +280,16 @@ class ProductKind(ResourceKind):
             kind=self.kind,
             op=Op.FORGET,
             reason=f"{len(folders)} old products in data/{SUPERSEDED_DIR}/{stack}/; files deleted (--prune)",
+            unit=SWEEP_UNIT,
             payload={SUPERSEDED_KEY: stack, "folders": folders},
         )
 
     def _assess_untracked(self, desired: Desired, ctx: PlanContext) -> Action | None:
         stack = desired.spec[UNTRACKED_KEY]
-        names = _untracked(ctx.project.data_dir, stack, ctx.state, claimable=desired.spec["claimable"])
+        tracked = _tracked_by_stack(ctx).get(stack, set())
+        names = _untracked(
+            ctx.project.data_dir, stack, ctx.state, claimable=desired.spec["claimable"], tracked=tracked
+        )
         if not names:
             return None
         where = _aside(ctx.options.prune, stack)
@@ -277,6 +297,7 @@ class ProductKind(ResourceKind):
             address=desired.address,
             kind=self.kind,
             op=Op.FORGET,
+            unit=SWEEP_UNIT,
             reason=f"{len(names)} entries of data/{PRODUCTS_DIR}/{stack}/ are no recorded product "
             f"(e.g. {names[0]}); {where}",
             depends_on=list(desired.depends_on),
@@ -285,11 +306,19 @@ class ProductKind(ResourceKind):
 
     def orphan(self, address: str, record: Record, ctx: PlanContext) -> Action | None:
         prune = ctx.options.prune
+        attrs = product_attributes(record)
+        manifest = attrs.get("manifest")
+        size = human_size(manifest["bytes"] if manifest else None)
+        # Which files stay and how much space they hold (docs/cli.md, "Files of forgotten resources").
+        path = attrs.get("path")
+        reason = f"no longer in the configuration; {_forget_note(prune)}"
+        if path:
+            reason += f": data/{path} ({size})" + ("" if prune else ", until `apply --prune`")
         return Action(
             address=address,
             kind=self.kind,
             op=Op.FORGET,
-            reason=f"no longer in the configuration; {_forget_note(prune)}",
+            reason=reason,
             payload={"record": record, "prune": prune},
         )
 
@@ -323,6 +352,11 @@ class ProductKind(ResourceKind):
         problem = manifest_problem(folder, payload["manifest"], checksums=True)
         if problem is not None:
             return self._download(action, ctx)
+        if rel.startswith(SUPERSEDED_DIR + "/"):
+            moved = _move_back(ctx.project.data_dir, folder, payload["stack"])
+            if moved is None:  # the place is taken (a damaged copy): download afresh
+                return self._download(action, ctx)
+            rel = moved
         present = _present_op(
             action.address, rel, payload["job_id"], payload["file"].get("size"), payload["manifest"]
         )
@@ -378,14 +412,16 @@ class ProductKind(ResourceKind):
                 "run `insarproj apply` soon"
             )
         if not ctx.options.prune:
-            old = sum(
-                _count(ctx.project.data_dir / SUPERSEDED_DIR / s)
-                for s in _superseded_stacks(ctx.project.data_dir)
-            )
-            if old:
+            folders = [
+                entry
+                for stack in _superseded_stacks(ctx.project.data_dir)
+                for entry in (ctx.project.data_dir / SUPERSEDED_DIR / stack).iterdir()
+            ]
+            if folders:
+                size = human_size(sum(_disk_bytes(f) for f in folders))
                 notes.append(
-                    f"{old} old products wait in data/{SUPERSEDED_DIR}/: `insarproj apply --prune` "
-                    "deletes them"
+                    f"{len(folders)} old products ({size}) wait in data/{SUPERSEDED_DIR}/: "
+                    "`insarproj apply --prune` deletes them"
                 )
         return notes
 
@@ -440,16 +476,34 @@ def on_disk_product(
         name = product_zip_name(zip_file["filename"], job=job_address).removesuffix(".zip")
     except UnsafePathError:
         return None  # the download refuses it with the reason; nothing to adopt
-    rel = f"{PRODUCTS_DIR}/{job_address.split('.')[1]}/{name}"
-    folder = resolve_inside(data_dir, rel, what=f"the product folder of {job_address}")
-    if not folder.is_dir():
+    stack = job_address.split(".")[1]
+    # In place, or set aside when its pair left the network (a pair that returns takes it back).
+    for rel in (f"{PRODUCTS_DIR}/{stack}/{name}", f"{SUPERSEDED_DIR}/{stack}/{name}"):
+        folder = resolve_inside(data_dir, rel, what=f"the product folder of {job_address}")
+        if not folder.is_dir():
+            continue
+        try:
+            manifest, digest = ProductManifest.read(folder)
+        except VerificationError:
+            continue
+        summary = {**manifest.summary(), "sha256": digest}
+        if manifest_problem(folder, summary, checksums=False) is None:
+            return rel, summary
+    return None
+
+
+def _move_back(data_dir: Path, folder: Path, stack: str) -> str | None:
+    """Move a product folder kept in the superseded area back into products/<stack>/ (its pair
+    is in the network again); the new path, or None when that place is taken."""
+    rel = f"{PRODUCTS_DIR}/{stack}/{folder.name}"
+    target = resolve_inside(data_dir, rel, what=f"the product folder {rel}")
+    if target.exists() or target.is_symlink():
         return None
-    try:
-        manifest, digest = ProductManifest.read(folder)
-    except VerificationError:
-        return None
-    summary = {**manifest.summary(), "sha256": digest}
-    return None if manifest_problem(folder, summary, checksums=False) else (rel, summary)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(folder, target)
+    fsync_dir(target.parent)
+    fsync_dir(folder.parent)
+    return rel
 
 
 def _stale_reason(address: str, record: Record, job_address: str, ctx: PlanContext) -> str | None:
@@ -551,20 +605,42 @@ def _stack_of(record: Record) -> str | None:
     return parts[1] if len(parts) == 3 and parts[0] == PRODUCTS_DIR else None
 
 
+def _tracked_names(records: Iterable[Record]) -> dict[str, set[str]]:
+    """The folder names product records name, by stack (one pass over the records)."""
+    tracked: dict[str, set[str]] = {}
+    for record in records:
+        stack = _stack_of(record)
+        if stack is not None:  # then its path is products/<stack>/<name>, POSIX (see _stack_of)
+            tracked.setdefault(stack, set()).add(record["attributes"]["path"].rsplit("/", 1)[-1])
+    return tracked
+
+
+def _tracked_by_stack(ctx: PlanContext) -> dict[str, set[str]]:
+    """`_tracked_names` of the plan's state, once per plan: a plan sweeps every stack folder, and a
+    pass over all products per stack grew with stacks × products (40 × 60,000 at 20,000 scenes)."""
+    key = "products.tracked_by_stack"
+    if key not in ctx.observations:
+        ctx.observations[key] = _tracked_names(ctx.state.by_kind(ProductKind.kind).values())
+    tracked: dict[str, set[str]] = ctx.observations[key]
+    return tracked
+
+
 def _untracked(
-    data_dir: Path, stack: str, state: Any, *, claimable: set[tuple[str, str]] | None = None
+    data_dir: Path,
+    stack: str,
+    state: Any,
+    *,
+    claimable: set[tuple[str, str]] | None = None,
+    tracked: set[str] | None = None,
 ) -> list[str]:
-    """Entries of products/<stack>/ that no product record names. Hidden ones are insarproj's
-    work in progress (a `.part` to resume, a staging folder) and are left alone, and so are
-    products of ``claimable`` (reference, secondary) ISO dates: pairs whose product may still be
-    adopted from disk."""
+    """Entries of products/<stack>/ that no product record names (``tracked``: those names, when
+    the caller has them). Hidden ones are insarproj's work in progress (a `.part` to resume, a
+    staging folder) and are left alone, and so are products of ``claimable`` (reference,
+    secondary) ISO dates: pairs whose product may still be adopted from disk."""
     from insarproj.hyp3.products import parse_product_name
 
-    tracked = {
-        r["attributes"]["path"].rsplit("/", 1)[-1]  # POSIX, checked on load (see _stack_of)
-        for r in state.by_kind(ProductKind.kind).values()
-        if _stack_of(r) == stack
-    }
+    if tracked is None:
+        tracked = _tracked_names(state.by_kind(ProductKind.kind).values()).get(stack, set())
 
     def claimed(name: str) -> bool:
         parsed = parse_product_name(name) if claimable else None
@@ -624,8 +700,15 @@ def _subfolders(base: Path) -> list[str]:
     )
 
 
-def _count(folder: Path) -> int:
-    return sum(1 for _ in folder.iterdir()) if folder.is_dir() else 0
+def _disk_bytes(path: Path) -> int:
+    """Bytes of the files under ``path`` (links not followed): what `apply --prune` frees."""
+    if path.is_symlink() or not path.is_dir():
+        return path.lstat().st_size if path.is_symlink() or path.is_file() else 0
+    return sum(
+        os.lstat(os.path.join(folder, name)).st_size
+        for folder, _dirs, names in os.walk(path)
+        for name in names
+    )
 
 
 def _current_file(payload: dict[str, Any], ctx: ApplyContext) -> dict[str, Any]:

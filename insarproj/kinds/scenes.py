@@ -18,6 +18,7 @@ from insarproj.engine.model import Action, Desired, Op, Outcome, Plan, ResourceK
 from insarproj.errors import AuthError
 from insarproj.fsutil import plain_basename, relative_inside, resolve_inside
 from insarproj.kinds.search import pinned
+from insarproj.kinds.sizes import human_size
 from insarproj.layout import BURST_DIR, SLC_DIR
 from insarproj.state import op_delete, op_put
 from insarproj.state.records import Record, SceneAttributes, scene_attributes
@@ -122,6 +123,9 @@ class SceneKind(ResourceKind):
                         desired, Op.CREATE, "MD5 differs on disk (--verify)", path=rel, bytes=spec["size"]
                     )
             return None
+        if record is not None and record["status"] == ORPHANED and _kept_file_intact(path, record):
+            # Its file stayed when the scene left the project: it is the project's again.
+            return scene_action(desired, Op.ADOPT, "back in the project; its kept file is adopted", path=rel)
         if not burst and path.is_file() and path.stat().st_size == spec["size"]:
             return scene_action(
                 desired, Op.ADOPT, "already on disk with the right size (MD5 checked at apply)", path=rel
@@ -137,27 +141,35 @@ class SceneKind(ResourceKind):
         return scene_action(desired, Op.CREATE, "missing", path=rel, bytes=spec["size"])
 
     def orphan(self, address: str, record: Record, ctx: PlanContext) -> Action | None:
-        action = super().orphan(address, record, ctx)
-        assert action is not None
-        pin = pinned(ctx)
-        name = address.split(".", 1)[1]
-        why = pin.dropped_reason(name) if pin is not None else None
-        if why:
-            action.reason = f"left the project ({why}); " + (
-                "files deleted (--prune)" if ctx.options.prune else "file kept"
-            )
-        return action
+        """A scene that left the project: its record turns into a record of the kept file
+        (status `orphaned`), so that a later `apply --prune` still deletes it and a scene that
+        returns adopts it back (docs/cli.md, "Files of forgotten resources")."""
+        prune = ctx.options.prune
+        size = scene_attributes(record).get("size")
+        kept = f"data/{scene_attributes(record).get('path')}, {human_size(size)}"
+        if record["status"] == ORPHANED:
+            if not prune:
+                return None  # counted in the notes until pruned or back in the project
+            reason = f"file kept when the scene left the project; files deleted (--prune): {kept}"
+        else:
+            pin = pinned(ctx)
+            why = pin.dropped_reason(address.split(".", 1)[1]) if pin is not None else None
+            left = f"left the project ({why})" if why else "no longer in the configuration"
+            fate = "files deleted (--prune): " if prune else "file kept on disk until `apply --prune`: "
+            reason = f"{left}; {fate}{kept}"
+        return Action(
+            address=address,
+            kind=self.kind,
+            op=Op.FORGET,
+            reason=reason,
+            bytes=None,
+            payload={"record": record, "prune": prune},
+        )
 
     def execute(self, action: Action, ctx: ApplyContext) -> Outcome:
         payload = action.payload
         if action.op is Op.FORGET:
-            record = payload.get("record") or {}
-            relpath = record.get("attributes", {}).get("path")
-            if (payload.get("prune") or ctx.options.prune) and relpath:
-                what = f"state record {action.address}"
-                resolve_inside(ctx.project.data_dir, relpath, what=what)  # never delete outside
-                (ctx.project.data_dir / relative_inside(relpath, what=what)).unlink(missing_ok=True)
-            return Outcome(ops=[op_delete(action.address)])
+            return _forget(action, ctx)
         from insarproj.transfer.download import DownloadSpec, adopt_existing
 
         rel = scene_relpath(payload["name"], payload["product"])  # re-checked: a saved plan is a file
@@ -190,18 +202,64 @@ class SceneKind(ResourceKind):
         return Outcome(ops=[op_put(action.address, self.kind, "present", attributes)], message=message)
 
     def notes(self, ctx: PlanContext) -> list[str]:
-        # What the search kept and dropped is news when the pin changes; `show` has it always.
-        pin = pinned(ctx)
-        if pin is None or not ctx.observations.get("search.changed"):
-            return []
-        notes = list(pin.notes)
-        for stack in pin.stacks:
-            for dropped in stack.dropped:
-                notes.append(f"{stack.id} {dropped.date}: dropped, {dropped.reason}")
-            notes.extend(f"{stack.id}: {n}" for n in stack.notes)
-        for dropped in pin.dropped_stacks:
-            notes.append(f"stack {dropped.id} dropped: {dropped.reason}")
-        return notes
+        return _kept_files_note(ctx) + _search_notes(ctx)
+
+
+def _search_notes(ctx: PlanContext) -> list[str]:
+    # What the search kept and dropped is news when the pin changes; `show` has it always.
+    pin = pinned(ctx)
+    if pin is None or not ctx.observations.get("search.changed"):
+        return []
+    notes = list(pin.notes)
+    for stack in pin.stacks:
+        for dropped in stack.dropped:
+            notes.append(f"{stack.id} {dropped.date}: dropped, {dropped.reason}")
+        notes.extend(f"{stack.id}: {n}" for n in stack.notes)
+    for dropped in pin.dropped_stacks:
+        notes.append(f"stack {dropped.id} dropped: {dropped.reason}")
+    return notes
+
+
+ORPHANED = "orphaned"  # the record of a kept file whose scene left the project
+
+
+def _kept_file_intact(path: Path, record: Record) -> bool:
+    """The kept file is still there with its recorded size (apply re-checks the MD5)."""
+    return path.is_file() and path.stat().st_size == scene_attributes(record).get("size")
+
+
+def _kept_files_note(ctx: PlanContext) -> list[str]:
+    """Files of scenes that left the project, kept until `apply --prune` (or their return)."""
+    if ctx.options.prune:
+        return []  # each one is a plan line of its own
+    wanted = {d.address for d in ctx.desired_of(SceneKind.kind)}  # those coming back are adopted
+    kept = [
+        r for a, r in ctx.state.by_kind(SceneKind.kind).items() if r["status"] == ORPHANED and a not in wanted
+    ]
+    if not kept:
+        return []
+    total = sum(scene_attributes(r).get("size") or 0 for r in kept)
+    first = scene_attributes(kept[0]).get("path")
+    return [
+        f"{len(kept)} files of scenes that left the project stay on disk ({human_size(total)}, e.g. "
+        f"data/{first}): `insarproj apply --prune` deletes them"
+    ]
+
+
+def _forget(action: Action, ctx: ApplyContext) -> Outcome:
+    """Delete the file with --prune (and the record); otherwise keep a record of the kept file."""
+    payload = action.payload
+    record = payload.get("record") or {}
+    relpath = record.get("attributes", {}).get("path")
+    if not (payload.get("prune") or ctx.options.prune):
+        if not relpath:
+            return Outcome(ops=[op_delete(action.address)])
+        return Outcome(ops=[op_put(action.address, SceneKind.kind, ORPHANED, record["attributes"])])
+    if relpath:
+        what = f"state record {action.address}"
+        resolve_inside(ctx.project.data_dir, relpath, what=what)  # never delete outside
+        (ctx.project.data_dir / relative_inside(relpath, what=what)).unlink(missing_ok=True)
+    return Outcome(ops=[op_delete(action.address)], message="file deleted (--prune)" if relpath else None)
 
 
 def downloader(ctx: ApplyContext) -> Any:

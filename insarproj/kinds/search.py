@@ -25,7 +25,7 @@ def search_request(project: Any) -> SearchRequest:
     """The search of a loaded project: its [search] table (checked when it loaded) and its AOI."""
     from insarproj.scenes.model import SearchRequest
 
-    return SearchRequest.from_config(project.aoi.wkt, project.config.search)
+    return SearchRequest.from_config(project.aoi_wkt, project.config.search)
 
 
 def max_bursts(project: Any) -> int:

@@ -28,6 +28,7 @@ import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal, get_args
 
 from insarproj.errors import ConfigError, InsarprojError
@@ -78,10 +79,14 @@ class Pair:
     bperp: float | None  # metres, secondary minus reference; None when either is unknown
     origin: Origin
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """``yyyymmdd_yyyymmdd``, the last part of the addresses ``pair.<stack>.<key>``."""
-        return f"{self.reference:%Y%m%d}_{self.secondary:%Y%m%d}"
+        """``yyyymmdd_yyyymmdd``, the last part of the addresses ``pair.<stack>.<key>``.
+
+        Cached and built from isoformat (not strftime): a plan reads it several times per pair,
+        for 60,000 pairs at 20,000 scenes."""
+        reference = self.reference.isoformat().replace("-", "")
+        return f"{reference}_{self.secondary.isoformat().replace('-', '')}"
 
     @property
     def address(self) -> str:

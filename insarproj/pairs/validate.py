@@ -11,6 +11,7 @@ import datetime as dt
 import itertools
 from collections import Counter
 from collections.abc import Sequence
+from functools import cache
 
 from insarproj.pairs.network import NetworkDate, Pair
 from insarproj.s1names import BurstName, parse_burst_name
@@ -212,8 +213,13 @@ def contiguity_problems(bursts: Sequence[BurstName]) -> list[str]:
 
 
 def _polarizations(d: NetworkDate) -> frozenset[str]:
+    return _split_polarizations(d.polarizations)
+
+
+@cache  # a handful of distinct values, asked twice per pair
+def _split_polarizations(polarizations: frozenset[str]) -> frozenset[str]:
     # Accept both {"VV", "VH"} and the catalogue's combined form {"VV+VH"}.
-    return frozenset(p.strip().upper() for item in d.polarizations for p in item.split("+") if p.strip())
+    return frozenset(p.strip().upper() for item in polarizations for p in item.split("+") if p.strip())
 
 
 def _show_pols(pols: frozenset[str]) -> str:

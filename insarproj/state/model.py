@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 JOURNAL_FORMAT_VERSION = 1
 
 
@@ -52,8 +52,15 @@ class StateFile(BaseModel):
         default_factory=dict,
         description="Pinned inputs such as the scene search result, with their fingerprints.",
     )
+    common: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Format 2: per address group (the address up to its first dot), the scalar values "
+        "every record of the group shares, at their place in the record; a record's own line leaves them "
+        "out and reading fills them in (a record's own value wins).",
+    )
     resources: dict[str, ResourceRecord] = Field(
-        default_factory=dict, description="Records by resource address."
+        default_factory=dict,
+        description="Records by resource address (format 2: one line each, without the values in `common`).",
     )
     applied_plans: list[str] = Field(
         default_factory=list,

@@ -25,7 +25,7 @@ import os
 import threading
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,9 +36,10 @@ from pydantic import ValidationError
 
 from insarproj import __version__
 from insarproj.errors import DiskFullError, StateError, storage_error
-from insarproj.fsutil import FILE_MODE, atomic_write_text, canonical_json, fsync_dir
+from insarproj.fsutil import FILE_MODE, atomic_write_bytes, canonical_json, fsync_dir
 from insarproj.layout import STATE_DIR
 from insarproj.state.checks import check_record_paths, check_records, load_json_object
+from insarproj.state.fileformat import fill_records, parse_exact, render_state
 from insarproj.state.model import FORMAT_VERSION, JOURNAL_FORMAT_VERSION, JournalLine, StateFile
 from insarproj.state.records import DeleteOp, InputOp, JournalOp, PlanAppliedOp, PutOp, Record
 
@@ -102,6 +103,8 @@ class State:
     resources: dict[str, Record] = field(default_factory=dict[str, Any])
     applied_plans: list[str] = field(default_factory=list)
     _by_kind: dict[str, dict[str, Record]] | None = field(default=None, repr=False)
+    # The format state.json was read in: an older one is rewritten in this format by the next apply.
+    read_format: int = FORMAT_VERSION
 
     def get(self, address: str) -> Record | None:
         return self.resources.get(address)
@@ -143,7 +146,8 @@ class State:
         for records in self._by_kind.values():
             records.pop(address, None)
 
-    def to_file_dict(self) -> dict[str, Any]:
+    def header(self) -> dict[str, Any]:
+        """Everything state.json holds but the records."""
         return {
             "format_version": FORMAT_VERSION,
             "lineage": self.lineage,
@@ -152,9 +156,12 @@ class State:
             "journal_seq": self.journal_seq,
             "created_at": self.created_at,
             "inputs": self.inputs,
-            "resources": self.resources,
             "applied_plans": self.applied_plans,
         }
+
+    def to_bytes(self) -> bytes:
+        """state.json as this insarproj writes it (state/fileformat.py)."""
+        return render_state(self.header(), self.resources)
 
 
 # --- the store ---------------------------------------------------------------------------------
@@ -163,8 +170,10 @@ class State:
 class StateStore:
     """Reads and (through `StateWriter`) writes one project's `.insarproj` folder."""
 
-    def __init__(self, state_dir: Path) -> None:
+    def __init__(self, state_dir: Path, *, notify: Callable[[str], None] | None = None) -> None:
         self.dir = Path(state_dir)
+        # Tells the user what a write changed beyond the records (a format migration).
+        self.notify: Callable[[str], None] = notify or (lambda message: None)
         self.path = self.dir / STATE_NAME
         self.backup_path = self.dir / BACKUP_NAME
 
@@ -182,7 +191,7 @@ class StateStore:
             created_at=now,
             insarproj_version=__version__,
         )
-        atomic_write_text(self.path, canonical_json(state.to_file_dict()))
+        atomic_write_bytes(self.path, state.to_bytes())
         return state
 
     def exists(self) -> bool:
@@ -216,10 +225,14 @@ class StateStore:
             raise StateError(f"no state file at {path}", hint=recovery_hint(self, broken=False))
         hint = recovery_hint(self, broken=True)
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            with gc_paused(), open(path, "rb") as handle:
+                # What this insarproj wrote is read fast and exactly; anything else strictly.
+                raw = parse_exact(handle)
+                if raw is None:
+                    handle.seek(0)
+                    raw = _parse_state_strictly(handle.read(), path, hint)
+        except OSError as exc:
             raise StateError(f"{path} is corrupt ({_short(exc)})", hint=hint) from exc
-        raw = _parse_state_text(text, path, hint)
         if not isinstance(raw, dict) or "format_version" not in raw:
             raise StateError(f"{path} is not an insarproj state file", hint=hint)
         self._check_format_version(path, raw["format_version"], hint)
@@ -246,6 +259,7 @@ class StateStore:
             # Keep the validated-but-raw dicts: cheap, and what we write back.
             resources=resources,
             applied_plans=list(parsed.applied_plans),
+            read_format=parsed.format_version,
         )
 
     @staticmethod
@@ -407,6 +421,8 @@ class StateWriter:
         that costs milliseconds and leaves a small project's folder folded."""
         if self._journal_bytes >= max(self._state_bytes, MIN_FOLD_BYTES):
             return True
+        if ending and self.state.read_format != FORMAT_VERSION:
+            return True  # an older format is rewritten once, by the first apply that opens it
         return ending and self._state_bytes < SMALL_STATE_BYTES and self._has_journal()
 
     def _has_journal(self) -> bool:
@@ -473,10 +489,17 @@ class StateWriter:
     def fold(self) -> None:
         """Write state.json with everything journaled, then start a fresh journal file."""
         with self._mutex:
-            text = self._state_text()
-            atomic_write_text(self.store.path, text, backup=self.store.backup_path)
+            data = self._state_bytes_to_write()
+            atomic_write_bytes(self.store.path, data, backup=self.store.backup_path)
+            if self.state.read_format != FORMAT_VERSION:
+                self.store.notify(
+                    f"{self.store.path} rewritten in state format {FORMAT_VERSION} (it was format "
+                    f"{self.state.read_format}; docs/project-folder.md): insarproj older than "
+                    f"{__version__} cannot read it"
+                )
+                self.state.read_format = FORMAT_VERSION
             self.state.folded_seq = self.state.journal_seq
-            self._state_bytes = len(text.encode("utf-8"))
+            self._state_bytes = len(data)
             self._close_journal()
             # Only after state.json is durable: its journal_seq makes these lines inert anyway.
             for path in self.store.journal_files():
@@ -485,9 +508,9 @@ class StateWriter:
             self._journal_bytes = 0
             self.folds += 1
 
-    def _state_text(self) -> str:
+    def _state_bytes_to_write(self) -> bytes:
         try:
-            return canonical_json(self.state.to_file_dict())
+            return self.state.to_bytes()
         except TypeError as exc:
             if "recursion" not in str(exc).lower():
                 raise
@@ -531,28 +554,48 @@ def _too_deep(state: State) -> str:
 # --- journal line encoding ---------------------------------------------------------------------
 
 
+# Net new container objects after which gc_paused freezes what exists instead of letting the
+# collector walk it (see gc_paused).
+FREEZE_AFTER_OBJECTS = 100_000
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Python's cyclic garbage collector paused while a large state is built or planned over:
     its collections, triggered by our own allocations, walked every record again and again
-    (superlinear at 20,000 scenes). None of those objects is garbage; whatever cycles remain are
-    collected once the collector runs again."""
+    (superlinear at 20,000 scenes). None of those objects is garbage.
+
+    When the block made many objects (a large state), they are frozen (`gc.freeze`) before the
+    collector runs again: otherwise its first collection walks all of them once more (≈ 0.8 s at
+    20,000 scenes). Frozen objects are still freed by reference counting (the records are plain
+    acyclic dicts); only a reference cycle made unreachable inside the block is never collected,
+    a bounded cost paid once per large plan or load."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            if gc.get_count()[0] > FREEZE_AFTER_OBJECTS:
+                gc.freeze()
             gc.enable()
 
 
-def _parse_state_text(text: str, path: Path, hint: str) -> Any:
-    """The state file's JSON, duplicate keys refused, built with the collector paused."""
-    with gc_paused():
-        try:
-            return load_json_object(text, where=str(path), hint=hint)
-        except json.JSONDecodeError as exc:
-            raise StateError(f"{path} is corrupt ({_short(exc)})", hint=hint) from exc
+def _parse_state_strictly(data: bytes, path: Path, hint: str) -> dict[str, Any]:
+    """The state file's JSON, duplicate keys refused, records filled from `common` (format 2)."""
+    try:
+        text = data.decode("utf-8")
+        raw = load_json_object(text, where=str(path), hint=hint)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StateError(f"{path} is corrupt ({_short(exc)})", hint=hint) from exc
+    if not isinstance(raw, dict) or "format_version" not in raw:
+        raise StateError(f"{path} is not an insarproj state file", hint=hint)
+    StateStore._check_format_version(path, raw["format_version"], hint)
+    commons = raw.get("common")
+    resources = raw.get("resources")
+    if isinstance(commons, dict) and isinstance(resources, dict):
+        fill_records(resources, commons)
+    return raw
 
 
 def _encode_line(body: dict[str, Any]) -> bytes:
@@ -573,10 +616,21 @@ def _parse_line(chunk: bytes, *, where: str, hint: str) -> dict[str, Any] | None
     if not isinstance(parsed, dict) or "crc" not in parsed:
         return None
     crc = parsed.pop("crc")
+    if _crc_of_written_bytes(chunk) == crc:
+        return parsed  # the line as _encode_line wrote it: no need to encode it again
     payload = json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     if zlib.crc32(payload.encode("utf-8")) != crc:
         return None
     return parsed
+
+
+def _crc_of_written_bytes(chunk: bytes) -> int | None:
+    """The CRC-32 of the payload of a line as `_encode_line` writes it (the payload's bytes are
+    the line's up to `,"crc":`), or None when the line does not end that way."""
+    cut = chunk.rfind(b',"crc":')
+    if cut < 0 or not chunk.endswith(b"}"):
+        return None
+    return zlib.crc32(chunk[:cut] + b"}")
 
 
 def _validate_line(parsed: dict[str, Any], *, where: str, hint: str) -> None:

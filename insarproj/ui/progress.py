@@ -159,7 +159,10 @@ class DownloadProgress:
             speed = task.finished_speed or task.speed if task is not None else None
             eta = task.time_remaining if task is not None and speed else None
             done = self._done_files()
-            files = f"{done} of {self._files_total} files" if self._files_total else f"{done} files"
+            # Some actions download more files than their plan line counts (a DEM's tiles): the
+            # total grows with them rather than showing "13 of 12".
+            total = max(self._files_total, done)
+            files = f"{done} of {total} files" if self._files_total else f"{done} files"
             of_total = f" of {human_bytes(self._bytes_total)}" if self._bytes_total else ""
             rate = f"{human_bytes(speed)}/s" if speed else "rate unknown"
             return f"Downloads: {files}, {human_bytes(received)}{of_total}, {rate}, ETA {plain_duration(eta)}"

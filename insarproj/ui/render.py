@@ -36,6 +36,18 @@ FAILED_WAY_OUT = (
 )
 # Beyond this many actions of one kind and operation, show the first few and a count.
 MAX_LINES_PER_GROUP = 12
+# The headline's words for what users count; other units use VERBS.
+UNIT_VERBS: dict[str, dict[Op, str]] = {
+    "interferogram": {
+        Op.CREATE: "to submit to HyP3",
+        Op.REPLACE: "to resubmit",
+        Op.ADOPT: "to adopt from HyP3",
+    },
+    "product": {Op.CREATE: "to download", Op.REPLACE: "to download again", Op.ADOPT: "to adopt from disk"},
+    "scene": {Op.CREATE: "to download", Op.REPLACE: "to download again", Op.ADOPT: "to adopt from disk"},
+    "stack folder": {Op.FORGET: "to clean up"},
+}
+HEADLINE_OPS = (Op.CREATE, Op.ADOPT, Op.REFRESH, Op.REPLACE, Op.FORGET)
 
 
 def human_bytes(n: int | float) -> str:
@@ -60,8 +72,11 @@ def render_plan(plan: Plan, *, verbose: int = 0, color: bool = True) -> str:
         lines.append(style(f"  ~ input {change.name}: ", fg="yellow") + change.summary)
     groups: dict[str, dict[Op, list[Action]]] = defaultdict(lambda: defaultdict(list))
     failed = [a for a in plan.actions if a.op is Op.FAILED]
+    hidden: dict[str, int] = defaultdict(int)
     for action in plan.actions:
-        if action.op is not Op.FAILED:
+        if action.internal and verbose <= 0:
+            hidden[action.kind] += 1  # bookkeeping of an item another line counts
+        elif action.op is not Op.FAILED:
             groups[action.kind][action.op].append(action)
     limit = None if verbose > 0 else MAX_LINES_PER_GROUP
     for kind, by_op in groups.items():
@@ -80,12 +95,18 @@ def render_plan(plan: Plan, *, verbose: int = 0, color: bool = True) -> str:
         )
         lines.extend(_action_lines(failed, Op.FAILED, limit, style))
         lines.append(f"  Way out: {FAILED_WAY_OUT}.")
+    if hidden:
+        what = ", ".join(f"{n} {kind}" for kind, n in hidden.items())
+        lines.append("")
+        lines.append(style(f"(and internal records that go with them: {what}; -v lists them)", dim=True))
     if plan.notes:
         lines.append("")
         lines.append(style("Notes:", bold=True))
         lines.extend(f"  - {note}" for note in plan.notes)
     lines.append("")
     lines.append(summary_line(plan, color=color))
+    if verbose > 0:
+        lines.append(resources_line(plan))
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
@@ -96,8 +117,10 @@ def _action_lines(acts: list[Action], op: Op, limit: int | None, style: Callable
         extra = []
         if action.bytes:
             extra.append(human_bytes(action.bytes))
-        if action.credits:
+        if action.credits or (action.credits is not None and op is Op.ADOPT):
             extra.append(f"{_credits(action.credits)} credits")
+        if action.held_back:
+            extra.append(f"held back by {action.held_back}: stays planned")
         suffix = f" [{', '.join(extra)}]" if extra else ""
         symbol = SYMBOLS[op]
         lines.append(
@@ -122,24 +145,52 @@ def summary_line(plan: Plan, *, color: bool = True) -> str:
             return click.style(text, fg="red", bold=True) if color else text
         text = "No changes. The project folder matches project.toml."
         return click.style(text, fg="green", bold=True) if color else text
-    parts = []
-    for op in (Op.CREATE, Op.ADOPT, Op.REFRESH, Op.REPLACE, Op.FORGET):
-        n = summary.counts.get(op.value, 0)
-        if n:
-            parts.append(f"{n} {VERBS[op]}")
+    parts = [_unit_counts(unit, by_op) for unit, by_op in summary.items.items()]
+    parts = [p for p in parts if p]
     if plan.inputs:
         parts.insert(0, f"{len(plan.inputs)} input{'s' if len(plan.inputs) > 1 else ''} to pin")
-    text = "Plan: " + (", ".join(parts) if parts else "nothing to do now")
+    if summary.internal and not parts:
+        parts.append(f"{summary.internal} internal records to update (-v lists them)")
+    text = "Plan: " + ("; ".join(parts) if parts else "nothing to do now")
     if summary.bytes:
-        text += f"; {human_bytes(summary.bytes)} to download"
-    if summary.credits:
+        text += f"; {human_bytes(summary.bytes)} of downloads"
+    if summary.credits or summary.credits_held_back:
         text += f"; {_credits(summary.credits)} HyP3 credits"
+    if summary.held_back:
+        by = " and ".join(sorted({a.held_back for a in plan.actions if a.held_back}))
+        text += (
+            f" now ({summary.held_back} more submission{'s' * (summary.held_back != 1)}, "
+            f"{_credits(summary.credits_held_back)} credits, held back by {by}: they stay planned)"
+        )
     if summary.waiting:
         text += f"; {summary.waiting} waiting on remote work"
     if summary.failed:
         text += f"; {summary.failed} failed for good"
     text += "."
     return click.style(text, bold=True) if color else text
+
+
+def _unit_counts(unit: str, by_op: dict[str, int]) -> str:
+    """ "9 interferograms to submit to HyP3, 2 to adopt from HyP3": the noun once, then each verb."""
+    words = []
+    for op in HEADLINE_OPS:
+        n = by_op.get(op.value, 0)
+        if n:
+            words.append((n, UNIT_VERBS.get(unit, {}).get(op, VERBS[op])))
+    if not words:
+        return ""
+    (first_n, first_verb), rest = words[0], words[1:]
+    noun = unit if first_n == 1 else unit + "s"
+    return ", ".join([f"{first_n} {noun} {first_verb}", *(f"{n} {verb}" for n, verb in rest)])
+
+
+def resources_line(plan: Plan) -> str:
+    """With -v: every kind's actions by operation, internal ones included (as --json has them)."""
+    by_kind = "; ".join(
+        f"{kind} " + ", ".join(f"{n} {VERBS[Op(op)]}" for op, n in ops.items())
+        for kind, ops in plan.summary.by_kind.items()
+    )
+    return f"Resources: {by_kind or 'none'}."
 
 
 def render_report(report: ApplyReport, *, color: bool = True, verbose: int = 0) -> str:
