@@ -229,12 +229,7 @@ def apply(
                 poll_interval=poll_interval,
                 command="insarproj " + " ".join(sys.argv[1:])[:200] if sys.argv else "insarproj apply",
             ),
-            approve=console.approve,
-            on_plan=console.show_plan,
-            on_event=console.on_event,
-            on_round=console.on_round,
-            on_poll=console.on_poll,
-            progress=console.progress,
+            **console.callbacks(),
         )
     finally:
         console.close()  # the live display ends before the report (and before a Ctrl-C's sentence)

@@ -34,36 +34,8 @@ def build_plan(
     *,
     config_fingerprint: str,
 ) -> Plan:
-    changes: list[InputChange] = []
-    for resolver in resolvers:
-        value, change = resolver.resolve(ctx)
-        ctx.inputs[resolver.name] = value
-        if change is not None:
-            changes.append(change)
-
-    actions: dict[str, Action] = {}
-    kind_rank: dict[str, int] = {}
-    notes: list[str] = []
-    for rank, kind in enumerate(kinds):
-        kind_rank[kind.kind] = rank
-        desired = list(kind.desired(ctx))
-        ctx._desired[kind.kind] = desired
-        recorded = ctx.state.by_kind(kind.kind)
-        seen: set[str] = set()
-        for item in desired:
-            if item.address in seen:
-                raise PlanError(f"two {kind.kind} resources share the address {item.address}")
-            seen.add(item.address)
-            action = kind.assess(item, recorded.get(item.address), ctx)
-            if action is not None:
-                _add(actions, action)
-        for address, record in recorded.items():
-            if address not in seen:
-                action = kind.orphan(address, record, ctx)
-                if action is not None:
-                    _add(actions, action)
-        notes.extend(kind.notes(ctx))
-
+    changes = _resolve_inputs(ctx, resolvers)
+    actions, kind_rank, notes = _assess_kinds(ctx, kinds)
     _add_replacements(ctx, kinds, actions)
     # A dependency that needs no action is already satisfied.
     for action in actions.values():
@@ -89,6 +61,46 @@ def build_plan(
         notes=list(dict.fromkeys(notes)),
         summary=summarize(ordered),
     )
+
+
+def _resolve_inputs(ctx: PlanContext, resolvers: Sequence[InputResolver]) -> list[InputChange]:
+    """Each input's value (pinned or fresh) into ``ctx.inputs``; the changes apply will record."""
+    changes: list[InputChange] = []
+    for resolver in resolvers:
+        value, change = resolver.resolve(ctx)
+        ctx.inputs[resolver.name] = value
+        if change is not None:
+            changes.append(change)
+    return changes
+
+
+def _assess_kinds(
+    ctx: PlanContext, kinds: Sequence[ResourceKind]
+) -> tuple[dict[str, Action], dict[str, int], list[str]]:
+    """Every kind's actions (desired against recorded, then orphans), ranks and notes."""
+    actions: dict[str, Action] = {}
+    kind_rank: dict[str, int] = {}
+    notes: list[str] = []
+    for rank, kind in enumerate(kinds):
+        kind_rank[kind.kind] = rank
+        desired = list(kind.desired(ctx))
+        ctx._desired[kind.kind] = desired
+        recorded = ctx.state.by_kind(kind.kind)
+        seen: set[str] = set()
+        for item in desired:
+            if item.address in seen:
+                raise PlanError(f"two {kind.kind} resources share the address {item.address}")
+            seen.add(item.address)
+            action = kind.assess(item, recorded.get(item.address), ctx)
+            if action is not None:
+                _add(actions, action)
+        for address, record in recorded.items():
+            if address not in seen:
+                action = kind.orphan(address, record, ctx)
+                if action is not None:
+                    _add(actions, action)
+        notes.extend(kind.notes(ctx))
+    return actions, kind_rank, notes
 
 
 def _add_replacements(ctx: PlanContext, kinds: Sequence[ResourceKind], actions: dict[str, Action]) -> None:
