@@ -97,3 +97,44 @@ def test_bad_plan_files_are_usage_errors(fake_project: Path, run_cli, content: s
     assert result.code == ExitCode.USAGE and fragment in result.output
     missing = run_cli(["-C", str(fake_project), "apply", str(fake_project / "nope.json")])
     assert missing.code == ExitCode.USAGE and "does not exist" in missing.output
+
+
+def test_an_error_raised_because_of_ctrl_c_is_an_interrupt(
+    fake_project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """numpy's C import catches a Ctrl-C that lands inside it, prints it and raises ImportError:
+    the CLI still ends as an interrupt (exit 130), never as an "internal error"."""
+    import os
+    import signal
+    import time
+
+    from insarproj.cli.main import run
+    from insarproj.workspace import Workspace
+
+    def plan_hit_by_ctrl_c(*args: object, **kwargs: object) -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            pass  # swallowed, as the extension does
+        raise ImportError("numpy._core.multiarray failed to import")
+
+    monkeypatch.setattr(Workspace, "plan", plan_hit_by_ctrl_c)
+    assert run(["-C", str(fake_project), "plan", "--offline"]) == ExitCode.INTERRUPTED
+    err = capsys.readouterr().err
+    assert "Interrupted" in err and "internal error" not in err
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+
+def test_an_error_without_ctrl_c_is_still_reported_as_internal(
+    fake_project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from insarproj.cli.main import run
+    from insarproj.workspace import Workspace
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ImportError("numpy._core.multiarray failed to import")
+
+    monkeypatch.setattr(Workspace, "plan", broken)
+    assert run(["-C", str(fake_project), "plan", "--offline"]) == ExitCode.ERROR
+    assert "internal error ImportError" in capsys.readouterr().err

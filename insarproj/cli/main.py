@@ -8,9 +8,12 @@ under --detailed-exitcode); anything else is a bug, reported in one line with a 
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
+from typing import Any
 
 import click
 from click.core import ParameterSource
@@ -22,6 +25,7 @@ from insarproj.errors import ExitCode, InsarprojError, storage_error
 
 _DEBUG = False
 _APP: AppContext | None = None  # the running command's context: what a Ctrl-C reports
+_SIGINT_SEEN = False  # Ctrl-C was pressed during this run (see _watch_sigint)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -117,6 +121,35 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(argv: list[str] | None = None) -> int:
+    """The CLI with exit codes instead of exceptions (DESIGN §3), Ctrl-C noticed wherever it lands."""
+    previous = _watch_sigint()
+    try:
+        return _run(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _watch_sigint() -> Any:
+    """Remember that Ctrl-C was pressed, then raise KeyboardInterrupt as Python does: a C extension
+    that catches it mid-import (numpy) prints it and raises ImportError instead, and that error
+    must still end as an interrupt, not an "internal error". Returns the handler to restore."""
+    global _SIGINT_SEEN
+    _SIGINT_SEEN = False
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return None
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        global _SIGINT_SEEN
+        _SIGINT_SEEN = True
+        signal.default_int_handler(signum, frame)
+
+    return signal.signal(signal.SIGINT, on_sigint)
+
+
+def _run(argv: list[str] | None) -> int:
     global _APP
     _APP = None
     try:
@@ -143,6 +176,8 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _interrupted()
     except Exception as exc:  # a bug: say so in one line, traceback with --debug
+        if _SIGINT_SEEN or _caused_by_interrupt(exc):  # e.g. Ctrl-C turned into an ImportError
+            return _interrupted()
         if _DEBUG:
             traceback.print_exc()
         storage = storage_error(exc)
@@ -156,6 +191,17 @@ def run(argv: list[str] | None = None) -> int:
         )
         return ExitCode.ERROR
     return int(result or 0)
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _interrupted() -> int:

@@ -143,6 +143,9 @@ class SearchInput(InputResolver):
             if old is None
             else _pin_outdated(old, single)
         )
+        from insarproj.scenes.search import load_search_libraries
+
+        load_search_libraries()
         ctx.notify(f"Searching {ctx.endpoints.url('cmr')} for Sentinel-1 scenes ({why})…")
         try:
             new = ctx.read.get("scenes").search(search_request(ctx.project), single_scene_processor=single)

@@ -33,6 +33,16 @@ SENTINEL1_PLATFORMS = ("SENTINEL-1A", "SENTINEL-1B", "SENTINEL-1C", "SENTINEL-1D
 _CMR_HINT = "check that the CMR endpoint (INSARPROJ_CMR_URL or [endpoints] cmr) is reachable and run again"
 
 
+def load_search_libraries() -> None:
+    """Import what a search needs (asf_search, numpy, shapely) before the search is announced.
+
+    A Ctrl-C that lands inside numpy's C-level import is printed as a traceback and turned into an
+    ImportError by the extension importing it; loading them first keeps the long, interruptible
+    part of a search in network I/O (docs/safety.md, "Ctrl-C")."""
+    import asf_search  # noqa: F401
+    import shapely.geometry  # noqa: F401  # type: ignore[import-untyped]
+
+
 def search_scenes(
     request: SearchRequest,
     *,
