@@ -32,7 +32,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _bench import Runs, SandboxProcess, insarproj_command, machine, paired, ratio_text, table
+from _bench import (
+    Runs,
+    SandboxProcess,
+    compile_bytecode,
+    insarproj_command,
+    machine,
+    paired,
+    ratio_text,
+    table,
+)
 
 from insarproj.engine.context import PlanOptions
 from insarproj.engine.model import Op
@@ -284,6 +293,7 @@ def main() -> None:
     if args.keep and len(sizes) != 1:
         parser.error("--keep takes exactly one --scenes")
     rows, failures, plans, per_record = [], [], {}, {}
+    print(compile_bytecode(), file=sys.stderr)
     for scenes in sizes:
         with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
             root = args.keep.resolve() if args.keep else Path(tmp) / "project"
