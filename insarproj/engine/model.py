@@ -58,7 +58,7 @@ class Desired:
 class Action(BaseModel):
     """One planned step. Serialised into saved plans, so everything execute needs is in `payload`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     address: str
     kind: str
@@ -129,7 +129,7 @@ class ResourceKind(ABC):
 class InputChange(BaseModel):
     """A pinned input (e.g. the scene search) that apply will record before any action."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     name: str
     fingerprint: str
@@ -138,7 +138,7 @@ class InputChange(BaseModel):
 
 
 class PlanSummary(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     counts: dict[str, int] = Field(default_factory=dict, description="Number of actions by operation.")
     by_kind: dict[str, dict[str, int]] = Field(default_factory=dict)
@@ -156,7 +156,7 @@ class PlanSummary(BaseModel):
 class Plan(BaseModel):
     """A plan: an ordered DAG of actions (dependencies first), bound to the state it was made from."""
 
-    model_config = ConfigDict(extra="forbid", title="insarproj plan")
+    model_config = ConfigDict(extra="forbid", title="insarproj plan", defer_build=True)
 
     format_version: int = 1
     plan_id: str
