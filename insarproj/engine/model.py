@@ -46,9 +46,10 @@ SYMBOLS: dict[Op, str] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Desired:
-    """One resource the configuration asks for."""
+    """One resource the configuration asks for (slots: a plan holds one per resource, 180,000 at
+    20,000 scenes, and a per-instance __dict__ would cost ≈ 20 MiB of them)."""
 
     address: str
     spec: dict[str, Any] = field(default_factory=dict)
