@@ -26,13 +26,22 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _bench import Runs, SandboxProcess, insarproj_command, machine, paired, ratio_text, table
+from _bench import (
+    Runs,
+    SandboxProcess,
+    compile_bytecode,
+    insarproj_command,
+    machine,
+    paired,
+    ratio_text,
+    table,
+)
 
 from insarproj.engine.context import PlanOptions
 from insarproj.engine.model import Op
@@ -143,7 +152,7 @@ def converge(root: Path, pin: ScenePin) -> int:
     ops = []
     for action in plan.actions:
         if action.kind == "pair":
-            ops.append(op_put(action.address, "pair", "planned", action.payload["spec"]))
+            ops.append(op_put(action.address, "pair", "planned", action.payload["spec"], at=stamp(len(ops))))
         elif action.kind == "hyp3_job" and action.op is Op.CREATE:
             spec = action.payload
             key = action.address.split(".", 1)[1]
@@ -164,14 +173,23 @@ def converge(root: Path, pin: ScenePin) -> int:
                         "expiration_time": "2099-01-01T00:00:00+00:00",
                         "files": [{"filename": f"{pair_key}.zip", "url": "https://example/x.zip", "size": 1}],
                     },
+                    at=stamp(len(ops)),
                 )
             )
             attributes = {"path": folder, "product": pair_key, "job_id": key, "manifest": manifest}
-            ops.append(op_put("product." + key, "product", "present", attributes))
+            ops.append(op_put("product." + key, "product", "present", attributes, at=stamp(len(ops))))
     with store.open_writer() as writer:
         for start in range(0, len(ops), 2000):
             writer.record(ops[start : start + 2000])
     return len(ops)
+
+
+def stamp(index: int) -> str:
+    """The `updated_at` of the index-th record: each its own second, as in a project recorded over
+    years (records written within one second would share it through `common`, a smaller file than
+    a real project's)."""
+    moment = datetime(2023, 4, 1, tzinfo=UTC) + timedelta(seconds=index)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def write_product(folder: Path, name: str) -> dict:
@@ -284,6 +302,7 @@ def main() -> None:
     if args.keep and len(sizes) != 1:
         parser.error("--keep takes exactly one --scenes")
     rows, failures, plans, per_record = [], [], {}, {}
+    print(compile_bytecode(), file=sys.stderr)
     for scenes in sizes:
         with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
             root = args.keep.resolve() if args.keep else Path(tmp) / "project"

@@ -205,6 +205,36 @@ def test_cli_starts_without_heavy_imports() -> None:
     assert out.strip() == ""
 
 
+def test_cli_runs_as_python_m_insarproj_cli_main() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "insarproj.cli.main", "--version"], capture_output=True, text=True
+    )
+    assert result.returncode == 0 and "insarproj" in result.stdout, result
+
+
+def test_models_are_built_when_first_used_not_at_import() -> None:
+    """Start-up: importing the model modules builds no validator (pydantic's defer_build); a
+    no-op plan then builds only the few it validates (config, state header, pin, plan)."""
+    import subprocess
+    import sys
+
+    modules = ("insarproj.config.model", "insarproj.state.model", "insarproj.engine.model")
+    modules += ("insarproj.scenes.model", "insarproj.hyp3.models")
+    code = (
+        "import importlib, pydantic\n"
+        f"mods = [importlib.import_module(m) for m in {modules!r}]\n"
+        "built = [f'{m.__name__}.{n}' for m in mods for n, c in vars(m).items() if isinstance(c, type)"
+        " and issubclass(c, pydantic.BaseModel) and c.__module__ == m.__name__ and c.__pydantic_complete__]\n"
+        "print(','.join(built))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
+
+
 def test_readme_reference_blocks_are_current() -> None:
     from insarproj.docgen import update_readme
 

@@ -82,7 +82,11 @@ def test_a_hand_edited_file_still_loads_and_the_own_value_wins(tmp_path):
     store = StateStore(tmp_path / ".insarproj")
     store.create()
     with store.open_writer() as writer:
-        writer.record([op_put(f"scene.S{i}", "scene", "present", {"path": f"S{i}.zip"}) for i in range(3)])
+        # Each its own time (records written within one second would share it through `common`).
+        at = [f"2026-01-0{i + 1}T00:00:00Z" for i in range(3)]
+        writer.record(
+            [op_put(f"scene.S{i}", "scene", "present", {"path": f"S{i}.zip"}, at=at[i]) for i in range(3)]
+        )
     raw = json.loads(store.path.read_text())
     assert raw["common"]["scene"]["status"] == "present"
     raw["resources"]["scene.S1"]["status"] = "missing"  # re-indented: no longer the exact layout
@@ -94,7 +98,7 @@ def test_a_hand_edited_file_still_loads_and_the_own_value_wins(tmp_path):
         "kind": "scene",
         "status": "present",
         "attributes": {"path": "S2.zip"},
-        "updated_at": raw["resources"]["scene.S2"]["updated_at"],
+        "updated_at": "2026-01-03T00:00:00Z",
     }
 
 
@@ -146,3 +150,12 @@ def test_render_is_exact_for_what_it_reads():
     assert parse_exact(io.BytesIO(b"".join(lines))) is None
     empty = render_state({"format_version": FORMAT_VERSION}, {})
     assert parse_exact(io.BytesIO(empty)) == {"format_version": FORMAT_VERSION, "common": {}, "resources": {}}
+
+
+def test_a_record_is_stamped_to_the_second():
+    """`updated_at` only tells when an action wrote the record: microseconds cost 7 bytes on each
+    record line of a large state (docs/project-folder.md)."""
+    import re
+
+    record = op_put("scene.S1", "scene", "present", {})["record"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["updated_at"])

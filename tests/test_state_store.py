@@ -20,7 +20,10 @@ from insarproj.state import store as store_module
 
 
 def put(i: int, size: int = 1) -> list[dict]:
-    return [op_put(f"scene.S{i:05d}", "scene", "present", {"path": f"S{i}.zip", "size": size})]
+    # Each record its own time, as actions seconds apart have (records are stamped to the second:
+    # ones written within one second share it through `common`, which would hide what is tested).
+    at = f"2026-01-01T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z"
+    return [op_put(f"scene.S{i:05d}", "scene", "present", {"path": f"S{i}.zip", "size": size}, at=at)]
 
 
 @pytest.fixture

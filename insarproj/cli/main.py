@@ -212,3 +212,7 @@ def _interrupted() -> int:
     recorded = _APP.recorded_actions if _APP is not None else None
     click.echo(interrupted_sentence(recorded) if recorded is not None else "Interrupted.", err=True)
     return ExitCode.INTERRUPTED
+
+
+if __name__ == "__main__":  # `python -m insarproj.cli.main`, as `python -m insarproj`
+    main()

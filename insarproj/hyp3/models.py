@@ -53,7 +53,7 @@ def _describe_validation(error: ValidationError) -> str:
 class ProductFile(BaseModel):
     """One downloadable file of a job (for INSAR jobs: the product zip)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     filename: str
     url: str
@@ -64,7 +64,7 @@ class ProductFile(BaseModel):
 class JobRecord(BaseModel):
     """A HyP3 job as ``GET /jobs`` and ``POST /jobs`` return it."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     job_id: str
     job_type: str
@@ -143,7 +143,7 @@ class JobRecord(BaseModel):
 class UserInfo(BaseModel):
     """``GET /user``: who the credentials belong to and what they may spend."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     user_id: str
     remaining_credits: float
@@ -185,7 +185,7 @@ class CostTable(BaseModel):
     """``GET /costs``: per job type either ``{"cost": c}`` or
     ``{"cost_parameters": [...], "cost_table": {...}}`` (nested one level per cost parameter)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     entries: dict[str, dict[str, Any]]
     source: str = "live"  # "live" (this deployment's /costs) or "bundled" (insarproj's snapshot)
@@ -265,7 +265,7 @@ class JobRequest(BaseModel):
     module, never the other way round.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     job_type: str
     job_parameters: dict[str, Any]

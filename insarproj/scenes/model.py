@@ -162,7 +162,7 @@ def coverage_rule(single_scene_processor: str | None) -> str:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class PinnedScene(_Model):

@@ -58,6 +58,7 @@ def check_records(resources: Mapping[str, Any], *, where: str) -> list[str]:
     plain one insarproj writes (the `ResourceRecord` model): one loop over plain dicts, so the
     caller asks pydantic only about those, for a message that names the field."""
     odd = []
+    safe = _SAFE_RELPATH.fullmatch
     for address, record in resources.items():
         if not (
             type(record) is dict
@@ -68,6 +69,16 @@ def check_records(resources: Mapping[str, Any], *, where: str) -> list[str]:
             and type(record["updated_at"]) is str
         ):
             odd.append(address)
+            check_record_paths(address, record, where=where)
+            continue
+        # The common records at a glance (180,000 of them at 20,000 scenes): no path-like key,
+        # or only a plain `path`. Anything else is examined by check_record_paths.
+        attributes = record["attributes"]
+        path = attributes.get("path")
+        if (path is None or (type(path) is str and safe(path))) and not (
+            "files" in attributes or "previous" in attributes
+        ):
+            continue
         check_record_paths(address, record, where=where)
     return odd
 

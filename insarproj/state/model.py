@@ -17,7 +17,7 @@ JOURNAL_FORMAT_VERSION = 1
 class ResourceRecord(BaseModel):
     """What insarproj knows durably about one resource (address is the key in `resources`)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     kind: str = Field(
         description="Resource kind: scene, orbit, dem, pair, hyp3_job, product, isce_stack, isce_step."
@@ -36,7 +36,7 @@ class ResourceRecord(BaseModel):
 class StateFile(BaseModel):
     """`.insarproj/state.json`: written only by insarproj, committed with the project."""
 
-    model_config = ConfigDict(extra="forbid", title="insarproj state")
+    model_config = ConfigDict(extra="forbid", title="insarproj state", defer_build=True)
 
     format_version: int = Field(
         description="Format of this file; newer formats are refused by older insarproj."
@@ -71,7 +71,7 @@ class StateFile(BaseModel):
 class PutOp(BaseModel):
     """Record (or replace) the record of one resource."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     op: Literal["put"]
     address: str = Field(min_length=1)
@@ -81,7 +81,7 @@ class PutOp(BaseModel):
 class DeleteOp(BaseModel):
     """Forget one resource's record."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     op: Literal["del"]
     address: str = Field(min_length=1)
@@ -90,7 +90,7 @@ class DeleteOp(BaseModel):
 class InputOp(BaseModel):
     """Pin an input (value null: unpin it)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     op: Literal["input"]
     name: str = Field(min_length=1)
@@ -100,7 +100,7 @@ class InputOp(BaseModel):
 class PlanAppliedOp(BaseModel):
     """A saved plan was applied (it is never applied twice)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     op: Literal["plan_applied"]
     plan_id: str = Field(min_length=1)
@@ -113,7 +113,7 @@ JOURNAL_OPS = ("put", "del", "input", "plan_applied")
 class JournalLine(BaseModel):
     """One line of `.insarproj/journal.<first-seq>.jsonl` (the crc is checked before this model)."""
 
-    model_config = ConfigDict(extra="forbid", title="insarproj journal line")
+    model_config = ConfigDict(extra="forbid", title="insarproj journal line", defer_build=True)
 
     v: int = Field(
         JOURNAL_FORMAT_VERSION,

@@ -13,7 +13,7 @@ readers use `.get()` for those — now with the key's name and type checked.
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict, cast
+from typing import Any, Literal, TypedDict
 
 
 class Record(TypedDict):
@@ -84,9 +84,13 @@ class Hyp3JobAttributes(TypedDict, total=False):
     logs: list[str]
 
 
+# The typed views below are called per record per plan (≈ 540,000 times at 20,000 scenes):
+# `typing.cast` is a function call at run time, a type-ignore is not.
+
+
 def hyp3_attributes(record: Record) -> Hyp3JobAttributes:
     """The attributes of a `hyp3_job` record, typed (no copy, no validation: see the module doc)."""
-    return cast(Hyp3JobAttributes, record["attributes"])
+    return record["attributes"]  # type: ignore[return-value]  # a typed view (see above)
 
 
 class SceneAttributes(TypedDict, total=False):
@@ -134,12 +138,12 @@ class ProductAttributes(TypedDict, total=False):
 
 
 def scene_attributes(record: Record) -> SceneAttributes:
-    return cast(SceneAttributes, record["attributes"])
+    return record["attributes"]  # type: ignore[return-value]  # a typed view (see above)
 
 
 def pair_attributes(record: Record) -> PairAttributes:
-    return cast(PairAttributes, record["attributes"])
+    return record["attributes"]  # type: ignore[return-value]  # a typed view (see above)
 
 
 def product_attributes(record: Record) -> ProductAttributes:
-    return cast(ProductAttributes, record["attributes"])
+    return record["attributes"]  # type: ignore[return-value]  # a typed view (see above)
