@@ -1,0 +1,93 @@
+"""End to end against the sandbox's stand-in topsStack: inputs built from state records, the
+stack checked, stackSentinel.py run with the -c insarproj chose, the pair steps edited, every run
+file's commands run: the merged interferograms are exactly the [pairs] network."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shlex
+import subprocess
+from pathlib import Path
+
+from isce_records import BBOX, STACK, make_project
+
+from insarproj.isce.checks import check_stack, covering_dates
+from insarproj.isce.inputs import StackInputs, build_inputs
+from insarproj.isce.network_map import plan_connections
+from insarproj.isce.pair_configs import edit_pair_steps
+from insarproj.sandbox.catalog import Catalog
+from insarproj.sandbox.topsstack.commands import run_command
+from insarproj.sandbox.topsstack.install import install
+
+
+def stack_sentinel(home: Path, inputs: StackInputs, work: Path, *extra: str) -> None:
+    argv = [str(home / "stackSentinel.py"), "-s", str(inputs.slc_dir), "-o", str(inputs.orbit_dir)]
+    argv += ["-a", str(inputs.aux_dir), "-d", str(inputs.dem), "-w", str(work)]
+    argv += ["-b", " ".join(str(v) for v in BBOX), "--num_proc", "1", *extra]
+    done = subprocess.run(argv, cwd=work.parent, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+
+
+def run_every_step(home: Path, work: Path) -> list[str]:
+    """Each run file's lines in order through the stand-in's runner; the lines that failed."""
+    failed = []
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        for run_file in sorted((work / "run_files").iterdir()):
+            for line in run_file.read_text().splitlines():
+                argv = shlex.split(line)
+                if run_command(str(home), argv[0], argv[1:]) != 0:
+                    failed.append(line)
+    return failed
+
+
+def test_the_interferograms_made_are_exactly_the_network(tmp_path: Path, catalog: Catalog) -> None:
+    project = make_project(tmp_path, catalog, dates=4)
+    inputs = build_inputs(tmp_path / "isce" / STACK, project.data, STACK, project.scenes, project.records)
+    assert check_stack(STACK, project.dates, project.records, project.data, BBOX) == []
+    d = covering_dates(project.dates, project.records, project.data, BBOX)
+    assert d == sorted(project.dates)
+    # A network -c cannot express: no (d0, d1) nor (d2, d3), a pair over the reference date, a long one.
+    network = [(d[0], d[2]), (d[1], d[2]), (d[1], d[3]), (d[0], d[3])]
+    plan = plan_connections(STACK, d, d[1], network, coregistration="geometry")
+    assert plan.num_connections == 1
+    home = install(tmp_path / "topsstack")
+    work = tmp_path / "isce" / STACK / "work"
+    stack_sentinel(home, inputs, work, "-C", "geometry", "-c", "1", "-m", d[1])
+
+    edit = edit_pair_steps(work, "interferogram", plan)
+    assert sorted(edit.added["run_11_unwrap"]) == sorted([(d[0], d[2]), (d[1], d[3]), (d[0], d[3])])
+    assert edit.removed["run_11_unwrap"] == [(d[0], d[1]), (d[2], d[3])]
+    before = {p.name: p.read_text() for p in [*(work / "run_files").iterdir(), *(work / "configs").iterdir()]}
+    edit_pair_steps(work, "interferogram", plan)  # again: nothing changes
+    after = {p.name: p.read_text() for p in [*(work / "run_files").iterdir(), *(work / "configs").iterdir()]}
+    assert after == before
+
+    assert run_every_step(home, work) == []
+    merged = work / "merged" / "interferograms"
+    assert sorted(p.name for p in merged.iterdir()) == sorted(f"{a}_{b}" for a, b in network)
+    for a, b in network:
+        assert (merged / f"{a}_{b}" / "filt_fine.unw").stat().st_size > 0
+    assert not [p for p in (work / "configs").iterdir() if f"{d[0]}_{d[1]}" in p.name]
+
+
+def test_a_pair_modelled_on_another_gets_its_own_paths(tmp_path: Path, catalog: Catalog) -> None:
+    project = make_project(tmp_path, catalog, dates=4)
+    inputs = build_inputs(tmp_path / "isce" / STACK, project.data, STACK, project.scenes, project.records)
+    d = sorted(project.dates)
+    plan = plan_connections(STACK, d, d[1], [(d[1], d[2]), (d[0], d[3])], coregistration="NESD")
+    home = install(tmp_path / "topsstack")
+    work = tmp_path / "isce" / STACK / "work"
+    stack_sentinel(home, inputs, work, "-c", str(plan.num_connections), "-m", d[1])
+    edit_pair_steps(work, "interferogram", plan)
+    config = (work / "configs" / f"config_generate_igram_{d[0]}_{d[3]}").read_text()
+    assert f"reference : {work}/coreg_secondarys/{d[0]}\n" in config
+    assert f"secondary : {work}/coreg_secondarys/{d[3]}\n" in config
+    assert f"interferogram : {work}/interferograms/{d[0]}_{d[3]}\n" in config
+    filt = (work / "configs" / f"config_igram_filt_coh_{d[0]}_{d[3]}").read_text()
+    assert f"slc1 : {work}/merged/SLC/{d[0]}/{d[0]}.slc.full\n" in filt
+    unwrap = (work / "run_files" / "run_16_unwrap").read_text().splitlines()
+    assert unwrap == [
+        f"SentinelWrapper.py -c {work}/configs/config_igram_unw_{d[0]}_{d[3]}",
+        f"SentinelWrapper.py -c {work}/configs/config_igram_unw_{d[1]}_{d[2]}",
+    ]
