@@ -13,6 +13,7 @@ the scene or date and why (docs/isce-network.md, "Inputs").
 
 from __future__ import annotations
 
+import itertools
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -84,7 +85,9 @@ def scene_problems(scene: SceneLike, records: Mapping[str, Record], data_dir: Pa
         return [Problem(scene.name, f"its orbit file {file} is not of satellite {scene.name[:3]}")]
     begin, end = _utc(attrs.get("validity_start")), _utc(attrs.get("validity_stop"))
     start, stop = _utc(scene.start_time), _utc(scene.stop_time)
-    if begin is None or end is None or begin + ORBIT_MARGIN > start or end - ORBIT_MARGIN < stop:
+    if begin is None or end is None or start is None or stop is None:
+        return [Problem(scene.name, f"the record of its orbit file {file} has no validity window")]
+    if begin + ORBIT_MARGIN > start or end - ORBIT_MARGIN < stop:
         return [
             Problem(
                 scene.name,
@@ -125,9 +128,11 @@ def date_problems(date: str, spans: Sequence[Span], bbox: Bbox) -> list[Problem]
             )
         )
     ordered = sorted(spans)
-    for (_, top), (bottom, _) in zip(ordered, ordered[1:], strict=False):
+    for (_, top), (bottom, _) in itertools.pairwise(ordered):
         if bottom > top:
-            problems.append(Problem(date, f"its slices leave a gap between latitudes {top:.3f} and {bottom:.3f}"))
+            problems.append(
+                Problem(date, f"its slices leave a gap between latitudes {top:.3f} and {bottom:.3f}")
+            )
     return problems
 
 

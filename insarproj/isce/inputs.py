@@ -124,7 +124,9 @@ def isce_dem(records: Mapping[str, Record], stack: str, data_dir: Path) -> Path:
     dem = folder / names[0]
     for path in (dem, Path(f"{dem}.xml")):
         if not path.is_file() or path.stat().st_size == 0:
-            raise InputError(f"{address}: {path} is missing or empty; run `insarproj apply --target {address}`")
+            raise InputError(
+                f"{address}: {path} is missing or empty; run `insarproj apply --target {address}`"
+            )
     return dem
 
 
@@ -145,7 +147,8 @@ def sync_links(folder: Path, wanted: Mapping[str, Path]) -> None:
     for entry in sorted(folder.iterdir()):
         if not entry.is_symlink():
             raise InputError(
-                f"{entry} is not a link insarproj made; move it out of {folder} (insarproj keeps only links here)"
+                f"{entry} is not a link insarproj made; move it out of {folder} "
+                "(insarproj keeps only links there)"
             )
         if entry.name not in wanted or os.readlink(entry) != str(wanted[entry.name]):
             entry.unlink()

@@ -14,6 +14,7 @@ with the reference date in the same place has the same paths up to the dates.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -124,4 +125,8 @@ def _template(stack: str, pair: DatePair, written: list[DatePair], reference: st
             f"the reference date {reference} in the same place to model it on; choose another "
             "[processor.isce] reference_date or add a pair of neighbouring dates to the network"
         )
-    return min(same, key=lambda w: (abs(int(w[0]) - int(pair[0])) + abs(int(w[1]) - int(pair[1])), w))
+    return min(same, key=lambda w: (_days(w[0], pair[0]) + _days(w[1], pair[1]), w))
+
+
+def _days(first: str, second: str) -> int:
+    return abs((dt.datetime.strptime(first, "%Y%m%d") - dt.datetime.strptime(second, "%Y%m%d")).days)

@@ -64,7 +64,8 @@ def add_scene(project: Project, catalog: Catalog, scene: Scene) -> PinnedLike:
     (project.data / zip_rel).write_bytes(payload)
     project.records[f"scene.{scene.name}"] = record("scene", {"path": zip_rel, "size": len(payload)})
     begin, end = scene.start - timedelta(hours=26), scene.start + timedelta(hours=2)
-    eof = f"{scene.platform.code}_OPER_AUX_POEORB_OPOD_20990101T000000_V{begin:%Y%m%dT%H%M%S}_{end:%Y%m%dT%H%M%S}.EOF"
+    validity = f"V{begin:%Y%m%dT%H%M%S}_{end:%Y%m%dT%H%M%S}"
+    eof = f"{scene.platform.code}_OPER_AUX_POEORB_OPOD_20990101T000000_{validity}.EOF"
     text = "<Earth_Explorer_File/>\n"
     (project.data / "orbits").mkdir(exist_ok=True)
     (project.data / "orbits" / eof).write_text(text)
