@@ -69,20 +69,25 @@ def plan_connections(
     network: Iterable[DatePair],
     *,
     coregistration: str = "NESD",
+    paired_dates: Sequence[str] | None = None,
 ) -> ConnectionPlan:
     """The `-c` and the pair edits that make exactly `network` from the stack's `dates`.
 
-    `dates` are the dates stackSentinel will use (after its bbox check), `reference` its `-m`.
+    `dates` are the dates stackSentinel will use (after its bbox check), `reference` its `-m`,
+    `network` the pairs this generation must make. In update mode stackSentinel pairs only among
+    `paired_dates` (its `sorted(secondaries + [reference])[1:]`: the new dates and the latest
+    coregistered ones); `network` then holds only the pairs not made by an earlier generation.
     Raises ConfigError naming the pair when the network cannot be made.
     """
     wanted = sorted(set(network))
     _check_pairs(stack, dates, reference, wanted)
+    pairing = sorted(dates if paired_dates is None else paired_dates)
     cap = MAX_CONNECTIONS.get(coregistration, 1)
     connections = 1
     for candidate in range(2, cap + 1):
-        if set(neighbor_pairs(dates, candidate)) <= set(wanted):
+        if set(neighbor_pairs(pairing, candidate)) <= set(wanted):
             connections = candidate
-    written = neighbor_pairs(dates, connections)
+    written = neighbor_pairs(pairing, connections)
     missing = [pair for pair in wanted if pair not in set(written)]
     add = tuple((pair, _template(stack, pair, written, reference)) for pair in missing)
     remove = tuple(pair for pair in written if pair not in set(wanted))

@@ -66,6 +66,17 @@ def test_an_added_pair_is_modelled_on_a_written_pair_with_the_reference_in_the_s
     assert models[p(1, 3)] == p(0, 1)
 
 
+def test_in_update_mode_pairs_reaching_older_dates_are_added() -> None:
+    """stackSentinel pairs only among the dates an update (re)processes: D[3] (the latest
+    coregistered) and the new D[4]; the network's new pairs also reach back to D[2]."""
+    plan = plan_connections(
+        "A064", D, D[0], [p(2, 4), p(3, 4)], coregistration="geometry", paired_dates=D[3:]
+    )
+    assert plan.written == (p(3, 4),)
+    assert plan.add == ((p(2, 4), p(3, 4)),)
+    assert plan.remove == ()
+
+
 @pytest.mark.parametrize(
     ("dates", "reference", "network", "message"),
     [

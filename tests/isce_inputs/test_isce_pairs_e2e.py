@@ -91,3 +91,39 @@ def test_a_pair_modelled_on_another_gets_its_own_paths(tmp_path: Path, catalog: 
         f"SentinelWrapper.py -c {work}/configs/config_igram_unw_{d[0]}_{d[3]}",
         f"SentinelWrapper.py -c {work}/configs/config_igram_unw_{d[1]}_{d[2]}",
     ]
+
+
+def test_an_update_makes_the_new_pairs_of_the_network_also_to_older_dates(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    project = make_project(tmp_path, catalog, dates=4)
+    d = sorted(project.dates)
+    newest = project.dates.pop(d[3])
+    folder = tmp_path / "isce" / STACK
+    inputs = build_inputs(folder, project.data, STACK, project.scenes, project.records)
+    home = install(tmp_path / "topsstack")
+    work = folder / "work"
+    first = plan_connections(STACK, d[:3], d[0], [(d[0], d[1]), (d[1], d[2])], coregistration="geometry")
+    stack_sentinel(home, inputs, work, "-C", "geometry", "-c", "1", "-m", d[0])
+    edit_pair_steps(work, "interferogram", first)
+    assert run_every_step(home, work) == []
+
+    project.dates[d[3]] = newest  # a new date arrives: topsStack's update mode (coreg_secondarys/ exists)
+    inputs = build_inputs(folder, project.data, STACK, project.scenes, project.records)
+    (work / "run_files").rename(folder / "run_files.generation-1")
+    (work / "configs").rename(folder / "configs.generation-1")
+    stack_sentinel(home, inputs, work, "-C", "geometry", "-c", "1", "-m", d[0])
+    # geometry: the latest coregistered date (-c 1) is re-processed with the new one
+    plan = plan_connections(
+        STACK, d, d[0], [(d[1], d[3]), (d[2], d[3])], coregistration="geometry", paired_dates=d[2:]
+    )
+    assert plan.add == (((d[1], d[3]), (d[2], d[3])),)
+    edit_pair_steps(work, "interferogram", plan)
+    assert run_every_step(home, work) == []
+    merged = work / "merged" / "interferograms"
+    assert sorted(p.name for p in merged.iterdir()) == [
+        f"{d[0]}_{d[1]}",
+        f"{d[1]}_{d[2]}",
+        f"{d[1]}_{d[3]}",
+        f"{d[2]}_{d[3]}",
+    ]
