@@ -8,7 +8,9 @@ the scene or date and why (docs/isce-network.md, "Inputs").
   union of its slices' KML footprints reaches from the bbox's south to its north edge, and drops
   the others silently, so insarproj checks the same rule on the same KML (`preview/map-overlay.kml`
   of each verified zip; the pinned footprint when the zip is not there yet);
-* a date's slices leave no latitude gap between them (topsStack's "missing frames" warning).
+* a date's slices leave no latitude gap between them (topsStack's "missing frames" warning), come
+  from one IPF version (ISCE refuses to combine slices of different versions) and all carry the
+  polarization processed (else ISCE finds no annotation for it in the zip).
 """
 
 from __future__ import annotations
@@ -44,10 +46,12 @@ def check_stack(
     records: Mapping[str, Record],
     data_dir: Path,
     bbox: Bbox,
+    polarization: str = "vv",
 ) -> list[Problem]:
     """Every reason the stack cannot be processed as planned (empty: processable).
 
-    `dates` maps each date (YYYYMMDD) to its scenes, `bbox` is what stackSentinel gets as -b."""
+    `dates` maps each date (YYYYMMDD) to its scenes, `bbox` is what stackSentinel gets as -b and
+    `polarization` as -p."""
     problems: list[Problem] = []
     for scenes in dates.values():
         for scene in scenes:
@@ -55,6 +59,26 @@ def check_stack(
     problems += dem_problems(stack, records, bbox)
     for date, scenes in sorted(dates.items()):
         problems += date_problems(date, [slice_span(s, records, data_dir) for s in scenes], bbox)
+        problems += metadata_problems(date, scenes, polarization)
+    return problems
+
+
+def metadata_problems(date: str, scenes: Sequence[SceneLike], polarization: str) -> list[Problem]:
+    """What the pinned metadata tells of a date's slices: one IPF version, the polarization there."""
+    problems = []
+    versions = sorted({s.pge_version for s in scenes if s.pge_version})
+    if len(versions) > 1:
+        problems.append(
+            Problem(
+                date,
+                f"its slices come from IPF versions {' and '.join(versions)}, which ISCE refuses to "
+                "combine; exclude one of them ([search] exclude_scenes)",
+            )
+        )
+    wanted = polarization.upper()
+    for scene in scenes:
+        if wanted not in scene.polarization.upper().split("+"):
+            problems.append(Problem(scene.name, f"it has polarization {scene.polarization}, not {wanted}"))
     return problems
 
 

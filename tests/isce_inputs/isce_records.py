@@ -30,6 +30,7 @@ class PinnedLike:
     platform: str
     footprint_wkt: str
     pge_version: str | None = None
+    polarization: str = "VV+VH"
 
 
 @dataclass

@@ -3,6 +3,7 @@ stackSentinel's, checked on the same KML (the stand-in drops the same dates)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 from pathlib import Path
@@ -91,3 +92,21 @@ def test_the_dates_kept_are_those_the_stand_in_keeps(tmp_path: Path, project: Pr
     assert done.returncode == 0, done.stdout[-2000:]
     unpacked = (tmp_path / "work" / "run_files" / "run_02_unpack_secondary_slc").read_text()
     assert sorted([kept[0], *(d for d in project.dates if f"config_secondary_{d}" in unpacked)]) == kept
+
+
+def test_slices_of_mixed_ipf_versions_and_a_missing_polarization_are_named(project: Project) -> None:
+    date = next(d for d, scenes in project.dates.items() if len(scenes) > 1)
+    first, second = project.dates[date]
+    project.dates[date] = [dataclasses.replace(first, pge_version="002.91"), second]
+    assert problems(project) == [
+        f"{date}: its slices come from IPF versions 002.91 and {second.pge_version}, which ISCE refuses to "
+        "combine; exclude one of them ([search] exclude_scenes)"
+    ]
+    project.dates[date] = [first, dataclasses.replace(second, polarization="HH+HV")]
+    assert problems(project) == [f"{second.name}: it has polarization HH+HV, not VV"]
+    assert [str(p) for p in check_stack(STACK, project.dates, project.records, project.data, BBOX, "hh")] == [
+        f"{s.name}: it has polarization VV+VH, not HH"
+        for d in sorted(project.dates)
+        for s in project.dates[d]
+        if s is not project.dates[date][1]
+    ]
