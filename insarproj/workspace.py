@@ -223,7 +223,7 @@ class Workspace:
                 result.report = self._execute(plan, ctx, apply_options, on_event)
                 if apply_options.wait:
                     # Rounds never retry failed items again: --retry-failed gave its one attempt.
-                    round_options = replace(options, retry_failed=False)
+                    round_options = replace(options, retry_failed=False, replace=())
                     approved = {a.address for a in plan.actions if a.remote}
                     rounds = _WaitRounds(self, writer, round_options, apply_options, progress, sleep)
                     rounds.run(result, approved, on_event, on_round, on_poll)

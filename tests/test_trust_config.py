@@ -224,7 +224,7 @@ BOUNDS = [  # every integer and float key of project.toml has a sane upper bound
         for key, bound in (
             ("azimuth_looks", "1000"),
             ("range_looks", "1000"),
-            ("num_connections", "1000"),
+            ("num_overlap_connections", "100"),
             ("num_proc", "4096"),
         )
     ),

@@ -45,6 +45,17 @@ class ApplyConsole:
         self._tally: JobTally | None = None
         app.recorded_actions = 0  # from now on a Ctrl-C says how many actions were recorded
 
+    def callbacks(self) -> dict[str, Any]:
+        """The keyword arguments `Workspace.apply` takes from this console."""
+        return {
+            "approve": self.approve,
+            "on_plan": self.show_plan,
+            "on_event": self.on_event,
+            "on_round": self.on_round,
+            "on_poll": self.on_poll,
+            "progress": self.progress,
+        }
+
     def show_plan(self, plan: Plan) -> None:
         from insarproj.ui.render import render_plan
 

@@ -41,6 +41,17 @@ def target_option(func):  # type: ignore[no-untyped-def]
     )(func)
 
 
+def replace_option(func):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--replace",
+        "replace",
+        multiple=True,
+        metavar="ADDRESS",
+        help="Remake this resource even though it is in sync (e.g. dem.A064 after a dem_stitcher upgrade); "
+        "only kinds that allow it. Repeatable.",
+    )(func)
+
+
 def trust_option(func):  # type: ignore[no-untyped-def]
     return click.option(
         "--trust-endpoints",
@@ -72,7 +83,7 @@ def planning_options(func):  # type: ignore[no-untyped-def]
         ]
     ):
         func = option(func)
-    return target_option(trust_option(func))
+    return target_option(replace_option(trust_option(func)))
 
 
 @click.command(epilog=PLAN_EPILOG)
@@ -96,6 +107,7 @@ def planning_options(func):  # type: ignore[no-untyped-def]
 def plan(
     app: AppContext,
     targets: tuple[str, ...],
+    replace: tuple[str, ...],
     trust_endpoints: bool,
     refresh_search: bool,
     verify: bool,
@@ -121,6 +133,7 @@ def plan(
         prune=prune,
         targets=targets,
         retry_failed=retry_failed,
+        replace=replace,
     )
     result = ws.plan(options)
     if as_json:
@@ -166,6 +179,7 @@ def apply(
     app: AppContext,
     planfile: Path | None,
     targets: tuple[str, ...],
+    replace: tuple[str, ...],
     trust_endpoints: bool,
     refresh_search: bool,
     verify: bool,
@@ -188,7 +202,9 @@ def apply(
     from insarproj.engine.context import PlanOptions
     from insarproj.workspace import ApplyOptions
 
-    saved = _saved_plan(planfile, plan_flags=bool(targets or refresh_search or retry_failed or prune))
+    saved = _saved_plan(
+        planfile, plan_flags=bool(targets or replace or refresh_search or retry_failed or prune)
+    )
     if saved is None and not yes and not sys.stdin.isatty():
         raise UsageError("stdin is not a terminal, so apply cannot ask for confirmation; pass --yes to apply")
     console = ApplyConsole(app, yes=yes, show_plan=saved is None)
@@ -202,6 +218,7 @@ def apply(
                 prune=prune,
                 targets=targets,
                 retry_failed=retry_failed,
+                replace=replace,
             ),
             apply_options=ApplyOptions(
                 concurrency=concurrency,
@@ -212,12 +229,7 @@ def apply(
                 poll_interval=poll_interval,
                 command="insarproj " + " ".join(sys.argv[1:])[:200] if sys.argv else "insarproj apply",
             ),
-            approve=console.approve,
-            on_plan=console.show_plan,
-            on_event=console.on_event,
-            on_round=console.on_round,
-            on_poll=console.on_poll,
-            progress=console.progress,
+            **console.callbacks(),
         )
     finally:
         console.close()  # the live display ends before the report (and before a Ctrl-C's sentence)
@@ -234,7 +246,7 @@ def _saved_plan(planfile: Path | None, *, plan_flags: bool) -> Plan | None:
     if plan_flags:
         # A saved plan is applied exactly as reviewed: what it deletes was decided by `plan --prune`.
         raise UsageError(
-            "--target, --refresh-search, --retry-failed and --prune belong to `plan` "
+            "--target, --replace, --refresh-search, --retry-failed and --prune belong to `plan` "
             "when applying a saved plan"
         )
     return saved

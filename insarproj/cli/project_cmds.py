@@ -140,7 +140,20 @@ def validate(app: AppContext) -> int:
         f"AOI {minx:.3f},{miny:.3f},{maxx:.3f},{maxy:.3f}; "
         f"state serial {state.serial} with {len(state.resources)} resources."
     )
+    if config.processor.isce is not None:
+        _report_topsstack(config.processor.isce.topsstack_dir, project.config_path.parent)
     return ExitCode.OK
+
+
+def _report_topsstack(topsstack_dir: str | None, project_dir: Path) -> None:
+    """Say whether the real ISCE2 topsStack is there; a warning only (docs/isce.md "Finding ISCE2")."""
+    from insarproj.isce.discover import find_topsstack
+
+    found = find_topsstack(topsstack_dir, base=project_dir)
+    if found.found:
+        click.echo(f"ISCE2: {found.summary()}.")
+    else:
+        click.echo(f"Warning: {found.summary()}.", err=True)
 
 
 @click.command()

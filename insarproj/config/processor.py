@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import Field, WithJsonSchema, create_model, field_validator, model_validator
 
 from insarproj.config.base import Section
+from insarproj.config.isce import IsceConfig, SlurmConfig
 from insarproj.config.problems import FieldProblem
 from insarproj.hyp3spec import JobSpec, ParameterError, ParamSpec, format_value, job_types, load_job_spec
 
@@ -22,8 +23,6 @@ DEFAULT_JOB_TYPE = "INSAR_GAMMA"
 MAX_ATTEMPTS = 100
 MAX_CREDITS = 1_000_000_000
 MAX_HOLD_DAYS = 3650
-MAX_LOOKS = 1000
-MAX_PROCESSES = 4096
 
 
 # --------------------------------------------------------------------------- [processor.hyp3]
@@ -196,99 +195,7 @@ else:
 # --------------------------------------------------------------------------- [processor.isce]
 
 
-class SlurmConfig(Section):
-    """[processor.isce.slurm]: how ISCE2 steps are submitted with sbatch."""
-
-    partition: str | None = Field(None, description="sbatch --partition. Default: the cluster's default.")
-    account: str | None = Field(None, description="sbatch --account. Default: your default account.")
-    time_limit: str = Field(
-        "04:00:00",
-        pattern=r"^(\d+-)?\d{1,3}(:\d{2}){0,2}$",
-        description='sbatch --time per step, e.g. "04:00:00" or "1-00:00:00". Default "04:00:00".',
-    )
-    cpus_per_task: int = Field(
-        4, ge=1, le=MAX_PROCESSES, description=f"sbatch --cpus-per-task (1..{MAX_PROCESSES}). Default 4."
-    )
-    mem: str | None = Field(
-        None, pattern=r"^\d+[KMGT]?$", description='sbatch --mem, e.g. "16G". Default: the partition default.'
-    )
-    extra_args: list[str] = Field([], description='More sbatch arguments, e.g. ["--qos=normal"]. Default [].')
-
-
-class IsceConfig(Section):
-    """[processor.isce]: ISCE2 topsStack (stackSentinel.py) options by readable names."""
-
-    workflow: Literal["slc", "correlation", "interferogram", "offset"] = Field(
-        "interferogram",
-        description='stackSentinel -W: "slc", "correlation", "interferogram" or "offset". '
-        'Default "interferogram".',
-    )
-    executor: Literal["local", "slurm"] = Field(
-        "local",
-        description='Run the steps here ("local") or as SLURM jobs ("slurm", see [processor.isce.slurm]). '
-        'Default "local".',
-    )
-    swaths: list[Annotated[int, Field(ge=1, le=3)]] = Field(
-        [1, 2, 3], min_length=1, description="IW sub-swaths to process, each 1..3. Default [1, 2, 3]."
-    )
-    azimuth_looks: int = Field(
-        3, ge=1, le=MAX_LOOKS, description=f"stackSentinel -z, azimuth looks (1..{MAX_LOOKS}). Default 3."
-    )
-    range_looks: int = Field(
-        9, ge=1, le=MAX_LOOKS, description=f"stackSentinel -r, range looks (1..{MAX_LOOKS}). Default 9."
-    )
-    filter_strength: float = Field(
-        0.5,
-        ge=0,
-        le=1,
-        allow_inf_nan=False,
-        description="stackSentinel -f, Goldstein filter strength 0..1. Default 0.5.",
-    )
-    unwrap_method: Literal["snaphu", "icu"] = Field(
-        "snaphu", description='stackSentinel -u: "snaphu" or "icu". Default "snaphu".'
-    )
-    coregistration: Literal["NESD", "geometry"] = Field(
-        "NESD", description='stackSentinel -C: "NESD" or "geometry". Default "NESD".'
-    )
-    num_connections: int | None = Field(
-        None,
-        ge=1,
-        le=MAX_LOOKS,
-        description=f"stackSentinel -c, interferograms per date (1..{MAX_LOOKS}). "
-        "Default: from [pairs] neighbors.",
-    )
-    num_proc: int = Field(
-        4, ge=1, le=MAX_PROCESSES, description=f"Parallel processes per step (1..{MAX_PROCESSES}). Default 4."
-    )
-    slurm: SlurmConfig | None = Field(
-        None, description='SLURM settings; only with executor = "slurm" (defaults apply when omitted).'
-    )
-
-    @field_validator("swaths")
-    @classmethod
-    def _unique_swaths(cls, value: list[int]) -> list[int]:
-        for index, swath in enumerate(value):
-            if swath in value[:index]:
-                raise FieldProblem(
-                    f"swath {swath} is listed twice", key=(index,), hint="list each of 1, 2, 3 once"
-                )
-        return value
-
-    @model_validator(mode="before")
-    @classmethod
-    def _slurm_needs_executor(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        executor = data.get("executor", "local")
-        if "slurm" in data and executor != "slurm":
-            raise FieldProblem(
-                f'[processor.isce.slurm] is set but executor = "{executor}"',
-                key=("slurm",),
-                hint='set executor = "slurm", or remove the [processor.isce.slurm] table',
-            )
-        if executor == "slurm" and "slurm" not in data:
-            return {**data, "slurm": {}}
-        return data
+# IsceConfig and SlurmConfig live in insarproj/config/isce.py (re-exported here).
 
 
 # --------------------------------------------------------------------------- [processor]

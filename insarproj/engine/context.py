@@ -83,6 +83,8 @@ class PlanOptions:
     targets: tuple[str, ...] = ()
     # `--retry-failed`: give every item failed for good one more (paid, shown) attempt.
     retry_failed: bool = False
+    # `--replace ADDRESS`: remake these resources even when they are in sync (replaceable kinds only).
+    replace: tuple[str, ...] = ()
 
 
 @dataclass

@@ -109,6 +109,9 @@ class ResourceKind(ABC):
     kind: ClassVar[str]
     # Upper bound of concurrently executing actions of this kind (None: the engine's default).
     concurrency: ClassVar[int | None] = None
+    # Whether `--replace ADDRESS` may remake a resource of this kind that is in sync (Terraform's
+    # -replace; docs/cli.md). Off by default: remaking a paid job or a pinned input is never one flag away.
+    replaceable: ClassVar[bool] = False
 
     @abstractmethod
     def desired(self, ctx: PlanContext) -> Iterable[Desired]:
@@ -129,6 +132,10 @@ class ResourceKind(ABC):
             + ("; files deleted (--prune)" if ctx.options.prune else "; files kept"),
             payload={"record": record, "prune": ctx.options.prune},
         )
+
+    def replace_action(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action:
+        """The action remaking ``desired`` on request (`--replace`); only for replaceable kinds."""
+        raise NotImplementedError(f"{self.kind} resources cannot be replaced on request")
 
     @abstractmethod
     def execute(self, action: Action, ctx: ApplyContext) -> Outcome:

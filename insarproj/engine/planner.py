@@ -34,36 +34,9 @@ def build_plan(
     *,
     config_fingerprint: str,
 ) -> Plan:
-    changes: list[InputChange] = []
-    for resolver in resolvers:
-        value, change = resolver.resolve(ctx)
-        ctx.inputs[resolver.name] = value
-        if change is not None:
-            changes.append(change)
-
-    actions: dict[str, Action] = {}
-    kind_rank: dict[str, int] = {}
-    notes: list[str] = []
-    for rank, kind in enumerate(kinds):
-        kind_rank[kind.kind] = rank
-        desired = list(kind.desired(ctx))
-        ctx._desired[kind.kind] = desired
-        recorded = ctx.state.by_kind(kind.kind)
-        seen: set[str] = set()
-        for item in desired:
-            if item.address in seen:
-                raise PlanError(f"two {kind.kind} resources share the address {item.address}")
-            seen.add(item.address)
-            action = kind.assess(item, recorded.get(item.address), ctx)
-            if action is not None:
-                _add(actions, action)
-        for address, record in recorded.items():
-            if address not in seen:
-                action = kind.orphan(address, record, ctx)
-                if action is not None:
-                    _add(actions, action)
-        notes.extend(kind.notes(ctx))
-
+    changes = _resolve_inputs(ctx, resolvers)
+    actions, kind_rank, notes = _assess_kinds(ctx, kinds)
+    _add_replacements(ctx, kinds, actions)
     # A dependency that needs no action is already satisfied.
     for action in actions.values():
         action.depends_on = sorted(d for d in set(action.depends_on) if d in actions)
@@ -88,6 +61,72 @@ def build_plan(
         notes=list(dict.fromkeys(notes)),
         summary=summarize(ordered),
     )
+
+
+def _resolve_inputs(ctx: PlanContext, resolvers: Sequence[InputResolver]) -> list[InputChange]:
+    """Each input's value (pinned or fresh) into ``ctx.inputs``; the changes apply will record."""
+    changes: list[InputChange] = []
+    for resolver in resolvers:
+        value, change = resolver.resolve(ctx)
+        ctx.inputs[resolver.name] = value
+        if change is not None:
+            changes.append(change)
+    return changes
+
+
+def _assess_kinds(
+    ctx: PlanContext, kinds: Sequence[ResourceKind]
+) -> tuple[dict[str, Action], dict[str, int], list[str]]:
+    """Every kind's actions (desired against recorded, then orphans), ranks and notes."""
+    actions: dict[str, Action] = {}
+    kind_rank: dict[str, int] = {}
+    notes: list[str] = []
+    for rank, kind in enumerate(kinds):
+        kind_rank[kind.kind] = rank
+        desired = list(kind.desired(ctx))
+        ctx._desired[kind.kind] = desired
+        recorded = ctx.state.by_kind(kind.kind)
+        seen: set[str] = set()
+        for item in desired:
+            if item.address in seen:
+                raise PlanError(f"two {kind.kind} resources share the address {item.address}")
+            seen.add(item.address)
+            action = kind.assess(item, recorded.get(item.address), ctx)
+            if action is not None:
+                _add(actions, action)
+        for address, record in recorded.items():
+            if address not in seen:
+                action = kind.orphan(address, record, ctx)
+                if action is not None:
+                    _add(actions, action)
+        notes.extend(kind.notes(ctx))
+    return actions, kind_rank, notes
+
+
+def _add_replacements(ctx: PlanContext, kinds: Sequence[ResourceKind], actions: dict[str, Action]) -> None:
+    """`--replace ADDRESS`: a replace action for each named resource that is in sync; one already
+    planned (created or replaced anyway) stays as planned. A name that is not a replaceable
+    resource of the project is a usage error (docs/cli.md)."""
+    if not ctx.options.replace:
+        return
+    desired = {item.address: (kind, item) for kind in kinds for item in ctx._desired.get(kind.kind, [])}
+    replaceable = sorted(a for a, (kind, _) in desired.items() if kind.replaceable)
+    for address in ctx.options.replace:
+        if address not in desired:
+            raise UnknownTargetError(
+                f"--replace {address} names no resource of this project",
+                hint=_nearest_hint(address, replaceable)
+                if replaceable
+                else "no resource here can be replaced",
+            )
+        kind, item = desired[address]
+        if not kind.replaceable:
+            raise UnknownTargetError(
+                f"--replace {address}: {kind.kind} resources are not remade on request",
+                hint="--replace works for " + (", ".join(replaceable) if replaceable else "no resource here"),
+            )
+        if address not in actions:
+            actions[address] = kind.replace_action(item, ctx.state.get(address), ctx)
 
 
 def _add(actions: dict[str, Action], action: Action) -> None:

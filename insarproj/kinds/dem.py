@@ -87,6 +87,7 @@ def stack_specs(project: Any, pin: Any) -> Iterable[DemSpec]:
 class DemKind(ResourceKind):
     kind = "dem"
     concurrency = 1  # a stitch holds the whole DEM in memory
+    replaceable = True  # `apply --replace dem.<stack>` remakes it (e.g. after a dem_stitcher upgrade)
 
     def desired(self, ctx: PlanContext) -> Iterable[Desired]:
         pin = pinned(ctx)
@@ -115,6 +116,9 @@ class DemKind(ResourceKind):
             return _action(desired, Op.CREATE, f"{', '.join(missing)} missing on disk")
         return None
 
+    def replace_action(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action:
+        return _action(desired, Op.REPLACE, "remade on request (--replace)")
+
     def execute(self, action: Action, ctx: ApplyContext) -> Outcome:
         if action.op is Op.FORGET:
             return _forget(action, ctx)
@@ -141,11 +145,9 @@ class DemKind(ResourceKind):
             if attrs.get("parameters") != desired.spec["parameters"]:
                 drift.append(f"made with {attrs.get('parameters')}, now {desired.spec['parameters']}")
             if drift:
-                folder = dem_relpath(desired.spec["stack"])
                 notes.append(
                     f"{desired.address}: {'; '.join(drift)}; kept (heights may differ slightly). "
-                    f"To remake it, delete {folder}/ in the data folder and run "
-                    f"`insarproj apply --target {desired.address}`"
+                    f"`insarproj apply --replace {desired.address}` remakes it"
                 )
         return notes
 

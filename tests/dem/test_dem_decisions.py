@@ -101,7 +101,7 @@ def test_a_version_change_is_a_note_not_a_replace(data: Path) -> None:
     notes = DemKind().notes(ctx)
     assert len(notes) == 1
     assert f"made with dem_stitcher 3.1.0, now {stitcher_version()}" in notes[0]
-    assert "delete dem/A064/" in notes[0] and "insarproj apply --target dem.A064" in notes[0]
+    assert "`insarproj apply --replace dem.A064` remakes it" in notes[0]
 
 
 def test_a_parameter_change_is_a_note_too(data: Path) -> None:

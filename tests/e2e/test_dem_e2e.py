@@ -70,3 +70,33 @@ def test_a_new_date_inside_the_extent_keeps_the_dem_one_leaving_it_replaces_it(
     assert after["dem.A064"] == before["dem.A064"] and after["dem.D071"] == before["dem.D071"]
     assert after["dem.A166"]["attributes"]["bounds"][3] > before["dem.A166"]["attributes"]["bounds"][3]
     assert tile_gets(sandbox) == []  # the tile was in the cache already
+
+
+def test_replace_remakes_a_dem_in_sync_and_refuses_other_kinds(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+    """`--replace dem.<stack>` (the plan note's way after a dem_stitcher upgrade) remakes that DEM
+    only; naming a kind that is never remade on request, or no resource, is a usage error."""
+    root = write_project(tmp_path / "p", end="2021-01-10")
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
+    before = dems(root)
+    dem_file = root / "data" / "dem" / "A064" / "dem.tif"
+    dem_file.write_bytes(dem_file.read_bytes())  # same bytes, a new inode: a remake replaces it
+    inode = dem_file.stat().st_ino
+
+    plan = run_cli(["-C", str(root), "plan", "--replace", "dem.A064", "--detailed-exitcode"])
+    assert plan.code == 2, plan.output
+    assert "dem.A064" in plan.output and "remade on request (--replace)" in plan.output
+    assert "dem.D071" not in plan.output and "dem.A166" not in plan.output
+
+    applied = run_cli(["-C", str(root), "apply", "--yes", "--replace", "dem.A064"])
+    assert applied.code == 0, applied.output
+    after = dems(root)
+    assert after["dem.A064"]["updated_at"] != before["dem.A064"]["updated_at"]
+    assert after["dem.D071"] == before["dem.D071"] and after["dem.A166"] == before["dem.A166"]
+    assert dem_file.stat().st_ino != inode
+    assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
+
+    scene = next(a for a in state_of(root)["resources"] if a.startswith("scene."))
+    refused = run_cli(["-C", str(root), "plan", "--replace", scene])
+    assert refused.code == 64 and "scene resources are not remade on request" in refused.output
+    typo = run_cli(["-C", str(root), "plan", "--replace", "dem.A065"])
+    assert typo.code == 64 and "names no resource" in typo.output and "dem.A064" in typo.output
