@@ -117,7 +117,7 @@ def isce_dem(records: Mapping[str, Record], stack: str, data_dir: Path) -> Path:
         raise InputError(f"{address} is not made yet; run `insarproj apply --target {address}` first")
     attrs = record["attributes"]
     folder = resolve_inside(data_dir, attrs.get("path", ""), what=f"the folder of {address}")
-    names = [n for n in attrs.get("files", []) if n.endswith(".wgs84")]
+    names = [str(n) for n in attrs.get("files", []) if str(n).endswith(".wgs84")]
     if not names:
         raise InputError(
             f"{address} has no ISCE form (.wgs84 with .xml): it was made for another processor; "
