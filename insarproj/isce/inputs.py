@@ -52,7 +52,7 @@ class SceneLike(Protocol):
 
 
 @dataclass(frozen=True)
-class StackInputs:
+class InputFolders:
     """Where stackSentinel.py's -s, -o, -a and -d point for one stack."""
 
     slc_dir: Path
@@ -68,7 +68,7 @@ def build_inputs(
     stack: str,
     scenes: Sequence[SceneLike],
     records: Mapping[str, Record],
-) -> StackInputs:
+) -> InputFolders:
     """Link the stack's scenes and orbits under `folder`, find its DEM; raise InputError naming
     the first scene, orbit or DEM that is not verified on disk."""
     slc = {}
@@ -78,7 +78,7 @@ def build_inputs(
         slc[zip_path.name] = zip_path
         eof = verified_file(records, f"orbit.{scene.name}", data_dir)
         orbits[eof.name] = eof
-    inputs = StackInputs(
+    inputs = InputFolders(
         slc_dir=folder / "SLC",
         orbit_dir=folder / "orbits",
         aux_dir=folder / "aux",

@@ -5,6 +5,7 @@ file's commands run: the merged interferograms are exactly the [pairs] network."
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import shlex
 import subprocess
@@ -12,19 +13,36 @@ from pathlib import Path
 
 from isce_records import BBOX, STACK, make_project
 
+from insarproj.config.isce import IsceConfig
 from insarproj.isce.checks import check_stack, covering_dates
-from insarproj.isce.inputs import StackInputs, build_inputs
+from insarproj.isce.command import StackInputs, stacksentinel_args
+from insarproj.isce.inputs import InputFolders, build_inputs
 from insarproj.isce.network_map import plan_connections
 from insarproj.isce.pair_configs import edit_pair_steps
 from insarproj.sandbox.catalog import Catalog
 from insarproj.sandbox.topsstack.commands import run_command
 from insarproj.sandbox.topsstack.install import install
 
+AOI = (BBOX[2], BBOX[0], BBOX[3], BBOX[1])  # W S E N
 
-def stack_sentinel(home: Path, inputs: StackInputs, work: Path, *extra: str) -> None:
+
+def stack_sentinel(home: Path, inputs: InputFolders, work: Path, *extra: str) -> None:
     argv = [str(home / "stackSentinel.py"), "-s", str(inputs.slc_dir), "-o", str(inputs.orbit_dir)]
     argv += ["-a", str(inputs.aux_dir), "-d", str(inputs.dem), "-w", str(work)]
     argv += ["-b", " ".join(str(v) for v in BBOX), "--num_proc", "1", *extra]
+    done = subprocess.run(argv, cwd=work.parent, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+
+
+def stack_sentinel_of_config(
+    home: Path, folders: InputFolders, work: Path, dates: list[str], config: dict[str, object], c: int
+) -> None:
+    """stackSentinel.py with the exact command insarproj builds from [processor.isce]."""
+    days = tuple(dt.date.fromisoformat(f"{d[:4]}-{d[4:6]}-{d[6:]}") for d in dates)
+    stack = StackInputs(
+        work, folders.slc_dir, folders.orbit_dir, folders.aux_dir, folders.dem, days, AOI, num_connections=c
+    )
+    argv = stacksentinel_args(IsceConfig.model_validate(config), stack, str(home / "stackSentinel.py"))
     done = subprocess.run(argv, cwd=work.parent, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
 
@@ -53,7 +71,8 @@ def test_the_interferograms_made_are_exactly_the_network(tmp_path: Path, catalog
     assert plan.num_connections == 1
     home = install(tmp_path / "topsstack")
     work = tmp_path / "isce" / STACK / "work"
-    stack_sentinel(home, inputs, work, "-C", "geometry", "-c", "1", "-m", d[1])
+    config = {"coregistration": "geometry", "reference_date": d[1]}
+    stack_sentinel_of_config(home, inputs, work, d, config, plan.num_connections)
 
     edit = edit_pair_steps(work, "interferogram", plan)
     assert sorted(edit.added["run_11_unwrap"]) == sorted([(d[0], d[2]), (d[1], d[3]), (d[0], d[3])])
