@@ -15,6 +15,7 @@ from insarproj.isce.checks import check_stack, covering_dates, date_problems, sl
 from insarproj.isce.inputs import build_inputs
 from insarproj.sandbox.catalog import Catalog
 from insarproj.sandbox.topsstack.install import install
+from insarproj.scenes.model import PinnedScene
 
 
 @pytest.fixture
@@ -109,4 +110,30 @@ def test_slices_of_mixed_ipf_versions_and_a_missing_polarization_are_named(proje
         for d in sorted(project.dates)
         for s in project.dates[d]
         if s is not project.dates[date][1]
+    ]
+
+
+def test_the_pins_own_scenes_are_what_the_checks_read(project: Project) -> None:
+    """The checks take insarproj.scenes.model.PinnedScene as they are pinned."""
+    pinned = {
+        date: [
+            PinnedScene(
+                **{k: v for k, v in dataclasses.asdict(s).items() if k != "platform"},
+                platform=s.platform,
+                file_id=f"{s.name}-SLC",
+                url="https://example.invalid/x.zip",
+                bytes=1,
+                flight_direction="ASCENDING",
+                relative_orbit=64,
+                beam_mode="IW",
+            )
+            for s in scenes
+        ]
+        for date, scenes in project.dates.items()
+    }
+    assert check_stack(STACK, pinned, project.records, project.data, BBOX) == []
+    first = next(iter(pinned.values()))[0]
+    (project.data / "scenes" / f"{first.name}.zip").unlink()
+    assert [p.subject for p in check_stack(STACK, pinned, project.records, project.data, BBOX)] == [
+        first.name
     ]
