@@ -133,6 +133,7 @@ def _apply_until_converged(
 ) -> tuple[bool, int, dict[str, Any]]:
     """Apply the demo project, waiting for its HyP3 jobs; whether a fresh plan then has nothing left."""
     from insarproj.show import state_summary
+    from insarproj.ui.render import count_phrases
     from insarproj.workspace import ApplyOptions, Workspace
 
     ws = Workspace(root)
@@ -142,7 +143,8 @@ def _apply_until_converged(
         nonlocal rounds
         rounds = number
         summary = plan.summary
-        echo(f"Round {number}: {summary.pending} to do now, {summary.waiting} HyP3 jobs still running.")
+        todo = "; ".join(count_phrases(summary)) or "nothing to do now"
+        echo(f"Round {number}: {todo}; {summary.waiting} HyP3 jobs still running.")
 
     result = ws.apply(
         apply_options=ApplyOptions(wait=True, poll_interval=1.0, timeout=timeout, command="insarproj demo"),

@@ -96,7 +96,10 @@ class ApplyConsole:
 
     def on_round(self, number: int, plan: Plan) -> None:
         self._expect(plan.actions)
-        self.say(f"Round {number}: {plan.summary.pending} to do, {plan.summary.waiting} waiting.", level=1)
+        from insarproj.ui.render import count_phrases
+
+        todo = "; ".join(count_phrases(plan.summary)) or "nothing to do now"
+        self.say(f"Round {number}: {todo}; {plan.summary.waiting} waiting.", level=1)
 
     def on_poll(self, poll: Poll) -> None:
         from datetime import datetime

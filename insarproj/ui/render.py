@@ -8,7 +8,7 @@ from collections.abc import Callable
 import click
 
 from insarproj.engine.executor import ApplyReport
-from insarproj.engine.model import SYMBOLS, Action, Op, Plan
+from insarproj.engine.model import SYMBOLS, Action, Op, Plan, PlanSummary
 
 COLORS: dict[Op, str] = {
     Op.CREATE: "green",
@@ -133,6 +133,12 @@ def _action_lines(acts: list[Action], op: Op, limit: int | None, style: Callable
     return lines
 
 
+def count_phrases(summary: PlanSummary) -> list[str]:
+    """What the actions do, in the units users count ("21 products to download"), as the headline
+    and apply's round lines say it."""
+    return [p for p in (_unit_counts(unit, by_op) for unit, by_op in summary.items.items()) if p]
+
+
 def summary_line(plan: Plan, *, color: bool = True) -> str:
     summary = plan.summary
     if not plan.has_changes and not plan.has_waiting:
@@ -145,8 +151,7 @@ def summary_line(plan: Plan, *, color: bool = True) -> str:
             return click.style(text, fg="red", bold=True) if color else text
         text = "No changes. The project folder matches project.toml."
         return click.style(text, fg="green", bold=True) if color else text
-    parts = [_unit_counts(unit, by_op) for unit, by_op in summary.items.items()]
-    parts = [p for p in parts if p]
+    parts = count_phrases(summary)
     if plan.inputs:
         parts.insert(0, f"{len(plan.inputs)} input{'s' if len(plan.inputs) > 1 else ''} to pin")
     if summary.internal and not parts:
