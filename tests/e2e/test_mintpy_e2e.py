@@ -1,0 +1,64 @@
+"""The MintPy hand-off end to end through the real CLI against the sandbox: a hyp3 project with
+[mintpy] enabled converges with one hand-off per stack, plans empty again, refuses before any
+submission when the layers MintPy needs are not ordered, and rewrites a hand-off whose product
+was replaced."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from e2e_helpers import apply_wait, quiesce, state_of, write_project
+
+from insarproj.errors import ExitCode
+
+HYP3 = '[processor.hyp3]\njob_type = "INSAR_GAMMA"\n'
+LAYERS = "include_dem = true\ninclude_look_vectors = true\n"
+MINTPY = '\n[mintpy]\nenabled = true\noptions = { "mintpy.troposphericDelay.method" = "no" }\n'
+
+
+def mintpy_project(root: Path, *, layers: str = LAYERS, end: str = "2021-01-20") -> Path:
+    return write_project(root, kind="hyp3", end=end, processor_extra=HYP3 + layers + MINTPY)
+
+
+def records(root: Path, kind: str) -> dict[str, dict]:
+    return {a: r for a, r in state_of(root)["resources"].items() if r["kind"] == kind}
+
+
+def test_hyp3_project_with_mintpy_converges_and_plans_empty(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = mintpy_project(tmp_path / "p")
+    result = apply_wait(run_cli, root)
+    assert result.code == 0, result.output
+    handoffs = records(root, "mintpy")
+    products = records(root, "product")
+    stacks = {a.split(".")[1] for a in products}
+    assert set(handoffs) == {f"mintpy.{s}" for s in stacks}
+    for address, record in handoffs.items():
+        attrs = record["attributes"]
+        stack = address.split(".")[1]
+        own = {a for a in products if a.split(".")[1] == stack}
+        assert set(attrs["products"]) == own  # exactly the stack's recorded products
+        folder = root / "data" / attrs["path"]
+        cfg = (folder / "smallbaselineApp.cfg").read_text()
+        assert f"state serial {attrs['state_serial']}" in cfg
+        assert "mintpy.load.processor = hyp3" in cfg and "mintpy.troposphericDelay.method = no" in cfg
+        unw = sorted(folder.glob("hyp3/*/*_unw_phase_clipped.tif"))
+        assert len(unw) == len(own)
+        dem = re.search(r"^mintpy.load.demFile = (.+)$", cfg, re.M)
+        assert dem is not None and (folder / dem.group(1)).is_file()
+    quiesce(fast_hyp3)
+    again = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
+    assert again.code == 0, again.output
+    shown = run_cli(["-C", str(root), "show"])
+    assert "MintPy hand-offs" in shown.output and next(iter(handoffs)) in shown.output
+
+
+def test_missing_look_vectors_refused_before_any_submission(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = mintpy_project(tmp_path / "p", layers="include_dem = true\n")
+    sandbox.clear_requests()
+    for command in (["plan"], ["apply", "--yes"]):
+        result = run_cli(["-C", str(root), *command])
+        assert result.code == ExitCode.ERROR, result.output
+        assert "include_look_vectors = true" in result.output and "[processor.hyp3]" in result.output
+        assert "project.toml" in result.output and "Traceback" not in result.output
+    assert [r for r in sandbox.requests() if r.method == "POST"] == []
