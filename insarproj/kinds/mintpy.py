@@ -19,7 +19,7 @@ from insarproj.fingerprint import fingerprint
 from insarproj.kinds.hyp3 import Hyp3JobKind, product_address
 from insarproj.kinds.products import product_in_place
 from insarproj.state import op_delete, op_put
-from insarproj.state.records import Record, product_attributes
+from insarproj.state.records import Record, hyp3_attributes, product_attributes
 
 FORMAT = 1  # bump when the hand-off's layout changes: every hand-off is rewritten
 
@@ -81,11 +81,13 @@ class MintpyKind(ResourceKind):
 
     def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
-        pending = [a for a in spec["products"] if not product_in_place("hyp3_job." + a.split(".", 1)[1], ctx)]
+        pending = _pending(spec, ctx)
         if pending:
             # Made once every product is in place: a later apply (or `apply --wait`) makes it.
-            shown = ", ".join(pending[:3]) + (", …" if len(pending) > 3 else "")
-            return _action(desired, Op.WAIT, f"waiting for {_count(pending, 'product')} ({shown})")
+            waiting = "; ".join(f"{_count(items, what)} ({_names(items)})" for what, items in pending.items())
+            if record is not None and record["status"] == "present":
+                return _action(desired, Op.WAIT, f"stale: {waiting}; rewritten once they are in place")
+            return _action(desired, Op.WAIT, f"waiting for {waiting}")
         inputs = _inputs(spec, ctx.state)
         if inputs is None:
             return _action(desired, Op.WAIT, "waiting for the stack's products to be recorded")
@@ -127,6 +129,30 @@ class MintpyKind(ResourceKind):
                 "the hand-off folders are prepared"
             ]
         return []
+
+
+def _pending(spec: dict[str, Any], ctx: PlanContext) -> dict[str, list[str]]:
+    """The stack's products that are not in place yet, by why: a new pair, a job this plan
+    replaces (its identity changed), or a product still to come."""
+    identities = {j.address: j.spec.get("identity") for j in ctx.desired_of(Hyp3JobKind.kind)}
+    pending: dict[str, list[str]] = {}
+    for address in spec["products"]:
+        job = "hyp3_job." + address.split(".", 1)[1]
+        record = ctx.state.get(job)
+        if record is None:
+            why = "new product"
+        elif hyp3_attributes(record).get("identity") != identities.get(job):
+            why = "replaced product"
+        elif not product_in_place(job, ctx):
+            why = "product to download"
+        else:
+            continue
+        pending.setdefault(why, []).append(address)
+    return pending
+
+
+def _names(items: list[str]) -> str:
+    return ", ".join(items[:3]) + (", …" if len(items) > 3 else "")
 
 
 def _count(items: list[str], word: str) -> str:

@@ -105,8 +105,8 @@ def common_grid(grids: Sequence[RasterGrid], aoi_lonlat: Bounds | None = None) -
 def clip_to(source: Path, target: Path, grid: TargetGrid) -> None:
     """Write ``source`` resampled (nearest) onto ``grid`` as a GeoTIFF at ``target``."""
     import rasterio
-    from rasterio.enums import Resampling
     from affine import Affine
+    from rasterio.enums import Resampling
     from rasterio.vrt import WarpedVRT
 
     transform = Affine(grid.resolution, 0.0, grid.bounds[0], 0.0, -grid.resolution, grid.bounds[3])

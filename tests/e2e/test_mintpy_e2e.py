@@ -62,3 +62,34 @@ def test_missing_look_vectors_refused_before_any_submission(tmp_path: Path, sand
         assert "include_look_vectors = true" in result.output and "[processor.hyp3]" in result.output
         assert "project.toml" in result.output and "Traceback" not in result.output
     assert [r for r in sandbox.requests() if r.method == "POST"] == []
+
+
+def test_replaced_products_make_the_handoff_stale_and_apply_rewrites_it(
+    tmp_path: Path, fast_hyp3, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    root = mintpy_project(tmp_path / "p")
+    assert apply_wait(run_cli, root).code == 0
+    before = records(root, "mintpy")
+    toml = root / "project.toml"
+    toml.write_text(toml.read_text().replace(LAYERS, LAYERS + "include_wrapped_phase = true\n"))
+    plan = run_cli(["-C", str(root), "plan"])
+    assert plan.code == 0, plan.output
+    for address in before:
+        assert re.search(rf"{re.escape(address)}\s+stale: 1 replaced product", plan.output), plan.output
+    result = apply_wait(run_cli, root)
+    assert result.code == 0, result.output
+    after = records(root, "mintpy")
+    jobs = records(root, "hyp3_job")
+    for address, record in after.items():
+        attrs = record["attributes"]
+        assert attrs["fingerprint"] != before[address]["attributes"]["fingerprint"]
+        for product, identity in attrs["products"].items():
+            assert identity["job_id"] == jobs["hyp3_job." + product.split(".", 1)[1]]["attributes"]["job_id"]
+        stack = address.split(".")[1]
+        # The old hand-off moved aside, never deleted; the new one names only current products.
+        assert len(list((root / "data" / "superseded" / "mintpy" / stack).iterdir())) == 1
+        names = {p.name for p in (root / "data" / attrs["path"] / "hyp3").iterdir()}
+        current = {Path(records(root, "product")[p]["attributes"]["path"]).name for p in attrs["products"]}
+        assert names == current
+    quiesce(fast_hyp3)
+    assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
