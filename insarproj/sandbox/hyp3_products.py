@@ -4,10 +4,12 @@ Everything a product holds is built from real recorded material shipped under
 ``insarproj/data/sandbox/hyp3/`` (see its README.md):
 
 * INSAR_GAMMA: the member list is the real layout (``product_layout.INSAR_GAMMA.json``: always-present
-  files plus those the ``include_*`` parameters add); rasters are hyp3-gamma's 10×10 sample GeoTIFFs
-  renamed to ``{name}_*.tif`` (as hyp3-gamma's own tests do); ``{name}.txt`` keeps the key order of
-  the real parameter file with values computed from the two catalog scenes (orbit numbers, pass
-  direction, perpendicular baseline, heading, slant ranges from the sandbox's orbit model);
+  files plus those the ``include_*`` parameters add); the geocoded rasters are synthetic 64×64
+  GeoTIFFs with a known deformation (``synthetic.py``: each pair's own window, look vectors of its
+  pass direction, a 0/1 water mask), the browse images hyp3-gamma's samples; ``{name}.txt``
+  keeps the key order of the real parameter file with values computed from the two catalog scenes
+  (orbit numbers, pass direction, perpendicular baseline, heading, slant ranges from the sandbox's
+  orbit model);
   ``{name}.README.md.txt`` is hyp3-gamma's real README template filled in.
 * INSAR_ISCE_BURST / INSAR_ISCE_MULTI_BURST: the files of hyp3-docs' burst product guide (Tables 2
   and 3), the ``.txt`` in the key order of hyp3-isce2's real parameter files.
@@ -34,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 
 from insarproj.sandbox.catalog import SUBSWATH_SPAN, Burst, Granule
 from insarproj.sandbox.orbit import EARTH_RADIUS, bearing, lat_lon
+from insarproj.sandbox.synthetic import PairScene, aoi_coverage, geotiff
+from insarproj.sandbox.synthetic import layers as synthetic_layers
 
 if TYPE_CHECKING:
     from insarproj.sandbox.catalog import Catalog
@@ -581,9 +585,37 @@ def kmz(job: ProductJob, name: str, suffix: str) -> bytes:
     return _zip_bytes([("doc.kml", kml.encode()), ("0/0/0.png", png)], job.processed)
 
 
-def _member(job: ProductJob, name: str, suffix: str, files: Sequence[str]) -> bytes:
+def pair_scene(job: ProductJob) -> PairScene:
+    """What the synthetic rasters of this job's pair depend on (insarproj/sandbox/synthetic.py)."""
+    from shapely.ops import unary_union
+
+    ref, sec = job.reference[0], job.secondary[0]
+    footprints = [unary_union([g.footprint for g in granules]) for granules in (job.reference, job.secondary)]
+    return PairScene(
+        reference=ref.start,
+        secondary=sec.start,
+        ascending=ref.track.direction == "ASCENDING",
+        heading=pair_geometry(job).heading,
+        spacing=float(job.pixel_spacing),
+        coverage_lonlat=aoi_coverage(footprints),
+        seed="|".join(g.name for g in job.reference + job.secondary),
+    )
+
+
+def synthetic_rasters(job: ProductJob, suffixes: Sequence[str]) -> dict[str, bytes]:
+    """The product's GeoTIFFs that carry the synthetic deformation, by file suffix."""
+    wanted = {s.removesuffix(".tif") for s in suffixes if s.endswith(".tif")}
+    built = synthetic_layers(pair_scene(job))
+    return {f"{key}.tif": geotiff(*value) for key, value in built.items() if key in wanted}
+
+
+def _member(
+    job: ProductJob, name: str, suffix: str, files: Sequence[str], rasters: Mapping[str, bytes]
+) -> bytes:
     """The bytes of ``{name}{suffix}``."""
     burst = job.job_type != GAMMA
+    if suffix in rasters:
+        return rasters[suffix]
     if suffix == ".txt":
         return parameter_file(job).encode()
     if suffix == ".README.md.txt":
@@ -646,7 +678,8 @@ def build_product(job: ProductJob) -> Product:
     """Build the product of a successful job (deterministic: same job, same bytes)."""
     name = product_name(job)
     suffixes = member_suffixes(job.job_type, job.parameters)
-    files = {f"{name}{suffix}": _member(job, name, suffix, suffixes) for suffix in suffixes}
+    rasters = synthetic_rasters(job, suffixes)
+    files = {f"{name}{suffix}": _member(job, name, suffix, suffixes, rasters) for suffix in suffixes}
     entries = [(f"{name}/", b""), *((f"{name}/{filename}", data) for filename, data in files.items())]
     browse = tuple(f for f in files if f.endswith(".png") and f.removeprefix(name) in DESCRIPTIONS)
     return Product(
