@@ -44,11 +44,11 @@ def components(project: Any, endpoints: Endpoints) -> Components:
         result.show_sections.append(pairs_section)
     if kind == "hyp3":
         result.extend(_hyp3(endpoints))
-        if project.config.mintpy.enabled:
-            from insarproj.kinds.mintpy import MintpyKind, mintpy_section
+        # Registered even when [mintpy] is off, so the records of an earlier hand-off are forgotten.
+        from insarproj.kinds.mintpy import MintpyKind, mintpy_section
 
-            result.kinds.append(MintpyKind())
-            result.show_sections.append(mintpy_section)
+        result.kinds.append(MintpyKind())
+        result.show_sections.append(mintpy_section)
     if project.config.dem_enabled:
         from insarproj.kinds.dem import DemKind, dem_section
 

@@ -103,11 +103,13 @@ class MintpyKind(ResourceKind):
         return None
 
     def orphan(self, address: str, record: Record, ctx: PlanContext) -> Action | None:
+        folder = record["attributes"].get("path", "mintpy/")
+        why = "[mintpy] is not enabled" if not ctx.project.config.mintpy.enabled else "the stack is gone"
         return Action(
             address=address,
             kind=self.kind,
             op=Op.FORGET,
-            reason="the stack has no hand-off any more",
+            reason=f"{why}: the record is forgotten, data/{folder}/ stays",
             payload={"record": record},
         )
 

@@ -38,6 +38,7 @@ def test_hyp3_project_with_mintpy_converges_and_plans_empty(tmp_path: Path, fast
         stack = address.split(".")[1]
         own = {a for a in products if a.split(".")[1] == stack}
         assert set(attrs["products"]) == own  # exactly the stack's recorded products
+        assert attrs["crs"] == "EPSG:32611" and 0 < attrs["shape"][0] <= 64 and 0 < attrs["shape"][1] <= 64
         folder = root / "data" / attrs["path"]
         cfg = (folder / "smallbaselineApp.cfg").read_text()
         assert f"state serial {attrs['state_serial']}" in cfg
@@ -91,5 +92,24 @@ def test_replaced_products_make_the_handoff_stale_and_apply_rewrites_it(
         names = {p.name for p in (root / "data" / attrs["path"] / "hyp3").iterdir()}
         current = {Path(records(root, "product")[p]["attributes"]["path"]).name for p in attrs["products"]}
         assert names == current
+    quiesce(fast_hyp3)
+    assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
+
+
+def test_run_is_a_plan_note_and_disabling_keeps_the_folder(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = mintpy_project(tmp_path / "p")
+    toml = root / "project.toml"
+    toml.write_text(toml.read_text().replace("enabled = true\n", "enabled = true\nrun = true\n"))
+    result = apply_wait(run_cli, root)
+    assert result.code == 0, result.output
+    plan = run_cli(["-C", str(root), "plan"])
+    assert "not managed by this version of insarproj yet: running MintPy" in plan.output
+    toml.write_text(toml.read_text().replace("enabled = true\nrun = true\n", "enabled = false\n"))
+    quiesce(fast_hyp3)
+    plan = run_cli(["-C", str(root), "plan"])
+    assert plan.code == 0, plan.output
+    assert "[mintpy] is not enabled: the record is forgotten" in plan.output
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
+    assert records(root, "mintpy") == {} and (root / "data" / "mintpy").is_dir()
     quiesce(fast_hyp3)
     assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
