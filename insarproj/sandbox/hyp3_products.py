@@ -38,6 +38,7 @@ from insarproj.sandbox.catalog import SUBSWATH_SPAN, Burst, Granule
 from insarproj.sandbox.orbit import EARTH_RADIUS, bearing, lat_lon
 from insarproj.sandbox.synthetic import PairScene, aoi_coverage, geotiff
 from insarproj.sandbox.synthetic import layers as synthetic_layers
+from insarproj.sandbox.synthetic import reference_point as synthetic_reference_point
 
 if TYPE_CHECKING:
     from insarproj.sandbox.catalog import Catalog
@@ -387,7 +388,7 @@ def parameter_file(job: ProductJob) -> str:
     geo = pair_geometry(job)
     ref, sec = job.reference[0], job.secondary[0]
     range_looks, azimuth_looks = job.looks
-    point = sample_grid()["reference_point"]
+    point = synthetic_reference_point(pair_scene(job))  # inside the pair's own rasters
     gamma = job.job_type == GAMMA
     values: dict[str, Any] = {
         "Reference Granule": ",".join(g.name for g in job.reference),

@@ -208,3 +208,16 @@ def aoi_coverage(footprints: Sequence[Any]) -> tuple[float, float] | None:
     if area.is_empty:
         return None
     return float(area.centroid.x), float(area.centroid.y)
+
+
+def reference_point(scene: PairScene) -> dict[str, float]:
+    """The window's centre pixel: where a parameter file says the phase was referenced."""
+    from rasterio.warp import transform
+
+    grid = pair_grid(scene)
+    row = col = SIZE // 2
+    x = grid.west + (col + 0.5) * grid.spacing
+    y = grid.north - (row + 0.5) * grid.spacing
+    lons, lats = transform(f"EPSG:{grid.epsg}", "EPSG:4326", [x], [y])
+    phase = float(unwrapped_phase(scene, grid)[row, col])
+    return {"x": x, "y": y, "lat": lats[0], "lon": lons[0], "unw_phase": round(phase, 5)}
