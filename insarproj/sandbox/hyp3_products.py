@@ -555,7 +555,8 @@ def _zip_bytes(entries: Sequence[tuple[str, bytes]], when: datetime) -> bytes:
     stamp = when.astimezone(UTC).timetuple()[:6]
     stamp = (max(stamp[0], 1980), *stamp[1:])
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    # Level 1: the noisy synthetic rasters hardly compress further, and products are built often.
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for arcname, data in entries:
             info = zipfile.ZipInfo(arcname, date_time=stamp)  # type: ignore[arg-type]
             if arcname.endswith("/"):
@@ -605,8 +606,15 @@ def pair_scene(job: ProductJob) -> PairScene:
 
 def synthetic_rasters(job: ProductJob, suffixes: Sequence[str]) -> dict[str, bytes]:
     """The product's GeoTIFFs that carry the synthetic deformation, by file suffix."""
-    wanted = {s.removesuffix(".tif") for s in suffixes if s.endswith(".tif")}
-    built = synthetic_layers(pair_scene(job))
+    wanted = tuple(sorted(s.removesuffix(".tif") for s in suffixes if s.endswith(".tif")))
+    return _scene_rasters(pair_scene(job), wanted)
+
+
+@functools.lru_cache(maxsize=64)
+def _scene_rasters(scene: PairScene, wanted: tuple[str, ...]) -> dict[str, bytes]:
+    # A pair's rasters depend on the pair alone: a resubmitted job of the same pair (and the many
+    # tests that process the demo's pairs) reuse them; a few MB at most.
+    built = synthetic_layers(scene)
     return {f"{key}.tif": geotiff(*value) for key, value in built.items() if key in wanted}
 
 

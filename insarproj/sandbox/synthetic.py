@@ -210,6 +210,7 @@ def aoi_coverage(footprints: Sequence[Any]) -> tuple[float, float] | None:
     return float(area.centroid.x), float(area.centroid.y)
 
 
+@functools.lru_cache(maxsize=256)
 def reference_point(scene: PairScene) -> dict[str, float]:
     """The window's centre pixel: where a parameter file says the phase was referenced."""
     from rasterio.warp import transform
