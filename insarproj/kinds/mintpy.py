@@ -68,8 +68,13 @@ class MintpyKind(ResourceKind):
         if not config.mintpy.enabled or config.processor.kind != "hyp3":
             return
         by_stack: dict[str, list[str]] = {}
+        left_out: list[str] = []
         for job in ctx.desired_of(Hyp3JobKind.kind):
+            if _failed_for_good(job, ctx):
+                left_out.append(job.spec["pair"])
+                continue
             by_stack.setdefault(job.spec["stack"], []).append(product_address(job.spec["pair"]))
+        ctx.observations["mintpy.left_out"] = left_out
         settings = _settings(ctx.project)
         for stack, products in sorted(by_stack.items()):
             products = sorted(products)
@@ -125,12 +130,34 @@ class MintpyKind(ResourceKind):
 
     def notes(self, ctx: PlanContext) -> list[str]:
         mintpy = ctx.project.config.mintpy
+        notes = []
+        left_out = ctx.observations.get("mintpy.left_out") or []
+        if left_out:
+            notes.append(
+                f"MintPy hand-offs leave out {_count(left_out, 'pair')} whose job failed for good "
+                f"({_names(left_out)}); they join once a job succeeds (`apply --retry-failed`)"
+            )
         if mintpy.enabled and mintpy.run:
-            return [
+            notes.append(
                 "not managed by this version of insarproj yet: running MintPy ([mintpy] run = true); "
                 "the hand-off folders are prepared"
-            ]
-        return []
+            )
+        return notes
+
+
+def _failed_for_good(job: Desired, ctx: PlanContext) -> bool:
+    """Whether the pair's job failed as often as max_attempts allows: its product never comes
+    unless the user asks (`--retry-failed`), so the hand-off goes on without it."""
+    from insarproj.kinds.hyp3 import hyp3_config
+    from insarproj.kinds.hyp3_protocol import attempts_of
+
+    record = ctx.state.get(job.address)
+    if record is None or record["status"] != "failed" or ctx.options.retry_failed:
+        return False
+    identity = job.spec.get("identity")
+    if hyp3_attributes(record).get("identity") != identity:
+        return False  # a changed job is resubmitted
+    return bool(attempts_of(record, str(identity)) >= hyp3_config(ctx.project).max_attempts)
 
 
 def _pending(spec: dict[str, Any], ctx: PlanContext) -> dict[str, list[str]]:

@@ -113,3 +113,12 @@ def test_run_is_a_plan_note_and_disabling_keeps_the_folder(tmp_path: Path, fast_
     assert records(root, "mintpy") == {} and (root / "data" / "mintpy").is_dir()
     quiesce(fast_hyp3)
     assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
+
+
+def test_pairs_whose_jobs_failed_for_good_are_left_out(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = mintpy_project(tmp_path / "p", layers=LAYERS + "max_attempts = 1\n")
+    fast_hyp3.set_faults("job-fail:1.0")
+    assert apply_wait(run_cli, root).code == ExitCode.FAILED
+    plan = run_cli(["-C", str(root), "plan", "--json"])
+    assert "MintPy hand-offs leave out 3 pairs whose job failed for good" in plan.output, plan.output
+    assert '"mintpy.' not in plan.output  # no hand-off waits for them
