@@ -43,6 +43,7 @@ __all__ = [
     "Hyp3Config",
     "Hyp3Settings",
     "IsceConfig",
+    "MintpyConfig",
     "OrbitsConfig",
     "PairsConfig",
     "PathsConfig",
@@ -473,6 +474,86 @@ class DemConfig(Section):
     )
 
 
+# --------------------------------------------------------------------------- [mintpy]
+
+MINTPY_KEY_RE = re.compile(r"^mintpy\.[A-Za-z0-9_.]+$")
+# The MintPy load keys insarproj writes itself (docs/mintpy.md): extra keys may not override them,
+# or the hand-off would point MintPy at files it does not check.
+MINTPY_MANAGED_PREFIXES = ("mintpy.load.",)
+# HyP3 INSAR_GAMMA products carry the DEM and look vectors only when asked (docs/mintpy.md).
+GAMMA_MINTPY_FLAGS = ("include_dem", "include_look_vectors")
+
+
+class MintpyConfig(Section):
+    """[mintpy]: the hand-off of each stack's interferograms to MintPy (docs/mintpy.md)."""
+
+    enabled: bool = Field(
+        False,
+        description="Prepare a MintPy hand-off per stack in data/mintpy/<stack>/ (clipped rasters and "
+        "smallbaselineApp.cfg) (true/false). Default false.",
+    )
+    clip: Literal["common", "aoi"] = Field(
+        "common",
+        description='"common": clip every product to the stack\'s common overlap; "aoi": to the common '
+        'overlap intersected with the AOI. Default "common".',
+    )
+    reference_point: list[float] | None = Field(
+        None,
+        description="Optional: MintPy's reference point as [lat, lon] in degrees (mintpy.reference.lalo), "
+        "e.g. [35.8, -118.2]. Default: MintPy chooses.",
+    )
+    run: bool = Field(
+        False,
+        description="Run smallbaselineApp.py after the hand-off (true/false); accepted, not managed by "
+        "this version yet. Default false.",
+    )
+    options: dict[str, str | int | float | bool] = Field(
+        {},
+        description="Extra smallbaselineApp.cfg keys written verbatim, e.g. "
+        '{ "mintpy.troposphericDelay.method" = "no" }; each key starts with "mintpy." and is not a '
+        "mintpy.load.* key (insarproj writes those). Default {}.",
+    )
+
+    @field_validator("reference_point")
+    @classmethod
+    def _lat_lon(cls, value: list[float] | None) -> list[float] | None:
+        if value is None:
+            return None
+        if len(value) != 2:
+            raise FieldProblem(
+                f"{format_value(value)} is not a [lat, lon] pair", hint="write it as [35.8, -118.2]"
+            )
+        lat, lon = value
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180) or any(v != v for v in value):
+            raise FieldProblem(
+                f"{format_value(value)} is not a [lat, lon] in degrees",
+                hint="latitude comes first (-90..90), then longitude (-180..180)",
+            )
+        return value
+
+    @field_validator("options")
+    @classmethod
+    def _mintpy_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key, item in value.items():
+            if not MINTPY_KEY_RE.match(key):
+                raise FieldProblem(
+                    f"{format_value(key)} is not a MintPy option",
+                    key=(key,),
+                    hint='use smallbaselineApp.cfg names, e.g. "mintpy.network.coherenceBased"',
+                )
+            if key.startswith(MINTPY_MANAGED_PREFIXES):
+                raise FieldProblem(
+                    f"{key} is written by insarproj from the products it checked",
+                    key=(key,),
+                    hint="remove it (docs/mintpy.md lists the load keys the hand-off writes)",
+                )
+            if isinstance(item, str) and ("\n" in item or "\r" in item):
+                raise FieldProblem(
+                    f"the value of {key} spans several lines", key=(key,), hint="write it on one line"
+                )
+        return value
+
+
 # --------------------------------------------------------------------------- [download], [paths], [endpoints]
 
 
@@ -588,6 +669,10 @@ class ProjectConfig(Section):
     processor: ProcessorConfig = Field(
         description='[processor]: kind = "hyp3", "isce" or "download"; required.'
     )
+    mintpy: MintpyConfig = Field(
+        default_factory=lambda: MintpyConfig.model_validate({}),
+        description="[mintpy]: the MintPy hand-off of each stack. Default: off.",
+    )
     download: DownloadConfig = Field(
         default_factory=lambda: DownloadConfig.model_validate({}),
         description="[download]: fetching files. Default: 4 at a time, 5 retries.",
@@ -621,6 +706,27 @@ class ProjectConfig(Section):
                 f'product = "{product}" does not fit processor kind = "isce"',
                 key=("search", "product"),
                 hint='ISCE2 topsStack processes whole scenes: set product = "SLC"',
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _mintpy_layers_ordered(self) -> ProjectConfig:
+        """MintPy needs the DEM and look vectors of one product per stack; INSAR_GAMMA products hold
+        them only when the jobs ask, and asking later replaces every job (docs/mintpy.md)."""
+        hyp3 = self.processor.hyp3
+        if not self.mintpy.enabled or self.processor.kind != "hyp3" or hyp3 is None:
+            return self
+        if hyp3.job_type != "INSAR_GAMMA":
+            return self  # burst products always carry the DEM and look vectors
+        parameters = hyp3.job_parameters()
+        missing = [flag for flag in GAMMA_MINTPY_FLAGS if parameters.get(flag) is not True]
+        if missing:
+            raise FieldProblem(
+                "MintPy needs the DEM and look vectors (incidence and azimuth angles), and INSAR_GAMMA "
+                f"products hold them only with {' and '.join(f'{f} = true' for f in missing)}",
+                key=("mintpy", "enabled"),
+                hint=f"set {', '.join(f'{f} = true' for f in missing)} in [processor.hyp3] (jobs already "
+                "submitted without them are then replaced, each at full cost), or set enabled = false",
             )
         return self
 

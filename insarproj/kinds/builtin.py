@@ -1,7 +1,7 @@
 """The built-in components: which kinds a project uses, and the providers behind them.
 
-Kinds come in dependency order: scenes (search pin) → orbits → pairs → HyP3 jobs → products; the
-DEM (from the pin alone) comes last.
+Kinds come in dependency order: scenes (search pin) → orbits → pairs → HyP3 jobs → products →
+MintPy hand-offs; the DEM (from the pin alone) comes last.
 """
 
 from __future__ import annotations
@@ -44,6 +44,11 @@ def components(project: Any, endpoints: Endpoints) -> Components:
         result.show_sections.append(pairs_section)
     if kind == "hyp3":
         result.extend(_hyp3(endpoints))
+        # Registered even when [mintpy] is off, so the records of an earlier hand-off are forgotten.
+        from insarproj.kinds.mintpy import MintpyKind, mintpy_section
+
+        result.kinds.append(MintpyKind())
+        result.show_sections.append(mintpy_section)
     if project.config.dem_enabled:
         from insarproj.kinds.dem import DemKind, dem_section
 

@@ -4,10 +4,12 @@ Everything a product holds is built from real recorded material shipped under
 ``insarproj/data/sandbox/hyp3/`` (see its README.md):
 
 * INSAR_GAMMA: the member list is the real layout (``product_layout.INSAR_GAMMA.json``: always-present
-  files plus those the ``include_*`` parameters add); rasters are hyp3-gamma's 10×10 sample GeoTIFFs
-  renamed to ``{name}_*.tif`` (as hyp3-gamma's own tests do); ``{name}.txt`` keeps the key order of
-  the real parameter file with values computed from the two catalog scenes (orbit numbers, pass
-  direction, perpendicular baseline, heading, slant ranges from the sandbox's orbit model);
+  files plus those the ``include_*`` parameters add); the geocoded rasters are synthetic 64×64
+  GeoTIFFs with a known deformation (``synthetic.py``: each pair's own window, look vectors of its
+  pass direction, a 0/1 water mask), the browse images hyp3-gamma's samples; ``{name}.txt``
+  keeps the key order of the real parameter file with values computed from the two catalog scenes
+  (orbit numbers, pass direction, perpendicular baseline, heading, slant ranges from the sandbox's
+  orbit model);
   ``{name}.README.md.txt`` is hyp3-gamma's real README template filled in.
 * INSAR_ISCE_BURST / INSAR_ISCE_MULTI_BURST: the files of hyp3-docs' burst product guide (Tables 2
   and 3), the ``.txt`` in the key order of hyp3-isce2's real parameter files.
@@ -34,6 +36,9 @@ from typing import TYPE_CHECKING, Any
 
 from insarproj.sandbox.catalog import SUBSWATH_SPAN, Burst, Granule
 from insarproj.sandbox.orbit import EARTH_RADIUS, bearing, lat_lon
+from insarproj.sandbox.synthetic import PairScene, aoi_coverage, geotiff
+from insarproj.sandbox.synthetic import layers as synthetic_layers
+from insarproj.sandbox.synthetic import reference_point as synthetic_reference_point
 
 if TYPE_CHECKING:
     from insarproj.sandbox.catalog import Catalog
@@ -383,7 +388,7 @@ def parameter_file(job: ProductJob) -> str:
     geo = pair_geometry(job)
     ref, sec = job.reference[0], job.secondary[0]
     range_looks, azimuth_looks = job.looks
-    point = sample_grid()["reference_point"]
+    point = synthetic_reference_point(pair_scene(job))  # inside the pair's own rasters
     gamma = job.job_type == GAMMA
     values: dict[str, Any] = {
         "Reference Granule": ",".join(g.name for g in job.reference),
@@ -550,7 +555,8 @@ def _zip_bytes(entries: Sequence[tuple[str, bytes]], when: datetime) -> bytes:
     stamp = when.astimezone(UTC).timetuple()[:6]
     stamp = (max(stamp[0], 1980), *stamp[1:])
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    # Level 1: the noisy synthetic rasters hardly compress further, and products are built often.
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for arcname, data in entries:
             info = zipfile.ZipInfo(arcname, date_time=stamp)  # type: ignore[arg-type]
             if arcname.endswith("/"):
@@ -581,9 +587,44 @@ def kmz(job: ProductJob, name: str, suffix: str) -> bytes:
     return _zip_bytes([("doc.kml", kml.encode()), ("0/0/0.png", png)], job.processed)
 
 
-def _member(job: ProductJob, name: str, suffix: str, files: Sequence[str]) -> bytes:
+def pair_scene(job: ProductJob) -> PairScene:
+    """What the synthetic rasters of this job's pair depend on (insarproj/sandbox/synthetic.py)."""
+    from shapely.ops import unary_union
+
+    ref, sec = job.reference[0], job.secondary[0]
+    footprints = [unary_union([g.footprint for g in granules]) for granules in (job.reference, job.secondary)]
+    return PairScene(
+        reference=ref.start,
+        secondary=sec.start,
+        ascending=ref.track.direction == "ASCENDING",
+        heading=pair_geometry(job).heading,
+        spacing=float(job.pixel_spacing),
+        coverage_lonlat=aoi_coverage(footprints),
+        seed="|".join(g.name for g in job.reference + job.secondary),
+    )
+
+
+def synthetic_rasters(job: ProductJob, suffixes: Sequence[str]) -> dict[str, bytes]:
+    """The product's GeoTIFFs that carry the synthetic deformation, by file suffix."""
+    wanted = tuple(sorted(s.removesuffix(".tif") for s in suffixes if s.endswith(".tif")))
+    return _scene_rasters(pair_scene(job), wanted)
+
+
+@functools.lru_cache(maxsize=64)
+def _scene_rasters(scene: PairScene, wanted: tuple[str, ...]) -> dict[str, bytes]:
+    # A pair's rasters depend on the pair alone: a resubmitted job of the same pair (and the many
+    # tests that process the demo's pairs) reuse them; a few MB at most.
+    built = synthetic_layers(scene)
+    return {f"{key}.tif": geotiff(*value) for key, value in built.items() if key in wanted}
+
+
+def _member(
+    job: ProductJob, name: str, suffix: str, files: Sequence[str], rasters: Mapping[str, bytes]
+) -> bytes:
     """The bytes of ``{name}{suffix}``."""
     burst = job.job_type != GAMMA
+    if suffix in rasters:
+        return rasters[suffix]
     if suffix == ".txt":
         return parameter_file(job).encode()
     if suffix == ".README.md.txt":
@@ -646,7 +687,8 @@ def build_product(job: ProductJob) -> Product:
     """Build the product of a successful job (deterministic: same job, same bytes)."""
     name = product_name(job)
     suffixes = member_suffixes(job.job_type, job.parameters)
-    files = {f"{name}{suffix}": _member(job, name, suffix, suffixes) for suffix in suffixes}
+    rasters = synthetic_rasters(job, suffixes)
+    files = {f"{name}{suffix}": _member(job, name, suffix, suffixes, rasters) for suffix in suffixes}
     entries = [(f"{name}/", b""), *((f"{name}/{filename}", data) for filename, data in files.items())]
     browse = tuple(f for f in files if f.endswith(".png") and f.removeprefix(name) in DESCRIPTIONS)
     return Product(

@@ -129,7 +129,7 @@ def test_rasters_open_with_rasterio_after_safe_extract(tmp_path: Path) -> None:
     for tif in tifs:
         with rasterio.open(tif) as raster:
             assert raster.crs.to_epsg() == 32611 and raster.transform.a == 80.0
-            assert raster.read(1).shape == (10, 10)
+            assert raster.read(1).shape == (64, 64)  # synthetic rasters (sandbox/synthetic.py)
 
 
 def test_readme_renderer_reproduces_the_real_readme(monkeypatch: pytest.MonkeyPatch) -> None:
