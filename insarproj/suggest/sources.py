@@ -19,7 +19,10 @@ SOURCES = ("asf",)
 
 
 class SceneSource(Protocol):
-    name: str
+    @property
+    def name(self) -> str:
+        """The source as `--source` and `[search] source` spell it."""
+        ...
 
     def scenes(self, request: SearchRequest) -> list[PinnedScene]:
         """Every scene or burst the source holds for the request (no local filtering)."""

@@ -40,14 +40,15 @@ def tracks_text(text: str, chosen: Sequence[TrackSuggestion]) -> str:
 
 
 def _set(table: Any, key: str, value: Any) -> None:
-    """Set ``key``, keeping the end-of-line comment of the value it replaces."""
+    """Set ``key``, keeping the end-of-line comment (and its spacing) of the value it replaces."""
     import tomlkit
 
     old = table.get(key)
-    comment = old.trivia.comment if old is not None and hasattr(old, "trivia") else ""
     item = tomlkit.item(value)
-    if comment:
-        item.comment(comment.lstrip("# ").rstrip())
+    trivia = getattr(old, "trivia", None)
+    if trivia is not None and trivia.comment:
+        item.trivia.comment_ws = trivia.comment_ws
+        item.trivia.comment = trivia.comment
     table[key] = item
 
 
