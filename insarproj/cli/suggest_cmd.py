@@ -42,10 +42,16 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
     help="AOI as a GeoJSON or WKT file (no project needed).",
 )
 @click.option(
-    "--start", callback=_date, help="First date, YYYY-MM-DD (with --bbox/--aoi; default: the project's)."
+    "--start",
+    callback=_date,
+    metavar="DATE",
+    help="First date, YYYY-MM-DD (with --bbox/--aoi; default: the project's).",
 )
 @click.option(
-    "--end", callback=_date, help="Last date, YYYY-MM-DD (with --bbox/--aoi; default: the project's)."
+    "--end",
+    callback=_date,
+    metavar="DATE",
+    help="Last date, YYYY-MM-DD (with --bbox/--aoi; default: the project's).",
 )
 @click.option(
     "--product", type=click.Choice(["SLC", "BURST"]), help="SLC or BURST (default: the project's, else SLC)."
