@@ -14,6 +14,7 @@ import pytest
 
 WEST_HALF = ["-117.9", "35.5", "-117.6", "35.9"]
 DATES = ["--start", "2021-01-01", "--end", "2021-06-30"]
+YEAR = ["--start", "2021-01-01", "--end", "2021-12-31"]
 
 
 def suggest_json(run_cli, *args: str) -> dict:  # type: ignore[no-untyped-def]
@@ -25,7 +26,7 @@ def suggest_json(run_cli, *args: str) -> dict:  # type: ignore[no-untyped-def]
 def test_full_coverage_ranks_above_forty_percent_without_a_project(sandbox, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     empty = tmp_path / "nothing-here"
     empty.mkdir()
-    data = suggest_json(run_cli, "-C", str(empty), "--bbox", *WEST_HALF, *DATES)
+    data = suggest_json(run_cli, "-C", str(empty), "--bbox", *WEST_HALF, *YEAR)
     tracks = {t["track"]: t for t in data["tracks"]}
     order = [t["track"] for t in data["tracks"]]
     assert set(order) == {"A064", "D071", "A166"}
@@ -34,8 +35,8 @@ def test_full_coverage_ranks_above_forty_percent_without_a_project(sandbox, run_
     for full in ("A064", "D071"):
         assert tracks[full]["coverage_min"] > 0.99
         assert order.index(full) < order.index("A166")
-        # as many dates as the partial track, or nearly: the ranking is the coverage's doing
-        assert abs(tracks[full]["dates"] - partial["dates"]) <= 1
+    # A166 has more dates than A064 yet ranks below it: the ranking is the coverage's doing
+    assert partial["dates"] > tracks["A064"]["dates"]
     assert sorted(t["score"] for t in data["tracks"]) == [t["score"] for t in reversed(data["tracks"])]
     assert list(empty.iterdir()) == []
 
