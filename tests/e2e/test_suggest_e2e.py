@@ -125,3 +125,17 @@ def test_bad_input_is_a_usage_error(run_cli, tmp_path: Path, args: list[str], me
     assert result.code == 64
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("form", ["geojson", "wkt"])
+def test_aoi_file_gives_what_the_same_box_gives(sandbox, run_cli, tmp_path: Path, form: str) -> None:  # type: ignore[no-untyped-def]
+    w, s, e, n = (float(v) for v in WEST_HALF)
+    ring = [[w, s], [e, s], [e, n], [w, n], [w, s]]
+    path = tmp_path / f"aoi.{form}"
+    if form == "geojson":
+        path.write_text(json.dumps({"type": "Polygon", "coordinates": [ring]}), encoding="utf-8")
+    else:
+        path.write_text("POLYGON((" + ", ".join(f"{x} {y}" for x, y in ring) + "))", encoding="utf-8")
+    from_file = suggest_json(run_cli, "--aoi", str(path), *DATES)
+    from_box = suggest_json(run_cli, "--bbox", *WEST_HALF, *DATES)
+    assert from_file["tracks"] == from_box["tracks"]
