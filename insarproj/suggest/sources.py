@@ -1,0 +1,51 @@
+"""Where `suggest` gets scenes from: a source is anything that turns a search request into pinned
+scenes. ASF (CMR through asf_search, the project's own search path) is the one source today; a
+second one (CDSE, issue 22) plugs in by adding a class with the same ``scenes`` method and an entry
+in ``source_for``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from insarproj.errors import ConfigError
+
+if TYPE_CHECKING:
+    from insarproj.endpoints import Endpoints
+    from insarproj.scenes.model import PinnedScene, SearchRequest
+
+SOURCES = ("asf",)
+
+
+class SceneSource(Protocol):
+    @property
+    def name(self) -> str:
+        """The source as `--source` and `[search] source` spell it."""
+        ...
+
+    def scenes(self, request: SearchRequest) -> list[PinnedScene]:
+        """Every scene or burst the source holds for the request (no local filtering)."""
+        ...
+
+
+@dataclass(frozen=True)
+class AsfSource:
+    """ASF's archive through NASA CMR (or the sandbox's stand-in), as `plan` searches it."""
+
+    cmr_url: str
+    name: str = "asf"
+
+    def scenes(self, request: SearchRequest) -> list[PinnedScene]:
+        from insarproj.scenes.search import find_products, load_search_libraries, scene_from_product
+
+        load_search_libraries()
+        products = find_products(request, cmr_url=self.cmr_url)
+        return [scene_from_product(p, cmr_url=self.cmr_url) for p in products]
+
+
+def source_for(name: str, endpoints: Endpoints) -> SceneSource:
+    """The source called ``name`` at the resolved endpoints."""
+    if name == "asf":
+        return AsfSource(endpoints.url("cmr"))
+    raise ConfigError(f"unknown scene source {name!r}", hint=f"use one of: {', '.join(SOURCES)}")
