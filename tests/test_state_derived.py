@@ -2,7 +2,8 @@
 
 tests/data/state_format_2_main/ was written by insarproj's main in format 2 (every value in every
 record): `project_state/` is its `.insarproj` folder and `expected_load.json` what main's
-`StateStore.load()` returned for it.
+`StateStore.load()` returned for it (made by main's own StateStore writing a pin of two scenes,
+two pairs, two HyP3 jobs, one with an earlier attempt under other parameters, and a product).
 """
 
 from __future__ import annotations
@@ -186,3 +187,17 @@ def test_render_and_read_give_back_every_value():
     assert parsed is not None and parsed["resources"] == expected["resources"]
     assert parsed["inputs"] == expected["inputs"]
     assert render_state(header, parsed["resources"]) == data
+
+
+def test_a_scene_name_is_one_string_in_memory_however_many_records_name_it():
+    expected = json.loads((FORMAT_2 / "expected_load.json").read_text())
+    header = {"format_version": FORMAT_VERSION, "serial": 1, "inputs": expected["inputs"]}
+    parsed = parse_exact(io.BytesIO(render_state(header, expected["resources"])))
+    assert parsed is not None
+    pinned = {name: name for name in parsed["inputs"]["search"]["pin"]["scenes"]}
+    pair = parsed["resources"]["pair.A064.20230101_20230107"]["attributes"]
+    job = parsed["resources"][JOB]["attributes"]
+    named = [*pair["reference"], *pair["secondary"], *job["request"]["job_parameters"]["granules"]]
+    assert len(named) == 4 and all(name is pinned[name] for name in named)
+    scene = parsed["inputs"]["search"]["pin"]["scenes"][named[0]]
+    assert scene["name"] is pinned[named[0]]

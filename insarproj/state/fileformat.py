@@ -35,6 +35,7 @@ from insarproj.state.derived import (
     expand_inputs_in_place,
     expand_record_in_place,
 )
+from insarproj.state.sharing import share_pin_names, share_record_names
 
 _SORTED = orjson.OPT_SORT_KEYS
 _SCALARS = (str, int, float, bool, type(None))
@@ -132,6 +133,8 @@ def _parse_exact(lines: Iterator[bytes]) -> dict[str, Any] | None:
         return None
     if line not in (_RESOURCES_LINE + b"\n", _RESOURCES_LINE + b"}\n"):
         return None
+    del head
+    share_pin_names(raw.get("inputs"))  # first, so the records' scene names become the pin's
     resources = {} if line == _RESOURCES_LINE + b"}\n" else _record_lines(lines)
     if resources is None or next(lines, None) != b"}\n" or next(lines, None) is not None:
         return None
@@ -173,6 +176,7 @@ def _add_chunk(chunk: list[bytes], resources: dict[str, Any], *, last: bool) -> 
         ending = line[len(expected) :]
         if not line.startswith(expected) or ending not in (b",\n", b"\n") or address in resources:
             return False
+        share_record_names(address, own)
         resources[address] = own
     return True
 
