@@ -24,6 +24,7 @@ by the strict parser instead, which names a duplicate key.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from sys import intern
 from typing import Any
 
 import orjson
@@ -177,7 +178,7 @@ def _add_chunk(chunk: list[bytes], resources: dict[str, Any], *, last: bool) -> 
         if not line.startswith(expected) or ending not in (b",\n", b"\n") or address in resources:
             return False
         share_record_names(address, own)
-        resources[address] = own
+        resources[intern(address)] = own  # kinds build their addresses interned: one string each
     return True
 
 
