@@ -3,7 +3,7 @@
 Why: at 20,000 scenes each scene name (67 characters, ≈ 116 bytes as a Python string) is
 named by the pin, its stack, about six pairs and six HyP3 jobs; parsed, each mention is a string
 of its own (≈ 35 MiB in all). Interning them as each chunk of record lines is parsed keeps one
-string per name, so the copies never exist together (docs/project-folder.md, "Reading").
+string per name, so the copies never exist together (docs/project-folder.md, "state.json").
 Only where such names are known to be (a table per address group): walking every value of
 180,000 records would cost more time than it saves memory.
 """
