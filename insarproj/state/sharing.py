@@ -1,11 +1,11 @@
-"""Scene names and dates held once in memory, not once per record that names them.
+"""Scene names and addresses held once in memory, not once per record that names them.
 
 Why: at 20,000 scenes each scene name (67 characters, ≈ 116 bytes as a Python string) is
 named by the pin, its stack, about six pairs and six HyP3 jobs; parsed, each mention is a string
 of its own (≈ 35 MiB in all). Interning them as each chunk of record lines is parsed keeps one
 string per name, so the copies never exist together (docs/project-folder.md, "state.json").
-Only where such names are known to be (a table per address group): walking every value of
-180,000 records would cost more time than it saves memory.
+Only where such names are known to be: walking every value of 180,000 records would cost more
+time than it saves memory.
 """
 
 from __future__ import annotations
@@ -15,26 +15,22 @@ from typing import Any
 
 _intern = sys.intern
 
-# Per address group: the paths in `attributes` that hold a scene name, a date or a stack id
-# (a string, or a list of them), as kinds/pairs.py and kinds/hyp3.py record them.
-_SHARED_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "pair": (("reference",), ("secondary",), ("reference_date",), ("secondary_date",), ("stack",)),
-    "hyp3_job": (("request", "job_parameters", "granules"),),
-}
-
 
 def share_record_names(address: str, record: Any) -> None:
-    """Intern the scene names (and dates, stack ids) of ``record`` just parsed, in place."""
-    paths = _SHARED_PATHS.get(address.split(".", 1)[0])
-    if paths is None or type(record) is not dict:
+    """Intern the scene names of ``record`` just parsed, in place: a pair's `reference` and
+    `secondary`, a HyP3 job's `request.job_parameters.granules` (as kinds/pairs.py and
+    kinds/hyp3.py record them). Other values are shared by `common` or are each record's own."""
+    attributes = record.get("attributes") if type(record) is dict else None
+    if type(attributes) is not dict:
         return
-    attributes = record.get("attributes")
-    for path in paths:
-        holder = attributes
-        for key in path[:-1]:
-            holder = holder.get(key) if type(holder) is dict else None
-        if type(holder) is dict:
-            _share_in(holder, path[-1])
+    if address.startswith("pair."):
+        _share_in(attributes, "reference")
+        _share_in(attributes, "secondary")
+    elif address.startswith("hyp3_job."):
+        request = attributes.get("request")
+        parameters = request.get("job_parameters") if type(request) is dict else None
+        if type(parameters) is dict:
+            _share_in(parameters, "granules")
 
 
 def share_pin_names(inputs: Any) -> None:
@@ -57,7 +53,10 @@ def share_pin_names(inputs: Any) -> None:
 
 def _share_in(holder: dict[str, Any], key: str) -> None:
     value = holder.get(key)
-    if type(value) is str:
+    if type(value) is list:
+        try:  # noqa: SIM105 - contextlib.suppress costs a context manager per record (180,000)
+            holder[key] = list(map(_intern, value))
+        except TypeError:  # not all strings: not a list of names, left as it is
+            pass
+    elif type(value) is str:
         holder[key] = _intern(value)
-    elif type(value) is list:
-        holder[key] = [_intern(v) if type(v) is str else v for v in value]
