@@ -49,7 +49,7 @@ def test_first_apply_rewrites_format_1_with_one_message(tmp_path):
     store.notify = messages.append
     with store.open_writer():
         pass
-    assert len(messages) == 1 and "format 2" in messages[0] and "format 1" in messages[0]
+    assert len(messages) == 1 and f"format {FORMAT_VERSION}" in messages[0] and "format 1" in messages[0]
     assert json.loads(store.path.read_text())["format_version"] == FORMAT_VERSION
     assert json.loads(store.backup_path.read_text())["format_version"] == 1
     assert _loaded(store) == json.loads((DATA / "expected_load.json").read_text())
@@ -118,8 +118,10 @@ def test_a_duplicated_record_line_is_refused(tmp_path):
 def test_a_newer_format_is_refused_by_version(tmp_path):
     store = StateStore(tmp_path / ".insarproj")
     store.create()
-    store.path.write_text(store.path.read_text().replace('"format_version": 2', '"format_version": 3'))
-    with pytest.raises(StateError, match="format_version 3, newer than this insarproj"):
+    newer = FORMAT_VERSION + 1
+    text = store.path.read_text()
+    store.path.write_text(text.replace(f'"format_version": {FORMAT_VERSION}', f'"format_version": {newer}'))
+    with pytest.raises(StateError, match=f"format_version {newer}, newer than this insarproj"):
         store.load()
 
 

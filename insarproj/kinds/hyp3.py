@@ -27,6 +27,7 @@ failed for good (Op.FAILED): shown on every plan with its reason until project.t
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -104,11 +105,12 @@ def hyp3_config(project: Any) -> Any:
 
 
 def job_address(pair_address: str) -> str:
-    return "hyp3_job." + pair_address.split(".", 1)[1]
+    # Interned: the same string object as the state's key (state/sharing.py), not a copy per plan.
+    return sys.intern("hyp3_job." + pair_address.split(".", 1)[1])
 
 
 def product_address(pair_address: str) -> str:
-    return "product." + pair_address.split(".", 1)[1]
+    return sys.intern("product." + pair_address.split(".", 1)[1])
 
 
 def build_request(project: Any, pair_spec: dict[str, Any]) -> Any:
@@ -386,14 +388,22 @@ class _Step:
         return self.act(Op.FAILED, f"{why}; {used} of {limit} attempts used (max_attempts {limit})")
 
 
+def _recorded_if_same(record: Record | None, identity: str) -> str:
+    """``identity``, as the record's own string when it is the same: a plan at 20,000 scenes then
+    holds one copy of each of 60,000 hashes, not two."""
+    recorded = record["attributes"].get("identity") if record is not None else None
+    return recorded if recorded == identity else identity
+
+
 class Hyp3JobKind(ResourceKind):
     kind = "hyp3_job"
 
     def desired(self, ctx: PlanContext) -> Iterable[Desired]:
         identity = pair_identity(ctx.project)
         for pair in ctx.desired_of(PairKind.kind):
+            address = job_address(pair.address)
             yield Desired(
-                address=job_address(pair.address),
+                address=address,
                 spec={
                     "pair": pair.address,
                     "stack": pair.spec["stack"],
@@ -404,7 +414,7 @@ class Hyp3JobKind(ResourceKind):
                     # Built (and checked) by assess only for a job that gets an action: a job that
                     # SUCCEEDED with this identity long ago needs no request.
                     "request": None,
-                    "identity": identity(pair.spec),
+                    "identity": _recorded_if_same(ctx.state.get(address), identity(pair.spec)),
                 },
                 depends_on=(pair.address,),
             )

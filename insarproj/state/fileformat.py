@@ -1,4 +1,4 @@
-"""The bytes of `state.json`, format 2 (docs/project-folder.md, "state.json").
+"""The bytes of `state.json`, format 3 (docs/project-folder.md, "state.json").
 
 Why this layout: a project of 20,000 scenes has 180,000 records; written as indented JSON with
 every record complete, the file took ≈ 0.9 KB per record, most of it the same values again and
@@ -12,6 +12,9 @@ file plain, readable JSON with stable key order, but
   line keeps only what is its own. Reading fills each record from `common` again (a record's own
   value wins), so records in memory are exactly the records that were written.
 
+Format 3 adds one step before both: values a record repeats from itself (a job's own pair, its
+own id in its attempts, a pinned scene's name) are written once (state/derived.py).
+
 Only scalars (strings, numbers, booleans, null) are shared, never lists, so no two records in
 memory share a mutable value. Reading checks that the bytes are exactly what this module writes
 (which also proves there are no duplicate keys); any other bytes (a hand edit, a merge) are read
@@ -21,9 +24,19 @@ by the strict parser instead, which names a duplicate key.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from sys import intern
 from typing import Any
 
 import orjson
+
+from insarproj.state.derived import (
+    SINCE_FORMAT,
+    compact_inputs,
+    compact_record,
+    expand_inputs_in_place,
+    expand_record_in_place,
+)
+from insarproj.state.sharing import share_pin_names, share_record_names
 
 _SORTED = orjson.OPT_SORT_KEYS
 _SCALARS = (str, int, float, bool, type(None))
@@ -46,14 +59,17 @@ def group_of(address: str) -> str:
 def render_state(header: Mapping[str, Any], resources: Mapping[str, Any]) -> bytes:
     """The file: ``header`` (everything but the records) indented, `common`, then one line per
     record in address order."""
-    commons = shared_values(resources)
+    compacted = {address: compact_record(address, record) for address, record in resources.items()}
+    commons = shared_values(compacted)
+    if "inputs" in header:
+        header = {**header, "inputs": compact_inputs(header["inputs"])}
     # One growing buffer, never a list of parts: each small result of orjson.dumps keeps a
     # few KiB of heap alive while it lives (≈ 1 GB for the 180,000 records of 20,000 scenes).
     out = _head(header, commons)
-    for index, address in enumerate(sorted(resources)):
+    for index, address in enumerate(sorted(compacted)):
         if index:
             out += b","
-        out += _record_line(address, strip_common(resources[address], commons.get(group_of(address))))
+        out += _record_line(address, strip_common(compacted[address], commons.get(group_of(address))))
     out += RESOURCES_CLOSE if resources else b"}\n}\n"
     return bytes(out)
 
@@ -118,11 +134,14 @@ def _parse_exact(lines: Iterator[bytes]) -> dict[str, Any] | None:
         return None
     if line not in (_RESOURCES_LINE + b"\n", _RESOURCES_LINE + b"}\n"):
         return None
+    del head
+    share_pin_names(raw.get("inputs"))  # first, so the records' scene names become the pin's
     resources = {} if line == _RESOURCES_LINE + b"}\n" else _record_lines(lines)
     if resources is None or next(lines, None) != b"}\n" or next(lines, None) is not None:
         return None
     raw["common"] = commons
-    raw["resources"] = fill_records(resources, commons)
+    expand_inputs(raw)
+    raw["resources"] = fill_records(resources, commons, format_version=raw.get("format_version"))
     return raw
 
 
@@ -158,19 +177,32 @@ def _add_chunk(chunk: list[bytes], resources: dict[str, Any], *, last: bool) -> 
         ending = line[len(expected) :]
         if not line.startswith(expected) or ending not in (b",\n", b"\n") or address in resources:
             return False
-        resources[address] = own
+        share_record_names(address, own)
+        resources[intern(address)] = own  # kinds build their addresses interned: one string each
     return True
 
 
-def fill_records(resources: dict[str, Any], commons: Mapping[str, Any]) -> dict[str, Any]:
-    """Each record of ``resources`` (as read) completed from its group's `common`; a value the
-    record has itself wins."""
+def fill_records(
+    resources: dict[str, Any], commons: Mapping[str, Any], *, format_version: Any
+) -> dict[str, Any]:
+    """Each record of ``resources`` (as read) completed from its group's `common` (a value the
+    record has itself wins), then with the values it was written without (state/derived.py)."""
     fillers = {group: _Filler(common) for group, common in commons.items() if type(common) is dict}
+    expand = type(format_version) is int and format_version >= SINCE_FORMAT
     for address, own in resources.items():
         filler = fillers.get(group_of(address))
         if filler is not None and type(own) is dict:
-            resources[address] = filler.fill(own)
+            resources[address] = own = filler.fill(own)
+        if expand:
+            expand_record_in_place(address, own)
     return resources
+
+
+def expand_inputs(raw: dict[str, Any]) -> None:
+    """The pinned scenes of ``raw`` (a state file as read) with the values written once."""
+    version = raw.get("format_version")
+    if type(version) is int and version >= SINCE_FORMAT:
+        expand_inputs_in_place(raw.get("inputs"))
 
 
 class _Filler:

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 JOURNAL_FORMAT_VERSION = 1
 
 
@@ -60,7 +60,8 @@ class StateFile(BaseModel):
     )
     resources: dict[str, ResourceRecord] = Field(
         default_factory=dict,
-        description="Records by resource address (format 2: one line each, without the values in `common`).",
+        description="Records by resource address (format 2: one line each, without the values in `common`; "
+        "format 3 also without the values a record repeats from itself, docs/project-folder.md).",
     )
     applied_plans: list[str] = Field(
         default_factory=list,

@@ -39,7 +39,7 @@ from insarproj.errors import DiskFullError, StateError, storage_error
 from insarproj.fsutil import FILE_MODE, atomic_write_bytes, canonical_json, fsync_dir
 from insarproj.layout import STATE_DIR
 from insarproj.state.checks import check_record_paths, check_records, load_json_object
-from insarproj.state.fileformat import fill_records, parse_exact, render_state
+from insarproj.state.fileformat import expand_inputs, fill_records, parse_exact, render_state
 from insarproj.state.model import FORMAT_VERSION, JOURNAL_FORMAT_VERSION, JournalLine, StateFile
 from insarproj.state.records import DeleteOp, InputOp, JournalOp, PlanAppliedOp, PutOp, Record
 
@@ -589,7 +589,8 @@ def gc_paused() -> Iterator[None]:
 
 
 def _parse_state_strictly(data: bytes, path: Path, hint: str) -> dict[str, Any]:
-    """The state file's JSON, duplicate keys refused, records filled from `common` (format 2)."""
+    """The state file's JSON, duplicate keys refused, records filled from `common` (format 2) and
+    given back the values written once (format 3, state/derived.py)."""
     try:
         text = data.decode("utf-8")
         raw = load_json_object(text, where=str(path), hint=hint)
@@ -600,8 +601,11 @@ def _parse_state_strictly(data: bytes, path: Path, hint: str) -> dict[str, Any]:
     StateStore._check_format_version(path, raw["format_version"], hint)
     commons = raw.get("common")
     resources = raw.get("resources")
-    if isinstance(commons, dict) and isinstance(resources, dict):
-        fill_records(resources, commons)
+    if isinstance(resources, dict):
+        fill_records(
+            resources, commons if isinstance(commons, dict) else {}, format_version=raw["format_version"]
+        )
+    expand_inputs(raw)
     return raw
 
 
