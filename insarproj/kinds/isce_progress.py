@@ -108,16 +108,32 @@ class StepProgress:
         return text
 
 
+def record_file_of(log_dir: Path, run_file: str) -> Path:
+    """The step's fsync'd command records (one JSON line per record, in the generation's log folder)."""
+    return log_dir / f"{run_file}.records.jsonl"
+
+
+def command_records(run_file: str, generation: str, record: Any, log_dir: Path) -> dict[str, Any]:
+    """Each command's last record in this generation: the step's state record, overlaid by the
+    record file written as commands ran (newer: it holds what an interrupted apply recorded)."""
+    from insarproj.isce.records import RecordFile, latest_by_key
+
+    commands: dict[str, Any] = {}
+    if record is not None and record["attributes"].get("generation") == generation:
+        commands = dict(record["attributes"].get("commands", {}))
+    for key, last in latest_by_key(RecordFile(record_file_of(log_dir, run_file)).read()).items():
+        commands[key] = last.to_json()
+    return commands
+
+
 def progress_of(spec: Any, record: Any, stack_record: Any, project: Any) -> StepProgress:
-    """How far the step is in its generation, from its record and the outputs on disk."""
+    """How far the step is in its generation, from its records and the outputs on disk."""
     from insarproj.isce.failures import missing_outputs
 
-    work, _ = step_paths(project, stack_record)
+    work, log_dir = step_paths(project, stack_record)
     run_file = work / "run_files" / spec["run_file"]
     specs = command_specs(run_file, work) if run_file.is_file() else []
-    commands: dict[str, Any] = {}
-    if record is not None and record["attributes"].get("generation") == spec["generation"]:
-        commands = record["attributes"].get("commands", {})
+    commands = command_records(spec["run_file"], spec["generation"], record, log_dir)
     done = running = 0
     failed: dict[str, int] = {}
     for command in specs:

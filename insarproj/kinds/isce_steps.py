@@ -10,7 +10,6 @@ carries its generation (the `isce_stack` fingerprint) and counts only for it.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -93,8 +92,8 @@ def _action(desired: Desired, op: Op, reason: str, extra: dict[str, Any] | None 
 
 def _run(action: Action, ctx: ApplyContext) -> Outcome:
     from insarproj.isce.local_runner import LocalRunner, RunningElsewhere, StepFailed
-    from insarproj.isce.records import CommandRecord
-    from insarproj.kinds.isce_progress import command_specs, step_paths
+    from insarproj.isce.records import CommandRecord, RecordFile
+    from insarproj.kinds.isce_progress import command_records, command_specs, record_file_of, step_paths
 
     spec = action.payload
     stack_record = ctx.state.resources.get(f"{STACK_KIND}.{spec['stack']}")
@@ -104,15 +103,17 @@ def _run(action: Action, ctx: ApplyContext) -> Outcome:
     if spec["run_file"] not in stack_record["attributes"]["run_files"]:
         return Outcome(message="not a run file of this generation (planned before it was generated)")
     work, log_dir = step_paths(ctx.project, stack_record)
+    log_dir.mkdir(parents=True, exist_ok=True)
     specs = command_specs(work / "run_files" / spec["run_file"], work)
-    commands = _previous(ctx.state.resources.get(action.address), generation, bool(spec.get("retry")))
-    lock = threading.Lock()
+    record = ctx.state.resources.get(action.address)
+    commands = _reset(command_records(spec["run_file"], generation, record, log_dir), bool(spec.get("retry")))
+    # Each record is fsync'd to the step's record file before the command may start (linear in
+    # the number of commands); the state record gets them all when the step ends.
+    record_file = RecordFile(record_file_of(log_dir, spec["run_file"]))
 
-    def on_record(record: CommandRecord) -> None:
-        with lock:
-            commands[record.key] = record.to_json()
-            attrs = {"generation": generation, "run_file": spec["run_file"], "commands": dict(commands)}
-            ctx.writer.record([op_put(action.address, KIND, "partial", attrs)])
+    def on_record(command: CommandRecord) -> None:
+        record_file.append(command)
+        commands[command.key] = command.to_json()
 
     config = isce_config(ctx.project)
     tool = topsstack(ctx)
@@ -125,24 +126,21 @@ def _run(action: Action, ctx: ApplyContext) -> Outcome:
         path_prepend=[tool.folder] if tool.folder is not None else [],
     )
     previous = {k: CommandRecord.from_json(v) for k, v in commands.items()}
+    attrs = {"generation": generation, "run_file": spec["run_file"], "commands": commands}
     try:
         outcome = runner.run_step(spec["run_file"], specs, previous)
-    except StepFailed as exc:
+    except (StepFailed, RunningElsewhere) as exc:
+        ctx.writer.record([op_put(action.address, KIND, "failed", attrs)])
         raise InsarprojError(f"{action.address}: {exc}") from None
-    except RunningElsewhere as exc:
-        raise InsarprojError(f"{action.address}: {exc}") from None
-    attrs = {"generation": generation, "run_file": spec["run_file"], "commands": dict(commands)}
+    except BaseException:
+        ctx.writer.record([op_put(action.address, KIND, "partial", attrs)])
+        raise
     message = f"{len(outcome.ran)} command(s) run, {len(outcome.already_done)} already done"
     return Outcome(ops=[op_put(action.address, KIND, "present", attrs)], message=message)
 
 
-def _previous(record: Record | None, generation: str, retry: bool) -> dict[str, Any]:
-    """The step's command records of this generation (another generation's never count)."""
-    if record is None or record["attributes"].get("generation") != generation:
-        return {}
-    commands = dict(record["attributes"].get("commands", {}))
-    if retry:  # --retry-failed: every failed command gets its attempts again
-        commands = {
-            k: ({**v, "failures": 0} if v.get("status") == "failed" else v) for k, v in commands.items()
-        }
-    return commands
+def _reset(commands: dict[str, Any], retry: bool) -> dict[str, Any]:
+    """--retry-failed: every failed command gets its attempts again."""
+    if not retry:
+        return commands
+    return {k: ({**v, "failures": 0} if v.get("status") == "failed" else v) for k, v in commands.items()}
