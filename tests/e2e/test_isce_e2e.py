@@ -4,9 +4,10 @@ files and runs every command. One track, three dates: small and quick."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from e2e_helpers import state_of, write_project
+from e2e_helpers import cli_subprocess, state_of, write_project
 
 from insarproj.sandbox.topsstack.faults import read_log
 from insarproj.sandbox.topsstack.install import install
@@ -94,3 +95,21 @@ def test_a_failing_command_is_retried_to_the_cap_then_reported(tmp_path: Path, s
     assert "0/1 commands done, 1 failed (attempt 2 of 2)" in plan.output
     again = run_cli(["-C", str(root), "apply", "--yes"])  # failed for good: nothing runs again
     assert again.code != 0 and len(runs_of(home, "config_")) == earlier
+
+
+def test_after_kill_9_of_insarproj_a_running_command_is_adopted_never_run_twice(
+    tmp_path: Path, sandbox, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    root, home = isce_project(tmp_path, faults="slow:3@config_igram_unw_*")
+    proc = cli_subprocess(["-C", str(root), "apply", "--yes"], {"INSARPROJ_PLUGINS": ""})
+    deadline = time.monotonic() + 60
+    while not runs_of(home, "config_igram_unw_"):  # the slow unwrap is running
+        assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    proc.kill()  # kill -9 of insarproj: its ISCE child runs on in its own process group
+    proc.communicate(timeout=30)
+    applied = run_cli(["-C", str(root), "apply", "--yes"])
+    assert applied.code == 0, applied.output
+    assert len(runs_of(home, "config_igram_unw_")) == 1  # adopted, not started again
+    assert len(runs_of(home, "config_merge_igram_")) == 1  # finished steps are not re-run
+    assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
