@@ -54,6 +54,14 @@ def components(project: Any, endpoints: Endpoints) -> Components:
 
         result.kinds.append(DemKind())
         result.show_sections.append(dem_section)
+    if kind == "isce":
+        from insarproj.kinds.isce import IsceStackKind
+        from insarproj.kinds.isce_show import isce_section
+        from insarproj.kinds.isce_steps import IsceStepKind
+
+        # After the DEM: a stack's generation depends on its scenes, orbits and DEM.
+        result.kinds += [IsceStackKind(), IsceStepKind()]
+        result.show_sections.append(isce_section)
     return result
 
 
@@ -112,7 +120,7 @@ def _hyp3(endpoints: Endpoints) -> Components:
 
 class NotYetManaged(ResourceKind):
     """Says in every plan which configured parts insarproj does not manage yet, instead of
-    silently ignoring them (ISCE2 topsStack runs). Plans no action."""
+    silently ignoring them (SLURM execution of ISCE2 steps). Plans no action."""
 
     kind = "notice"
 
@@ -127,10 +135,14 @@ class NotYetManaged(ResourceKind):
 
     def notes(self, ctx: Any) -> list[str]:
         config = ctx.project.config
-        missing = []
-        if config.processor.kind == "isce":
+        missing: list[str] = []
+        if (
+            config.processor.kind == "isce"
+            and config.processor.isce
+            and config.processor.isce.executor == "slurm"
+        ):
             missing.append(
-                "ISCE2 topsStack runs ([processor.isce]); scenes and the pair network are prepared"
+                'SLURM execution of ISCE2 steps ([processor.isce] executor = "slurm"); steps run locally'
             )
         if not missing:
             return []
