@@ -86,7 +86,11 @@ def pairs_section(ws: Any, state: Any) -> dict[str, Any]:
     by_stack: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_stack[row["stack"]].append(row)
+    processor = ws.project.config.processor.kind
     for stack, items in by_stack.items():
+        if processor != "hyp3":  # HyP3 jobs and credits mean nothing here: the processor says more
+            lines.append(f"  {stack:<22} {len(items):>4} pairs in the network (processor {processor})")
+            continue
         statuses = Counter(r["job_status"] or "not submitted" for r in items)
         spent = sum(r["credits_spent"] for r in items)
         on_disk = sum(1 for r in items if r["product"])

@@ -54,6 +54,7 @@ def test_an_isce_project_converges_and_a_looks_change_regenerates(tmp_path: Path
     assert again.code == 0, again.output
     shown = run_cli(["-C", str(root), "show"])
     assert "isce_step.A064.11_unwrap" in shown.output and "done" in shown.output
+    assert "credits spent" not in shown.output and "pairs in the network (processor isce)" in shown.output
 
     toml = root / "project.toml"
     toml.write_text(toml.read_text().replace("num_proc = 2", "num_proc = 2\nrange_looks = 15"))
