@@ -112,7 +112,7 @@ def main() -> int:
         ["runner", "wall", "per command"],
         rows,
     )
-    print("\nplan of a converged ISCE stack: not measured by this script yet (tests/e2e/test_isce_e2e.py plans one)")
+    print("\nplan of a converged ISCE stack: not measured by this script yet (an e2e test plans one)")
     return 0
 
 
