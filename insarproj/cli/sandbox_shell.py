@@ -28,6 +28,7 @@ from urllib.request import urlopen
 
 from insarproj.errors import InsarprojError
 from insarproj.fsutil import atomic_write_text
+from insarproj.procutil import pid_exists
 
 START_TIMEOUT = 60.0  # s for a background sandbox to listen (it builds its catalog first)
 STOP_TIMEOUT = 15.0  # s for it to shut down after SIGTERM
@@ -174,20 +175,10 @@ def stop_background(pid_file: Path) -> str:
         time.sleep(0.05)
     # It has closed its port; give it a moment to exit (a zombie of our own child would stay "alive").
     exit_deadline = time.monotonic() + 2.0
-    while _alive(record.pid) and time.monotonic() < exit_deadline:
+    while pid_exists(record.pid) and time.monotonic() < exit_deadline:
         time.sleep(0.05)
     pid_file.unlink(missing_ok=True)
     return f"Stopped the sandbox (pid {record.pid}, {record.origin})."
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _last_line(log: Path) -> str:

@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from insarproj.procutil import pid_exists
+
 __all__ = ["alive", "process_start", "stop_group"]
 
 
@@ -33,13 +35,7 @@ def alive(pid: int, proc_start: int | None) -> bool:
     """
     if proc_start is not None and Path("/proc/self/stat").exists():
         return process_start(pid) == proc_start
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid_exists(pid)
 
 
 def stop_group(pgid: int, is_alive: Callable[[], bool] | None = None, grace: float = 5.0) -> None:
