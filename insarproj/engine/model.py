@@ -55,6 +55,19 @@ class Desired:
     spec: dict[str, Any] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
 
+    def action(self, kind: str, op: Op, reason: str, **fields: Any) -> Action:
+        """The action bringing this resource in line: its spec as payload (plus ``fields``, e.g.
+        ``unit``), its dependencies carried over."""
+        return Action(
+            address=self.address,
+            kind=kind,
+            op=op,
+            reason=reason,
+            depends_on=list(self.depends_on),
+            payload=dict(self.spec),
+            **fields,
+        )
+
 
 class Action(BaseModel):
     """One planned step. Serialised into saved plans, so everything execute needs is in `payload`."""

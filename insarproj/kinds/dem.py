@@ -153,9 +153,7 @@ class DemKind(ResourceKind):
 
 
 def _action(desired: Desired, op: Op, reason: str) -> Action:
-    return Action(
-        address=desired.address, kind=DemKind.kind, op=op, reason=reason, payload=dict(desired.spec)
-    )
+    return desired.action(DemKind.kind, op, reason)
 
 
 def make_stack_dem(spec: DemSpec, ctx: ApplyContext) -> DemAttributes:

@@ -110,14 +110,7 @@ class IsceStackKind(ResourceKind):
 
 
 def _action(desired: Desired, op: Op, reason: str) -> Action:
-    return Action(
-        address=desired.address,
-        kind=KIND,
-        op=op,
-        reason=reason,
-        depends_on=list(desired.depends_on),
-        payload=dict(desired.spec),
-    )
+    return desired.action(KIND, op, reason)
 
 
 def supersede(folder: Path, data_dir: Path, stack: str, label: str, prune: bool) -> Path | None:

@@ -79,15 +79,9 @@ class IsceStepKind(ResourceKind):
 
 
 def _action(desired: Desired, op: Op, reason: str, extra: dict[str, Any] | None = None) -> Action:
-    return Action(
-        address=desired.address,
-        kind=KIND,
-        op=op,
-        reason=reason,
-        unit="ISCE step",
-        depends_on=list(desired.depends_on),
-        payload={**desired.spec, **(extra or {})},
-    )
+    action = desired.action(KIND, op, reason, unit="ISCE step")
+    action.payload.update(extra or {})
+    return action
 
 
 def _run(action: Action, ctx: ApplyContext) -> Outcome:

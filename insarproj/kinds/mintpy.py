@@ -212,14 +212,7 @@ def stale_reason(attrs: dict[str, Any], inputs: dict[str, dict[str, Any]], setti
 
 
 def _action(desired: Desired, op: Op, reason: str) -> Action:
-    return Action(
-        address=desired.address,
-        kind=MintpyKind.kind,
-        op=op,
-        reason=reason,
-        depends_on=list(desired.depends_on),
-        payload=dict(desired.spec),
-    )
+    return desired.action(MintpyKind.kind, op, reason)
 
 
 def make_stack_handoff(payload: dict[str, Any], ctx: ApplyContext) -> dict[str, Any]:
