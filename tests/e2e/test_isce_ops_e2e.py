@@ -9,7 +9,7 @@ import pytest
 from e2e_helpers import state_of, write_project
 from test_isce_e2e import isce_project, runs_of
 
-from insarproj.sandbox.topsstack.install import install
+from insarproj.sandbox.topsstack.install import MARKER, install
 
 
 def test_prune_removes_what_keep_does_not_name_and_the_stack_stays_converged(
@@ -60,6 +60,10 @@ def test_a_stack_that_does_not_fit_on_the_disk_is_refused_before_anything_runs(
     import shutil
 
     root, home = isce_project(tmp_path)
+    # Without its marker line the stand-in counts as a real topsStack (version unknown), whose
+    # disk needs are enforced; the stand-in's own are only noted (it writes placeholders).
+    program = home / "stackSentinel.py"
+    stand_in = program.read_text()
     real = shutil.disk_usage
 
     def tiny(path):  # type: ignore[no-untyped-def]
@@ -68,6 +72,10 @@ def test_a_stack_that_does_not_fit_on_the_disk_is_refused_before_anything_runs(
 
     with monkeypatch.context() as patched:
         patched.setattr("insarproj.isce.disk.shutil.disk_usage", tiny)
+        program.write_text(stand_in)
+        plan = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
+        assert plan.code == 2 and "not enforced: the sandbox's stand-in topsStack" in plan.output
+        program.write_text(stand_in.replace(MARKER + "\n", ""))
         plan = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
         assert plan.code == 4, plan.output
         assert "isce_work.A064" in plan.output and "only 1.0 GB are free" in plan.output
@@ -77,6 +85,7 @@ def test_a_stack_that_does_not_fit_on_the_disk_is_refused_before_anything_runs(
         assert not (root / "data" / "scenes").exists() and not runs_of(home, "")  # nothing ran
     plan = run_cli(["-C", str(root), "plan"])
     assert plan.code == 0 and "isce_work.A064: needs about" in plan.output
+    assert "real topsStack at" in plan.output
 
 
 def test_an_nesd_stack_converges(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]

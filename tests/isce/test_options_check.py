@@ -21,7 +21,8 @@ def _script(folder: Path, flags: list[str], version: str | None = None) -> Path:
     topsstack = folder / "share" / "isce2" / "topsStack"
     topsstack.mkdir(parents=True)
     calls = "".join(f"    parser.add_argument({flag!r}, dest='x{i}')\n" for i, flag in enumerate(flags))
-    text = f"#!/usr/bin/env python3\nimport argparse\n\ndef createParser():\n    parser = argparse.ArgumentParser()\n{calls}    return parser\n"
+    head = "#!/usr/bin/env python3\nimport argparse\n\ndef createParser():\n"
+    text = f"{head}    parser = argparse.ArgumentParser()\n{calls}    return parser\n"
     (topsstack / "stackSentinel.py").write_text(text)
     if version:
         (folder / "conda-meta").mkdir()
