@@ -27,6 +27,7 @@ from insarproj.state.records import Record
 
 KIND = "isce_work"
 NOTES = "isce_work.notes"
+PLANNED = "isce_work.planned_bytes"  # what the stacks checked so far in this plan still need
 MARGIN = 0.05  # head room on top of the estimate
 
 
@@ -182,15 +183,20 @@ def _disk_check(desired: Desired, work: Path | None, ctx: PlanContext) -> Action
         f"{estimate.dates} dates, {estimate.pairs} pairs; {format_bytes(estimate.kept(keep))} after "
         "`apply --prune`)"
     )
-    if free >= needed * (1 + MARGIN):
-        _note(ctx, f"{desired.address}: needs {what}; {format_bytes(free)} free on {where}")
-        return None
+    # Every stack's work folder is in the same data folder: each check counts the stacks before it.
+    earlier = int(ctx.observations.get(PLANNED, 0))
+    ctx.observations[PLANNED] = earlier + needed
+    if earlier:
+        what += f", besides {format_bytes(earlier)} for the stacks before it"
     if topsstack(ctx).stand_in:  # the estimate is for ISCE2; the stand-in writes small placeholders
         _note(
             ctx,
             f"{desired.address}: would need {what} with ISCE2 ({format_bytes(free)} free on {where}); "
             "not enforced: the sandbox's stand-in topsStack writes small placeholder files",
         )
+        return None
+    if free >= (earlier + needed) * (1 + MARGIN):
+        _note(ctx, f"{desired.address}: needs {what}; {format_bytes(free)} free on {where}")
         return None
     reason = (
         f"needs {what} but only {format_bytes(free)} are free on {where}: free space or set "

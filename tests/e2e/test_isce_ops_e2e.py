@@ -120,3 +120,18 @@ def test_an_nesd_stack_converges(tmp_path: Path, sandbox, run_cli) -> None:  # t
     assert sorted(p.name for p in merged.iterdir()) == pairs
     again = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
     assert again.code == 0 and "No changes" in again.output, again.output
+
+
+def test_prune_never_runs_while_a_step_is_unfinished(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root, home = isce_project(tmp_path, faults="fail@config_igram_unw_*", extra="max_attempts = 1\n")
+    applied = run_cli(["-C", str(root), "apply", "--yes", "--prune"])
+    assert applied.code != 0 and "isce_step.A064.11_unwrap" in applied.output
+    work = root / "data" / "isce" / "A064" / "work"
+    assert (work / "secondarys").is_dir() and (work / "interferograms").is_dir()  # the unwrap may rerun
+    assert "isce_work.A064" not in state_of(root)["resources"]
+    plan = run_cli(["-C", str(root), "plan", "--prune"])
+    assert "would free" not in plan.output and "once its steps are done, prune" in plan.output
+    (home / "faults.txt").write_text("")
+    assert run_cli(["-C", str(root), "apply", "--yes", "--prune", "--retry-failed"]).code == 0
+    assert not (work / "secondarys").exists() and (work / "merged").is_dir()
+    assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
