@@ -33,6 +33,20 @@ DEMO_HEADER = """\
 
 """
 
+ISCE_HEADER = """\
+#:schema ./.insarproj/project.schema.json
+# insarproj demo project: Ridgecrest, California, processed with ISCE2 topsStack -- here the
+# sandbox's STAND-IN topsStack (topsstack_dir below): it writes the real run files and small
+# placeholder outputs, not real interferograms. For a real ISCE2 install (conda-forge isce2), set
+# topsstack_dir to <env>/share/isce2/topsStack. The sandbox stands in for NASA CMR, Earthdata
+# login, ASF downloads, the orbit bucket and the DEM tiles; its address reaches insarproj through
+# INSARPROJ_*_URL environment variables, never this file. One track (relative orbit 64) keeps it quick.
+
+"""
+ISCE_STAND_IN_DIR = "topsstack-stand-in"  # inside the demo folder, relative to project.toml
+ISCE_SETTINGS = {"topsstack_dir": ISCE_STAND_IN_DIR, "num_proc": 2}
+ISCE_RELATIVE_ORBIT = 64
+
 HYP3_SETTINGS = {
     "job_type": "INSAR_GAMMA",
     "looks": "20x4",
@@ -51,7 +65,9 @@ def demo_project_toml(
     processor_table: dict[str, Any] = {"kind": processor}
     if processor == "hyp3":
         processor_table["hyp3"] = HYP3_SETTINGS
-    document = {
+    if processor == "isce":
+        processor_table["isce"] = ISCE_SETTINGS
+    document: dict[str, Any] = {
         "project": {"name": name},
         "aoi": {"bbox": list(bbox)},
         "search": {
@@ -66,6 +82,9 @@ def demo_project_toml(
         "processor": processor_table,
         "download": {"concurrency": 4},
     }
+    if processor == "isce":
+        document["search"]["relative_orbits"] = [ISCE_RELATIVE_ORBIT]
+        return ISCE_HEADER + tomli_w.dumps(document)
     return DEMO_HEADER + tomli_w.dumps(document)
 
 
@@ -104,7 +123,10 @@ def run_demo(
     sandbox = Sandbox(hyp3_speed=hyp3_speed).start()
     try:
         with _environment(sandbox.env()):
-            echo(f"Sandbox listening on {sandbox.url} (CMR, Earthdata login, ASF downloads, HyP3 stand-ins).")
+            echo(
+                f"Sandbox listening on {sandbox.url} (stand-ins of CMR, Earthdata login, ASF downloads, "
+                "HyP3, the orbit bucket and DEM tiles)."
+            )
             text = demo_project_toml(
                 name=f"insarproj-demo-{os.getpid()}",
                 bbox=DEMO_BBOX,
@@ -113,13 +135,26 @@ def run_demo(
                 processor=processor,
             )
             create_project(root, text)
-            echo(f"Wrote the demo project {root / 'project.toml'}.\n")
+            echo(f"Wrote the demo project {root / 'project.toml'}.")
+            if processor == "isce":
+                _install_stand_in(root, echo)
+            echo("")
             converged, rounds, summary = _apply_until_converged(
                 root, timeout=timeout, echo=echo, show_plan=show_plan, on_event=on_event, progress=progress
             )
             return DemoResult(root, converged, rounds, time.monotonic() - began, summary)
     finally:
         sandbox.stop()
+
+
+def _install_stand_in(root: Path, echo: Callable[[str], None]) -> None:
+    from insarproj.sandbox.topsstack.install import install
+
+    home = install(root / ISCE_STAND_IN_DIR)
+    echo(
+        f"Installed the sandbox's stand-in topsStack in {home} (not ISCE2: it writes the real run files "
+        "and small placeholder outputs; set topsstack_dir to a real ISCE2 install for real processing)."
+    )
 
 
 def _apply_until_converged(
@@ -144,7 +179,7 @@ def _apply_until_converged(
         rounds = number
         summary = plan.summary
         todo = "; ".join(count_phrases(summary)) or "nothing to do now"
-        echo(f"Round {number}: {todo}; {summary.waiting} HyP3 jobs still running.")
+        echo(f"Round {number}: {todo}; {summary.waiting} remote jobs still running.")
 
     result = ws.apply(
         apply_options=ApplyOptions(wait=True, poll_interval=1.0, timeout=timeout, command="insarproj demo"),

@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from insarproj.cli.context import AppContext
 from insarproj.errors import ExitCode
+
+if TYPE_CHECKING:
+    from insarproj.config.model import ProjectConfig
 
 TEMPLATES = ("hyp3-insar", "hyp3-burst", "isce-stack", "download")
 
@@ -140,20 +144,30 @@ def validate(app: AppContext) -> int:
         f"AOI {minx:.3f},{miny:.3f},{maxx:.3f},{maxy:.3f}; "
         f"state serial {state.serial} with {len(state.resources)} resources."
     )
-    if config.processor.isce is not None:
-        _report_topsstack(config.processor.isce.topsstack_dir, project.config_path.parent)
+    if config.processor.kind == "isce":
+        return _report_topsstack(config, project.config_path.parent)
     return ExitCode.OK
 
 
-def _report_topsstack(topsstack_dir: str | None, project_dir: Path) -> None:
-    """Say whether the real ISCE2 topsStack is there; a warning only (docs/isce.md "Finding ISCE2")."""
-    from insarproj.isce.discover import find_topsstack
+def _report_topsstack(config: ProjectConfig, project_dir: Path) -> int:
+    """Say whether the real ISCE2 topsStack is there (a warning only when it is not) and whether
+    the one found accepts every option this project passes (docs/isce.md "Finding ISCE2")."""
+    from insarproj.config.isce import IsceConfig
+    from insarproj.isce.discover import check_found, find_topsstack
 
-    found = find_topsstack(topsstack_dir, base=project_dir)
-    if found.found:
-        click.echo(f"ISCE2: {found.summary()}.")
-    else:
+    isce = config.processor.isce or IsceConfig.model_validate({})
+    found = find_topsstack(isce.topsstack_dir, base=project_dir)
+    if not found.found:
         click.echo(f"Warning: {found.summary()}.", err=True)
+        return ExitCode.OK
+    click.echo(f"ISCE2: {found.summary()}.")
+    problems, how = check_found(isce, found)
+    for problem in problems:
+        click.echo(f"Error: {problem}.", err=True)
+    if problems:
+        return ExitCode.ERROR
+    click.echo(f"stackSentinel.py options: {how}.")
+    return ExitCode.OK
 
 
 @click.command()

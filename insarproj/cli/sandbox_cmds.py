@@ -142,16 +142,28 @@ def _bind_refusal(port: int, exc: OSError) -> InsarprojError | None:
     return None
 
 
+# The ISCE demo takes fewer dates: every stand-in command is a process of its own.
+DEMO_END = {"isce": "2021-02-10"}
+DATA_HINT = "  ls {d}/data                                   # scenes / products\n"
+LOOK_AROUND = {
+    "isce": "  ls {d}/data/isce/*/work/run_files            # topsStack's run files: tracked steps\n"
+    "  ls {d}/data/isce/*/work/merged/interferograms  # one folder per pair of the network\n"
+    "  insarproj -C {d} plan --prune                  # what `keep` lets apply --prune remove\n",
+}
+
+
 @click.command()
 @click.argument(
     "directory", required=False, type=click.Path(file_okay=False, path_type=Path), default="insarproj-demo"
 )
 @click.option(
     "--processor",
-    type=click.Choice(["hyp3", "download"]),
+    type=click.Choice(["hyp3", "isce", "download"]),
     default="hyp3",
     show_default=True,
-    help="hyp3: search, pair, submit HyP3 jobs, download products; download: search and download scenes.",
+    help="hyp3: search, pair, submit HyP3 jobs, download products; isce: download scenes, orbits and "
+    "the DEM, then run ISCE2 topsStack's steps with the sandbox's stand-in topsStack (not ISCE2); "
+    "download: search and download scenes.",
 )
 @click.pass_obj
 def demo(app: AppContext, directory: Path, processor: str) -> int:
@@ -179,6 +191,7 @@ def demo(app: AppContext, directory: Path, processor: str) -> int:
         result = run_demo(
             directory,
             processor=processor,
+            end=DEMO_END.get(processor, "2021-03-15"),
             echo=lambda text: app.info(text),
             show_plan=show_plan,
             on_event=on_event,
@@ -195,8 +208,8 @@ def demo(app: AppContext, directory: Path, processor: str) -> int:
         f"Look around:\n"
         f"  insarproj -C {directory} show                       # what the folder holds\n"
         f"  insarproj -C {directory} plan --offline             # nothing left to do\n"
-        f"  ls {directory}/data                                   # scenes / products\n"
-        f"  cat {directory}/.insarproj/state.json | head -40    # the durable, committable record"
+        + LOOK_AROUND.get(processor, DATA_HINT).format(d=directory)
+        + f"  cat {directory}/.insarproj/state.json | head -40    # the durable, committable record"
     )
     return 0 if result.converged else 1
 

@@ -167,8 +167,10 @@ def _nearest_hint(target: str, known: list[str]) -> str:
     kinds = sorted({address.split(".", 1)[0] for address in known})
     if not known:
         return "the project has no resources yet; run the plan without --target first"
-    # Compare with the addresses of the same length scale: a kind name is compared with kinds.
-    candidates = known if "." in target else kinds
+    # Compare with the addresses of the same length scale: a kind name is compared with kinds, and
+    # an address of a known kind with the addresses of that kind (`pair.A065` means a pair).
+    same_kind = [address for address in known if address.startswith(target.split(".", 1)[0] + ".")]
+    candidates = (same_kind or known) if "." in target else kinds
     close = difflib.get_close_matches(target, candidates, n=3, cutoff=0.5)
     if not close and "." in target:  # nothing close: the addresses sharing the longest prefix
         close = _longest_prefix_matches(target, known)

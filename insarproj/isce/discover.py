@@ -13,8 +13,9 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-__all__ = ["INSTALL_HINT", "TopsStack", "find_topsstack"]
+__all__ = ["INSTALL_HINT", "TopsStack", "check_found", "find_topsstack"]
 
 PROGRAM = "stackSentinel.py"
 INSTALL_HINT = (
@@ -147,3 +148,15 @@ def _interpreter(program: Path, search_path: str) -> str | None:
     if Path(words[0]).name == "env" and len(words) > 1:
         return shutil.which(words[-1], path=search_path)
     return words[0]
+
+
+def check_found(config: Any, found: TopsStack) -> tuple[list[str], str]:
+    """Whether ``found`` accepts every stackSentinel.py option ``config`` makes insarproj pass:
+    problems (one sentence each) and how it was checked (docs/isce.md "Version-dependent options")."""
+    from insarproj.isce.options_check import check_options
+
+    if found.program is None:
+        return [], "not checked: topsStack was not found"
+    if found.stand_in:
+        return [], "the stand-in accepts the options of ISCE2 2.6.5 (isce2 @ b7702cfb), as listed in its data"
+    return check_options(config, found.program, found.version)

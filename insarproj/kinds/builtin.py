@@ -61,6 +61,10 @@ def components(project: Any, endpoints: Endpoints) -> Components:
 
         # After the DEM: a stack's generation depends on its scenes, orbits and DEM.
         result.kinds += [IsceStackKind(), IsceStepKind()]
+        from insarproj.kinds.isce_work import IsceWorkKind, isce_disk_preflight
+
+        result.kinds.append(IsceWorkKind())  # after the steps: disk check, and keep/--prune
+        result.preflight.append(isce_disk_preflight)
         result.show_sections.append(isce_section)
     return result
 

@@ -129,8 +129,10 @@ def command_records(run_file: str, generation: str, record: Any, log_dir: Path) 
 def progress_of(spec: Any, record: Any, stack_record: Any, project: Any) -> StepProgress:
     """How far the step is in its generation, from its records and the outputs on disk."""
     from insarproj.isce.failures import missing_outputs
+    from insarproj.isce.keep import outputs_to_check, pruned_folders
 
     work, log_dir = step_paths(project, stack_record)
+    pruned = pruned_folders(work, spec["generation"])  # removed by `apply --prune` once done
     run_file = work / "run_files" / spec["run_file"]
     specs = command_specs(run_file, work) if run_file.is_file() else []
     commands = command_records(spec["run_file"], spec["generation"], record, log_dir)
@@ -139,7 +141,7 @@ def progress_of(spec: Any, record: Any, stack_record: Any, project: Any) -> Step
     for command in specs:
         last = commands.get(command.key) or {}
         status = last.get("status")
-        if status == "done" and not missing_outputs(command.outputs):
+        if status == "done" and not missing_outputs(outputs_to_check(command.outputs, work, pruned)):
             done += 1
         elif status == "failed":
             failed[command.key] = int(last.get("failures", 1))
