@@ -1,0 +1,213 @@
+"""`aria_product.<stack>.<frame>.<yyyymmdd>_<yyyymmdd>`: ready-made ARIA GUNW products,
+downloaded, verified (size, MD5, netCDF-4 GUNW layout) and recorded in data/aria/<stack>/.
+
+An archived product is waiting work, not a failure: the first apply's download answers 202, the
+retrieval request is recorded (status `retrieving`), and later plans read the status URL and
+wait until it says available; then the file is downloaded (docs/aria.md, "Long-term storage").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from insarproj.endpoints import redact_url
+from insarproj.engine.context import ApplyContext, OfflineError, PlanContext
+from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
+from insarproj.fsutil import plain_basename, resolve_inside
+from insarproj.kinds.aria_search import aria_pinned
+from insarproj.state import op_put
+from insarproj.state.records import Record
+
+KIND = "aria_product"
+RETRIEVING = "retrieving"
+CHOICE_CACHE = "aria.choices"
+
+
+def aria_relpath(stack: str, name: str) -> str:
+    """data/aria/<stack>/<name>.nc; ``name`` comes from the catalogue, so it must be a plain name."""
+    plain_basename(f"{name}.nc", what="the GUNW search")
+    plain_basename(stack, what="the GUNW search")
+    return f"aria/{stack}/{name}.nc"
+
+
+def choices(ctx: PlanContext) -> list[Any]:
+    """The pairs each stack takes (computed once per plan)."""
+    cached = ctx.observations.get(CHOICE_CACHE)
+    if cached is None:
+        from insarproj.aria.network import choose_pairs
+        from insarproj.kinds.pairs import network_settings
+
+        pin = aria_pinned(ctx)
+        settings = network_settings(ctx.project)
+        minimum = ctx.project.config.processor.aria.min_coverage
+        cached = [choose_pairs(stack, settings, minimum) for stack in pin.stacks] if pin else []
+        ctx.observations[CHOICE_CACHE] = cached
+    return cached
+
+
+class AriaProductKind(ResourceKind):
+    kind = KIND
+
+    def desired(self, ctx: PlanContext) -> Iterable[Desired]:
+        pin = aria_pinned(ctx)
+        for choice in choices(ctx):
+            for pair in choice.selected:
+                for name in pair.products:
+                    p = pin.products[name]
+                    spec = {
+                        "name": p.name,
+                        "url": p.url,
+                        "size": p.size,
+                        "md5": p.md5,
+                        "stack": p.stack,
+                        "frame": p.frame,
+                        "reference": p.reference,
+                        "secondary": p.secondary,
+                        "version": p.version,
+                        "coverage": pair.coverage,
+                        "path": aria_relpath(p.stack, p.name),
+                    }
+                    yield Desired(address=f"{KIND}.{p.stack}.{p.frame}.{pair.key}", spec=spec)
+
+    def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
+        spec = desired.spec
+        if record is not None and record["status"] == RETRIEVING:
+            return _assess_retrieval(desired, record, ctx)
+        if record is None or record["status"] != "present":
+            return _action(desired, Op.CREATE, "missing")
+        attrs = record["attributes"]
+        if attrs.get("name") != spec["name"] or attrs.get("md5") != spec["md5"]:
+            return _action(desired, Op.REPLACE, f"the catalogue now has {spec['name']} (version {spec['version']})")
+        path = ctx.project.data_dir / attrs["path"]
+        if not path.is_file():
+            return _action(desired, Op.CREATE, "recorded but missing on disk")
+        if path.stat().st_size != attrs.get("size"):
+            return _action(desired, Op.CREATE, "size differs on disk")
+        if ctx.options.verify:
+            return _verify_on_disk(desired, path, attrs)
+        return None
+
+    def execute(self, action: Action, ctx: ApplyContext) -> Outcome:
+        if action.op is Op.FORGET:
+            return _forget(action, ctx)
+        from insarproj.aria.storage import probe_download
+
+        payload = action.payload
+        session = ctx.write.get("earthdata")
+        probe = probe_download(session, payload["url"])
+        if not probe.ready:
+            return _retrieval_requested(action, ctx, probe.status_url)
+        return _download(action, ctx)
+
+    def notes(self, ctx: PlanContext) -> list[str]:
+        from insarproj.kinds.aria_show import plan_notes
+
+        return plan_notes(ctx, choices(ctx))
+
+
+def _action(desired: Desired, op: Op, reason: str) -> Action:
+    spec = desired.spec
+    return desired.action(KIND, op, reason, bytes=spec.get("size") if op is not Op.WAIT else None, unit="product")
+
+
+def _verify_on_disk(desired: Desired, path: Any, attrs: dict[str, Any]) -> Action | None:
+    from insarproj.aria.netcdf import check_gunw_layout
+    from insarproj.errors import VerificationError
+    from insarproj.transfer.verify import md5_of
+
+    if attrs.get("md5") and md5_of(path) != attrs["md5"]:
+        return _action(desired, Op.CREATE, "MD5 differs on disk (--verify)")
+    try:
+        check_gunw_layout(path)
+    except VerificationError as exc:
+        return _action(desired, Op.CREATE, f"not a GUNW netCDF-4 file on disk (--verify): {exc.message}")
+    return None
+
+
+def _assess_retrieval(desired: Desired, record: Record, ctx: PlanContext) -> Action:
+    """A retrieval was requested: read the status URL (a read) and wait, or download when available."""
+    attrs = record["attributes"]
+    since = attrs.get("requested_at", "?")
+    status_url = attrs.get("status_url")
+    if attrs.get("name") != desired.spec["name"]:
+        return _action(desired, Op.REPLACE, f"the catalogue now has {desired.spec['name']}")
+    if not status_url:
+        return _action(desired, Op.WAIT, f"retrieving from long-term storage since {since} (no status URL)")
+    try:
+        status = ctx.read.get("aria").status(status_url)
+    except OfflineError:
+        return _action(desired, Op.WAIT, f"retrieving from long-term storage since {since} (status not read: --offline)")
+    if status.available:
+        until = f", available until {status.expiration}" if status.expiration else ""
+        return _action(desired, Op.CREATE, f"retrieved from long-term storage{until}")
+    return _action(
+        desired, Op.WAIT, f"retrieving from long-term storage since {since} (status: {status.status})"
+    )
+
+
+def _retrieval_requested(action: Action, ctx: ApplyContext, status_url: str | None) -> Outcome:
+    """The download answered 202: record the request, so no later apply starts it again."""
+    record = ctx.state.get(action.address)
+    earlier = record["attributes"] if record and record["status"] == RETRIEVING else {}
+    payload = action.payload
+    attributes = {
+        "name": payload["name"],
+        "stack": payload["stack"],
+        "frame": payload["frame"],
+        "reference": payload["reference"],
+        "secondary": payload["secondary"],
+        "version": payload["version"],
+        "coverage": payload["coverage"],
+        "path": payload["path"],
+        "url": redact_url(payload["url"]),
+        "status_url": redact_url(status_url) if status_url else None,
+        "requested_at": earlier.get("requested_at") or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    return Outcome(
+        ops=[op_put(action.address, KIND, RETRIEVING, attributes)],
+        message="archived: retrieval from long-term storage requested",
+        waiting=True,
+    )
+
+
+def _download(action: Action, ctx: ApplyContext) -> Outcome:
+    from insarproj.aria.netcdf import check_gunw_layout
+    from insarproj.errors import VerificationError
+    from insarproj.kinds.scenes import downloader
+    from insarproj.transfer.download import DownloadSpec
+
+    payload = action.payload
+    rel = aria_relpath(payload["stack"], payload["name"])  # re-checked: a saved plan is a file
+    dest = resolve_inside(ctx.project.data_dir, rel, what=f"the file of {action.address}")
+    spec = DownloadSpec(url=payload["url"], dest=dest, size=payload["size"], md5=payload["md5"], label=payload["name"])
+    for attempt in (1, 2):
+        result = downloader(ctx).fetch(spec, cancel=ctx.cancel)
+        try:
+            check_gunw_layout(dest, label=payload["name"])
+            break
+        except VerificationError:
+            dest.unlink(missing_ok=True)  # never recorded: a file is in place only when it verified
+            if attempt == 2:
+                raise
+    attributes = {
+        key: payload[key] for key in ("name", "stack", "frame", "reference", "secondary", "version", "coverage")
+    }
+    attributes.update(path=rel, size=result.size, md5=result.md5, url=redact_url(payload["url"]))
+    message = "adopted (verified)" if result.adopted else f"downloaded {result.bytes_transferred} bytes"
+    return Outcome(ops=[op_put(action.address, KIND, "present", attributes)], message=message)
+
+
+def _forget(action: Action, ctx: ApplyContext) -> Outcome:
+    """Forget the record; with --prune delete its file too (only inside the data folder)."""
+    from insarproj.fsutil import relative_inside
+    from insarproj.state import op_delete
+
+    record = action.payload.get("record") or {}
+    relpath = record.get("attributes", {}).get("path")
+    if relpath and record.get("status") == "present" and (action.payload.get("prune") or ctx.options.prune):
+        what = f"state record {action.address}"
+        resolve_inside(ctx.project.data_dir, relpath, what=what)
+        (ctx.project.data_dir / relative_inside(relpath, what=what)).unlink(missing_ok=True)
+    return Outcome(ops=[op_delete(action.address)])

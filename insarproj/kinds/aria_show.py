@@ -1,0 +1,80 @@
+"""What plan notes and `insarproj show` say about ARIA GUNW products (docs/aria.md)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from insarproj.kinds.aria_search import aria_pinned, load_aria_pin
+
+_LISTED = 6  # pair keys named per note before "…"
+SIGN_NOTE = (
+    "GUNW products take the LATER date as reference (phase sign opposite to HyP3 INSAR_GAMMA); "
+    "addresses still name the earlier date first"
+)
+
+
+def _keys(keys: list[str]) -> str:
+    shown = ", ".join(keys[:_LISTED])
+    return shown + (", …" if len(keys) > _LISTED else "")
+
+
+def plan_notes(ctx: Any, choices: list[Any]) -> list[str]:
+    pin = aria_pinned(ctx)
+    if pin is None:
+        return []
+    notes: list[str] = []
+    if ctx.observations.get("aria.search.changed"):
+        notes += list(pin.notes)
+        if not pin.stacks:
+            notes.append(f"the GUNW search found {pin.found} products, none over the AOI in [search] dates")
+    minimum = ctx.project.config.processor.aria.min_coverage
+    for choice in choices:
+        for pair in choice.below_coverage:
+            notes.append(
+                f"{choice.stack} {pair.key}: dropped, its products cover {100 * pair.coverage:.0f} % of the AOI, "
+                f"below min_coverage {100 * minimum:.0f} %"
+            )
+        if choice.missing:
+            notes.append(
+                f"{choice.stack}: {len(choice.missing)} network pairs have no published GUNW product "
+                f"({_keys(list(choice.missing))}); on-demand ARIA_S1_GUNW jobs are not supported by this version"
+            )
+        if choice.not_selected:
+            notes.append(f"{choice.stack}: {choice.not_selected} published pairs are not in the [pairs] network")
+        notes += [f"{choice.stack}: {n}" for n in choice.notes]
+    if any(c.selected for c in choices):
+        notes.append(SIGN_NOTE)
+    return notes
+
+
+def aria_section(ws: Any, state: Any) -> dict[str, Any]:
+    """Products per stack with coverage, from state alone."""
+    pin = load_aria_pin(state.inputs)
+    records = state.by_kind("aria_product")
+    if pin is None and not records:
+        return {}
+    by_stack: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for address, record in sorted(records.items()):
+        by_stack[address.split(".")[1]].append((address, record))
+    lines = ["ARIA GUNW products" + (f" (pinned search of {pin.searched_at}):" if pin else ":")]
+    stacks = []
+    for stack_id in sorted(by_stack):
+        rows = by_stack[stack_id]
+        frames = sorted({r["attributes"]["frame"] for _, r in rows})
+        present = sum(1 for _, r in rows if r["status"] == "present")
+        retrieving = sum(1 for _, r in rows if r["status"] == "retrieving")
+        lines.append(
+            f"  {stack_id}  frames {', '.join(map(str, frames))}  {present}/{len(rows)} products on disk"
+            + (f", {retrieving} retrieving from long-term storage" if retrieving else "")
+        )
+        products = []
+        for address, record in rows:
+            attrs = record["attributes"]
+            products.append({"address": address, "status": record["status"], **attrs})
+            lines.append(
+                f"    {address.split('.', 2)[2]:<24} v{attrs.get('version')}  coverage "
+                f"{100 * float(attrs.get('coverage') or 0):.0f} %  {record['status']}"
+            )
+        stacks.append({"id": stack_id, "frames": frames, "products": products})
+    return {"aria": stacks, "text_blocks": ["\n".join(lines)]}
