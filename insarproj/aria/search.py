@@ -64,7 +64,9 @@ class FoundProduct:
     footprint: str  # WKT
 
 
-def search_gunw(request: AriaSearchRequest, *, cmr_url: str, session: Any) -> tuple[list[FoundProduct], list[str]]:
+def search_gunw(
+    request: AriaSearchRequest, *, cmr_url: str, session: Any
+) -> tuple[list[FoundProduct], list[str]]:
     """All GUNW products matching the request, and notes about items skipped.
 
     Raises:
@@ -120,7 +122,9 @@ def _post(
     try:
         response = session.post(url, data=form, headers=headers, timeout=(10, 120))
     except requests.RequestException as exc:
-        raise NetworkError(f"The CMR search at {where} could not be reached: {exc}", service="cmr", hint=_HINT) from exc
+        raise NetworkError(
+            f"The CMR search at {where} could not be reached: {exc}", service="cmr", hint=_HINT
+        ) from exc
     if response.status_code >= 500:
         raise NetworkError(
             f"The CMR search at {where} failed with HTTP {response.status_code}", service="cmr", hint=_HINT
@@ -169,7 +173,10 @@ def product_from_umm(item: dict[str, Any]) -> tuple[FoundProduct | None, str]:
     url = _data_url(umm, name)
     footprint = _footprint(umm)
     if frame is None or not str(frame).isdigit() or url is None or footprint is None:
-        return None, f"skipped {name}: its catalogue entry lacks a frame number, a .nc download link or a footprint"
+        return (
+            None,
+            f"skipped {name}: its catalogue entry lacks a frame number, a .nc download link or a footprint",
+        )
     size, md5 = _netcdf_file(umm)
     return (
         FoundProduct(
@@ -202,7 +209,9 @@ def _netcdf_file(umm: dict[str, Any]) -> tuple[int | None, str | None]:
     """Size and MD5 of the .nc from DataGranule.ArchiveAndDistributionInformation (Format netCDF-4)."""
     entries = (umm.get("DataGranule") or {}).get("ArchiveAndDistributionInformation") or []
     for entry in entries:
-        if isinstance(entry, dict) and (entry.get("Format") == "netCDF-4" or str(entry.get("Name", "")).endswith(".nc")):
+        if isinstance(entry, dict) and (
+            entry.get("Format") == "netCDF-4" or str(entry.get("Name", "")).endswith(".nc")
+        ):
             checksum = entry.get("Checksum") or {}
             md5 = checksum.get("Value") if str(checksum.get("Algorithm", "")).upper() == "MD5" else None
             size = entry.get("SizeInBytes")
@@ -220,4 +229,3 @@ def _footprint(umm: dict[str, Any]) -> str | None:
     if len(ring) < 4:
         return None
     return "POLYGON ((" + ", ".join(f"{x} {y}" for x, y in ring) + "))"
-

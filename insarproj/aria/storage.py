@@ -17,6 +17,11 @@ from insarproj.endpoints import redact_url
 from insarproj.errors import AuthError, NetworkError, ProviderError
 
 AVAILABLE = "available"
+APPROVAL_HINT = (
+    "check your Earthdata credentials (EARTHDATA_TOKEN or ~/.netrc), and approve the applications "
+    '"GRFN Door (PROD)" and "ASF Datapool Products" under Applications > Authorized Apps at '
+    "urs.earthdata.nasa.gov"
+)
 
 
 @dataclass(frozen=True)
@@ -51,13 +56,16 @@ def probe_download(session: Any, url: str) -> Probe:
             status = response.status_code
             if status == 202:
                 return Probe(ready=False, status_url=_named_status_url(response) or default_status_url(url))
+            page = status < 400 and "html" in response.headers.get("Content-Type", "").lower()
     except requests.RequestException as exc:
         raise NetworkError(f"{redact_url(url)} could not be reached: {exc}", hint="re-run later") from exc
-    if status in (401, 403):
+    if status in (401, 403) or page:
+        # An Earthdata login or application-approval page instead of the file (docs/aria.md, "Preflight").
         raise AuthError(
-            f"the Earthdata login for {redact_url(url)} failed (HTTP {status})",
+            f"the Earthdata login for {redact_url(url)} failed (HTTP {status}"
+            + (", a login page instead of the file)" if page else ")"),
             service="urs",
-            hint="check your Earthdata credentials and that the ASF data applications are approved (docs/aria.md)",
+            hint=APPROVAL_HINT,
         )
     # Anything else (404, 5xx) is left to the download, which retries and reports per file.
     return Probe(ready=True)
@@ -83,7 +91,9 @@ def read_status(session: Any, status_url: str) -> StorageStatus:
     try:
         response = session.get(status_url, timeout=(10, 60))
     except requests.RequestException as exc:
-        raise NetworkError(f"the storage status at {where} could not be read: {exc}", hint="re-run later") from exc
+        raise NetworkError(
+            f"the storage status at {where} could not be read: {exc}", hint="re-run later"
+        ) from exc
     try:
         body = response.json()
     except ValueError:
@@ -94,4 +104,6 @@ def read_status(session: Any, status_url: str) -> StorageStatus:
             hint="re-run later",
         )
     expiration = body.get("expiration_date") or body.get("expiration")
-    return StorageStatus(status=str(body["status"]).strip().lower(), expiration=str(expiration) if expiration else None)
+    return StorageStatus(
+        status=str(body["status"]).strip().lower(), expiration=str(expiration) if expiration else None
+    )

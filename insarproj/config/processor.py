@@ -16,7 +16,15 @@ from insarproj.config.isce import IsceConfig, SlurmConfig
 from insarproj.config.problems import FieldProblem
 from insarproj.hyp3spec import JobSpec, ParameterError, ParamSpec, format_value, job_types, load_job_spec
 
-__all__ = ["DEFAULT_JOB_TYPE", "AriaConfig", "Hyp3Config", "Hyp3Settings", "IsceConfig", "ProcessorConfig", "SlurmConfig"]
+__all__ = [
+    "DEFAULT_JOB_TYPE",
+    "AriaConfig",
+    "Hyp3Config",
+    "Hyp3Settings",
+    "IsceConfig",
+    "ProcessorConfig",
+    "SlurmConfig",
+]
 
 DEFAULT_JOB_TYPE = "INSAR_GAMMA"
 # Upper bounds: far above any real setting, low enough that no later arithmetic overflows.

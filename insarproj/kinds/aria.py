@@ -23,6 +23,7 @@ from insarproj.state.records import Record
 KIND = "aria_product"
 RETRIEVING = "retrieving"
 CHOICE_CACHE = "aria.choices"
+SUPERSEDED_DIR = "superseded/aria"
 
 
 def aria_relpath(stack: str, name: str) -> str:
@@ -41,7 +42,8 @@ def choices(ctx: PlanContext) -> list[Any]:
 
         pin = aria_pinned(ctx)
         settings = network_settings(ctx.project)
-        minimum = ctx.project.config.processor.aria.min_coverage
+        aria = ctx.project.config.processor.aria
+        minimum = aria.min_coverage if aria is not None else 0.5
         cached = [choose_pairs(stack, settings, minimum) for stack in pin.stacks] if pin else []
         ctx.observations[CHOICE_CACHE] = cached
     return cached
@@ -79,8 +81,10 @@ class AriaProductKind(ResourceKind):
             return _action(desired, Op.CREATE, "missing")
         attrs = record["attributes"]
         if attrs.get("name") != spec["name"] or attrs.get("md5") != spec["md5"]:
-            return _action(desired, Op.REPLACE, f"the catalogue now has {spec['name']} (version {spec['version']})")
-        path = ctx.project.data_dir / attrs["path"]
+            return _action(
+                desired, Op.REPLACE, f"the catalogue now has {spec['name']} (version {spec['version']})"
+            )
+        path = resolve_inside(ctx.project.data_dir, attrs["path"], what=f"state record {desired.address}")
         if not path.is_file():
             return _action(desired, Op.CREATE, "recorded but missing on disk")
         if path.stat().st_size != attrs.get("size"):
@@ -109,7 +113,9 @@ class AriaProductKind(ResourceKind):
 
 def _action(desired: Desired, op: Op, reason: str) -> Action:
     spec = desired.spec
-    return desired.action(KIND, op, reason, bytes=spec.get("size") if op is not Op.WAIT else None, unit="product")
+    return desired.action(
+        KIND, op, reason, bytes=spec.get("size") if op is not Op.WAIT else None, unit="product"
+    )
 
 
 def _verify_on_disk(desired: Desired, path: Any, attrs: dict[str, Any]) -> Action | None:
@@ -138,7 +144,9 @@ def _assess_retrieval(desired: Desired, record: Record, ctx: PlanContext) -> Act
     try:
         status = ctx.read.get("aria").status(status_url)
     except OfflineError:
-        return _action(desired, Op.WAIT, f"retrieving from long-term storage since {since} (status not read: --offline)")
+        return _action(
+            desired, Op.WAIT, f"retrieving from long-term storage since {since} (status not read: --offline)"
+        )
     if status.available:
         until = f", available until {status.expiration}" if status.expiration else ""
         return _action(desired, Op.CREATE, f"retrieved from long-term storage{until}")
@@ -181,7 +189,9 @@ def _download(action: Action, ctx: ApplyContext) -> Outcome:
     payload = action.payload
     rel = aria_relpath(payload["stack"], payload["name"])  # re-checked: a saved plan is a file
     dest = resolve_inside(ctx.project.data_dir, rel, what=f"the file of {action.address}")
-    spec = DownloadSpec(url=payload["url"], dest=dest, size=payload["size"], md5=payload["md5"], label=payload["name"])
+    spec = DownloadSpec(
+        url=payload["url"], dest=dest, size=payload["size"], md5=payload["md5"], label=payload["name"]
+    )
     for attempt in (1, 2):
         result = downloader(ctx).fetch(spec, cancel=ctx.cancel)
         try:
@@ -192,22 +202,42 @@ def _download(action: Action, ctx: ApplyContext) -> Outcome:
             if attempt == 2:
                 raise
     attributes = {
-        key: payload[key] for key in ("name", "stack", "frame", "reference", "secondary", "version", "coverage")
+        key: payload[key]
+        for key in ("name", "stack", "frame", "reference", "secondary", "version", "coverage")
     }
     attributes.update(path=rel, size=result.size, md5=result.md5, url=redact_url(payload["url"]))
+    old = ctx.state.get(action.address)
+    if old is not None and old["status"] == "present" and old["attributes"].get("path") != rel:
+        _set_aside(ctx, action.address, old["attributes"]["path"], prune=ctx.options.prune)
     message = "adopted (verified)" if result.adopted else f"downloaded {result.bytes_transferred} bytes"
     return Outcome(ops=[op_put(action.address, KIND, "present", attributes)], message=message)
 
 
 def _forget(action: Action, ctx: ApplyContext) -> Outcome:
-    """Forget the record; with --prune delete its file too (only inside the data folder)."""
-    from insarproj.fsutil import relative_inside
+    """Forget the record; its file moves to the superseded area, or is deleted with --prune."""
     from insarproj.state import op_delete
 
     record = action.payload.get("record") or {}
     relpath = record.get("attributes", {}).get("path")
-    if relpath and record.get("status") == "present" and (action.payload.get("prune") or ctx.options.prune):
-        what = f"state record {action.address}"
-        resolve_inside(ctx.project.data_dir, relpath, what=what)
-        (ctx.project.data_dir / relative_inside(relpath, what=what)).unlink(missing_ok=True)
+    if relpath and record.get("status") == "present":
+        _set_aside(ctx, action.address, relpath, prune=bool(action.payload.get("prune") or ctx.options.prune))
     return Outcome(ops=[op_delete(action.address)])
+
+
+def _set_aside(ctx: ApplyContext, address: str, relpath: str, *, prune: bool) -> None:
+    """data/aria/<stack>/ holds exactly the current products: an old file moves to
+    data/superseded/aria/<stack>/ (deleted instead with --prune); only inside the data folder."""
+    import os
+
+    what = f"state record {address}"
+    source = resolve_inside(ctx.project.data_dir, relpath, what=what)
+    if not source.is_file():
+        return
+    if prune:
+        source.unlink(missing_ok=True)
+        return
+    target = resolve_inside(
+        ctx.project.data_dir, f"{SUPERSEDED_DIR}/{relpath.removeprefix('aria/')}", what=what
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(source, target)

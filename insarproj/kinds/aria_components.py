@@ -30,8 +30,8 @@ def aria_components(project: Any, endpoints: Endpoints) -> Components:
 
 
 def aria_preflight(plan: Plan, ctx: Any) -> None:
-    """Before the first download: credentials exist and the disk has room (the Earthdata login
-    itself is proven by the first download's probe)."""
+    """Before the first download: credentials exist, the disk has room, and the account may
+    download ARIA products (one ranged GET through the login chain; docs/aria.md, "Preflight")."""
     from insarproj.errors import AuthError
     from insarproj.transfer.credentials import find_earthdata_credentials, urs_host
     from insarproj.transfer.disk import check_free_space
@@ -48,3 +48,7 @@ def aria_preflight(plan: Plan, ctx: Any) -> None:
             hint="set EARTHDATA_TOKEN, or EARTHDATA_USERNAME and EARTHDATA_PASSWORD, or add "
             f"'machine {urs_host(ctx.endpoints)} login USER password PASS' to ~/.netrc",
         )
+    from insarproj.aria.storage import probe_download
+
+    # A 202 here (an archived product) starts nothing new: the product's own download records it.
+    probe_download(ctx.write.get("earthdata"), downloads[0].payload["url"])

@@ -75,26 +75,30 @@ class AriaSearchInput(InputResolver):
 
     def resolve(self, ctx: PlanContext) -> tuple[Any, InputChange | None]:
         fingerprint = aria_fingerprint(ctx.project)
-        raw = ctx.state.inputs.get(PIN_NAME)
+        pinned_fingerprint = (ctx.state.inputs.get(PIN_NAME) or {}).get("fingerprint")
         old = load_aria_pin(ctx.state.inputs)
-        if old is not None and raw["fingerprint"] == fingerprint and not ctx.options.refresh_search:
+        if old is not None and pinned_fingerprint == fingerprint and not ctx.options.refresh_search:
             return old, None
         if ctx.options.offline:
             why = "no GUNW search is pinned yet" if old is None else "[search] changed since the pin"
-            raise OfflineError(f"--offline: {why}, so the plan needs a search", hint="run the plan without --offline")
+            raise OfflineError(
+                f"--offline: {why}, so the plan needs a search", hint="run the plan without --offline"
+            )
         ctx.notify(f"Searching {ctx.endpoints.url('cmr')} for ARIA GUNW products…")
         new = ctx.read.get("aria").search(ctx.project)
         if old is not None and old.products and not new.products and new.found == 0:
             raise ProviderError(
                 f"the GUNW search returned no products although {len(old.products)} are pinned",
                 service="cmr",
-                hint="this looks like a service problem; the pin is kept — try again later, or check [search]",
+                hint="this looks like a service problem; the pin is kept: try again later, or check [search]",
             )
         joined = sorted(set(new.products) - set(old.products if old else ()))
         left = sorted(set(old.products if old else ()) - set(new.products))
-        if old is not None and not joined and not left and raw["fingerprint"] == fingerprint:
+        if old is not None and not joined and not left and pinned_fingerprint == fingerprint:
             return old, None
         ctx.observations["aria.search.changed"] = True
-        summary = f"{len(new.products)} GUNW products in {len(new.stacks)} stacks (+{len(joined)} -{len(left)})"
+        summary = (
+            f"{len(new.products)} GUNW products in {len(new.stacks)} stacks (+{len(joined)} -{len(left)})"
+        )
         value = {"fingerprint": fingerprint, "summary": summary, "pin": new.to_dict()}
         return new, InputChange(name=PIN_NAME, fingerprint=fingerprint, summary=summary, value=value)

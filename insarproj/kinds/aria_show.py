@@ -28,20 +28,25 @@ def plan_notes(ctx: Any, choices: list[Any]) -> list[str]:
         notes += list(pin.notes)
         if not pin.stacks:
             notes.append(f"the GUNW search found {pin.found} products, none over the AOI in [search] dates")
-    minimum = ctx.project.config.processor.aria.min_coverage
+    aria = ctx.project.config.processor.aria
+    minimum = aria.min_coverage if aria is not None else 0.5
     for choice in choices:
         for pair in choice.below_coverage:
             notes.append(
-                f"{choice.stack} {pair.key}: dropped, its products cover {100 * pair.coverage:.0f} % of the AOI, "
+                f"{choice.stack} {pair.key}: dropped, its products cover {100 * pair.coverage:.0f} % "
+                f"of the AOI, "
                 f"below min_coverage {100 * minimum:.0f} %"
             )
         if choice.missing:
             notes.append(
-                f"{choice.stack}: {len(choice.missing)} network pairs have no published GUNW product "
-                f"({_keys(list(choice.missing))}); on-demand ARIA_S1_GUNW jobs are not supported by this version"
+                f"{choice.stack}: {len(choice.missing)} network pairs have no usable published GUNW product "
+                f"({_keys(list(choice.missing))}); on-demand ARIA_S1_GUNW jobs are not supported by this "
+                "version"
             )
         if choice.not_selected:
-            notes.append(f"{choice.stack}: {choice.not_selected} published pairs are not in the [pairs] network")
+            notes.append(
+                f"{choice.stack}: {choice.not_selected} published pairs are not in the [pairs] network"
+            )
         notes += [f"{choice.stack}: {n}" for n in choice.notes]
     if any(c.selected for c in choices):
         notes.append(SIGN_NOTE)

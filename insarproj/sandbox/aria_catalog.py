@@ -41,7 +41,9 @@ class GunwProduct:
     def name(self) -> str:
         w, s, e, n = FRAMES[self.frame]
         lon, lat = round(-(w + e) / 2), round((s + n) / 2)
-        digest = hashlib.md5(f"{self.frame}{self.reference}{self.secondary}{self.version}".encode()).hexdigest()[:4]
+        digest = hashlib.md5(
+            f"{self.frame}{self.reference}{self.secondary}{self.version}".encode()
+        ).hexdigest()[:4]
         ver = "_".join(map(str, self.version))
         return (
             f"S1-GUNW-A-R-{TRACK:03d}-tops-{self.reference:%Y%m%d}_{self.secondary:%Y%m%d}-"

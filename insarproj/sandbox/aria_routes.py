@@ -38,8 +38,12 @@ def _matches(product: GunwProduct, form: list[tuple[str, str]]) -> bool:
             if (first and stamp < first.strip()) or (last and stamp > last.strip()):
                 return False
         elif key == "attribute":
-            kind, name, wanted = (value.split(",") + ["", ""])[:3]
-            actual = {"PATH_NUMBER": str(TRACK), "ASCENDING_DESCENDING": "ascending", "FRAME_NUMBER": str(product.frame)}
+            _, name, wanted = [*value.split(","), "", ""][:3]
+            actual = {
+                "PATH_NUMBER": str(TRACK),
+                "ASCENDING_DESCENDING": "ascending",
+                "FRAME_NUMBER": str(product.frame),
+            }
             if name in actual and actual[name].lower() != wanted.lower():
                 return False
     return True
@@ -54,7 +58,9 @@ def gunw_search(archive: AriaArchive, origins: Origins) -> Callable[[Request], R
         if SHORT_NAME not in names:
             return None
         page_size = int(next((v for k, v in form if k == "page_size"), "10"))
-        results = sorted((p for p in archive.products.values() if _matches(p, form)), key=lambda p: (p.start, p.name))
+        results = sorted(
+            (p for p in archive.products.values() if _matches(p, form)), key=lambda p: (p.start, p.name)
+        )
         offset = 0
         after = req.header("cmr-search-after")
         if after:
@@ -94,7 +100,9 @@ def register(router: Router, auth: Auth, origins: Origins) -> AriaArchive:
         data = netcdf_bytes(product.name)
         if req.fault("badmd5"):
             data = corrupt(data)
-        return serve_bytes(req, data, content_type="application/x-netcdf", etag=f'"{product.name}"', modified=product.start)
+        return serve_bytes(
+            req, data, content_type="application/x-netcdf", etag=f'"{product.name}"', modified=product.start
+        )
 
     def status(req: Request) -> Response:
         product = product_of(req)

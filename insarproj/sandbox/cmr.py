@@ -383,6 +383,7 @@ def register(
     collections: Callable[[Request], Response | None] | None = None,
 ) -> None:
     """``collections`` answers searches of collections kept outside the catalog (ARIA GUNW), or None."""
+
     def attribute(g: Granule, name: str) -> str | None:
         value = g.attribute(name)
         if value is None:  # not a cheap one: render the item's attributes (needs the file's MD5)
