@@ -14,15 +14,15 @@ from insarproj.aria.search import FoundProduct
 def newest_versions(found: Iterable[FoundProduct]) -> tuple[list[FoundProduct], list[str]]:
     """One product per (frame, pair): the highest version; notes name the superseded ones."""
     best: dict[tuple[str, int, str], FoundProduct] = {}
-    notes: list[str] = []
-    for product in sorted(found, key=lambda p: (p.version, p.name)):
-        key = (product.stack, product.frame, _key(product))
-        older = best.get(key)
-        if older is not None:
-            notes.append(
-                f"{older.name}: superseded by version {'.'.join(map(str, product.version))} ({product.name})"
-            )
-        best[key] = product
+    everything = sorted(found, key=lambda p: (p.version, p.name))
+    for product in everything:
+        best[(product.stack, product.frame, _key(product))] = product
+    notes = []
+    for product in everything:
+        newest = best[(product.stack, product.frame, _key(product))]
+        if newest is not product:
+            version = ".".join(map(str, newest.version))
+            notes.append(f"{product.name}: superseded by version {version} ({newest.name})")
     return sorted(best.values(), key=lambda p: p.name), notes
 
 

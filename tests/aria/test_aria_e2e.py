@@ -1,0 +1,118 @@
+"""The real CLI against the sandbox: an aria project converges with exactly the selected pairs
+(newest versions only), an archived product is retrieved without a second retrieval request,
+and a corrupted netCDF is refused and downloaded again."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from aria_helpers import (  # noqa: E402
+    ARCHIVED,
+    ARCHIVED_ADDRESS,
+    EXPECTED,
+    aria_records,
+    download_gets,
+    write_aria_project,
+)
+
+
+def _apply(run_cli, root: Path, *extra: str):  # type: ignore[no-untyped-def]
+    return run_cli(["-C", str(root), "apply", "--yes", *extra])
+
+
+def test_converges_with_the_selected_pairs_newest_versions_only(run_cli, sandbox, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sandbox.aria_settings(retrieval_delay=0.3)
+    root = write_aria_project(tmp_path / "p")
+    plan = run_cli(["-C", str(root), "plan"])
+    assert plan.code == 0, plan.output
+    assert "20210104_20210128: dropped, its products cover 50 % of the AOI" in plan.output
+    assert "no usable published GUNW product (20210104_20210128, 20210116_20210209)" in plan.output
+    assert "phase sign opposite" in plan.output
+
+    done = run_cli(["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60"])
+    assert done.code == 0, done.output
+    records = aria_records(root)
+    assert set(records) == EXPECTED
+    assert all(r["status"] == "present" for r in records.values())
+    files = sorted(p.name for p in (root / "data" / "aria" / "A064").iterdir())
+    assert len(files) == 6 and all(name.endswith("-v3_0_1.nc") for name in files)
+    for record in records.values():
+        data = (root / "data" / record["attributes"]["path"]).read_bytes()
+        assert hashlib.md5(data).hexdigest() == record["attributes"]["md5"]
+    # ARIA's own order is kept in the record: the reference is the later date.
+    one = records["aria_product.A064.25502.20210104_20210116"]["attributes"]
+    assert (one["reference"], one["secondary"]) == ("2021-01-16", "2021-01-04")
+
+    again = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
+    assert again.code == 0 and "No changes" in again.output, again.output
+    shown = run_cli(["-C", str(root), "show"])
+    assert "A064  frames 25501, 25502  6/6 products on disk" in shown.output
+
+
+def test_an_archived_product_is_retrieved_once_without_failing(run_cli, sandbox, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sandbox.aria_settings(retrieval_delay=3600)
+    root = write_aria_project(tmp_path / "p")
+    first = _apply(run_cli, root)
+    assert first.code == 0, first.output
+    record = aria_records(root)[ARCHIVED_ADDRESS]
+    assert record["status"] == "retrieving" and record["attributes"]["status_url"]
+    assert sandbox.aria.retrievals == {ARCHIVED: 1}
+
+    plan = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
+    assert plan.code == 2, plan.output
+    assert f"retrieving from long-term storage since {record['attributes']['requested_at']}" in plan.output
+    assert "(status: retrieving)" in plan.output
+
+    gets = len(download_gets(sandbox, ARCHIVED))
+    second = _apply(run_cli, root)  # still retrieving: waits, asks nothing of the download URL
+    assert second.code == 0, second.output
+    assert len(download_gets(sandbox, ARCHIVED)) == gets
+
+    sandbox.aria_settings(retrieval_delay=0)
+    third = _apply(run_cli, root)
+    assert third.code == 0, third.output
+    assert aria_records(root)[ARCHIVED_ADDRESS]["status"] == "present"
+    assert sandbox.aria.retrievals == {ARCHIVED: 1}  # never a second retrieval request
+
+
+def test_a_corrupted_netcdf_is_refused_and_downloaded_again(run_cli, sandbox, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sandbox.aria_settings(retrieval_delay=0)
+    victim = "aria_product.A064.25502.20210116_20210128"
+    root = write_aria_project(tmp_path / "p")
+    run_cli(["-C", str(root), "plan"])  # pins the search
+    name = next(iter(aria_records(root) or {}), None)
+    assert name is None  # plan writes nothing
+    from insarproj.sandbox.aria_catalog import gunw_products
+
+    served = next(p.name for p in gunw_products() if "20210128_20210116-014537" in p.name and p.version == (3, 0, 1))
+    # The probe and the first download of that product get other bytes of the same length.
+    sandbox.set_faults(f"badmd5:2:scene={served}@/door/download/*")
+    done = run_cli(["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60"])
+    assert done.code == 0, done.output
+    corrupted = [r for r in download_gets(sandbox, served) if r.fault == "badmd5" and r.status == 200]
+    assert corrupted, [(r.status, r.fault) for r in download_gets(sandbox, served)]
+    attrs = aria_records(root)[victim]["attributes"]
+    path = root / "data" / attrs["path"]
+    assert hashlib.md5(path.read_bytes()).hexdigest() == attrs["md5"]
+
+    # Damaged on disk later (same size): --verify finds it and apply downloads it again.
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    plan = run_cli(["-C", str(root), "plan", "--verify"])
+    assert "MD5 differs on disk (--verify)" in plan.output, plan.output
+    fixed = _apply(run_cli, root, "--verify")
+    assert fixed.code == 0, fixed.output
+    assert hashlib.md5(path.read_bytes()).hexdigest() == attrs["md5"]
+
+
+def test_on_demand_is_refused_with_the_key_and_line(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = write_aria_project(tmp_path / "p", extra="on_demand = true")
+    result = run_cli(["-C", str(root), "validate"])
+    assert result.code == 1
+    assert "project.toml" in result.output and "on_demand" in result.output
+    assert "Traceback" not in result.output
