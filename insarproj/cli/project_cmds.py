@@ -11,7 +11,7 @@ import click
 from insarproj.cli.context import AppContext
 from insarproj.errors import ExitCode
 
-TEMPLATES = ("hyp3-insar", "hyp3-burst", "isce-stack", "download")
+TEMPLATES = ("hyp3-insar", "hyp3-burst", "isce-stack", "download", "aria")
 
 
 def _safe_name(folder: Path) -> str:
@@ -27,7 +27,7 @@ def _safe_name(folder: Path) -> str:
     type=click.Choice(TEMPLATES),
     default="hyp3-insar",
     show_default=True,
-    help="Starting point: HyP3 INSAR_GAMMA, HyP3 multi-burst, local ISCE2 topsStack, or download only.",
+    help="Starting point: HyP3 INSAR_GAMMA, HyP3 multi-burst, local ISCE2 topsStack, download only, or ready-made ARIA GUNW products.",
 )
 @click.option("--name", help="Project name (the HyP3 job name). Default: the folder name.")
 @click.option(

@@ -50,7 +50,21 @@ def plan_notes(ctx: Any, choices: list[Any]) -> list[str]:
         notes += [f"{choice.stack}: {n}" for n in choice.notes]
     if any(c.selected for c in choices):
         notes.append(SIGN_NOTE)
-    return notes
+    return notes + unmanaged_notes(ctx.project.config)
+
+
+def unmanaged_notes(config: Any) -> list[str]:
+    """Tables an aria project sets that this version does not act on: said, never silently ignored."""
+    missing = []
+    if config.mintpy.enabled:
+        missing.append(
+            "the MintPy hand-off of GUNW products, docs/aria.md names the ARIA-tools steps ([mintpy])"
+        )
+    if config.orbits_enabled:
+        missing.append("orbit files for GUNW products ([orbits])")
+    if config.dem_enabled:
+        missing.append("a DEM for GUNW products ([dem])")
+    return ["not managed by this version of insarproj yet: " + "; ".join(missing)] if missing else []
 
 
 def aria_section(ws: Any, state: Any) -> dict[str, Any]:

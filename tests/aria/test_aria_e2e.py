@@ -88,7 +88,9 @@ def test_a_corrupted_netcdf_is_refused_and_downloaded_again(run_cli, sandbox, tm
     assert name is None  # plan writes nothing
     from insarproj.sandbox.aria_catalog import gunw_products
 
-    served = next(p.name for p in gunw_products() if "20210128_20210116-014537" in p.name and p.version == (3, 0, 1))
+    served = next(
+        p.name for p in gunw_products() if "20210128_20210116-014537" in p.name and p.version == (3, 0, 1)
+    )
     # The probe and the first download of that product get other bytes of the same length.
     sandbox.set_faults(f"badmd5:2:scene={served}@/door/download/*")
     done = run_cli(["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60"])

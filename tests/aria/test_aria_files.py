@@ -93,7 +93,12 @@ def test_a_login_page_instead_of_the_file_asks_for_the_application_approval() ->
     [
         ({"status": "archived"}, "archived", False, None),
         ({"status": "Retrieving"}, "retrieving", False, None),
-        ({"status": "available", "expiration_date": "2026-12-31T00:00:00Z"}, "available", True, "2026-12-31T00:00:00Z"),
+        (
+            {"status": "available", "expiration_date": "2026-12-31T00:00:00Z"},
+            "available",
+            True,
+            "2026-12-31T00:00:00Z",
+        ),
         ({"status": "thawing"}, "thawing", False, None),  # unknown: shown verbatim, still waiting
     ],
 )
