@@ -27,7 +27,8 @@ def _safe_name(folder: Path) -> str:
     type=click.Choice(TEMPLATES),
     default="hyp3-insar",
     show_default=True,
-    help="Starting point: HyP3 INSAR_GAMMA, HyP3 multi-burst, local ISCE2 topsStack, download only, or ready-made ARIA GUNW products.",
+    help="Starting point: HyP3 INSAR_GAMMA, HyP3 multi-burst, local ISCE2 topsStack, download only, "
+    "or ready-made ARIA GUNW products.",
 )
 @click.option("--name", help="Project name (the HyP3 job name). Default: the folder name.")
 @click.option(

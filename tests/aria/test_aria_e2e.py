@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from aria_helpers import (  # noqa: E402
+from aria_helpers import (
     ARCHIVED,
     ARCHIVED_ADDRESS,
     EXPECTED,

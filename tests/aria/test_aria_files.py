@@ -16,6 +16,7 @@ from insarproj.errors import AuthError, ProviderError, VerificationError
 from insarproj.sandbox.aria import umm_item
 from insarproj.sandbox.aria_catalog import gunw_products, netcdf_bytes
 
+END = "2026-12-31T00:00:00Z"
 URL = "https://grfn.example.invalid/door/download/S1-GUNW-X.nc"
 
 
@@ -34,7 +35,7 @@ def test_a_sandbox_gunw_file_passes_and_damaged_ones_are_refused(tmp_path: Path)
     partial = tmp_path / "partial.nc"
     with h5py.File(partial, "w") as handle:
         handle.create_dataset("science/grids/data/unwrappedPhase", data=[[1.0]])
-    with pytest.raises(VerificationError, match="coherence.*connectedComponents"):
+    with pytest.raises(VerificationError, match=r"coherence.*connectedComponents"):
         check_gunw_layout(partial)
 
 

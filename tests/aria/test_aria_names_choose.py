@@ -40,9 +40,13 @@ def test_other_names_are_refused(bad: str) -> None:
         parse_gunw_name(bad)
 
 
+def _v(version: tuple[int, int, int]) -> str:
+    return "_".join(map(str, version))
+
+
 def product(frame: int, ref: str, sec: str, version: tuple[int, int, int], box: str = AOI) -> FoundProduct:
     return FoundProduct(
-        name=f"S1-GUNW-A-R-064-tops-{ref}_{sec}-000000-00001E_00001N-PP-{frame % 9999:04x}-v{'_'.join(map(str, version))}",
+        name=f"S1-GUNW-A-R-064-tops-{ref}_{sec}-000000-00001E_00001N-PP-{frame:04x}-v{_v(version)}",
         url=f"https://example.invalid/door/download/{frame}{ref}{version}.nc",
         size=10,
         md5="0" * 32,
