@@ -24,6 +24,9 @@ KIND = "aria_product"
 RETRIEVING = "retrieving"
 CHOICE_CACHE = "aria.choices"
 SUPERSEDED_DIR = "superseded/aria"
+# A status still "archived" this long after the retrieval request means the retrieved copy expired
+# (or the request was lost): it is requested again, once per lapse, never on every apply.
+LAPSE_SECONDS = 600
 
 
 def aria_relpath(stack: str, name: str) -> str:
@@ -150,15 +153,30 @@ def _assess_retrieval(desired: Desired, record: Record, ctx: PlanContext) -> Act
     if status.available:
         until = f", available until {status.expiration}" if status.expiration else ""
         return _action(desired, Op.CREATE, f"retrieved from long-term storage{until}")
+    if status.status == "archived" and _lapsed(since, ctx.now):
+        # Archived again long after the request: the retrieved copy expired before it was fetched.
+        action = _action(desired, Op.CREATE, f"the retrieval requested {since} lapsed (status: archived)")
+        action.payload["lapsed"] = True
+        return action
     return _action(
         desired, Op.WAIT, f"retrieving from long-term storage since {since} (status: {status.status})"
     )
 
 
+def _lapsed(since: str, now: datetime) -> bool:
+    try:
+        requested = datetime.strptime(since, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return False
+    return (now - requested).total_seconds() > LAPSE_SECONDS
+
+
 def _retrieval_requested(action: Action, ctx: ApplyContext, status_url: str | None) -> Outcome:
     """The download answered 202: record the request, so no later apply starts it again."""
     record = ctx.state.get(action.address)
-    earlier = record["attributes"] if record and record["status"] == RETRIEVING else {}
+    earlier: dict[str, Any] = {}
+    if record is not None and record["status"] == RETRIEVING and not action.payload.get("lapsed"):
+        earlier = record["attributes"]
     payload = action.payload
     attributes = {
         "name": payload["name"],

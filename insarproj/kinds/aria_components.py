@@ -50,5 +50,8 @@ def aria_preflight(plan: Plan, ctx: Any) -> None:
         )
     from insarproj.aria.storage import probe_download
 
-    # A 202 here (an archived product) starts nothing new: the product's own download records it.
-    probe_download(ctx.write.get("earthdata"), downloads[0].payload["url"])
+    # Only a product with no retrieval on record is probed: a lapsed retrieval is requested again
+    # by its own action alone. A 202 here is recorded by the product's own probe right after.
+    fresh = [a for a in downloads if ctx.state.get(a.address) is None]
+    if fresh:
+        probe_download(ctx.write.get("earthdata"), fresh[0].payload["url"])

@@ -118,3 +118,23 @@ def test_on_demand_is_refused_with_the_key_and_line(run_cli, tmp_path: Path) -> 
     assert result.code == 1
     assert "project.toml" in result.output and "on_demand" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_lapsed_retrieval_is_requested_again_once(run_cli, sandbox, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from insarproj.kinds import aria as aria_kind
+
+    sandbox.aria_settings(retrieval_delay=0, expiry=0)  # available for no time: archived again at once
+    root = write_aria_project(tmp_path / "p")
+    assert _apply(run_cli, root).code == 0
+    assert sandbox.aria.retrievals == {ARCHIVED: 1}
+    waiting = run_cli(["-C", str(root), "plan"])  # archived, but only just requested: still waiting
+    assert "(status: archived)" in waiting.output, waiting.output
+    assert _apply(run_cli, root).code == 0
+    assert sandbox.aria.retrievals == {ARCHIVED: 1}
+
+    monkeypatch.setattr(aria_kind, "LAPSE_SECONDS", -1)
+    lapsed = run_cli(["-C", str(root), "plan"])
+    assert "lapsed (status: archived)" in lapsed.output, lapsed.output
+    assert _apply(run_cli, root).code == 0
+    assert sandbox.aria.retrievals == {ARCHIVED: 2}
+    assert aria_records(root)[ARCHIVED_ADDRESS]["status"] == "retrieving"
