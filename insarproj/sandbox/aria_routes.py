@@ -10,10 +10,17 @@ from typing import Any
 
 from insarproj.sandbox.aria import SHORT_NAME, AriaArchive, umm_item
 from insarproj.sandbox.aria_catalog import FRAMES, TRACK, GunwProduct, netcdf_bytes
-from insarproj.sandbox.auth import Auth, authorize_url
+from insarproj.sandbox.auth import Auth, authorize_url, login_page
 from insarproj.sandbox.downloads import serve_bytes
+from insarproj.sandbox.faults import register_fault_kind
 from insarproj.sandbox.payloads import corrupt
 from insarproj.sandbox.routing import HTTPError, Origins, Request, Response, Router
+
+register_fault_kind(
+    "unapproved",
+    ("/door/download/*",),
+    "the Earthdata application of GUNW downloads is not approved: its approval page (HTML, 200)",
+)
 
 UMM_JSON = "application/vnd.nasa.cmr.umm_results+json;version=1.6.5; charset=utf-8"
 
@@ -89,6 +96,8 @@ def register(router: Router, auth: Auth, origins: Origins) -> AriaArchive:
     def download(req: Request) -> Response:
         if req.fault("auth") or auth.user(req) is None:
             return Response.redirect(authorize_url(origins, req.path), 307)
+        if req.fault("unapproved"):
+            return login_page(200, "Authorize GRFN Door (PROD) to use your Earthdata profile.", req)
         product = product_of(req)
         status, _ = archive.status(product.name)
         if status == "archived":

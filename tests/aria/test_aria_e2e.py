@@ -138,3 +138,13 @@ def test_a_lapsed_retrieval_is_requested_again_once(run_cli, sandbox, tmp_path: 
     assert _apply(run_cli, root).code == 0
     assert sandbox.aria.retrievals == {ARCHIVED: 2}
     assert aria_records(root)[ARCHIVED_ADDRESS]["status"] == "retrieving"
+
+
+def test_preflight_stops_before_any_download_when_earthdata_refuses(run_cli, sandbox, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = write_aria_project(tmp_path / "p")
+    sandbox.set_faults("unapproved")  # the approval page of the Earthdata application, not the file
+    result = _apply(run_cli, root)
+    assert result.code == 1, result.output
+    assert "GRFN Door (PROD)" in result.output and "Traceback" not in result.output
+    assert not (root / "data" / "aria").exists() or not any((root / "data" / "aria").rglob("*.nc"))
+    assert aria_records(root) == {}
