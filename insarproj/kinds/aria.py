@@ -81,6 +81,11 @@ class AriaProductKind(ResourceKind):
         if record is not None and record["status"] == RETRIEVING:
             return _assess_retrieval(desired, record, ctx)
         if record is None or record["status"] != "present":
+            aside = ctx.project.data_dir / SUPERSEDED_DIR / spec["path"].removeprefix("aria/")
+            if aside.is_file() and aside.stat().st_size == spec["size"]:
+                return _action(
+                    desired, Op.ADOPT, f"back in the project; its file in data/{SUPERSEDED_DIR}/ is adopted"
+                )
             return _action(desired, Op.CREATE, "missing")
         attrs = record["attributes"]
         if attrs.get("name") != spec["name"] or attrs.get("md5") != spec["md5"]:
@@ -101,12 +106,30 @@ class AriaProductKind(ResourceKind):
             return _forget(action, ctx)
         from insarproj.aria.storage import probe_download
 
+        if action.op is Op.ADOPT:
+            return _download(action, ctx)  # downloads only when the set-aside file fails its checks
         payload = action.payload
         session = ctx.write.get("earthdata")
         probe = probe_download(session, payload["url"])
         if not probe.ready:
             return _retrieval_requested(action, ctx, probe.status_url)
         return _download(action, ctx)
+
+    def orphan(self, address: str, record: Record, ctx: PlanContext) -> Action | None:
+        """A product that left the project: forgotten; its file set aside (or deleted with --prune)."""
+        stack = address.split(".")[1]
+        fate = (
+            "file deleted (--prune)" if ctx.options.prune else f"file moved to data/{SUPERSEDED_DIR}/{stack}/"
+        )
+        if record["status"] != "present":
+            fate = "no file"
+        return Action(
+            address=address,
+            kind=self.kind,
+            op=Op.FORGET,
+            reason=f"no longer in the configuration; {fate}",
+            payload={"record": record, "prune": ctx.options.prune},
+        )
 
     def notes(self, ctx: PlanContext) -> list[str]:
         from insarproj.kinds.aria_show import plan_notes
@@ -202,7 +225,7 @@ def _download(action: Action, ctx: ApplyContext) -> Outcome:
     from insarproj.aria.netcdf import check_gunw_layout
     from insarproj.errors import VerificationError
     from insarproj.kinds.scenes import downloader
-    from insarproj.transfer.download import DownloadSpec
+    from insarproj.transfer.download import DownloadSpec, adopt_existing
 
     payload = action.payload
     rel = aria_relpath(payload["stack"], payload["name"])  # re-checked: a saved plan is a file
@@ -210,15 +233,22 @@ def _download(action: Action, ctx: ApplyContext) -> Outcome:
     spec = DownloadSpec(
         url=payload["url"], dest=dest, size=payload["size"], md5=payload["md5"], label=payload["name"]
     )
+    # A product back in the project takes its set-aside file when it still verifies.
+    aside = ctx.project.data_dir / SUPERSEDED_DIR / rel.removeprefix("aria/")
+    result = adopt_existing(spec, [aside])
+    if result is not None:
+        aside.unlink(missing_ok=True)
     for attempt in (1, 2):
-        result = downloader(ctx).fetch(spec, cancel=ctx.cancel)
+        result = result or downloader(ctx).fetch(spec, cancel=ctx.cancel)
         try:
             check_gunw_layout(dest, label=payload["name"])
             break
         except VerificationError:
             dest.unlink(missing_ok=True)  # never recorded: a file is in place only when it verified
+            result = None
             if attempt == 2:
                 raise
+    assert result is not None  # the loop either verified a file or raised
     attributes = {
         key: payload[key]
         for key in ("name", "stack", "frame", "reference", "secondary", "version", "coverage")

@@ -39,14 +39,13 @@ def plan_notes(ctx: Any, choices: list[Any]) -> list[str]:
             )
         if choice.missing:
             notes.append(
-                f"{choice.stack}: {len(choice.missing)} network pairs have no usable published GUNW product "
+                f"{choice.stack}: network pairs without a usable published GUNW product: "
+                f"{len(choice.missing)} "
                 f"({_keys(list(choice.missing))}); on-demand ARIA_S1_GUNW jobs are not supported by this "
                 "version"
             )
         if choice.not_selected:
-            notes.append(
-                f"{choice.stack}: {choice.not_selected} published pairs are not in the [pairs] network"
-            )
+            notes.append(f"{choice.stack}: published pairs not in the [pairs] network: {choice.not_selected}")
         notes += [f"{choice.stack}: {n}" for n in choice.notes]
     if any(c.selected for c in choices):
         notes.append(SIGN_NOTE)

@@ -30,7 +30,7 @@ def test_converges_with_the_selected_pairs_newest_versions_only(run_cli, sandbox
     plan = run_cli(["-C", str(root), "plan"])
     assert plan.code == 0, plan.output
     assert "20210104_20210128: dropped, its products cover 50 % of the AOI" in plan.output
-    assert "no usable published GUNW product (20210104_20210128, 20210116_20210209)" in plan.output
+    assert "without a usable published GUNW product: 2 (20210104_20210128, 20210116_20210209)" in plan.output
     assert "phase sign opposite" in plan.output
 
     done = run_cli(["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60"])
@@ -148,3 +148,28 @@ def test_preflight_stops_before_any_download_when_earthdata_refuses(run_cli, san
     assert "GRFN Door (PROD)" in result.output and "Traceback" not in result.output
     assert not (root / "data" / "aria").exists() or not any((root / "data" / "aria").rglob("*.nc"))
     assert aria_records(root) == {}
+
+
+def test_a_pair_leaving_sets_its_files_aside_and_coming_back_adopts_them(
+    run_cli, sandbox, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    sandbox.aria_settings(retrieval_delay=0)
+    root = write_aria_project(tmp_path / "p")
+    assert _apply(run_cli, root).code == 0
+    toml = root / "project.toml"
+    original = toml.read_text()
+    toml.write_text(
+        original.replace("neighbors = 2", 'neighbors = 2\nexclude_pairs = [["2021-01-16", "2021-01-28"]]')
+    )
+    left = _apply(run_cli, root)
+    assert "file moved to data/superseded/aria/A064/" in left.output, left.output
+    aside = sorted(p.name for p in (root / "data" / "superseded" / "aria" / "A064").iterdir())
+    assert len(aside) == 2 and all("20210128_20210116" in n for n in aside)
+    assert not any("20210128_20210116" in p.name for p in (root / "data" / "aria" / "A064").iterdir())
+
+    toml.write_text(original)
+    gets = len(sandbox.requests())
+    back = _apply(run_cli, root)
+    assert back.code == 0 and "its file in data/superseded/aria/ is adopted" in back.output, back.output
+    assert not any((root / "data" / "superseded" / "aria" / "A064").iterdir())
+    assert not [r for r in sandbox.requests()[gets:] if r.status == 200 and "20210128_20210116" in r.path]
