@@ -226,7 +226,7 @@ class AriaConfig(Section):
     on_demand: bool = Field(
         False,
         description="Submit HyP3 ARIA_S1_GUNW jobs for network pairs without a published product. "
-        "Not supported by this version: only false is accepted (docs/aria.md).",
+        "Not supported by this version: only false is accepted (docs/aria.md). Default false.",
     )
 
     @field_validator("on_demand")
