@@ -19,6 +19,7 @@ class StackChoice:
     missing: tuple[str, ...]  # network pairs (keys) without a product
     not_selected: int  # available pairs the network does not take
     notes: tuple[str, ...]
+    left_out: tuple[str, ...] = ()  # pairs left out by [search] exclude_dates / season, with why
 
 
 def _date(text: str) -> dt.date:
@@ -45,3 +46,23 @@ def choose_pairs(stack: AriaStack, settings: NetworkSettings, min_coverage: floa
     if report:
         notes.append(report)
     return StackChoice(stack.id, selected, below, missing, len(by_key) - len(selected), tuple(notes))
+
+
+def without_dates(
+    stack: AriaStack, exclude_dates: set[dt.date], season: set[int] | None
+) -> tuple[AriaStack, tuple[str, ...]]:
+    """The stack without pairs touching a date of `[search] exclude_dates` or outside `season`
+    (months), and one note per pair left out."""
+    kept: list[AriaPair] = []
+    notes: list[str] = []
+    for pair in stack.pairs:
+        dates = [_date(part) for part in pair.key.split("_")]
+        excluded = [d for d in dates if d in exclude_dates]
+        outside = [d for d in dates if season is not None and d.month not in season]
+        if excluded:
+            notes.append(f"{stack.id} {pair.key}: left out, {excluded[0].isoformat()} is in exclude_dates")
+        elif outside:
+            notes.append(f"{stack.id} {pair.key}: left out, {outside[0].isoformat()} is outside season")
+        else:
+            kept.append(pair)
+    return AriaStack(stack.id, stack.frames, tuple(kept)), tuple(notes)

@@ -40,14 +40,20 @@ def choices(ctx: PlanContext) -> list[Any]:
     """The pairs each stack takes (computed once per plan)."""
     cached = ctx.observations.get(CHOICE_CACHE)
     if cached is None:
-        from insarproj.aria.network import choose_pairs
+        from dataclasses import replace
+
+        from insarproj.aria.network import choose_pairs, without_dates
         from insarproj.kinds.pairs import network_settings
 
         pin = aria_pinned(ctx)
         settings = network_settings(ctx.project)
-        aria = ctx.project.config.processor.aria
-        minimum = aria.min_coverage if aria is not None else 0.5
-        cached = [choose_pairs(stack, settings, minimum) for stack in pin.stacks] if pin else []
+        config = ctx.project.config
+        minimum = config.processor.aria.min_coverage if config.processor.aria is not None else 0.5
+        season = set(config.search.season) if config.search.season else None
+        cached = []
+        for stack in pin.stacks if pin else ():
+            kept, left_out = without_dates(stack, set(config.search.exclude_dates), season)
+            cached.append(replace(choose_pairs(kept, settings, minimum), left_out=left_out))
         ctx.observations[CHOICE_CACHE] = cached
     return cached
 

@@ -31,6 +31,7 @@ def plan_notes(ctx: Any, choices: list[Any]) -> list[str]:
     aria = ctx.project.config.processor.aria
     minimum = aria.min_coverage if aria is not None else 0.5
     for choice in choices:
+        notes += list(choice.left_out)
         for pair in choice.below_coverage:
             notes.append(
                 f"{choice.stack} {pair.key}: dropped, its products cover {100 * pair.coverage:.0f} % "
@@ -49,7 +50,30 @@ def plan_notes(ctx: Any, choices: list[Any]) -> list[str]:
         notes += [f"{choice.stack}: {n}" for n in choice.notes]
     if any(c.selected for c in choices):
         notes.append(SIGN_NOTE)
-    return notes + unmanaged_notes(ctx.project.config)
+    return notes + ignored_search_keys(ctx.project.config) + unmanaged_notes(ctx.project.config)
+
+
+# [search] keys about scenes that a GUNW search has no use for (docs/aria.md).
+_SCENE_ONLY_KEYS = (
+    "product",
+    "beam_mode",
+    "polarization",
+    "frames",
+    "min_coverage",
+    "min_scenes",
+    "exclude_scenes",
+    "max_results",
+)
+
+
+def ignored_search_keys(config: Any) -> list[str]:
+    given = [key for key in _SCENE_ONLY_KEYS if key in config.search.model_fields_set]
+    if not given:
+        return []
+    return [
+        f"[search] {', '.join(given)}: not used with processor aria (GUNW products are VV interferograms; "
+        "coverage is [processor.aria] min_coverage)"
+    ]
 
 
 def unmanaged_notes(config: Any) -> list[str]:

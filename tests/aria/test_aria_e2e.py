@@ -173,3 +173,19 @@ def test_a_pair_leaving_sets_its_files_aside_and_coming_back_adopts_them(
     assert back.code == 0 and "its file in data/superseded/aria/ is adopted" in back.output, back.output
     assert not any((root / "data" / "superseded" / "aria" / "A064").iterdir())
     assert not [r for r in sandbox.requests()[gets:] if r.status == 200 and "20210128_20210116" in r.path]
+
+
+def test_scene_only_search_keys_are_named_not_silently_ignored(run_cli, sandbox, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = write_aria_project(tmp_path / "p")
+    toml = root / "project.toml"
+    toml.write_text(
+        toml.read_text().replace(
+            'flight_direction = "ASCENDING"',
+            'flight_direction = "ASCENDING"\nmin_scenes = 3\nexclude_dates = [2021-02-09]',
+        )
+    )
+    plan = run_cli(["-C", str(root), "plan"])
+    assert plan.code == 0, plan.output
+    assert "[search] min_scenes: not used with processor aria" in plan.output
+    assert "A064 20210128_20210209: left out, 2021-02-09 is in exclude_dates" in plan.output
+    assert "20210128_20210209  missing" not in plan.output

@@ -115,3 +115,15 @@ def test_excluded_pairs_are_not_taken() -> None:
     )
     choice = choose_pairs(stack, settings, 0.5)
     assert [p.key for p in choice.selected] == ["20210116_20210128"]
+
+
+def test_excluded_dates_and_season_leave_pairs_out_with_a_reason() -> None:
+    from insarproj.aria.network import without_dates
+
+    stack = _stack(("20210104_20210116", 1.0), ("20210116_20210128", 1.0), ("20210128_20210209", 1.0))
+    kept, notes = without_dates(stack, {dt.date(2021, 1, 4)}, season={1})
+    assert [p.key for p in kept.pairs] == ["20210116_20210128"]
+    assert notes == (
+        "A064 20210104_20210116: left out, 2021-01-04 is in exclude_dates",
+        "A064 20210128_20210209: left out, 2021-02-09 is outside season",
+    )
