@@ -94,7 +94,8 @@ class AriaSearchInput(InputResolver):
             )
         joined = sorted(set(new.products) - set(old.products if old else ()))
         left = sorted(set(old.products if old else ()) - set(new.products))
-        if old is not None and not joined and not left and pinned_fingerprint == fingerprint:
+        same = old is not None and (old.products, old.stacks) == (new.products, new.stacks)
+        if same and pinned_fingerprint == fingerprint:
             return old, None
         ctx.observations["aria.search.changed"] = True
         summary = (
