@@ -15,7 +15,7 @@ from insarproj.errors import ExitCode
 if TYPE_CHECKING:
     from insarproj.config.model import ProjectConfig
 
-TEMPLATES = ("hyp3-insar", "hyp3-burst", "isce-stack", "download")
+TEMPLATES = ("hyp3-insar", "hyp3-burst", "isce-stack", "download", "aria")
 
 
 def _safe_name(folder: Path) -> str:
@@ -31,7 +31,8 @@ def _safe_name(folder: Path) -> str:
     type=click.Choice(TEMPLATES),
     default="hyp3-insar",
     show_default=True,
-    help="Starting point: HyP3 INSAR_GAMMA, HyP3 multi-burst, local ISCE2 topsStack, or download only.",
+    help="Starting point: HyP3 INSAR_GAMMA, HyP3 multi-burst, local ISCE2 topsStack, download only, "
+    "or ready-made ARIA GUNW products.",
 )
 @click.option("--name", help="Project name (the HyP3 job name). Default: the folder name.")
 @click.option(

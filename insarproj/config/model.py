@@ -667,7 +667,7 @@ class ProjectConfig(Section):
         description="[dem]: the DEM of each stack. Default: by processor.",
     )
     processor: ProcessorConfig = Field(
-        description='[processor]: kind = "hyp3", "isce" or "download"; required.'
+        description='[processor]: kind = "hyp3", "isce", "download" or "aria"; required.'
     )
     mintpy: MintpyConfig = Field(
         default_factory=lambda: MintpyConfig.model_validate({}),

@@ -16,7 +16,15 @@ from insarproj.config.isce import IsceConfig, SlurmConfig
 from insarproj.config.problems import FieldProblem
 from insarproj.hyp3spec import JobSpec, ParameterError, ParamSpec, format_value, job_types, load_job_spec
 
-__all__ = ["DEFAULT_JOB_TYPE", "Hyp3Config", "Hyp3Settings", "IsceConfig", "ProcessorConfig", "SlurmConfig"]
+__all__ = [
+    "DEFAULT_JOB_TYPE",
+    "AriaConfig",
+    "Hyp3Config",
+    "Hyp3Settings",
+    "IsceConfig",
+    "ProcessorConfig",
+    "SlurmConfig",
+]
 
 DEFAULT_JOB_TYPE = "INSAR_GAMMA"
 # Upper bounds: far above any real setting, low enough that no later arithmetic overflows.
@@ -198,23 +206,60 @@ else:
 # IsceConfig and SlurmConfig live in insarproj/config/isce.py (re-exported here).
 
 
+# --------------------------------------------------------------------------- [processor.aria]
+
+
+class AriaConfig(Section):
+    """[processor.aria]: ready-made ARIA GUNW interferograms (docs/aria.md)."""
+
+    min_coverage: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="Share of the AOI (0..1) a pair's products (all its ARIA frames together) must "
+        "cover; pairs below it are dropped and plan says why. Default 0.5.",
+    )
+    frames: list[Annotated[int, Field(ge=0, le=27397)]] | None = Field(
+        None, description="Optional: ARIA frame ids (0..27397) to keep. Default: every frame over the AOI."
+    )
+    on_demand: bool = Field(
+        False,
+        description="Submit HyP3 ARIA_S1_GUNW jobs for network pairs without a published product. "
+        "Not supported by this version: only false is accepted (docs/aria.md). Default false.",
+    )
+
+    @field_validator("on_demand")
+    @classmethod
+    def _on_demand_not_yet(cls, value: bool) -> bool:
+        if value:
+            raise FieldProblem(
+                "on_demand = true (HyP3 ARIA_S1_GUNW jobs) is not supported by this version of insarproj",
+                hint="remove it or set on_demand = false; plan lists the network pairs without a product",
+            )
+        return value
+
+
 # --------------------------------------------------------------------------- [processor]
 
-_PROCESSOR_TABLES = ("hyp3", "isce")
+_PROCESSOR_TABLES = ("hyp3", "isce", "aria")
 
 
 class ProcessorConfig(Section):
     """[processor]: what makes the interferograms."""
 
-    kind: Literal["hyp3", "isce", "download"] = Field(
-        description='"hyp3" (ASF HyP3 in the cloud), "isce" (ISCE2 topsStack, locally or on SLURM) or '
-        '"download" (scenes, orbits and DEM only); required.'
+    kind: Literal["hyp3", "isce", "download", "aria"] = Field(
+        description='"hyp3" (ASF HyP3 in the cloud), "isce" (ISCE2 topsStack, locally or on SLURM), '
+        '"download" (scenes, orbits and DEM only) or "aria" (ready-made ARIA GUNW interferograms); required.'
     )
     hyp3: Hyp3Config | None = Field(
         None, description='HyP3 settings; only with kind = "hyp3" (defaults apply).'
     )
     isce: IsceConfig | None = Field(
         None, description='ISCE2 settings; only with kind = "isce" (defaults apply).'
+    )
+    aria: AriaConfig | None = Field(
+        None, description='ARIA GUNW settings; only with kind = "aria" (defaults apply).'
     )
 
     @model_validator(mode="before")
@@ -223,7 +268,7 @@ class ProcessorConfig(Section):
         if not isinstance(data, dict):
             return data
         kind = data.get("kind")
-        if kind not in ("hyp3", "isce", "download"):
+        if kind not in ("hyp3", "isce", "download", "aria"):
             return data  # the field check reports it
         for table in _PROCESSOR_TABLES:
             if table != kind and table in data:

@@ -22,8 +22,12 @@ def components(project: Any, endpoints: Endpoints) -> Components:
     from insarproj.kinds.services import earthdata_session
     from insarproj.kinds.show import pairs_section, scenes_section
 
-    bursts = max_bursts(project)
     kind = project.config.processor.kind
+    if kind == "aria":
+        from insarproj.kinds.aria_components import aria_components
+
+        return aria_components(project, endpoints)
+    bursts = max_bursts(project)
     result = Components(
         kinds=[SceneKind()],
         resolvers=[SearchInput()],

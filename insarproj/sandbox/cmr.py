@@ -376,7 +376,14 @@ def cmr_error(status: int, messages: list[str]) -> Response:
     return Response.json({"errors": messages}, status)
 
 
-def register(router: Router, catalog: Catalog, origins: Origins) -> None:
+def register(
+    router: Router,
+    catalog: Catalog,
+    origins: Origins,
+    collections: Callable[[Request], Response | None] | None = None,
+) -> None:
+    """``collections`` answers searches of collections kept outside the catalog (ARIA GUNW), or None."""
+
     def attribute(g: Granule, name: str) -> str | None:
         value = g.attribute(name)
         if value is None:  # not a cheap one: render the item's attributes (needs the file's MD5)
@@ -388,6 +395,9 @@ def register(router: Router, catalog: Catalog, origins: Origins) -> None:
         return value
 
     def search(req: Request) -> Response:
+        answer = collections(req) if collections is not None else None
+        if answer is not None:
+            return answer
         started = time.perf_counter()
         try:
             query = GranuleQuery.parse(req.form(), attribute)

@@ -127,7 +127,12 @@ class Sandbox:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._register_admin()
-        cmr.register(self.router, self.catalog, self.origins)
+        from insarproj.sandbox import aria_routes
+
+        self.aria = aria_routes.register(self.router, self.auth, self.origins)
+        cmr.register(
+            self.router, self.catalog, self.origins, aria_routes.gunw_search(self.aria, self.origins)
+        )
         auth.register(self.router, self.auth, self.origins)
         downloads.register(self.router, self.catalog, self.auth, self.origins)
         dem_tiles.register(self.router)
@@ -187,6 +192,10 @@ class Sandbox:
         """Change HyP3 settings (listing_lag, credits, credits_per_month, application_status,
         fail_rate, speed, post_stall); returns them all."""
         return self.hyp3.configure(**settings)
+
+    def aria_settings(self, **settings: Any) -> dict[str, Any]:
+        """ARIA long-term storage: `retrieval_delay` and `expiry` in seconds (sandbox/aria.py)."""
+        return self.aria.settings(**settings)
 
     def orbit_settings(self, **settings: Any) -> dict[str, Any]:
         """Change the orbit bucket's settings (clock, precise_delay_days, max_keys, advance_days)."""

@@ -1,0 +1,57 @@
+"""The components of a `[processor] kind = "aria"` project: the GUNW search pin and the products
+(docs/aria.md). No scene search: GUNW products are found in their own collection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from insarproj.components import Components
+from insarproj.endpoints import Endpoints
+from insarproj.engine.model import Op, Plan
+
+
+def aria_components(project: Any, endpoints: Endpoints) -> Components:
+    from insarproj.kinds.aria import AriaProductKind
+    from insarproj.kinds.aria_search import AriaCatalog, AriaSearchInput
+    from insarproj.kinds.aria_show import aria_section
+    from insarproj.kinds.services import earthdata_session
+
+    def catalog() -> AriaCatalog:
+        return AriaCatalog(endpoints.url("cmr"), earthdata_session(endpoints))
+
+    return Components(
+        kinds=[AriaProductKind()],
+        resolvers=[AriaSearchInput()],
+        read_factories={"aria": catalog},
+        write_factories={"earthdata": lambda: earthdata_session(endpoints)},
+        preflight=[aria_preflight],
+        show_sections=[aria_section],
+    )
+
+
+def aria_preflight(plan: Plan, ctx: Any) -> None:
+    """Before the first download: credentials exist, the disk has room, and the account may
+    download ARIA products (one ranged GET through the login chain; docs/aria.md, "Preflight")."""
+    from insarproj.errors import AuthError
+    from insarproj.transfer.credentials import find_earthdata_credentials, urs_host
+    from insarproj.transfer.disk import check_free_space
+
+    downloads = [a for a in plan.actions if a.kind == "aria_product" and a.op in (Op.CREATE, Op.REPLACE)]
+    if not downloads:
+        return
+    ctx.project.data_dir.mkdir(parents=True, exist_ok=True)
+    check_free_space(ctx.project.data_dir, sum(a.bytes or 0 for a in downloads))
+    if find_earthdata_credentials(ctx.endpoints) is None:
+        raise AuthError(
+            f"{len(downloads)} GUNW products are to be downloaded but no Earthdata credentials were found",
+            service="urs",
+            hint="set EARTHDATA_TOKEN, or EARTHDATA_USERNAME and EARTHDATA_PASSWORD, or add "
+            f"'machine {urs_host(ctx.endpoints)} login USER password PASS' to ~/.netrc",
+        )
+    from insarproj.aria.storage import probe_download
+
+    # Only a product with no retrieval on record is probed: a lapsed retrieval is requested again
+    # by its own action alone. A 202 here is recorded by the product's own probe right after.
+    fresh = [a for a in downloads if ctx.state.get(a.address) is None]
+    if fresh:
+        probe_download(ctx.write.get("earthdata"), fresh[0].payload["url"])
