@@ -80,3 +80,73 @@ def test_two_successive_date_updates_both_run_in_update_mode(tmp_path: Path, san
     )
     shown = run_cli(["-C", str(root), "show"])
     assert f"(update of {generations[1]['fingerprint'][:12]})" in shown.output
+
+
+def test_nesd_update_mode_and_a_looks_change_with_new_dates_regenerates(
+    tmp_path: Path, sandbox, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    root, _ = isce_project(tmp_path)
+    toml = root / "project.toml"
+    nesd = 'coregistration = "NESD"\nnum_overlap_connections = 1'
+    toml.write_text(toml.read_text().replace('coregistration = "geometry"', nesd))
+    set_end(root, "2021-02-01")
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
+    assert stack_attrs(root)["run_files"][3] == "run_04_extract_burst_overlaps"
+
+    set_end(root, "2021-02-13")
+    plan = run_cli(["-C", str(root), "plan"])
+    assert (
+        "1 new date(s): update mode (topsStack coregisters 20210211 and again 20210118, 20210130"
+        in plan.output
+    )
+    assert "14 ISCE steps to create" in plan.output  # update mode's run files, planned before they exist
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
+    attrs = stack_attrs(root)
+    assert attrs["mode"] == "update" and len(attrs["run_files"]) == 14
+    assert merged(root) == network(root) and len(network(root)) == 5
+    assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
+
+    # The data folder moved: configs and run files name the old place, so the stack is regenerated
+    # there and no step of the old generation is run.
+    (root / "data").rename(root / "data2")
+    toml.write_text(toml.read_text().replace('data = "data"', 'data = "data2"'))
+    plan = run_cli(["-C", str(root), "plan"])
+    assert (
+        "-/+ isce_stack.A064  [paths] data moved (configs and run files hold absolute paths)" in plan.output
+    ), plan.output
+    assert "isce_step.A064.14_unwrap  runs once the stack's run files are generated" not in plan.output
+    assert (
+        "isce_step.A064.01_unpack_topo_reference  runs once the stack's run files are generated"
+        in plan.output
+    )
+
+    # A looks change together with new dates: not an update, a regeneration saying both.
+    set_end(root, "2021-02-25")
+    toml.write_text(toml.read_text().replace("num_proc = 2", "num_proc = 2\nrange_looks = 15"))
+    plan = run_cli(["-C", str(root), "plan"])
+    assert "-/+ isce_stack.A064  range_looks 9 → 15; [paths] data moved" in plan.output, plan.output
+    assert "; 1 new date(s): regenerate" in plan.output
+
+
+def test_an_orbit_upgrade_of_a_processed_date_is_a_note_only(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root, home = isce_project(tmp_path)
+    toml = root / "project.toml"
+    toml.write_text(toml.read_text() + "\n[orbits]\nrequire_precise = false\n")
+    sandbox.orbit_settings(clock="2021-01-30T00:00:00")  # 20210118 has no POEORB yet: RESORB
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
+    generation = stack_attrs(root)["fingerprint"]
+    assert any("_RESORB_" in name for name in stack_attrs(root)["spec"]["orbits"].values())
+    commands = len(runs_of(home, "config_"))
+
+    sandbox.orbit_settings(advance_days=20)
+    plan = run_cli(["-C", str(root), "plan"])
+    assert "upgrade RESORB → POEORB" in plan.output and "isce_stack.A064 " not in plan.output, plan.output
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
+    plan = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
+    assert plan.code == 0, plan.output  # nothing to do: the stack stays as it is
+    assert (
+        "isce_stack.A064: 1 processed scene(s) now have another orbit file (RESORB → POEORB; date(s) "
+        "20210118): a note only, what was made stays; `insarproj apply --replace isce_stack.A064` "
+        "reprocesses the stack with them"
+    ) in plan.output
+    assert stack_attrs(root)["fingerprint"] == generation and len(runs_of(home, "config_")) == commands
