@@ -2,11 +2,13 @@
 (docs/isce.md, "Resources").
 
 Desired per stack of the pin, with a spec of everything that shapes what `stackSentinel.py`
-writes (kinds/isce_spec.py). A recorded generation whose fingerprint differs is regenerated in a
-fresh work folder, the reason in words ("range_looks 9 → 15"); the old work folder is moved to
-`data/superseded/isce/<stack>/<generation>/` (deleted only with `apply --prune`), since re-running
-stackSentinel.py where `coreg_secondarys/` exists silently switches it to update mode, and it refuses
-to run where `run_files/` exists. Execute builds the inputs from state records, checks the stack
+writes (kinds/isce_spec.py). When a recorded generation's fingerprint differs, the next one is
+either topsStack's update mode in the same work folder (only dates were added and its preconditions
+hold: kinds/isce_update.py) or a regeneration in a fresh work folder, the reason in words
+("range_looks 9 → 15", "1 new date(s): update mode (…)"); a regeneration moves the old work folder
+to `data/superseded/isce/<stack>/<generation>/` (deleted only with `apply --prune`), since
+re-running stackSentinel.py where `coreg_secondarys/` exists silently switches it to update mode,
+and it refuses to run where `run_files/` exists. Execute builds the inputs from state records, checks the stack
 (refusing with the scene and why), runs the exact stackSentinel.py command in the stack folder and
 edits the pair steps so the interferograms are exactly the `[pairs]` network.
 """
