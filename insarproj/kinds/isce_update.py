@@ -151,6 +151,10 @@ def _update(
     reference = str(new["reference"])
     latest = sorted(coregistered)[-reprocess_count(new["options"]) :]
     slc_dates = tuple(sorted({*latest, *added, reference}))
+    if new["options"].get("ionosphere"):
+        # topsStack chooses the ionosphere pairs (and reads swath starting ranges) over every SAFE
+        # of its list, then skips the pairs already in ion/: it gets all of them.
+        slc_dates = tuple(new["dates"])
     paired = sorted({*latest, *added, reference})[1:]  # stackSentinel's update pairing
     made = set(pair_tuples(old.get("pairs", [])))
     network = pair_tuples(new["pairs"])

@@ -53,6 +53,16 @@ def test_only_new_dates_on_a_finished_stack_is_update_mode() -> None:
     )
 
 
+def test_with_ionosphere_the_update_gets_every_safe() -> None:
+    ion = {**GEOMETRY, "ionosphere": {"num_connections": 3}}
+    old, new = (
+        spec(OLD["dates"], OLD["pairs"], options=ion),
+        spec(NEW_DATE["dates"], NEW_DATE["pairs"], options=ion),
+    )
+    plan = decide(old, new, parent_complete=True, coregistered=[B, C])
+    assert plan.update and plan.slc_dates == (A, B, C, D) and plan.reprocessed == (C,)
+
+
 def test_a_pair_with_the_reference_is_modelled_on_an_earlier_one() -> None:
     new = spec([A, B, C, D], [*map(tuple, OLD["pairs"]), (A, D), (C, D)])
     plan = decide(OLD, new, parent_complete=True, coregistered=[B, C])
