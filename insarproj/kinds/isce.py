@@ -8,9 +8,9 @@ hold: kinds/isce_update.py) or a regeneration in a fresh work folder, the reason
 ("range_looks 9 → 15", "1 new date(s): update mode (…)"); a regeneration moves the old work folder
 to `data/superseded/isce/<stack>/<generation>/` (deleted only with `apply --prune`), since
 re-running stackSentinel.py where `coreg_secondarys/` exists silently switches it to update mode,
-and it refuses to run where `run_files/` exists. Execute builds the inputs from state records, checks the stack
-(refusing with the scene and why), runs the exact stackSentinel.py command in the stack folder and
-edits the pair steps so the interferograms are exactly the `[pairs]` network.
+and it refuses to run where `run_files/` exists. Execute builds the inputs from state records,
+checks the stack (refusing with the scene and why), runs the exact stackSentinel.py command in the
+stack folder and edits the pair steps so the interferograms are exactly the `[pairs]` network.
 """
 
 from __future__ import annotations
