@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ def generate(
     old: dict[str, Any] = dict(ctx.state.resources.get(f"isce_stack.{stack}") or {})
     label = str(old.get("attributes", {}).get("fingerprint") or "unrecorded")[:12]
     if generation.update:
-        moved = _set_aside_run_files(work, work / GENERATIONS_DIR, label)
+        moved = _set_aside_run_files(work, work / GENERATIONS_DIR, label, ctx.options.prune)
     else:
         moved = supersede(work, data, stack, label, ctx.options.prune)
     fingerprint = spec_fingerprint(spec)
@@ -96,12 +97,16 @@ def _lineage(
     }
 
 
-def _set_aside_run_files(work: Path, generations: Path, label: str) -> Path | None:
+def _set_aside_run_files(work: Path, generations: Path, label: str, prune: bool) -> Path | None:
     """Move the parent's run_files/ to generations/<label>/ (its step logs already live in
-    logs/<label>/). configs/ stays: the update overwrites the configs it writes again, and the
-    configs of the pairs made earlier are models for the pairs insarproj adds (pair_configs.py)."""
+    logs/<label>/), or delete them with --prune. configs/ stays: the update overwrites the configs
+    it writes again, and the configs of the pairs made earlier are models for the pairs insarproj
+    adds (pair_configs.py)."""
     if not (work / "coreg_secondarys").is_dir():
         raise IsceError(f"{work / 'coreg_secondarys'} is missing: update mode needs it; run `insarproj plan`")
+    if prune:
+        shutil.rmtree(work / "run_files", ignore_errors=True)
+        return None
     target = generations / label
     n = 1
     while target.exists():
