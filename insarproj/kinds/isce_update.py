@@ -195,12 +195,37 @@ def next_generation(
     if record is None or record.get("status") != "present":
         return GenerationPlan(NEW, "not generated")
     attrs = record["attributes"]
-    return decide(
+    plan = decide(
         attrs.get("spec", {}),
         spec,
         parent_complete=generation_complete(attrs, resources),
         coregistered=coregistered_dates(data_dir, attrs),
     )
+    missing = _missing_model_configs(plan, data_dir, attrs, str(spec["options"].get("workflow")))
+    if missing:
+        reason = f"the config {missing} of an earlier pair, the model of a new one, is not in configs/"
+        return GenerationPlan(
+            NEW, f"{len(plan.new_dates)} new date(s): regenerate, not update mode: {reason}"
+        )
+    return plan
+
+
+def _missing_model_configs(
+    plan: GenerationPlan, data_dir: Path, attrs: Mapping[str, Any], workflow: str
+) -> str:
+    """The first config of an earlier pair an update would model a new pair on that is not on disk."""
+    from insarproj.isce.network_map import CONFIG_PREFIX, PAIR_STEPS
+
+    if not plan.update or plan.connections is None:
+        return ""
+    configs = resolve_inside(data_dir, str(attrs["work"]), what="an isce_stack record") / "configs"
+    written = set(plan.connections.written)
+    for _, (a, b) in plan.connections.add:
+        for step in PAIR_STEPS.get(workflow, ()) if (a, b) not in written else ():
+            name = f"{CONFIG_PREFIX[step]}{a}_{b}"
+            if not (configs / name).is_file():
+                return name
+    return ""
 
 
 def planned_generation(ctx: Any, spec: Mapping[str, Any]) -> GenerationPlan:

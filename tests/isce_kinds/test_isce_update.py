@@ -3,15 +3,22 @@ recorded spec, the desired spec, whether the parent finished and what `coreg_sec
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from insarproj.isce.network_map import CONFIG_PREFIX
 from insarproj.kinds.isce_spec import predicted_run_files, spec_fingerprint
-from insarproj.kinds.isce_update import decide, generation_notes, orbit_changes
+from insarproj.kinds.isce_update import decide, generation_notes, next_generation, orbit_changes
 
 A, B, C, D = "20210106", "20210118", "20210130", "20210211"
-GEOMETRY = {"coregistration": "geometry", "range_looks": 9, "num_overlap_connections": 3}
+GEOMETRY = {
+    "workflow": "interferogram",
+    "coregistration": "geometry",
+    "range_looks": 9,
+    "num_overlap_connections": 3,
+}
 POE = "S1A_OPER_AUX_POEORB_OPOD_20210219T061551_V20210129T225942_20210131T005942.EOF"
 RES = "S1A_OPER_AUX_RESORB_OPOD_20210130T040000_V20210130T010000_20210130T040000.EOF"
 
@@ -51,6 +58,32 @@ def test_only_new_dates_on_a_finished_stack_is_update_mode() -> None:
         "1 new date(s): update mode (topsStack coregisters 20210211 and again 20210130; "
         "insarproj adds the pair configs update mode does not write: 20210118_20210211)"
     )
+
+
+def test_update_mode_is_planned_only_with_the_configs_of_the_earlier_pairs_it_models_on(
+    tmp_path: Path,
+) -> None:
+    work = tmp_path / "isce" / "A064" / "work"
+    for date in (B, C):
+        (work / "coreg_secondarys" / date).mkdir(parents=True)
+    (work / "configs").mkdir()
+    generation = spec_fingerprint(OLD)
+    attrs = {"spec": OLD, "fingerprint": generation, "work": "isce/A064/work", "run_files": ["run_01_x"]}
+    record = {"status": "present", "attributes": attrs}
+    steps = {"isce_step.A064.01_x": {"status": "present", "attributes": {"generation": generation}}}
+    new = spec([A, B, C, D], [*map(tuple, OLD["pairs"]), (A, D), (C, D)])  # A_D is modelled on A_C
+    plan = next_generation(new, record, steps, tmp_path)
+    assert not plan.update
+    assert (
+        "not update mode: the config config_generate_igram_20210106_20210130 of an earlier pair"
+        in plan.reason
+    )
+    for prefix in CONFIG_PREFIX.values():
+        (work / "configs" / f"{prefix}{A}_{C}").write_text("[Common]\n")
+    assert next_generation(new, record, steps, tmp_path).update
+    # The steps of the generation it builds on must be done.
+    unfinished = {"isce_step.A064.01_x": {"status": "partial", "attributes": {"generation": generation}}}
+    assert "has not finished" in next_generation(new, record, unfinished, tmp_path).reason
 
 
 def test_with_ionosphere_the_update_gets_every_safe() -> None:
