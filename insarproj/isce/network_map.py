@@ -70,13 +70,16 @@ def plan_connections(
     *,
     coregistration: str = "NESD",
     paired_dates: Sequence[str] | None = None,
+    earlier: Iterable[DatePair] = (),
 ) -> ConnectionPlan:
     """The `-c` and the pair edits that make exactly `network` from the stack's `dates`.
 
     `dates` are the dates stackSentinel will use (after its bbox check), `reference` its `-m`,
     `network` the pairs this generation must make. In update mode stackSentinel pairs only among
     `paired_dates` (its `sorted(secondaries + [reference])[1:]`: the new dates and the latest
-    coregistered ones); `network` then holds only the pairs not made by an earlier generation.
+    coregistered ones); `network` then holds only the pairs not made by an earlier generation, and
+    `earlier` the pairs earlier generations made in the same work folder (their configs are still in
+    `configs/`), models when no written pair has the same roles.
     Raises ConfigError naming the pair when the network cannot be made.
     """
     wanted = sorted(set(network))
@@ -89,7 +92,8 @@ def plan_connections(
             connections = candidate
     written = neighbor_pairs(pairing, connections)
     missing = [pair for pair in wanted if pair not in set(written)]
-    add = tuple((pair, _template(stack, pair, written, reference)) for pair in missing)
+    before = sorted(set(earlier) - set(written))
+    add = tuple((pair, _template(stack, pair, written, reference, before)) for pair in missing)
     remove = tuple(pair for pair in written if pair not in set(wanted))
     return ConnectionPlan(connections, tuple(written), add, remove)
 
@@ -121,9 +125,14 @@ def _roles(pair: DatePair, reference: str) -> tuple[bool, bool]:
     return pair[0] == reference, pair[1] == reference
 
 
-def _template(stack: str, pair: DatePair, written: list[DatePair], reference: str) -> DatePair:
-    """The written pair closest in time whose dates play the same roles as `pair`'s."""
-    same = [w for w in written if _roles(w, reference) == _roles(pair, reference)]
+def _template(
+    stack: str, pair: DatePair, written: list[DatePair], reference: str, earlier: Sequence[DatePair] = ()
+) -> DatePair:
+    """The model pair closest in time whose dates play the same roles as `pair`'s: a written pair,
+    else a pair an earlier generation made in the same work folder."""
+    roles = _roles(pair, reference)
+    same = [w for w in written if _roles(w, reference) == roles]
+    same = same or [w for w in earlier if _roles(w, reference) == roles]
     if not same:
         raise ConfigError(
             f"stack {stack}: pair {pair[0]}_{pair[1]} cannot be made: stackSentinel writes no pair with "

@@ -2,10 +2,11 @@
 network (the decision is `network_map.plan_connections`; docs/isce-network.md).
 
 For each pair step of the workflow (`network_map.PAIR_STEPS`): the lines and config files of pairs
-the network does not hold are removed; each missing pair gets a config copied from the written pair
-it is modelled on, with that pair's dates replaced by its own, and a run-file line copied the same
-way (so `text_cmd` and the command stay as stackSentinel wrote them). Run files are rewritten one
-command per line, as `--num_proc 1` writes them: insarproj runs every line itself.
+the network does not hold are removed; each missing pair gets a config copied from the pair it is
+modelled on, with that pair's dates replaced by its own, and a run-file line copied the same way (so
+`text_cmd` and the command stay as stackSentinel wrote them). In an update generation the model may
+be a pair an earlier generation made in the same work folder: its config is still in `configs/`.
+Run files are rewritten one command per line, as `--num_proc 1` writes them: insarproj runs every line itself.
 """
 
 from __future__ import annotations
@@ -50,13 +51,8 @@ def edit_pair_steps(work: Path, workflow: str, plan: ConnectionPlan) -> PairEdit
         by_pair = {_pair_of(line, step): line for line in lines}
         added = []
         for pair, model in plan.add:
-            if model not in by_pair and pair not in by_pair:
-                raise InsarprojError(
-                    f"{run_file} has no line of pair {model[0]}_{model[1]} to model pair {pair[0]}_{pair[1]} "
-                    "on; regenerate the stack"
-                )
-            template = by_pair.get(model) or by_pair[pair]
-            source = model if model in by_pair else pair
+            source = pair if pair in by_pair else model
+            template = _model_line(work, step, run_file, by_pair, source, pair)
             text = _config_path(work, step, source).read_text(encoding="utf-8")
             atomic_write_text(_config_path(work, step, pair), _replace_dates(text, source, pair, work))
             if pair not in by_pair:
@@ -69,6 +65,22 @@ def edit_pair_steps(work: Path, workflow: str, plan: ConnectionPlan) -> PairEdit
         atomic_write_text(run_file, "".join(by_pair[p] + "\n" for p in sorted(by_pair)))
         edit.added[run_file.name], edit.removed[run_file.name] = added, removed
     return edit
+
+
+def _model_line(
+    work: Path, step: str, run_file: Path, by_pair: dict[DatePair, str], model: DatePair, pair: DatePair
+) -> str:
+    """The run-file line of `model`: its own line, else (a pair an earlier generation made, whose
+    config is still in configs/) another line of the step with its pair replaced."""
+    if model in by_pair:
+        return by_pair[model]
+    if by_pair and _config_path(work, step, model).is_file():
+        other = min(by_pair)
+        return _replace_dates(by_pair[other], other, model, work)
+    raise InsarprojError(
+        f"{run_file} has no line, and configs/ no config, of pair {model[0]}_{model[1]} to model pair "
+        f"{pair[0]}_{pair[1]} on; regenerate the stack"
+    )
 
 
 def _commands(run_file: Path) -> list[str]:

@@ -2,13 +2,15 @@
 (docs/isce.md, "Resources").
 
 Desired per stack of the pin, with a spec of everything that shapes what `stackSentinel.py`
-writes (kinds/isce_spec.py). A recorded generation whose fingerprint differs is regenerated in a
-fresh work folder, the reason in words ("range_looks 9 → 15"); the old work folder is moved to
-`data/superseded/isce/<stack>/<generation>/` (deleted only with `apply --prune`), since re-running
-stackSentinel.py where `coreg_secondarys/` exists silently switches it to update mode, and it refuses
-to run where `run_files/` exists. Execute builds the inputs from state records, checks the stack
-(refusing with the scene and why), runs the exact stackSentinel.py command in the stack folder and
-edits the pair steps so the interferograms are exactly the `[pairs]` network.
+writes (kinds/isce_spec.py). When a recorded generation's fingerprint differs, the next one is
+either topsStack's update mode in the same work folder (only dates were added and its preconditions
+hold: kinds/isce_update.py) or a regeneration in a fresh work folder, the reason in words
+("range_looks 9 → 15", "1 new date(s): update mode (…)"); a regeneration moves the old work folder
+to `data/superseded/isce/<stack>/<generation>/` (deleted only with `apply --prune`), since
+re-running stackSentinel.py where `coreg_secondarys/` exists silently switches it to update mode,
+and it refuses to run where `run_files/` exists. Execute builds the inputs from state records,
+checks the stack (refusing with the scene and why), runs the exact stackSentinel.py command in the
+stack folder and edits the pair steps so the interferograms are exactly the `[pairs]` network.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from insarproj.errors import InsarprojError
 from insarproj.fsutil import resolve_inside
 from insarproj.kinds.isce_spec import (
     SUPERSEDED_DIR,
-    describe_change,
     isce_config,
     refresh_spec,
     spec_fingerprint,
@@ -37,6 +38,7 @@ from insarproj.state import op_delete, op_put
 from insarproj.state.records import Record
 
 KIND = "isce_stack"
+REGENERATE = "regenerate"  # payload flag of `--replace`: a new stack even where update mode would do
 
 
 class IsceError(InsarprojError):
@@ -77,15 +79,21 @@ class IsceStackKind(ResourceKind):
             return _action(desired, Op.CREATE, "not generated")
         attrs = record["attributes"]
         if attrs.get("fingerprint") != spec_fingerprint(desired.spec):
-            return _action(desired, Op.REPLACE, describe_change(attrs.get("spec", {}), desired.spec))
+            from insarproj.kinds.isce_update import planned_generation
+
+            generation = planned_generation(ctx, desired.spec)
+            # An update is a new generation added to the stack (+), a regeneration replaces it.
+            return _action(desired, Op.CREATE if generation.update else Op.REPLACE, generation.reason)
         work = ctx.project.data_dir / attrs.get("work", "")
         missing = [name for name in attrs.get("run_files", []) if not (work / "run_files" / name).is_file()]
         if missing:
             return _action(desired, Op.REPLACE, f"{', '.join(missing[:3])} missing on disk")
-        return None
+        return _orbits_changed_midway(desired, attrs, ctx)
 
     def replace_action(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action:
-        return _action(desired, Op.REPLACE, "regenerated on request (--replace)")
+        action = _action(desired, Op.REPLACE, "regenerated on request (--replace)")
+        action.payload[REGENERATE] = True
+        return action
 
     def execute(self, action: Action, ctx: ApplyContext) -> Outcome:
         if action.op is Op.FORGET:
@@ -93,20 +101,53 @@ class IsceStackKind(ResourceKind):
         tool = topsstack(ctx)
         if not tool.found:
             raise IsceError(f"{action.address}: {tool.summary()}")
+        from insarproj.kinds.isce_generate import generate
+        from insarproj.kinds.isce_update import NEW, GenerationPlan, next_generation
+
         # Orbits and the DEM may have been recorded earlier in this apply: their part of the spec
         # is read again, so the fingerprint recorded is the one the next plan computes.
-        spec = refresh_spec(action.payload, ctx.state.resources, tool)
-        from insarproj.kinds.isce_generate import generate
-
-        attributes = generate(spec, ctx, tool)
-        attributes["fingerprint"] = spec_fingerprint(spec)
-        message = f"generated {len(attributes['run_files'])} run files ({tool.summary()})"
+        payload = {k: v for k, v in action.payload.items() if k != REGENERATE}
+        spec = refresh_spec(payload, ctx.state.resources, tool)
+        record = ctx.state.resources.get(action.address)
+        # Decided again from state and disk as they are now (a saved plan may be older).
+        generation = (
+            GenerationPlan(NEW, "regenerated on request")
+            if action.payload.get(REGENERATE)
+            else next_generation(spec, record, ctx.state.resources, ctx.project.data_dir)
+        )
+        attributes = generate(spec, ctx, tool, generation)
+        mode = "update mode" if generation.update else "a new stack"
+        message = f"generated {len(attributes['run_files'])} run files, {mode} ({tool.summary()})"
         return Outcome(ops=[op_put(action.address, KIND, "present", attributes)], message=message)
 
     def notes(self, ctx: PlanContext) -> list[str]:
-        if not ctx.desired_of(KIND):
+        from insarproj.kinds.isce_update import generation_notes, planned_generation
+
+        desired = ctx.desired_of(KIND)
+        if not desired:
             return []
-        return [f"ISCE2: {topsstack(ctx).summary()}"]
+        notes = [f"ISCE2: {topsstack(ctx).summary()}"]
+        for stack in desired:
+            record = ctx.state.resources.get(stack.address)
+            current = record is not None and record["attributes"].get("fingerprint") == spec_fingerprint(
+                stack.spec
+            )
+            if current or (record is not None and planned_generation(ctx, stack.spec).update):
+                notes += generation_notes(stack.address, stack.spec, record)
+        return notes
+
+
+def _orbits_changed_midway(desired: Desired, attrs: Any, ctx: PlanContext) -> Action | None:
+    """An orbit file replaced (RESORB → POEORB) before the generation finished: its configs name
+    the old file, moved aside, so the unfinished steps could not run; regenerate. Once finished,
+    an orbit upgrade is only a note (`notes`)."""
+    from insarproj.kinds.isce_update import generation_complete, orbit_changes
+
+    changed = orbit_changes(attrs.get("spec", {}), desired.spec)
+    if not changed or generation_complete(attrs, ctx.state.resources):
+        return None
+    reason = f"orbit files of {len(changed)} scene(s) changed before the stack finished: regenerate"
+    return _action(desired, Op.REPLACE, reason)
 
 
 def _action(desired: Desired, op: Op, reason: str) -> Action:

@@ -18,6 +18,7 @@ def isce_section(ws: Any, state: Any) -> dict[str, Any]:
         generation = str(attrs.get("fingerprint", ""))
         lines.append(
             f"  {address}  generation {generation[:12]}  {attrs.get('work')}/  by {attrs.get('topsstack')}"
+            + (f"  (update of {str(attrs.get('parent'))[:12]})" if attrs.get("parent") else "")
         )
         stack = address.split(".", 1)[1]
         step_rows = [
@@ -36,6 +37,9 @@ def isce_section(ws: Any, state: Any) -> dict[str, Any]:
                 "topsstack": attrs.get("topsstack"),
                 "command": attrs.get("command"),
                 "run_files": attrs.get("run_files"),
+                "mode": attrs.get("mode", "new"),
+                "parent": attrs.get("parent"),
+                "generations": attrs.get("generations", []),
                 "steps": step_rows,
             }
         )

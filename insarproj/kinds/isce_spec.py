@@ -3,10 +3,12 @@ the pin and state: the desired spec of `isce_stack.<stack>` and its fingerprint 
 "Resources").
 
 Everything that changes what `stackSentinel.py` writes is in the spec: the [processor.isce]
-options it receives, the pinned scene set, the orbit file of each scene, the DEM, the pair
-network, where topsStack lives (and its version) and where the data folder is (configs and run
-files hold absolute paths). insarproj's own run settings (`num_proc`, `max_attempts`, `keep`)
-are not: they change how the commands run, not what they are.
+options it receives, the reference date, the pinned scenes of each date, the DEM, the pair network,
+whether topsStack is the stand-in and where the data folder is (configs and run files hold
+absolute paths). The orbit file of each scene and topsStack's path and version are recorded in it
+too but are not fingerprinted: they make notes, not regenerations (kinds/isce_update.py).
+insarproj's own run settings (`num_proc`, `max_attempts`, `keep`) are not in it: they change how
+the commands run, not what they are.
 """
 
 from __future__ import annotations
@@ -50,11 +52,12 @@ def stack_relpath(stack: str) -> str:
     return f"{ISCE_DIR}/{stack}"
 
 
-def predicted_run_files(options: Mapping[str, Any]) -> list[str]:
-    """`run_NN_<name>` stackSentinel.py writes for a new stack with these options."""
-    names = list(_SLC_PREFIX)
+def predicted_run_files(options: Mapping[str, Any], update: bool = False) -> list[str]:
+    """`run_NN_<name>` stackSentinel.py writes with these options, for a new stack or (``update``)
+    in update mode, which skips unpacking the reference and extracting the burst overlaps."""
+    names = list(_SLC_PREFIX[1:] if update else _SLC_PREFIX)
     if options.get("coregistration") == "NESD":
-        names += _NESD_STEPS
+        names += _NESD_STEPS[1:] if update else _NESD_STEPS
     names += _FULL_BURST
     names.append("merge_reference_secondary_slc")
     names += _WORKFLOW_STEPS[str(options.get("workflow", "interferogram"))]
@@ -92,7 +95,9 @@ def stack_spec(
         "options": options,
         "scenes": scenes,
         "dates": sorted(dates),
-        "orbits": sorted(_orbit_file(records, name) for name in scenes),
+        "date_scenes": {d: sorted(names) for d, names in sorted(dates.items())},
+        "reference": _reference(config, sorted(dates)),
+        "orbits": {name: _orbit_file(records, name) for name in scenes},
         "dem": {k: dem.get("attributes", {}).get(k) for k in ("bounds", "files")},
         "pairs": sorted([a, b] for a, b in pairs),
         "aoi_bounds": [round(float(v), 9) for v in project.aoi.bounds],
@@ -101,12 +106,26 @@ def stack_spec(
     }
 
 
+def _reference(config: Any, dates: list[str]) -> str | None:
+    """The stack's `-m` date, None when the configured one is not a date of the stack (generating
+    then refuses with the reason)."""
+    import datetime as dt
+
+    from insarproj.isce.command import resolve_reference
+
+    try:
+        days = [dt.datetime.strptime(d, "%Y%m%d").date() for d in dates]
+        return resolve_reference(config, days).strftime("%Y%m%d")
+    except ValueError:
+        return None
+
+
 def refresh_spec(spec: Mapping[str, Any], records: Mapping[str, Any], tool: Any) -> dict[str, Any]:
     """``spec`` with the parts read from state records and the tool computed again."""
     dem = records.get(f"dem.{spec['stack']}") or {}
     return {
         **spec,
-        "orbits": sorted(_orbit_file(records, name) for name in spec["scenes"]),
+        "orbits": {name: _orbit_file(records, name) for name in spec["scenes"]},
         "dem": {k: dem.get("attributes", {}).get(k) for k in ("bounds", "files")},
         "topsstack": {"program": str(tool.program), "version": tool.version, "stand_in": tool.stand_in},
     }
@@ -119,33 +138,9 @@ def _orbit_file(records: Mapping[str, Any], scene: str) -> str:
 
 
 def spec_fingerprint(spec: Mapping[str, Any]) -> str:
-    return fingerprint(dict(spec))
-
-
-def describe_change(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
-    """Why a generation is stale, in words: "range_looks 9 → 15", "3 new dates"."""
-    parts = [
-        f"{key} {old_options.get(key)} → {value}"
-        for old_options in [old.get("options", {})]
-        for key, value in sorted(new.get("options", {}).items())
-        if old_options.get(key) != value
-    ]
-    added = sorted(set(new.get("dates", [])) - set(old.get("dates", [])))
-    gone = sorted(set(old.get("dates", [])) - set(new.get("dates", [])))
-    if added:
-        parts.append(f"{len(added)} new date(s): regenerate (update mode not yet used)")
-    if gone:
-        parts.append(f"{len(gone)} date(s) left the stack")
-    labels = {
-        "scenes": "the scene set changed",
-        "orbits": "orbit files changed",
-        "dem": "the DEM changed",
-        "pairs": "the pair network changed",
-        "aoi_bounds": "the AOI changed",
-        "topsstack": "topsStack changed",
-        "data_dir": "[paths] data moved",
-    }
-    for key, label in labels.items():
-        if old.get(key) != new.get(key) and not (key in ("scenes", "pairs") and (added or gone)):
-            parts.append(label)
-    return "; ".join(parts) or "the generation's inputs changed"
+    """The generation's fingerprint. Orbit files and topsStack's path and version are recorded but
+    left out: an orbit upgrade of a processed date and a new topsStack version are notes, not a
+    regeneration (docs/isce.md "Invalidation"); whether it is the stand-in is kept."""
+    shaping = {k: v for k, v in spec.items() if k not in ("orbits", "topsstack")}
+    shaping["stand_in"] = bool(spec.get("topsstack", {}).get("stand_in"))
+    return fingerprint(shaping)

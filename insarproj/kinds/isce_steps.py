@@ -41,7 +41,7 @@ class IsceStepKind(ResourceKind):
             run_files = (
                 record["attributes"]["run_files"]
                 if current and record
-                else predicted_run_files(spec["options"])
+                else predicted_run_files(spec["options"], update=_updates(ctx, spec, record))
             )
             previous = stack_desired.address
             for run_file in run_files:
@@ -70,12 +70,33 @@ class IsceStepKind(ResourceKind):
         payload = {"retry": bool(ctx.options.retry_failed)}
         return _action(desired, Op.CREATE, progress.describe(max_attempts), payload)
 
+    def orphan(self, address: str, record: Record, ctx: PlanContext) -> Action | None:
+        """A step of an earlier generation (its command logs stay in that generation's folder)."""
+        action = super().orphan(address, record, ctx)
+        if action is not None:
+            generation = str(record["attributes"].get("generation", ""))[:12]
+            action.reason = f"a step of an earlier generation ({generation}); its logs are kept"
+            action.internal = True
+            # Forgotten after the stack's next generation is made: whether update mode may be
+            # used is judged from the steps of the generation it builds on.
+            action.depends_on.append(f"{STACK_KIND}.{address.split('.')[1]}")
+        return action
+
     def execute(self, action: Action, ctx: ApplyContext) -> Outcome:
         if action.op is Op.FORGET:
             from insarproj.state import op_delete
 
             return Outcome(ops=[op_delete(action.address)])
         return _run(action, ctx)
+
+
+def _updates(ctx: PlanContext, spec: Any, record: Record | None) -> bool:
+    """Whether the stack's next generation is topsStack's update mode (its run files differ)."""
+    if record is None:
+        return False
+    from insarproj.kinds.isce_update import planned_generation
+
+    return planned_generation(ctx, spec).update
 
 
 def _action(desired: Desired, op: Op, reason: str, extra: dict[str, Any] | None = None) -> Action:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from insarproj.kinds.isce_progress import command_specs, expected_outputs, run_file_commands
-from insarproj.kinds.isce_spec import describe_change, predicted_run_files
+from insarproj.kinds.isce_spec import predicted_run_files
 
 
 def test_a_run_file_written_with_num_proc_above_one_still_gives_one_command_per_line(tmp_path: Path) -> None:
@@ -46,19 +46,3 @@ def test_predicted_run_files_per_coregistration() -> None:
     assert len(nesd) == 16 and nesd[3] == "run_04_extract_burst_overlaps" and nesd[-1] == "run_16_unwrap"
     geometry = predicted_run_files({"workflow": "correlation", "coregistration": "geometry"})
     assert geometry[-1] == "run_10_filter_coherence" and len(geometry) == 10
-
-
-def test_the_regeneration_reason_names_what_changed() -> None:
-    old = {
-        "options": {"range_looks": 9, "azimuth_looks": 3},
-        "dates": ["20210101", "20210113"],
-        "dem": {"a": 1},
-    }
-    new = {
-        "options": {"range_looks": 15, "azimuth_looks": 3},
-        "dates": ["20210101", "20210113", "20210125"],
-        "dem": {"a": 2},
-    }
-    reason = describe_change(old, new)
-    assert reason.startswith("range_looks 9 → 15; 1 new date(s): regenerate (update mode not yet used)")
-    assert "the DEM changed" in reason
