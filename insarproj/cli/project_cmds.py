@@ -142,7 +142,17 @@ def validate(app: AppContext) -> int:
     )
     if config.processor.isce is not None:
         _report_topsstack(config.processor.isce.topsstack_dir, project.config_path.parent)
+    if config.mintpy.enabled and config.mintpy.run:
+        _report_mintpy(config.mintpy.command, project.config_path.parent)
     return ExitCode.OK
+
+
+def _report_mintpy(command: str, project_dir: Path) -> None:
+    """Say whether smallbaselineApp.py is there for [mintpy] run = true (docs/mintpy.md)."""
+    from insarproj.mintpy.run import find_mintpy
+
+    found = find_mintpy(command, base=project_dir)
+    click.echo(f"{'' if found.found else 'Warning: '}{found.summary()}.", err=not found.found)
 
 
 def _report_topsstack(topsstack_dir: str | None, project_dir: Path) -> None:

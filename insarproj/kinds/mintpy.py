@@ -22,6 +22,8 @@ from insarproj.state import op_delete, op_put
 from insarproj.state.records import Record, hyp3_attributes, product_attributes
 
 FORMAT = 1  # bump when the hand-off's layout changes: every hand-off is rewritten
+# Plan observation: each hand-off's planned action (None when in sync), which mintpy_run reads.
+HANDOFF_ACTIONS = "mintpy.handoff_actions"
 
 
 def _settings(project: Any) -> dict[str, Any]:
@@ -85,6 +87,11 @@ class MintpyKind(ResourceKind):
             )
 
     def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
+        action = self._assess(desired, record, ctx)
+        ctx.observations.setdefault(HANDOFF_ACTIONS, {})[desired.address] = action
+        return action
+
+    def _assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
         pending = _pending(spec, ctx)
         if pending:
@@ -129,18 +136,12 @@ class MintpyKind(ResourceKind):
         )
 
     def notes(self, ctx: PlanContext) -> list[str]:
-        mintpy = ctx.project.config.mintpy
         notes = []
         left_out = ctx.observations.get("mintpy.left_out") or []
         if left_out:
             notes.append(
                 f"MintPy hand-offs leave out {_count(left_out, 'pair')} whose job failed for good "
                 f"({_names(left_out)}); they join once a job succeeds (`apply --retry-failed`)"
-            )
-        if mintpy.enabled and mintpy.run:
-            notes.append(
-                "not managed by this version of insarproj yet: running MintPy ([mintpy] run = true); "
-                "the hand-off folders are prepared"
             )
         return notes
 
