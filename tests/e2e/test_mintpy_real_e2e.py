@@ -25,11 +25,13 @@ STACK = "A064"
 HYP3 = '[processor.hyp3]\njob_type = "INSAR_GAMMA"\ninclude_dem = true\ninclude_look_vectors = true\n'
 # A reference point well outside the bowl (σ = 1 km), inside every pair's window: ~2 km north-east.
 REFERENCE = (SITE[1] + 0.013, SITE[0] + 0.016)
-# Tolerance at the bowl, m/yr: each date's synthetic atmosphere is up to 0.6 rad (≈ 2.6 mm of
-# range); over the network's span of ≈ 0.45 yr and ~12 dates its least-squares error at the bowl
-# against the reference is ≈ 2.6 mm · √2 / 0.45 yr / √(dates/2) ≈ 3 mm/yr; 5 mm/yr keeps the sign
-# and a quarter of the rate. Away from the bowl the truth is < 0.1 mm/yr: the same bound applies.
-TOLERANCE = 0.005
+# Tolerance, m/yr. The synthetic truth is exact; what MintPy cannot remove (troposphere correction
+# off: the sandbox has no weather model) is each date's smooth "atmosphere" of up to 0.6 rad
+# (2.6 mm of range), so two points differ by a per-date scatter of s ≈ 2 mm RMS. A least-squares
+# line through N ≈ 13 dates over T ≈ 0.45 yr turns that into ≈ s·√(12/N)/T ≈ 4.3 mm/yr against the
+# reference point. 6 mm/yr is under a third of the rate: the sign and the bowl are unmistakable,
+# and the bowl-against-corners contrast is checked on top.
+TOLERANCE = 0.006
 READ_VELOCITY = r"""
 import json, sys, h5py
 from pyproj import Transformer
@@ -81,13 +83,39 @@ def test_real_mintpy_recovers_the_synthetic_bowl(tmp_path: Path, fast_hyp3, run_
     options = '{ "mintpy.troposphericDelay.method" = "no", "mintpy.deramp" = "no", "mintpy.topographicResidual" = "no" }'
     extra = f'\n[mintpy]\nenabled = true\nrun = true\ncommand = "{mintpy}"\nreference_point = [{lat}, {lon}]\noptions = {options}\n'
     root = write_project(tmp_path / "p", kind="hyp3", end="2021-06-15", processor_extra=HYP3 + extra)
-    targets = [arg for kind in ("hyp3_job", "product", "mintpy", "mintpy_run") for arg in ("--target", f"{kind}.{STACK}")]
+    targets = [
+        arg
+        for kind in ("hyp3_job", "product", "mintpy", "mintpy_run")
+        for arg in ("--target", f"{kind}.{STACK}")
+    ]
     result = apply_wait(run_cli, root, *targets)
     assert result.code == 0, result.output
-    print(result.output[-3000:])
     record = state_of(root)["resources"][f"mintpy_run.{STACK}"]["attributes"]
     first = read_velocity(mintpy, root / "data" / record["path"] / "velocity.h5")
     print("velocity", first)
     assert first["unit"] == "m/year"
     assert abs(first["bowl"] - BOWL_RATE) < TOLERANCE, first  # subsidence: negative, MintPy's sign
     assert all(abs(v) < TOLERANCE for v in first["corners"]), first
+    assert first["bowl"] - max(first["corners"]) < BOWL_RATE * 0.6, first  # the bowl stands out
+
+    # Replace one product: the network's first pair gives way to a longer one from the same date.
+    dates = sorted(
+        {
+            d
+            for a in state_of(root)["resources"]
+            if a.startswith(f"product.{STACK}.")
+            for d in a.split(".")[2].split("_")
+        }
+    )
+    iso = [f"{d[:4]}-{d[4:6]}-{d[6:]}" for d in dates]
+    edit = f'neighbors = 2\nexclude_pairs = [["{iso[0]}", "{iso[1]}"]]\ninclude_pairs = [["{iso[0]}", "{iso[3]}"]]\n'
+    toml = root / "project.toml"
+    toml.write_text(toml.read_text().replace("neighbors = 2\n", edit))
+    result = apply_wait(run_cli, root, *targets)
+    assert result.code == 0, result.output
+    again = state_of(root)["resources"][f"mintpy_run.{STACK}"]["attributes"]
+    assert again["handoff_fingerprint"] != record["handoff_fingerprint"]
+    assert again["outputs"]["velocity.h5"]["sha256"] != record["outputs"]["velocity.h5"]["sha256"]
+    second = read_velocity(mintpy, root / "data" / again["path"] / "velocity.h5")
+    print("velocity after the replacement", second)
+    assert second["bowl"] != first["bowl"] and abs(second["bowl"] - BOWL_RATE) < TOLERANCE, second
