@@ -490,7 +490,7 @@ class MintpyConfig(Section):
     enabled: bool = Field(
         False,
         description="Prepare a MintPy hand-off per stack in data/mintpy/<stack>/ (clipped rasters and "
-        "smallbaselineApp.cfg) (true/false). Default false.",
+        "insarproj.cfg, MintPy's custom template) (true/false). Default false.",
     )
     clip: Literal["common", "aoi"] = Field(
         "common",
@@ -520,7 +520,7 @@ class MintpyConfig(Section):
     )
     options: dict[str, str | int | float | bool] = Field(
         {},
-        description="Extra smallbaselineApp.cfg keys written verbatim, e.g. "
+        description="Extra MintPy template keys written verbatim into insarproj.cfg, e.g. "
         '{ "mintpy.troposphericDelay.method" = "no" }; each key starts with "mintpy." and is not a '
         "mintpy.load.* key (insarproj writes those). Default {}.",
     )

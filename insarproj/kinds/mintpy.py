@@ -21,7 +21,9 @@ from insarproj.kinds.products import product_in_place
 from insarproj.state import op_delete, op_put
 from insarproj.state.records import Record, hyp3_attributes, product_attributes
 
-FORMAT = 1  # bump when the hand-off's layout changes: every hand-off is rewritten
+# Bump when the hand-off's layout changes: every hand-off is rewritten. 2: the cfg is insarproj.cfg
+# (MintPy rewrites a smallbaselineApp.cfg in its work folder).
+FORMAT = 2
 # Plan observation: each hand-off's planned action (None when in sync), which mintpy_run reads.
 HANDOFF_ACTIONS = "mintpy.handoff_actions"
 
@@ -110,7 +112,7 @@ class MintpyKind(ResourceKind):
         if attrs.get("fingerprint") != current:
             return _action(desired, Op.REPLACE, stale_reason(attrs, inputs, spec["settings"]))
         folder = ctx.project.data_dir / attrs.get("path", "")
-        if not (folder / attrs.get("cfg", "smallbaselineApp.cfg")).is_file():
+        if not (folder / attrs.get("cfg", "insarproj.cfg")).is_file():
             return _action(desired, Op.CREATE, f"{attrs.get('path')}/ missing on disk")
         return None
 
@@ -207,7 +209,10 @@ def stale_reason(attrs: dict[str, Any], inputs: dict[str, dict[str, Any]], setti
         reasons.append(f"{_count(removed, 'product')} left the network: {', '.join(removed)}")
     if replaced:
         reasons.append(f"{_count(replaced, 'product')} replaced: {', '.join(replaced)}")
-    if attrs.get("settings") != settings:
+    before_settings = attrs.get("settings") or {}
+    if before_settings.get("format") != settings.get("format"):
+        reasons.append("this version of insarproj lays hand-offs out anew (docs/mintpy.md)")
+    elif before_settings != settings:
         reasons.append("[mintpy] settings changed")
     return "stale: " + ("; ".join(reasons) or "made by another version of insarproj")
 
@@ -253,7 +258,7 @@ def make_stack_handoff(payload: dict[str, Any], ctx: ApplyContext) -> dict[str, 
 
 def mintpy_section(ws: Any, state: Any) -> dict[str, Any]:
     """`show`: each stack's hand-off — folder, products, grid."""
-    rows, lines = [], ["MintPy hand-offs (run smallbaselineApp.py smallbaselineApp.cfg in each folder):"]
+    rows, lines = [], ["MintPy hand-offs (run smallbaselineApp.py insarproj.cfg in each folder):"]
     for address, record in sorted(state.by_kind(MintpyKind.kind).items()):
         attrs = cast(dict[str, Any], record["attributes"])
         rows.append(

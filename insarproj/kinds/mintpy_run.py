@@ -169,7 +169,7 @@ def _execute_run(action: Action, ctx: ApplyContext) -> Outcome:
         raise InsarprojError(program.summary())
     run = run_id(str(attrs["fingerprint"]), payload["settings"])
     facts = _run_mintpy(
-        action, ctx, folder, program.program, run, str(attrs.get("cfg", "smallbaselineApp.cfg"))
+        action, ctx, folder, program.program, run, str(attrs.get("cfg", "insarproj.cfg"))
     )
     record = {
         **facts,
@@ -239,3 +239,27 @@ def _record_unfinished(
     log = Path(last.log_path).relative_to(ctx.project.data_dir).as_posix() if last else None
     attrs = {"reason": last.reason if last else status, "log": log, "handoff": action.payload["handoff"]}
     ctx.writer.record([op_put(action.address, KIND, status, attrs)])
+
+
+def mintpy_run_section(ws: Any, state: Any) -> dict[str, Any]:
+    """`show`: each stack's MintPy run — outputs, the hand-off they came from, the log."""
+    rows, lines = [], ["MintPy runs:"]
+    for address, record in sorted(state.by_kind(KIND).items()):
+        attrs = cast(dict[str, Any], record["attributes"])
+        outputs = attrs.get("outputs") or {}
+        rows.append(
+            {
+                "address": address,
+                "status": record["status"],
+                "path": attrs.get("path"),
+                "outputs": outputs,
+                "handoff_serial": attrs.get("handoff_serial"),
+                "log": attrs.get("log"),
+            }
+        )
+        made = ", ".join(f"{n} (sha256 {f['sha256'][:12]}…)" for n, f in outputs.items()) or attrs.get("reason")
+        source = f"from the hand-off of state serial {attrs.get('handoff_serial')}; " if outputs else ""
+        lines.append(f"  {address:<26} {record['status']}: {made}; {source}log data/{attrs.get('log')}")
+    if not rows:
+        return {}
+    return {"mintpy_runs": rows, "text_blocks": ["\n".join(lines)]}

@@ -1,4 +1,4 @@
-"""Writing a stack's hand-off folder: checked layers, one clipped grid, smallbaselineApp.cfg.
+"""Writing a stack's hand-off folder: checked layers, one clipped grid, insarproj.cfg.
 
 The folder is built under a hidden name beside its place and renamed into place only when
 complete; an older hand-off moves to `superseded/mintpy/<stack>/` (docs/mintpy.md). Product
@@ -29,7 +29,9 @@ from insarproj.mintpy.layers import (
     layers_of,
 )
 
-CFG_NAME = "smallbaselineApp.cfg"
+# Not smallbaselineApp.cfg: MintPy owns that name in its work folder (it copies its default template
+# there and merges the custom template into it), so a hand-off cfg of that name would be rewritten.
+CFG_NAME = "insarproj.cfg"
 MINTPY_DIR = "mintpy"
 SUPERSEDED_MINTPY_DIR = "superseded/mintpy"
 

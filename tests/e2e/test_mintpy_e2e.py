@@ -41,7 +41,7 @@ def test_hyp3_project_with_mintpy_converges_and_plans_empty(tmp_path: Path, fast
         assert set(attrs["products"]) == own  # exactly the stack's recorded products
         assert attrs["crs"] == "EPSG:32611" and 0 < attrs["shape"][0] <= 64 and 0 < attrs["shape"][1] <= 64
         folder = root / "data" / attrs["path"]
-        cfg = (folder / "smallbaselineApp.cfg").read_text()
+        cfg = (folder / "insarproj.cfg").read_text()
         assert f"state serial {attrs['state_serial']}" in cfg
         assert "mintpy.load.processor = hyp3" in cfg and "mintpy.troposphericDelay.method = no" in cfg
         unw = sorted(folder.glob("hyp3/*/*_unw_phase_clipped.tif"))
