@@ -63,6 +63,12 @@ def components(project: Any, endpoints: Endpoints) -> Components:
         # After the DEM: a stack's generation depends on its scenes, orbits and DEM.
         result.kinds += [IsceStackKind(), IsceStepKind()]
         result.show_sections.append(isce_section)
+        # After the steps: the MintPy hand-off points at the stack's merged outputs (docs/mintpy.md).
+        from insarproj.kinds.mintpy import MintpyKind, mintpy_section
+        from insarproj.kinds.mintpy_run import MintpyRunKind, mintpy_run_section
+
+        result.kinds += [MintpyKind(), MintpyRunKind()]
+        result.show_sections += [mintpy_section, mintpy_run_section]
     return result
 
 

@@ -69,6 +69,10 @@ class MintpyKind(ResourceKind):
 
     def desired(self, ctx: PlanContext) -> Iterable[Desired]:
         config = ctx.project.config
+        if config.mintpy.enabled and config.processor.kind == "isce":
+            from insarproj.kinds.mintpy_isce import isce_desired, isce_settings
+
+            yield from isce_desired(ctx, self.kind, isce_settings(ctx.project, FORMAT))
         if not config.mintpy.enabled or config.processor.kind != "hyp3":
             return
         by_stack: dict[str, list[str]] = {}
@@ -95,6 +99,8 @@ class MintpyKind(ResourceKind):
 
     def _assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
+        if spec.get("processor") == "isce":
+            return _assess_isce(desired, record, ctx)
         pending = _pending(spec, ctx)
         if pending:
             # Made once every product is in place: a later apply (or `apply --wait`) makes it.
@@ -130,6 +136,12 @@ class MintpyKind(ResourceKind):
     def execute(self, action: Action, ctx: ApplyContext) -> Outcome:
         if action.op is Op.FORGET:
             return Outcome(ops=[op_delete(action.address)])
+        if action.payload.get("processor") == "isce":
+            from insarproj.kinds.mintpy_isce import make_isce_stack_handoff
+
+            attributes = make_isce_stack_handoff(action.payload, ctx)
+            message = f"MintPy pointed at the topsStack stack in data/{attributes['work']}/"
+            return Outcome(ops=[op_put(action.address, self.kind, "present", attributes)], message=message)
         attributes = make_stack_handoff(action.payload, ctx)
         return Outcome(
             ops=[op_put(action.address, self.kind, "present", attributes)],
@@ -146,6 +158,23 @@ class MintpyKind(ResourceKind):
                 f"({_names(left_out)}); they join once a job succeeds (`apply --retry-failed`)"
             )
         return notes
+
+
+def _assess_isce(desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
+    from insarproj.kinds.mintpy_isce import isce_fingerprint, isce_stale_reason, isce_unfinished
+
+    spec = desired.spec
+    present = record is not None and record["status"] == "present"
+    if present and record is not None:
+        attrs = record["attributes"]
+        if attrs.get("fingerprint") != isce_fingerprint(spec["generation"], spec["settings"]):
+            return _action(desired, Op.REPLACE, isce_stale_reason(attrs, spec))
+        if (ctx.project.data_dir / attrs.get("path", "") / attrs.get("cfg", "insarproj.cfg")).is_file():
+            return None
+        return _action(desired, Op.CREATE, f"{attrs.get('path')}/ missing on disk")
+    unfinished = isce_unfinished(spec["stack"], ctx.state, spec["generation"])
+    why = f"made once the topsStack steps of {spec['stack']} are done" if unfinished else "missing"
+    return _action(desired, Op.CREATE, why)
 
 
 def _failed_for_good(job: Desired, ctx: PlanContext) -> bool:

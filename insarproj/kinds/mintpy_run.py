@@ -168,9 +168,7 @@ def _execute_run(action: Action, ctx: ApplyContext) -> Outcome:
     if not program.found:
         raise InsarprojError(program.summary())
     run = run_id(str(attrs["fingerprint"]), payload["settings"])
-    facts = _run_mintpy(
-        action, ctx, folder, program.program, run, str(attrs.get("cfg", "insarproj.cfg"))
-    )
+    facts = _run_mintpy(action, ctx, folder, program.program, run, str(attrs.get("cfg", "insarproj.cfg")))
     record = {
         **facts,
         "path": str(attrs["path"]),
@@ -257,7 +255,8 @@ def mintpy_run_section(ws: Any, state: Any) -> dict[str, Any]:
                 "log": attrs.get("log"),
             }
         )
-        made = ", ".join(f"{n} (sha256 {f['sha256'][:12]}…)" for n, f in outputs.items()) or attrs.get("reason")
+        made = ", ".join(f"{n} (sha256 {f['sha256'][:12]}…)" for n, f in outputs.items())
+        made = made or str(attrs.get("reason"))
         source = f"from the hand-off of state serial {attrs.get('handoff_serial')}; " if outputs else ""
         lines.append(f"  {address:<26} {record['status']}: {made}; {source}log data/{attrs.get('log')}")
     if not rows:
