@@ -301,9 +301,13 @@ def mintpy_section(ws: Any, state: Any) -> dict[str, Any]:
                 "state_serial": attrs.get("state_serial"),
             }
         )
+        if attrs.get("processor") == "isce":
+            what = f"{attrs.get('pairs')} interferograms of the topsStack stack in data/{attrs.get('work')}/"
+        else:
+            count = len(attrs.get("products", {}))
+            what = f"{count} interferograms  {attrs.get('crs')} {attrs.get('shape')} px"
         lines.append(
-            f"  {address:<26} {attrs.get('path', '')}/  {len(attrs.get('products', {}))} interferograms  "
-            f"{attrs.get('crs')} {attrs.get('shape')} px  from state serial {attrs.get('state_serial')}"
+            f"  {address:<26} {attrs.get('path', '')}/  {what}  from state serial {attrs.get('state_serial')}"
         )
     if not rows:
         return {}

@@ -43,6 +43,8 @@ def test_isce_handoff_points_mintpy_at_the_current_generation(tmp_path: Path, sa
     pairs = sorted(a.split(".")[2] for a, r in resources.items() if r["kind"] == "pair")
     assert unw == pairs  # exactly the network's interferograms
     assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
+    shown = run_cli(["-C", str(root), "show"]).output
+    assert f"{len(pairs)} interferograms of the topsStack stack in data/{handoff['work']}/" in shown, shown
 
     # A regenerated stack (other looks) makes the hand-off stale; apply points it at the new one.
     toml = root / "project.toml"
