@@ -489,8 +489,9 @@ class MintpyConfig(Section):
 
     enabled: bool = Field(
         False,
-        description="Prepare a MintPy hand-off per stack in data/mintpy/<stack>/ (clipped rasters and "
-        "insarproj.cfg, MintPy's custom template) (true/false). Default false.",
+        description="Prepare a MintPy hand-off per stack in data/mintpy/<stack>/: insarproj.cfg, MintPy's "
+        "custom template, with the products clipped to one grid (hyp3) or pointing at the topsStack "
+        "stack (isce) (true/false). Default false.",
     )
     clip: Literal["common", "aoi"] = Field(
         "common",
