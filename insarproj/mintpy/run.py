@@ -40,6 +40,9 @@ INSTALL_HINT = (
 # before a run so it loads from scratch (docs/mintpy.md "A clean load").
 _MINTPY_FOLDERS = ("inputs", "pic", "geo")
 _MINTPY_SUFFIXES = (".h5", ".txt", ".kmz", ".he5")
+# MintPy's own copy of its default template, merged with insarproj.cfg on every run: removed too,
+# so no value of an earlier run survives in it.
+_MINTPY_FILES = ("smallbaselineApp.cfg",)
 _HASH_BLOCK = 1 << 20
 
 
@@ -94,7 +97,7 @@ def clear_outputs(folder: Path) -> list[str]:
     for entry in sorted(folder.iterdir()):
         if entry.is_dir() and not entry.is_symlink() and entry.name in _MINTPY_FOLDERS:
             shutil.rmtree(entry)
-        elif entry.is_file() and entry.name.endswith(_MINTPY_SUFFIXES):
+        elif entry.is_file() and (entry.name.endswith(_MINTPY_SUFFIXES) or entry.name in _MINTPY_FILES):
             entry.unlink()
         else:
             continue
