@@ -16,7 +16,8 @@ are recorded only from a run that exited 0 with both files written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, cast
 
@@ -214,18 +215,43 @@ def _run_mintpy(
     runner = LocalRunner(log_dir=log_dir, on_record=on_record, cwd=folder)
     spec = CommandSpec(STEP_KEY, run_command(program, cfg, action.payload["settings"]["run_through"]),
                        tuple(folder / name for name in OUTPUTS))  # fmt: skip
+    watch = _stop_on_cancel(
+        ctx, lambda: [r for r in (*ended, last) if r is not None and r.status == "running"]
+    )
     try:
         runner.run_step(run, [spec], previous)
     except (StepFailed, RunningElsewhere) as exc:
-        _record_unfinished(ctx, action, "failed", ended, log_dir)
-        raise InsarprojError(str(exc)) from None
+        cancelled = ctx.cancel.is_set()  # stopped by Ctrl-C: runs again next time, no retry needed
+        _record_unfinished(ctx, action, "partial" if cancelled else "failed", ended, log_dir)
+        raise InsarprojError("interrupted" if cancelled else str(exc)) from None
     except BaseException:
         _record_unfinished(ctx, action, "partial", ended, log_dir)
         raise
+    finally:
+        watch.set()
     done = ended[-1] if ended else last
     assert done is not None
     log = Path(done.log_path).relative_to(data_dir).as_posix()
     return {"outputs": output_facts(folder), "log": log, "command": done.command, "duration": done.duration}
+
+
+def _stop_on_cancel(ctx: ApplyContext, running: Callable[[], list[Any]]) -> threading.Event:
+    """Ctrl-C sets the apply's cancel event (the signal reaches only the main thread): stop the
+    running MintPy's process group then, rather than wait hours for it. Set the returned event
+    once the run is over."""
+    from insarproj.isce.processes import stop_group
+
+    over = threading.Event()
+
+    def watch() -> None:
+        while not over.wait(0.2):
+            if ctx.cancel.is_set():
+                for record in running()[-1:]:
+                    stop_group(record.pgid)
+                return
+
+    threading.Thread(target=watch, name="mintpy-cancel", daemon=True).start()
+    return over
 
 
 def _record_unfinished(
@@ -235,7 +261,8 @@ def _record_unfinished(
     `partial` (interrupted: the next apply runs it again)."""
     last = ended[-1] if ended else None
     log = Path(last.log_path).relative_to(ctx.project.data_dir).as_posix() if last else None
-    attrs = {"reason": last.reason if last else status, "log": log, "handoff": action.payload["handoff"]}
+    reason = "interrupted" if status == "partial" or last is None else last.reason
+    attrs = {"reason": reason, "log": log, "handoff": action.payload["handoff"]}
     ctx.writer.record([op_put(action.address, KIND, status, attrs)])
 
 

@@ -17,6 +17,7 @@ from e2e_helpers import apply_wait, cli_subprocess, quiesce, state_of, write_pro
 from fake_mintpy import write_fake_mintpy
 
 from insarproj.errors import ExitCode
+from insarproj.isce.processes import process_start
 
 HYP3 = '[processor.hyp3]\njob_type = "INSAR_GAMMA"\ninclude_dem = true\ninclude_look_vectors = true\n'
 
@@ -165,3 +166,31 @@ def test_kill_9_during_the_run_records_nothing_and_the_next_apply_adopts_it(
     logs = list(runs.glob("*/*/smallbaselineApp.*.log"))
     assert len(logs) == len(records(root, "mintpy_run"))  # adopted: never a second run
     assert all(log.read_text().count("fake smallbaselineApp.py") == 1 for log in logs)
+
+
+def test_ctrl_c_stops_mintpy_and_records_no_outputs(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = run_project(tmp_path / "p", str(write_fake_mintpy(tmp_path / "bin")))
+    toml = root / "project.toml"
+    toml.write_text(toml.read_text().replace("run = true\n", "run = false\n"))
+    assert apply_wait(run_cli, root).code == 0
+    toml.write_text(toml.read_text().replace("run = false\n", "run = true\n"))
+    runs = root / "data" / "logs" / "mintpy"
+    proc = cli_subprocess(["-C", str(root), "apply", "--yes"], {**fast_hyp3.env(), "FAKE_MINTPY_SLEEP": "30"})
+    deadline = time.monotonic() + 60
+    while "pid" not in "".join(p.read_text() for p in runs.glob("*/*/*.log")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) != 0
+    log = next(runs.glob("*/*/smallbaselineApp.1.log")).read_text()
+    pid = int(log.split("pid ", 1)[1].split()[0])
+    deadline = time.monotonic() + 10
+    while process_start(pid) is not None and time.monotonic() < deadline:  # gone, or a zombie
+        time.sleep(0.05)
+    assert process_start(pid) is None  # the run was stopped with insarproj, not left behind
+    partial = records(root, "mintpy_run")
+    assert partial and all(
+        r["status"] == "partial" and "outputs" not in r["attributes"] for r in partial.values()
+    )
+    assert "the last run did not finish (interrupted" in run_cli(["-C", str(root), "plan"]).output
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
+    assert all(r["status"] == "present" for r in records(root, "mintpy_run").values())
