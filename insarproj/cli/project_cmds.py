@@ -145,9 +145,20 @@ def validate(app: AppContext) -> int:
         f"AOI {minx:.3f},{miny:.3f},{maxx:.3f},{maxy:.3f}; "
         f"state serial {state.serial} with {len(state.resources)} resources."
     )
+    code = ExitCode.OK
     if config.processor.kind == "isce":
-        return _report_topsstack(config, project.config_path.parent)
-    return ExitCode.OK
+        code = _report_topsstack(config, project.config_path.parent)
+    if config.mintpy.enabled and config.mintpy.run:
+        _report_mintpy(config.mintpy.command, project.config_path.parent)
+    return code
+
+
+def _report_mintpy(command: str, project_dir: Path) -> None:
+    """Say whether smallbaselineApp.py is there for [mintpy] run = true (docs/mintpy.md)."""
+    from insarproj.mintpy.run import find_mintpy
+
+    found = find_mintpy(command, base=project_dir)
+    click.echo(f"{'' if found.found else 'Warning: '}{found.summary()}.", err=not found.found)
 
 
 def _report_topsstack(config: ProjectConfig, project_dir: Path) -> int:

@@ -489,8 +489,9 @@ class MintpyConfig(Section):
 
     enabled: bool = Field(
         False,
-        description="Prepare a MintPy hand-off per stack in data/mintpy/<stack>/ (clipped rasters and "
-        "smallbaselineApp.cfg) (true/false). Default false.",
+        description="Prepare a MintPy hand-off per stack in data/mintpy/<stack>/: insarproj.cfg, MintPy's "
+        "custom template, with the products clipped to one grid (hyp3) or pointing at the topsStack "
+        "stack (isce) (true/false). Default false.",
     )
     clip: Literal["common", "aoi"] = Field(
         "common",
@@ -504,12 +505,23 @@ class MintpyConfig(Section):
     )
     run: bool = Field(
         False,
-        description="Run smallbaselineApp.py after the hand-off (true/false); accepted, not managed by "
-        "this version yet. Default false.",
+        description="Also run smallbaselineApp.py in each hand-off folder as the tracked resource "
+        "mintpy_run.<stack>, re-run only when the hand-off changed (true/false). Default false.",
+    )
+    command: str = Field(
+        "smallbaselineApp.py",
+        description="MintPy's smallbaselineApp.py: a name on PATH or a path (relative to the project), "
+        'e.g. "/opt/mintpy-venv/bin/smallbaselineApp.py" for MintPy in its own environment. '
+        'Default "smallbaselineApp.py".',
+    )
+    run_through: Literal["velocity", "geocode", "google_earth", "hdfeos5"] = Field(
+        "velocity",
+        description="The last smallbaselineApp.py step a run makes (its --end); timeseries.h5 and "
+        'velocity.h5 are recorded either way. Default "velocity".',
     )
     options: dict[str, str | int | float | bool] = Field(
         {},
-        description="Extra smallbaselineApp.cfg keys written verbatim, e.g. "
+        description="Extra MintPy template keys written verbatim into insarproj.cfg, e.g. "
         '{ "mintpy.troposphericDelay.method" = "no" }; each key starts with "mintpy." and is not a '
         "mintpy.load.* key (insarproj writes those). Default {}.",
     )

@@ -50,9 +50,10 @@ def components(project: Any, endpoints: Endpoints) -> Components:
         result.extend(_hyp3(endpoints))
         # Registered even when [mintpy] is off, so the records of an earlier hand-off are forgotten.
         from insarproj.kinds.mintpy import MintpyKind, mintpy_section
+        from insarproj.kinds.mintpy_run import MintpyRunKind, mintpy_run_section
 
-        result.kinds.append(MintpyKind())
-        result.show_sections.append(mintpy_section)
+        result.kinds += [MintpyKind(), MintpyRunKind()]
+        result.show_sections += [mintpy_section, mintpy_run_section]
     if project.config.dem_enabled:
         from insarproj.kinds.dem import DemKind, dem_section
 
@@ -70,6 +71,12 @@ def components(project: Any, endpoints: Endpoints) -> Components:
         result.kinds.append(IsceWorkKind())  # after the steps: disk check, and keep/--prune
         result.preflight.append(isce_disk_preflight)
         result.show_sections.append(isce_section)
+        # After the steps: the MintPy hand-off points at the stack's merged outputs (docs/mintpy.md).
+        from insarproj.kinds.mintpy import MintpyKind, mintpy_section
+        from insarproj.kinds.mintpy_run import MintpyRunKind, mintpy_run_section
+
+        result.kinds += [MintpyKind(), MintpyRunKind()]
+        result.show_sections += [mintpy_section, mintpy_run_section]
     return result
 
 

@@ -21,7 +21,11 @@ from insarproj.kinds.products import product_in_place
 from insarproj.state import op_delete, op_put
 from insarproj.state.records import Record, hyp3_attributes, product_attributes
 
-FORMAT = 1  # bump when the hand-off's layout changes: every hand-off is rewritten
+# Bump when the hand-off's layout changes: every hand-off is rewritten. 2: the cfg is insarproj.cfg
+# (MintPy rewrites a smallbaselineApp.cfg in its work folder).
+FORMAT = 2
+# Plan observation: each hand-off's planned action (None when in sync), which mintpy_run reads.
+HANDOFF_ACTIONS = "mintpy.handoff_actions"
 
 
 def _settings(project: Any) -> dict[str, Any]:
@@ -65,6 +69,10 @@ class MintpyKind(ResourceKind):
 
     def desired(self, ctx: PlanContext) -> Iterable[Desired]:
         config = ctx.project.config
+        if config.mintpy.enabled and config.processor.kind == "isce":
+            from insarproj.kinds.mintpy_isce import isce_desired, isce_settings
+
+            yield from isce_desired(ctx, self.kind, isce_settings(ctx.project, FORMAT))
         if not config.mintpy.enabled or config.processor.kind != "hyp3":
             return
         by_stack: dict[str, list[str]] = {}
@@ -85,7 +93,14 @@ class MintpyKind(ResourceKind):
             )
 
     def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
+        action = self._assess(desired, record, ctx)
+        ctx.observations.setdefault(HANDOFF_ACTIONS, {})[desired.address] = action
+        return action
+
+    def _assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
+        if spec.get("processor") == "isce":
+            return _assess_isce(desired, record, ctx)
         pending = _pending(spec, ctx)
         if pending:
             # Made once every product is in place: a later apply (or `apply --wait`) makes it.
@@ -103,7 +118,7 @@ class MintpyKind(ResourceKind):
         if attrs.get("fingerprint") != current:
             return _action(desired, Op.REPLACE, stale_reason(attrs, inputs, spec["settings"]))
         folder = ctx.project.data_dir / attrs.get("path", "")
-        if not (folder / attrs.get("cfg", "smallbaselineApp.cfg")).is_file():
+        if not (folder / attrs.get("cfg", "insarproj.cfg")).is_file():
             return _action(desired, Op.CREATE, f"{attrs.get('path')}/ missing on disk")
         return None
 
@@ -121,6 +136,12 @@ class MintpyKind(ResourceKind):
     def execute(self, action: Action, ctx: ApplyContext) -> Outcome:
         if action.op is Op.FORGET:
             return Outcome(ops=[op_delete(action.address)])
+        if action.payload.get("processor") == "isce":
+            from insarproj.kinds.mintpy_isce import make_isce_stack_handoff
+
+            attributes = make_isce_stack_handoff(action.payload, ctx)
+            message = f"MintPy pointed at the topsStack stack in data/{attributes['work']}/"
+            return Outcome(ops=[op_put(action.address, self.kind, "present", attributes)], message=message)
         attributes = make_stack_handoff(action.payload, ctx)
         return Outcome(
             ops=[op_put(action.address, self.kind, "present", attributes)],
@@ -129,7 +150,6 @@ class MintpyKind(ResourceKind):
         )
 
     def notes(self, ctx: PlanContext) -> list[str]:
-        mintpy = ctx.project.config.mintpy
         notes = []
         left_out = ctx.observations.get("mintpy.left_out") or []
         if left_out:
@@ -137,12 +157,24 @@ class MintpyKind(ResourceKind):
                 f"MintPy hand-offs leave out {_count(left_out, 'pair')} whose job failed for good "
                 f"({_names(left_out)}); they join once a job succeeds (`apply --retry-failed`)"
             )
-        if mintpy.enabled and mintpy.run:
-            notes.append(
-                "not managed by this version of insarproj yet: running MintPy ([mintpy] run = true); "
-                "the hand-off folders are prepared"
-            )
         return notes
+
+
+def _assess_isce(desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
+    from insarproj.kinds.mintpy_isce import isce_fingerprint, isce_stale_reason, isce_unfinished
+
+    spec = desired.spec
+    present = record is not None and record["status"] == "present"
+    if present and record is not None:
+        attrs = record["attributes"]
+        if attrs.get("fingerprint") != isce_fingerprint(spec["generation"], spec["settings"]):
+            return _action(desired, Op.REPLACE, isce_stale_reason(attrs, spec))
+        if (ctx.project.data_dir / attrs.get("path", "") / attrs.get("cfg", "insarproj.cfg")).is_file():
+            return None
+        return _action(desired, Op.CREATE, f"{attrs.get('path')}/ missing on disk")
+    unfinished = isce_unfinished(spec["stack"], ctx.state, spec["generation"])
+    why = f"made once the topsStack steps of {spec['stack']} are done" if unfinished else "missing"
+    return _action(desired, Op.CREATE, why)
 
 
 def _failed_for_good(job: Desired, ctx: PlanContext) -> bool:
@@ -206,7 +238,10 @@ def stale_reason(attrs: dict[str, Any], inputs: dict[str, dict[str, Any]], setti
         reasons.append(f"{_count(removed, 'product')} left the network: {', '.join(removed)}")
     if replaced:
         reasons.append(f"{_count(replaced, 'product')} replaced: {', '.join(replaced)}")
-    if attrs.get("settings") != settings:
+    before_settings = attrs.get("settings") or {}
+    if before_settings.get("format") != settings.get("format"):
+        reasons.append("this version of insarproj lays hand-offs out anew (docs/mintpy.md)")
+    elif before_settings != settings:
         reasons.append("[mintpy] settings changed")
     return "stale: " + ("; ".join(reasons) or "made by another version of insarproj")
 
@@ -252,7 +287,7 @@ def make_stack_handoff(payload: dict[str, Any], ctx: ApplyContext) -> dict[str, 
 
 def mintpy_section(ws: Any, state: Any) -> dict[str, Any]:
     """`show`: each stack's hand-off — folder, products, grid."""
-    rows, lines = [], ["MintPy hand-offs (run smallbaselineApp.py smallbaselineApp.cfg in each folder):"]
+    rows, lines = [], ["MintPy hand-offs (run smallbaselineApp.py insarproj.cfg in each folder):"]
     for address, record in sorted(state.by_kind(MintpyKind.kind).items()):
         attrs = cast(dict[str, Any], record["attributes"])
         rows.append(
@@ -266,9 +301,13 @@ def mintpy_section(ws: Any, state: Any) -> dict[str, Any]:
                 "state_serial": attrs.get("state_serial"),
             }
         )
+        if attrs.get("processor") == "isce":
+            what = f"{attrs.get('pairs')} interferograms of the topsStack stack in data/{attrs.get('work')}/"
+        else:
+            count = len(attrs.get("products", {}))
+            what = f"{count} interferograms  {attrs.get('crs')} {attrs.get('shape')} px"
         lines.append(
-            f"  {address:<26} {attrs.get('path', '')}/  {len(attrs.get('products', {}))} interferograms  "
-            f"{attrs.get('crs')} {attrs.get('shape')} px  from state serial {attrs.get('state_serial')}"
+            f"  {address:<26} {attrs.get('path', '')}/  {what}  from state serial {attrs.get('state_serial')}"
         )
     if not rows:
         return {}

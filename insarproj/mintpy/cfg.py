@@ -1,7 +1,7 @@
-"""`smallbaselineApp.cfg` of a hand-off: every `mintpy.load.*` key for processor hyp3 (docs/mintpy.md).
+"""`insarproj.cfg`, a hand-off's custom template for MintPy: every `mintpy.load.*` key (docs/mintpy.md).
 
 Paths are relative to the hand-off folder, where MintPy runs (`smallbaselineApp.py
-smallbaselineApp.cfg` from data/mintpy/<stack>/). Keys that do not apply to geocoded HyP3
+insarproj.cfg` from data/mintpy/<stack>/). Keys that do not apply to geocoded HyP3
 products are written as `None` (what MintPy's own ISCE defaults use), so every load key is explicit.
 """
 
@@ -83,7 +83,7 @@ def render_cfg(
     lines = [
         f"## MintPy hand-off of stack {stack}, written by insarproj (docs/mintpy.md).",
         f"## Made from state serial {serial}; hand-off fingerprint {fingerprint}.",
-        "## Run MintPy from this folder: smallbaselineApp.py smallbaselineApp.cfg",
+        "## Run MintPy from this folder: smallbaselineApp.py insarproj.cfg",
         "## insarproj rewrites this file when the stack's products change: edit [mintpy] in project.toml.",
         "",
     ]

@@ -1,4 +1,4 @@
-"""Writing a stack's hand-off folder: checked layers, one clipped grid, smallbaselineApp.cfg.
+"""Writing a stack's hand-off folder: checked layers, one clipped grid, insarproj.cfg.
 
 The folder is built under a hidden name beside its place and renamed into place only when
 complete; an older hand-off moves to `superseded/mintpy/<stack>/` (docs/mintpy.md). Product
@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +29,9 @@ from insarproj.mintpy.layers import (
     layers_of,
 )
 
-CFG_NAME = "smallbaselineApp.cfg"
+# Not smallbaselineApp.cfg: MintPy owns that name in its work folder (it copies its default template
+# there and merges the custom template into it), so a hand-off cfg of that name would be rewritten.
+CFG_NAME = "insarproj.cfg"
 MINTPY_DIR = "mintpy"
 SUPERSEDED_MINTPY_DIR = "superseded/mintpy"
 
@@ -78,11 +80,10 @@ def make_handoff(data_dir: Path, request: HandoffRequest) -> dict[str, Any]:
     geometry = check_layers(request.job_type, request.products)
     grids = [read_grid(data_dir / p.folder / p.layers["unw_phase"], p.address) for p in request.products]
     grid = common_grid(grids, request.aoi_lonlat)
-    final = data_dir / MINTPY_DIR / request.stack
-    staging = final.parent / f".{request.stack}-{uuid.uuid4().hex[:8]}"
-    staging.mkdir(parents=True)
-    try:
-        files = _write_rasters(data_dir, staging, request, geometry, grid)
+    files: list[str] = []
+
+    def write(staging: Path) -> None:
+        files.extend(_write_rasters(data_dir, staging, request, geometry, grid))
         text = render_cfg(
             stack=request.stack,
             serial=request.serial,
@@ -92,12 +93,8 @@ def make_handoff(data_dir: Path, request: HandoffRequest) -> dict[str, Any]:
             options=request.options,
         )
         atomic_write_text(staging / CFG_NAME, text)
-        moved = _set_aside(data_dir, final, request.stack)
-        os.replace(staging, final)
-        fsync_dir(final.parent)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+
+    moved = publish(data_dir, request.stack, write)
     return {
         "path": f"{MINTPY_DIR}/{request.stack}",
         "cfg": CFG_NAME,
@@ -109,6 +106,23 @@ def make_handoff(data_dir: Path, request: HandoffRequest) -> dict[str, Any]:
         "geometry_from": geometry.address,
         "previous_moved_to": moved,
     }
+
+
+def publish(data_dir: Path, stack: str, write: Callable[[Path], None]) -> str | None:
+    """Build data/mintpy/<stack>/ with ``write`` in a hidden folder beside it, then rename it into
+    place (an existing one moves aside first); where the old one went."""
+    final = data_dir / MINTPY_DIR / stack
+    staging = final.parent / f".{stack}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir(parents=True)
+    try:
+        write(staging)
+        moved = _set_aside(data_dir, final, stack)
+        os.replace(staging, final)
+        fsync_dir(final.parent)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return moved
 
 
 def _write_rasters(

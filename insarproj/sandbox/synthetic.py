@@ -38,6 +38,11 @@ MAX_SHIFT = 12  # pixels a window moves toward its pair's coverage
 ATMOSPHERE = 0.6  # rad, amplitude of a date's smooth phase screen
 NOISE = 0.1  # rad, per-pixel noise of a pair
 LAKE = 6  # pixels per side of a small lake at the site's north-west (water mask 0)
+# A decorrelated patch at the site's south-west (m per side, m from the site): low coherence, and
+# each pair's unwrapping there is off by -1, 0 or +1 whole cycles, as on real low-coherence islands.
+# Real stacks always have some; MintPy's quick_overview cannot even plot a stack without one.
+PATCH = 400.0
+PATCH_OFFSET = -1200.0
 YEAR = 365.25 * 86400.0
 
 
@@ -149,17 +154,32 @@ def dem(grid: Grid) -> np.ndarray:
     return (700.0 + 0.02 * (x - x0) + 40.0 * np.sin((y - y0) / 1500.0)).astype("float32")
 
 
+def decorrelated_patch(grid: Grid) -> np.ndarray:
+    """True on the decorrelated patch (fixed in map coordinates, inside every window of a stack)."""
+    _epsg, x0, y0 = _utm(*SITE)
+    x, y = grid.xy()
+    west, south = x0 + PATCH_OFFSET, y0 + PATCH_OFFSET
+    return (x > west) & (x < west + PATCH) & (y > south) & (y < south + PATCH)  # type: ignore[no-any-return]
+
+
+def unwrapping_error(scene: PairScene, grid: Grid) -> np.ndarray:
+    """The pair's unwrapping error in radians: whole cycles on the decorrelated patch, else 0."""
+    cycles = int(_rng("unwrapping", scene.seed).integers(-1, 2))
+    return np.where(decorrelated_patch(grid), 2 * math.pi * cycles, 0.0)
+
+
 def coherence(scene: PairScene, grid: Grid, mask: np.ndarray) -> np.ndarray:
     days = abs((scene.secondary - scene.reference).days)
     base = 0.95 - 0.004 * days
     values = base - 0.1 * _rng("coherence", scene.seed).random(size=(SIZE, SIZE))
-    return np.where(mask == 1, np.clip(values, 0.3, 0.99), 0.1).astype("float32")
+    values = np.where(decorrelated_patch(grid), 0.3, np.clip(values, 0.3, 0.99))
+    return np.where(mask == 1, values, 0.1).astype("float32")
 
 
 def layers(scene: PairScene) -> dict[str, tuple[np.ndarray, Grid]]:
     """Every synthetic layer of the pair, by the product's file suffix (without .tif)."""
     grid = pair_grid(scene)
-    phase = unwrapped_phase(scene, grid).astype("float32")
+    phase = (unwrapped_phase(scene, grid) + unwrapping_error(scene, grid)).astype("float32")
     mask = water_mask(grid)
     theta, phi = look_vectors(scene, grid)
     incidence = (np.pi / 2 - theta).astype("float32")

@@ -14,6 +14,7 @@ from insarproj.errors import ExitCode
 
 HYP3 = '[processor.hyp3]\njob_type = "INSAR_GAMMA"\n'
 LAYERS = "include_dem = true\ninclude_look_vectors = true\n"
+NO_MINTPY = 'command = "/nonexistent/smallbaselineApp.py"\n'
 MINTPY = '\n[mintpy]\nenabled = true\noptions = { "mintpy.troposphericDelay.method" = "no" }\n'
 
 
@@ -40,7 +41,7 @@ def test_hyp3_project_with_mintpy_converges_and_plans_empty(tmp_path: Path, fast
         assert set(attrs["products"]) == own  # exactly the stack's recorded products
         assert attrs["crs"] == "EPSG:32611" and 0 < attrs["shape"][0] <= 64 and 0 < attrs["shape"][1] <= 64
         folder = root / "data" / attrs["path"]
-        cfg = (folder / "smallbaselineApp.cfg").read_text()
+        cfg = (folder / "insarproj.cfg").read_text()
         assert f"state serial {attrs['state_serial']}" in cfg
         assert "mintpy.load.processor = hyp3" in cfg and "mintpy.troposphericDelay.method = no" in cfg
         unw = sorted(folder.glob("hyp3/*/*_unw_phase_clipped.tif"))
@@ -96,15 +97,15 @@ def test_replaced_products_make_the_handoff_stale_and_apply_rewrites_it(
     assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
 
 
-def test_run_is_a_plan_note_and_disabling_keeps_the_folder(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_run_is_tracked_and_disabling_keeps_the_folder(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
     root = mintpy_project(tmp_path / "p")
     toml = root / "project.toml"
-    toml.write_text(toml.read_text().replace("enabled = true\n", "enabled = true\nrun = true\n"))
+    toml.write_text(toml.read_text().replace("enabled = true\n", "enabled = true\nrun = true\n" + NO_MINTPY))
     result = apply_wait(run_cli, root)
-    assert result.code == 0, result.output
+    assert result.code == ExitCode.ERROR and records(root, "mintpy"), result.output  # hand-off made, run not
     plan = run_cli(["-C", str(root), "plan"])
-    assert "not managed by this version of insarproj yet: running MintPy" in plan.output
-    toml.write_text(toml.read_text().replace("enabled = true\nrun = true\n", "enabled = false\n"))
+    assert "mintpy_run." in plan.output and "MintPy not found" in plan.output  # run = true: tracked
+    toml.write_text(toml.read_text().replace("enabled = true\nrun = true\n" + NO_MINTPY, "enabled = false\n"))
     quiesce(fast_hyp3)
     plan = run_cli(["-C", str(root), "plan"])
     assert plan.code == 0, plan.output

@@ -143,7 +143,7 @@ def test_the_cfg_has_every_load_key_and_the_state_serial(
     make_handoff(
         tmp_path, request(tmp_path, {"product.A064.a": a}, reference_point=[35.7, -118.2], options=options)
     )
-    cfg = (tmp_path / "mintpy/A064/smallbaselineApp.cfg").read_text()
+    cfg = (tmp_path / "mintpy/A064/insarproj.cfg").read_text()
     assert "state serial 7" in cfg and "mintpy.reference.lalo = 35.7,-118.2" in cfg
     assert "mintpy.network.coherenceBased = no" in cfg and "mintpy.network.minCoherence = 0.7" in cfg
     # Every path is relative to the hand-off folder and names files that exist.
