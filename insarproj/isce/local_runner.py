@@ -68,6 +68,10 @@ class RunningElsewhere(Exception):
     """A command is recorded as running on another host: it cannot be checked from here."""
 
 
+class StepInterrupted(Exception):
+    """Apply was cancelled (Ctrl-C) while the step ran: its commands were stopped and recorded."""
+
+
 @dataclass
 class _Slot:
     spec: CommandSpec
@@ -89,6 +93,7 @@ class LocalRunner:
         cpu_count: int | None = None,
         grace: float = 5.0,
         path_prepend: Sequence[Path] = (),
+        cancel: threading.Event | None = None,
     ) -> None:
         self.log_dir = log_dir
         self.on_record = on_record
@@ -96,6 +101,9 @@ class LocalRunner:
         self.max_attempts = max(1, max_attempts)
         self.cwd = cwd
         self.grace = grace
+        # Ctrl-C reaches only the main thread, while a step runs in a worker thread: apply's cancel
+        # event is how it reaches this runner, which then stops its commands' process groups.
+        self.cancel = cancel or threading.Event()
         self.host = socket.gethostname()
         threads = max(1, (cpu_count or os.cpu_count() or 1) // self.num_proc)
         self.env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
@@ -148,7 +156,7 @@ class LocalRunner:
                     slot = self._start(step, spec, attempt + 1, failures)
                     running[slot.proc.pid] = slot
                     threading.Thread(target=_reap, args=(slot.proc, finished), daemon=True).start()
-                slot = running.pop(_next(finished))
+                slot = running.pop(_next(finished, self.cancel))
                 record = self._finish(slot)
                 if record.status == "done":
                     outcome.ran.append(record.key)
@@ -224,6 +232,8 @@ class LocalRunner:
             )
         try:
             while alive(last.pid, last.proc_start):
+                if self.cancel.is_set():
+                    raise StepInterrupted("interrupted")
                 time.sleep(0.05)
         except BaseException:
             stop_group(last.pgid, lambda: alive(last.pid, last.proc_start), self.grace)
@@ -275,9 +285,12 @@ def _reap(proc: subprocess.Popen[bytes], finished: queue.Queue[int]) -> None:
     finished.put(proc.pid)
 
 
-def _next(finished: queue.Queue[int]) -> int:
-    # A timeout keeps the main thread responsive to Ctrl-C while it waits.
+def _next(finished: queue.Queue[int], cancel: threading.Event) -> int:
+    # A timeout keeps the waiting thread responsive to Ctrl-C (the main thread's signal, or apply's
+    # cancel event when this runs in a worker thread).
     while True:
+        if cancel.is_set():
+            raise StepInterrupted("interrupted")
         try:
             return finished.get(timeout=0.2)
         except queue.Empty:

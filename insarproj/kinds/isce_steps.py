@@ -139,6 +139,7 @@ def _run(action: Action, ctx: ApplyContext) -> Outcome:
         max_attempts=config.max_attempts,
         cwd=work,
         path_prepend=[tool.folder] if tool.folder is not None else [],
+        cancel=ctx.cancel,
     )
     previous = {k: CommandRecord.from_json(v) for k, v in commands.items()}
     attrs = {"generation": generation, "run_file": spec["run_file"], "commands": commands}

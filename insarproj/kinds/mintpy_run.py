@@ -16,8 +16,7 @@ are recorded only from a run that exited 0 with both files written.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, cast
 
@@ -212,12 +211,9 @@ def _run_mintpy(
         record_file.append(command)
         ended.append(command)
 
-    runner = LocalRunner(log_dir=log_dir, on_record=on_record, cwd=folder)
+    runner = LocalRunner(log_dir=log_dir, on_record=on_record, cwd=folder, cancel=ctx.cancel)
     spec = CommandSpec(STEP_KEY, run_command(program, cfg, action.payload["settings"]["run_through"]),
                        tuple(folder / name for name in OUTPUTS))  # fmt: skip
-    watch = _stop_on_cancel(
-        ctx, lambda: [r for r in (*ended, last) if r is not None and r.status == "running"]
-    )
     try:
         runner.run_step(run, [spec], previous)
     except (StepFailed, RunningElsewhere) as exc:
@@ -227,31 +223,10 @@ def _run_mintpy(
     except BaseException:
         _record_unfinished(ctx, action, "partial", ended, log_dir)
         raise
-    finally:
-        watch.set()
     done = ended[-1] if ended else last
     assert done is not None
     log = Path(done.log_path).relative_to(data_dir).as_posix()
     return {"outputs": output_facts(folder), "log": log, "command": done.command, "duration": done.duration}
-
-
-def _stop_on_cancel(ctx: ApplyContext, running: Callable[[], list[Any]]) -> threading.Event:
-    """Ctrl-C sets the apply's cancel event (the signal reaches only the main thread): stop the
-    running MintPy's process group then, rather than wait hours for it. Set the returned event
-    once the run is over."""
-    from insarproj.isce.processes import stop_group
-
-    over = threading.Event()
-
-    def watch() -> None:
-        while not over.wait(0.2):
-            if ctx.cancel.is_set():
-                for record in running()[-1:]:
-                    stop_group(record.pgid)
-                return
-
-    threading.Thread(target=watch, name="mintpy-cancel", daemon=True).start()
-    return over
 
 
 def _record_unfinished(

@@ -242,3 +242,33 @@ def test_a_torn_record_line_is_ignored(tmp_path: Path) -> None:
         handle.write('{"step": "s", "ke')
     assert file.read() == [record]
     assert replace(record, status="done").finished
+
+
+def test_apply_cancel_stops_a_step_running_in_a_worker_thread(tmp_path: Path) -> None:
+    """Ctrl-C reaches only apply's main thread; its cancel event must stop a step run elsewhere."""
+    import threading
+
+    from insarproj.isce.local_runner import StepInterrupted
+
+    records: list[CommandRecord] = []
+    cancel = threading.Event()
+    runner = _runner(tmp_path, records, cancel=cancel)
+    specs = [CommandSpec(*_slow(tmp_path, "slow", 30.0)[:2], (tmp_path / "slow.out",))]
+    raised: list[BaseException] = []
+
+    def step() -> None:
+        try:
+            runner.run_step("s", specs)
+        except BaseException as exc:
+            raised.append(exc)
+
+    worker = threading.Thread(target=step)
+    worker.start()
+    _wait_for(lambda: (tmp_path / "slow.runs").exists())
+    started = time.monotonic()
+    cancel.set()
+    worker.join(timeout=20)
+    assert not worker.is_alive() and time.monotonic() - started < 10
+    assert len(raised) == 1 and isinstance(raised[0], StepInterrupted)
+    assert records[-1].status == "interrupted" and not alive(records[-1].pid, records[-1].proc_start)
+    assert (tmp_path / "slow.runs").read_text() == "start\n"
