@@ -145,7 +145,7 @@ def validate(app: AppContext) -> int:
         f"AOI {minx:.3f},{miny:.3f},{maxx:.3f},{maxy:.3f}; "
         f"state serial {state.serial} with {len(state.resources)} resources."
     )
-    code = ExitCode.OK
+    code: int = ExitCode.OK
     if config.processor.kind == "isce":
         code = _report_topsstack(config, project.config_path.parent)
     if config.mintpy.enabled and config.mintpy.run:
