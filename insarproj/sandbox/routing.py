@@ -12,6 +12,7 @@ play different services, as on the real internet:
 
 * DATA    127.0.0.1  CMR, datapool downloads, the burst extractor, HyP3, orbits, DEM
 * LOGIN   localhost  Earthdata login (requests drops Authorization when a redirect reaches it)
+* ZIPPER  127.0.1    CDSE's download host (the catalogue redirects there; cdse_download.py)
 * STORAGE 127.1      presigned "S3" storage (127.1 is 127.0.0.1 written short: the same socket,
                      but another host to clients, so neither credentials nor netrc entries for
                      the other two names reach it, as with real S3)
@@ -29,7 +30,8 @@ from typing import Any
 from urllib.parse import parse_qs, parse_qsl
 
 DATA, LOGIN, STORAGE = "data", "login", "storage"
-HOSTNAMES = {DATA: "127.0.0.1", LOGIN: "localhost", STORAGE: "127.1"}
+ZIPPER = "zipper"  # CDSE's download host (127.0.1: yet another spelling of 127.0.0.1)
+HOSTNAMES = {DATA: "127.0.0.1", LOGIN: "localhost", STORAGE: "127.1", ZIPPER: "127.0.1"}
 _ROLE_OF_HOST = {name: role for role, name in HOSTNAMES.items()}
 
 
