@@ -181,8 +181,13 @@ class Downloader:
         rng: random.Random | None = None,
         accepted_retries: int = 60,
         login_host: str | None = None,
+        auth_service: str = "urs",
+        auth_hint: str | None = None,
     ) -> None:
         self._session = session
+        # Who refused a download and what to check: Earthdata by default, CDSE for its session.
+        self._auth_service = auth_service
+        self._auth_hint = auth_hint
         self._retries = retries
         # Jittered: many parallel downloads hitting one throttled host must not retry in step.
         self._policy = RetryPolicy(
@@ -423,11 +428,13 @@ class Downloader:
 
     def _auth_error(self, spec: DownloadSpec, status: int) -> AuthError:
         found = getattr(self._session, "credentials", "unknown")
-        missing = "; no Earthdata credentials were found" if found is None else ""
+        who = "CDSE" if self._auth_service == "cdse" else "Earthdata"
+        missing = f"; no {who} credentials were found" if found is None else ""
         return AuthError(
             f"{spec.name}: {redact_url(spec.url)} refused access (HTTP {status}){missing}",
-            service="urs",
-            hint=(
+            service=self._auth_service,
+            hint=self._auth_hint
+            or (
                 f"check your Earthdata credentials (~/.netrc machine {self._login_host} or EARTHDATA_TOKEN) "
                 "and accept the ASF EULA"
             ),
