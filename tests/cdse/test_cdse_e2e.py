@@ -1,0 +1,126 @@
+"""CDSE end to end: the real CLI against the sandbox's CDSE stand-in (docs/cdse.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cdse_helpers import pin_of, scene_records, write_project  # noqa: E402
+
+
+def _cdse_checksums(sandbox) -> dict[str, str | None]:  # type: ignore[no-untyped-def]
+    from insarproj.cdse.mapping import md5_of
+
+    return {e["Name"].removesuffix(".SAFE"): md5_of(e) for e in sandbox.cdse.entities()}
+
+
+def test_cdse_project_downloads_the_scenes_an_asf_project_pins(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+    asf = write_project(tmp_path / "asf", source="asf")
+    assert run_cli(["-C", str(asf), "apply", "--yes"]).code == 0
+    asf_names = set(pin_of(asf)["scenes"])
+
+    cdse = write_project(tmp_path / "cdse", source="cdse")
+    sandbox.clear_requests()
+    result = run_cli(["-C", str(cdse), "apply", "--yes"])
+    assert result.code == 0, result.output
+    pin = pin_of(cdse)
+    assert pin["source"] == "cdse" and "/cdse" in pin["cmr_host"]
+    assert set(pin["scenes"]) == asf_names  # the same scenes, matched by name
+    assert any("perpendicular baselines are unknown" in n for n in pin["notes"])
+    records = scene_records(cdse)
+    assert {a.split(".", 1)[1] for a in records} == asf_names
+    checksums = _cdse_checksums(sandbox)
+    for address, record in records.items():
+        attrs = record["attributes"]
+        data = (cdse / "data" / attrs["path"]).read_bytes()
+        assert record["status"] == "present" and attrs["origin"] == "cdse"
+        assert hashlib.md5(data).hexdigest() == attrs["md5"] == checksums[address.split(".", 1)[1]]
+        asf_md5 = scene_records(asf)[address]["attributes"]["md5"]
+        assert asf_md5 != attrs["md5"]  # CDSE's zips are other bytes than ASF's
+    # The token went to the configured download host only, never to the catalogue it redirects from.
+    download_host = sandbox.env()["INSARPROJ_CDSE_DOWNLOAD_URL"].split("//", 1)[1]
+    authorized = [r for r in sandbox.requests() if r.authorization]
+    assert authorized and all(r.host == download_host for r in authorized)
+    assert any("$value" in r.path and r.status == 307 and not r.authorization for r in sandbox.requests())
+    assert sandbox.cdse.counters.password_grants == 1  # one login per run
+    again = run_cli(["-C", str(cdse), "plan", "--detailed-exitcode"])
+    assert again.code == 0 and "No changes" in again.output, again.output
+
+
+def test_expired_token_mid_download_is_refreshed_not_relogged(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+    # Tokens die on the server after 0.2 s although they advertise 600 s; each download takes
+    # longer, and 8 scenes go 4 at a time: later ones meet an expired token.
+    sandbox.cdse.configure(token_valid=0.2, chunk_delay=0.15)
+    root = write_project(tmp_path / "p", source="cdse")
+    result = run_cli(["-C", str(root), "apply", "--yes"])
+    assert result.code == 0, result.output
+    counters = sandbox.cdse.counters
+    assert counters.refresh_grants >= 1 and counters.password_grants == 1
+    refused = [r for r in sandbox.requests() if r.status == 401]
+    assert refused  # the expired token was really refused, then replaced
+    assert all(r["status"] == "present" for r in scene_records(root).values())
+
+
+def test_concurrent_downloads_never_pass_the_limit(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+    sandbox.cdse.configure(chunk_delay=0.05)
+    root = write_project(tmp_path / "p", source="cdse", concurrency=8)
+    result = run_cli(["-C", str(root), "apply", "--yes"])
+    assert result.code == 0, result.output
+    counters = sandbox.cdse.counters
+    assert counters.downloads >= 8
+    assert 2 <= counters.max_active <= 4 and counters.throttled == 0
+
+
+def test_switching_source_keeps_files_verified_against_their_own_source(
+    tmp_path: Path, sandbox, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    root = write_project(tmp_path / "p", source="asf", end="2021-01-10")
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
+    before = scene_records(root)
+    toml = root / "project.toml"
+    toml.write_text(toml.read_text().replace('source = "asf"', 'source = "cdse"'))
+    sandbox.clear_requests()
+    plan = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
+    assert plan.code == 2, plan.output  # the search is pinned again (from CDSE) ...
+    assert "to download" not in plan.output  # ... and no scene is fetched again
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
+    assert pin_of(root)["source"] == "cdse"
+    assert scene_records(root) == before  # ASF's checksums stay with ASF's files
+    verify = run_cli(["-C", str(root), "plan", "--verify", "--detailed-exitcode"])
+    assert verify.code == 0 and "No changes" in verify.output, verify.output
+    assert not [r for r in sandbox.requests() if "$value" in r.path]
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        ("frames = [111]", "frames are ASF frame numbers"),
+        ('product = "BURST"', "whole SLC scenes only"),
+    ],
+)
+def test_validate_refuses_what_cdse_cannot_do(tmp_path: Path, run_cli, extra: str, needle: str) -> None:  # type: ignore[no-untyped-def]
+    root = write_project(tmp_path / "p", source="cdse", search_extra=extra)
+    result = run_cli(["-C", str(root), "validate"])
+    assert result.code == 1 and needle in result.output and "project.toml" in result.output, result.output
+
+
+def test_wrong_credentials_and_two_factor_stop_before_any_download(
+    tmp_path: Path, sandbox, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    root = write_project(tmp_path / "p", source="cdse", end="2021-01-06")
+    monkeypatch.setenv("CDSE_PASSWORD", "wrong-password")
+    result = run_cli(["-C", str(root), "apply", "--yes"])
+    assert result.code == 1 and "CDSE login of sandbox" in result.output and "Traceback" not in result.output
+    assert "wrong-password" not in result.output and "CDSE_TOTP" in result.output
+    monkeypatch.setenv("CDSE_PASSWORD", "sandbox-password")
+    sandbox.cdse.configure(totp_required=True)
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == 1
+    assert not [r for r in sandbox.requests() if "$value" in r.path]
+    monkeypatch.setenv("CDSE_TOTP", "123456")
+    result = run_cli(["-C", str(root), "apply", "--yes"])
+    assert result.code == 0, result.output
