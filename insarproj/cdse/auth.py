@@ -103,8 +103,17 @@ class TokenManager:
             now = self._clock()
             if self._access is None or now >= self._expires:
                 if self._refresh is not None and now < self._refresh_expires:
-                    self._store(self._grant({"grant_type": "refresh_token", "client_id": CLIENT_ID,
-                                             "refresh_token": self._refresh}, refresh=True), now)
+                    self._store(
+                        self._grant(
+                            {
+                                "grant_type": "refresh_token",
+                                "client_id": CLIENT_ID,
+                                "refresh_token": self._refresh,
+                            },
+                            refresh=True,
+                        ),
+                        now,
+                    )
                 else:
                     self._store(self._grant(self._credentials.form(), refresh=False), now)
             assert self._access is not None
@@ -130,8 +139,11 @@ class TokenManager:
         try:
             response = self._session.post(self.token_url, data=form, timeout=60, allow_redirects=False)
         except requests.RequestException as exc:
-            raise NetworkError(f"the CDSE token service at {where} could not be reached: {exc}",
-                               service="cdse", hint="check INSARPROJ_CDSE_IDENTITY_URL and run again") from None
+            raise NetworkError(
+                f"the CDSE token service at {where} could not be reached: {exc}",
+                service="cdse",
+                hint="check INSARPROJ_CDSE_IDENTITY_URL and run again",
+            ) from None
         if response.status_code == 200:
             body = response.json()
             if isinstance(body, dict) and body.get("access_token"):
@@ -156,8 +168,11 @@ class TokenManager:
                 hint=f"check the credentials ({HOW}); with two-factor authentication also set {TOTP_VAR} "
                 "to the current 6-digit code",
             )
-        return NetworkError(f"the CDSE token service at {where} answered HTTP {status}", service="cdse",
-                            hint="run again later")
+        return NetworkError(
+            f"the CDSE token service at {where} answered HTTP {status}",
+            service="cdse",
+            hint="run again later",
+        )
 
 
 def token_url(endpoints: Endpoints) -> str:

@@ -87,7 +87,9 @@ class Catalogue:
     def products(self, request: SearchRequest) -> list[dict[str, Any]]:
         """Every product matching the request, once each (by Id)."""
         found: dict[str, dict[str, Any]] = {}
-        orbits: list[int | None] = [*sorted(set(request.relative_orbits))] if request.relative_orbits else [None]
+        orbits: list[int | None] = (
+            [*sorted(set(request.relative_orbits))] if request.relative_orbits else [None]
+        )
         for orbit in orbits:
             for polarization in request.scene_polarizations():
                 for first, after in year_windows(request.start, request.end):

@@ -22,9 +22,7 @@ _NEEDED = ("orbitDirection", "relativeOrbitNumber", "polarisationChannels", "pla
 
 def attributes(product: dict[str, Any]) -> dict[str, Any]:
     return {
-        str(a.get("Name")): a.get("Value")
-        for a in product.get("Attributes") or []
-        if isinstance(a, dict)
+        str(a.get("Name")): a.get("Value") for a in product.get("Attributes") or [] if isinstance(a, dict)
     }
 
 

@@ -32,7 +32,9 @@ def search_scenes(
 ) -> ScenePin:
     """Search the CDSE catalogue for the request's scenes and build the pin."""
     products = Catalogue(catalogue_url, session, paging).products(request)
-    offline = sorted(str(p.get("Name", "")).removesuffix(".SAFE") for p in products if p.get("Online") is False)
+    offline = sorted(
+        str(p.get("Name", "")).removesuffix(".SAFE") for p in products if p.get("Online") is False
+    )
     scenes = [
         scene_from_product(p, catalogue_url=catalogue_url) for p in products if p.get("Online") is not False
     ]

@@ -57,9 +57,7 @@ class CdseSession(requests.Session):
         self._slots = threading.BoundedSemaphore(max_concurrent)
 
     def gets_token(self, url: str) -> bool:
-        return (
-            urlsplit(url).netloc.lower() == self.download_host and self.endpoints.may_send_credentials(url)
-        )
+        return urlsplit(url).netloc.lower() == self.download_host and self.endpoints.may_send_credentials(url)
 
     def rebuild_auth(self, prepared_request: PreparedRequest, response: requests.Response) -> None:
         prepared_request.headers.pop("Authorization", None)  # send() decides for every hop

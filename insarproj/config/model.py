@@ -256,8 +256,8 @@ class SearchConfig(Section):
     source: Literal["asf", "cdse"] = Field(
         "asf",
         description='Where scenes are searched and downloaded: "asf" (NASA CMR + ASF) or "cdse" (the '
-        "Copernicus Data Space Ecosystem's OData catalogue, docs/cdse.md). With \"cdse\": SLC only, no "
-        "frames. Default \"asf\".",
+        'Copernicus Data Space Ecosystem\'s OData catalogue, docs/cdse.md). With "cdse": SLC only, no '
+        'frames. Default "asf".',
     )
     max_results: int | None = Field(
         None,

@@ -28,8 +28,10 @@ def components(project: Any, endpoints: Endpoints) -> Components:
         kinds=[SceneKind()],
         resolvers=[SearchInput()],
         read_factories={
-            "scenes": lambda: scene_searcher(project, endpoints, bursts)
-            or SceneSearcher(endpoints.url("cmr"), earthdata_session(endpoints), max_bursts=bursts),
+            "scenes": lambda: (
+                scene_searcher(project, endpoints, bursts)
+                or SceneSearcher(endpoints.url("cmr"), earthdata_session(endpoints), max_bursts=bursts)
+            ),
         },
         write_factories={
             "earthdata": lambda: earthdata_session(endpoints),

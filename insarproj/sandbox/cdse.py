@@ -139,10 +139,18 @@ def product_entity(scene: Scene, service: CdseService) -> dict[str, Any]:
         else {"type": "Polygon", "coordinates": [[list(p) for p in ring]]}
     )
     published = scene.start + timedelta(hours=3)
-    checksum = [] if old else [
-        {"Value": hashlib.md5(data).hexdigest(), "Algorithm": "MD5", "ChecksumDate": _iso(published)},
-        {"Value": hashlib.sha256(data).hexdigest()[:64], "Algorithm": "BLAKE3", "ChecksumDate": _iso(published)},
-    ]
+    checksum = (
+        []
+        if old
+        else [
+            {"Value": hashlib.md5(data).hexdigest(), "Algorithm": "MD5", "ChecksumDate": _iso(published)},
+            {
+                "Value": hashlib.sha256(data).hexdigest()[:64],
+                "Algorithm": "BLAKE3",
+                "ChecksumDate": _iso(published),
+            },
+        ]
+    )
     folder = "SLC" if old else "IW_SLC__1S"
     return {
         "@odata.mediaContentType": "application/octet-stream",

@@ -23,7 +23,7 @@ from typing import Any
 
 from insarproj.sandbox.auth import SANDBOX_PASSWORD, SANDBOX_USER, Auth
 from insarproj.sandbox.cdse import CdseService
-from insarproj.sandbox.routing import LOGIN, Request, Response, Router
+from insarproj.sandbox.routing import DATA, Request, Response, Router
 
 PREFIX = "/cdse-identity"
 TOKEN_PATH = f"{PREFIX}/auth/realms/CDSE/protocol/openid-connect/token"
@@ -97,4 +97,4 @@ def register(router: Router, auth: Auth, service: CdseService) -> None:
             return refresh_grant(form)
         return _refused(f"Unsupported grant_type {grant!r}", status=400, error="unsupported_grant_type")
 
-    router.add("POST", TOKEN_PATH, token, host=LOGIN)
+    router.add("POST", TOKEN_PATH, token, host=DATA)

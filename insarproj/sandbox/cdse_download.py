@@ -1,10 +1,11 @@
 """CDSE's download host stand-in: `GET /odata/v1/Products(<Id>)/$value` with a Bearer token.
 
-It lives on its own hostname (the sandbox's `zipper` role, 127.0.1), so a client that follows the
-catalogue's redirect with requests' defaults loses its Authorization header and gets the 401
-real clients see. Per user at most `max_concurrent` bodies stream at once; one more answers 429
-(counted, as is the most seen at once). `Range` gives 206 unless `ranges` is off (then 200 with
-the whole body, as a server that ignores ranges). The body trickles out with `chunk_delay`.
+It lives on another hostname than the catalogue (`localhost`, the sandbox's login host), so a
+client that follows the catalogue's redirect with requests' defaults loses its Authorization
+header and gets the 401 real clients see. Per user at most `max_concurrent` bodies stream at
+once; one more answers 429 (counted, as is the most seen at once). `Range` gives 206 unless
+`ranges` is off (then 200 with the whole body, as a server that ignores ranges). The body
+trickles out with `chunk_delay`.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from insarproj.sandbox.cdse import CdseService
 from insarproj.sandbox.cdse_auth import user_of
 from insarproj.sandbox.downloads import RangeNotSatisfiable, byte_range
 from insarproj.sandbox.payloads import corrupt
-from insarproj.sandbox.routing import ZIPPER, Request, Response, Router
+from insarproj.sandbox.routing import LOGIN, Request, Response, Router
 
-DOWNLOAD = ZIPPER
+# The download host is another hostname than the catalogue's (localhost, where the Earthdata
+# stand-in also lives): requests drops Authorization on the catalogue's redirect to it.
+DOWNLOAD = LOGIN
 PIECE = 16 << 10
 
 
@@ -77,8 +80,14 @@ def register(router: Router, auth: Auth, service: CdseService) -> None:
     def value(req: Request) -> Response:
         user = None if req.fault("auth") else user_of(auth, req)
         if user is None:
-            return Response.json({"detail": "Expired signature!" if req.header("authorization") else
-                                  "Could not validate credentials"}, 401)
+            return Response.json(
+                {
+                    "detail": "Expired signature!"
+                    if req.header("authorization")
+                    else "Could not validate credentials"
+                },
+                401,
+            )
         entity = service.by_id(req.params["id"])
         if entity is None:
             return Response.json({"detail": "Not found"}, 404)

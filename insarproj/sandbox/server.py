@@ -13,8 +13,8 @@ objects and the three hostnames). Where each endpoint lives:
     INSARPROJ_HYP3_URL    http://127.0.0.1:PORT           /jobs, /user, /costs (HyP3 module)
     INSARPROJ_ORBITS_URL  http://127.0.0.1:PORT/s1-orbits /?prefix=AUX_POEORB, /AUX_POEORB/<name>.EOF
     INSARPROJ_CDSE_URL    http://127.0.0.1:PORT/cdse      /odata/v1/Products (cdse.py)
-    INSARPROJ_CDSE_IDENTITY_URL http://localhost:PORT/cdse-identity  /auth/realms/CDSE/… (cdse_auth.py)
-    INSARPROJ_CDSE_DOWNLOAD_URL http://127.0.1:PORT     /odata/v1/Products(<Id>)/$value (cdse_download.py)
+    INSARPROJ_CDSE_IDENTITY_URL http://127.0.0.1:PORT/cdse-identity  /auth/realms/CDSE/… (cdse_auth.py)
+    INSARPROJ_CDSE_DOWNLOAD_URL http://localhost:PORT   /odata/v1/Products(<Id>)/$value (cdse_download.py)
     INSARPROJ_DEM_URL     http://127.0.0.1:PORT/copernicus-dem-30m   /<tile>/<tile>.tif
     INSARPROJ_DEM90_URL   http://127.0.0.1:PORT/copernicus-dem-90m   /<tile>/<tile>.tif
     INSARPROJ_GEOID_URL   http://127.0.0.1:PORT/geoid/us_nga_egm2008_1_4326__agisoft.tif
@@ -53,7 +53,6 @@ from insarproj.sandbox.requestlog import LoggedRequest, LogHandle, RequestLog
 from insarproj.sandbox.routing import (
     DATA,
     LOGIN,
-    ZIPPER,
     HTTPError,
     Origins,
     Request,
@@ -71,8 +70,8 @@ ENDPOINTS: dict[str, tuple[str, str]] = {  # variable → (host role, path prefi
     "INSARPROJ_HYP3_URL": (DATA, ""),
     "INSARPROJ_ORBITS_URL": (DATA, "/s1-orbits"),
     "INSARPROJ_CDSE_URL": (DATA, "/cdse"),
-    "INSARPROJ_CDSE_IDENTITY_URL": (LOGIN, "/cdse-identity"),
-    "INSARPROJ_CDSE_DOWNLOAD_URL": (ZIPPER, ""),
+    "INSARPROJ_CDSE_IDENTITY_URL": (DATA, "/cdse-identity"),
+    "INSARPROJ_CDSE_DOWNLOAD_URL": (LOGIN, ""),
     "INSARPROJ_DEM_URL": (DATA, "/copernicus-dem-30m"),
     "INSARPROJ_DEM90_URL": (DATA, "/copernicus-dem-90m"),
     "INSARPROJ_GEOID_URL": (DATA, "/geoid/us_nga_egm2008_1_4326__agisoft.tif"),

@@ -273,7 +273,9 @@ class ScenePin(_Model):
     format_version: int = PIN_FORMAT_VERSION
     fingerprint: str
     searched_at: str = Field(description="UTC time of the search, YYYY-MM-DDTHH:MM:SSZ.")
-    cmr_host: str = Field(description="The CMR endpoint searched (redacted); for source cdse the CDSE catalogue.")
+    cmr_host: str = Field(
+        description="The CMR endpoint searched (redacted); for source cdse the CDSE catalogue."
+    )
     source: str | None = Field(
         default=None, description='Where the scenes were found: "cdse"; absent: "asf" (CMR + ASF).'
     )

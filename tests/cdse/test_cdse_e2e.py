@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cdse_helpers import pin_of, scene_records, write_project  # noqa: E402
+from cdse_helpers import pin_of, scene_records, write_project
 
 
 def _cdse_checksums(sandbox) -> dict[str, str | None]:  # type: ignore[no-untyped-def]
@@ -124,3 +124,52 @@ def test_wrong_credentials_and_two_factor_stop_before_any_download(
     monkeypatch.setenv("CDSE_TOTP", "123456")
     result = run_cli(["-C", str(root), "apply", "--yes"])
     assert result.code == 0, result.output
+
+
+def test_old_product_without_checksum_is_verified_by_its_zip(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+    # 2020-10-02 on A064: a product with ContentLength 0 and no checksum, as some real old ones.
+    root = write_project(tmp_path / "p", source="cdse", end="2020-10-03")
+    toml = root / "project.toml"
+    toml.write_text(toml.read_text().replace("start = 2021-01-01", "start = 2020-10-01"))
+    old = "S1A_IW_SLC__1SDV_20201002T015057_20201002T015124_034611_0407CB_DFE2"
+    sandbox.set_faults(f"badmd5:1@/odata/v1/Products({_id_of(sandbox, old)})/*")
+    result = run_cli(["-C", str(root), "apply", "--yes"])
+    assert result.code == 0, result.output
+    assert "no checksum or size in the catalogue" in result.output
+    record = scene_records(root)[f"scene.{old}"]
+    data = (root / "data" / record["attributes"]["path"]).read_bytes()
+    assert hashlib.md5(data).hexdigest() == record["attributes"]["md5"]
+    served = [r for r in sandbox.requests() if r.fault == "badmd5"]
+    assert served, "the corrupted body was served once and refused by the zip check"
+    assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
+
+
+def _id_of(sandbox, name: str) -> str:  # type: ignore[no-untyped-def]
+    return next(e["Id"] for e in sandbox.cdse.entities() if e["Name"] == f"{name}.SAFE")
+
+
+@pytest.mark.parametrize("ranges", [True, False])
+def test_cut_download_resumes_or_restarts(tmp_path: Path, sandbox, run_cli, ranges: bool) -> None:  # type: ignore[no-untyped-def]
+    sandbox.cdse.configure(ranges=ranges)
+    sandbox.set_faults("truncate:1@/odata/v1/Products(*")  # half the body, then the connection closes
+    root = write_project(tmp_path / "p", source="cdse", end="2021-01-02")
+    result = run_cli(["-C", str(root), "apply", "--yes"])
+    assert result.code == 0, result.output
+    statuses = [
+        r.status for r in sandbox.requests() if r.path.endswith("$value") and r.host.startswith("localhost")
+    ]
+    assert (206 in statuses) is ranges  # resumed with Range, or restarted from the first byte
+    assert all(r["status"] == "present" for r in scene_records(root).values())
+
+
+def test_suggest_ranks_the_same_tracks_from_cdse(sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    args = ["suggest", "--bbox", "-117.9", "35.5", "-117.6", "35.9", "--start", "2021-01-01"]
+    args += ["--end", "2021-06-30", "--json"]
+    by_source = {}
+    for source in ("asf", "cdse"):
+        result = run_cli([*args, "--source", source])
+        assert result.code == 0, result.output
+        by_source[source] = [(t["track"], t["dates"]) for t in json.loads(result.stdout)["tracks"]]
+    assert by_source["cdse"] == by_source["asf"] and by_source["cdse"]
