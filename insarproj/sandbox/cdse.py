@@ -200,6 +200,9 @@ def _attributes(scene: Scene) -> list[dict[str, Any]]:
         ("String", "platformSerialIdentifier", scene.platform.letter),
         ("String", "productType", "IW_SLC__1S"),
         ("String", "productComposition", "Slice"),
+        ("DateTimeOffset", "processingDate", _iso(scene.processing_date or scene.start)),
+        ("DateTimeOffset", "beginningDateTime", _iso(scene.start)),
+        ("DateTimeOffset", "endingDateTime", _iso(scene.stop)),
     ]
     return [
         {"@odata.type": f"#OData.CSC.{kind}Attribute", "Name": name, "Value": value, "ValueType": kind}

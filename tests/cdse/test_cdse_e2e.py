@@ -48,6 +48,8 @@ def test_cdse_project_downloads_the_scenes_an_asf_project_pins(tmp_path: Path, s
     assert authorized and all(r.host == download_host for r in authorized)
     assert any("$value" in r.path and r.status == 307 and not r.authorization for r in sandbox.requests())
     assert sandbox.cdse.counters.password_grants == 1  # one login per run
+    written = result.output + "".join(p.read_text() for p in (cdse / ".insarproj").rglob("*") if p.is_file())
+    assert "sandbox-password" not in written and "eyJ" not in written  # no password, no token (JWT)
     again = run_cli(["-C", str(cdse), "plan", "--detailed-exitcode"])
     assert again.code == 0 and "No changes" in again.output, again.output
 
@@ -173,3 +175,14 @@ def test_suggest_ranks_the_same_tracks_from_cdse(sandbox, run_cli) -> None:  # t
         assert result.code == 0, result.output
         by_source[source] = [(t["track"], t["dates"]) for t in json.loads(result.stdout)["tracks"]]
     assert by_source["cdse"] == by_source["asf"] and by_source["cdse"]
+
+
+def test_saved_plan_applies_cdse_downloads(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+    root = write_project(tmp_path / "p", source="cdse", end="2021-01-02")
+    planfile = tmp_path / "plan.json"
+    assert run_cli(["-C", str(root), "plan", "--out", str(planfile)]).code == 0
+    assert "eyJ" not in planfile.read_text()
+    result = run_cli(["-C", str(root), "apply", str(planfile)])
+    assert result.code == 0, result.output
+    records = scene_records(root)
+    assert records and all(r["attributes"]["origin"] == "cdse" for r in records.values())
