@@ -18,7 +18,8 @@ def scenes_section(ws: Any, state: Any) -> dict[str, Any]:
     present = {a.split(".", 1)[1] for a, r in state.by_kind("scene").items() if r["status"] == "present"}
     stacks = []
     source = " in the Copernicus Data Space catalogue" if pin.source == "cdse" else ""
-    lines = [f"Stacks (from the pinned search{source} of {pin.searched_at}; AOI coverage {pin.coverage_rule}):"]
+    search = f"the pinned search{source} of {pin.searched_at}"
+    lines = [f"Stacks (from {search}; AOI coverage {pin.coverage_rule}):"]
     for stack in pin.stacks:
         names = [n for d in stack.dates for n in d.scenes]
         coverage = [d.coverage for d in stack.dates]
