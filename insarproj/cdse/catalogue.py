@@ -10,7 +10,7 @@ add up to its count, or the search stops: a short list never passes for a full o
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -66,6 +66,25 @@ def product_filter(
     return " and ".join(clauses)
 
 
+def burst_filter(
+    request: SearchRequest, first: date, after: date, orbit: int | None, polarization: str
+) -> str:
+    """The `$filter` of one Bursts query: the burst catalogue's fields are top-level, not attributes."""
+    clauses = [
+        f"ContentDate/Start ge {_instant(first)}",
+        f"ContentDate/Start lt {_instant(after)}",
+        f"OData.CSC.Intersects(area=geography'SRID=4326;{request.aoi_wkt}')",
+        "ParentProductType eq 'IW_SLC__1S'",
+        f"OperationalMode eq '{request.beam_mode}'",
+        f"PolarisationChannels eq '{polarization}'",
+    ]
+    if request.flight_direction:
+        clauses.append(f"OrbitDirection eq '{request.flight_direction}'")
+    if orbit is not None:
+        clauses.append(f"RelativeOrbitNumber eq {orbit}")
+    return " and ".join(clauses)
+
+
 def year_windows(start: date, end: date) -> Iterator[tuple[date, date]]:
     """[first, after) windows of at most a calendar year (the service's advice for long ranges)."""
     first = start
@@ -73,6 +92,22 @@ def year_windows(start: date, end: date) -> Iterator[tuple[date, date]]:
         after = min(date(first.year + 1, 1, 1), end + timedelta(days=1))
         yield first, after
         first = after
+
+
+@dataclass(frozen=True)
+class _Query:
+    """Which collection a request searches: Products (SLC, attributes expanded) or Bursts (flat)."""
+
+    request: SearchRequest
+    collection: str
+    filter: Callable[[SearchRequest, date, date, int | None, str], str]
+    extra: dict[str, str]
+
+    @classmethod
+    def of(cls, request: SearchRequest) -> _Query:
+        if request.product == "BURST":
+            return cls(request, "Bursts", burst_filter, {})
+        return cls(request, "Products", product_filter, {"$expand": "Attributes"})
 
 
 class Catalogue:
@@ -85,29 +120,30 @@ class Catalogue:
         self.requests_made = 0
 
     def products(self, request: SearchRequest) -> list[dict[str, Any]]:
-        """Every product matching the request, once each (by Id)."""
+        """Every product (SLC) or burst (BURST) matching the request, once each (by Id)."""
         found: dict[str, dict[str, Any]] = {}
         orbits: list[int | None] = (
             [*sorted(set(request.relative_orbits))] if request.relative_orbits else [None]
         )
+        query = _Query.of(request)
         for orbit in orbits:
             for polarization in request.scene_polarizations():
                 for first, after in year_windows(request.start, request.end):
-                    for item in self._window(request, first, after, orbit, polarization):
+                    for item in self._window(query, first, after, orbit, polarization):
                         found.setdefault(str(item["Id"]), item)
         return list(found.values())
 
     def _window(
-        self, request: SearchRequest, first: date, after: date, orbit: int | None, polarization: str
+        self, query: _Query, first: date, after: date, orbit: int | None, polarization: str
     ) -> list[dict[str, Any]]:
         params = {
-            "$filter": product_filter(request, first, after, orbit, polarization),
+            "$filter": query.filter(query.request, first, after, orbit, polarization),
             "$orderby": "ContentDate/Start asc",  # without it paging may repeat or skip products
             "$top": str(self.paging.page_size),
             "$count": "True",
-            "$expand": "Attributes",
+            **query.extra,
         }
-        page = self._get(f"{self.url}/odata/v1/Products", params)
+        page = self._get(f"{self.url}/odata/v1/{query.collection}", params)
         count = _count(page, self.url)
         reachable = self.paging.skip_limit + self.paging.page_size
         if count > reachable:
@@ -119,8 +155,8 @@ class Catalogue:
                     hint="narrow the AOI or add relative_orbits / flight_direction",
                 )
             middle = first + timedelta(days=(after - first).days // 2)
-            return self._window(request, first, middle, orbit, polarization) + self._window(
-                request, middle, after, orbit, polarization
+            return self._window(query, first, middle, orbit, polarization) + self._window(
+                query, middle, after, orbit, polarization
             )
         items = list(page.get("value") or [])
         while page.get("@odata.nextLink"):

@@ -93,3 +93,85 @@ def _pinned(product: dict[str, Any], attrs: dict[str, Any], name: str, catalogue
         center_lon=float(center.x),
         source=SOURCE,
     )
+
+
+_BURST_NEEDED = (
+    "Id",
+    "BurstId",
+    "SwathIdentifier",
+    "PolarisationChannels",
+    "AzimuthTime",
+    "ParentProductName",
+    "RelativeOrbitNumber",
+    "OrbitDirection",
+    "ContentDate",
+    "GeoFootprint",
+)
+
+
+def burst_name(item: dict[str, Any]) -> str:
+    """ASF's name of the burst, from CDSE's fields: S1_<burst id>_<swath>_<azimuth time>_<pol>_<parent's
+    unique id>-BURST (the same ESA burst-id map; docs/cdse.md, "Bursts")."""
+    azimuth = utc_text(str(item["AzimuthTime"])).replace("-", "").replace(":", "").rstrip("Z")
+    parent = str(item["ParentProductName"]).removesuffix(".SAFE")
+    return (
+        f"S1_{int(item['BurstId']):06d}_{item['SwathIdentifier']}_{azimuth}_{item['PolarisationChannels']}"
+        f"_{parent[-4:]}-BURST"
+    )
+
+
+def burst_url(catalogue_url: str, burst_id: str) -> str:
+    """The burst extraction (a POST), as the catalogue names it; it redirects to the download host."""
+    return f"{catalogue_url.rstrip('/')}/odata/v1/Bursts({burst_id})/$value"
+
+
+def scene_from_burst(item: dict[str, Any], *, catalogue_url: str) -> PinnedScene:
+    """The pinned record of one burst of CDSE's burst catalogue (no size, no checksum: it is
+    extracted on demand)."""
+    missing = [k for k in _BURST_NEEDED if item.get(k) in (None, "")]
+    if missing:
+        raise ProviderError(
+            f"The CDSE burst catalogue at {redact_url(catalogue_url)} returned burst {item.get('Id', '?')} "
+            f"without {', '.join(missing)}, so it cannot be pinned",
+            service="cdse",
+            hint="check that INSARPROJ_CDSE_URL points at the CDSE catalogue",
+        )
+    try:
+        return _pinned_burst(item, catalogue_url)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ProviderError(
+            f"The CDSE burst catalogue at {redact_url(catalogue_url)} returned burst {item['Id']} with a "
+            f"value that cannot be read ({exc})",
+            service="cdse",
+            hint="check that INSARPROJ_CDSE_URL points at the CDSE catalogue",
+        ) from exc
+
+
+def _pinned_burst(item: dict[str, Any], catalogue_url: str) -> PinnedScene:
+    from shapely.geometry import shape
+
+    footprint: Any = shape(item["GeoFootprint"])
+    center = footprint.centroid
+    track = int(item["RelativeOrbitNumber"])
+    swath = str(item["SwathIdentifier"])
+    return PinnedScene(
+        name=burst_name(item),
+        file_id=str(item["Id"]),
+        url=burst_url(catalogue_url, str(item["Id"])),
+        bytes=0,
+        md5=None,
+        footprint_wkt=to_wkt(footprint),
+        flight_direction=str(item["OrbitDirection"]).upper(),
+        relative_orbit=track,
+        start_time=utc_text(str(item["ContentDate"]["Start"])),
+        stop_time=utc_text(str(item["ContentDate"]["End"])),
+        platform=f"Sentinel-1{item.get('PlatformSerialIdentifier') or ''}",
+        polarization=str(item["PolarisationChannels"]),
+        beam_mode=str(item.get("OperationalMode") or "IW"),
+        center_lat=float(center.y),
+        center_lon=float(center.x),
+        burst_id_full=f"{track:03d}_{int(item['BurstId']):06d}_{swath}",
+        subswath=swath,
+        absolute_burst_id=int(item["AbsoluteBurstId"]) if item.get("AbsoluteBurstId") is not None else None,
+        source=SOURCE,
+    )

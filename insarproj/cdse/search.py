@@ -14,7 +14,7 @@ from typing import Any
 import requests
 
 from insarproj.cdse.catalogue import Catalogue, Paging
-from insarproj.cdse.mapping import SOURCE, scene_from_product
+from insarproj.cdse.mapping import SOURCE, scene_from_burst, scene_from_product
 from insarproj.scenes.bursts import MULTI_BURST_LIMIT
 from insarproj.scenes.model import PinnedScene, ScenePin, SearchRequest
 from insarproj.scenes.search import build_pin
@@ -35,9 +35,7 @@ def search_scenes(
     offline = sorted(
         str(p.get("Name", "")).removesuffix(".SAFE") for p in products if p.get("Online") is False
     )
-    scenes = [
-        scene_from_product(p, catalogue_url=catalogue_url) for p in products if p.get("Online") is not False
-    ]
+    scenes = [pinned(p, request, catalogue_url) for p in products if p.get("Online") is not False]
     return build_pin(
         scenes,
         request,
@@ -50,6 +48,13 @@ def search_scenes(
     )
 
 
+def pinned(item: dict[str, Any], request: SearchRequest, catalogue_url: str) -> PinnedScene:
+    """A product (SLC) or a burst (BURST) of the catalogue as a pinned scene."""
+    if request.product == "BURST":
+        return scene_from_burst(item, catalogue_url=catalogue_url)
+    return scene_from_product(item, catalogue_url=catalogue_url)
+
+
 def source_notes(scenes: list[PinnedScene], offline: list[str], request: SearchRequest) -> list[str]:
     """What a CDSE pin approximates or lacks, in words for the plan."""
     notes = [
@@ -57,7 +62,12 @@ def source_notes(scenes: list[PinnedScene], offline: list[str], request: SearchR
         "baselines are unknown and max_perpendicular_baseline cannot be applied (docs/cdse.md)"
     ]
     unsummed = [s.name for s in scenes if s.md5 is None]
-    if unsummed:
+    if request.product == "BURST" and scenes:
+        notes.append(
+            "source cdse: bursts are extracted on demand and come with no size or checksum: each is "
+            "verified by its zip's own integrity"
+        )
+    elif unsummed:
         notes.append(
             f"source cdse: {len(unsummed)} products have no checksum or size in the catalogue "
             f"(e.g. {unsummed[0]}): they are verified by their zip's own integrity only"

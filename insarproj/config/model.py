@@ -256,8 +256,8 @@ class SearchConfig(Section):
     source: Literal["asf", "cdse"] = Field(
         "asf",
         description='Where scenes are searched and downloaded: "asf" (NASA CMR + ASF) or "cdse" (the '
-        'Copernicus Data Space Ecosystem\'s OData catalogue, docs/cdse.md). With "cdse": SLC only, no '
-        'frames. Default "asf".',
+        'Copernicus Data Space Ecosystem\'s OData catalogue, docs/cdse.md). With "cdse": no frames, '
+        'and BURST not with processor "hyp3". Default "asf".',
     )
     max_results: int | None = Field(
         None,
@@ -323,13 +323,6 @@ class SearchConfig(Section):
                 "frames are ASF frame numbers and the Copernicus Data Space catalogue has none",
                 key=("frames",),
                 hint='remove frames (relative_orbits and the AOI select the scenes), or set source = "asf"',
-            )
-        if self.product == "BURST":
-            raise FieldProblem(
-                'source = "cdse" searches whole SLC scenes only in this version (HyP3 burst jobs read '
-                "ASF's archive in any case)",
-                key=("source",),
-                hint='set source = "asf" for bursts, or product = "SLC"',
             )
         return self
 
@@ -742,6 +735,18 @@ class ProjectConfig(Section):
                 f'product = "{product}" does not fit processor kind = "isce"',
                 key=("search", "product"),
                 hint='ISCE2 topsStack processes whole scenes: set product = "SLC"',
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _cdse_bursts_not_for_hyp3(self) -> ProjectConfig:
+        """HyP3 burst jobs read ASF's burst archive, never CDSE's extracted bursts (docs/cdse.md)."""
+        if self.search.source == "cdse" and self.search.product == "BURST" and self.processor.kind == "hyp3":
+            raise FieldProblem(
+                'source = "cdse" with product = "BURST" cannot feed processor "hyp3": HyP3 burst jobs read '
+                "ASF's burst archive",
+                key=("search", "source"),
+                hint='set source = "asf" (HyP3 needs no download), or processor kind = "download"',
             )
         return self
 

@@ -29,11 +29,14 @@ def scenes_downloaded(project: Any) -> bool:
     return config.processor.kind in ("download", "isce") or bool(config.download.scenes)
 
 
-def scene_relpath(name: str, product: str) -> str:
+def scene_relpath(name: str, product: str, source: str | None = None) -> str:
     """Where a scene lives in the data folder. ``name`` comes from the search service (CMR's
-    granule name), so it must be a plain file name: UnsafePathError otherwise."""
+    granule name), so it must be a plain file name: UnsafePathError otherwise. CDSE extracts a
+    burst as a zip (a small SAFE), ASF as a bare TIFF."""
     plain_basename(name, what="the scene search")
-    return f"{BURST_DIR}/{name}.tiff" if product == "BURST" else f"{SLC_DIR}/{name}.zip"
+    if product != "BURST":
+        return f"{SLC_DIR}/{name}.zip"
+    return f"{BURST_DIR}/{name}.zip" if source == "cdse" else f"{BURST_DIR}/{name}.tiff"
 
 
 def cache_dir(project: Any) -> Path | None:
@@ -63,13 +66,18 @@ class ScenePayload(SceneSpec):
     path: str
 
 
+def other_source(spec: SceneSpec, attrs: SceneAttributes) -> bool:
+    """The recorded file came from another source than the one the pin now names."""
+    return (attrs.get("origin") or "asf") != (spec.get("source") or "asf")
+
+
 def advertises_other_file(spec: SceneSpec, attrs: SceneAttributes) -> bool:
     """The source now advertises another file than the one recorded.
 
     A file verified against one source's checksum stays valid when the project switches source:
     ASF's and CDSE's zips of a scene are other bytes, and one is never checked against the other's
     MD5 (docs/cdse.md). A CDSE product without checksum or size advertises nothing to compare."""
-    if (attrs.get("origin") or "asf") != (spec.get("source") or "asf"):
+    if other_source(spec, attrs):
         return False
     if spec["md5"] is None and not spec["size"]:
         return False
@@ -110,11 +118,15 @@ class SceneKind(ResourceKind):
 
     def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = cast(SceneSpec, desired.spec)
-        rel = scene_relpath(spec["name"], spec["product"])
+        rel = scene_relpath(spec["name"], spec["product"], spec.get("source"))
         path = ctx.project.data_dir / rel
         burst = spec["product"] == "BURST"
         if record is not None and record["status"] == "present":
             attrs = scene_attributes(record)
+            if other_source(spec, attrs) and attrs.get("path"):
+                # Verified from the other source (an ASF burst is a .tiff, CDSE's a .zip): kept.
+                rel = attrs["path"]
+                path = resolve_inside(ctx.project.data_dir, rel, what=f"state record {desired.address}")
             # A burst's advertised bytes are not the served size and it has no MD5: its record
             # (the verified TIFF's own size and MD5) is what the disk is checked against.
             if not burst and advertises_other_file(spec, attrs):
@@ -188,22 +200,24 @@ class SceneKind(ResourceKind):
             return _forget(action, ctx)
         from insarproj.transfer.download import DownloadSpec, adopt_existing
 
-        rel = scene_relpath(payload["name"], payload["product"])  # re-checked: a saved plan is a file
+        # re-checked: a saved plan is a file
+        rel = scene_relpath(payload["name"], payload["product"], payload.get("source"))
         dest = resolve_inside(ctx.project.data_dir, rel, what=f"the file of {action.address}")
         burst = payload["product"] == "BURST"
+        cdse = payload.get("source") == "cdse"
         spec = DownloadSpec(
             url=payload["url"],
             dest=dest,
             # CMR's burst BYTES is not the served size; CDSE's old products say 0 (zip checks then)
             size=None if burst or not payload["size"] else payload["size"],
             md5=payload["md5"],
-            kind="tiff" if burst else "zip",
+            kind="tiff" if burst and not cdse else "zip",
             label=payload["name"],
+            method="POST" if burst and cdse else "GET",  # CDSE extracts a burst on a POST
         )
         cache = cache_dir(ctx.project)
         candidates = [cache / rel] if cache is not None else []
         result = adopt_existing(spec, candidates)
-        cdse = payload.get("source") == "cdse"
         if result is None:
             result = cdse_fetch(ctx, spec) if cdse else downloader(ctx).fetch(spec, cancel=ctx.cancel)
             _share_with_cache(dest, cache, rel)

@@ -129,7 +129,6 @@ def _wkt_ring(ring: list[tuple[float, float]]) -> str:
 
 def product_entity(scene: Scene, service: CdseService) -> dict[str, Any]:
     """The catalogue's JSON of one product (private keys, starting with `_`, are not served)."""
-    data = service.zip_bytes(scene)
     old = is_old_product(scene)
     ring = [(round(lon, 6), round(lat, 6)) for lon, lat in scene.outline]
     multi = int(hashlib.sha256(scene.name.encode()).hexdigest()[2:4], 16) % 5 == 0
@@ -139,37 +138,26 @@ def product_entity(scene: Scene, service: CdseService) -> dict[str, Any]:
         else {"type": "Polygon", "coordinates": [[list(p) for p in ring]]}
     )
     published = scene.start + timedelta(hours=3)
-    checksum = (
-        []
-        if old
-        else [
-            {"Value": hashlib.md5(data).hexdigest(), "Algorithm": "MD5", "ChecksumDate": _iso(published)},
-            {
-                "Value": hashlib.sha256(data).hexdigest()[:64],
-                "Algorithm": "BLAKE3",
-                "ChecksumDate": _iso(published),
-            },
-        ]
-    )
     folder = "SLC" if old else "IW_SLC__1S"
     return {
         "@odata.mediaContentType": "application/octet-stream",
         "Id": product_id(scene),
         "Name": f"{scene.name}.SAFE",
         "ContentType": "application/octet-stream",
-        "ContentLength": 0 if old else len(data),
+        "ContentLength": None,  # filled in when served (complete_sizes): building every zip is slow
         "OriginDate": _iso(published),
         "PublicationDate": _iso(published + timedelta(minutes=20)),
         "ModificationDate": _iso(published + timedelta(minutes=20)),
         "Online": True,
         "EvictionDate": "9999-12-31T23:59:59.999999Z",
         "S3Path": f"/eodata/Sentinel-1/SAR/{folder}/{scene.start:%Y/%m/%d}/{scene.name}.SAFE",
-        "Checksum": checksum,
+        "Checksum": None,
         "ContentDate": {"Start": _iso(scene.start), "End": _iso(scene.stop)},
         "Footprint": f"geography'SRID=4326;POLYGON (({_wkt_ring(ring)}))'",
         "GeoFootprint": geo,
         "collection": "SENTINEL-1",
         "_start": scene.start,
+        "_scene": scene,
         "_attributes": _attributes(scene),
         "_geometry": scene.footprint,
     }
@@ -210,9 +198,26 @@ def _attributes(scene: Scene) -> list[dict[str, Any]]:
     ]
 
 
+def complete_sizes(entity: dict[str, Any], service: CdseService) -> dict[str, Any]:
+    """Size and checksums of a product's zip, computed the first time the product is served."""
+    if entity.get("Checksum") is None and "_scene" in entity:
+        scene: Scene = entity["_scene"]
+        if is_old_product(scene):
+            entity["ContentLength"], entity["Checksum"] = 0, []
+        else:
+            data = service.zip_bytes(scene)
+            when = entity["OriginDate"]
+            entity["ContentLength"] = len(data)
+            entity["Checksum"] = [
+                {"Value": hashlib.md5(data).hexdigest(), "Algorithm": "MD5", "ChecksumDate": when},
+                {"Value": hashlib.sha256(data).hexdigest(), "Algorithm": "BLAKE3", "ChecksumDate": when},
+            ]
+    return entity
+
+
 def public(entity: dict[str, Any], *, expand: bool) -> dict[str, Any]:
     out = {k: v for k, v in entity.items() if not k.startswith("_") and k != "collection"}
-    if expand:
+    if expand and entity["_attributes"]:
         out["Attributes"] = entity["_attributes"]
     return out
 
@@ -252,9 +257,9 @@ def _paging(req: Request, service: CdseService) -> tuple[int, int] | Response:
     return top, skip
 
 
-def _matching(req: Request, service: CdseService) -> list[dict[str, Any]] | Response:
+def _matching(req: Request, entities: list[dict[str, Any]]) -> list[dict[str, Any]] | Response:
     text = req.arg("$filter")
-    found = service.entities()
+    found = entities
     if text:
         try:
             parsed = parse_filter(text)
@@ -269,35 +274,43 @@ def _matching(req: Request, service: CdseService) -> list[dict[str, Any]] | Resp
     return found
 
 
+def serve_list(
+    req: Request, service: CdseService, entities: list[dict[str, Any]], origins: Origins, kind: str
+) -> Response:
+    """One page of `Products` or `Bursts`: filtered, ordered, counted, with its next link."""
+    paging = _paging(req, service)
+    if isinstance(paging, Response):
+        return paging
+    top, skip = paging
+    found = _matching(req, entities)
+    if isinstance(found, Response):
+        return found
+    expand = "Attributes" in (req.arg("$expand") or "")
+    body: dict[str, Any] = {
+        "@odata.context": f"$metadata#{kind}(Attributes())" if expand else f"$metadata#{kind}",
+        "value": [public(complete_sizes(e, service), expand=expand) for e in found[skip : skip + top]],
+    }
+    if (req.arg("$count") or "").lower() == "true":
+        body["@odata.count"] = len(found)
+    following = skip + top
+    # No next link once its $skip would pass the limit: the client must split its query.
+    if following < len(found) and following <= service.settings.max_skip:
+        query = {k: v[0] for k, v in req.query.items()}
+        query["$skip"] = str(following)
+        body["@odata.nextLink"] = f"{origins.data}{ODATA}/{kind}?{urlencode(query)}"
+    return Response.json(body)
+
+
 def register(router: Router, service: CdseService, origins: Origins) -> None:
     def products(req: Request) -> Response:
-        paging = _paging(req, service)
-        if isinstance(paging, Response):
-            return paging
-        top, skip = paging
-        found = _matching(req, service)
-        if isinstance(found, Response):
-            return found
-        expand = "Attributes" in (req.arg("$expand") or "")
-        body: dict[str, Any] = {
-            "@odata.context": "$metadata#Products(Attributes())" if expand else "$metadata#Products",
-            "value": [public(e, expand=expand) for e in found[skip : skip + top]],
-        }
-        if (req.arg("$count") or "").lower() == "true":
-            body["@odata.count"] = len(found)
-        following = skip + top
-        # No next link once its $skip would pass the limit: the client must split its query.
-        if following < len(found) and following <= service.settings.max_skip:
-            query = {k: v[0] for k, v in req.query.items()}
-            query["$skip"] = str(following)
-            body["@odata.nextLink"] = f"{origins.data}{ODATA}/Products?{urlencode(query)}"
-        return Response.json(body)
+        return serve_list(req, service, service.entities(), origins, "Products")
 
     def product(req: Request) -> Response:
         entity = service.by_id(req.params["id"])
         if entity is None:
             return Response.json({"detail": "Not found"}, 404)
-        return Response.json({"@odata.context": "$metadata#Products/$entity", **public(entity, expand=False)})
+        served = public(complete_sizes(entity, service), expand=False)
+        return Response.json({"@odata.context": "$metadata#Products/$entity", **served})
 
     def value(req: Request) -> Response:
         # The catalogue host hands downloads to the download host, as the real one does.

@@ -9,9 +9,10 @@ Clauses joined by top-level `and` (docs/sandbox.md, "CDSE"), each one of:
     Attributes/OData.CSC.StringAttribute/any(att:att/Name eq 'productType' and
         att/OData.CSC.StringAttribute/Value eq 'IW_SLC__1S')          (also IntegerAttribute, no quotes)
 
-A parenthesised group of clauses joined by `or` is accepted too. Anything else is refused with
-the 400 the real service answers for a filter it cannot parse, so a client that drifts from the
-grammar fails here as it would there.
+A parenthesised group of clauses joined by `or` is accepted too, and for the Bursts catalogue a
+top-level field compared with `eq` (`BurstId eq 136231`, `SwathIdentifier eq 'IW1'`). Anything
+else is refused with the 400 the real service answers for a filter it cannot parse, so a client
+that drifts from the grammar fails here as it would there.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ _ATTRIBUTE = re.compile(
 _DATE = re.compile(r"ContentDate/Start\s+(?P<op>eq|gt|ge|lt|le)\s+(?P<value>\S+)")
 _EQ = re.compile(r"(?P<field>Collection/Name|Name)\s+eq\s+'(?P<value>[^']*)'")
 _INTERSECTS = re.compile(r"OData\.CSC\.Intersects\(\s*area\s*=\s*geography'SRID=4326;(?P<wkt>[^']+)'\s*\)")
+_FLAT = re.compile(r"(?P<field>[A-Z][A-Za-z]+)\s+eq\s+(?P<value>'[^']*'|-?[0-9]+)")
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": lambda a, b: a == b,
     "gt": lambda a, b: a > b,
@@ -121,6 +123,10 @@ def _clause(clause: str) -> Predicate:
         return lambda e: op(e["_start"], when)
     if match := _ATTRIBUTE.fullmatch(clause):
         return _attribute_predicate(match)
+    if match := _FLAT.fullmatch(clause):  # the Bursts catalogue's top-level fields
+        field, raw = match.group("field"), match.group("value")
+        flat: Any = raw[1:-1] if raw.startswith("'") else int(raw)
+        return lambda e: field in e and e[field] == flat
     raise FilterError(f"cannot parse the filter clause {clause!r}")
 
 

@@ -145,12 +145,13 @@ class Sandbox:
             speed=hyp3_speed,
             state_dir=state_dir,
         )
-        from insarproj.sandbox import cdse, cdse_auth, cdse_download
+        from insarproj.sandbox import cdse, cdse_auth, cdse_bursts, cdse_download
 
         self.cdse = cdse.CdseService(self.catalog)
         cdse.register(self.router, self.cdse, self.origins)
         cdse_auth.register(self.router, self.auth, self.cdse)
         cdse_download.register(self.router, self.auth, self.cdse)
+        cdse_bursts.register(self.router, self.auth, self.cdse, self.origins)
         from insarproj.sandbox import orbit_bucket
 
         self.orbits = orbit_bucket.register(self.router, self.catalog, seed)

@@ -46,7 +46,7 @@ class AsfSource:
 
 @dataclass(frozen=True)
 class CdseSource:
-    """The Copernicus Data Space catalogue (docs/cdse.md): SLC scenes only in this version."""
+    """The Copernicus Data Space catalogue (docs/cdse.md): its products, or its bursts for BURST."""
 
     catalogue_url: str
     name: str = "cdse"
@@ -54,22 +54,12 @@ class CdseSource:
     def scenes(self, request: SearchRequest) -> list[PinnedScene]:
         from insarproj import __version__
         from insarproj.cdse.catalogue import Catalogue
-        from insarproj.cdse.mapping import scene_from_product
+        from insarproj.cdse.search import pinned
         from insarproj.cdse.session import catalogue_session
 
-        if request.product != "SLC":
-            raise ConfigError(
-                "the CDSE source searches whole SLC scenes only in this version",
-                hint="use --source asf for bursts",
-            )
-        products = Catalogue(
-            self.catalogue_url, catalogue_session(user_agent=f"insarproj/{__version__}")
-        ).products(request)
-        return [
-            scene_from_product(p, catalogue_url=self.catalogue_url)
-            for p in products
-            if p.get("Online") is not False
-        ]
+        session = catalogue_session(user_agent=f"insarproj/{__version__}")
+        products = Catalogue(self.catalogue_url, session).products(request)
+        return [pinned(p, request, self.catalogue_url) for p in products if p.get("Online") is not False]
 
 
 def source_for(name: str, endpoints: Endpoints) -> SceneSource:

@@ -69,6 +69,7 @@ class DownloadSpec:
     kind: Literal["zip", "tiff", "any"] = "any"
     label: str = ""  # shown in progress and errors (e.g. the granule); defaults to the file name
     expected_shape: tuple[int, int] | None = None  # (rows, cols) of a TIFF, checked when rasterio is there
+    method: Literal["GET", "POST"] = "GET"  # POST: CDSE's on-demand burst extraction (docs/cdse.md)
 
     @property
     def name(self) -> str:
@@ -346,7 +347,12 @@ class Downloader:
         if offset:
             headers["Range"] = f"bytes={offset}-"
         try:
-            response = self._session.get(spec.url, headers=headers, stream=True, timeout=self._timeout)
+            if spec.method == "GET":
+                response = self._session.get(spec.url, headers=headers, stream=True, timeout=self._timeout)
+            else:
+                response = self._session.request(
+                    spec.method, spec.url, headers=headers, stream=True, timeout=self._timeout
+                )
         except requests.exceptions.TooManyRedirects:
             raise ProviderError(
                 f"{spec.name}: {url} redirects in a loop", hint="report it to the data provider"

@@ -15,8 +15,13 @@ from cdse_helpers import pin_of, scene_records, write_project
 
 def _cdse_checksums(sandbox) -> dict[str, str | None]:  # type: ignore[no-untyped-def]
     from insarproj.cdse.mapping import md5_of
+    from insarproj.sandbox.cdse import complete_sizes
 
-    return {e["Name"].removesuffix(".SAFE"): md5_of(e) for e in sandbox.cdse.entities()}
+    return {
+        e["Name"].removesuffix(".SAFE"): md5_of(complete_sizes(e, sandbox.cdse))
+        for e in sandbox.cdse.entities()
+        if e["_start"].year == 2021 and e["_start"].month == 1
+    }
 
 
 def test_cdse_project_downloads_the_scenes_an_asf_project_pins(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
@@ -99,14 +104,23 @@ def test_switching_source_keeps_files_verified_against_their_own_source(
 
 
 @pytest.mark.parametrize(
-    ("extra", "needle"),
+    ("extra", "needle", "hyp3"),
     [
-        ("frames = [111]", "frames are ASF frame numbers"),
-        ('product = "BURST"', "whole SLC scenes only"),
+        ("frames = [111]", "frames are ASF frame numbers", False),
+        ('product = "BURST"', "HyP3 burst jobs read ASF's burst archive", True),
     ],
 )
-def test_validate_refuses_what_cdse_cannot_do(tmp_path: Path, run_cli, extra: str, needle: str) -> None:  # type: ignore[no-untyped-def]
+def test_validate_refuses_what_cdse_cannot_do(
+    tmp_path: Path, run_cli, extra: str, needle: str, hyp3: bool
+) -> None:  # type: ignore[no-untyped-def]
     root = write_project(tmp_path / "p", source="cdse", search_extra=extra)
+    if hyp3:
+        toml = root / "project.toml"
+        toml.write_text(
+            toml.read_text().replace(
+                'kind = "download"', 'kind = "hyp3"\n\n[processor.hyp3]\njob_type = "INSAR_ISCE_BURST"'
+            )
+        )
     result = run_cli(["-C", str(root), "validate"])
     assert result.code == 1 and needle in result.output and "project.toml" in result.output, result.output
 
@@ -186,3 +200,22 @@ def test_saved_plan_applies_cdse_downloads(tmp_path: Path, sandbox, run_cli) -> 
     assert result.code == 0, result.output
     records = scene_records(root)
     assert records and all(r["attributes"]["origin"] == "cdse" for r in records.values())
+
+
+def test_cdse_bursts_are_the_bursts_asf_names_extracted_on_demand(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
+    extra = 'product = "BURST"\nrelative_orbits = [64]'
+    asf = write_project(tmp_path / "asf", source="asf", end="2021-01-10", search_extra=extra)
+    assert run_cli(["-C", str(asf), "apply", "--yes"]).code == 0
+    cdse = write_project(tmp_path / "cdse", source="cdse", end="2021-01-10", search_extra=extra)
+    result = run_cli(["-C", str(cdse), "apply", "--yes"])
+    assert result.code == 0, result.output
+    assert set(pin_of(cdse)["scenes"]) == set(pin_of(asf)["scenes"])
+    assert [s["id"] for s in pin_of(cdse)["stacks"]] == [s["id"] for s in pin_of(asf)["stacks"]]
+    import zipfile
+
+    for record in scene_records(cdse).values():
+        path = cdse / "data" / record["attributes"]["path"]
+        assert path.suffix == ".zip" and zipfile.ZipFile(path).testzip() is None
+    posts = [r for r in sandbox.requests() if r.method == "POST" and "Bursts(" in r.path]
+    assert posts and all(r.authorization is None for r in posts if r.path.startswith("/cdse/"))
+    assert run_cli(["-C", str(cdse), "plan", "--detailed-exitcode"]).code == 0
