@@ -145,7 +145,10 @@ class TokenManager:
                 hint="check INSARPROJ_CDSE_IDENTITY_URL and run again",
             ) from None
         if response.status_code == 200:
-            body = response.json()
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
             if isinstance(body, dict) and body.get("access_token"):
                 if refresh:
                     self.refreshes += 1
@@ -168,10 +171,11 @@ class TokenManager:
                 hint=f"check the credentials ({HOW}); with two-factor authentication also set {TOTP_VAR} "
                 "to the current 6-digit code",
             )
+        what = "something that is not a token" if status == 200 else f"HTTP {status}"
         return NetworkError(
-            f"the CDSE token service at {where} answered HTTP {status}",
+            f"the CDSE token service at {where} answered {what}",
             service="cdse",
-            hint="run again later",
+            hint="check INSARPROJ_CDSE_IDENTITY_URL, or run again later",
         )
 
 

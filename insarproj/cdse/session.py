@@ -59,6 +59,10 @@ class CdseSession(requests.Session):
     def gets_token(self, url: str) -> bool:
         return urlsplit(url).netloc.lower() == self.download_host and self.endpoints.may_send_credentials(url)
 
+    def rebuild_method(self, prepared_request: PreparedRequest, response: requests.Response) -> None:
+        """Keep the method across the catalogue's 301: a burst extraction is a POST at the new
+        location too (requests would turn it into a GET, as browsers do)."""
+
     def rebuild_auth(self, prepared_request: PreparedRequest, response: requests.Response) -> None:
         prepared_request.headers.pop("Authorization", None)  # send() decides for every hop
 

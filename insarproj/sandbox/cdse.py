@@ -12,7 +12,7 @@ Routes (data host, under the `/cdse` prefix of INSARPROJ_CDSE_URL):
     GET /cdse/odata/v1/Products          $filter, $orderby, $top (<= 1000), $skip (<= 10 000: 422
                                          above), $count, $expand=Attributes; @odata.nextLink
     GET /cdse/odata/v1/Products(<Id>)    the bare entity
-    GET /cdse/odata/v1/Products(<Id>)/$value   307 to the download host (cdse_download.py)
+    GET /cdse/odata/v1/Products(<Id>)/$value   301 to the download host (cdse_download.py)
 
 The token service and the download host are in cdse_auth.py and cdse_download.py; the settings
 and counters tests read are on :class:`CdseService` (`Sandbox.cdse`), also at
@@ -318,7 +318,8 @@ def register(router: Router, service: CdseService, origins: Origins) -> None:
 
         if service.by_id(req.params["id"]) is None:
             return Response.json({"detail": "Not found"}, 404)
-        return Response.redirect(f"{origins.url(DOWNLOAD)}{download_path(req.params['id'])}", 307)
+        # 301, as observed from the real catalogue (eu-cdse/documentation#353)
+        return Response.redirect(f"{origins.url(DOWNLOAD)}{download_path(req.params['id'])}", 301)
 
     router.add("GET", rf"{ODATA}/Products", products, host=DATA)
     router.add("GET", rf"{ODATA}/Products\((?P<id>[0-9a-f-]{{36}})\)", product, host=DATA)

@@ -3,7 +3,7 @@
     GET  /cdse/odata/v1/Bursts                 flat filters (`BurstId eq 136231`, `SwathIdentifier
                                                eq 'IW1'`, `RelativeOrbitNumber eq 64`, ...), dates,
                                                Intersects, $top/$skip/$count/$orderby as Products
-    POST /cdse/odata/v1/Bursts(<Id>)/$value    307 to the download host, which answers the POST with
+    POST /cdse/odata/v1/Bursts(<Id>)/$value    301 to the download host, which answers the POST with
                                                a zip of the extracted burst (a small SAFE)
 
 A burst item has the real flat fields (`BurstId`, `AbsoluteBurstId`, `SwathIdentifier`,
@@ -111,7 +111,8 @@ def register(router: Router, auth: Auth, service: CdseService, origins: Origins)
         all_bursts()
         if req.params["id"] not in by_id:
             return Response.json({"detail": "Not found"}, 404)
-        return Response.redirect(f"{origins.url(LOGIN)}/odata/v1/Bursts({req.params['id']})/$value", 307)
+        # A 301 like the products' (a client must POST again to the new location, as phidown does)
+        return Response.redirect(f"{origins.url(LOGIN)}/odata/v1/Bursts({req.params['id']})/$value", 301)
 
     def extract(req: Request) -> Response:
         if user_of(auth, req) is None:

@@ -51,7 +51,7 @@ def test_cdse_project_downloads_the_scenes_an_asf_project_pins(tmp_path: Path, s
     download_host = sandbox.env()["INSARPROJ_CDSE_DOWNLOAD_URL"].split("//", 1)[1]
     authorized = [r for r in sandbox.requests() if r.authorization]
     assert authorized and all(r.host == download_host for r in authorized)
-    assert any("$value" in r.path and r.status == 307 and not r.authorization for r in sandbox.requests())
+    assert any("$value" in r.path and r.status == 301 and not r.authorization for r in sandbox.requests())
     assert sandbox.cdse.counters.password_grants == 1  # one login per run
     written = result.output + "".join(p.read_text() for p in (cdse / ".insarproj").rglob("*") if p.is_file())
     assert "sandbox-password" not in written and "eyJ" not in written  # no password, no token (JWT)
