@@ -26,6 +26,8 @@ DEFAULT_URLS: dict[str, str] = {
     "hyp3": "https://hyp3-api.asf.alaska.edu",
     "orbits": "https://s1-orbits.s3.amazonaws.com",
     "cdse": "https://catalogue.dataspace.copernicus.eu",
+    "cdse_identity": "https://identity.dataspace.copernicus.eu",
+    "cdse_download": "https://zipper.dataspace.copernicus.eu",
     "dem": "https://copernicus-dem-30m.s3.amazonaws.com",
     "dem90": "https://copernicus-dem-90m.s3.amazonaws.com",
     "geoid": "https://aria-geoid.s3.us-west-2.amazonaws.com/us_nga_egm2008_1_4326__agisoft.tif",

@@ -57,7 +57,9 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
     "--product", type=click.Choice(["SLC", "BURST"]), help="SLC or BURST (default: the project's, else SLC)."
 )
 @click.option(
-    "--source", type=click.Choice(["asf"]), default="asf", show_default=True, help="Where to search."
+    "--source",
+    type=click.Choice(["asf", "cdse"]),
+    help="Where to search (default: the project's [search] source, else asf).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the suggestions as JSON (docs/suggest.md).")
 @click.option(
@@ -182,7 +184,8 @@ def _source(name: str, project: Any) -> Any:
     from insarproj.suggest.sources import source_for
 
     overrides = project.config.endpoints.model_dump() if project is not None else None
-    return source_for(name, resolve_endpoints(overrides))
+    default = project.config.search.source if project is not None else "asf"
+    return source_for(name or default, resolve_endpoints(overrides))
 
 
 def _json(request: SearchRequest, found: list[TrackSuggestion]) -> dict[str, Any]:

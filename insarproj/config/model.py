@@ -253,6 +253,12 @@ class SearchConfig(Section):
         description="Scene (or burst) names to leave out, e.g. "
         '["S1A_IW_SLC__1SDV_20210704T135937_20210704T140004_038634_048F0B_0F63"]. Default [].',
     )
+    source: Literal["asf", "cdse"] = Field(
+        "asf",
+        description='Where scenes are searched and downloaded: "asf" (NASA CMR + ASF) or "cdse" (the '
+        'Copernicus Data Space Ecosystem\'s OData catalogue, docs/cdse.md). With "cdse": no frames, '
+        'and BURST not with processor "hyp3". Default "asf".',
+    )
     max_results: int | None = Field(
         None,
         ge=1,
@@ -304,6 +310,19 @@ class SearchConfig(Section):
                 "frames are ASF frame numbers of SLC scenes and bursts carry none",
                 key=("frames",),
                 hint='remove frames, or search product = "SLC"',
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _cdse_limits(self) -> SearchConfig:
+        """What source = "cdse" cannot do (docs/cdse.md): ASF frames, and bursts (not yet)."""
+        if self.source != "cdse":
+            return self
+        if self.frames:
+            raise FieldProblem(
+                "frames are ASF frame numbers and the Copernicus Data Space catalogue has none",
+                key=("frames",),
+                hint='remove frames (relative_orbits and the AOI select the scenes), or set source = "asf"',
             )
         return self
 
@@ -619,6 +638,14 @@ class EndpointsConfig(Section):
     cdse: str | None = _endpoint(
         "Copernicus Data Space catalogue", "https://catalogue.dataspace.copernicus.eu; INSARPROJ_CDSE_URL"
     )
+    cdse_identity: str | None = _endpoint(
+        "Copernicus Data Space token service",
+        "https://identity.dataspace.copernicus.eu; INSARPROJ_CDSE_IDENTITY_URL",
+    )
+    cdse_download: str | None = _endpoint(
+        "Copernicus Data Space download host (the only host that gets the CDSE token)",
+        "https://zipper.dataspace.copernicus.eu; INSARPROJ_CDSE_DOWNLOAD_URL",
+    )
     dem: str | None = _endpoint(
         "Copernicus GLO-30 tiles", "https://copernicus-dem-30m.s3.amazonaws.com; INSARPROJ_DEM_URL"
     )
@@ -631,7 +658,9 @@ class EndpointsConfig(Section):
         "INSARPROJ_GEOID_URL wins.",
     )
 
-    @field_validator("cmr", "urs", "hyp3", "orbits", "cdse", "dem", "dem90", "geoid")
+    @field_validator(
+        "cmr", "urs", "hyp3", "orbits", "cdse", "cdse_identity", "cdse_download", "dem", "dem90", "geoid"
+    )
     @classmethod
     def _http_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
@@ -718,6 +747,18 @@ class ProjectConfig(Section):
                 f'product = "{product}" does not fit processor kind = "isce"',
                 key=("search", "product"),
                 hint='ISCE2 topsStack processes whole scenes: set product = "SLC"',
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _cdse_bursts_not_for_hyp3(self) -> ProjectConfig:
+        """HyP3 burst jobs read ASF's burst archive, never CDSE's extracted bursts (docs/cdse.md)."""
+        if self.search.source == "cdse" and self.search.product == "BURST" and self.processor.kind == "hyp3":
+            raise FieldProblem(
+                'source = "cdse" with product = "BURST" cannot feed processor "hyp3": HyP3 burst jobs read '
+                "ASF's burst archive",
+                key=("search", "source"),
+                hint='set source = "asf" (HyP3 needs no download), or processor kind = "download"',
             )
         return self
 

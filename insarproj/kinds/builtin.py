@@ -18,7 +18,7 @@ from insarproj.state.records import Record
 def components(project: Any, endpoints: Endpoints) -> Components:
     from insarproj.kinds.pairs import PairKind
     from insarproj.kinds.scenes import SceneKind, scene_preflight
-    from insarproj.kinds.search import SceneSearcher, SearchInput, max_bursts
+    from insarproj.kinds.search import SceneSearcher, SearchInput, cdse_session, max_bursts, scene_searcher
     from insarproj.kinds.services import earthdata_session
     from insarproj.kinds.show import pairs_section, scenes_section
 
@@ -32,11 +32,15 @@ def components(project: Any, endpoints: Endpoints) -> Components:
         kinds=[SceneKind()],
         resolvers=[SearchInput()],
         read_factories={
-            "scenes": lambda: SceneSearcher(
-                endpoints.url("cmr"), earthdata_session(endpoints), max_bursts=bursts
+            "scenes": lambda: (
+                scene_searcher(project, endpoints, bursts)
+                or SceneSearcher(endpoints.url("cmr"), earthdata_session(endpoints), max_bursts=bursts)
             ),
         },
-        write_factories={"earthdata": lambda: earthdata_session(endpoints)},
+        write_factories={
+            "earthdata": lambda: earthdata_session(endpoints),
+            "cdse": lambda: cdse_session(endpoints),
+        },
         preflight=[scene_preflight],
         show_sections=[scenes_section],
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TypedDict, cast
+from typing import Any, NotRequired, TypedDict, cast
 
 from insarproj.endpoints import redact_url
 from insarproj.engine.context import ApplyContext, PlanContext
@@ -29,11 +29,14 @@ def scenes_downloaded(project: Any) -> bool:
     return config.processor.kind in ("download", "isce") or bool(config.download.scenes)
 
 
-def scene_relpath(name: str, product: str) -> str:
+def scene_relpath(name: str, product: str, source: str | None = None) -> str:
     """Where a scene lives in the data folder. ``name`` comes from the search service (CMR's
-    granule name), so it must be a plain file name: UnsafePathError otherwise."""
+    granule name), so it must be a plain file name: UnsafePathError otherwise. CDSE extracts a
+    burst as a zip (a small SAFE), ASF as a bare TIFF."""
     plain_basename(name, what="the scene search")
-    return f"{BURST_DIR}/{name}.tiff" if product == "BURST" else f"{SLC_DIR}/{name}.zip"
+    if product != "BURST":
+        return f"{SLC_DIR}/{name}.zip"
+    return f"{BURST_DIR}/{name}.zip" if source == "cdse" else f"{BURST_DIR}/{name}.tiff"
 
 
 def cache_dir(project: Any) -> Path | None:
@@ -45,7 +48,7 @@ def cache_dir(project: Any) -> Path | None:
 
 
 class SceneSpec(TypedDict):
-    """A wanted scene, from the pinned search result."""
+    """A wanted scene, from the pinned search result (``source`` only for CDSE scenes)."""
 
     name: str
     url: str
@@ -54,12 +57,31 @@ class SceneSpec(TypedDict):
     product: str
     stack: str
     date: str
+    source: NotRequired[str]
 
 
 class ScenePayload(SceneSpec):
     """A scene action's payload (saved plans keep this shape): the spec and the file's place."""
 
     path: str
+
+
+def other_source(spec: SceneSpec, attrs: SceneAttributes) -> bool:
+    """The recorded file came from another source than the one the pin now names."""
+    return (attrs.get("origin") or "asf") != (spec.get("source") or "asf")
+
+
+def advertises_other_file(spec: SceneSpec, attrs: SceneAttributes) -> bool:
+    """The source now advertises another file than the one recorded.
+
+    A file verified against one source's checksum stays valid when the project switches source:
+    ASF's and CDSE's zips of a scene are other bytes, and one is never checked against the other's
+    MD5 (docs/cdse.md). A CDSE product without checksum or size advertises nothing to compare."""
+    if other_source(spec, attrs):
+        return False
+    if spec["md5"] is None and not spec["size"]:
+        return False
+    return attrs.get("md5") != spec["md5"] or attrs.get("size") != spec["size"]
 
 
 def scene_action(desired: Desired, op: Op, reason: str, *, path: str, bytes: int | None = None) -> Action:
@@ -90,18 +112,24 @@ class SceneKind(ResourceKind):
                         "stack": stack.id,
                         "date": stack_date.date.isoformat(),
                     }
+                    if scene.source:  # CDSE: its own URL, size and MD5 (docs/cdse.md)
+                        spec["source"] = scene.source
                     yield Desired(address=f"scene.{name}", spec=dict(spec))
 
     def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = cast(SceneSpec, desired.spec)
-        rel = scene_relpath(spec["name"], spec["product"])
+        rel = scene_relpath(spec["name"], spec["product"], spec.get("source"))
         path = ctx.project.data_dir / rel
         burst = spec["product"] == "BURST"
         if record is not None and record["status"] == "present":
             attrs = scene_attributes(record)
+            if other_source(spec, attrs) and attrs.get("path"):
+                # Verified from the other source (an ASF burst is a .tiff, CDSE's a .zip): kept.
+                rel = attrs["path"]
+                path = resolve_inside(ctx.project.data_dir, rel, what=f"state record {desired.address}")
             # A burst's advertised bytes are not the served size and it has no MD5: its record
             # (the verified TIFF's own size and MD5) is what the disk is checked against.
-            if not burst and (attrs.get("md5") != spec["md5"] or attrs.get("size") != spec["size"]):
+            if not burst and advertises_other_file(spec, attrs):
                 return scene_action(
                     desired,
                     Op.REPLACE,
@@ -172,22 +200,26 @@ class SceneKind(ResourceKind):
             return _forget(action, ctx)
         from insarproj.transfer.download import DownloadSpec, adopt_existing
 
-        rel = scene_relpath(payload["name"], payload["product"])  # re-checked: a saved plan is a file
+        # re-checked: a saved plan is a file
+        rel = scene_relpath(payload["name"], payload["product"], payload.get("source"))
         dest = resolve_inside(ctx.project.data_dir, rel, what=f"the file of {action.address}")
         burst = payload["product"] == "BURST"
+        cdse = payload.get("source") == "cdse"
         spec = DownloadSpec(
             url=payload["url"],
             dest=dest,
-            size=None if burst else payload["size"],  # CMR's burst BYTES is not the served size
+            # CMR's burst BYTES is not the served size; CDSE's old products say 0 (zip checks then)
+            size=None if burst or not payload["size"] else payload["size"],
             md5=payload["md5"],
-            kind="tiff" if burst else "zip",
+            kind="tiff" if burst and not cdse else "zip",
             label=payload["name"],
+            method="POST" if burst and cdse else "GET",  # CDSE extracts a burst on a POST
         )
         cache = cache_dir(ctx.project)
         candidates = [cache / rel] if cache is not None else []
         result = adopt_existing(spec, candidates)
         if result is None:
-            result = downloader(ctx).fetch(spec, cancel=ctx.cancel)
+            result = cdse_fetch(ctx, spec) if cdse else downloader(ctx).fetch(spec, cancel=ctx.cancel)
             _share_with_cache(dest, cache, rel)
         attributes: SceneAttributes = {
             "path": rel,
@@ -198,6 +230,8 @@ class SceneKind(ResourceKind):
             "date": payload["date"],
             "source": "adopted" if result.adopted else "downloaded",
         }
+        if cdse:
+            attributes["origin"] = "cdse"  # verified against CDSE's checksum, not ASF's
         message = "adopted (verified)" if result.adopted else f"downloaded {result.bytes_transferred} bytes"
         return Outcome(ops=[op_put(action.address, self.kind, "present", attributes)], message=message)
 
@@ -274,6 +308,26 @@ def downloader(ctx: ApplyContext) -> Any:
     )
 
 
+def cdse_fetch(ctx: ApplyContext, spec: Any) -> Any:
+    """A CDSE download: through the CDSE session, at most 4 at once (its per-user limit)."""
+    from insarproj.cdse.auth import HOW
+    from insarproj.transfer.download import Downloader
+
+    session = ctx.write.get("cdse")
+    fetcher = ctx.shared_object(
+        "cdse-downloader",
+        lambda: Downloader(
+            session,
+            retries=ctx.project.config.download.retries,
+            progress=ctx.progress,
+            auth_service="cdse",
+            auth_hint=f"check your CDSE credentials ({HOW})",
+        ),
+    )
+    with session.slot():
+        return fetcher.fetch(spec, cancel=ctx.cancel)
+
+
 def _share_with_cache(dest: Path, cache: Path | None, rel: str) -> None:
     """Offer a verified download to other projects through the shared cache (best effort)."""
     if cache is None:
@@ -304,6 +358,12 @@ def scene_preflight(plan: Plan, ctx: ApplyContext) -> None:
     needed = sum(a.bytes or 0 for a in downloads)
     ctx.project.data_dir.mkdir(parents=True, exist_ok=True)
     check_free_space(ctx.project.data_dir, needed)
+    cdse = [a for a in downloads if a.payload.get("source") == "cdse"]
+    if cdse:
+        cdse_preflight(len(cdse), ctx)
+    downloads = [a for a in downloads if a.payload.get("source") != "cdse"]
+    if not downloads:
+        return
     if find_earthdata_credentials(ctx.endpoints) is None:
         raise AuthError(
             f"{len(downloads)} scenes are to be downloaded but no Earthdata credentials were found",
@@ -342,3 +402,24 @@ def _probe(url: str, ctx: ApplyContext) -> None:
             "and that you accepted the ASF EULA at urs.earthdata.nasa.gov",
         )
     # Other errors (5xx, 404) are left to the download itself, which retries and reports per file.
+
+
+def cdse_preflight(count: int, ctx: ApplyContext) -> None:
+    """CDSE credentials exist and the token service accepts them, before the first download."""
+    from insarproj.cdse.auth import HOW, token_url
+
+    session = ctx.write.get("cdse")
+    if session.tokens is None:
+        url = token_url(ctx.endpoints)
+        untrusted = not ctx.endpoints.may_send_credentials(url)
+        raise AuthError(
+            f"{count} scenes are to be downloaded from CDSE but "
+            + (
+                f"the token service {redact_url(url)} is named only in project.toml"
+                if untrusted
+                else "no CDSE credentials were found"
+            ),
+            service="cdse",
+            hint="set INSARPROJ_CDSE_IDENTITY_URL, or pass --trust-endpoints" if untrusted else HOW,
+        )
+    session.tokens.token()  # logs in once: wrong credentials or 2FA stop here, before any download

@@ -92,6 +92,25 @@ class SceneSearcher:
         )
 
 
+def scene_searcher(project: Any, endpoints: Any, bursts: int) -> Any:
+    """The CDSE searcher for `[search] source = "cdse"`, else None (ASF's is the default)."""
+    if project.config.search.source != "cdse":
+        return None
+    from insarproj.cdse.search import CdseSearcher
+    from insarproj.cdse.session import catalogue_session
+    from insarproj.kinds.services import USER_AGENT
+
+    return CdseSearcher(endpoints.url("cdse"), catalogue_session(user_agent=USER_AGENT), max_bursts=bursts)
+
+
+def cdse_session(endpoints: Any) -> Any:
+    """The session of CDSE downloads (token only to the configured download host)."""
+    from insarproj.cdse.session import make_cdse_session
+    from insarproj.kinds.services import USER_AGENT
+
+    return make_cdse_session(endpoints, user_agent=USER_AGENT)
+
+
 def pinned(ctx: PlanContext) -> Any:
     """The scene pin the plan works with (fresh or from state); None before the first search."""
     return ctx.inputs.get(PIN_NAME)
@@ -146,7 +165,8 @@ class SearchInput(InputResolver):
         from insarproj.scenes.search import load_search_libraries
 
         load_search_libraries()
-        ctx.notify(f"Searching {ctx.endpoints.url('cmr')} for Sentinel-1 scenes ({why})…")
+        where = "cdse" if ctx.project.config.search.source == "cdse" else "cmr"
+        ctx.notify(f"Searching {ctx.endpoints.url(where)} for Sentinel-1 scenes ({why})…")
         try:
             new = ctx.read.get("scenes").search(search_request(ctx.project), single_scene_processor=single)
         except ConfigError as exc:  # e.g. more scenes than max_results: point at the key in project.toml

@@ -17,7 +17,9 @@ def scenes_section(ws: Any, state: Any) -> dict[str, Any]:
         return {}
     present = {a.split(".", 1)[1] for a, r in state.by_kind("scene").items() if r["status"] == "present"}
     stacks = []
-    lines = [f"Stacks (from the pinned search of {pin.searched_at}; AOI coverage {pin.coverage_rule}):"]
+    source = " in the Copernicus Data Space catalogue" if pin.source == "cdse" else ""
+    search = f"the pinned search{source} of {pin.searched_at}"
+    lines = [f"Stacks (from {search}; AOI coverage {pin.coverage_rule}):"]
     for stack in pin.stacks:
         names = [n for d in stack.dates for n in d.scenes]
         coverage = [d.coverage for d in stack.dates]

@@ -11,7 +11,8 @@ match the whole path; named groups land in `request.params`. HEAD falls back to 
 play different services, as on the real internet:
 
 * DATA    127.0.0.1  CMR, datapool downloads, the burst extractor, HyP3, orbits, DEM
-* LOGIN   localhost  Earthdata login (requests drops Authorization when a redirect reaches it)
+* LOGIN   localhost  Earthdata login (requests drops Authorization when a redirect reaches it);
+                     also CDSE's download host, which the CDSE catalogue redirects to
 * STORAGE 127.1      presigned "S3" storage (127.1 is 127.0.0.1 written short: the same socket,
                      but another host to clients, so neither credentials nor netrc entries for
                      the other two names reach it, as with real S3)

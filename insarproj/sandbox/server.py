@@ -12,7 +12,9 @@ objects and the three hostnames). Where each endpoint lives:
     INSARPROJ_URS_URL     http://localhost:PORT           /oauth/authorize, /oauth/tokens/user, …
     INSARPROJ_HYP3_URL    http://127.0.0.1:PORT           /jobs, /user, /costs (HyP3 module)
     INSARPROJ_ORBITS_URL  http://127.0.0.1:PORT/s1-orbits /?prefix=AUX_POEORB, /AUX_POEORB/<name>.EOF
-    INSARPROJ_CDSE_URL    http://127.0.0.1:PORT/cdse      /odata/v1/Products
+    INSARPROJ_CDSE_URL    http://127.0.0.1:PORT/cdse      /odata/v1/Products (cdse.py)
+    INSARPROJ_CDSE_IDENTITY_URL http://127.0.0.1:PORT/cdse-identity  /auth/realms/CDSE/… (cdse_auth.py)
+    INSARPROJ_CDSE_DOWNLOAD_URL http://localhost:PORT   /odata/v1/Products(<Id>)/$value (cdse_download.py)
     INSARPROJ_DEM_URL     http://127.0.0.1:PORT/copernicus-dem-30m   /<tile>/<tile>.tif
     INSARPROJ_DEM90_URL   http://127.0.0.1:PORT/copernicus-dem-90m   /<tile>/<tile>.tif
     INSARPROJ_GEOID_URL   http://127.0.0.1:PORT/geoid/us_nga_egm2008_1_4326__agisoft.tif
@@ -68,6 +70,8 @@ ENDPOINTS: dict[str, tuple[str, str]] = {  # variable → (host role, path prefi
     "INSARPROJ_HYP3_URL": (DATA, ""),
     "INSARPROJ_ORBITS_URL": (DATA, "/s1-orbits"),
     "INSARPROJ_CDSE_URL": (DATA, "/cdse"),
+    "INSARPROJ_CDSE_IDENTITY_URL": (DATA, "/cdse-identity"),
+    "INSARPROJ_CDSE_DOWNLOAD_URL": (LOGIN, ""),
     "INSARPROJ_DEM_URL": (DATA, "/copernicus-dem-30m"),
     "INSARPROJ_DEM90_URL": (DATA, "/copernicus-dem-90m"),
     "INSARPROJ_GEOID_URL": (DATA, "/geoid/us_nga_egm2008_1_4326__agisoft.tif"),
@@ -146,6 +150,13 @@ class Sandbox:
             speed=hyp3_speed,
             state_dir=state_dir,
         )
+        from insarproj.sandbox import cdse, cdse_auth, cdse_bursts, cdse_download
+
+        self.cdse = cdse.CdseService(self.catalog)
+        cdse.register(self.router, self.cdse, self.origins)
+        cdse_auth.register(self.router, self.auth, self.cdse)
+        cdse_download.register(self.router, self.auth, self.cdse)
+        cdse_bursts.register(self.router, self.auth, self.cdse, self.origins)
         from insarproj.sandbox import orbit_bucket
 
         self.orbits = orbit_bucket.register(self.router, self.catalog, seed)
@@ -278,6 +289,17 @@ class Sandbox:
         self.router.add("POST", r"/_sandbox/log/clear", clear_log)
         self.router.add("GET", r"/_sandbox/faults", get_faults)
         self.router.add("POST", r"/_sandbox/faults", post_faults)
+
+        def cdse_report(req: Request) -> Response:
+            if req.method == "POST":
+                try:
+                    self.cdse.configure(**req.json())
+                except (TypeError, ValueError) as exc:
+                    return Response.problem(400, str(exc))
+            return Response.json(self.cdse.report())
+
+        self.router.add("GET", r"/_sandbox/cdse", cdse_report)
+        self.router.add("POST", r"/_sandbox/cdse", cdse_report)
 
 
 class _Server(ThreadingHTTPServer):

@@ -50,6 +50,7 @@ class SearchRequest:
     exclude_dates: tuple[date, ...] = ()
     exclude_scenes: tuple[str, ...] = ()
     max_results: int | None = None
+    source: str = "asf"  # "asf" or "cdse" (docs/cdse.md)
     # True when built from a loaded project.toml, whose rules were applied then (from_config).
     validated: InitVar[bool] = False
 
@@ -136,6 +137,8 @@ class SearchRequest:
                 items = [v.isoformat() if isinstance(v, date) else v for v in value]
                 value = sorted(set(items)) if spec.name in _SET_FIELDS else items
             out[spec.name] = value
+        if out.get("source") == "asf":
+            del out["source"]  # the default: pins made before sources existed keep their fingerprint
         return out
 
     def fingerprint(self) -> str:
@@ -198,6 +201,9 @@ class PinnedScene(_Model):
     asc_node_time: str | None = None
     bperp: float | None = Field(
         default=None, description="Perpendicular baseline (m) to the stack reference."
+    )
+    source: str | None = Field(
+        default=None, description='"cdse" for a CDSE product (url, bytes, md5 are CDSE\'s); absent: ASF.'
     )
 
     @property
@@ -267,7 +273,12 @@ class ScenePin(_Model):
     format_version: int = PIN_FORMAT_VERSION
     fingerprint: str
     searched_at: str = Field(description="UTC time of the search, YYYY-MM-DDTHH:MM:SSZ.")
-    cmr_host: str = Field(description="The CMR endpoint searched (redacted).")
+    cmr_host: str = Field(
+        description="The CMR endpoint searched (redacted); for source cdse the CDSE catalogue."
+    )
+    source: str | None = Field(
+        default=None, description='Where the scenes were found: "cdse"; absent: "asf" (CMR + ASF).'
+    )
     product: Product = "SLC"
     found: int = Field(description="Products CMR returned before any local filter.")
     single_scene_processor: str | None = Field(

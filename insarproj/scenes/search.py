@@ -63,12 +63,34 @@ def search_scenes(
             result is incomplete.
         ConfigError: the AOI or the CMR URL cannot be used.
     """
-    aoi = load_geometry(request.aoi_wkt)
     products = find_products(request, cmr_url=cmr_url, session=session)
     scenes = [scene_from_product(p, cmr_url=cmr_url) for p in products]
+    return build_pin(
+        scenes,
+        request,
+        host=cmr_url,
+        now=now,
+        max_bursts=max_bursts,
+        single_scene_processor=single_scene_processor,
+    )
+
+
+def build_pin(
+    scenes: list[PinnedScene],
+    request: SearchRequest,
+    *,
+    host: str,
+    now: Callable[[], datetime] | None = None,
+    max_bursts: int = MULTI_BURST_LIMIT,
+    single_scene_processor: str | None = None,
+    source: str | None = None,
+    source_notes: tuple[str, ...] = (),
+) -> ScenePin:
+    """The pin of a search's scenes, whichever source found them (stacks, dropped items, notes)."""
+    aoi = load_geometry(request.aoi_wkt)
     single = single_scene_processor if request.product == "SLC" else None
     build = build_stacks(scenes, request, aoi, max_bursts=max_bursts, single_scene_processor=single)
-    notes = list(build.notes)
+    notes = [*source_notes, *build.notes]
     if not build.scenes:  # say which filter removed what, not just "0 scenes"
         notes.insert(0, explain_empty(len(scenes), build.dropped, request))
     if single and request.min_coverage is not None:
@@ -81,7 +103,8 @@ def search_scenes(
     return ScenePin(
         fingerprint=request.fingerprint(),
         searched_at=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        cmr_host=redact_url(cmr_url),
+        cmr_host=redact_url(host),
+        source=source,
         product=request.product,
         found=len(scenes),
         single_scene_processor=single,

@@ -103,6 +103,7 @@ class SceneAttributes(TypedDict, total=False):
     stack: str
     date: str
     source: Literal["adopted", "downloaded"]
+    origin: Literal["cdse"]  # verified against CDSE's checksum; absent: ASF's (docs/cdse.md)
 
 
 class PairAttributes(TypedDict, total=False):

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from insarproj.endpoints import Endpoints
     from insarproj.scenes.model import PinnedScene, SearchRequest
 
-SOURCES = ("asf",)
+SOURCES = ("asf", "cdse")
 
 
 class SceneSource(Protocol):
@@ -44,8 +44,28 @@ class AsfSource:
         return [scene_from_product(p, cmr_url=self.cmr_url) for p in products]
 
 
+@dataclass(frozen=True)
+class CdseSource:
+    """The Copernicus Data Space catalogue (docs/cdse.md): its products, or its bursts for BURST."""
+
+    catalogue_url: str
+    name: str = "cdse"
+
+    def scenes(self, request: SearchRequest) -> list[PinnedScene]:
+        from insarproj import __version__
+        from insarproj.cdse.catalogue import Catalogue
+        from insarproj.cdse.search import pinned
+        from insarproj.cdse.session import catalogue_session
+
+        session = catalogue_session(user_agent=f"insarproj/{__version__}")
+        products = Catalogue(self.catalogue_url, session).products(request)
+        return [pinned(p, request, self.catalogue_url) for p in products if p.get("Online") is not False]
+
+
 def source_for(name: str, endpoints: Endpoints) -> SceneSource:
     """The source called ``name`` at the resolved endpoints."""
     if name == "asf":
         return AsfSource(endpoints.url("cmr"))
+    if name == "cdse":
+        return CdseSource(endpoints.url("cdse"))
     raise ConfigError(f"unknown scene source {name!r}", hint=f"use one of: {', '.join(SOURCES)}")

@@ -69,6 +69,7 @@ class DownloadSpec:
     kind: Literal["zip", "tiff", "any"] = "any"
     label: str = ""  # shown in progress and errors (e.g. the granule); defaults to the file name
     expected_shape: tuple[int, int] | None = None  # (rows, cols) of a TIFF, checked when rasterio is there
+    method: Literal["GET", "POST"] = "GET"  # POST: CDSE's on-demand burst extraction (docs/cdse.md)
 
     @property
     def name(self) -> str:
@@ -181,8 +182,13 @@ class Downloader:
         rng: random.Random | None = None,
         accepted_retries: int = 60,
         login_host: str | None = None,
+        auth_service: str = "urs",
+        auth_hint: str | None = None,
     ) -> None:
         self._session = session
+        # Who refused a download and what to check: Earthdata by default, CDSE for its session.
+        self._auth_service = auth_service
+        self._auth_hint = auth_hint
         self._retries = retries
         # Jittered: many parallel downloads hitting one throttled host must not retry in step.
         self._policy = RetryPolicy(
@@ -341,7 +347,12 @@ class Downloader:
         if offset:
             headers["Range"] = f"bytes={offset}-"
         try:
-            response = self._session.get(spec.url, headers=headers, stream=True, timeout=self._timeout)
+            if spec.method == "GET":
+                response = self._session.get(spec.url, headers=headers, stream=True, timeout=self._timeout)
+            else:
+                response = self._session.request(
+                    spec.method, spec.url, headers=headers, stream=True, timeout=self._timeout
+                )
         except requests.exceptions.TooManyRedirects:
             raise ProviderError(
                 f"{spec.name}: {url} redirects in a loop", hint="report it to the data provider"
@@ -423,11 +434,13 @@ class Downloader:
 
     def _auth_error(self, spec: DownloadSpec, status: int) -> AuthError:
         found = getattr(self._session, "credentials", "unknown")
-        missing = "; no Earthdata credentials were found" if found is None else ""
+        who = "CDSE" if self._auth_service == "cdse" else "Earthdata"
+        missing = f"; no {who} credentials were found" if found is None else ""
         return AuthError(
             f"{spec.name}: {redact_url(spec.url)} refused access (HTTP {status}){missing}",
-            service="urs",
-            hint=(
+            service=self._auth_service,
+            hint=self._auth_hint
+            or (
                 f"check your Earthdata credentials (~/.netrc machine {self._login_host} or EARTHDATA_TOKEN) "
                 "and accept the ASF EULA"
             ),

@@ -25,6 +25,8 @@ DESIGN_VARIABLES = {
     "INSARPROJ_HYP3_URL",
     "INSARPROJ_ORBITS_URL",
     "INSARPROJ_CDSE_URL",
+    "INSARPROJ_CDSE_IDENTITY_URL",
+    "INSARPROJ_CDSE_DOWNLOAD_URL",
     "INSARPROJ_DEM_URL",
     "INSARPROJ_DEM90_URL",
     "INSARPROJ_GEOID_URL",
@@ -48,7 +50,8 @@ def test_env_names_every_endpoint_on_loopback(sandbox: Sandbox) -> None:
     for name in DESIGN_VARIABLES:
         parts = urlsplit(env[name])
         assert parts.scheme == "http" and parts.port == sandbox.port
-        assert parts.hostname == ("localhost" if name == "INSARPROJ_URS_URL" else "127.0.0.1")
+        login_host = name in ("INSARPROJ_URS_URL", "INSARPROJ_CDSE_DOWNLOAD_URL")
+        assert parts.hostname == ("localhost" if login_host else "127.0.0.1")
     assert env["EARTHDATA_TOKEN"].count(".") == 2  # a JWT, like real EDL tokens
     assert Sandbox(seed=0).auth.token == env["EARTHDATA_TOKEN"] != Sandbox(seed=1).auth.token
 
@@ -171,7 +174,7 @@ def test_serve_forever_prints_exports_and_exits_cleanly_on_sigterm(tmp_path) -> 
     ) as process:
         try:
             assert process.stdout is not None and process.stderr is not None
-            lines = [process.stdout.readline().strip() for _ in range(9)]
+            lines = [process.stdout.readline().strip() for _ in range(len(DESIGN_VARIABLES) + 1)]
             exports = dict(line.removeprefix("export ").split("=", 1) for line in lines)
             assert set(exports) == DESIGN_VARIABLES | {"EARTHDATA_TOKEN"}
             assert all(line.startswith("export ") for line in lines)
