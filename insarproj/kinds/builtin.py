@@ -53,35 +53,41 @@ def components(project: Any, endpoints: Endpoints) -> Components:
     if kind == "hyp3":
         result.extend(_hyp3(endpoints))
         # Registered even when [mintpy] is off, so the records of an earlier hand-off are forgotten.
-        from insarproj.kinds.mintpy import MintpyKind, mintpy_section
-        from insarproj.kinds.mintpy_run import MintpyRunKind, mintpy_run_section
-
-        result.kinds += [MintpyKind(), MintpyRunKind()]
-        result.show_sections += [mintpy_section, mintpy_run_section]
+        result.extend(_mintpy())
     if project.config.dem_enabled:
         from insarproj.kinds.dem import DemKind, dem_section
 
         result.kinds.append(DemKind())
         result.show_sections.append(dem_section)
     if kind == "isce":
-        from insarproj.kinds.isce import IsceStackKind
-        from insarproj.kinds.isce_show import isce_section
-        from insarproj.kinds.isce_steps import IsceStepKind
-
         # After the DEM: a stack's generation depends on its scenes, orbits and DEM.
-        result.kinds += [IsceStackKind(), IsceStepKind()]
-        from insarproj.kinds.isce_work import IsceWorkKind, isce_disk_preflight
-
-        result.kinds.append(IsceWorkKind())  # after the steps: disk check, and keep/--prune
-        result.preflight.append(isce_disk_preflight)
-        result.show_sections.append(isce_section)
+        result.extend(_isce())
         # After the steps: the MintPy hand-off points at the stack's merged outputs (docs/mintpy.md).
-        from insarproj.kinds.mintpy import MintpyKind, mintpy_section
-        from insarproj.kinds.mintpy_run import MintpyRunKind, mintpy_run_section
-
-        result.kinds += [MintpyKind(), MintpyRunKind()]
-        result.show_sections += [mintpy_section, mintpy_run_section]
+        result.extend(_mintpy())
     return result
+
+
+def _isce() -> Components:
+    from insarproj.kinds.isce import IsceStackKind
+    from insarproj.kinds.isce_show import isce_section
+    from insarproj.kinds.isce_steps import IsceStepKind
+    from insarproj.kinds.isce_work import IsceWorkKind, isce_disk_preflight
+
+    # The work folder's kind after the steps: its disk check, and keep/--prune.
+    return Components(
+        kinds=[IsceStackKind(), IsceStepKind(), IsceWorkKind()],
+        preflight=[isce_disk_preflight],
+        show_sections=[isce_section],
+    )
+
+
+def _mintpy() -> Components:
+    from insarproj.kinds.mintpy import MintpyKind, mintpy_section
+    from insarproj.kinds.mintpy_run import MintpyRunKind, mintpy_run_section
+
+    return Components(
+        kinds=[MintpyKind(), MintpyRunKind()], show_sections=[mintpy_section, mintpy_run_section]
+    )
 
 
 def _orbits(endpoints: Endpoints) -> Components:
