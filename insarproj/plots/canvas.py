@@ -13,7 +13,7 @@ from insarproj.fsutil import atomic_write_bytes
 
 # One colour per pair status (facts.STATUSES), distinct for colour-blind readers too (Okabe-Ito).
 STATUS_COLOURS = {
-    "planned": "#999999",
+    "planned": "#CC79A7",
     "running": "#0072B2",
     "failed": "#D55E00",
     "to download": "#E69F00",

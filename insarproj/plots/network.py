@@ -32,7 +32,7 @@ def draw_network(stacks: Sequence[StackFacts], path: Path) -> Path:
         summary = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts.get(s))
         unknown = sum(1 for b in stack.bperp.values() if b is None)
         note = f"; {unknown} dates of unknown baseline drawn at 0 m" if unknown else ""
-        ax.set_title(f"{stack.id}: {len(stack.pairs)} pairs ({summary or 'none'}){note}", loc="left")
+        ax.set_title(f"{stack.id}: {len(stack.pairs)} pair{'' if len(stack.pairs) == 1 else 's'} ({summary or 'none'}){note}", loc="left")
         ax.set_ylabel("perpendicular baseline (m)")
         ax.grid(True, alpha=0.3)
         shown = [s for s in STATUSES if counts.get(s)]

@@ -75,21 +75,36 @@ def draw_velocity(maps: Sequence[VelocityMap], aoi_wkt: str, path: Path) -> Path
         image = ax.imshow(mm, extent=item.extent, cmap="RdBu", vmin=-max(limit, 1e-3), vmax=max(limit, 1e-3),
                           interpolation="nearest")  # fmt: skip
         fig.colorbar(image, ax=ax, shrink=0.85, label="velocity (mm/yr)")
-        outline(ax, _aoi_in(aoi_wkt, item.crs), label="AOI", **AOI_STYLE)
+        ax.set_facecolor("#d9d9d9")  # masked by MintPy: grey, not white
+        ax.set_xlim(item.extent[0], item.extent[1])
+        ax.set_ylim(item.extent[2], item.extent[3])
+        inside = _draw_aoi(ax, _aoi_in(aoi_wkt, item.crs), item.extent)
         if item.reference is not None:
             ax.plot(*item.reference, marker="s", color="black", markerfacecolor="white", linestyle="",
                     label="reference point", zorder=6)  # fmt: skip
-        ax.set_xlim(item.extent[0], item.extent[1])
-        ax.set_ylim(item.extent[2], item.extent[3])
         unit = "m" if item.crs else "°"
         ax.set_xlabel(f"easting ({unit}, {item.crs})" if item.crs else "longitude (°E)")
         ax.set_ylabel(f"northing ({unit})" if item.crs else "latitude (°N)")
         ax.ticklabel_format(useOffset=False, style="plain")
         ax.tick_params(axis="x", labelrotation=30)
         low, high = (float(mm.min()), float(mm.max())) if mm.count() else (0.0, 0.0)
-        ax.set_title(f"{item.stack}: {low:+.1f} … {high:+.1f} mm/yr", fontsize="medium")
-        ax.legend(loc="lower right", fontsize="small", framealpha=0.8)
+        where = "; all inside the AOI" if inside else ""
+        ax.set_title(f"{item.stack}: {low:+.1f} … {high:+.1f} mm/yr{where}\n(grey: masked)", fontsize="medium")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="best", fontsize="small", framealpha=0.8)
     return save(fig, path)
+
+
+def _draw_aoi(ax: Any, aoi: Any, extent: tuple[float, float, float, float]) -> bool:
+    """Outline the AOI where it crosses the map; True when the whole map lies inside it (the
+    outline is then out of view and the title says so instead)."""
+    from shapely.geometry import box
+
+    view = box(min(extent[:2]), min(extent[2:]), max(extent[:2]), max(extent[2:]))
+    if aoi.contains(view):
+        return True
+    outline(ax, aoi, label="AOI", **AOI_STYLE)
+    return False
 
 
 def _aoi_in(aoi_wkt: str, crs: str | None) -> Any:
