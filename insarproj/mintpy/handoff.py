@@ -20,6 +20,7 @@ from insarproj.errors import InsarprojError
 from insarproj.fsutil import atomic_write_text, fsync_dir
 from insarproj.mintpy.cfg import PRODUCTS_SUBDIR, load_keys, render_cfg
 from insarproj.mintpy.grid import Bounds, TargetGrid, clip_to, common_grid, read_grid
+from insarproj.mintpy.merge import burst_groups_merged
 from insarproj.mintpy.layers import (
     CLIPPED,
     GEOMETRY_LAYERS,
@@ -74,7 +75,12 @@ def check_layers(job_type: str, products: Sequence[ProductLayers]) -> ProductLay
 
 
 def make_handoff(data_dir: Path, request: HandoffRequest) -> dict[str, Any]:
-    """Build data/mintpy/<stack>/; the facts to record."""
+    """Build data/mintpy/<stack>/; the facts to record. Burst groups of a pair are merged first."""
+    with burst_groups_merged(data_dir, request) as merged:
+        return merged.facts(_make_handoff(data_dir, merged.request))
+
+
+def _make_handoff(data_dir: Path, request: HandoffRequest) -> dict[str, Any]:
     geometry = check_layers(request.job_type, request.products)
     grids = [read_grid(data_dir / p.folder / p.layers["unw_phase"], p.address) for p in request.products]
     grid = common_grid(grids, request.aoi_lonlat)
