@@ -339,7 +339,9 @@ def show(
         from insarproj.plots.write import write_plots
 
         report = write_plots(ws, state, plots)
-        app.info(f"Wrote {len(report.written)} files to {plots}/: " + ", ".join(p.name for p in report.written))
+        app.info(
+            f"Wrote {len(report.written)} files to {plots}/: " + ", ".join(p.name for p in report.written)
+        )
         for note in report.notes:
             app.info(f"  {note}")
     if footprints is not None or network is not None or plots is not None:

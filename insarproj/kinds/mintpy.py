@@ -74,7 +74,8 @@ class MintpyKind(ResourceKind):
             if _failed_for_good(job, ctx):
                 left_out.append(job.spec["pair"])
                 continue
-            stack = handoff_stack(job.spec["stack"], config.processor.hyp3.job_type)  # a track's burst groups
+            job_type = str(getattr(config.processor.hyp3, "job_type", ""))
+            stack = handoff_stack(job.spec["stack"], job_type)  # a track's burst groups: one hand-off
             by_stack.setdefault(stack, []).append(product_address(job.spec["pair"]))
         ctx.observations["mintpy.left_out"] = left_out
         settings = _settings(ctx.project)

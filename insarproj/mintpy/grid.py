@@ -163,8 +163,14 @@ def read_onto(source: Path, grid: TargetGrid) -> tuple[Any, Any, dict[str, Any]]
     from rasterio.vrt import WarpedVRT
 
     with rasterio.open(source) as src:
-        options: dict[str, Any] = {"crs": grid.crs, "transform": grid.transform, "width": grid.width,
-                                   "height": grid.height, "resampling": Resampling.nearest, "add_alpha": True}  # fmt: skip
+        options: dict[str, Any] = {
+            "crs": grid.crs,
+            "transform": grid.transform,
+            "width": grid.width,
+            "height": grid.height,
+            "resampling": Resampling.nearest,
+            "add_alpha": True,  # the last band says where the source has pixels at all
+        }
         with WarpedVRT(src, **options) as vrt:
             values, alpha = vrt.read(1), vrt.read(vrt.count)
         valid = alpha > 0

@@ -20,7 +20,6 @@ from insarproj.errors import InsarprojError
 from insarproj.fsutil import atomic_write_text, fsync_dir
 from insarproj.mintpy.cfg import PRODUCTS_SUBDIR, load_keys, render_cfg
 from insarproj.mintpy.grid import Bounds, TargetGrid, clip_to, common_grid, read_grid
-from insarproj.mintpy.merge import burst_groups_merged
 from insarproj.mintpy.layers import (
     CLIPPED,
     GEOMETRY_LAYERS,
@@ -29,6 +28,7 @@ from insarproj.mintpy.layers import (
     interferogram_layers,
     layers_of,
 )
+from insarproj.mintpy.merge import burst_groups_merged
 
 CFG_NAME = "smallbaselineApp.cfg"
 MINTPY_DIR = "mintpy"

@@ -63,7 +63,9 @@ def products_by_pair(products: Sequence[ProductLayers]) -> dict[str, list[Produc
     }
     lacking = {pair: missing for pair, missing in lacking.items() if missing}
     if lacking:
-        listed = "; ".join(f"{pair} lacks {', '.join(missing)}" for pair, missing in list(lacking.items())[:5])
+        listed = "; ".join(
+            f"{pair} lacks {', '.join(missing)}" for pair, missing in list(lacking.items())[:5]
+        )
         raise InsarprojError(
             f"the burst groups {', '.join(groups)} cannot be merged into one interferogram per pair, "
             f"because not every pair has a product of every group ({listed}): merged pairs would cover "
@@ -95,7 +97,9 @@ def merged_name(names: Sequence[str]) -> str:
     return re.sub(r"_[0-9A-F]{4}$", f"_{digest}", combined)
 
 
-def merge_layer(layer: str, sources: Sequence[Path], labels: Sequence[str], grid: TargetGrid) -> tuple[Any, dict[str, Any]]:
+def merge_layer(
+    layer: str, sources: Sequence[Path], labels: Sequence[str], grid: TargetGrid
+) -> tuple[Any, dict[str, Any]]:
     """One layer of one pair's groups on ``grid``: the array and the first source's profile."""
     mosaic, covered, profile = read_onto(sources[0], grid)
     # Phase offsets are fractional and relabelled components may outgrow the source's type.
@@ -165,7 +169,10 @@ class Merged:
 def burst_groups_merged(data_dir: Path, request: HandoffRequest) -> Iterator[Merged]:
     """The request with one product per pair: several burst groups' products of a pair merged into
     a hidden folder beside the hand-off, removed when the hand-off is written (or fails)."""
-    if request.job_type not in BURST_JOB_TYPES or len({_group_and_pair(p.address)[0] for p in request.products}) < 2:
+    if (
+        request.job_type not in BURST_JOB_TYPES
+        or len({_group_and_pair(p.address)[0] for p in request.products}) < 2
+    ):
         yield Merged(request, {})
         return
     by_pair = products_by_pair(request.products)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,12 @@ def gaps(dates: Sequence[date]) -> list[tuple[date, date]]:
     """Intervals longer than GAP_FACTOR × the usual one: the most common interval (the shorter on
     a tie), at least Sentinel-1's 12-day revisit of one satellite."""
     ordered = sorted(dates)
-    steps = [(b - a).days for a, b in zip(ordered, ordered[1:], strict=False)]
+    steps = [(b - a).days for a, b in pairwise(ordered)]
     if not steps:
         return []
     counts = Counter(steps)
     usual = max(12, min(counts, key=lambda step: (-counts[step], step)))
-    return [(a, b) for a, b in zip(ordered, ordered[1:], strict=False) if (b - a).days > GAP_FACTOR * usual]
+    return [(a, b) for a, b in pairwise(ordered) if (b - a).days > GAP_FACTOR * usual]
 
 
 def per_month(dates: Sequence[date]) -> Counter[date]:

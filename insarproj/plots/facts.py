@@ -78,7 +78,9 @@ def stack_facts(ws: Any, state: Any) -> list[StackFacts]:
             dates=[d.date for d in stack.dates],
             bperp={d.date: d.bperp for d in stack.dates},
             dropped=[(d.date, d.reason) for d in stack.dropped],
-            footprints=[pin.scenes[n].footprint_wkt for d in stack.dates for n in d.scenes if n in pin.scenes],
+            footprints=[
+                pin.scenes[n].footprint_wkt for d in stack.dates for n in d.scenes if n in pin.scenes
+            ],
         )
         network = networks.get(stack.id)
         for pair in network.pairs if network is not None else ():

@@ -85,5 +85,7 @@ def footprints_collection(ws: Any, state: Any, stacks: Sequence[StackFacts]) -> 
             "pairs": len(stack.pairs),
             **{f"pairs_{status.replace(' ', '_')}": counts.get(status, 0) for status in sorted(counts)},
         }
-        collection["features"].append({"type": "Feature", "geometry": mapping(union), "properties": properties})
+        collection["features"].append(
+            {"type": "Feature", "geometry": mapping(union), "properties": properties}
+        )
     return {"type": "FeatureCollection", "features": collection["features"]}

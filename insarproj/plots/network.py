@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from insarproj.plots.canvas import STATUS_COLOURS, date_axis, new_figure, save
 from insarproj.plots.facts import STATUSES, StackFacts
@@ -32,7 +31,8 @@ def draw_network(stacks: Sequence[StackFacts], path: Path) -> Path:
         summary = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts.get(s))
         unknown = sum(1 for b in stack.bperp.values() if b is None)
         note = f"; {unknown} dates of unknown baseline drawn at 0 m" if unknown else ""
-        ax.set_title(f"{stack.id}: {len(stack.pairs)} pair{'' if len(stack.pairs) == 1 else 's'} ({summary or 'none'}){note}", loc="left")
+        plural = "" if len(stack.pairs) == 1 else "s"
+        ax.set_title(f"{stack.id}: {len(stack.pairs)} pair{plural} ({summary or 'none'}){note}", loc="left")
         ax.set_ylabel("perpendicular baseline (m)")
         ax.grid(True, alpha=0.3)
         shown = [s for s in STATUSES if counts.get(s)]

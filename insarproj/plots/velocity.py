@@ -89,7 +89,9 @@ def draw_velocity(maps: Sequence[VelocityMap], aoi_wkt: str, path: Path) -> Path
         ax.tick_params(axis="x", labelrotation=30)
         low, high = (float(mm.min()), float(mm.max())) if mm.count() else (0.0, 0.0)
         where = "; all inside the AOI" if inside else ""
-        ax.set_title(f"{item.stack}: {low:+.1f} … {high:+.1f} mm/yr{where}\n(grey: masked)", fontsize="medium")
+        ax.set_title(
+            f"{item.stack}: {low:+.1f} … {high:+.1f} mm/yr{where}\n(grey: masked)", fontsize="medium"
+        )
         if ax.get_legend_handles_labels()[0]:
             ax.legend(loc="best", fontsize="small", framealpha=0.8)
     return save(fig, path)

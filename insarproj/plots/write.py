@@ -27,7 +27,9 @@ def write_plots(ws: Any, state: Any, out_dir: Path) -> PlotReport:
 
     stacks = stack_facts(ws, state)
     if not stacks:
-        raise UsageError("no scene search is pinned yet, so there is nothing to draw", hint="run `insarproj apply` first")
+        raise UsageError(
+            "no scene search is pinned yet, so there is nothing to draw", hint="run `insarproj apply` first"
+        )
     new_figure(1, 1)  # fails early, with the install hint, when matplotlib is missing
     _make_dir(out_dir)
     report = PlotReport()
@@ -50,7 +52,9 @@ def _velocity(data_dir: Path, aoi_wkt: str, out_dir: Path, report: PlotReport) -
 
     found = velocity_files(data_dir)
     if not found:
-        report.notes.append("velocity.png skipped: no data/mintpy/<stack>/velocity.h5 yet (MintPy has not run)")
+        report.notes.append(
+            "velocity.png skipped: no data/mintpy/<stack>/velocity.h5 yet (MintPy has not run)"
+        )
         return
     if importlib.util.find_spec("h5py") is None:
         report.notes.append(

@@ -31,7 +31,9 @@ def truth(west: float) -> np.ndarray:
     return (1e-3 * (x[None, :] - 400000.0) + 5e-4 * (NORTH - y[:, None]) + 0.5).astype("float32")
 
 
-def write_group_product(data: Path, group: str, pair: str, *, offset: float, west: float | None = None) -> str:
+def write_group_product(
+    data: Path, group: str, pair: str, *, offset: float, west: float | None = None
+) -> str:
     token, default_west = GROUPS[group]
     west = default_west if west is None else west
     name = f"S1_064_{token}_IW_{pair}_VV_INT80_ABCD"
@@ -64,7 +66,9 @@ def request(data: Path, folders: dict[str, str]) -> HandoffRequest:
     )  # fmt: skip
 
 
-def two_group_pairs(data: Path, pairs: tuple[str, ...] = ("20210106_20210118", "20210118_20210130")) -> dict[str, str]:
+def two_group_pairs(
+    data: Path, pairs: tuple[str, ...] = ("20210106_20210118", "20210118_20210130")
+) -> dict[str, str]:
     folders = {}
     for pair in pairs:
         for i, group in enumerate(GROUPS):
@@ -105,7 +109,9 @@ def test_groups_of_each_pair_are_merged_onto_their_union_with_continuous_phase(t
 def test_a_pair_some_group_lacks_is_refused_naming_the_groups(tmp_path: Path) -> None:
     folders = two_group_pairs(tmp_path, ("20210106_20210118",))
     group = next(iter(GROUPS))
-    folders[f"product.{group}.20210118_20210130"] = write_group_product(tmp_path, group, "20210118_20210130", offset=0)
+    folders[f"product.{group}.20210118_20210130"] = write_group_product(
+        tmp_path, group, "20210118_20210130", offset=0
+    )
     with pytest.raises(InsarprojError) as refused:
         make_handoff(tmp_path, request(tmp_path, folders))
     message = str(refused.value)
@@ -117,7 +123,9 @@ def test_a_pair_some_group_lacks_is_refused_naming_the_groups(tmp_path: Path) ->
 def test_groups_that_do_not_overlap_are_refused(tmp_path: Path) -> None:
     first, second = GROUPS
     folders = {
-        f"product.{first}.20210106_20210118": write_group_product(tmp_path, first, "20210106_20210118", offset=0),
+        f"product.{first}.20210106_20210118": write_group_product(
+            tmp_path, first, "20210106_20210118", offset=0
+        ),
         f"product.{second}.20210106_20210118": write_group_product(
             tmp_path, second, "20210106_20210118", offset=0, west=420000.0
         ),
@@ -148,5 +156,7 @@ def test_merged_names_combine_swath_tokens_as_hyp3_does() -> None:
     merged = merged_name(names)
     assert merged.startswith("S1_064_135528s1n03-135527s2n06-000000s3n00_IW_20210106_20210118_VV_INT80_")
     assert merged[-4:] not in ("EFBF", "7081", "0A0A") and merged == merged_name(list(reversed(names)))
-    single = merged_name(["S1_136231_IW1_20210106_20210118_VV_INT80_1A2B", "S1_136231_IW2_20210106_20210118_VV_INT80_3C4D"])
+    single = merged_name(
+        ["S1_136231_IW1_20210106_20210118_VV_INT80_1A2B", "S1_136231_IW2_20210106_20210118_VV_INT80_3C4D"]
+    )
     assert single.startswith("S1_136231_IW1_20210106_20210118_VV_INT80_") and single[-4:] != "1A2B"

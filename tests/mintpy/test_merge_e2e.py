@@ -11,7 +11,7 @@ import pytest
 import rasterio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-from e2e_helpers import apply_wait, state_of, write_project  # noqa: E402
+from e2e_helpers import apply_wait, state_of, write_project
 
 BURST = 'product = "BURST"\npolarization = ["VV"]\nrelative_orbits = [64]\n'
 HYP3 = '[processor.hyp3]\njob_type = "INSAR_ISCE_MULTI_BURST"\n\n[mintpy]\nenabled = true\n'
@@ -31,7 +31,9 @@ def sandbox(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
 
 
 def test_a_tracks_burst_groups_are_handed_off_merged(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
-    root = write_project(tmp_path / "p", kind="hyp3", end="2021-01-20", search_extra=BURST, processor_extra=HYP3)
+    root = write_project(
+        tmp_path / "p", kind="hyp3", end="2021-01-20", search_extra=BURST, processor_extra=HYP3
+    )
     result = apply_wait(run_cli, root)
     assert result.code == 0, result.output
     resources = state_of(root)["resources"]

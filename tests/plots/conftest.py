@@ -18,7 +18,9 @@ def demo_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         mp.setenv("HOME", str(home))
         mp.setenv("NETRC", str(home / ".netrc"))
         mp.setenv("XDG_CACHE_HOME", str(home / ".cache"))
-        result = run_demo(tmp_path_factory.mktemp("plots") / "demo", hyp3_speed=60.0, end="2021-02-15", echo=lambda _: None)
+        result = run_demo(
+            tmp_path_factory.mktemp("plots") / "demo", hyp3_speed=60.0, end="2021-02-15", echo=lambda _: None
+        )
     assert result.converged
     return result.root
 

@@ -57,8 +57,8 @@ def set_statuses(root: Path) -> dict[str, str]:
         if status == "planned":
             ops.append(op_delete("hyp3_job." + key))
         elif status != "to download":
-            ops.append(op_put("hyp3_job." + key, "hyp3_job", {"failed": "failed", "running": "submitted"}[status],
-                              job["attributes"]))  # fmt: skip
+            recorded = {"failed": "failed", "running": "submitted"}[status]
+            ops.append(op_put("hyp3_job." + key, "hyp3_job", recorded, job["attributes"]))
         writer.record(ops)
     writer.close()
     return wanted
@@ -78,9 +78,11 @@ def write_velocity(root: Path, stack: str) -> None:
     folder.mkdir(parents=True)
     with h5py.File(folder / "velocity.h5", "w") as h5:
         h5["velocity"] = bowl.astype("float32")
-        attrs = {"FILE_TYPE": "velocity", "UNIT": "m/year", "LENGTH": "64", "WIDTH": "64", "EPSG": "32611",
-                 "X_FIRST": str(xs[0] - 32 * 80), "Y_FIRST": str(ys[0] + 32 * 80), "X_STEP": "80.0",
-                 "Y_STEP": "-80.0", "X_UNIT": "meters", "Y_UNIT": "meters", "REF_X": "60", "REF_Y": "60"}  # fmt: skip
+        attrs = {
+            "FILE_TYPE": "velocity", "UNIT": "m/year", "LENGTH": "64", "WIDTH": "64", "EPSG": "32611",
+            "X_FIRST": str(xs[0] - 32 * 80), "Y_FIRST": str(ys[0] + 32 * 80), "X_STEP": "80.0",
+            "Y_STEP": "-80.0", "X_UNIT": "meters", "Y_UNIT": "meters", "REF_X": "60", "REF_Y": "60",
+        }  # fmt: skip
         h5.attrs.update(attrs)
 
 
@@ -117,7 +119,9 @@ def test_a_product_folder_gone_from_disk_is_not_drawn_as_on_disk(project: Path, 
 
 def test_plots_of_a_converged_project_change_nothing(project: Path, tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
     def snapshot() -> dict[str, bytes]:
-        return {str(p.relative_to(project)): p.read_bytes() for p in sorted(project.rglob("*")) if p.is_file()}
+        return {
+            str(p.relative_to(project)): p.read_bytes() for p in sorted(project.rglob("*")) if p.is_file()
+        }
 
     before = snapshot()
     out = tmp_path / "plots"
@@ -146,10 +150,16 @@ def check_geojson(collection: dict) -> None:  # type: ignore[type-arg]
     for feature in collection["features"]:
         assert feature["type"] == "Feature"
         geometry = shape(feature["geometry"])
-        assert geometry.is_valid and not geometry.is_empty and geometry.geom_type in ("Polygon", "MultiPolygon")
+        assert (
+            geometry.is_valid and not geometry.is_empty and geometry.geom_type in ("Polygon", "MultiPolygon")
+        )
         west, south, east, north = geometry.bounds
         assert -180 <= west < east <= 180 and -90 <= south < north <= 90
-    stacks = {f["properties"]["stack"]: f["properties"] for f in collection["features"] if f["properties"]["role"] == "stack"}
+    stacks = {
+        f["properties"]["stack"]: f["properties"]
+        for f in collection["features"]
+        if f["properties"]["role"] == "stack"
+    }
     assert stacks["A064"]["dates"] == 4 and stacks["A064"]["pairs_on_disk"] == stacks["A064"]["pairs"] > 0
 
 
@@ -176,7 +186,9 @@ def test_no_pin_yet_is_a_clear_usage_error(tmp_path: Path, run_cli) -> None:  # 
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
 
 
-def test_missing_matplotlib_names_the_extra(project: Path, tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_missing_matplotlib_names_the_extra(
+    project: Path, tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     import sys
 
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
