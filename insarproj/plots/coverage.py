@@ -16,11 +16,12 @@ from insarproj.plots.facts import StackFacts
 GAP_FACTOR = 1.5  # an interval this many times the stack's usual revisit is drawn as a gap
 
 
-def gaps(dates: Sequence[date]) -> list[tuple[date, date]]:
-    """Intervals longer than GAP_FACTOR × the usual one: the most common interval (the shorter on
-    a tie), at least Sentinel-1's 12-day revisit of one satellite."""
+def gaps(dates: Sequence[date], acquired: Sequence[date] = ()) -> list[tuple[date, date]]:
+    """Intervals between ``dates`` longer than GAP_FACTOR × the usual one: the most common interval
+    (the shorter on a tie) between every acquisition of the track, ``dates`` plus the dropped
+    ``acquired`` (what the satellite delivered), at least Sentinel-1's 12-day revisit of one satellite."""
     ordered = sorted(dates)
-    steps = [(b - a).days for a, b in pairwise(ordered)]
+    steps = [(b - a).days for a, b in pairwise(sorted({*dates, *acquired}))]
     if not steps:
         return []
     counts = Counter(steps)
@@ -46,7 +47,7 @@ def _timeline(ax: Any, stacks: Sequence[StackFacts]) -> None:
     from matplotlib.patches import Patch
 
     for row, stack in enumerate(stacks):
-        for start, end in gaps(stack.dates):
+        for start, end in gaps(stack.dates, [d for d, _ in stack.dropped]):
             ax.fill_between([start, end], row - 0.35, row + 0.35, color="#E69F00", alpha=0.35, linewidth=0)
             ax.annotate(f"{(end - start).days} d", ((start + (end - start) / 2), row + 0.38),
                         ha="center", va="bottom", fontsize="x-small")  # fmt: skip

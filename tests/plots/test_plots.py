@@ -195,3 +195,25 @@ def test_missing_matplotlib_names_the_extra(
     result = run_cli(["-C", str(project), "show", "--plots", str(tmp_path / "out")])
     assert result.code == 1 and "pip install 'insarproj[plot]'" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("kept", "dropped", "expected"),
+    [
+        (["2021-01-01", "2021-01-13", "2021-01-25"], [], []),  # regular 12-day revisit: no gap
+        (["2021-01-01", "2021-01-13", "2021-02-18"], [], [("2021-01-13", "2021-02-18")]),
+        (["2021-01-13", "2021-02-06"], ["2021-01-01", "2021-01-25"], [("2021-01-13", "2021-02-06")]),
+        (["2021-01-01", "2021-01-07", "2021-01-19"], [], []),  # one satellite's 12 days is never a gap
+        (["2021-01-01", "2021-01-07", "2021-01-13", "2021-02-12"], [], [("2021-01-13", "2021-02-12")]),
+        (["2021-01-01"], [], []),
+    ],
+)
+def test_gaps_are_intervals_well_past_the_usual_revisit(kept: list, dropped: list, expected: list) -> None:  # type: ignore[type-arg]
+    from datetime import date
+
+    from insarproj.plots.coverage import gaps
+
+    def days(items: list[str]) -> list[date]:
+        return [date.fromisoformat(d) for d in items]
+
+    assert gaps(days(kept), days(dropped)) == [tuple(days(list(pair))) for pair in expected]
