@@ -44,10 +44,13 @@ class StackFacts:
 
 def pair_status(key: str, state: Any, data_dir: Path) -> str:
     """The status of ``pair.<key>`` from its job and product records (module docstring)."""
+    from insarproj.fsutil import checked_relative
+
     product = state.get("product." + key)
     if product is not None and product["status"] == "present":
+        # A recorded path is only ever looked up inside the data folder (docs/safety.md).
         path = product["attributes"].get("path")
-        if path and (data_dir / path).is_dir():
+        if path and (data_dir / checked_relative(path, what=f"state record product.{key}")).is_dir():
             return "on disk"
     job = state.get("hyp3_job." + key)
     if job is None:

@@ -217,3 +217,18 @@ def test_gaps_are_intervals_well_past_the_usual_revisit(kept: list, dropped: lis
         return [date.fromisoformat(d) for d in items]
 
     assert gaps(days(kept), days(dropped)) == [tuple(days(list(pair))) for pair in expected]
+
+
+def test_a_recorded_path_leaving_the_data_folder_is_refused(tmp_path: Path) -> None:
+    from insarproj.errors import InsarprojError
+    from insarproj.plots.facts import pair_status
+
+    class State:
+        def get(self, address: str) -> dict | None:  # type: ignore[type-arg]
+            if address.startswith("product."):
+                return {"status": "present", "attributes": {"path": "../outside"}}
+            return None
+
+    (tmp_path / "outside").mkdir()
+    with pytest.raises(InsarprojError, match=r"state record product\.A064\.20210106_20210118"):
+        pair_status("A064.20210106_20210118", State(), tmp_path / "data")
