@@ -307,9 +307,20 @@ def _report_apply(app: AppContext, result: ApplyResult) -> int:
     help="Draw the pair network (time vs perpendicular baseline, per stack) to FILE.png/.pdf/.svg "
     "(needs the plot extra: pip install 'insarproj[plot]').",
 )
+@click.option(
+    "--plots",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write pictures to DIR: footprints (PNG + GeoJSON for QGIS), the pair network by status, "
+    "temporal coverage, MintPy's velocity (needs the plot extra: pip install 'insarproj[plot]').",
+)
 @click.pass_obj
 def show(
-    app: AppContext, as_json: bool, all_pairs: bool, footprints: Path | None, network: Path | None
+    app: AppContext,
+    as_json: bool,
+    all_pairs: bool,
+    footprints: Path | None,
+    network: Path | None,
+    plots: Path | None,
 ) -> None:
     """Summarise the recorded state: stacks, scenes, pairs, HyP3 jobs, products. No network."""
     from insarproj.kinds.show import write_footprints, write_network_plot
@@ -324,7 +335,16 @@ def show(
     if network is not None:
         count = write_network_plot(ws, state, network)
         app.info(f"Drew {count} pairs to {network}.")
-    if footprints is not None or network is not None:
+    if plots is not None:
+        from insarproj.plots.write import write_plots
+
+        report = write_plots(ws, state, plots)
+        app.info(
+            f"Wrote {len(report.written)} files to {plots}/: " + ", ".join(p.name for p in report.written)
+        )
+        for note in report.notes:
+            app.info(f"  {note}")
+    if footprints is not None or network is not None or plots is not None:
         return
     summary = state_summary(ws, state)
     if as_json:

@@ -18,6 +18,7 @@ from insarproj.errors import InsarprojError
 from insarproj.fingerprint import fingerprint
 from insarproj.kinds.hyp3 import Hyp3JobKind, product_address
 from insarproj.kinds.products import product_in_place
+from insarproj.mintpy.merge import handoff_stack
 from insarproj.state import op_delete, op_put
 from insarproj.state.records import Record, hyp3_attributes, product_attributes
 
@@ -81,7 +82,9 @@ class MintpyKind(ResourceKind):
             if _failed_for_good(job, ctx):
                 left_out.append(job.spec["pair"])
                 continue
-            by_stack.setdefault(job.spec["stack"], []).append(product_address(job.spec["pair"]))
+            job_type = str(getattr(config.processor.hyp3, "job_type", ""))
+            stack = handoff_stack(job.spec["stack"], job_type)  # a track's burst groups: one hand-off
+            by_stack.setdefault(stack, []).append(product_address(job.spec["pair"]))
         ctx.observations["mintpy.left_out"] = left_out
         settings = _settings(ctx.project)
         for stack, products in sorted(by_stack.items()):

@@ -45,6 +45,12 @@ class TargetGrid:
     def height(self) -> int:
         return round((self.bounds[3] - self.bounds[1]) / self.resolution)
 
+    @property
+    def transform(self) -> Any:
+        from affine import Affine
+
+        return Affine(self.resolution, 0.0, self.bounds[0], 0.0, -self.resolution, self.bounds[3])
+
 
 def read_grid(path: Path, label: str) -> RasterGrid:
     import rasterio
@@ -134,3 +140,40 @@ def clip_to(source: Path, target: Path, grid: TargetGrid) -> None:
             }
     with rasterio.open(target, "w", **profile) as dst:
         dst.write(data)
+
+
+def union_grid(grids: Sequence[RasterGrid]) -> TargetGrid:
+    """The majority CRS, the coarsest pixel size, and the union of every raster's bounds, snapped
+    outward to whole pixels: the grid burst groups of one pair are merged onto (merge.py)."""
+    crs = majority_crs(grids)
+    resolution = max(g.resolution for g in grids if g.crs == crs)
+    parts = [_in_crs(g, crs) for g in grids]
+    west = math.floor(min(p[0] for p in parts) / resolution) * resolution
+    south = math.floor(min(p[1] for p in parts) / resolution) * resolution
+    east = math.ceil(max(p[2] for p in parts) / resolution) * resolution
+    north = math.ceil(max(p[3] for p in parts) / resolution) * resolution
+    return TargetGrid(crs, (west, south, east, north), resolution)
+
+
+def read_onto(source: Path, grid: TargetGrid) -> tuple[Any, Any, dict[str, Any]]:
+    """``source``'s first band on ``grid`` (nearest), where it has data, and its profile."""
+    import numpy as np
+    import rasterio
+    from rasterio.enums import Resampling
+    from rasterio.vrt import WarpedVRT
+
+    with rasterio.open(source) as src:
+        options: dict[str, Any] = {
+            "crs": grid.crs,
+            "transform": grid.transform,
+            "width": grid.width,
+            "height": grid.height,
+            "resampling": Resampling.nearest,
+            "add_alpha": True,  # the last band says where the source has pixels at all
+        }
+        with WarpedVRT(src, **options) as vrt:
+            values, alpha = vrt.read(1), vrt.read(vrt.count)
+        valid = alpha > 0
+        if src.nodata is not None:
+            valid &= ~(np.isnan(values) if np.isnan(src.nodata) else values == src.nodata)
+        return values, valid, {"dtype": src.dtypes[0], "nodata": src.nodata}

@@ -28,6 +28,7 @@ from insarproj.mintpy.layers import (
     interferogram_layers,
     layers_of,
 )
+from insarproj.mintpy.merge import burst_groups_merged
 
 # Not smallbaselineApp.cfg: MintPy owns that name in its work folder (it copies its default template
 # there and merges the custom template into it), so a hand-off cfg of that name would be rewritten.
@@ -76,7 +77,12 @@ def check_layers(job_type: str, products: Sequence[ProductLayers]) -> ProductLay
 
 
 def make_handoff(data_dir: Path, request: HandoffRequest) -> dict[str, Any]:
-    """Build data/mintpy/<stack>/; the facts to record."""
+    """Build data/mintpy/<stack>/; the facts to record. Burst groups of a pair are merged first."""
+    with burst_groups_merged(data_dir, request) as merged:
+        return merged.facts(_make_handoff(data_dir, merged.request))
+
+
+def _make_handoff(data_dir: Path, request: HandoffRequest) -> dict[str, Any]:
     geometry = check_layers(request.job_type, request.products)
     grids = [read_grid(data_dir / p.folder / p.layers["unw_phase"], p.address) for p in request.products]
     grid = common_grid(grids, request.aoi_lonlat)
