@@ -1,0 +1,243 @@
+"""`isce_step` with `executor = "slurm"`: plan reads where each command stands (one `squeue` per
+plan, the batch scripts' records), apply submits the step's not-yet-done commands as job arrays
+chained on the previous step with afterok, or adopts what an interrupted apply submitted.
+
+Submission order (docs/slurm.md "Crash safety"): the batch scripts are written, the intent (the
+submission with its arrays and no job ids) is recorded, then each `sbatch`, and its job id is
+recorded right after. An apply killed in between finds the array by its script in `squeue`, or
+by the job id its tasks wrote once it left the queue, and never submits it twice.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from insarproj.engine.context import ApplyContext, PlanContext
+from insarproj.engine.model import Action, Desired, Op, Outcome
+from insarproj.errors import InsarprojError
+from insarproj.isce.slurm.commands import QueueEntry, SlurmCommands
+from insarproj.isce.slurm.judge import StepView, judge_step, submission_folder
+from insarproj.isce.slurm.script import ArrayScript, write_array
+from insarproj.kinds.isce_progress import command_specs, step_paths
+from insarproj.kinds.isce_spec import isce_config, topsstack
+from insarproj.state import op_put
+
+KIND = "isce_step"
+_QUEUE = "slurm.queue"
+
+
+def job_name(lineage: str, stack: str, run_file: str) -> str:
+    """`insarproj-<lineage8>-<stack>-<NN>`: the same for every array of the step, unique per project."""
+    number = run_file.removeprefix("run_").split("_", 1)[0]
+    return f"insarproj-{lineage.replace('-', '')[:8]}-{stack}-{number}"
+
+
+def project_prefix(lineage: str) -> str:
+    return f"insarproj-{lineage.replace('-', '')[:8]}-"
+
+
+def plan_queue(ctx: PlanContext) -> list[QueueEntry] | None:
+    """The project's jobs in the queue, read once per plan (None with --offline: not read)."""
+    if getattr(ctx.read, "offline", False):
+        return None
+    if _QUEUE not in ctx.observations:
+        ctx.observations[_QUEUE] = SlurmCommands(project_prefix(ctx.state.lineage)).queue()
+    queue: list[QueueEntry] = ctx.observations[_QUEUE]
+    return queue
+
+
+def step_view(project: Any, spec: dict[str, Any], record: Any, stack_record: Any, queue: Any) -> StepView:
+    work, log_dir = step_paths(project, stack_record)
+    run_file = work / "run_files" / spec["run_file"]
+    specs = command_specs(run_file, work) if run_file.is_file() else []
+    view = judge_step(log_dir, spec["run_file"], specs, _submissions(record, spec["generation"]), queue)
+    killed = [
+        c.job for c in view.commands.values() if c.reason.startswith("no exit status (killed") and c.job
+    ]
+    if killed and queue is not None:
+        states = SlurmCommands().accounting(sorted({j.split("_")[0] for j in killed}))
+        if states:  # sacct says why (TIMEOUT, OUT_OF_MEMORY): judge again with it
+            view = judge_step(
+                log_dir, spec["run_file"], specs, _submissions(record, spec["generation"]), queue, states
+            )
+    return view
+
+
+def _submissions(record: Any, generation: str) -> list[dict[str, Any]]:
+    if record is None or record["attributes"].get("generation") != generation:
+        return []
+    return list(record["attributes"].get("slurm", {}).get("submissions", []))
+
+
+def assess_slurm(desired: Desired, record: Any, stack_record: Any, ctx: PlanContext) -> Action | None:
+    spec = desired.spec
+    view = step_view(ctx.project, spec, record, stack_record, plan_queue(ctx))
+    total = len(view.commands)
+    max_attempts = isce_config(ctx.project).max_attempts
+    if total and view.count("done") == total:
+        if (
+            record is not None
+            and record["status"] == "present"
+            and record["attributes"].get("generation") == spec["generation"]
+        ):
+            return None
+        return desired.action(
+            KIND, Op.REFRESH, f"all {total} commands done on SLURM: record the step", unit="ISCE step"
+        )
+    counts = describe(view, max_attempts)
+    if view.live_jobs:
+        return desired.action(KIND, Op.WAIT, f"SLURM {', '.join(view.live_jobs)}: {counts}", unit="ISCE step")
+    exhausted = view.exhausted(max_attempts)
+    if exhausted and not ctx.options.retry_failed:
+        first = exhausted[0]
+        reason = f"{counts}; {first.key} failed {first.failures}× ({first.reason}), log {first.log}"
+        return desired.action(
+            KIND,
+            Op.FAILED,
+            reason + "; fix the cause, then `insarproj apply --retry-failed`",
+            unit="ISCE step",
+        )
+    action = desired.action(KIND, Op.CREATE, f"submit to SLURM: {counts}", unit="ISCE step")
+    action.payload["retry"] = bool(ctx.options.retry_failed)
+    return action
+
+
+def describe(view: StepView, max_attempts: int) -> str:
+    parts = [f"{view.count('done')}/{len(view.commands)} done"]
+    for status in ("queued", "running", "failed"):
+        if n := view.count(status):
+            parts.append(f"{n} {status}")
+    failed = [c for c in view.commands.values() if c.status == "failed"]
+    if failed:
+        worst = max(failed, key=lambda c: c.failures)
+        parts.append(f"attempt {worst.failures} of {max_attempts} ({worst.reason})")
+    return ", ".join(parts)
+
+
+def run_slurm(action: Action, ctx: ApplyContext, stack_record: Any) -> Outcome:
+    """Record a finished step, or adopt/submit the arrays of its not-yet-done commands."""
+    spec = action.payload
+    commands = SlurmCommands(project_prefix(ctx.state.lineage))
+    queue = commands.queue()
+    record = ctx.state.resources.get(action.address)
+    view = step_view(ctx.project, spec, record, stack_record, queue)
+    attrs = _attributes(record, spec, view)
+    total = len(view.commands)
+    if total and view.count("done") == total:
+        return Outcome(
+            ops=[op_put(action.address, KIND, "present", attrs)], message=f"{total} command(s) done on SLURM"
+        )
+    max_attempts = isce_config(ctx.project).max_attempts + (view_failures(view) if spec.get("retry") else 0)
+    todo = view.todo(max_attempts)
+    if not todo:
+        if view.exhausted(max_attempts):
+            ctx.writer.record([op_put(action.address, KIND, "failed", attrs)])
+            raise InsarprojError(f"{action.address}: {describe(view, max_attempts)}")
+        message = f"adopted SLURM job(s) {', '.join(view.live_jobs)}: {describe(view, max_attempts)}"
+        return Outcome(
+            ops=[op_put(action.address, KIND, "submitted", attrs)],
+            message=message,
+            waiting=_last(action, ctx),
+        )
+    dependency = _previous_live_jobs(action, ctx, stack_record, queue)
+    jobs = _submit(action, ctx, stack_record, attrs, todo, dependency, commands)
+    message = f"submitted {len(todo)} command(s) as SLURM job(s) {', '.join(jobs)}"
+    return Outcome(
+        message=message + (f" after {', '.join(dependency)}" if dependency else ""),
+        waiting=_last(action, ctx),
+    )
+
+
+def _last(action: Action, ctx: ApplyContext) -> bool:
+    """Whether no later step of this apply chains on this one: then it is waiting work (apply --wait
+    polls it, its dependants wait); otherwise the next step is submitted now with afterok on it."""
+    plan = ctx.shared.get("plan")
+    actions = plan.actions if plan is not None else []
+    return not any(a.kind == KIND and action.address in a.depends_on for a in actions)
+
+
+def view_failures(view: StepView) -> int:
+    """--retry-failed: as many more attempts as the most-failed command has used."""
+    return max((c.failures for c in view.commands.values()), default=0)
+
+
+def _attributes(record: Any, spec: dict[str, Any], view: StepView) -> dict[str, Any]:
+    commands = {
+        key: {"status": c.status, "failures": c.failures, "reason": c.reason, "log_path": c.log, "job": c.job}
+        for key, c in view.commands.items()
+        if c.status in ("done", "failed")
+    }
+    return {
+        "generation": spec["generation"],
+        "run_file": spec["run_file"],
+        "executor": "slurm",
+        "commands": commands,
+        "slurm": {"submissions": copy.deepcopy(_submissions(record, spec["generation"]))},
+    }
+
+
+def _previous_live_jobs(
+    action: Action, ctx: ApplyContext, stack_record: Any, queue: list[QueueEntry]
+) -> list[str]:
+    """The previous step's arrays still in the queue: this step's arrays start after they succeed."""
+    previous = [a for a in action.depends_on if a.startswith(f"{KIND}.")]
+    jobs: list[str] = []
+    for address in previous:
+        record = ctx.state.resources.get(address)
+        if record is None:
+            continue
+        spec = {"run_file": record["attributes"].get("run_file"), "generation": action.payload["generation"]}
+        if spec["run_file"]:
+            jobs += step_view(ctx.project, spec, record, stack_record, queue).live_jobs
+    return jobs
+
+
+def _submit(
+    action: Action,
+    ctx: ApplyContext,
+    stack_record: Any,
+    attrs: dict[str, Any],
+    todo: list[str],
+    dependency: list[str],
+    commands: SlurmCommands,
+) -> list[str]:
+    spec = action.payload
+    work, log_dir = step_paths(ctx.project, stack_record)
+    lines = {s.key: s.command for s in command_specs(work / "run_files" / spec["run_file"], work)}
+    submissions = attrs["slurm"]["submissions"]
+    number = max((int(s["n"]) for s in submissions), default=0) + 1
+    folder = submission_folder(log_dir, spec["run_file"], number)
+    size = ctx.shared_object("slurm.max_array_size", commands.max_array_size)
+    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    how = _array_script(ctx, stack_record, spec, work)
+    scripts = [
+        write_array(folder, i, [[(k, lines[k])] for k in chunk], how) for i, chunk in enumerate(chunks)
+    ]
+    parts: list[dict[str, Any]] = [{"part": i, "job_id": None, "keys": c} for i, c in enumerate(chunks)]
+    submissions.append({"n": number, "parts": parts})
+    ctx.writer.record([op_put(action.address, KIND, "submitting", copy.deepcopy(attrs))])  # the intent
+    jobs = []
+    for part, script in zip(parts, scripts, strict=True):
+        part["job_id"] = commands.submit(script, dependency)
+        jobs.append(str(part["job_id"]))
+        ctx.writer.record([op_put(action.address, KIND, "submitted", copy.deepcopy(attrs))])
+    return jobs
+
+
+def _array_script(ctx: ApplyContext, stack_record: Any, spec: dict[str, Any], work: Path) -> ArrayScript:
+    config = isce_config(ctx.project)
+    slurm = config.slurm
+    assert slurm is not None  # executor = "slurm" always has its table (config/isce.py)
+    step = spec["run_file"].removeprefix("run_")
+    tool = topsstack(ctx)
+    return ArrayScript(
+        job_name=job_name(ctx.state.lineage, spec["stack"], spec["run_file"]),
+        sbatch_options=tuple(slurm.sbatch_options(step)),
+        sbatch_lines=tuple(slurm.sbatch_lines),
+        env_setup=tuple(slurm.env_setup),
+        work=work,
+        path_prepend=(tool.folder,) if tool.folder is not None else (),
+        throttle=slurm.max_array_tasks,
+    )
