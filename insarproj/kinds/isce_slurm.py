@@ -118,7 +118,8 @@ def describe(view: StepView, max_attempts: int) -> str:
 
 def run_slurm(action: Action, ctx: ApplyContext, stack_record: Any) -> Outcome:
     """Record a finished step, or adopt/submit the arrays of its not-yet-done commands."""
-    spec = action.payload
+    # The generation is the stack's as generated now (a plan made before it predicted it).
+    spec = {**action.payload, "generation": str(stack_record["attributes"]["fingerprint"])}
     commands = SlurmCommands(project_prefix(ctx.state.lineage))
     queue = commands.queue()
     record = ctx.state.resources.get(action.address)
@@ -142,7 +143,7 @@ def run_slurm(action: Action, ctx: ApplyContext, stack_record: Any) -> Outcome:
             waiting=_last(action, ctx),
         )
     dependency = _previous_live_jobs(action, ctx, stack_record, queue)
-    jobs = _submit(action, ctx, stack_record, attrs, todo, dependency, commands)
+    jobs = _submit(action, ctx, stack_record, attrs, todo, dependency, commands)  # records as it goes
     message = f"submitted {len(todo)} command(s) as SLURM job(s) {', '.join(jobs)}"
     return Outcome(
         message=message + (f" after {', '.join(dependency)}" if dependency else ""),
@@ -184,11 +185,12 @@ def _previous_live_jobs(
     """The previous step's arrays still in the queue: this step's arrays start after they succeed."""
     previous = [a for a in action.depends_on if a.startswith(f"{KIND}.")]
     jobs: list[str] = []
+    generation = str(stack_record["attributes"]["fingerprint"])
     for address in previous:
         record = ctx.state.resources.get(address)
         if record is None:
             continue
-        spec = {"run_file": record["attributes"].get("run_file"), "generation": action.payload["generation"]}
+        spec = {"run_file": record["attributes"].get("run_file"), "generation": generation}
         if spec["run_file"]:
             jobs += step_view(ctx.project, spec, record, stack_record, queue).live_jobs
     return jobs
