@@ -132,10 +132,12 @@ def run_slurm(action: Action, ctx: ApplyContext, stack_record: Any) -> Outcome:
         )
     max_attempts = isce_config(ctx.project).max_attempts + (view_failures(view) if spec.get("retry") else 0)
     todo = view.todo(max_attempts)
+    if action.op is Op.FAILED or (not todo and view.exhausted(max_attempts)):
+        # Failed for good: recorded as such; the engine stops its dependants and apply exits 4.
+        return Outcome(
+            ops=[op_put(action.address, KIND, "failed", attrs)], message=describe(view, max_attempts)
+        )
     if not todo:
-        if view.exhausted(max_attempts):
-            ctx.writer.record([op_put(action.address, KIND, "failed", attrs)])
-            raise InsarprojError(f"{action.address}: {describe(view, max_attempts)}")
         message = f"adopted SLURM job(s) {', '.join(view.live_jobs)}: {describe(view, max_attempts)}"
         return Outcome(
             ops=[op_put(action.address, KIND, "submitted", attrs)],
@@ -170,12 +172,16 @@ def _attributes(record: Any, spec: dict[str, Any], view: StepView) -> dict[str, 
         for key, c in view.commands.items()
         if c.status in ("done", "failed")
     }
+    submissions = copy.deepcopy(_submissions(record, spec["generation"]))
+    for submission in submissions:  # arrays an interrupted apply submitted: their job ids, adopted
+        for part in submission["parts"]:
+            part["job_id"] = part.get("job_id") or view.adopted.get((int(submission["n"]), int(part["part"])))
     return {
         "generation": spec["generation"],
         "run_file": spec["run_file"],
         "executor": "slurm",
         "commands": commands,
-        "slurm": {"submissions": copy.deepcopy(_submissions(record, spec["generation"]))},
+        "slurm": {"submissions": submissions},
     }
 
 
@@ -188,11 +194,15 @@ def _previous_live_jobs(
     generation = str(stack_record["attributes"]["fingerprint"])
     for address in previous:
         record = ctx.state.resources.get(address)
-        if record is None:
-            continue
-        spec = {"run_file": record["attributes"].get("run_file"), "generation": generation}
-        if spec["run_file"]:
-            jobs += step_view(ctx.project, spec, record, stack_record, queue).live_jobs
+        run_file = "run_" + address.split(".", 2)[2]
+        spec = {"run_file": run_file, "generation": generation}
+        view = step_view(ctx.project, spec, record, stack_record, queue)
+        if not view.live_jobs and view.count("done") != len(view.commands):
+            # Submitting now would run this step before the previous one is done.
+            raise InsarprojError(
+                f"{action.address}: {address} is neither done nor queued ({describe(view, 0)})"
+            )
+        jobs += view.live_jobs
     return jobs
 
 

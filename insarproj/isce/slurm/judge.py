@@ -40,6 +40,7 @@ class StepView:
     commands: dict[str, Judged] = field(default_factory=dict)
     live_jobs: list[str] = field(default_factory=list)  # this step's arrays in the queue
     unrecorded: list[tuple[int, int]] = field(default_factory=list)  # (submission, part) without job id
+    adopted: dict[tuple[int, int], str] = field(default_factory=dict)  # found by script or job file
 
     def count(self, status: str | None) -> int:
         return sum(1 for c in self.commands.values() if c.status == status)
@@ -78,8 +79,11 @@ def judge_step(
         for part in submission["parts"]:
             job = part.get("job_id") or _recorded_job(folder, int(part["part"]), entries)
             alive = entries is None or any(e.job_id == job for e in entries) if job else False
+            where = (int(submission["n"]), int(part["part"]))
             if job is None:
-                view.unrecorded.append((int(submission["n"]), int(part["part"])))
+                view.unrecorded.append(where)
+            elif not part.get("job_id"):
+                view.adopted[where] = job
             elif alive and job not in view.live_jobs:
                 view.live_jobs.append(job)
             for key in part["keys"]:
