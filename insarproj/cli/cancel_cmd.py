@@ -30,7 +30,8 @@ def cancel(app: AppContext, targets: tuple[str, ...], lock_timeout: float) -> in
         app.info("No SLURM job of this project is queued or running.")
         return 0
     for address, jobs in result.steps.items():
-        app.info(f"cancelled {address}: SLURM job(s) {', '.join(jobs)}")
+        more = f" and {len(jobs) - 5} more" if len(jobs) > 5 else ""
+        app.info(f"cancelled {address}: SLURM job(s) {', '.join(jobs[:5])}{more}")
     count = sum(len(jobs) for jobs in result.steps.values())
     app.info(f"Cancelled {count} SLURM job(s) of {len(result.steps)} step(s); `insarproj apply` resumes.")
     return 0

@@ -65,7 +65,7 @@ ReturnToService=2
 MaxArraySize={MAX_ARRAY_SIZE}
 MinJobAge=2
 KillWait=2
-SchedulerParameters=sched_interval=1
+SchedulerParameters=sched_interval=1,sched_min_interval=0,batch_sched_delay=0
 NodeName={host} NodeAddr=127.0.0.1 CPUs=8 RealMemory=1000 State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
 """
