@@ -88,7 +88,12 @@ def assess_slurm(desired: Desired, record: Any, stack_record: Any, ctx: PlanCont
         )
     counts = describe(view, max_attempts)
     if view.live_jobs:
-        return desired.action(KIND, Op.WAIT, f"SLURM {', '.join(view.live_jobs)}: {counts}", unit="ISCE step")
+        queued = f"SLURM {', '.join(view.live_jobs)}: {counts}"
+        if _later_needs_submitting(ctx, spec, stack_record, max_attempts):
+            # An apply stopped between two steps' submissions: this one is adopted as it runs and
+            # the later ones are submitted after it now (a waiting step would hold them back).
+            return desired.action(KIND, Op.CREATE, f"{queued}; later steps follow it", unit="ISCE step")
+        return desired.action(KIND, Op.WAIT, queued, unit="ISCE step")
     exhausted = view.exhausted(max_attempts)
     if exhausted and not ctx.options.retry_failed:
         first = exhausted[0]
@@ -102,6 +107,24 @@ def assess_slurm(desired: Desired, record: Any, stack_record: Any, ctx: PlanCont
     action = desired.action(KIND, Op.CREATE, f"submit to SLURM: {counts}", unit="ISCE step")
     action.payload["retry"] = bool(ctx.options.retry_failed)
     return action
+
+
+def _later_needs_submitting(
+    ctx: PlanContext, spec: dict[str, Any], stack_record: Any, max_attempts: int
+) -> bool:
+    """Whether a later step of the stack has commands to submit (each step judged once per plan)."""
+    run_files = list(stack_record["attributes"].get("run_files", []))
+    if spec["run_file"] not in run_files:
+        return False
+    views: dict[str, StepView] = ctx.observations.setdefault("slurm.views", {})
+    for following in run_files[run_files.index(spec["run_file"]) + 1 :]:
+        if following not in views:
+            record = ctx.state.resources.get(f"{KIND}.{spec['stack']}.{following.removeprefix('run_')}")
+            nxt = {"run_file": following, "generation": spec["generation"]}
+            views[following] = step_view(ctx.project, nxt, record, stack_record, plan_queue(ctx))
+        if views[following].todo(max_attempts):
+            return True
+    return False
 
 
 def describe(view: StepView, max_attempts: int) -> str:

@@ -13,7 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "e2e"))
 
-from cluster import CannotStart, Cluster  # noqa: E402
+from cluster import CannotStart, Cluster
 
 
 @pytest.fixture(scope="session")

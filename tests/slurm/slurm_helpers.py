@@ -16,7 +16,8 @@ def slurm_project(
 ) -> tuple[Path, Path]:
     home = install(tmp_path / "topsstack", faults=faults)
     options = (
-        f'[processor.isce]\ntopsstack_dir = "{home}"\ncoregistration = "geometry"\nexecutor = "slurm"\n{extra}'
+        f'[processor.isce]\ntopsstack_dir = "{home}"\ncoregistration = "geometry"\n'
+        f'executor = "slurm"\n{extra}'
         f'[processor.isce.slurm]\ncpus_per_task = 1\ntime_limit = "5:00"\n{slurm_extra}'
     )
     root = write_project(

@@ -84,7 +84,7 @@ def judge_step(
                 view.unrecorded.append(where)
             elif not part.get("job_id"):
                 view.adopted[where] = job
-            elif alive and job not in view.live_jobs:
+            if job is not None and alive and job not in view.live_jobs:
                 view.live_jobs.append(job)
             for key in part["keys"]:
                 if key in view.commands:
