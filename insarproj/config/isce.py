@@ -117,6 +117,18 @@ class SlurmConfig(Section):
         '("unwrap"): time_limit, mem, cpus_per_task. Default {}.',
     )
 
+    @field_validator("steps")
+    @classmethod
+    def _step_names(cls, value: dict[str, SlurmStepConfig]) -> dict[str, SlurmStepConfig]:
+        for name in value:
+            if not re.fullmatch(r"(\d{2}_)?[A-Za-z][A-Za-z0-9_]*", name) or name.startswith("run_"):
+                raise FieldProblem(
+                    f'"{name}" is not a step name',
+                    key=(name,),
+                    hint='use a run file\'s name without "run_" ("11_unwrap") or the step\'s name ("unwrap")',
+                )
+        return value
+
     @field_validator("sbatch_lines")
     @classmethod
     def _sbatch_lines(cls, value: list[str]) -> list[str]:
