@@ -27,7 +27,11 @@ def starts(home: Path, prefix: str) -> int:
 def test_a_failed_task_stops_its_dependants_and_reapply_finishes_only_what_is_left(  # type: ignore[no-untyped-def]
     tmp_path: Path, sandbox, slurm, run_cli
 ) -> None:
-    root, home = slurm_project(tmp_path, faults="fail:2@config_baseline_*", extra="max_attempts = 2\n")
+    # env_setup runs before each command: it shows what the job's environment holds.
+    setup = 'env_setup = ["echo SETUP-RAN", "env | grep ^EARTHDATA_ || true"]\n'
+    root, home = slurm_project(
+        tmp_path, faults="fail:2@config_baseline_*", extra="max_attempts = 2\n", slurm_extra=setup
+    )
     failed = wait_apply(run_cli, root)
     assert failed.code == 4, failed.output
     assert "Failed for good: isce_step.A064.03_average_baseline" in failed.output
@@ -54,3 +58,8 @@ def test_a_failed_task_stops_its_dependants_and_reapply_finishes_only_what_is_le
     merged = root / "data" / "isce" / "A064" / "work" / "merged" / "interferograms"
     assert all((p / "filt_fine.unw").stat().st_size > 0 for p in merged.iterdir())
     assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
+    logs = list((root / "data" / "isce" / "A064" / "logs").rglob("config_*.log"))
+    assert logs and all("SETUP-RAN" in log.read_text() for log in logs)
+    # The Earthdata token in insarproj's environment never reaches a job (nor a log, state or name).
+    token = sandbox.env()["EARTHDATA_TOKEN"]
+    assert not [p for p in root.rglob("*") if p.is_file() and token.encode() in p.read_bytes()]

@@ -6,6 +6,7 @@ Every query is limited to the user's own jobs (`squeue --me`); one `squeue` serv
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from collections.abc import Sequence
@@ -13,12 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from insarproj.errors import InsarprojError
+from insarproj.transfer.credentials import PASSWORD_VAR, TOKEN_VAR
 
 __all__ = ["QueueEntry", "SlurmCommands", "SlurmUnavailable"]
 
 _QUEUE_FORMAT = "%F|%K|%T|%r|%j|%o"
 _DEFAULT_MAX_ARRAY_SIZE = 1001  # SLURM's own default when scontrol does not say
 _TIMEOUT = 60.0
+SECRET_VARS = frozenset({TOKEN_VAR, PASSWORD_VAR})
 
 
 class SlurmUnavailable(InsarprojError):
@@ -44,8 +47,12 @@ class SlurmCommands:
         self.prefix = prefix
 
     def _run(self, args: Sequence[str], what: str) -> str:
+        # sbatch hands its environment to the job (and slurmctld keeps a copy): no Earthdata secret.
+        env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
         try:
-            done = subprocess.run(list(args), capture_output=True, text=True, timeout=_TIMEOUT, check=False)
+            done = subprocess.run(
+                list(args), capture_output=True, text=True, timeout=_TIMEOUT, check=False, env=env
+            )
         except FileNotFoundError:
             raise SlurmUnavailable(
                 f"{args[0]} is not on PATH",
