@@ -70,11 +70,20 @@ class SlurmStepConfig(Section):
     """[processor.isce.slurm.steps."NN_name"]: one step's own sbatch resources."""
 
     time_limit: str | None = Field(
-        None, pattern=r"^(\d+-)?\d{1,3}(:\d{2}){0,2}$", description="sbatch --time for this step."
+        None,
+        pattern=r"^(\d+-)?\d{1,3}(:\d{2}){0,2}$",
+        description="sbatch --time for this step. Default: [processor.isce.slurm] time_limit.",
     )
-    mem: str | None = Field(None, pattern=r"^\d+[KMGT]?$", description="sbatch --mem for this step.")
+    mem: str | None = Field(
+        None,
+        pattern=r"^\d+[KMGT]?$",
+        description="sbatch --mem for this step. Default: [processor.isce.slurm] mem.",
+    )
     cpus_per_task: int | None = Field(
-        None, ge=1, le=MAX_PROCESSES, description="sbatch --cpus-per-task for this step."
+        None,
+        ge=1,
+        le=MAX_PROCESSES,
+        description="sbatch --cpus-per-task for this step. Default: [processor.isce.slurm] cpus_per_task.",
     )
 
 

@@ -18,7 +18,7 @@ from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome
 from insarproj.errors import InsarprojError
 from insarproj.isce.slurm.commands import QueueEntry, SlurmCommands
-from insarproj.isce.slurm.judge import StepView, judge_step, submission_folder
+from insarproj.isce.slurm.judge import Judged, StepView, judge_step, submission_folder
 from insarproj.isce.slurm.script import ArrayScript, write_array
 from insarproj.kinds.isce_progress import command_specs, step_paths
 from insarproj.kinds.isce_spec import isce_config, topsstack
@@ -153,13 +153,16 @@ def run_slurm(action: Action, ctx: ApplyContext, stack_record: Any) -> Outcome:
         return Outcome(
             ops=[op_put(action.address, KIND, "present", attrs)], message=f"{total} command(s) done on SLURM"
         )
-    max_attempts = isce_config(ctx.project).max_attempts + (view_failures(view) if spec.get("retry") else 0)
+    max_attempts = _max_attempts(ctx, spec, view)
     todo = view.todo(max_attempts)
-    if action.op is Op.FAILED or (not todo and view.exhausted(max_attempts)):
+    if action.op is Op.FAILED:
         # Failed for good: recorded as such; the engine stops its dependants and apply exits 4.
         return Outcome(
             ops=[op_put(action.address, KIND, "failed", attrs)], message=describe(view, max_attempts)
         )
+    if not todo and view.exhausted(max_attempts):  # it failed for good since the plan was made
+        ctx.writer.record([op_put(action.address, KIND, "failed", attrs)])
+        raise InsarprojError(f"{action.address}: {describe(view, max_attempts)}")
     if not todo:
         message = f"adopted SLURM job(s) {', '.join(view.live_jobs)}: {describe(view, max_attempts)}"
         return Outcome(
@@ -168,7 +171,7 @@ def run_slurm(action: Action, ctx: ApplyContext, stack_record: Any) -> Outcome:
             waiting=_last(action, ctx),
         )
     dependency = _previous_live_jobs(action, ctx, stack_record, queue)
-    jobs = _submit(action, ctx, stack_record, attrs, todo, dependency, commands)  # records as it goes
+    jobs = _submit(action, ctx, stack_record, attrs, view, dependency, commands)  # records as it goes
     message = f"submitted {len(todo)} command(s) as SLURM job(s) {', '.join(jobs)}"
     return Outcome(
         message=message + (f" after {', '.join(dependency)}" if dependency else ""),
@@ -184,17 +187,14 @@ def _last(action: Action, ctx: ApplyContext) -> bool:
     return not any(a.kind == KIND and action.address in a.depends_on for a in actions)
 
 
-def view_failures(view: StepView) -> int:
-    """--retry-failed: as many more attempts as the most-failed command has used."""
-    return max((c.failures for c in view.commands.values()), default=0)
+def _max_attempts(ctx: ApplyContext, spec: dict[str, Any], view: StepView) -> int:
+    """max_attempts; with --retry-failed as many more as the most-failed command has used."""
+    extra = max((c.failures for c in view.commands.values()), default=0) if spec.get("retry") else 0
+    return int(isce_config(ctx.project).max_attempts) + extra
 
 
 def _attributes(record: Any, spec: dict[str, Any], view: StepView) -> dict[str, Any]:
-    commands = {
-        key: {"status": c.status, "failures": c.failures, "reason": c.reason, "log_path": c.log, "job": c.job}
-        for key, c in view.commands.items()
-        if c.status in ("done", "failed")
-    }
+    commands = {key: _command_record(spec["run_file"], c) for key, c in view.commands.items() if c.status}
     submissions = copy.deepcopy(_submissions(record, spec["generation"]))
     for submission in submissions:  # arrays an interrupted apply submitted: their job ids, adopted
         for part in submission["parts"]:
@@ -205,6 +205,27 @@ def _attributes(record: Any, spec: dict[str, Any], view: StepView) -> dict[str, 
         "executor": "slurm",
         "commands": commands,
         "slurm": {"submissions": submissions},
+    }
+
+
+def _command_record(run_file: str, c: Judged) -> dict[str, Any]:
+    """Shaped as the local executor's command records (insarproj/isce/records.py), so `show`
+    reads them and a switch back to executor = "local" takes them over."""
+    return {
+        **dict.fromkeys(("pid", "pgid"), 0),
+        "step": run_file,
+        "key": c.key,
+        "command": c.command,
+        "attempt": c.runs,
+        "failures": c.failures,
+        "status": c.status,
+        "host": f"slurm:{c.job}",
+        "proc_start": None,
+        "started_at": 0.0,
+        "log_path": c.log,
+        "exit_code": c.exit_code,
+        "duration": None,
+        "reason": c.reason,
     }
 
 
@@ -234,10 +255,11 @@ def _submit(
     ctx: ApplyContext,
     stack_record: Any,
     attrs: dict[str, Any],
-    todo: list[str],
+    view: StepView,
     dependency: list[str],
     commands: SlurmCommands,
 ) -> list[str]:
+    todo = view.todo(_max_attempts(ctx, action.payload, view))
     spec = action.payload
     work, log_dir = step_paths(ctx.project, stack_record)
     lines = {s.key: s.command for s in command_specs(work / "run_files" / spec["run_file"], work)}
@@ -252,6 +274,10 @@ def _submit(
     ]
     parts: list[dict[str, Any]] = [{"part": i, "job_id": None, "keys": c} for i, c in enumerate(chunks)]
     submissions.append({"n": number, "parts": parts})
+    for key in todo:  # `show` (state only) sees them as queued from now on
+        judged = Judged(key, "queued", failures=view.commands[key].failures, command=lines[key])
+        judged.runs, judged.log = view.commands[key].runs + 1, str(folder / f"{key}.log")
+        attrs["commands"][key] = _command_record(spec["run_file"], judged)
     ctx.writer.record([op_put(action.address, KIND, "submitting", copy.deepcopy(attrs))])  # the intent
     jobs = []
     for part, script in zip(parts, scripts, strict=True):

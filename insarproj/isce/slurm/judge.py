@@ -33,6 +33,9 @@ class Judged:
     reason: str = ""
     log: str = ""
     job: str = ""  # "<array job id>_<task>" of its last run, when known
+    command: str = ""
+    runs: int = 0  # submissions that included it
+    exit_code: int | None = None
 
 
 @dataclass
@@ -72,7 +75,7 @@ def judge_step(
     """Each command of ``specs`` (CommandSpec: key, outputs) judged from ``submissions`` (the step's
     state record, oldest first). ``queue`` None (not read: --offline) counts every array as alive."""
     entries = list(queue) if queue is not None else None
-    view = StepView(commands={s.key: Judged(s.key, None) for s in specs})
+    view = StepView(commands={s.key: Judged(s.key, None, command=s.command) for s in specs})
     outputs = {s.key: s.outputs for s in specs}
     for submission in submissions:
         folder = submission_folder(log_dir, run_file, int(submission["n"]))
@@ -126,6 +129,8 @@ def _judge(
     started = _words(folder / f"{judged.key}.start")
     ended = _words(folder / f"{judged.key}.rc")
     judged.job = "_".join(started[:2]) if len(started) >= 2 else ""
+    judged.runs += 1
+    judged.exit_code = int(ended[0]) if ended and ended[0].lstrip("-").isdigit() else None
     if ended:
         judged.status, judged.reason = _ended(ended[0], log, outputs)
     elif started and alive:
