@@ -25,11 +25,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# Where the daemons are looked for; tests/slurm/test_slurm_fixture.py points it at an empty folder.
+SBIN = os.environ.get("INSARPROJ_TEST_SLURM_SBIN")
+
+
 def _daemon(name: str) -> str:
-    for folder in ("/usr/sbin", "/usr/bin", "/usr/local/sbin"):
+    for folder in SBIN.split(os.pathsep) if SBIN else ("/usr/sbin", "/usr/bin", "/usr/local/sbin"):
         if os.access(f"{folder}/{name}", os.X_OK):
             return f"{folder}/{name}"
-    found = shutil.which(name)
+    found = None if SBIN else shutil.which(name)
     if found is None:
         raise CannotStart(f"{name} is not installed (apt-get install slurm-wlm munge)")
     return found

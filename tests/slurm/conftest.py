@@ -15,10 +15,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "e2e"))
 
 from cluster import CannotStart, Cluster
 
+# Read at import: the autouse isolated_env fixture (tests/conftest.py) removes INSARPROJ_* variables.
+REQUIRE_SLURM = os.environ.get("INSARPROJ_REQUIRE_SLURM") == "1"
+
 
 @pytest.fixture(scope="session")
 def _cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster | str]:
-    # A short path: munge's socket path must fit a sockaddr_un.
+    # munge's socket path must fit a sockaddr_un (108 bytes): pytest's temporary folders do.
     root = tmp_path_factory.mktemp("slurm")
     cluster = Cluster(root)
     try:
@@ -35,7 +38,7 @@ def _cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster | str
 def slurm(_cluster: Cluster | str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cluster]:
     """The running cluster, SLURM_CONF pointing at it; every job cancelled after the test."""
     if isinstance(_cluster, str):
-        if os.environ.get("INSARPROJ_REQUIRE_SLURM") == "1":
+        if REQUIRE_SLURM:
             pytest.fail(_cluster + " (INSARPROJ_REQUIRE_SLURM=1)")
         print(_cluster, file=sys.stderr)
         pytest.skip(_cluster)
