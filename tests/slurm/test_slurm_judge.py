@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +103,28 @@ def test_an_unrecorded_array_is_found_by_its_script_then_by_its_job_file(tmp_pat
     (folder / f"{KEY}.rc").write_text("0 41\n")
     view = judge_step(logs, "run_03", specs, subs, [])
     assert view.adopted == {(1, 0): "41"} and view.live_jobs == [] and view.commands[KEY].status == "done"
+
+
+def test_sacct_names_why_a_task_was_killed_asked_once(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from insarproj.isce.slurm import commands
+
+    fake = tmp_path / "bin" / "sacct"  # a stand-in sacct: this cluster's accounting is off
+    fake.parent.mkdir()
+    fake.write_text(
+        f'#!/bin/sh\necho "$*" >> {tmp_path}/calls\necho "900_0|TIMEOUT"\necho "900_1|OUT_OF_MEMORY "\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
+    monkeypatch.setattr(commands, "_ENDED", {})
+    monkeypatch.setattr(commands, "_ASKED", {})
+    slurm = commands.SlurmCommands()
+    assert slurm.accounting(["900"]) == {"900_0": "TIMEOUT", "900_1": "OUT_OF_MEMORY"}
+    assert slurm.accounting(["900"])["900_0"] == "TIMEOUT"
+    assert len((tmp_path / "calls").read_text().splitlines()) == 1  # ended jobs are asked about once
+
+    folder = submission_folder(tmp_path / "logs", "run_03", 1)
+    folder.mkdir(parents=True)
+    (folder / f"{KEY}.start").write_text("900 0\n")
+    subs = [{"n": 1, "parts": [{"part": 0, "job_id": "900", "keys": [KEY]}]}]
+    view = judge_step(tmp_path / "logs", "run_03", [CommandSpec(KEY, "cmd")], subs, [], {"900_0": "TIMEOUT"})
+    assert view.commands[KEY].reason == "no exit status (TIMEOUT)" and view.commands[KEY].failures == 1

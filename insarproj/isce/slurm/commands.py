@@ -99,20 +99,27 @@ class SlurmCommands:
         return int(found.group(1)) if found else _DEFAULT_MAX_ARRAY_SIZE
 
     def accounting(self, job_ids: Sequence[str]) -> dict[str, str]:
-        """``<job>_<task>`` → SLURM's end state (TIMEOUT, OUT_OF_MEMORY, ...) from sacct, one call;
-        empty where accounting is off or restricted (sacct is optional)."""
-        if not job_ids:
-            return {}
-        try:
-            out = self._run(
-                ["sacct", "-n", "-P", "-X", "-o", "JobID,State", "-j", ",".join(job_ids)],
-                "reading accounting",
-            )
-        except SlurmUnavailable:
-            return {}
-        states = {}
-        for line in out.splitlines():
-            job, _, state = line.partition("|")
-            if job and state:
-                states[job.strip()] = state.split()[0]
-        return states
+        """``<job>_<task>`` → SLURM's end state (TIMEOUT, OUT_OF_MEMORY, ...) from sacct: one call
+        for the arrays not asked about before in this process (ended jobs do not change), none
+        once sacct has failed (accounting off or restricted: sacct is optional)."""
+        wanted = [job for job in job_ids if job not in _ASKED]
+        if wanted and not _ASKED.get("sacct-unavailable"):
+            _ASKED.update(dict.fromkeys(wanted, ""))
+            try:
+                out = self._run(
+                    ["sacct", "-n", "-P", "-X", "-o", "JobID,State", "-j", ",".join(wanted)],
+                    "reading accounting",
+                )
+            except SlurmUnavailable:
+                _ASKED["sacct-unavailable"] = "yes"
+                out = ""
+            for line in out.splitlines():
+                job, _, state = line.partition("|")
+                if job and state:
+                    _ENDED[job.strip()] = state.split()[0]
+        return {task: state for task, state in _ENDED.items() if task.split("_")[0] in job_ids}
+
+
+# What sacct said about ended arrays, and which arrays were asked about (per process).
+_ENDED: dict[str, str] = {}
+_ASKED: dict[str, str] = {}
