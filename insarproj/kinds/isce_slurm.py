@@ -17,6 +17,7 @@ from typing import Any
 from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome
 from insarproj.errors import InsarprojError
+from insarproj.isce.failures import missing_outputs
 from insarproj.isce.slurm.commands import QueueEntry, SlurmCommands
 from insarproj.isce.slurm.judge import Judged, StepView, judge_step, submission_folder
 from insarproj.isce.slurm.script import ArrayScript, write_array
@@ -62,7 +63,19 @@ def step_view(project: Any, spec: dict[str, Any], record: Any, stack_record: Any
             view = judge_step(
                 log_dir, spec["run_file"], specs, _submissions(record, spec["generation"]), queue, states
             )
+    _done_locally(view, specs, record, spec["generation"])
     return view
+
+
+def _done_locally(view: StepView, specs: list[Any], record: Any, generation: str) -> None:
+    """Commands the local executor finished (executor switched to "slurm" mid-stack) stay done."""
+    if record is None or record["attributes"].get("generation") != generation:
+        return
+    local = record["attributes"].get("commands", {})
+    for command in specs:
+        judged, last = view.commands[command.key], local.get(command.key) or {}
+        if judged.status is None and last.get("status") == "done" and not missing_outputs(command.outputs):
+            judged.status, judged.log = "done", str(last.get("log_path", ""))
 
 
 def _submissions(record: Any, generation: str) -> list[dict[str, Any]]:

@@ -63,3 +63,21 @@ def test_a_failed_task_stops_its_dependants_and_reapply_finishes_only_what_is_le
     # The Earthdata token in insarproj's environment never reaches a job (nor a log, state or name).
     token = sandbox.env()["EARTHDATA_TOKEN"]
     assert not [p for p in root.rglob("*") if p.is_file() and token.encode() in p.read_bytes()]
+
+
+def test_switching_a_finished_local_stack_to_slurm_submits_nothing(
+    tmp_path: Path, sandbox, slurm, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    root, home = slurm_project(tmp_path, extra='workflow = "slc"\n')
+    toml = root / "project.toml"
+    toml.write_text(
+        toml.read_text()
+        .replace('executor = "slurm"', 'executor = "local"')
+        .split("[processor.isce.slurm]")[0]
+    )
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
+    ran = len(read_log(str(home)))
+    toml.write_text(toml.read_text().replace('executor = "local"', 'executor = "slurm"'))
+    plan = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
+    assert plan.code == 0 and "No changes" in plan.output, plan.output
+    assert wait_apply(run_cli, root).code == 0 and slurm.jobs() == [] and len(read_log(str(home))) == ran
