@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from insarproj.errors import InsarprojError
+from insarproj.isce.slurm.script import slurm_output
 from insarproj.transfer.credentials import PASSWORD_VAR, TOKEN_VAR
 
 __all__ = ["QueueEntry", "SlurmCommands", "SlurmUnavailable"]
@@ -79,7 +80,7 @@ class SlurmCommands:
 
     def submit(self, script: Path, dependency: Sequence[str] = ()) -> str:
         """sbatch the script; its job id. afterok on every id in ``dependency``."""
-        args = ["sbatch", "--parsable"]
+        args = ["sbatch", "--parsable", f"--output={slurm_output(script)}"]
         if dependency:
             args.append("--dependency=afterok:" + ":".join(dependency))
         out = self._run([*args, str(script)], f"submitting {script.name}")

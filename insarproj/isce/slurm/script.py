@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ArrayScript", "job_file", "script_path", "write_array"]
+__all__ = ["ArrayScript", "job_file", "script_path", "slurm_output", "write_array"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,12 @@ class ArrayScript:
 
 def script_path(folder: Path, part: int) -> Path:
     return folder / f"part{part}.sbatch"
+
+
+def slurm_output(script: Path) -> str:
+    """SLURM's own output file of each task, beside the script (given to sbatch as an argument,
+    not an #SBATCH line, so that a folder with spaces is one word)."""
+    return str(script.parent / "slurm-%A_%a.out")
 
 
 def job_file(folder: Path, part: int) -> Path:
@@ -62,7 +68,6 @@ def _render(folder: Path, part: int, count: int, table: Path, how: ArrayScript) 
         "#!/bin/bash",
         f"#SBATCH --job-name={how.job_name}",
         f"#SBATCH --array={array}",
-        f"#SBATCH --output={folder}/slurm-%A_%a.out",
         "#SBATCH --kill-on-invalid-dep=yes",
         *(f"#SBATCH {option}" for option in how.sbatch_options),
         *how.sbatch_lines,
