@@ -19,7 +19,7 @@ import click
 from click.core import ParameterSource
 
 from insarproj import __version__
-from insarproj.cli import plan_cmds, project_cmds, sandbox_cmds, suggest_cmd
+from insarproj.cli import cancel_cmd, plan_cmds, project_cmds, sandbox_cmds, suggest_cmd
 from insarproj.cli.context import AppContext
 from insarproj.errors import ExitCode, InsarprojError, storage_error
 
@@ -110,7 +110,7 @@ def _late_global_options() -> list[click.Option]:
     ]
 
 
-for _module in (project_cmds, plan_cmds, suggest_cmd, sandbox_cmds):
+for _module in (project_cmds, plan_cmds, suggest_cmd, sandbox_cmds, cancel_cmd):
     for _command in _module.COMMANDS:
         _command.params.extend(_late_global_options())
         cli.add_command(_command)

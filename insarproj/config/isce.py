@@ -16,7 +16,7 @@ from insarproj.config.aoi import check_bbox
 from insarproj.config.base import Section
 from insarproj.config.problems import FieldProblem
 
-__all__ = ["KEEPABLE_FOLDERS", "IonosphereConfig", "IsceConfig", "SlurmConfig"]
+__all__ = ["KEEPABLE_FOLDERS", "IonosphereConfig", "IsceConfig", "SlurmConfig", "SlurmStepConfig"]
 
 MAX_ATTEMPTS = 100
 MAX_LOOKS = 1000
@@ -66,6 +66,27 @@ _DATE_SCHEMA = WithJsonSchema(
 )
 
 
+class SlurmStepConfig(Section):
+    """[processor.isce.slurm.steps."NN_name"]: one step's own sbatch resources."""
+
+    time_limit: str | None = Field(
+        None,
+        pattern=r"^(\d+-)?\d{1,3}(:\d{2}){0,2}$",
+        description="sbatch --time for this step. Default: [processor.isce.slurm] time_limit.",
+    )
+    mem: str | None = Field(
+        None,
+        pattern=r"^\d+[KMGT]?$",
+        description="sbatch --mem for this step. Default: [processor.isce.slurm] mem.",
+    )
+    cpus_per_task: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_PROCESSES,
+        description="sbatch --cpus-per-task for this step. Default: [processor.isce.slurm] cpus_per_task.",
+    )
+
+
 class SlurmConfig(Section):
     """[processor.isce.slurm]: how ISCE2 steps are submitted with sbatch."""
 
@@ -83,6 +104,68 @@ class SlurmConfig(Section):
         None, pattern=r"^\d+[KMGT]?$", description='sbatch --mem, e.g. "16G". Default: the partition default.'
     )
     extra_args: list[str] = Field([], description='More sbatch arguments, e.g. ["--qos=normal"]. Default [].')
+    qos: str | None = Field(None, description="sbatch --qos. Default: your default QOS.")
+    max_array_tasks: int | None = Field(
+        None,
+        ge=1,
+        description="Tasks of one array running at once (sbatch --array=...%N). Default: no limit.",
+    )
+    sbatch_lines: list[str] = Field(
+        [],
+        description='Verbatim lines for the batch scripts, each starting "#SBATCH", e.g. '
+        '["#SBATCH --constraint=skylake"]. Default [].',
+    )
+    env_setup: list[str] = Field(
+        [],
+        description='Shell lines run before each command, e.g. ["module load isce2", "conda activate isce"]. '
+        "Default [].",
+    )
+    steps: dict[str, SlurmStepConfig] = Field(
+        {},
+        description='Per-step overrides by run-file name without "run_" (e.g. "11_unwrap") or step name '
+        '("unwrap"): time_limit, mem, cpus_per_task. Default {}.',
+    )
+
+    @field_validator("steps")
+    @classmethod
+    def _step_names(cls, value: dict[str, SlurmStepConfig]) -> dict[str, SlurmStepConfig]:
+        for name in value:
+            if not re.fullmatch(r"(\d{2}_)?[A-Za-z][A-Za-z0-9_]*", name) or name.startswith("run_"):
+                raise FieldProblem(
+                    f'"{name}" is not a step name',
+                    key=(name,),
+                    hint='use a run file\'s name without "run_" ("11_unwrap") or the step\'s name ("unwrap")',
+                )
+        return value
+
+    @field_validator("sbatch_lines")
+    @classmethod
+    def _sbatch_lines(cls, value: list[str]) -> list[str]:
+        for index, line in enumerate(value):
+            if not line.startswith("#SBATCH ") or "\n" in line:
+                raise FieldProblem(
+                    f'"{line}" is not one #SBATCH line', key=(index,), hint='write "#SBATCH --option=value"'
+                )
+        return value
+
+    def sbatch_options(self, step: str) -> list[str]:
+        """The sbatch options of one step (``NN_name``), its overrides applied (docs/slurm.md)."""
+        override = (
+            self.steps.get(step)
+            or self.steps.get(step.split("_", 1)[-1])
+            or SlurmStepConfig.model_validate({})
+        )
+        options = [f"--time={override.time_limit or self.time_limit}"]
+        options.append(f"--cpus-per-task={override.cpus_per_task or self.cpus_per_task}")
+        mem = override.mem or self.mem
+        named = (
+            ("--partition", self.partition),
+            ("--account", self.account),
+            ("--qos", self.qos),
+            ("--mem", mem),
+        )
+        options += [f"{flag}={value}" for flag, value in named if value]
+        return options + list(self.extra_args)
 
 
 class IonosphereConfig(Section):

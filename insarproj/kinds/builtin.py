@@ -145,7 +145,7 @@ def _hyp3(endpoints: Endpoints) -> Components:
 
 class NotYetManaged(ResourceKind):
     """Says in every plan which configured parts insarproj does not manage yet, instead of
-    silently ignoring them (SLURM execution of ISCE2 steps). Plans no action."""
+    silently ignoring them. Plans no action."""
 
     kind = "notice"
 
@@ -159,16 +159,8 @@ class NotYetManaged(ResourceKind):
         raise InsarprojError(f"{action.address}: nothing to execute")
 
     def notes(self, ctx: Any) -> list[str]:
-        config = ctx.project.config
+        # SLURM execution of ISCE2 steps is managed now (kinds/isce_slurm.py): nothing is listed.
         missing: list[str] = []
-        if (
-            config.processor.kind == "isce"
-            and config.processor.isce
-            and config.processor.isce.executor == "slurm"
-        ):
-            missing.append(
-                'SLURM execution of ISCE2 steps ([processor.isce] executor = "slurm"); steps run locally'
-            )
         if not missing:
             return []
         return ["not managed by this version of insarproj yet: " + "; ".join(missing)]

@@ -57,6 +57,10 @@ class IsceStepKind(ResourceKind):
         stack_record = ctx.state.resources.get(f"{STACK_KIND}.{spec['stack']}")
         if stack_record is None or stack_record["attributes"].get("fingerprint") != spec["generation"]:
             return _action(desired, Op.CREATE, "runs once the stack's run files are generated")
+        if isce_config(ctx.project).executor == "slurm":  # the SLURM executor: kinds/isce_slurm.py
+            from insarproj.kinds.isce_slurm import assess_slurm
+
+            return assess_slurm(desired, record, stack_record, ctx)
         progress = progress_of(spec, record, stack_record, ctx.project)
         if progress.complete:
             return None
@@ -117,6 +121,10 @@ def _run(action: Action, ctx: ApplyContext) -> Outcome:
     generation = str(stack_record["attributes"]["fingerprint"])
     if spec["run_file"] not in stack_record["attributes"]["run_files"]:
         return Outcome(message="not a run file of this generation (planned before it was generated)")
+    if isce_config(ctx.project).executor == "slurm":  # the SLURM executor: kinds/isce_slurm.py
+        from insarproj.kinds.isce_slurm import run_slurm
+
+        return run_slurm(action, ctx, stack_record)
     work, log_dir = step_paths(ctx.project, stack_record)
     log_dir.mkdir(parents=True, exist_ok=True)
     specs = command_specs(work / "run_files" / spec["run_file"], work)

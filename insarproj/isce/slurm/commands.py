@@ -1,0 +1,126 @@
+"""The SLURM commands insarproj calls (sbatch, squeue, scancel, scontrol, sacct), each one process.
+
+Every query is limited to the user's own jobs (`squeue --me`); one `squeue` serves a whole refresh
+(docs/slurm.md "What insarproj asks of the cluster").
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from insarproj.errors import InsarprojError
+from insarproj.isce.slurm.script import slurm_output
+from insarproj.transfer.credentials import PASSWORD_VAR, TOKEN_VAR
+
+__all__ = ["QueueEntry", "SlurmCommands", "SlurmUnavailable"]
+
+_QUEUE_FORMAT = "%F|%K|%T|%r|%j|%o"
+_DEFAULT_MAX_ARRAY_SIZE = 1001  # SLURM's own default when scontrol does not say
+_TIMEOUT = 60.0
+SECRET_VARS = frozenset({TOKEN_VAR, PASSWORD_VAR})
+
+
+class SlurmUnavailable(InsarprojError):
+    """A SLURM command is missing or its controller does not answer."""
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One array task (or a whole pending array) of the user's queue."""
+
+    job_id: str  # the array's job id (SLURM_ARRAY_JOB_ID)
+    task: str  # the task id, or a range for a pending array squeue did not expand
+    state: str  # PENDING, RUNNING, COMPLETING, ...
+    reason: str
+    name: str
+    script: str  # the batch script's path as submitted
+
+
+class SlurmCommands:
+    """Runs SLURM's client commands; ``prefix`` limits what is read to the project's jobs."""
+
+    def __init__(self, prefix: str = "insarproj-") -> None:
+        self.prefix = prefix
+
+    def _run(self, args: Sequence[str], what: str) -> str:
+        # sbatch hands its environment to the job (and slurmctld keeps a copy): no Earthdata secret.
+        env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
+        try:
+            done = subprocess.run(
+                list(args), capture_output=True, text=True, timeout=_TIMEOUT, check=False, env=env
+            )
+        except FileNotFoundError:
+            raise SlurmUnavailable(
+                f"{args[0]} is not on PATH",
+                hint='run insarproj on a SLURM login node, or set executor = "local"',
+            ) from None
+        except subprocess.TimeoutExpired:
+            raise SlurmUnavailable(f"{args[0]} did not answer within {_TIMEOUT:g} s ({what})") from None
+        if done.returncode != 0:
+            message = (done.stderr or done.stdout).strip().splitlines()
+            raise SlurmUnavailable(
+                f"{args[0]} failed ({what}): {message[-1] if message else done.returncode}"
+            )
+        return done.stdout
+
+    def queue(self) -> list[QueueEntry]:
+        """The user's queued and running array tasks of this project (one squeue call)."""
+        out = self._run(["squeue", "--me", "-h", "-r", "-o", _QUEUE_FORMAT], "reading the queue")
+        entries = []
+        for line in out.splitlines():
+            parts = line.split("|", 5)
+            if len(parts) == 6 and parts[4].startswith(self.prefix):
+                entries.append(QueueEntry(*(p.strip() for p in parts)))
+        return entries
+
+    def submit(self, script: Path, dependency: Sequence[str] = ()) -> str:
+        """sbatch the script; its job id. afterok on every id in ``dependency``."""
+        args = ["sbatch", "--parsable", f"--output={slurm_output(script)}"]
+        if dependency:
+            args.append("--dependency=afterok:" + ":".join(dependency))
+        out = self._run([*args, str(script)], f"submitting {script.name}")
+        job_id = out.strip().split(";", 1)[0]
+        if not job_id.isdigit():
+            raise SlurmUnavailable(f"sbatch answered {out.strip()!r} instead of a job id")
+        return job_id
+
+    def cancel(self, job_ids: Sequence[str]) -> None:
+        if job_ids:
+            self._run(["scancel", *job_ids], "cancelling " + " ".join(job_ids))
+
+    def max_array_size(self) -> int:
+        """The cluster's MaxArraySize (task indices stay below it)."""
+        out = self._run(["scontrol", "show", "config"], "reading the cluster's configuration")
+        found = re.search(r"^MaxArraySize\s*=\s*(\d+)", out, re.MULTILINE)
+        return int(found.group(1)) if found else _DEFAULT_MAX_ARRAY_SIZE
+
+    def accounting(self, job_ids: Sequence[str]) -> dict[str, str]:
+        """``<job>_<task>`` → SLURM's end state (TIMEOUT, OUT_OF_MEMORY, ...) from sacct: one call
+        for the arrays not asked about before in this process (ended jobs do not change), none
+        once sacct has failed (accounting off or restricted: sacct is optional)."""
+        wanted = [job for job in job_ids if job not in _ASKED]
+        if wanted and not _ASKED.get("sacct-unavailable"):
+            _ASKED.update(dict.fromkeys(wanted, ""))
+            try:
+                out = self._run(
+                    ["sacct", "-n", "-P", "-X", "-o", "JobID,State", "-j", ",".join(wanted)],
+                    "reading accounting",
+                )
+            except SlurmUnavailable:
+                _ASKED["sacct-unavailable"] = "yes"
+                out = ""
+            for line in out.splitlines():
+                job, _, state = line.partition("|")
+                if job and state:
+                    _ENDED[job.strip()] = state.split()[0]
+        return {task: state for task, state in _ENDED.items() if task.split("_")[0] in job_ids}
+
+
+# What sacct said about ended arrays, and which arrays were asked about (per process).
+_ENDED: dict[str, str] = {}
+_ASKED: dict[str, str] = {}

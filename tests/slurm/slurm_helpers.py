@@ -1,0 +1,44 @@
+"""An ISCE project with executor = "slurm" for the SLURM tests (the sandbox serves the inputs, the
+stand-in topsStack runs the commands on the real single-node SLURM)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from e2e_helpers import write_project
+
+from insarproj.sandbox.topsstack.install import install
+
+
+def slurm_project(
+    tmp_path: Path, faults: str | None = None, extra: str = "", slurm_extra: str = ""
+) -> tuple[Path, Path]:
+    home = install(tmp_path / "topsstack", faults=faults)
+    options = (
+        f'[processor.isce]\ntopsstack_dir = "{home}"\ncoregistration = "geometry"\n'
+        f'executor = "slurm"\n{extra}'
+        f'[processor.isce.slurm]\ncpus_per_task = 1\ntime_limit = "5:00"\n{slurm_extra}'
+    )
+    root = write_project(
+        tmp_path / "p",
+        kind="isce",
+        end="2021-01-20",
+        search_extra="relative_orbits = [64]",
+        processor_extra=options,
+    )
+    return root, home
+
+
+def wait_until(predicate, timeout: float = 30.0, step: float = 0.2) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
+
+
+def submissions(root: Path) -> list[Path]:
+    """Every batch script insarproj wrote (one per array it submitted or meant to)."""
+    return sorted((root / "data").rglob("part*.sbatch"))
