@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import click
 
@@ -28,12 +28,25 @@ VERBS: dict[Op, str] = {
     Op.WAIT: "waiting",
     Op.FAILED: "failed for good",
 }
-# What gets an item failed for good converging again (docs/cli.md, exit code 4).
-FAILED_WAY_OUT = (
-    "raise max_attempts in [processor.hyp3] (the next plan shows the resubmission and its cost), "
-    "leave the pair out with [pairs] exclude_pairs, or give each one more attempt with "
-    "`insarproj apply --retry-failed` (preview: `insarproj plan --retry-failed`)"
-)
+# What gets an item failed for good converging again, by its kind (docs/cli.md, exit code 4).
+_WAY_OUT_BY_KIND = {
+    "hyp3_job": "raise max_attempts in [processor.hyp3] (the next plan shows the resubmission and its cost), "
+    "or leave the pair out with [pairs] exclude_pairs",
+    "isce_step": "read the failed command's log (path above), fix its cause, or raise max_attempts in "
+    "[processor.isce]",
+    "isce_work": "free space on the data folder's file system, or point [paths] data at a larger one",
+    "mintpy_run": "read MintPy's log (path above) and fix its cause, e.g. [mintpy] command or options",
+}
+_PREVIEW = "(preview: `insarproj plan --retry-failed`)"
+_RETRY = f"give each one more attempt with `insarproj apply --retry-failed` {_PREVIEW}"
+
+
+def failed_way_out(kinds: Iterable[str]) -> str:
+    """The way out for items of these kinds failed for good: each kind's own, then the retry."""
+    own = [_WAY_OUT_BY_KIND[kind] for kind in sorted(set(kinds)) if kind in _WAY_OUT_BY_KIND]
+    return "; ".join([*own, f"or {_RETRY}"]) if own else _RETRY[0].upper() + _RETRY[1:]
+
+
 # Beyond this many actions of one kind and operation, show the first few and a count.
 MAX_LINES_PER_GROUP = 12
 # The headline's words for what users count; other units use VERBS.
@@ -94,7 +107,7 @@ def render_plan(plan: Plan, *, verbose: int = 0, color: bool = True) -> str:
             )
         )
         lines.extend(_action_lines(failed, Op.FAILED, limit, style))
-        lines.append(f"  Way out: {FAILED_WAY_OUT}.")
+        lines.append(f"  Way out: {failed_way_out(a.kind for a in failed)}.")
     if hidden:
         what = ", ".join(f"{n} {kind}" for kind, n in hidden.items())
         lines.append("")
@@ -233,5 +246,6 @@ def render_report(report: ApplyReport, *, color: bool = True, verbose: int = 0) 
         )
     if report.failed_for_good:
         names = ", ".join(report.failed_for_good[:5]) + (" …" if len(report.failed_for_good) > 5 else "")
-        lines.append(f"Failed for good: {names}. Way out: {FAILED_WAY_OUT}.")
+        kinds = (address.split(".", 1)[0] for address in report.failed_for_good)
+        lines.append(f"Failed for good: {names}. Way out: {failed_way_out(kinds)}.")
     return "\n".join(lines) + "\n"
