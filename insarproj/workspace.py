@@ -152,7 +152,7 @@ class Workspace:
             ctx = PlanContext(
                 notify=self.notify,
                 project=self.project,
-                state=state if state is not None else self.store.load(),
+                state=state if state is not None else self.store.load(lazy=True),
                 observed=self.observed.load(),
                 read=ReadProviders(self.components.read_factories, offline=options.offline),
                 endpoints=self.endpoints,

@@ -94,9 +94,9 @@ def _assess_kinds(
             action = kind.assess(item, recorded.get(item.address), ctx)
             if action is not None:
                 _add(actions, action)
-        for address, record in recorded.items():
+        for address in recorded:  # a record is built only for an orphan (state/lazy.py)
             if address not in seen:
-                action = kind.orphan(address, record, ctx)
+                action = kind.orphan(address, recorded[address], ctx)
                 if action is not None:
                     _add(actions, action)
         notes.extend(kind.notes(ctx))

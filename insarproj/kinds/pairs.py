@@ -163,7 +163,9 @@ class PairKind(ResourceKind):
                 "bperp": None if pair.bperp is None else round(pair.bperp, 1),
                 "origin": pair.origin,
             }
-            yield Desired(address=address, spec=_recorded_if_same(ctx.state.get(address), spec))
+            # A lazy state builds a record per access (state/lazy.py): then its copy is no saving.
+            shared = spec if ctx.state.lazy else _recorded_if_same(ctx.state.get(address), spec)
+            yield Desired(address=address, spec=shared)
 
     def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec

@@ -1,0 +1,103 @@
+"""Records kept as the bytes of their line in state.json until a reader asks for one
+(docs/project-folder.md, "Reading a large state").
+
+Why: a plan reads each record once or twice and keeps none of them. Parsed and filled from
+`common`, the 180,000 records of a 20,000-scene project take ≈ 290 MiB of small dicts; their
+lines take ≈ 65 MiB. A read-only plan (`StateStore.load(lazy=True)`) therefore keeps each line
+checked at load (exactly as written, shape and paths as `check_records` checks them, see
+state/fileformat.py) but unparsed, and builds the record each time it is asked for: a new dict,
+filled from `common` and given back its derived values, so every reader sees exactly the record
+that was written. Records put by the journal replay are kept as they are.
+
+A record asked for twice is parsed twice (≈ 3 µs): callers on the plan path ask once where they
+can. A writer (apply) never gets a lazy state: what it changes must be the objects it holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from typing import Any
+
+import orjson
+
+from insarproj.state.records import Record
+
+# Builds the record a line stands for: (address, the line's bytes) -> a new record.
+Builder = Callable[[str, bytes], Record]
+
+
+class LazyRecords(MutableMapping[str, Record]):
+    """address -> record, in file order; each value a record or the bytes of its line."""
+
+    __slots__ = ("_build", "_items", "_kinds")
+
+    def __init__(self, build: Builder, kinds: Mapping[str, str]) -> None:
+        self._items: dict[str, Record | bytes] = {}
+        self._build = build
+        self._kinds = kinds  # address group -> the kind every kept line of the group has
+
+    def keep_line(self, address: str, line: bytes) -> None:
+        """Keep ``line`` (a record's own JSON, checked by the caller) for ``address``."""
+        self._items[address] = line
+
+    def items_by_address(self) -> Mapping[str, object]:
+        """The values by address as kept (records or lines): membership tests at C speed."""
+        return self._items
+
+    def parsed(self) -> dict[str, Record]:
+        """The records kept parsed (not as lines)."""
+        return {a: v for a, v in self._items.items() if type(v) is not bytes}  # type: ignore[misc]
+
+    def kind_of(self, address: str) -> str:
+        value = self._items[address]
+        if isinstance(value, bytes):
+            return self._kinds[address.split(".", 1)[0]]
+        return value["kind"]
+
+    def __getitem__(self, address: str) -> Record:
+        value = self._items[address]
+        if type(value) is bytes:
+            return self._build(address, value)
+        return value  # type: ignore[return-value]  # a record (the only other value)
+
+    def get(self, address: str, default: Any = None) -> Any:
+        value = self._items.get(address)
+        if value is None:
+            return default
+        if type(value) is bytes:
+            return self._build(address, value)
+        return value
+
+    def __setitem__(self, address: str, record: Record) -> None:
+        self._items[address] = record
+
+    def __delitem__(self, address: str) -> None:
+        del self._items[address]
+
+    def __contains__(self, address: object) -> bool:
+        return address in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def subset(self, addresses: list[str]) -> LazyRecords:
+        """The records of ``addresses`` (a kind's), still unparsed."""
+        view = LazyRecords(self._build, self._kinds)
+        items = self._items
+        view._items = {address: items[address] for address in addresses}
+        return view
+
+
+def line_builder(
+    fill: Callable[[str, dict[str, Any]], dict[str, Any]],
+) -> Builder:
+    """The `Builder` of lines of one state file: parse, then ``fill`` (common and derived values)."""
+    loads = orjson.loads
+
+    def build(address: str, line: bytes) -> Record:
+        return fill(address, loads(line))  # type: ignore[return-value]  # checked when kept
+
+    return build
