@@ -71,8 +71,8 @@ def listing_lag() -> timedelta:
 
 
 OPEN_STATUSES = ("intent", "unknown", "submitted")
-# Plan observation: job address -> (expiration time, job id, has files) of each job recorded
-# SUCCEEDED that needs nothing (kinds/products.py reads it instead of the record).
+# Plan observation: job address -> job id of each job recorded SUCCEEDED, with files, that needs
+# nothing (kinds/products.py reads it instead of building the record again, state/lazy.py).
 SUCCEEDED_JOBS = "hyp3.succeeded"
 # Actions that only record what the listing showed: a finished job, a job failed for good, the job
 # of an interrupted submission (recorded the moment it is seen, whatever its status).
@@ -444,14 +444,10 @@ class Hyp3JobKind(ResourceKind):
         )
         # None is the common case of a converged project: no request built, no cost lookup.
         if verdict is None:
-            if record is not None and record["status"] == "succeeded":
-                attrs = hyp3_attributes(record)
+            attrs = hyp3_attributes(record) if record is not None else None
+            if record is not None and record["status"] == "succeeded" and attrs and attrs.get("files"):
                 # What the product kind needs of it, so it need not build the record again.
-                ctx.observations.setdefault(SUCCEEDED_JOBS, {})[desired.address] = (
-                    attrs.get("expiration_time"),
-                    attrs.get("job_id"),
-                    bool(attrs.get("files")),
-                )
+                ctx.observations.setdefault(SUCCEEDED_JOBS, {})[desired.address] = attrs.get("job_id")
             return None
         _with_request(spec, ctx)
         return _Step(self.kind, desired, ctx).follow(verdict, attempts_of(record, identity))

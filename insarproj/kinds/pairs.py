@@ -149,16 +149,22 @@ class PairKind(ResourceKind):
     kind = "pair"
 
     def desired(self, ctx: PlanContext) -> Iterable[Desired]:
+        # One string per date and one list per date's scenes, shared by its ≈ 6 pairs (nothing
+        # changes a spec): at 20,000 scenes, ≈ 15 MiB less than a copy per pair.
+        iso: dict[Any, str] = {}
+        scenes: dict[Any, list[str]] = {}
         for stack, pair, ref, sec, problems in valid_pairs(ctx):
             if problems:
                 continue
             address = sys.intern(f"pair.{stack.id}.{pair.key}")  # the state's key itself (state/sharing.py)
             spec = {
                 "stack": stack.id,
-                "reference_date": pair.reference.isoformat(),
-                "secondary_date": pair.secondary.isoformat(),
-                "reference": list(ref.scenes),
-                "secondary": list(sec.scenes),
+                "reference_date": iso.get(pair.reference)
+                or iso.setdefault(pair.reference, pair.reference.isoformat()),
+                "secondary_date": iso.get(pair.secondary)
+                or iso.setdefault(pair.secondary, pair.secondary.isoformat()),
+                "reference": scenes.get(ref.scenes) or scenes.setdefault(ref.scenes, list(ref.scenes)),
+                "secondary": scenes.get(sec.scenes) or scenes.setdefault(sec.scenes, list(sec.scenes)),
                 "temporal_baseline": pair.temporal_baseline,
                 "bperp": None if pair.bperp is None else round(pair.bperp, 1),
                 "origin": pair.origin,

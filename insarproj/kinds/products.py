@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict, cast
 
@@ -59,7 +60,8 @@ SUPERSEDED_DIR = "superseded/products"
 SUPERSEDED_KEY = "superseded_stack"  # spec/payload key of a stack's superseded-area item
 UNTRACKED_KEY = "untracked_stack"  # spec/payload key of a stack's sweep of untracked entries
 READOPTED = "products.readopted"  # superseded folders this plan takes back (never pruned by it)
-SWEEP_UNIT = "stack folder"  # what the plan's headline counts a sweep of a stack's folder as
+SWEEP_UNIT = "stack folder"
+_UNKNOWN = object()  # what the plan's headline counts a sweep of a stack's folder as
 
 
 def _job_files(
@@ -174,21 +176,18 @@ class ProductKind(ResourceKind):
         if not stacks:
             return
         recorded = _recorded_products(ctx)
-        recorded_by_stack: dict[str | None, set[str]] = {}
-        for address, (folder_stack, _name, _status) in recorded.items():
-            recorded_by_stack.setdefault(folder_stack, set()).add(address)
         jobs_by_stack: dict[str, list[Desired]] = {}
         for job in ctx.desired_of(Hyp3JobKind.kind):
             jobs_by_stack.setdefault(job.spec["stack"], []).append(job)
         for stack in stacks:
             jobs = jobs_by_stack.get(stack, [])
-            products = recorded_by_stack.get(stack, set()) | {product_address(j.spec["pair"]) for j in jobs}
+            products = recorded.by_stack.get(stack, set()) | {product_address(j.spec["pair"]) for j in jobs}
             # A folder of a pair whose product is not recorded may be adopted once its job is known
             # (a recovered state): never swept away, or --prune would delete a product paid for.
             claimable = {
                 (j.spec["reference_date"], j.spec["secondary_date"])
                 for j in jobs
-                if _recorded_status(recorded.get(product_address(j.spec["pair"]))) != "present"
+                if product_address(j.spec["pair"]) not in recorded.present
             }
             yield Desired(
                 address=f"{self.kind}.{stack}.untracked",
@@ -203,13 +202,11 @@ class ProductKind(ResourceKind):
         if UNTRACKED_KEY in spec:
             return self._assess_untracked(desired, ctx)
         present = record is not None and record["status"] == "present"
-        succeeded = ctx.observations.get(SUCCEEDED_JOBS, {}).get(spec["job"])
-        if present and succeeded is not None:
-            # The job kind saw its record SUCCEEDED, in sync: no need to build it again here.
+        succeeded = ctx.observations.get(SUCCEEDED_JOBS, {}).get(spec["job"], _UNKNOWN)
+        if present and succeeded is not _UNKNOWN:
+            # The job kind saw its record SUCCEEDED with files, in sync: not built again here.
             assert record is not None
-            _expires, job_id, has_files = succeeded
-            reason = _stale_reason(desired.address, record, spec["job"], ctx, job_id)
-            if reason is None or not has_files:
+            if _stale_reason(desired.address, record, spec["job"], ctx, succeeded) is None:
                 return None
         job_record = ctx.state.get(spec["job"])  # once: a lazy state builds it per access
         files, expires, job_id = _job_files(spec["job"], ctx, job_record)
@@ -415,7 +412,7 @@ class ProductKind(ResourceKind):
         recorded = _recorded_products(ctx)
         for job in ctx.desired_of(Hyp3JobKind.kind):
             address = product_address(job.spec["pair"])
-            if _recorded_status(recorded.get(address)) == "present":
+            if address in recorded.present:
                 continue
             _files, expires, _job = _job_files(job.address, ctx)
             expiry = parse_time(expires)
@@ -622,24 +619,30 @@ def _stack_of(record: Record) -> str | None:
     return parts[1] if len(parts) == 3 and parts[0] == PRODUCTS_DIR else None
 
 
-def _recorded_products(ctx: PlanContext) -> dict[str, tuple[str | None, str | None, str]]:
-    """Address -> (stack, folder name, status) of every product record, from one pass over them
-    per plan (a lazy state builds a record per access, state/lazy.py): what the sweeps of the
-    stack folders and the adoption of folders on disk need to know of the records."""
+@dataclass
+class _Recorded:
+    """What the product kind needs to know of all product records, from one pass over them per
+    plan (a lazy state builds a record per access, state/lazy.py)."""
+
+    by_stack: dict[str | None, set[str]] = field(default_factory=dict)  # stack folder -> addresses
+    names: dict[str, set[str]] = field(default_factory=dict)  # stack -> folder names it records
+    present: set[str] = field(default_factory=set)  # addresses recorded present
+
+
+def _recorded_products(ctx: PlanContext) -> _Recorded:
     key = "products.recorded"
     if key not in ctx.observations:
-        found = {}
+        found = _Recorded()
         for address, record in ctx.state.by_kind(ProductKind.kind).items():
             stack = _stack_of(record)
-            name = record["attributes"]["path"].rsplit("/", 1)[-1] if stack is not None else None
-            found[address] = (stack, name, record["status"])
+            found.by_stack.setdefault(stack, set()).add(address)
+            if stack is not None:  # then its path is products/<stack>/<name>, POSIX (see _stack_of)
+                found.names.setdefault(stack, set()).add(record["attributes"]["path"].rsplit("/", 1)[-1])
+            if record["status"] == "present":
+                found.present.add(address)
         ctx.observations[key] = found
-    recorded: dict[str, tuple[str | None, str | None, str]] = ctx.observations[key]
+    recorded: _Recorded = ctx.observations[key]
     return recorded
-
-
-def _recorded_status(entry: tuple[str | None, str | None, str] | None) -> str | None:
-    return None if entry is None else entry[2]
 
 
 def _tracked_names(records: Iterable[Record]) -> dict[str, set[str]]:
@@ -655,15 +658,7 @@ def _tracked_names(records: Iterable[Record]) -> dict[str, set[str]]:
 def _tracked_by_stack(ctx: PlanContext) -> dict[str, set[str]]:
     """`_tracked_names` of the plan's state, once per plan: a plan sweeps every stack folder, and a
     pass over all products per stack grew with stacks × products (40 × 60,000 at 20,000 scenes)."""
-    key = "products.tracked_by_stack"
-    if key not in ctx.observations:
-        by_stack: dict[str, set[str]] = {}
-        for stack, name, _status in _recorded_products(ctx).values():
-            if stack is not None and name is not None:
-                by_stack.setdefault(stack, set()).add(name)
-        ctx.observations[key] = by_stack
-    tracked: dict[str, set[str]] = ctx.observations[key]
-    return tracked
+    return _recorded_products(ctx).names
 
 
 def _untracked(
