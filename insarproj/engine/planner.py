@@ -71,6 +71,10 @@ def _resolve_inputs(ctx: PlanContext, resolvers: Sequence[InputResolver]) -> lis
         ctx.inputs[resolver.name] = value
         if change is not None:
             changes.append(change)
+    if ctx.own_state and ctx.state.lazy:
+        # A read-only plan's own state (state/lazy.py): the plan reads its inputs as resolved from
+        # here on, so their recorded form goes (the scene pin: ≈ 20 MiB at 20,000 scenes).
+        ctx.state.inputs.clear()
     return changes
 
 
