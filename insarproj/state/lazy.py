@@ -83,12 +83,44 @@ class LazyRecords(MutableMapping[str, Record]):
     def __len__(self) -> int:
         return len(self._items)
 
-    def subset(self, addresses: list[str]) -> LazyRecords:
-        """The records of ``addresses`` (a kind's), still unparsed."""
-        view = LazyRecords(self._build, self._kinds)
-        items = self._items
-        view._items = {address: items[address] for address in addresses}
-        return view
+    def by_kind(self) -> dict[str, KindView]:
+        """A view of the records of each kind (a list of addresses each, not a copy of the map)."""
+        kinds, items = self._kinds, self._items
+        addresses: dict[str, list[str]] = {}
+        for address, value in items.items():
+            kind = kinds[address.split(".", 1)[0]] if isinstance(value, bytes) else value["kind"]
+            addresses.setdefault(kind, []).append(address)
+        return {kind: KindView(self, kind, found) for kind, found in addresses.items()}
+
+
+class KindView(Mapping[str, Record]):
+    """The records of one kind of a `LazyRecords`, as it was when the view was made."""
+
+    __slots__ = ("_addresses", "_kind", "_records")
+
+    def __init__(self, records: LazyRecords, kind: str, addresses: list[str]) -> None:
+        self._records, self._kind, self._addresses = records, kind, addresses
+
+    def __getitem__(self, address: str) -> Record:
+        if address in self._records and self._records.kind_of(address) == self._kind:
+            return self._records[address]
+        raise KeyError(address)
+
+    def get(self, address: str, default: Any = None) -> Any:
+        records = self._records
+        if address in records and records.kind_of(address) == self._kind:
+            return records[address]
+        return default
+
+    def __contains__(self, address: object) -> bool:
+        records = self._records
+        return isinstance(address, str) and address in records and records.kind_of(address) == self._kind
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._addresses)
+
+    def __len__(self) -> int:
+        return len(self._addresses)
 
 
 def line_builder(

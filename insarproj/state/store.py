@@ -40,7 +40,7 @@ from insarproj.fsutil import FILE_MODE, atomic_write_bytes, canonical_json, fsyn
 from insarproj.layout import STATE_DIR
 from insarproj.state.checks import check_record_paths, check_records, load_json_object
 from insarproj.state.fileformat import expand_inputs, fill_records, parse_exact, render_state
-from insarproj.state.lazy import LazyRecords
+from insarproj.state.lazy import KindView, LazyRecords
 from insarproj.state.model import FORMAT_VERSION, JOURNAL_FORMAT_VERSION, JournalLine, StateFile
 from insarproj.state.records import DeleteOp, InputOp, JournalOp, PlanAppliedOp, PutOp, Record
 
@@ -113,6 +113,7 @@ class State:
     resources: MutableMapping[str, Record] = field(default_factory=dict[str, Any])
     applied_plans: list[str] = field(default_factory=list)
     _by_kind: dict[str, MutableMapping[str, Record]] | None = field(default=None, repr=False)
+    _views: dict[str, KindView] | None = field(default=None, repr=False)  # by_kind of a lazy state
     # The format state.json was read in: an older one is rewritten in this format by the next apply.
     read_format: int = FORMAT_VERSION
 
@@ -126,24 +127,20 @@ class State:
         return isinstance(self.resources, LazyRecords)
 
     def by_kind(self, kind: str) -> Mapping[str, Record]:
+        if isinstance(self.resources, LazyRecords):
+            # Views by address (the kind of a kept line is its group's: no record is built for it).
+            if self._views is None:
+                self._views = self.resources.by_kind()
+            return self._views.get(kind, {})
         if self._by_kind is None:
-            self._by_kind = self._index()
+            index: dict[str, MutableMapping[str, Record]] = {}
+            for address, record in self.resources.items():
+                index.setdefault(record["kind"], {})[address] = record
+            self._by_kind = index
         return self._by_kind.get(kind, {})
 
-    def _index(self) -> dict[str, MutableMapping[str, Record]]:
-        resources = self.resources
-        if isinstance(resources, LazyRecords):
-            # By address: the kind of a kept line is its group's (no record is built for it).
-            addresses: dict[str, list[str]] = {}
-            for address in resources:
-                addresses.setdefault(resources.kind_of(address), []).append(address)
-            return {kind: resources.subset(found) for kind, found in addresses.items()}
-        index: dict[str, MutableMapping[str, Record]] = {}
-        for address, record in resources.items():
-            index.setdefault(record["kind"], {})[address] = record
-        return index
-
     def apply_ops(self, ops: Iterable[JournalOp]) -> None:
+        self._views = None  # made again when asked for (a lazy state's index)
         for op in ops:
             # Narrowed on the "op" tag: each branch reads only its own operation's keys.
             if op["op"] == "put":
