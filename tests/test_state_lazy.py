@@ -141,3 +141,32 @@ def test_a_lazy_load_refuses_a_record_of_another_shape(tmp_path: Path) -> None:
     for lazy in (True, False):
         with pytest.raises(StateError, match=r"state\.json is invalid at resources\.dem\.s1\.aaa"):
             store.load(lazy=lazy)
+
+
+def test_a_plan_reads_its_own_state_lazily(fake_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from helpers import write_fake
+
+    from insarproj.engine.model import Op
+    from insarproj.workspace import Workspace
+
+    content = [{"name": name, "content": name} for name in ("a", "b", "c")]
+    write_fake(fake_project, {"files": content, "jobs": []})
+    Workspace(fake_project).apply()
+    loaded: list[State] = []
+    real_load = StateStore.load
+
+    def spy(self: StateStore, **kwargs: Any) -> State:
+        loaded.append(real_load(self, **kwargs))
+        return loaded[-1]
+
+    monkeypatch.setattr(StateStore, "load", spy)
+    assert Workspace(fake_project).plan().actions == []
+    [state] = loaded
+    assert state.lazy and not state.resources.parsed()  # type: ignore[attr-defined]
+    assert state.inputs == {}  # its own copy: the pinned search went once resolved
+    given = StateStore(fake_project / ".insarproj").load(lazy=True)
+    assert Workspace(fake_project).plan(state=given).actions == []
+    assert "search" in given.inputs  # a caller's state is left as it was
+    write_fake(fake_project, {"files": content[:2], "jobs": []})
+    [orphan] = Workspace(fake_project).plan().actions  # built only because it is an orphan
+    assert (orphan.address, orphan.op) == ("fakefile.c", Op.FORGET)
