@@ -152,7 +152,9 @@ class Workspace:
             ctx = PlanContext(
                 notify=self.notify,
                 project=self.project,
-                state=state if state is not None else self.store.load(),
+                # Read-only: records kept as lines, built on access (state/lazy.py).
+                state=state if state is not None else self.store.load(lazy=True),
+                own_state=state is None,
                 observed=self.observed.load(),
                 read=ReadProviders(self.components.read_factories, offline=options.offline),
                 endpoints=self.endpoints,

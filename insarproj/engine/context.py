@@ -100,6 +100,8 @@ class PlanContext:
     _desired: dict[str, list[Desired]] = field(default_factory=dict)
     observations: dict[str, Any] = field(default_factory=dict)  # volatile facts gathered by this plan
     notify: Callable[[str], None] = field(default=lambda message: None)  # stage messages (stderr)
+    # The plan loaded `state` itself (lazily, read-only) and may drop what it no longer needs.
+    own_state: bool = False
 
     def desired_of(self, kind: str) -> list[Desired]:
         """The desired set of an earlier kind (kinds are planned in dependency order)."""

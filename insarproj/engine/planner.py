@@ -71,6 +71,10 @@ def _resolve_inputs(ctx: PlanContext, resolvers: Sequence[InputResolver]) -> lis
         ctx.inputs[resolver.name] = value
         if change is not None:
             changes.append(change)
+    if ctx.own_state and ctx.state.lazy:
+        # A read-only plan's own state (state/lazy.py): the plan reads its inputs as resolved from
+        # here on, so their recorded form goes (the scene pin: ≈ 20 MiB at 20,000 scenes).
+        ctx.state.inputs.clear()
     return changes
 
 
@@ -94,9 +98,9 @@ def _assess_kinds(
             action = kind.assess(item, recorded.get(item.address), ctx)
             if action is not None:
                 _add(actions, action)
-        for address, record in recorded.items():
+        for address in recorded:  # a record is built only for an orphan (state/lazy.py)
             if address not in seen:
-                action = kind.orphan(address, record, ctx)
+                action = kind.orphan(address, recorded[address], ctx)
                 if action is not None:
                     _add(actions, action)
         notes.extend(kind.notes(ctx))

@@ -71,6 +71,9 @@ def listing_lag() -> timedelta:
 
 
 OPEN_STATUSES = ("intent", "unknown", "submitted")
+# Plan observation: job address -> job id of each job recorded SUCCEEDED, with files, that needs
+# nothing (kinds/products.py reads it instead of building the record again, state/lazy.py).
+SUCCEEDED_JOBS = "hyp3.succeeded"
 # Actions that only record what the listing showed: a finished job, a job failed for good, the job
 # of an interrupted submission (recorded the moment it is seen, whatever its status).
 RECORDING_OPS = (Op.REFRESH, Op.FAILED, Op.ADOPT)
@@ -400,6 +403,8 @@ class Hyp3JobKind(ResourceKind):
 
     def desired(self, ctx: PlanContext) -> Iterable[Desired]:
         identity = pair_identity(ctx.project)
+        # A lazy state builds a record per access (state/lazy.py): its identity is then no saving.
+        recorded = (lambda address: None) if ctx.state.lazy else ctx.state.get
         for pair in ctx.desired_of(PairKind.kind):
             address = job_address(pair.address)
             yield Desired(
@@ -414,7 +419,7 @@ class Hyp3JobKind(ResourceKind):
                     # Built (and checked) by assess only for a job that gets an action: a job that
                     # SUCCEEDED with this identity long ago needs no request.
                     "request": None,
-                    "identity": _recorded_if_same(ctx.state.get(address), identity(pair.spec)),
+                    "identity": _recorded_if_same(recorded(address), identity(pair.spec)),
                 },
                 depends_on=(pair.address,),
             )
@@ -439,6 +444,10 @@ class Hyp3JobKind(ResourceKind):
         )
         # None is the common case of a converged project: no request built, no cost lookup.
         if verdict is None:
+            attrs = hyp3_attributes(record) if record is not None else None
+            if record is not None and record["status"] == "succeeded" and attrs and attrs.get("files"):
+                # What the product kind needs of it, so it need not build the record again.
+                ctx.observations.setdefault(SUCCEEDED_JOBS, {})[desired.address] = attrs.get("job_id")
             return None
         _with_request(spec, ctx)
         return _Step(self.kind, desired, ctx).follow(verdict, attempts_of(record, identity))

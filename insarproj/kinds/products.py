@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict, cast
 
@@ -35,6 +36,7 @@ from insarproj.errors import ProviderError, UnsafePathError
 from insarproj.fsutil import checked_relative, fsync_dir, relative_inside, resolve_inside
 from insarproj.kinds.hyp3 import (
     EXPIRY_WARNING,
+    SUCCEEDED_JOBS,
     Hyp3JobKind,
     _hyp3_now,
     _job_result,
@@ -58,13 +60,17 @@ SUPERSEDED_DIR = "superseded/products"
 SUPERSEDED_KEY = "superseded_stack"  # spec/payload key of a stack's superseded-area item
 UNTRACKED_KEY = "untracked_stack"  # spec/payload key of a stack's sweep of untracked entries
 READOPTED = "products.readopted"  # superseded folders this plan takes back (never pruned by it)
-SWEEP_UNIT = "stack folder"  # what the plan's headline counts a sweep of a stack's folder as
+SWEEP_UNIT = "stack folder"
+_UNKNOWN = object()  # what the plan's headline counts a sweep of a stack's folder as
 
 
-def _job_files(job_address: str, ctx: PlanContext) -> tuple[list[dict[str, Any]], str | None, str | None]:
-    """(files, expiration, job id) of a job known to have SUCCEEDED — from state, or from this plan's
-    listing when the job finished since the last apply."""
-    record = ctx.state.get(job_address)
+def _job_files(
+    job_address: str, ctx: PlanContext, record: Record | None = None
+) -> tuple[list[dict[str, Any]], str | None, str | None]:
+    """(files, expiration, job id) of a job known to have SUCCEEDED — from state (``record``, when
+    the caller has it), or from this plan's listing when the job finished since the last apply."""
+    if record is None:
+        record = ctx.state.get(job_address)
     if record is not None and record["status"] == "succeeded":
         attrs = hyp3_attributes(record)
         files = cast(list[dict[str, Any]], attrs.get("files", []))  # the recorded list, read only
@@ -76,14 +82,14 @@ def _job_files(job_address: str, ctx: PlanContext) -> tuple[list[dict[str, Any]]
     return [], None, None
 
 
-def _current_job_id(job_address: str, ctx: PlanContext) -> str | None:
+def _current_job_id(job_address: str, ctx: PlanContext, recorded_id: str | None) -> str | None:
     """The job that is current for the pair, whatever its status: the one this plan's listing
-    found for the job record, else the record's own; None while a (re)submission is open."""
+    found for the job record, else the record's own (``recorded_id``); None while a
+    (re)submission is open."""
     job = ctx.observations.get("hyp3.jobs", {}).get(job_address)
     if job is not None:
         return str(job.job_id)
-    record = ctx.state.get(job_address)
-    return hyp3_attributes(record).get("job_id") if record is not None else None
+    return recorded_id
 
 
 def _aside(prune: bool, stack: str = "") -> str:
@@ -169,21 +175,19 @@ class ProductKind(ResourceKind):
         stacks = _subfolders(ctx.project.data_dir / PRODUCTS_DIR)
         if not stacks:
             return
-        recorded_by_stack: dict[str | None, set[str]] = {}
-        for address, record in ctx.state.by_kind(self.kind).items():
-            recorded_by_stack.setdefault(_stack_of(record), set()).add(address)
+        recorded = _recorded_products(ctx)
         jobs_by_stack: dict[str, list[Desired]] = {}
         for job in ctx.desired_of(Hyp3JobKind.kind):
             jobs_by_stack.setdefault(job.spec["stack"], []).append(job)
         for stack in stacks:
             jobs = jobs_by_stack.get(stack, [])
-            products = recorded_by_stack.get(stack, set()) | {product_address(j.spec["pair"]) for j in jobs}
+            products = recorded.by_stack.get(stack, set()) | {product_address(j.spec["pair"]) for j in jobs}
             # A folder of a pair whose product is not recorded may be adopted once its job is known
             # (a recovered state): never swept away, or --prune would delete a product paid for.
             claimable = {
                 (j.spec["reference_date"], j.spec["secondary_date"])
                 for j in jobs
-                if _status_of(ctx.state.get(product_address(j.spec["pair"]))) != "present"
+                if product_address(j.spec["pair"]) not in recorded.present
             }
             yield Desired(
                 address=f"{self.kind}.{stack}.untracked",
@@ -197,9 +201,18 @@ class ProductKind(ResourceKind):
             return self._assess_superseded(desired, ctx)
         if UNTRACKED_KEY in spec:
             return self._assess_untracked(desired, ctx)
-        files, expires, job_id = _job_files(spec["job"], ctx)
-        if record is not None and record["status"] == "present":
-            reason = _stale_reason(desired.address, record, spec["job"], ctx)
+        present = record is not None and record["status"] == "present"
+        succeeded = ctx.observations.get(SUCCEEDED_JOBS, {}).get(spec["job"], _UNKNOWN)
+        if present and succeeded is not _UNKNOWN:
+            # The job kind saw its record SUCCEEDED with files, in sync: not built again here.
+            assert record is not None
+            if _stale_reason(desired.address, record, spec["job"], ctx, succeeded) is None:
+                return None
+        job_record = ctx.state.get(spec["job"])  # once: a lazy state builds it per access
+        files, expires, job_id = _job_files(spec["job"], ctx, job_record)
+        if record is not None and present:
+            recorded_id = hyp3_attributes(job_record).get("job_id") if job_record is not None else None
+            reason = _stale_reason(desired.address, record, spec["job"], ctx, recorded_id)
             if reason is None or not files:
                 # In sync — or the current job is not done: the old product stays until the new one is in.
                 return None
@@ -396,10 +409,10 @@ class ProductKind(ResourceKind):
         notes = []
         now = _hyp3_now(ctx)
         soon = []
+        recorded = _recorded_products(ctx)
         for job in ctx.desired_of(Hyp3JobKind.kind):
             address = product_address(job.spec["pair"])
-            product = ctx.state.get(address)
-            if product is not None and product["status"] == "present":
+            if address in recorded.present:
                 continue
             _files, expires, _job = _job_files(job.address, ctx)
             expiry = parse_time(expires)
@@ -455,7 +468,9 @@ def product_in_place(job_address: str, ctx: PlanContext) -> bool:
         return bool(files) and on_disk_product(ctx.project.data_dir, job_address, files) is not None
     if record["status"] != "present":
         return False
-    return _stale_reason(address, record, job_address, ctx) is None
+    job = ctx.state.get(job_address)
+    recorded_id = hyp3_attributes(job).get("job_id") if job is not None else None
+    return _stale_reason(address, record, job_address, ctx, recorded_id) is None
 
 
 def on_disk_product(
@@ -506,12 +521,15 @@ def _move_back(data_dir: Path, folder: Path, stack: str) -> str | None:
     return rel
 
 
-def _stale_reason(address: str, record: Record, job_address: str, ctx: PlanContext) -> str | None:
-    """Why a recorded product is not current or not intact; None when it is both."""
+def _stale_reason(
+    address: str, record: Record, job_address: str, ctx: PlanContext, recorded_job_id: str | None
+) -> str | None:
+    """Why a recorded product is not current or not intact; None when it is both
+    (``recorded_job_id``: the job id the pair's job record holds)."""
     from insarproj.hyp3.products import manifest_problem
 
     attrs = product_attributes(record)
-    current = _current_job_id(job_address, ctx)
+    current = _current_job_id(job_address, ctx, recorded_job_id)
     if attrs.get("job_id") != current:
         return f"made by job {attrs.get('job_id')}, which job {current} replaced"
     # Plan only reads here: the pure check suffices (no realpath per product); every write, move
@@ -594,15 +612,37 @@ def _prune_superseded(action: Action, ctx: ApplyContext) -> Outcome:
     return Outcome(message=f"{deleted} old products deleted (--prune)")
 
 
-def _status_of(record: Record | None) -> str | None:
-    return None if record is None else record["status"]
-
-
 def _stack_of(record: Record) -> str | None:
     # Recorded paths are POSIX and checked on load (state/checks.py): a split is enough here, and
     # far cheaper than a Path per record on a project of thousands of products.
     parts = (product_attributes(record).get("path") or "").split("/")
     return parts[1] if len(parts) == 3 and parts[0] == PRODUCTS_DIR else None
+
+
+@dataclass
+class _Recorded:
+    """What the product kind needs to know of all product records, from one pass over them per
+    plan (a lazy state builds a record per access, state/lazy.py)."""
+
+    by_stack: dict[str | None, set[str]] = field(default_factory=dict)  # stack folder -> addresses
+    names: dict[str, set[str]] = field(default_factory=dict)  # stack -> folder names it records
+    present: set[str] = field(default_factory=set)  # addresses recorded present
+
+
+def _recorded_products(ctx: PlanContext) -> _Recorded:
+    key = "products.recorded"
+    if key not in ctx.observations:
+        found = _Recorded()
+        for address, record in ctx.state.by_kind(ProductKind.kind).items():
+            stack = _stack_of(record)
+            found.by_stack.setdefault(stack, set()).add(address)
+            if stack is not None:  # then its path is products/<stack>/<name>, POSIX (see _stack_of)
+                found.names.setdefault(stack, set()).add(record["attributes"]["path"].rsplit("/", 1)[-1])
+            if record["status"] == "present":
+                found.present.add(address)
+        ctx.observations[key] = found
+    recorded: _Recorded = ctx.observations[key]
+    return recorded
 
 
 def _tracked_names(records: Iterable[Record]) -> dict[str, set[str]]:
@@ -618,11 +658,7 @@ def _tracked_names(records: Iterable[Record]) -> dict[str, set[str]]:
 def _tracked_by_stack(ctx: PlanContext) -> dict[str, set[str]]:
     """`_tracked_names` of the plan's state, once per plan: a plan sweeps every stack folder, and a
     pass over all products per stack grew with stacks × products (40 × 60,000 at 20,000 scenes)."""
-    key = "products.tracked_by_stack"
-    if key not in ctx.observations:
-        ctx.observations[key] = _tracked_names(ctx.state.by_kind(ProductKind.kind).values())
-    tracked: dict[str, set[str]] = ctx.observations[key]
-    return tracked
+    return _recorded_products(ctx).names
 
 
 def _untracked(

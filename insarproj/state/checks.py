@@ -20,6 +20,7 @@ from insarproj.layout import STATE_DIR
 
 # Plain relative paths of plain names: no leading "/", no "." or ".." parts, no backslash.
 _SAFE_RELPATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]*(?:/[A-Za-z0-9_][A-Za-z0-9._+-]*)*")
+SAFE_RELPATH = _SAFE_RELPATH  # state/fileformat.py checks kept lines with it
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]*")
 # `previous` holds the record an intent replaced (kinds/hyp3.py): it may be restored, so it is
 # checked like a record of its own, to a bounded depth.

@@ -23,12 +23,13 @@ by the strict parser instead, which names a duplicate key.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from sys import intern
 from typing import Any
 
 import orjson
 
+from insarproj.state.checks import SAFE_RELPATH, check_record_paths
 from insarproj.state.derived import (
     SINCE_FORMAT,
     compact_inputs,
@@ -36,9 +37,11 @@ from insarproj.state.derived import (
     expand_inputs_in_place,
     expand_record_in_place,
 )
+from insarproj.state.lazy import LazyRecords, line_builder
 from insarproj.state.sharing import share_pin_names, share_record_names
 
 _SORTED = orjson.OPT_SORT_KEYS
+_safe_path = SAFE_RELPATH.fullmatch
 _SCALARS = (str, int, float, bool, type(None))
 _MISSING = object()
 # A group needs at least this many records before its shared values move to `common`: a lone
@@ -107,18 +110,22 @@ def _record_line(address: str, own: Any) -> bytes:
     return b"\n    " + orjson.dumps(address) + b": " + orjson.dumps(own, option=_SORTED)
 
 
-def parse_exact(lines: Iterable[bytes]) -> dict[str, Any] | None:
+def parse_exact(lines: Iterable[bytes], *, lazy: bool = False, where: str = "") -> dict[str, Any] | None:
     """The file's content, every record filled from `common`, when its ``lines`` (an open binary
     file) are exactly what `render_state` writes; None otherwise (the caller then parses the whole
     text strictly and calls `fill_records`). Read one record line at a time, so the file's bytes
-    and a parser's tree of all of it are never in memory beside the records."""
+    and a parser's tree of all of it are never in memory beside the records.
+
+    With ``lazy``, the records are a `LazyRecords` (state/lazy.py): each plain record's line is
+    checked here (shape and paths, as `check_records` does; ``where`` names the file) and kept
+    unparsed; any other record is kept parsed, for the caller to check with `check_records`."""
     try:
-        return _parse_exact(iter(lines))
+        return _parse_exact(iter(lines), lazy, where)
     except (orjson.JSONDecodeError, TypeError, ValueError):  # TypeError: nested deeper than orjson writes
         return None
 
 
-def _parse_exact(lines: Iterator[bytes]) -> dict[str, Any] | None:
+def _parse_exact(lines: Iterator[bytes], lazy: bool, where: str) -> dict[str, Any] | None:
     head = bytearray()
     for line in lines:
         if line.startswith(_RESOURCES_LINE):
@@ -136,32 +143,40 @@ def _parse_exact(lines: Iterator[bytes]) -> dict[str, Any] | None:
         return None
     del head
     share_pin_names(raw.get("inputs"))  # first, so the records' scene names become the pin's
-    resources = {} if line == _RESOURCES_LINE + b"}\n" else _record_lines(lines)
+    keeper = _LineKeeper(commons, raw.get("format_version"), where) if lazy else None
+    resources = {} if line == _RESOURCES_LINE + b"}\n" else _record_lines(lines, keeper)
     if resources is None or next(lines, None) != b"}\n" or next(lines, None) is not None:
         return None
     raw["common"] = commons
     expand_inputs(raw)
+    if keeper is not None:
+        raw["resources"] = keeper.records
+        return raw
     raw["resources"] = fill_records(resources, commons, format_version=raw.get("format_version"))
     return raw
 
 
-def _record_lines(lines: Iterator[bytes]) -> dict[str, Any] | None:
+def _record_lines(lines: Iterator[bytes], keeper: _LineKeeper | None = None) -> dict[str, Any] | None:
     """The records of the lines after `"resources": {`, up to its closing line, parsed
-    RECORDS_PER_CHUNK lines at a time (one parser call each, a bounded tree beside the records)."""
+    RECORDS_PER_CHUNK lines at a time (one parser call each, a bounded tree beside the records).
+    With a ``keeper``, the records go to it instead (what is returned then is only the set of
+    addresses seen)."""
     resources: dict[str, Any] = {}
     chunk: list[bytes] = []
     for line in lines:
         if line == b"  }\n":
-            return resources if _add_chunk(chunk, resources, last=True) else None
+            return resources if _add_chunk(chunk, resources, last=True, keeper=keeper) else None
         chunk.append(line)
         if len(chunk) == RECORDS_PER_CHUNK:
-            if not _add_chunk(chunk, resources, last=False):
+            if not _add_chunk(chunk, resources, last=False, keeper=keeper):
                 return None
             chunk = []
     return None
 
 
-def _add_chunk(chunk: list[bytes], resources: dict[str, Any], *, last: bool) -> bool:
+def _add_chunk(
+    chunk: list[bytes], resources: dict[str, Any], *, last: bool, keeper: _LineKeeper | None = None
+) -> bool:
     """Parse ``chunk`` (record lines) into ``resources``; False unless every line is exactly as
     `render_state` writes it (which also refuses a duplicate address)."""
     if not chunk:
@@ -172,13 +187,20 @@ def _add_chunk(chunk: list[bytes], resources: dict[str, Any], *, last: bool) -> 
     parsed = orjson.loads(b"{" + text[: -1 if last else -2] + b"}")
     if len(parsed) != len(chunk):
         return False
+    seen: Mapping[str, Any] = resources if keeper is None else keeper.seen
     for line, (address, own) in zip(chunk, parsed.items(), strict=True):
-        expected = b"    " + orjson.dumps(address) + b": " + orjson.dumps(own, option=_SORTED)
+        own_line = orjson.dumps(own, option=_SORTED)
+        expected = b"    " + orjson.dumps(address) + b": " + own_line
         ending = line[len(expected) :]
-        if not line.startswith(expected) or ending not in (b",\n", b"\n") or address in resources:
+        if not line.startswith(expected) or ending not in (b",\n", b"\n") or address in seen:
             return False
+        address = intern(address)  # kinds build their addresses interned: one string each
+        if keeper is not None:
+            # A slice of the line read, not orjson's result: each of those holds a few KiB of heap.
+            keeper.add(address, own, line[len(expected) - len(own_line) : len(expected)])
+            continue
         share_record_names(address, own)
-        resources[intern(address)] = own  # kinds build their addresses interned: one string each
+        resources[address] = own
     return True
 
 
@@ -187,15 +209,27 @@ def fill_records(
 ) -> dict[str, Any]:
     """Each record of ``resources`` (as read) completed from its group's `common` (a value the
     record has itself wins), then with the values it was written without (state/derived.py)."""
+    complete = record_completer(commons, format_version)
+    for address, own in resources.items():
+        resources[address] = complete(address, own)
+    return resources
+
+
+def record_completer(commons: Mapping[str, Any], format_version: Any) -> Callable[[str, Any], Any]:
+    """What `fill_records` does to one record just parsed (in place where it can): a function of
+    (address, the record as its line holds it)."""
     fillers = {group: _Filler(common) for group, common in commons.items() if type(common) is dict}
     expand = type(format_version) is int and format_version >= SINCE_FORMAT
-    for address, own in resources.items():
+
+    def complete(address: str, own: Any) -> Any:
         filler = fillers.get(group_of(address))
         if filler is not None and type(own) is dict:
-            resources[address] = own = filler.fill(own)
+            own = filler.fill(own)
         if expand:
             expand_record_in_place(address, own)
-    return resources
+        return own
+
+    return complete
 
 
 def expand_inputs(raw: dict[str, Any]) -> None:
@@ -203,6 +237,68 @@ def expand_inputs(raw: dict[str, Any]) -> None:
     version = raw.get("format_version")
     if type(version) is int and version >= SINCE_FORMAT:
         expand_inputs_in_place(raw.get("inputs"))
+
+
+_RECORD_KEYS = frozenset(("kind", "status", "attributes", "updated_at"))
+_EMPTY: dict[str, Any] = {}
+# Attributes that name files: a group whose `common` holds one is never kept lazily (its records
+# are checked whole, by check_records).
+_PATH_KEYS = ("path", "files", "previous")
+
+
+class _LineKeeper:
+    """Where `parse_exact(lazy=True)` puts records: each plain one as its line, checked now as
+    `check_records` would check it whole (the same shape; its paths by check_record_paths), any
+    other filled and kept parsed (`eager`), for the caller to check whole."""
+
+    def __init__(self, commons: Mapping[str, Any], format_version: Any, where: str) -> None:
+        self.complete = record_completer(commons, format_version)
+        self.kinds = {g: c["kind"] for g, c in commons.items() if _lazy_group(c)}
+        # Per group: the record keys its `common` does not give (every line must have them).
+        self.missing = {g: _RECORD_KEYS - commons[g].keys() for g in self.kinds}
+        self.records = LazyRecords(line_builder(self.complete), self.kinds)
+        self.seen = self.records.items_by_address()
+        self.where = where
+
+    def add(self, address: str, own: Any, line: bytes) -> None:
+        missing = self.missing.get(address.split(".", 1)[0])
+        if missing is not None and type(own) is dict and self._plain(address, own, missing):
+            self.records.keep_line(address, line)
+            return
+        self.records[address] = self.complete(address, own)
+
+    def _plain(self, address: str, own: dict[str, Any], missing: frozenset[str]) -> bool:
+        keys = own.keys()
+        if "kind" in own or not (keys <= _RECORD_KEYS and missing <= keys):
+            return False
+        if type(own.get("status", "")) is not str or type(own.get("updated_at", "")) is not str:
+            return False
+        attributes = own.get("attributes", _EMPTY)
+        if type(attributes) is not dict:
+            return False
+        path = attributes.get("path")
+        files = attributes.get("files")
+        # As check_records: a plain path, and no file names given as strings (a HyP3 job's files
+        # are the server's {"filename": ...} records, kinds/products.py) nor a kept `previous`.
+        if (
+            (path is None or (type(path) is str and _safe_path(path)))
+            and "previous" not in attributes
+            and (not files or (type(files) is list and str not in map(type, files)))
+        ):
+            return True
+        check_record_paths(address, {"attributes": attributes}, where=self.where)
+        return True
+
+
+def _lazy_group(common: Any) -> bool:
+    """Records of this group can be kept as lines: `common` gives them their kind, the rest of what
+    it gives has the record's shape, and it names no file (checked per line instead)."""
+    if type(common) is not dict or type(common.get("kind")) is not str or not common.keys() <= _RECORD_KEYS:
+        return False
+    if not all(type(common.get(k, "")) is str for k in ("status", "updated_at")):
+        return False
+    attributes = common.get("attributes", {})
+    return type(attributes) is dict and not any(k in attributes for k in _PATH_KEYS)
 
 
 class _Filler:

@@ -1,0 +1,135 @@
+"""Records kept as the bytes of their line in state.json until a reader asks for one
+(docs/project-folder.md, "Reading a large state").
+
+Why: a plan reads each record once or twice and keeps none of them. Parsed and filled from
+`common`, the 180,000 records of a 20,000-scene project take ≈ 290 MiB of small dicts; their
+lines take ≈ 65 MiB. A read-only plan (`StateStore.load(lazy=True)`) therefore keeps each line
+checked at load (exactly as written, shape and paths as `check_records` checks them, see
+state/fileformat.py) but unparsed, and builds the record each time it is asked for: a new dict,
+filled from `common` and given back its derived values, so every reader sees exactly the record
+that was written. Records put by the journal replay are kept as they are.
+
+A record asked for twice is parsed twice (≈ 3 µs): callers on the plan path ask once where they
+can. A writer (apply) never gets a lazy state: what it changes must be the objects it holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from typing import Any
+
+import orjson
+
+from insarproj.state.records import Record
+
+# Builds the record a line stands for: (address, the line's bytes) -> a new record.
+Builder = Callable[[str, bytes], Record]
+
+
+class LazyRecords(MutableMapping[str, Record]):
+    """address -> record, in file order; each value a record or the bytes of its line."""
+
+    __slots__ = ("_build", "_items", "_kinds")
+
+    def __init__(self, build: Builder, kinds: Mapping[str, str]) -> None:
+        self._items: dict[str, Record | bytes] = {}
+        self._build = build
+        self._kinds = kinds  # address group -> the kind every kept line of the group has
+
+    def keep_line(self, address: str, line: bytes) -> None:
+        """Keep ``line`` (a record's own JSON, checked by the caller) for ``address``."""
+        self._items[address] = line
+
+    def items_by_address(self) -> Mapping[str, object]:
+        """The values by address as kept (records or lines): membership tests at C speed."""
+        return self._items
+
+    def parsed(self) -> dict[str, Record]:
+        """The records kept parsed (not as lines)."""
+        return {a: v for a, v in self._items.items() if type(v) is not bytes}  # type: ignore[misc]
+
+    def kind_of(self, address: str) -> str:
+        value = self._items[address]
+        if isinstance(value, bytes):
+            return self._kinds[address.split(".", 1)[0]]
+        return value["kind"]
+
+    def __getitem__(self, address: str) -> Record:
+        value = self._items[address]
+        if type(value) is bytes:
+            return self._build(address, value)
+        return value  # type: ignore[return-value]  # a record (the only other value)
+
+    def get(self, address: str, default: Any = None) -> Any:
+        value = self._items.get(address)
+        if value is None:
+            return default
+        if type(value) is bytes:
+            return self._build(address, value)
+        return value
+
+    def __setitem__(self, address: str, record: Record) -> None:
+        self._items[address] = record
+
+    def __delitem__(self, address: str) -> None:
+        del self._items[address]
+
+    def __contains__(self, address: object) -> bool:
+        return address in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def by_kind(self) -> dict[str, KindView]:
+        """A view of the records of each kind (a list of addresses each, not a copy of the map)."""
+        kinds, items = self._kinds, self._items
+        addresses: dict[str, list[str]] = {}
+        for address, value in items.items():
+            kind = kinds[address.split(".", 1)[0]] if isinstance(value, bytes) else value["kind"]
+            addresses.setdefault(kind, []).append(address)
+        return {kind: KindView(self, kind, found) for kind, found in addresses.items()}
+
+
+class KindView(Mapping[str, Record]):
+    """The records of one kind of a `LazyRecords`, as it was when the view was made."""
+
+    __slots__ = ("_addresses", "_kind", "_records")
+
+    def __init__(self, records: LazyRecords, kind: str, addresses: list[str]) -> None:
+        self._records, self._kind, self._addresses = records, kind, addresses
+
+    def __getitem__(self, address: str) -> Record:
+        if address in self._records and self._records.kind_of(address) == self._kind:
+            return self._records[address]
+        raise KeyError(address)
+
+    def get(self, address: str, default: Any = None) -> Any:
+        records = self._records
+        if address in records and records.kind_of(address) == self._kind:
+            return records[address]
+        return default
+
+    def __contains__(self, address: object) -> bool:
+        records = self._records
+        return isinstance(address, str) and address in records and records.kind_of(address) == self._kind
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._addresses)
+
+    def __len__(self) -> int:
+        return len(self._addresses)
+
+
+def line_builder(
+    fill: Callable[[str, dict[str, Any]], dict[str, Any]],
+) -> Builder:
+    """The `Builder` of lines of one state file: parse, then ``fill`` (common and derived values)."""
+    loads = orjson.loads
+
+    def build(address: str, line: bytes) -> Record:
+        return fill(address, loads(line))  # type: ignore[return-value]  # checked when kept
+
+    return build
