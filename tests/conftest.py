@@ -73,3 +73,16 @@ def run_cli():
         return result
 
     return invoke
+
+
+@pytest.fixture
+def sandbox(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """An in-process sandbox; the environment points every endpoint and the token at it (a folder's
+    conftest may wrap it: a fixture of the same name that asks for `sandbox`)."""
+    from insarproj.sandbox.server import Sandbox
+
+    box = Sandbox(seed=0).start()
+    for key, value in box.env().items():
+        monkeypatch.setenv(key, value)
+    yield box
+    box.stop()

@@ -6,15 +6,9 @@ import pytest
 
 
 @pytest.fixture
-def sandbox(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """The sandbox, every INSARPROJ_*_URL at it, and the sandbox's CDSE account in the environment."""
-    from insarproj.sandbox.server import Sandbox
-
-    box = Sandbox(seed=0).start()
-    for key, value in box.env().items():
-        monkeypatch.setenv(key, value)
+def sandbox(sandbox, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The sandbox (tests/conftest.py) and the sandbox's CDSE account in the environment."""
     monkeypatch.setenv("CDSE_USERNAME", "sandbox")
     monkeypatch.setenv("CDSE_PASSWORD", "sandbox-password")
     monkeypatch.delenv("CDSE_TOTP", raising=False)
-    yield box
-    box.stop()
+    return sandbox

@@ -18,16 +18,11 @@ HYP3 = '[processor.hyp3]\njob_type = "INSAR_ISCE_MULTI_BURST"\n\n[mintpy]\nenabl
 
 
 @pytest.fixture
-def sandbox(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    from insarproj.sandbox.server import Sandbox
-
-    box = Sandbox(seed=0).start()
-    for key, value in box.env().items():
-        monkeypatch.setenv(key, value)
-    box.hyp3_settings(speed=50.0)
+def sandbox(sandbox, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The sandbox (tests/conftest.py) with HyP3 jobs finishing in moments."""
+    sandbox.hyp3_settings(speed=50.0)
     monkeypatch.setenv("INSARPROJ_HYP3_LISTING_LAG", "0.5")
-    yield box
-    box.stop()
+    return sandbox
 
 
 def test_a_tracks_burst_groups_are_handed_off_merged(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]

@@ -46,15 +46,3 @@ def slurm(_cluster: Cluster | str, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         monkeypatch.setenv(key, value)
     yield _cluster
     _cluster.run("scancel", "--me")
-
-
-@pytest.fixture
-def sandbox(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """An in-process sandbox (as tests/e2e/conftest.py): the environment points every endpoint at it."""
-    from insarproj.sandbox.server import Sandbox
-
-    box = Sandbox(seed=0).start()
-    for key, value in box.env().items():
-        monkeypatch.setenv(key, value)
-    yield box
-    box.stop()
