@@ -92,6 +92,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from insarproj.sandbox import hyp3_api
+from insarproj.sandbox import hyp3_gunw as gunw
 from insarproj.sandbox import hyp3_products as products
 from insarproj.sandbox.auth import COOKIE_NAME, Auth
 from insarproj.sandbox.catalog import Catalog, Granule
@@ -250,6 +251,7 @@ class _Summary:
     size: int
     browse_images: tuple[str, ...]
     thumbnail_images: tuple[str, ...]
+    file_name: str = ""  # the listed file (default: <name>.zip)
 
 
 class Clock:
@@ -508,11 +510,15 @@ class Hyp3Service:
             if cached is not None:
                 self._products.move_to_end(job.job_id)
                 return cached
-        built = products.build_product(self._product_job(job))
+        if job.job_type == gunw.ARIA:
+            processed = datetime.fromtimestamp(job.finished, UTC)
+            built: Any = gunw.build_gunw_product(job.job_parameters, processed)
+        else:
+            built = products.build_product(self._product_job(job))
         with self._product_lock:
             self._products[job.job_id] = built
             self._summaries[job.job_id] = _Summary(
-                built.name, len(built.zip_bytes), built.browse_images, built.thumbnail_images
+                built.name, len(built.zip_bytes), built.browse_images, built.thumbnail_images, built.zip_name
             )
             while len(self._products) > PRODUCT_CACHE:
                 self._products.popitem(last=False)
@@ -581,7 +587,7 @@ class Hyp3Service:
             record["expiration_time"] = format_time(job.expiration())
         if status == "SUCCEEDED":
             summary = self._summary(job)
-            zip_name = f"{summary.name}.zip"
+            zip_name = summary.file_name or f"{summary.name}.zip"
             record["files"] = [
                 {
                     "filename": self._crafted_filename(zip_name) or zip_name,
@@ -645,10 +651,11 @@ class Hyp3Service:
         if errors:
             raise problem(400, f"Request body validation error: {errors[0]}")
         for index, job in enumerate(body["jobs"]):
-            if job["job_type"] not in products.INSAR_JOB_TYPES:
+            if job["job_type"] not in (*products.INSAR_JOB_TYPES, gunw.ARIA):
                 raise problem(
                     400,
                     f"jobs[{index}]: the insarproj sandbox processes {', '.join(products.INSAR_JOB_TYPES)} "
+                    f"and {gunw.ARIA} "
                     f"jobs only, not {job['job_type']}",
                 )
             if job.get("bucket") is not None:
@@ -673,6 +680,12 @@ class Hyp3Service:
         found = []
         for job in jobs:
             params = job["job_parameters"]
+            if job["job_type"] == gunw.ARIA:  # dates and a frame, no granules
+                why = gunw.date_problem(params, datetime.fromtimestamp(self.clock.now(), UTC).date())
+                if why:
+                    raise problem(400, why)
+                found.append([])
+                continue
             if job["job_type"] == products.BURST:
                 _check_single_burst_pair(params["granules"])
             elif job["job_type"] == products.MULTI_BURST:
@@ -726,6 +739,8 @@ class Hyp3Service:
             failure = "the sandbox's fault plan made this job fail (job-fail)"
         elif self.settings.fail_rate > 0 and self._fail_rng.random() < self.settings.fail_rate:
             failure = f"the sandbox failed this job at random (fail_rate {self.settings.fail_rate})"
+        elif entry["job_type"] == gunw.ARIA:
+            failure = gunw.processing_problem(entry["job_parameters"])
         else:
             product_job = products.ProductJob.from_parameters(
                 job_id=entry["job_id"],
