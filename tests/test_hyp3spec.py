@@ -8,7 +8,7 @@ from importlib import resources
 import pytest
 import yaml
 
-from insarproj.hyp3spec import ParameterError, job_types, load_job_spec
+from insarproj.hyp3spec import ParameterError, job_types, load_job_spec, pair_job_types
 
 
 def _data_text(*parts: str) -> str:
@@ -16,7 +16,9 @@ def _data_text(*parts: str) -> str:
 
 
 def test_supported_job_types_are_the_shipped_specs() -> None:
-    assert job_types() == ["INSAR_GAMMA", "INSAR_ISCE_BURST", "INSAR_ISCE_MULTI_BURST"]
+    assert job_types() == ["ARIA_S1_GUNW", "INSAR_GAMMA", "INSAR_ISCE_BURST", "INSAR_ISCE_MULTI_BURST"]
+    # [processor.hyp3] job_type takes the pair jobs; ARIA_S1_GUNW comes with processor aria (docs/aria.md)
+    assert pair_job_types() == ["INSAR_GAMMA", "INSAR_ISCE_BURST", "INSAR_ISCE_MULTI_BURST"]
 
 
 @pytest.mark.parametrize("job_type", ["INSAR_GAMMA", "INSAR_ISCE_BURST", "INSAR_ISCE_MULTI_BURST"])
