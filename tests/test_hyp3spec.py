@@ -91,7 +91,7 @@ def test_check_parameter_errors(job_type: str, params: dict[str, object], fragme
 def test_unknown_job_type_suggests_the_closest() -> None:
     with pytest.raises(ValueError, match="did you mean INSAR_GAMMA"):
         load_job_spec("INSAR_GAMA")
-    with pytest.raises(ValueError, match="supported job types are INSAR_GAMMA, INSAR_ISCE_BURST"):
+    with pytest.raises(ValueError, match="supported job types are ARIA_S1_GUNW, INSAR_GAMMA, INSAR_ISCE"):
         load_job_spec("RTC_GAMMA")
 
 

@@ -15,6 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from insarproj.aria.model import AriaProduct, AriaStack
 
@@ -60,7 +61,7 @@ def offer_jobs(
 
     aoi = shapely_wkt.loads(aoi_wkt)
     own = [p for p in products.values() if p.stack == stack.id]
-    shapes: dict[int, list[object]] = defaultdict(list)
+    shapes: dict[int, list[Any]] = defaultdict(list)
     dates: dict[int, set[dt.date]] = defaultdict(set)
     for p in own:
         shapes[p.frame].append(shapely_wkt.loads(p.footprint))
@@ -91,8 +92,8 @@ def offer_jobs(
             continue
         if share < min_coverage:
             notes.append(
-                f"{stack.id} {key}: not made on demand, its frames would cover {100 * share:.0f} % of the AOI, "
-                f"below min_coverage {100 * min_coverage:.0f} %" + (f" ({reason})" if reason else "")
+                f"{stack.id} {key}: not made on demand, its frames would cover {100 * share:.0f} % of the "
+                f"AOI, below min_coverage {100 * min_coverage:.0f} %" + (f" ({reason})" if reason else "")
             )
             continue
         if reason:

@@ -6,6 +6,7 @@ parameter of that type's HyP3 job spec. ``Hyp3Config`` is therefore built from t
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -144,9 +145,13 @@ class Hyp3Settings(Section):
             return data  # the field check reports the type
         try:
             spec = load_job_spec(job_type)
-        except ParameterError as exc:
+        except ParameterError:
+            close = difflib.get_close_matches(job_type, pair_job_types(), n=1)
             raise FieldProblem(
-                f"unknown HyP3 job type {format_value(job_type)}", key=("job_type",), hint=exc.hint
+                f"unknown HyP3 job type {format_value(job_type)}",
+                key=("job_type",),
+                hint=(f"did you mean {close[0]}? " if close else "")
+                + f"supported job types are {', '.join(pair_job_types())}",
             ) from None
         if job_type not in pair_job_types():
             raise FieldProblem(

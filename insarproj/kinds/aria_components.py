@@ -27,7 +27,9 @@ def aria_components(project: Any, endpoints: Endpoints) -> Components:
         preflight=[aria_preflight],
         show_sections=[aria_section],
     )
-    if project.config.processor.aria is not None and project.config.processor.aria.on_demand:
+    from insarproj.kinds.aria_jobs import on_demand
+
+    if on_demand(project):
         result = _with_on_demand_jobs(result, endpoints)
     return result
 
@@ -72,8 +74,6 @@ def aria_preflight(plan: Plan, ctx: Any) -> None:
 
     # Only a product with no retrieval on record is probed: a lapsed retrieval is requested again
     # by its own action alone. A 202 here is recorded by the product's own probe right after.
-    fresh = [
-        a for a in downloads if ctx.state.get(a.address) is None and a.payload.get("source") != "hyp3"
-    ]
+    fresh = [a for a in downloads if ctx.state.get(a.address) is None and a.payload.get("source") != "hyp3"]
     if fresh:
         probe_download(ctx.write.get("earthdata"), fresh[0].payload["url"])

@@ -39,8 +39,9 @@ def offered(ctx: PlanContext) -> tuple[list[Any], list[str]]:
         pairs: list[Any] = []
         notes: list[str] = []
         pin = aria_pinned(ctx)
-        if pin is not None and on_demand(ctx.project):
-            minimum = ctx.project.config.processor.aria.min_coverage
+        aria = ctx.project.config.processor.aria
+        if pin is not None and aria is not None and aria.on_demand:
+            minimum = aria.min_coverage
             stacks = {s.id: s for s in pin.stacks}
             for choice in choices(ctx):
                 found, why = offer_jobs(
@@ -49,7 +50,7 @@ def offered(ctx: PlanContext) -> tuple[list[Any], list[str]]:
                 pairs += found
                 notes += why
         cached = ctx.observations[OFFER_CACHE] = (pairs, notes)
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def job_address(job: Any) -> str:

@@ -57,7 +57,9 @@ def assess_made(desired: Desired, record: Record | None, ctx: PlanContext) -> Ac
     return _fetch(desired, "job SUCCEEDED, product not downloaded", nc, job_id)
 
 
-def _fetch(desired: Desired, reason: str, nc: dict[str, Any], job_id: str | None, op: Op = Op.CREATE) -> Action:
+def _fetch(
+    desired: Desired, reason: str, nc: dict[str, Any], job_id: str | None, op: Op = Op.CREATE
+) -> Action:
     """The download of the job's .nc; its name must be a plain GUNW file name (else refused)."""
     from insarproj.aria.names import parse_gunw_name
     from insarproj.kinds.aria import _action, aria_relpath

@@ -677,7 +677,7 @@ class Hyp3Service:
         missing = sorted({n for n in names if self.catalog.get(n) is None})
         if missing:
             raise problem(400, f"Some requested scenes could not be found: {', '.join(missing)}")
-        found = []
+        found: list[list[Granule]] = []
         for job in jobs:
             params = job["job_parameters"]
             if job["job_type"] == gunw.ARIA:  # dates and a frame, no granules

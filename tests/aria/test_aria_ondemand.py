@@ -61,7 +61,14 @@ PUBLISHED = [
         # No product at all, both frames covered on both dates: a job per frame.
         ("20210101_20210125", [], 0.5, {(1, "20210101_20210125"), (2, "20210101_20210125")}, (), None),
         # A frame without a product on one date cannot be made; the other still is, and says so.
-        ("20210113_20210206", [], 0.5, {(1, "20210113_20210206")}, (), "frame 2 has no published product on 2021-02-06"),
+        (
+            "20210113_20210206",
+            [],
+            0.5,
+            {(1, "20210113_20210206")},
+            (),
+            "frame 2 has no published product on 2021-02-06",
+        ),
         # ... unless the frames left cover too little of the AOI.
         ("20210113_20210206", [], 0.7, set(), (), "would cover 60 % of the AOI, below min_coverage 70 %"),
         # Published in frame 2 only (below min_coverage alone): a job for frame 1 completes it.
@@ -74,7 +81,14 @@ PUBLISHED = [
             None,
         ),
         # A date no frame has: nothing can be offered.
-        ("20210101_20210218", [], 0.1, set(), (), "cannot be made on demand (frame 1 has no published product on 2021-02-18"),
+        (
+            "20210101_20210218",
+            [],
+            0.1,
+            set(),
+            (),
+            "cannot be made on demand (frame 1 has no published product on 2021-02-18",
+        ),
     ],
 )
 def test_offer_jobs(missing, extra, minimum, jobs, published, note) -> None:  # type: ignore[no-untyped-def]
@@ -126,11 +140,17 @@ def test_on_demand_loads_and_aria_s1_gunw_is_no_pair_job_type(run_cli, tmp_path:
     root = write_aria_project(tmp_path / "p", extra="on_demand = true\nmax_credits = 120")
     assert run_cli(["-C", str(root), "validate"]).code == 0
     toml = root / "project.toml"
-    text = toml.read_text().replace('kind = "aria"', 'kind = "hyp3"').replace("[processor.aria]", "[processor.hyp3]")
+    text = (
+        toml.read_text()
+        .replace('kind = "aria"', 'kind = "hyp3"')
+        .replace("[processor.aria]", "[processor.hyp3]")
+    )
     toml.write_text(
         text.replace("min_coverage = 0.6\non_demand = true\nmax_credits = 120", 'job_type = "ARIA_S1_GUNW"')
     )
     refused = run_cli(["-C", str(root), "validate"])
     assert refused.code == 1, refused.output
-    assert "job_type" in refused.output and 'kind = "aria"' in refused.output and "on_demand" in refused.output
+    assert (
+        "job_type" in refused.output and 'kind = "aria"' in refused.output and "on_demand" in refused.output
+    )
     assert "Traceback" not in refused.output

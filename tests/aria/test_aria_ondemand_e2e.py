@@ -45,7 +45,9 @@ def _jobs(listed: list[dict]) -> set[tuple[str, int]]:
     return found
 
 
-def test_on_demand_submits_only_the_missing_pairs_and_converges(run_cli, sandbox, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_on_demand_submits_only_the_missing_pairs_and_converges(
+    run_cli, sandbox, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     sandbox.hyp3_settings(speed=50.0)
     sandbox.aria_settings(retrieval_delay=0.2)
     monkeypatch.setenv("INSARPROJ_HYP3_LISTING_LAG", "0.5")
@@ -86,7 +88,9 @@ def test_on_demand_submits_only_the_missing_pairs_and_converges(run_cli, sandbox
 def test_on_demand_jobs_are_never_submitted_twice_across_kill_9(tmp_path: Path) -> None:
     box = SandboxProcess(faults="slow:1@/jobs")  # slow HyP3 calls: kills land around the POST
     try:
-        requests.post(box.url + "/_sandbox/hyp3/settings", json={"speed": 50.0}, timeout=10).raise_for_status()
+        requests.post(
+            box.url + "/_sandbox/hyp3/settings", json={"speed": 50.0}, timeout=10
+        ).raise_for_status()
         root = write_aria_project(tmp_path / "p", extra="on_demand = true")
         env = {**box.env, "INSARPROJ_HYP3_LISTING_LAG": "0.5", "INSARPROJ_PLUGINS": ""}
         rng = random.Random(23)
