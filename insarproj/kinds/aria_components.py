@@ -27,16 +27,14 @@ def aria_components(project: Any, endpoints: Endpoints) -> Components:
         preflight=[aria_preflight],
         show_sections=[aria_section],
     )
-    from insarproj.kinds.aria_jobs import on_demand
-
-    if on_demand(project):
-        result = _with_on_demand_jobs(result, endpoints)
-    return result
+    return _with_on_demand_jobs(result, endpoints)
 
 
 def _with_on_demand_jobs(result: Components, endpoints: Endpoints) -> Components:
     """The HyP3 job kind for on-demand ARIA_S1_GUNW jobs (before the products, which depend on
-    them), with the HyP3 reader, writer and preflight every HyP3 project uses (docs/aria.md)."""
+    them), with the HyP3 reader, writer and preflight every HyP3 project uses (docs/aria.md).
+    Registered with on_demand = false too, so the records of earlier jobs are forgotten (the jobs
+    stay on HyP3); it then wants nothing and asks HyP3 nothing."""
     from insarproj.kinds.aria_jobs import AriaJobKind
     from insarproj.kinds.builtin import _hyp3
 

@@ -106,6 +106,8 @@ class AriaJobKind(Hyp3JobKind):
     def notes(self, ctx: PlanContext) -> list[str]:
         from insarproj.kinds.aria_search import aria_pinned
 
+        if not on_demand(ctx.project):
+            return []
         notes = super().notes(ctx) + offered(ctx)[1]
         pin = aria_pinned(ctx)
         frames = sorted({f for s in (pin.stacks if pin else ()) for f in s.frames})

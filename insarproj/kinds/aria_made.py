@@ -54,7 +54,21 @@ def assess_made(desired: Desired, record: Record | None, ctx: PlanContext) -> Ac
     expiry = parse_time(expires)
     if expiry is not None and expiry <= _hyp3_now(ctx):
         return None  # expired before download: the job kind plans the resubmission
-    return _fetch(desired, "job SUCCEEDED, product not downloaded", nc, job_id)
+    action = _fetch(desired, "job SUCCEEDED, product not downloaded", nc, job_id)
+    return _adopt_set_aside(action, ctx) if action.op is Op.CREATE else action
+
+
+def _adopt_set_aside(action: Action, ctx: PlanContext) -> Action:
+    """A product back in the project takes its file from data/superseded/aria/ when its size still
+    fits (apply re-checks the layout before it is recorded, and downloads it when that fails)."""
+    from insarproj.kinds.aria import SUPERSEDED_DIR
+
+    rel = action.payload["path"].removeprefix("aria/")
+    aside = resolve_inside(ctx.project.data_dir, f"{SUPERSEDED_DIR}/{rel}", what=action.address)
+    if aside.is_file() and aside.stat().st_size == action.payload["size"]:
+        reason = f"back in the project; its file in data/{SUPERSEDED_DIR}/ is adopted"
+        return action.model_copy(update={"op": Op.ADOPT, "reason": reason})
+    return action
 
 
 def _fetch(

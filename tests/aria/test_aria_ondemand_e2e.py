@@ -84,6 +84,20 @@ def test_on_demand_submits_only_the_missing_pairs_and_converges(
     check_gunw_layout(made)
     assert len(sandbox.hyp3.jobs()) == 3  # nothing resubmitted
 
+    # on_demand off: the jobs' records are forgotten (the jobs stay on HyP3), their files set aside;
+    # on again: the jobs are adopted by identity from the listing (0 credits) and the files return.
+    toml = root / "project.toml"
+    toml.write_text(toml.read_text().replace("on_demand = true", "on_demand = false"))
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
+    assert set(aria_records(root)) == EXPECTED
+    toml.write_text(toml.read_text().replace("on_demand = false", "on_demand = true"))
+    back = run_cli(["-C", str(root), "plan"])
+    assert "found on HyP3" in back.output and "[0 credits]" in back.output, back.output
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
+    assert len(sandbox.hyp3.jobs()) == 3
+    assert set(aria_records(root)) == EXPECTED | MADE | {JOINED}
+    assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
+
 
 def test_on_demand_jobs_are_never_submitted_twice_across_kill_9(tmp_path: Path) -> None:
     box = SandboxProcess(faults="slow:1@/jobs")  # slow HyP3 calls: kills land around the POST
