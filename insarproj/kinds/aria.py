@@ -114,8 +114,6 @@ class AriaProductKind(ResourceKind):
         if action.op is Op.ADOPT:
             return _download(action, ctx)  # downloads only when the set-aside file fails its checks
         payload = action.payload
-        if payload.get("source") == "hyp3":
-            return _download(action, ctx)  # a HyP3 job's product: no long-term storage
         session = ctx.write.get("earthdata")
         probe = probe_download(session, payload["url"])
         if not probe.ready:
@@ -254,6 +252,8 @@ def _retrieval_requested(action: Action, ctx: ApplyContext, status_url: str | No
         "status_url": redact_url(status_url) if status_url else None,
         "requested_at": earlier.get("requested_at") or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
+    if payload.get("source") == "hyp3":  # a job HyP3 answered from its archive (kinds/aria_made.py)
+        attributes.update(source="hyp3", job_id=payload["job_id"])
     return Outcome(
         ops=[op_put(action.address, KIND, RETRIEVING, attributes)],
         message="archived: retrieval from long-term storage requested",

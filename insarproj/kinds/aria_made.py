@@ -32,11 +32,15 @@ def made_file(desired: Desired, ctx: PlanContext) -> tuple[dict[str, Any] | None
 
 
 def assess_made(desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
-    from insarproj.kinds.aria import _verify_on_disk
+    from insarproj.kinds.aria import RETRIEVING, _assess_retrieval, _verify_on_disk
     from insarproj.kinds.hyp3 import _hyp3_now
     from insarproj.kinds.hyp3_protocol import parse_time
 
     nc, expires, job_id = made_file(desired, ctx)
+    if record is not None and record["status"] == RETRIEVING and nc is not None:
+        # A job HyP3 answered from its archive (refunded) names a product in long-term storage.
+        made = _made(desired, nc, job_id)
+        return _assess_retrieval(made, record, ctx) if isinstance(made, Desired) else made
     if record is not None and record["status"] == "present":
         attrs = record["attributes"]
         if nc is None or attrs.get("job_id") == job_id:
@@ -75,8 +79,17 @@ def _fetch(
     desired: Desired, reason: str, nc: dict[str, Any], job_id: str | None, op: Op = Op.CREATE
 ) -> Action:
     """The download of the job's .nc; its name must be a plain GUNW file name (else refused)."""
+    from insarproj.kinds.aria import _action
+
+    made = _made(desired, nc, job_id)
+    return _action(made, op, reason) if isinstance(made, Desired) else made
+
+
+def _made(desired: Desired, nc: dict[str, Any], job_id: str | None) -> Desired | Action:
+    """The product as the job made it (name, URL, size, version, path), or the refusal of a file
+    whose name is not a plain GUNW product name (Op.FAILED: shown on every plan)."""
     from insarproj.aria.names import parse_gunw_name
-    from insarproj.kinds.aria import _action, aria_relpath
+    from insarproj.kinds.aria import aria_relpath
 
     spec = desired.spec
     try:
@@ -91,7 +104,7 @@ def _fetch(
             reason=f"job {job_id} made a file insarproj refuses: {why}",
             depends_on=list(desired.depends_on),
         )
-    made = Desired(
+    return Desired(
         address=desired.address,
         spec={
             **spec,
@@ -105,4 +118,3 @@ def _fetch(
         },
         depends_on=desired.depends_on,
     )
-    return _action(made, op, reason)

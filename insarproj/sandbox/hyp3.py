@@ -214,6 +214,7 @@ class StoredJob:
     name: str | None = None
     failure: str | None = None  # why it fails: the log says so
     expire_at_finish: bool = False
+    archived: bool = False  # an ARIA_S1_GUNW job whose product exists: SUCCEEDED at once, refunded
 
     def status(self, now: float) -> str:
         if now < self.started:
@@ -223,6 +224,8 @@ class StoredJob:
         return self.outcome
 
     def expiration(self) -> float:
+        if self.archived:  # search_archive: 1000 years
+            return self.finished + 1000 * 52 * 7 * 86400.0
         if self.expire_at_finish:
             return float(math.floor(self.finished))
         return _midnight_after(self.finished + PRODUCT_LIFETIME.total_seconds())
@@ -585,7 +588,12 @@ class Hyp3Service:
         if status in ("SUCCEEDED", "FAILED"):
             record["logs"] = [self._object_url(job, f"{job.job_id}.log")]
             record["expiration_time"] = format_time(job.expiration())
-        if status == "SUCCEEDED":
+        if status == "SUCCEEDED" and job.archived:
+            product = gunw.published(job.job_parameters)
+            assert product is not None  # archived only when the catalogue has it
+            record["files"] = [gunw.archived_file(product, self.origins.data)]
+            record["processing_times"] = [0]
+        elif status == "SUCCEEDED":
             summary = self._summary(job)
             zip_name = summary.file_name or f"{summary.name}.zip"
             record["files"] = [
@@ -750,19 +758,22 @@ class Hyp3Service:
                 processed=datetime.fromtimestamp(now, UTC),
             )
             failure = products.processing_problem(product_job)
+        # HyP3's search-archive step: an ARIA_S1_GUNW product that exists ends the job at once, refunded.
+        archived = entry["job_type"] == gunw.ARIA and not failure and gunw.published(entry["job_parameters"])
         return StoredJob(
             job_id=entry["job_id"],
             user_id=entry["user_id"],
             job_type=entry["job_type"],
             job_parameters=entry["job_parameters"],
             request_time=entry["request_time"],
-            credit_cost=entry["credit_cost"],
+            credit_cost=0.0 if archived else entry["credit_cost"],
             priority=entry["priority"],
             bucket=entry["bucket"],
             bucket_prefix=entry["bucket_prefix"],
             submitted=now,
             started=now + pending,
-            finished=now + pending + running,
+            finished=now + pending + (0.0 if archived else running),
+            archived=bool(archived),
             outcome="FAILED" if failure else "SUCCEEDED",
             name=entry.get("name"),
             failure=failure,
@@ -785,7 +796,10 @@ class Hyp3Service:
             if not validate_only:
                 user.remaining_credits -= sum(entry["credit_cost"] for entry in prepared)
                 for entry in prepared:
-                    self._add(self._schedule(req, entry, now))
+                    job = self._schedule(req, entry, now)
+                    if job.archived:
+                        user.remaining_credits += entry["credit_cost"]  # the refund
+                    self._add(job)
                 self._save()
             stall = self._stall
         answer = _numbers({**body, "jobs": prepared})

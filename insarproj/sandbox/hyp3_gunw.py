@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from insarproj.sandbox.aria_catalog import FRAMES, GunwProduct, netcdf_bytes
+from insarproj.sandbox.aria_catalog import FRAMES, GunwProduct, gunw_products, netcdf_bytes
 
 ARIA = "ARIA_S1_GUNW"
 S1_START = date(2014, 6, 15)  # hyp3_api.validation._validate_date_during_s1
@@ -70,3 +70,24 @@ def build_gunw_product(parameters: Mapping[str, Any], processed: datetime) -> Gu
         version=MADE_VERSION,
     )
     return GunwJobProduct(name=product.name, zip_bytes=netcdf_bytes(product.name))
+
+
+def published(parameters: Mapping[str, Any]) -> GunwProduct | None:
+    """The catalogue's product of these parameters (newest version), if any: HyP3's search-archive
+    step then makes the job SUCCEEDED at once with that product and refunds its credits."""
+    frame = int(parameters["frame_id"])
+    reference = date.fromisoformat(str(parameters["reference_date"]))
+    secondary = date.fromisoformat(str(parameters["secondary_date"]))
+    found = [
+        p for p in gunw_products() if (p.frame, p.reference, p.secondary) == (frame, reference, secondary)
+    ]
+    return max(found, key=lambda p: p.version) if found else None
+
+
+def archived_file(product: GunwProduct, data_url: str) -> dict[str, Any]:
+    """The job's `files` entry for an archived product, as search_archive._update_job writes it."""
+    return {
+        "filename": product.file_name,
+        "size": len(netcdf_bytes(product.name)),
+        "url": f"{data_url}/door/download/{product.file_name}",
+    }
