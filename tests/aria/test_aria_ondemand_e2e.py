@@ -126,3 +126,42 @@ def test_on_demand_jobs_are_never_submitted_twice_across_kill_9(tmp_path: Path) 
         assert set(aria_records(root)) == EXPECTED | MADE | {JOINED}
     finally:
         box.stop()
+
+
+def test_a_job_for_a_product_published_since_the_search_is_refunded_and_retrieved_once(
+    run_cli, sandbox, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """HyP3 answers a job whose product exists from its archive (SUCCEEDED at once, credits
+    refunded); that product is in long-term storage here: waiting work, retrieved once, and its
+    download URL is not asked again while it is retrieved."""
+    from aria_helpers import ARCHIVED, download_gets
+
+    sandbox.hyp3_settings(speed=50.0)
+    sandbox.aria_settings(unlisted=[ARCHIVED], retrieval_delay=3600)  # published after the search
+    monkeypatch.setenv("INSARPROJ_HYP3_LISTING_LAG", "0.5")
+    root = write_aria_project(tmp_path / "p", extra="on_demand = true")
+    toml = root / "project.toml"  # later dates: frame 25501 has products on 2021-02-09 beside ARCHIVED
+    toml.write_text(toml.read_text().replace("end = 2021-02-15", "end = 2021-03-01"))
+    address = "aria_product.A064.25501.20210128_20210209"
+    plan = run_cli(["-C", str(root), "plan"])
+    assert "+ hyp3_job.A064.25501.20210128_20210209  not submitted [60 credits]" in plan.output, plan.output
+    before = float(sandbox.hyp3_settings()["credits"])
+    deadline = time.monotonic() + 30
+    while aria_records(root).get(address, {}).get("status") != "retrieving":
+        assert time.monotonic() < deadline, "the job's archived product never started a retrieval"
+        assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
+        time.sleep(0.2)
+    waiting = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
+    assert waiting.code == 2 and "retrieving from long-term storage since" in waiting.output, waiting.output
+    gets = len(download_gets(sandbox, ARCHIVED))
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
+    assert len(download_gets(sandbox, ARCHIVED)) == gets  # the retrieval is not requested again
+
+    sandbox.aria_settings(retrieval_delay=0)
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
+    record = aria_records(root)[address]
+    assert record["status"] == "present" and record["attributes"]["name"] == ARCHIVED
+    assert record["attributes"]["source"] == "hyp3"
+    assert sandbox.aria.retrievals == {ARCHIVED: 1}
+    assert float(sandbox.hyp3_settings()["credits"]) == before - 60 * (len(sandbox.hyp3.jobs()) - 1)
+    assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
