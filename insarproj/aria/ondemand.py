@@ -88,7 +88,8 @@ def offer_jobs(
         share = round(min(1.0, share), 4)
         reason = "; ".join(why_not)
         if not frames:
-            notes.append(f"{stack.id} {key}: cannot be made on demand ({reason or 'no frame to make'})")
+            why = reason or "every ARIA frame of the stack has a published product of it"
+            notes.append(f"{stack.id} {key}: cannot be made on demand ({why})")
             continue
         if share < min_coverage:
             notes.append(
