@@ -165,3 +165,20 @@ def test_a_job_for_a_product_published_since_the_search_is_refunded_and_retrieve
     assert sandbox.aria.retrievals == {ARCHIVED: 1}
     assert float(sandbox.hyp3_settings()["credits"]) == before - 60 * (len(sandbox.hyp3.jobs()) - 1)
     assert run_cli(["-C", str(root), "plan", "--detailed-exitcode"]).code == 0
+
+
+def test_a_job_file_name_that_is_a_path_is_refused_and_nothing_is_written(
+    run_cli, sandbox, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    sandbox.hyp3_settings(speed=50.0)
+    monkeypatch.setenv("INSARPROJ_HYP3_LISTING_LAG", "0.5")
+    root = write_aria_project(tmp_path / "p", extra="on_demand = true")
+    sandbox.set_faults("evil-name")  # HyP3 lists "../../../../<name>.nc" as the job's file
+    args = ["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60"]
+    done = run_cli(args)
+    assert done.code == 4, done.output  # cannot converge: the made files are refused
+    plan = run_cli(["-C", str(root), "plan"])
+    assert "made a file insarproj refuses" in plan.output, plan.output
+    assert not MADE & set(aria_records(root))
+    # 20210116_20210209 has no published product: no file of it anywhere
+    assert not list(tmp_path.rglob("*20210209_20210116*.nc"))
