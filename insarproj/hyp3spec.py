@@ -26,6 +26,7 @@ __all__ = [
     "format_value",
     "job_types",
     "load_job_spec",
+    "pair_job_types",
 ]
 
 _TYPE_WORDS = {
@@ -174,6 +175,18 @@ def job_types() -> list[str]:
     return sorted(
         entry.name.removesuffix(".yml") for entry in folder.iterdir() if entry.name.endswith(".yml")
     )
+
+
+@functools.cache
+def pair_job_types() -> list[str]:
+    """The job types made from granule lists (INSAR_*): the choices of `[processor.hyp3] job_type`.
+    The others (ARIA_S1_GUNW: two dates and a frame) are submitted by their own processor
+    (docs/aria.md, "On demand")."""
+    return [
+        t
+        for t in job_types()
+        if any(p.type == "array" for p in load_job_spec(t).parameters.values() if p.is_input)
+    ]
 
 
 def load_job_spec(job_type: str) -> JobSpec:

@@ -8,7 +8,7 @@ from importlib import resources
 import pytest
 import yaml
 
-from insarproj.hyp3spec import ParameterError, job_types, load_job_spec
+from insarproj.hyp3spec import ParameterError, job_types, load_job_spec, pair_job_types
 
 
 def _data_text(*parts: str) -> str:
@@ -16,7 +16,9 @@ def _data_text(*parts: str) -> str:
 
 
 def test_supported_job_types_are_the_shipped_specs() -> None:
-    assert job_types() == ["INSAR_GAMMA", "INSAR_ISCE_BURST", "INSAR_ISCE_MULTI_BURST"]
+    assert job_types() == ["ARIA_S1_GUNW", "INSAR_GAMMA", "INSAR_ISCE_BURST", "INSAR_ISCE_MULTI_BURST"]
+    # [processor.hyp3] job_type takes the pair jobs; ARIA_S1_GUNW comes with processor aria (docs/aria.md)
+    assert pair_job_types() == ["INSAR_GAMMA", "INSAR_ISCE_BURST", "INSAR_ISCE_MULTI_BURST"]
 
 
 @pytest.mark.parametrize("job_type", ["INSAR_GAMMA", "INSAR_ISCE_BURST", "INSAR_ISCE_MULTI_BURST"])
@@ -89,7 +91,7 @@ def test_check_parameter_errors(job_type: str, params: dict[str, object], fragme
 def test_unknown_job_type_suggests_the_closest() -> None:
     with pytest.raises(ValueError, match="did you mean INSAR_GAMMA"):
         load_job_spec("INSAR_GAMA")
-    with pytest.raises(ValueError, match="supported job types are INSAR_GAMMA, INSAR_ISCE_BURST"):
+    with pytest.raises(ValueError, match="supported job types are ARIA_S1_GUNW, INSAR_GAMMA, INSAR_ISCE"):
         load_job_spec("RTC_GAMMA")
 
 

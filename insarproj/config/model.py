@@ -28,7 +28,7 @@ from insarproj.config.processor import (
     ProcessorConfig,
     SlurmConfig,
 )
-from insarproj.hyp3spec import format_value, job_types, load_job_spec
+from insarproj.hyp3spec import format_value, load_job_spec, pair_job_types
 from insarproj.s1names import is_granule_name
 
 if TYPE_CHECKING:
@@ -734,7 +734,7 @@ class ProjectConfig(Section):
             job_type = self.processor.hyp3.job_type
             wanted = load_job_spec(job_type).input_product
             if product != wanted:
-                fitting = [t for t in job_types() if load_job_spec(t).input_product == product]
+                fitting = [t for t in pair_job_types() if load_job_spec(t).input_product == product]
                 raise FieldProblem(
                     f'product = "{product}" does not fit job_type = "{job_type}", '
                     f"which takes {wanted} granules",

@@ -6,6 +6,7 @@ parameter of that type's HyP3 job spec. ``Hyp3Config`` is therefore built from t
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -14,11 +15,20 @@ from pydantic import Field, WithJsonSchema, create_model, field_validator, model
 from insarproj.config.base import Section
 from insarproj.config.isce import IsceConfig, SlurmConfig
 from insarproj.config.problems import FieldProblem
-from insarproj.hyp3spec import JobSpec, ParameterError, ParamSpec, format_value, job_types, load_job_spec
+from insarproj.hyp3spec import (
+    JobSpec,
+    ParameterError,
+    ParamSpec,
+    format_value,
+    job_types,
+    load_job_spec,
+    pair_job_types,
+)
 
 __all__ = [
     "DEFAULT_JOB_TYPE",
     "AriaConfig",
+    "AriaJobSettings",
     "Hyp3Config",
     "Hyp3Settings",
     "IsceConfig",
@@ -39,7 +49,7 @@ MAX_HOLD_DAYS = 3650
 def _parameter_fields() -> dict[str, Any]:
     """One optional field per user parameter of every supported job type, described from the job specs."""
     found: dict[str, list[tuple[str, ParamSpec]]] = {}
-    for job_type in job_types():
+    for job_type in pair_job_types():
         for name, spec in load_job_spec(job_type).user_parameters().items():
             found.setdefault(name, []).append((job_type, spec))
     python_types = {"boolean": bool, "string": str, "number": float, "integer": int}
@@ -86,10 +96,12 @@ def _allowed_default(spec: ParamSpec) -> str:
 class Hyp3Settings(Section):
     """[processor.hyp3]: insarproj's own HyP3 settings (the job parameters are added per job spec)."""
 
-    job_type: Annotated[str, WithJsonSchema({"type": "string", "enum": job_types()})] = Field(
+    job_type: Annotated[str, WithJsonSchema({"type": "string", "enum": pair_job_types()})] = Field(
         DEFAULT_JOB_TYPE,
-        description=f'HyP3 job type: {", ".join(job_types())}. Default "{DEFAULT_JOB_TYPE}". '
-        + "; ".join(f'{t} takes search.product = "{load_job_spec(t).input_product}"' for t in job_types())
+        description=f'HyP3 job type: {", ".join(pair_job_types())}. Default "{DEFAULT_JOB_TYPE}". '
+        + "; ".join(
+            f'{t} takes search.product = "{load_job_spec(t).input_product}"' for t in pair_job_types()
+        )
         + ". The job parameters of the chosen type go in this same table.",
     )
     max_attempts: int = Field(
@@ -133,10 +145,21 @@ class Hyp3Settings(Section):
             return data  # the field check reports the type
         try:
             spec = load_job_spec(job_type)
-        except ParameterError as exc:
+        except ParameterError:
+            close = difflib.get_close_matches(job_type, pair_job_types(), n=1)
             raise FieldProblem(
-                f"unknown HyP3 job type {format_value(job_type)}", key=("job_type",), hint=exc.hint
+                f"unknown HyP3 job type {format_value(job_type)}",
+                key=("job_type",),
+                hint=(f"did you mean {close[0]}? " if close else "")
+                + f"supported job types are {', '.join(pair_job_types())}",
             ) from None
+        if job_type not in pair_job_types():
+            raise FieldProblem(
+                f"job_type = {format_value(job_type)} is not made from pairs of granules",
+                key=("job_type",),
+                hint='ARIA_S1_GUNW jobs come with [processor] kind = "aria" and [processor.aria] '
+                f"on_demand = true; here use one of {', '.join(pair_job_types())}",
+            )
         own = tuple(Hyp3Settings.model_fields)
         for name, value in data.items():
             if name not in own:
@@ -225,19 +248,48 @@ class AriaConfig(Section):
     )
     on_demand: bool = Field(
         False,
-        description="Submit HyP3 ARIA_S1_GUNW jobs for network pairs without a published product. "
-        "Not supported by this version: only false is accepted (docs/aria.md). Default false.",
+        description="Submit HyP3 ARIA_S1_GUNW jobs (60 credits each) for network pairs without a "
+        "published product, one per ARIA frame of the stack, and download their products into the "
+        'same folder (docs/aria.md, "On demand"). Default false.',
+    )
+    max_attempts: int = Field(
+        2,
+        ge=1,
+        le=MAX_ATTEMPTS,
+        description=f"With on_demand: submissions per ARIA_S1_GUNW job at most (1..{MAX_ATTEMPTS}), the "
+        "first included; HyP3 charges failed jobs too. Default 2.",
+    )
+    max_credits: float | None = Field(
+        None,
+        gt=0,
+        le=MAX_CREDITS,
+        allow_inf_nan=False,
+        description="With on_demand: spend at most this many HyP3 credits per apply; submissions beyond "
+        "it stay planned for a later apply. Default: no limit beyond the account's credits.",
     )
 
-    @field_validator("on_demand")
-    @classmethod
-    def _on_demand_not_yet(cls, value: bool) -> bool:
-        if value:
-            raise FieldProblem(
-                "on_demand = true (HyP3 ARIA_S1_GUNW jobs) is not supported by this version of insarproj",
-                hint="remove it or set on_demand = false; plan lists the network pairs without a product",
-            )
-        return value
+    def hyp3_settings(self) -> AriaJobSettings:
+        """The HyP3 settings of the on-demand ARIA_S1_GUNW jobs (kinds/hyp3.py reads them)."""
+        return AriaJobSettings(max_attempts=self.max_attempts, max_credits=self.max_credits)
+
+
+class AriaJobSettings:
+    """What the HyP3 job machinery needs of an on-demand ARIA_S1_GUNW job: the job type, no user
+    parameters (reference date, secondary date and frame id are its inputs), the limits."""
+
+    job_type = "ARIA_S1_GUNW"
+    # The pairs' dates come from published products: they are past, precise orbits are in.
+    hold_recent_days = 0
+
+    def __init__(self, *, max_attempts: int, max_credits: float | None) -> None:
+        self.max_attempts = max_attempts
+        self.max_credits = max_credits
+
+    def job_spec(self) -> JobSpec:
+        return load_job_spec(self.job_type)
+
+    def job_parameters(self) -> dict[str, Any]:
+        return {}
 
 
 # --------------------------------------------------------------------------- [processor]

@@ -62,28 +62,25 @@ class AriaProductKind(ResourceKind):
     kind = KIND
 
     def desired(self, ctx: PlanContext) -> Iterable[Desired]:
+        from insarproj.kinds.aria_jobs import offered
+
         pin = aria_pinned(ctx)
         for choice in choices(ctx):
             for pair in choice.selected:
                 for name in pair.products:
-                    p = pin.products[name]
-                    spec = {
-                        "name": p.name,
-                        "url": p.url,
-                        "size": p.size,
-                        "md5": p.md5,
-                        "stack": p.stack,
-                        "frame": p.frame,
-                        "reference": p.reference,
-                        "secondary": p.secondary,
-                        "version": p.version,
-                        "coverage": pair.coverage,
-                        "path": aria_relpath(p.stack, p.name),
-                    }
-                    yield Desired(address=f"{KIND}.{p.stack}.{p.frame}.{pair.key}", spec=spec)
+                    yield _published(pin.products[name], pair.key, pair.coverage)
+        for made in offered(ctx)[0]:  # pairs completed by on-demand jobs (docs/aria.md, "On demand")
+            for name in made.published:
+                yield _published(pin.products[name], made.key, made.coverage)
+            for job in made.jobs:
+                yield _made_on_demand(job)
 
     def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
+        if spec.get("source") == "hyp3":
+            from insarproj.kinds.aria_made import assess_made
+
+            return assess_made(desired, record, ctx)
         if record is not None and record["status"] == RETRIEVING:
             return _assess_retrieval(desired, record, ctx)
         if record is None or record["status"] != "present":
@@ -110,6 +107,8 @@ class AriaProductKind(ResourceKind):
     def execute(self, action: Action, ctx: ApplyContext) -> Outcome:
         if action.op is Op.FORGET:
             return _forget(action, ctx)
+        if action.op is Op.FAILED:
+            return Outcome()  # shown on every plan until its job is made again (kinds/aria_made.py)
         from insarproj.aria.storage import probe_download
 
         if action.op is Op.ADOPT:
@@ -141,6 +140,39 @@ class AriaProductKind(ResourceKind):
         from insarproj.kinds.aria_show import plan_notes
 
         return plan_notes(ctx, choices(ctx))
+
+
+def _published(p: Any, key: str, coverage: float) -> Desired:
+    spec = {
+        "name": p.name,
+        "url": p.url,
+        "size": p.size,
+        "md5": p.md5,
+        "stack": p.stack,
+        "frame": p.frame,
+        "reference": p.reference,
+        "secondary": p.secondary,
+        "version": p.version,
+        "coverage": coverage,
+        "path": aria_relpath(p.stack, p.name),
+    }
+    return Desired(address=f"{KIND}.{p.stack}.{p.frame}.{key}", spec=spec)
+
+
+def _made_on_demand(job: Any) -> Desired:
+    """The product of an on-demand ARIA_S1_GUNW job: known by name once the job SUCCEEDED."""
+    from insarproj.kinds.aria_jobs import job_address, product_address
+
+    spec = {
+        "source": "hyp3",
+        "job": job_address(job),
+        "stack": job.stack,
+        "frame": job.frame,
+        "reference": job.later.isoformat(),
+        "secondary": job.earlier.isoformat(),
+        "coverage": job.coverage,
+    }
+    return Desired(address=product_address(job), spec=spec, depends_on=(job_address(job),))
 
 
 def _action(desired: Desired, op: Op, reason: str) -> Action:
@@ -220,6 +252,8 @@ def _retrieval_requested(action: Action, ctx: ApplyContext, status_url: str | No
         "status_url": redact_url(status_url) if status_url else None,
         "requested_at": earlier.get("requested_at") or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
+    if payload.get("source") == "hyp3":  # a job HyP3 answered from its archive (kinds/aria_made.py)
+        attributes.update(source="hyp3", job_id=payload["job_id"])
     return Outcome(
         ops=[op_put(action.address, KIND, RETRIEVING, attributes)],
         message="archived: retrieval from long-term storage requested",
@@ -260,6 +294,8 @@ def _download(action: Action, ctx: ApplyContext) -> Outcome:
         for key in ("name", "stack", "frame", "reference", "secondary", "version", "coverage")
     }
     attributes.update(path=rel, size=result.size, md5=result.md5, url=redact_url(payload["url"]))
+    if payload.get("source") == "hyp3":
+        attributes.update(source="hyp3", job_id=payload["job_id"])
     old = ctx.state.get(action.address)
     if old is not None and old["status"] == "present" and old["attributes"].get("path") != rel:
         _set_aside(ctx, action.address, old["attributes"]["path"], prune=ctx.options.prune)

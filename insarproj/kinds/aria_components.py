@@ -19,13 +19,33 @@ def aria_components(project: Any, endpoints: Endpoints) -> Components:
     def catalog() -> AriaCatalog:
         return AriaCatalog(endpoints.url("cmr"), earthdata_session(endpoints))
 
-    return Components(
+    result = Components(
         kinds=[AriaProductKind()],
         resolvers=[AriaSearchInput()],
         read_factories={"aria": catalog},
         write_factories={"earthdata": lambda: earthdata_session(endpoints)},
         preflight=[aria_preflight],
         show_sections=[aria_section],
+    )
+    return _with_on_demand_jobs(result, endpoints)
+
+
+def _with_on_demand_jobs(result: Components, endpoints: Endpoints) -> Components:
+    """The HyP3 job kind for on-demand ARIA_S1_GUNW jobs (before the products, which depend on
+    them), with the HyP3 reader, writer and preflight every HyP3 project uses (docs/aria.md).
+    Registered with on_demand = false too, so the records of earlier jobs are forgotten (the jobs
+    stay on HyP3); it then wants nothing and asks HyP3 nothing."""
+    from insarproj.kinds.aria_jobs import AriaJobKind
+    from insarproj.kinds.builtin import _hyp3
+
+    hyp3 = _hyp3(endpoints)
+    return Components(
+        kinds=[AriaJobKind(), *result.kinds],
+        resolvers=result.resolvers,
+        read_factories={**result.read_factories, **hyp3.read_factories},
+        write_factories={**result.write_factories, **hyp3.write_factories},
+        preflight=[*hyp3.preflight, *result.preflight],
+        show_sections=result.show_sections,
     )
 
 
@@ -52,6 +72,6 @@ def aria_preflight(plan: Plan, ctx: Any) -> None:
 
     # Only a product with no retrieval on record is probed: a lapsed retrieval is requested again
     # by its own action alone. A 202 here is recorded by the product's own probe right after.
-    fresh = [a for a in downloads if ctx.state.get(a.address) is None]
+    fresh = [a for a in downloads if ctx.state.get(a.address) is None and a.payload.get("source") != "hyp3"]
     if fresh:
         probe_download(ctx.write.get("earthdata"), fresh[0].payload["url"])

@@ -42,8 +42,12 @@ def plan_notes(ctx: Any, choices: list[Any]) -> list[str]:
             notes.append(
                 f"{choice.stack}: network pairs without a usable published GUNW product: "
                 f"{len(choice.missing)} "
-                f"({_keys(list(choice.missing))}); on-demand ARIA_S1_GUNW jobs are not supported by this "
-                "version"
+                f"({_keys(list(choice.missing))}); "
+                + (
+                    "made on demand by HyP3 ARIA_S1_GUNW jobs where they can be (hyp3_job lines)"
+                    if aria is not None and aria.on_demand
+                    else "set [processor.aria] on_demand = true to have HyP3 make them (60 credits each)"
+                )
             )
         if choice.not_selected:
             notes.append(f"{choice.stack}: published pairs not in the [pairs] network: {choice.not_selected}")
@@ -114,9 +118,26 @@ def aria_section(ws: Any, state: Any) -> dict[str, Any]:
         for address, record in rows:
             attrs = record["attributes"]
             products.append({"address": address, "status": record["status"], **attrs})
+            made = f"  (HyP3 job {attrs.get('job_id')})" if attrs.get("source") == "hyp3" else ""
             lines.append(
                 f"    {address.split('.', 2)[2]:<24} v{attrs.get('version')}  coverage "
-                f"{100 * float(attrs.get('coverage') or 0):.0f} %  {record['status']}"
+                f"{100 * float(attrs.get('coverage') or 0):.0f} %  {record['status']}{made}"
             )
         stacks.append({"id": stack_id, "frames": frames, "products": products})
+    lines += _jobs_line(state)
     return {"aria": stacks, "text_blocks": ["\n".join(lines)]}
+
+
+def _jobs_line(state: Any) -> list[str]:
+    """On-demand ARIA_S1_GUNW jobs: how many, their statuses and the credits they were charged."""
+    from collections import Counter
+
+    jobs = state.by_kind("hyp3_job")
+    if not jobs:
+        return []
+    statuses = Counter(r["status"] for r in jobs.values())
+    spent = sum(
+        float(a.get("credit_cost") or 0) for r in jobs.values() for a in r["attributes"].get("attempts", [])
+    )
+    parts = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+    return [f"  on-demand ARIA_S1_GUNW jobs: {len(jobs)} ({parts}); {spent:g} credits charged"]

@@ -104,7 +104,10 @@ def _hyp3_now(ctx: PlanContext | ApplyContext) -> datetime:
 
 
 def hyp3_config(project: Any) -> Any:
-    return project.config.processor.hyp3
+    processor = project.config.processor
+    if processor.hyp3 is None and processor.aria is not None:
+        return processor.aria.hyp3_settings()  # on-demand ARIA_S1_GUNW jobs (kinds/aria_jobs.py)
+    return processor.hyp3
 
 
 def job_address(pair_address: str) -> str:
@@ -275,6 +278,10 @@ def _product_on_disk(ctx: PlanContext, spec: dict[str, Any]) -> bool:
     job whose product is stale or damaged must be resubmitted, since HyP3 no longer serves it."""
     from insarproj.kinds.products import product_in_place  # products imports this module
 
+    if "gunw_product" in spec:  # an on-demand ARIA_S1_GUNW job: its product is a GUNW file
+        from insarproj.kinds.aria_jobs import gunw_in_place
+
+        return gunw_in_place(spec["gunw_product"], ctx)
     return product_in_place(job_address(spec["pair"]), ctx)
 
 
@@ -870,7 +877,7 @@ def _connect_early(actions: list[Action]) -> list[Action]:
     for a in actions:
         p = a.payload
         pair = Pair(
-            stack_id=p["stack"],
+            stack_id=p.get("network", p["stack"]),  # ARIA jobs: one network per frame
             reference=date.fromisoformat(p["reference_date"]),
             secondary=date.fromisoformat(p["secondary_date"]),
             temporal_baseline=p["temporal_baseline"],

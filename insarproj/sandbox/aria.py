@@ -30,13 +30,22 @@ class AriaArchive:
         self.expiry = expiry
         self.requested: dict[str, float] = {}  # name → when its retrieval started
         self.retrievals: dict[str, int] = {}  # name → retrievals started
+        # Products the search does not list (yet): published after a project's pinned search, still
+        # downloadable, and found by HyP3's search-archive step of an ARIA_S1_GUNW job.
+        self.unlisted: set[str] = set()
         self._lock = threading.Lock()
 
     def settings(self, **values: Any) -> dict[str, Any]:
         for key in ("retrieval_delay", "expiry"):
             if key in values:
                 setattr(self, key, float(values[key]))
-        return {"retrieval_delay": self.retrieval_delay, "expiry": self.expiry}
+        if "unlisted" in values:
+            self.unlisted = set(values["unlisted"])
+        return {
+            "retrieval_delay": self.retrieval_delay,
+            "expiry": self.expiry,
+            "unlisted": sorted(self.unlisted),
+        }
 
     def status(self, name: str) -> tuple[str, float | None]:
         """(status, expiration as epoch seconds or None) of a product now."""

@@ -66,7 +66,8 @@ def gunw_search(archive: AriaArchive, origins: Origins) -> Callable[[Request], R
             return None
         page_size = int(next((v for k, v in form if k == "page_size"), "10"))
         results = sorted(
-            (p for p in archive.products.values() if _matches(p, form)), key=lambda p: (p.start, p.name)
+            (p for p in archive.products.values() if p.name not in archive.unlisted and _matches(p, form)),
+            key=lambda p: (p.start, p.name),
         )
         offset = 0
         after = req.header("cmr-search-after")

@@ -92,6 +92,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from insarproj.sandbox import hyp3_api
+from insarproj.sandbox import hyp3_gunw as gunw
 from insarproj.sandbox import hyp3_products as products
 from insarproj.sandbox.auth import COOKIE_NAME, Auth
 from insarproj.sandbox.catalog import Catalog, Granule
@@ -213,6 +214,7 @@ class StoredJob:
     name: str | None = None
     failure: str | None = None  # why it fails: the log says so
     expire_at_finish: bool = False
+    archived: bool = False  # an ARIA_S1_GUNW job whose product exists: SUCCEEDED at once, refunded
 
     def status(self, now: float) -> str:
         if now < self.started:
@@ -222,6 +224,8 @@ class StoredJob:
         return self.outcome
 
     def expiration(self) -> float:
+        if self.archived:  # search_archive: 1000 years
+            return self.finished + 1000 * 52 * 7 * 86400.0
         if self.expire_at_finish:
             return float(math.floor(self.finished))
         return _midnight_after(self.finished + PRODUCT_LIFETIME.total_seconds())
@@ -250,6 +254,7 @@ class _Summary:
     size: int
     browse_images: tuple[str, ...]
     thumbnail_images: tuple[str, ...]
+    file_name: str = ""  # the listed file (default: <name>.zip)
 
 
 class Clock:
@@ -508,11 +513,15 @@ class Hyp3Service:
             if cached is not None:
                 self._products.move_to_end(job.job_id)
                 return cached
-        built = products.build_product(self._product_job(job))
+        if job.job_type == gunw.ARIA:
+            processed = datetime.fromtimestamp(job.finished, UTC)
+            built: Any = gunw.build_gunw_product(job.job_parameters, processed)
+        else:
+            built = products.build_product(self._product_job(job))
         with self._product_lock:
             self._products[job.job_id] = built
             self._summaries[job.job_id] = _Summary(
-                built.name, len(built.zip_bytes), built.browse_images, built.thumbnail_images
+                built.name, len(built.zip_bytes), built.browse_images, built.thumbnail_images, built.zip_name
             )
             while len(self._products) > PRODUCT_CACHE:
                 self._products.popitem(last=False)
@@ -579,9 +588,14 @@ class Hyp3Service:
         if status in ("SUCCEEDED", "FAILED"):
             record["logs"] = [self._object_url(job, f"{job.job_id}.log")]
             record["expiration_time"] = format_time(job.expiration())
-        if status == "SUCCEEDED":
+        if status == "SUCCEEDED" and job.archived:
+            product = gunw.published(job.job_parameters)
+            assert product is not None  # archived only when the catalogue has it
+            record["files"] = [gunw.archived_file(product, self.origins.data)]
+            record["processing_times"] = [0]
+        elif status == "SUCCEEDED":
             summary = self._summary(job)
-            zip_name = f"{summary.name}.zip"
+            zip_name = summary.file_name or f"{summary.name}.zip"
             record["files"] = [
                 {
                     "filename": self._crafted_filename(zip_name) or zip_name,
@@ -645,10 +659,11 @@ class Hyp3Service:
         if errors:
             raise problem(400, f"Request body validation error: {errors[0]}")
         for index, job in enumerate(body["jobs"]):
-            if job["job_type"] not in products.INSAR_JOB_TYPES:
+            if job["job_type"] not in (*products.INSAR_JOB_TYPES, gunw.ARIA):
                 raise problem(
                     400,
                     f"jobs[{index}]: the insarproj sandbox processes {', '.join(products.INSAR_JOB_TYPES)} "
+                    f"and {gunw.ARIA} "
                     f"jobs only, not {job['job_type']}",
                 )
             if job.get("bucket") is not None:
@@ -670,9 +685,15 @@ class Hyp3Service:
         missing = sorted({n for n in names if self.catalog.get(n) is None})
         if missing:
             raise problem(400, f"Some requested scenes could not be found: {', '.join(missing)}")
-        found = []
+        found: list[list[Granule]] = []
         for job in jobs:
             params = job["job_parameters"]
+            if job["job_type"] == gunw.ARIA:  # dates and a frame, no granules
+                why = gunw.date_problem(params, datetime.fromtimestamp(self.clock.now(), UTC).date())
+                if why:
+                    raise problem(400, why)
+                found.append([])
+                continue
             if job["job_type"] == products.BURST:
                 _check_single_burst_pair(params["granules"])
             elif job["job_type"] == products.MULTI_BURST:
@@ -726,6 +747,8 @@ class Hyp3Service:
             failure = "the sandbox's fault plan made this job fail (job-fail)"
         elif self.settings.fail_rate > 0 and self._fail_rng.random() < self.settings.fail_rate:
             failure = f"the sandbox failed this job at random (fail_rate {self.settings.fail_rate})"
+        elif entry["job_type"] == gunw.ARIA:
+            failure = gunw.processing_problem(entry["job_parameters"])
         else:
             product_job = products.ProductJob.from_parameters(
                 job_id=entry["job_id"],
@@ -735,19 +758,22 @@ class Hyp3Service:
                 processed=datetime.fromtimestamp(now, UTC),
             )
             failure = products.processing_problem(product_job)
+        # HyP3's search-archive step: an ARIA_S1_GUNW product that exists ends the job at once, refunded.
+        archived = entry["job_type"] == gunw.ARIA and not failure and gunw.published(entry["job_parameters"])
         return StoredJob(
             job_id=entry["job_id"],
             user_id=entry["user_id"],
             job_type=entry["job_type"],
             job_parameters=entry["job_parameters"],
             request_time=entry["request_time"],
-            credit_cost=entry["credit_cost"],
+            credit_cost=0.0 if archived else entry["credit_cost"],
             priority=entry["priority"],
             bucket=entry["bucket"],
             bucket_prefix=entry["bucket_prefix"],
             submitted=now,
             started=now + pending,
-            finished=now + pending + running,
+            finished=now + pending + (0.0 if archived else running),
+            archived=bool(archived),
             outcome="FAILED" if failure else "SUCCEEDED",
             name=entry.get("name"),
             failure=failure,
@@ -770,7 +796,10 @@ class Hyp3Service:
             if not validate_only:
                 user.remaining_credits -= sum(entry["credit_cost"] for entry in prepared)
                 for entry in prepared:
-                    self._add(self._schedule(req, entry, now))
+                    job = self._schedule(req, entry, now)
+                    if job.archived:
+                        user.remaining_credits += entry["credit_cost"]  # the refund
+                    self._add(job)
                 self._save()
             stall = self._stall
         answer = _numbers({**body, "jobs": prepared})

@@ -205,7 +205,8 @@ class Sandbox:
         return self.hyp3.configure(**settings)
 
     def aria_settings(self, **settings: Any) -> dict[str, Any]:
-        """ARIA long-term storage: `retrieval_delay` and `expiry` in seconds (sandbox/aria.py)."""
+        """ARIA long-term storage: `retrieval_delay` and `expiry` in seconds; `unlisted`: product names
+        the search leaves out (published after a pinned search; sandbox/aria.py)."""
         return self.aria.settings(**settings)
 
     def orbit_settings(self, **settings: Any) -> dict[str, Any]:

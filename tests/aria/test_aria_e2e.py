@@ -112,14 +112,6 @@ def test_a_corrupted_netcdf_is_refused_and_downloaded_again(run_cli, sandbox, tm
     assert hashlib.md5(path.read_bytes()).hexdigest() == attrs["md5"]
 
 
-def test_on_demand_is_refused_with_the_key_and_line(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    root = write_aria_project(tmp_path / "p", extra="on_demand = true")
-    result = run_cli(["-C", str(root), "validate"])
-    assert result.code == 1
-    assert "project.toml" in result.output and "on_demand" in result.output
-    assert "Traceback" not in result.output
-
-
 def test_a_lapsed_retrieval_is_requested_again_once(run_cli, sandbox, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from insarproj.kinds import aria as aria_kind
 
