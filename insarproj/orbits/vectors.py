@@ -15,6 +15,7 @@ Pure maths on Earth-fixed (ECEF) positions and velocities, no I/O beyond reading
 
 from __future__ import annotations
 
+import itertools
 import math
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -100,7 +101,7 @@ def _unit(a: Vec) -> Vec:
 def interpolate(vectors: list[StateVector], when: datetime) -> tuple[Vec, Vec] | None:
     """(position, velocity) at ``when`` by cubic Hermite between the two vectors around it; None
     outside the vectors (never extrapolated)."""
-    for a, b in zip(vectors, vectors[1:], strict=False):
+    for a, b in itertools.pairwise(vectors):
         if a.time <= when <= b.time:
             h = (b.time - a.time).total_seconds()
             if h <= 0:
