@@ -112,8 +112,10 @@ def _orbits(endpoints: Endpoints, source: str = "asf") -> Components:
             return CdseOrbitCatalogue(endpoints.url("cdse"), catalogue_session(user_agent=USER_AGENT))
         return OrbitBucket(endpoints.url("orbits"), session())
 
+    from insarproj.kinds.orbit_baselines import BaselineKind
+
     return Components(
-        kinds=[OrbitKind()],
+        kinds=[OrbitKind(), BaselineKind()],
         read_factories={"orbits": bucket},
         write_factories={"orbits": session},
         show_sections=[orbits_section],

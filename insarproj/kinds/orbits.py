@@ -55,9 +55,19 @@ def orbit_relpath(file: str) -> str:
 
 
 def held_dates(ctx: PlanContext) -> dict[str, dict[str, str]]:
-    """Dates held out of their stack because a scene lacks a precise orbit ({} when none)."""
+    """Dates held out of their stack because a scene lacks a precise orbit, or because their
+    perpendicular baseline waits for orbit files (kinds/orbit_baselines.py) ({} when none)."""
     held: dict[str, dict[str, str]] = ctx.observations.get(HELD, {})
-    return held
+    from insarproj.kinds.orbit_baselines import baseline_waits
+
+    waits = baseline_waits(ctx)
+    if not waits:
+        return held
+    merged = {stack: dict(days) for stack, days in held.items()}
+    for stack, days in waits.items():
+        for day, why in days.items():
+            merged.setdefault(stack, {}).setdefault(day, "waiting for its perpendicular baseline: " + why)
+    return merged
 
 
 class OrbitKind(ResourceKind):
@@ -146,7 +156,8 @@ class OrbitKind(ResourceKind):
                 f"{len(restituted)} scene(s) use restituted orbits (RESORB); precise ones (POEORB) are "
                 f"expected from {expected[0]} to {expected[-1]}, and a later plan upgrades them"
             )
-        for stack, dates in sorted(held_dates(ctx).items()):
+        only_orbits: dict[str, dict[str, str]] = ctx.observations.get(HELD, {})  # baselines note their own
+        for stack, dates in sorted(only_orbits.items()):
             for day, why in sorted(dates.items()):
                 notes.append(f"{stack} {day}: held out of the stack, {why} ([orbits] require_precise)")
         return notes
