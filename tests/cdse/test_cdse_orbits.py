@@ -113,3 +113,15 @@ def test_a_next_link_to_another_host_is_refused() -> None:
     )
     with pytest.raises(ProviderError, match="another host"):
         _catalogue().list_from(PREFIX, PREFIX + "20210101T000000")
+
+
+def test_a_cached_cdse_listing_keeps_the_product_ids() -> None:
+    from datetime import UTC, datetime
+
+    from insarproj.orbits.listing import Listing
+
+    file = orbit_of(_real_item(), PREFIX)
+    assert file is not None
+    listing = Listing(PREFIX, PREFIX + "20210101T000000", datetime(2021, 4, 1, tzinfo=UTC), [file])
+    again = Listing.from_json(PREFIX, listing.to_json())
+    assert again is not None and again.files == [file] and again.files[0].product_id == file.product_id
