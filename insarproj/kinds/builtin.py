@@ -113,9 +113,11 @@ def _orbits(endpoints: Endpoints, source: str = "asf") -> Components:
         return OrbitBucket(endpoints.url("orbits"), session())
 
     from insarproj.kinds.orbit_baselines import BaselineKind
+    from insarproj.kinds.orbits_fetch import orbit_preflight
 
     return Components(
         kinds=[OrbitKind(), BaselineKind()],
+        preflight=[orbit_preflight],
         read_factories={"orbits": bucket},
         write_factories={"orbits": session},
         show_sections=[orbits_section],

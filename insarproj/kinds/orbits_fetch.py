@@ -140,3 +140,15 @@ def _set_aside_old(action: Action, ctx: ApplyContext, new_rel: str) -> None:
     aside = resolve_inside(ctx.project.data_dir, f"{SUPERSEDED_DIR}/{old.name}", what=what)
     aside.parent.mkdir(parents=True, exist_ok=True)
     os.replace(old, aside)
+
+
+def orbit_preflight(plan: Any, ctx: ApplyContext) -> None:
+    """Orbit files from CDSE need its login: checked once before any download (a project whose
+    scenes come from CDSE too has it checked by the scenes' preflight already)."""
+    from insarproj.kinds.scenes import cdse_preflight
+
+    wanted = (Op.CREATE, Op.REPLACE)
+    cdse = [a for a in plan.actions if a.kind == "orbit" and a.op in wanted and a.payload.get("product_id")]
+    scenes = [a for a in plan.actions if a.kind == "scene" and a.op in wanted]
+    if cdse and not any(a.payload.get("source") == "cdse" for a in scenes):
+        cdse_preflight(len(cdse), ctx, what="orbit files")

@@ -145,3 +145,20 @@ def test_max_perpendicular_baseline_applies_on_a_cdse_project_once_its_orbits_ar
     assert set(pairs) == set(asf_pairs)
     for address, bperp in pairs.items():
         assert abs(bperp - asf_pairs[address]) <= 1.5, (address, bperp, asf_pairs[address])
+
+
+def test_orbit_files_from_cdse_without_credentials_stop_before_any_download(
+    tmp_path: Path, sandbox: Any, run_cli: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.delenv("CDSE_USERNAME")
+    monkeypatch.delenv("CDSE_PASSWORD")
+    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
+    root = _project(tmp_path / "p", source="cdse", kind="hyp3")  # HyP3 downloads no scene: orbits only
+    result = run_cli(["-C", str(root), "apply", "--yes"])
+    assert (
+        result.code != 0
+        and "orbit files are to be downloaded from CDSE but no CDSE credentials" in result.output
+    )
+    assert "Traceback" not in result.output
+    assert not (root / "data" / "orbits").exists() or not any((root / "data" / "orbits").iterdir())
+    assert _records(root, "orbit") == {}
