@@ -59,7 +59,8 @@ def source_notes(scenes: list[PinnedScene], offline: list[str], request: SearchR
     """What a CDSE pin approximates or lacks, in words for the plan."""
     notes = [
         "source cdse: the Copernicus Data Space catalogue gives no orbit state vectors, so perpendicular "
-        "baselines are unknown and max_perpendicular_baseline cannot be applied (docs/cdse.md)"
+        "baselines are unknown to the search: with [orbits] enabled they are computed from the orbit files "
+        "once those are on disk (docs/orbits.md), otherwise max_perpendicular_baseline cannot be applied"
     ]
     unsummed = [s.name for s in scenes if s.md5 is None]
     if request.product == "BURST" and scenes:

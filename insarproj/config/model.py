@@ -480,6 +480,12 @@ class OrbitsConfig(Section):
         "instead of using a restituted one (RESORB), so the stack is not remade when the POEORB arrives "
         "(true/false). Default: true for processor isce, false otherwise.",
     )
+    source: Literal["asf", "cdse"] | None = Field(
+        None,
+        description='Where orbit files come from: "asf" (the public s1-orbits bucket) or "cdse" (the '
+        "Copernicus Data Space catalogue, with your CDSE credentials). Default: the [search] source, "
+        "so a project depends on one service.",
+    )
 
 
 class DemConfig(Section):
@@ -789,6 +795,11 @@ class ProjectConfig(Section):
         if self.orbits.enabled is not None:
             return self.orbits.enabled
         return self.processor.kind in _PROCESSORS_WITH_LOCAL_DATA
+
+    @property
+    def orbits_source(self) -> str:
+        """[orbits] source, or its default: the [search] source (docs/orbits.md)."""
+        return self.orbits.source or self.search.source
 
     @property
     def dem_enabled(self) -> bool:

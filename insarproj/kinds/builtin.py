@@ -45,7 +45,7 @@ def components(project: Any, endpoints: Endpoints) -> Components:
         show_sections=[scenes_section],
     )
     if project.config.orbits_enabled:
-        result.extend(_orbits(endpoints))
+        result.extend(_orbits(endpoints, project.config.orbits_source))
     result.kinds.append(NotYetManaged())
     if kind in ("hyp3", "isce"):
         result.kinds.append(PairKind())
@@ -90,7 +90,7 @@ def _mintpy() -> Components:
     )
 
 
-def _orbits(endpoints: Endpoints) -> Components:
+def _orbits(endpoints: Endpoints, source: str = "asf") -> Components:
     from insarproj.kinds.orbits import OrbitKind
     from insarproj.kinds.orbits_show import orbits_section
 
@@ -104,10 +104,20 @@ def _orbits(endpoints: Endpoints) -> Components:
     def bucket() -> Any:
         from insarproj.orbits.listing import OrbitBucket
 
+        if source == "cdse":  # the CDSE catalogue, listed as the bucket is (docs/orbits.md)
+            from insarproj.cdse.orbits import CdseOrbitCatalogue
+            from insarproj.cdse.session import catalogue_session
+            from insarproj.kinds.services import USER_AGENT
+
+            return CdseOrbitCatalogue(endpoints.url("cdse"), catalogue_session(user_agent=USER_AGENT))
         return OrbitBucket(endpoints.url("orbits"), session())
 
+    from insarproj.kinds.orbit_baselines import BaselineKind
+    from insarproj.kinds.orbits_fetch import orbit_preflight
+
     return Components(
-        kinds=[OrbitKind()],
+        kinds=[OrbitKind(), BaselineKind()],
+        preflight=[orbit_preflight],
         read_factories={"orbits": bucket},
         write_factories={"orbits": session},
         show_sections=[orbits_section],

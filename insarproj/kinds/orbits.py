@@ -26,6 +26,11 @@ HELD = "orbits.held"  # ctx.observations: stack → {iso date: why}
 LISTINGS = "orbit_listings"  # the observations section keeping what was listed, with its time
 
 
+def listings_section(project: Any) -> str:
+    """Each orbit source keeps its own listings: CDSE's entries carry product ids, the bucket's not."""
+    return LISTINGS if project.config.orbits_source == "asf" else f"{LISTINGS}_{project.config.orbits_source}"
+
+
 class OrbitSpec(TypedDict):
     name: str
     mission: str
@@ -50,9 +55,19 @@ def orbit_relpath(file: str) -> str:
 
 
 def held_dates(ctx: PlanContext) -> dict[str, dict[str, str]]:
-    """Dates held out of their stack because a scene lacks a precise orbit ({} when none)."""
+    """Dates held out of their stack because a scene lacks a precise orbit, or because their
+    perpendicular baseline waits for orbit files (kinds/orbit_baselines.py) ({} when none)."""
     held: dict[str, dict[str, str]] = ctx.observations.get(HELD, {})
-    return held
+    from insarproj.kinds.orbit_baselines import baseline_waits
+
+    waits = baseline_waits(ctx)
+    if not waits:
+        return held
+    merged = {stack: dict(days) for stack, days in held.items()}
+    for stack, days in waits.items():
+        for day, why in days.items():
+            merged.setdefault(stack, {}).setdefault(day, "waiting for its perpendicular baseline: " + why)
+    return merged
 
 
 class OrbitKind(ResourceKind):
@@ -141,7 +156,8 @@ class OrbitKind(ResourceKind):
                 f"{len(restituted)} scene(s) use restituted orbits (RESORB); precise ones (POEORB) are "
                 f"expected from {expected[0]} to {expected[-1]}, and a later plan upgrades them"
             )
-        for stack, dates in sorted(held_dates(ctx).items()):
+        only_orbits: dict[str, dict[str, str]] = ctx.observations.get(HELD, {})  # baselines note their own
+        for stack, dates in sorted(only_orbits.items()):
             for day, why in sorted(dates.items()):
                 notes.append(f"{stack} {day}: held out of the stack, {why} ([orbits] require_precise)")
         return notes
@@ -168,14 +184,15 @@ def choices(ctx: PlanContext) -> dict[str, Any]:
         scenes = [s for s in scenes if s.fallback]
     result: dict[str, Any] = {}
     if scenes:
-        cache = ctx.observed.get(LISTINGS, {})
+        section = listings_section(ctx.project)
+        cache = ctx.observed.get(section, {})
         chosen, listings = choose(
             ctx.read.get("orbits"), scenes, cache if isinstance(cache, dict) else {}, ctx.now
         )
         result.update(chosen)
         merged = dict(cache) if isinstance(cache, dict) else {}
         merged.update({prefix: listing.to_json() for prefix, listing in listings.items()})
-        ctx.observations["observed." + LISTINGS] = merged  # apply keeps it (docs/orbits.md)
+        ctx.observations["observed." + section] = merged  # apply keeps it (docs/orbits.md)
     ctx.observations[CHOICES] = result
     return result
 
@@ -202,7 +219,7 @@ def _missing_on_disk(desired: Desired, attrs: dict[str, Any], ctx: PlanContext) 
         return None
     from insarproj.orbits.select import parse_key
 
-    file = parse_key(str(attrs.get("key", "")), attrs.get("size"), attrs.get("etag"))
+    file = parse_key(str(attrs.get("key", "")), attrs.get("size"), attrs.get("etag"), attrs.get("product_id"))
     if file is None:
         raise_bad_record(desired.address)
     assert file is not None
@@ -249,6 +266,7 @@ def _fetch(desired: Desired, file: Any, op: Op, reason: str, ctx: PlanContext) -
             "key": file.key,
             "size": file.size,
             "etag": file.etag,
+            "product_id": file.product_id,
             "path": rel,
         },
     )

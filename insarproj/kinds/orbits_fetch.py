@@ -23,24 +23,26 @@ SUPERSEDED_DIR = f"{ORBIT_DIR}/superseded"
 
 
 def fetch_orbit(action: Action, ctx: ApplyContext) -> Outcome:
-    from insarproj.orbits.select import PREFIX_OF_TYPE, naive_utc, parse_key, precise_expected
+    from insarproj.orbits.select import naive_utc, parse_key, precise_expected
     from insarproj.orbits.verify import verify_eof
     from insarproj.transfer.download import DownloadSpec
 
     payload = action.payload
     spec = payload["spec"]
     name = plain_basename(str(payload["key"]).rsplit("/", 1)[-1], what=f"the orbit file of {action.address}")
-    file = parse_key(name, payload.get("size"), payload.get("etag"))
+    file = parse_key(name, payload.get("size"), payload.get("etag"), payload.get("product_id"))
     if file is None or file.mission != spec["mission"]:
         raise VerificationError(f"{action.address}: {name} is no orbit file of {spec['mission']}")
     rel = orbit_relpath(name)
     dest = resolve_inside(ctx.project.data_dir, rel, what=f"the file of {action.address}")
-    url = f"{ctx.endpoints.url('orbits').rstrip('/')}/{PREFIX_OF_TYPE[file.type]}/{name}"
     existed = dest.is_file()
-    result = _downloader(ctx).fetch(
-        DownloadSpec(url=url, dest=dest, size=file.size, md5=file.md5, kind="any", label=name),
-        cancel=ctx.cancel,
-    )
+    spec_ = DownloadSpec(url=_url(file, ctx), dest=dest, size=file.size, md5=file.md5, kind="any", label=name)
+    if file.product_id:
+        from insarproj.kinds.scenes import cdse_fetch
+
+        result = cdse_fetch(ctx, spec_)  # CDSE's token session, within its 4 downloads at once
+    else:
+        result = _downloader(ctx).fetch(spec_, cancel=ctx.cancel)
     t0, t1 = naive_utc(spec["start"]), naive_utc(spec["stop"])
     try:
         verify_eof(dest, file, t0, t1)
@@ -48,21 +50,8 @@ def fetch_orbit(action: Action, ctx: ApplyContext) -> Outcome:
         if not existed:
             dest.unlink(missing_ok=True)
         raise
-    attributes: dict[str, Any] = {
-        "path": rel,
-        "key": f"{PREFIX_OF_TYPE[file.type]}/{name}",
-        "file": name,
-        "type": file.type,
-        "mission": file.mission,
-        "validity_start": file.start.isoformat() + "Z",
-        "validity_stop": file.stop.isoformat() + "Z",
-        "size": result.size,
-        "md5": result.md5,
-        "etag": file.etag,
-        "stack": spec["stack"],
-        "date": spec["date"],
-        "source": "adopted" if result.adopted else "downloaded",
-    }
+    attributes = _attributes(file, spec, rel, result)
+    attributes["state_vectors"] = scene_vectors(dest, t0, t1)
     if file.type != "precise":
         attributes["precise_expected"] = precise_expected(t0).isoformat()
     if action.op is Op.REPLACE:
@@ -71,6 +60,50 @@ def fetch_orbit(action: Action, ctx: ApplyContext) -> Outcome:
         "(already here)" if result.adopted else f"downloaded ({result.bytes_transferred} bytes)"
     )
     return Outcome(ops=[op_put(action.address, OrbitKind.kind, "present", attributes)], message=message)
+
+
+def _attributes(file: Any, spec: dict[str, Any], rel: str, result: Any) -> dict[str, Any]:
+    from insarproj.orbits.select import PREFIX_OF_TYPE
+
+    return {
+        "path": rel,
+        "key": f"{PREFIX_OF_TYPE[file.type]}/{file.name}",
+        "file": file.name,
+        "type": file.type,
+        "mission": file.mission,
+        "validity_start": file.start.isoformat() + "Z",
+        "validity_stop": file.stop.isoformat() + "Z",
+        "size": result.size,
+        "md5": result.md5,
+        "etag": file.etag,
+        **({"product_id": file.product_id, "origin": "cdse"} if file.product_id else {}),
+        "stack": spec["stack"],
+        "date": spec["date"],
+        "source": "adopted" if result.adopted else "downloaded",
+    }
+
+
+def scene_vectors(path: Any, t0: Any, t1: Any) -> list[str]:
+    """The verified file's state vectors over the scene (±20 s), kept in the record so a plan
+    computes baselines without reading the EOF again (docs/orbits.md)."""
+    from insarproj.orbits.vectors import read_vectors
+
+    return [v.to_text() for v in read_vectors(path, t0, t1)]
+
+
+def _url(file: Any, ctx: ApplyContext) -> str:
+    """Rebuilt from the configured endpoint and the file's name or CDSE id, never a saved plan's URL."""
+    from insarproj.orbits.select import PREFIX_OF_TYPE
+
+    if file.product_id:
+        import uuid
+
+        try:
+            product = str(uuid.UUID(str(file.product_id)))
+        except ValueError as exc:
+            raise VerificationError(f"{file.name}: CDSE product id {file.product_id!r} is no UUID") from exc
+        return f"{ctx.endpoints.url('cdse').rstrip('/')}/odata/v1/Products({product})/$value"
+    return f"{ctx.endpoints.url('orbits').rstrip('/')}/{PREFIX_OF_TYPE[file.type]}/{file.name}"
 
 
 def _downloader(ctx: ApplyContext) -> Any:
@@ -107,3 +140,15 @@ def _set_aside_old(action: Action, ctx: ApplyContext, new_rel: str) -> None:
     aside = resolve_inside(ctx.project.data_dir, f"{SUPERSEDED_DIR}/{old.name}", what=what)
     aside.parent.mkdir(parents=True, exist_ok=True)
     os.replace(old, aside)
+
+
+def orbit_preflight(plan: Any, ctx: ApplyContext) -> None:
+    """Orbit files from CDSE need its login: checked once before any download (a project whose
+    scenes come from CDSE too has it checked by the scenes' preflight already)."""
+    from insarproj.kinds.scenes import cdse_preflight
+
+    wanted = (Op.CREATE, Op.REPLACE)
+    cdse = [a for a in plan.actions if a.kind == "orbit" and a.op in wanted and a.payload.get("product_id")]
+    scenes = [a for a in plan.actions if a.kind == "scene" and a.op in wanted]
+    if cdse and not any(a.payload.get("source") == "cdse" for a in scenes):
+        cdse_preflight(len(cdse), ctx, what="orbit files")

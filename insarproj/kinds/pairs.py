@@ -58,10 +58,14 @@ def one_scene_per_date(project: Any) -> bool:
 
 
 def pin_networks(
-    project: Any, pin: Any, held: dict[str, dict[str, str]] | None = None
+    project: Any,
+    pin: Any,
+    held: dict[str, dict[str, str]] | None = None,
+    bperps: dict[str, dict[str, float]] | None = None,
 ) -> list[tuple[Any, Any, dict[str, Any]]]:
     """(stack, network, network dates by iso date) for every stack of a scene pin; ``held`` dates
-    (stack → iso dates, e.g. waiting for a precise orbit, kinds/orbits.py) stay out."""
+    (stack → iso dates, e.g. waiting for a precise orbit, kinds/orbits.py) stay out; ``bperps``
+    fills baselines the pin lacks (from orbit files, kinds/orbit_baselines.py)."""
     from insarproj.pairs import NetworkDate, build_network
 
     settings = network_settings(project)
@@ -74,10 +78,11 @@ def pin_networks(
                 continue
             names = [stack_date.representative] if single else list(stack_date.scenes)
             pols = frozenset().union(*(_polarizations(pin.scenes[n].polarization) for n in names))
+            bperp = stack_date.bperp
+            if bperp is None and bperps:
+                bperp = bperps.get(stack.id, {}).get(stack_date.date.isoformat())
             dates.append(
-                NetworkDate(
-                    date=stack_date.date, bperp=stack_date.bperp, scenes=tuple(names), polarizations=pols
-                )
+                NetworkDate(date=stack_date.date, bperp=bperp, scenes=tuple(names), polarizations=pols)
             )
         network = build_network(stack.id, dates, settings)
         result.append((stack, network, {d.date.isoformat(): d for d in dates}))
@@ -89,9 +94,11 @@ def networks(ctx: PlanContext) -> list[tuple[Any, Any, dict[str, Any]]]:
     cached = ctx.observations.get(NETWORK_CACHE)
     if cached is None:
         pin = pinned(ctx)
+        from insarproj.kinds.orbit_baselines import orbit_baselines
         from insarproj.kinds.orbits import held_dates
 
-        cached = pin_networks(ctx.project, pin, held_dates(ctx)) if pin is not None else []
+        bperps = orbit_baselines(ctx)[0]
+        cached = pin_networks(ctx.project, pin, held_dates(ctx), bperps) if pin is not None else []
         ctx.observations[NETWORK_CACHE] = cached
     return cached
 

@@ -404,7 +404,7 @@ def _probe(url: str, ctx: ApplyContext) -> None:
     # Other errors (5xx, 404) are left to the download itself, which retries and reports per file.
 
 
-def cdse_preflight(count: int, ctx: ApplyContext) -> None:
+def cdse_preflight(count: int, ctx: ApplyContext, what: str = "scenes") -> None:
     """CDSE credentials exist and the token service accepts them, before the first download."""
     from insarproj.cdse.auth import HOW, token_url
 
@@ -413,7 +413,7 @@ def cdse_preflight(count: int, ctx: ApplyContext) -> None:
         url = token_url(ctx.endpoints)
         untrusted = not ctx.endpoints.may_send_credentials(url)
         raise AuthError(
-            f"{count} scenes are to be downloaded from CDSE but "
+            f"{count} {what} are to be downloaded from CDSE but "
             + (
                 f"the token service {redact_url(url)} is named only in project.toml"
                 if untrusted

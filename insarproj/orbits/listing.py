@@ -60,7 +60,10 @@ class Listing:
     def from_json(cls, prefix: str, data: Any) -> Listing | None:
         """A cached listing, or None when the cache is damaged (it is then listed anew)."""
         try:
-            files = [parse_key(str(k), s if isinstance(s, int) else None, e) for k, s, e in data["keys"]]
+            files = [
+                parse_key(str(k), s if isinstance(s, int) else None, e, *[str(i) for i in rest[:1]])
+                for k, s, e, *rest in data["keys"]
+            ]
             listed_at = datetime.strptime(data["listed_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
             return cls(prefix, str(data["marker"]), listed_at, [f for f in files if f is not None])
         except (KeyError, TypeError, ValueError):

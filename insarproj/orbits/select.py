@@ -62,6 +62,7 @@ class OrbitFile:
     created: datetime
     size: int | None = None
     etag: str | None = None
+    product_id: str | None = None  # CDSE's product Id ([orbits] source = "cdse"), None for the bucket
 
     @property
     def label(self) -> str:
@@ -74,10 +75,12 @@ class OrbitFile:
         return tag if len(tag) == 32 and all(c in "0123456789abcdef" for c in tag) else None
 
     def to_json(self) -> list[Any]:
-        return [self.key, self.size, self.etag]
+        return [self.key, self.size, self.etag] + ([self.product_id] if self.product_id else [])
 
 
-def parse_key(key: str, size: int | None = None, etag: str | None = None) -> OrbitFile | None:
+def parse_key(
+    key: str, size: int | None = None, etag: str | None = None, product_id: str | None = None
+) -> OrbitFile | None:
     """An OrbitFile for a listed key, or None for a key that is no orbit file of a known type."""
     from eof.products import SentinelOrbit
 
@@ -101,6 +104,7 @@ def parse_key(key: str, size: int | None = None, etag: str | None = None) -> Orb
         created=parsed.created_time,
         size=size,
         etag=etag,
+        product_id=product_id,
     )
 
 

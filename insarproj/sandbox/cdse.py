@@ -71,6 +71,7 @@ class CdseService:
     settings: CdseSettings = field(default_factory=CdseSettings)
     counters: CdseCounters = field(default_factory=CdseCounters)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    orbit_files: Any = None  # the orbit bucket's files, also served as products (cdse_orbits.py)
     _entities: list[dict[str, Any]] | None = None
 
     def configure(self, **changes: Any) -> dict[str, Any]:
@@ -89,7 +90,9 @@ class CdseService:
         if self._entities is None:
             built = [product_entity(s, self) for s in self.catalog.scenes]
             self._entities = sorted(built, key=lambda e: (e["_start"], e["Id"]))
-        return self._entities
+        from insarproj.sandbox.cdse_orbits import orbit_entities
+
+        return self._entities + orbit_entities(self.orbit_files)
 
     def by_id(self, product_id: str) -> dict[str, Any] | None:
         for entity in self.entities():
@@ -101,6 +104,14 @@ class CdseService:
         scene = self.catalog.scene(entity["Name"].removesuffix(".SAFE"))
         assert scene is not None
         return scene
+
+    def payload(self, entity: dict[str, Any]) -> bytes:
+        """What the download host serves for a product: an orbit file's EOF, or a scene's zip."""
+        if "_eof" in entity:
+            from insarproj.sandbox.cdse_orbits import eof_of
+
+            return eof_of(entity)
+        return self.zip_bytes(self.scene_of(entity))
 
     def zip_bytes(self, scene: Scene) -> bytes:
         """CDSE's zip of the scene: ASF's bytes with another zip comment (a valid, different file)."""
@@ -200,6 +211,10 @@ def _attributes(scene: Scene) -> list[dict[str, Any]]:
 
 def complete_sizes(entity: dict[str, Any], service: CdseService) -> dict[str, Any]:
     """Size and checksums of a product's zip, computed the first time the product is served."""
+    if "_eof" in entity:
+        from insarproj.sandbox.cdse_orbits import complete_orbit
+
+        return complete_orbit(entity)
     if entity.get("Checksum") is None and "_scene" in entity:
         scene: Scene = entity["_scene"]
         if is_old_product(scene):

@@ -74,6 +74,12 @@ def _acquire(service: CdseService, user: str, active: dict[str, int]) -> _Slot |
     return _Slot(service, user, active)
 
 
+def _filename(entity: dict[str, object]) -> str:
+    """A scene's zip, or an orbit file under its own name (as the real host names an EOF)."""
+    name = str(entity["Name"])
+    return name if "_eof" in entity else f"{name.removesuffix('.SAFE')}.zip"
+
+
 def register(router: Router, auth: Auth, service: CdseService) -> None:
     active: dict[str, int] = {}
 
@@ -91,12 +97,12 @@ def register(router: Router, auth: Auth, service: CdseService) -> None:
         entity = service.by_id(req.params["id"])
         if entity is None:
             return Response.json({"detail": "Not found"}, 404)
-        data = service.zip_bytes(service.scene_of(entity))
+        data = service.payload(entity)
         if req.fault("badmd5"):
             data = corrupt(data)
         headers = [
             ("Content-Type", "application/zip"),
-            ("Content-Disposition", f'attachment; filename="{entity["Name"].removesuffix(".SAFE")}.zip"'),
+            ("Content-Disposition", f'attachment; filename="{_filename(entity)}"'),
         ]
         if service.settings.ranges:
             headers.append(("Accept-Ranges", "bytes"))

@@ -4,6 +4,8 @@ Clauses joined by top-level `and` (docs/sandbox.md, "CDSE"), each one of:
 
     Collection/Name eq 'SENTINEL-1'
     Name eq '<name>.SAFE'
+    startswith(Name,'S1A_OPER_AUX_POEORB_OPOD_')                      (orbit files)
+    PublicationDate gt|ge|lt|le 2021-01-01T00:00:00.000Z               (orbit files)
     ContentDate/Start gt|ge|lt|le 2021-01-01T00:00:00.000Z
     OData.CSC.Intersects(area=geography'SRID=4326;POLYGON((lon lat, ...))')
     Attributes/OData.CSC.StringAttribute/any(att:att/Name eq 'productType' and
@@ -31,6 +33,8 @@ _ATTRIBUTE = re.compile(
     r"(?P<value>'[^']*'|-?[0-9.]+)\s*\)",
 )
 _DATE = re.compile(r"ContentDate/Start\s+(?P<op>eq|gt|ge|lt|le)\s+(?P<value>\S+)")
+_PUBLISHED = re.compile(r"PublicationDate\s+(?P<op>eq|gt|ge|lt|le)\s+(?P<value>\S+)")
+_STARTSWITH = re.compile(r"startswith\(\s*Name\s*,\s*'(?P<value>[^']*)'\s*\)")
 _EQ = re.compile(r"(?P<field>Collection/Name|Name)\s+eq\s+'(?P<value>[^']*)'")
 _INTERSECTS = re.compile(r"OData\.CSC\.Intersects\(\s*area\s*=\s*geography'SRID=4326;(?P<wkt>[^']+)'\s*\)")
 _FLAT = re.compile(r"(?P<field>[A-Z][A-Za-z]+)\s+eq\s+(?P<value>'[^']*'|-?[0-9]+)")
@@ -121,6 +125,12 @@ def _clause(clause: str) -> Predicate:
     if match := _DATE.fullmatch(clause):
         op, when = _OPS[match.group("op")], parse_datetime(match.group("value"))
         return lambda e: op(e["_start"], when)
+    if match := _PUBLISHED.fullmatch(clause):  # orbit files (cdse_orbits.py) carry _published
+        op, when = _OPS[match.group("op")], parse_datetime(match.group("value"))
+        return lambda e: "_published" in e and op(e["_published"], when)
+    if match := _STARTSWITH.fullmatch(clause):
+        prefix = match.group("value")
+        return lambda e: str(e.get("Name", "")).startswith(prefix)
     if match := _ATTRIBUTE.fullmatch(clause):
         return _attribute_predicate(match)
     if match := _FLAT.fullmatch(clause):  # the Bursts catalogue's top-level fields

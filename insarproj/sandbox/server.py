@@ -160,6 +160,7 @@ class Sandbox:
         from insarproj.sandbox import orbit_bucket
 
         self.orbits = orbit_bucket.register(self.router, self.catalog, seed)
+        self.cdse.orbit_files = self.orbits  # CDSE's catalogue serves the same orbit files
         self.set_faults(faults or FaultPlan())
 
     # -- public API ------------------------------------------------------------------------
