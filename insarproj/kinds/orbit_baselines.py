@@ -17,7 +17,7 @@ round of `apply --wait`) makes the pairs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,7 @@ def _reference(stack: Any) -> Any:
 
 
 def _stack(
-    stack: Any, pin: Any, records: dict[str, Record], data_dir: Path
+    stack: Any, pin: Any, records: Mapping[str, Record], data_dir: Path
 ) -> tuple[dict[str, float], dict[str, str]]:
     from insarproj.orbits.vectors import ground_point, perpendicular_baseline
 
@@ -97,7 +97,7 @@ def _mid(scene: Any) -> datetime:
     return start + (stop - start) / 2
 
 
-def _vectors(scene: Any, records: dict[str, Record], data_dir: Path) -> list[Any] | None:
+def _vectors(scene: Any, records: Mapping[str, Record], data_dir: Path) -> list[Any] | None:
     """The scene's state vectors from its verified orbit record (or, for a record older than this
     feature, its recorded file on disk); None when there is none yet."""
     from insarproj.fsutil import relative_inside
