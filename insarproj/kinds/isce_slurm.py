@@ -24,7 +24,7 @@ from insarproj.isce.slurm.judge import Judged, StepView, judge_step, submission_
 from insarproj.isce.slurm.packing import scale_time
 from insarproj.isce.slurm.script import ArrayScript, write_array
 from insarproj.kinds.isce_progress import command_specs, step_paths
-from insarproj.kinds.isce_slurm_queue import record_sbatch, step_layout
+from insarproj.kinds.isce_slurm_queue import queue_full, record_sbatch, step_layout
 from insarproj.kinds.isce_spec import isce_config, topsstack
 from insarproj.state import op_put
 
@@ -190,6 +190,8 @@ def run_slurm(action: Action, ctx: ApplyContext, stack_record: Any) -> Outcome:
             message=message,
             waiting=_last(action, ctx),
         )
+    if (full := queue_full(ctx, commands)) is not None:  # submitted by a later apply (or --wait round)
+        return Outcome(message=full, waiting=True)
     dependency = _previous_live_jobs(action, ctx, stack_record, queue)
     jobs, packed = _submit(action, ctx, stack_record, attrs, view, dependency, commands)  # records as it goes
     message = f"submitted {len(todo)} command(s) as SLURM job(s) {', '.join(jobs)}"

@@ -11,18 +11,35 @@ from typing import Any
 
 from insarproj.engine.context import ApplyContext
 from insarproj.engine.model import Action, Op
-from insarproj.errors import InsarprojError
 from insarproj.isce.slurm.commands import SlurmCommands
 from insarproj.isce.slurm.inflight import identity
-from insarproj.isce.slurm.limits import queue_limit
+from insarproj.isce.slurm.limits import ClusterConfig, QueueLimit, queue_limit
 from insarproj.isce.slurm.packing import Layout, layout
 from insarproj.kinds.isce_progress import command_specs, step_paths
 from insarproj.kinds.isce_spec import isce_config
 from insarproj.state import op_put
 
-__all__ = ["record_sbatch", "step_layout"]
+__all__ = ["queue_full", "record_sbatch", "step_layout"]
 
 KIND = "isce_step"
+
+
+def _limit(ctx: ApplyContext, commands: SlurmCommands) -> tuple[QueueLimit, ClusterConfig]:
+    cluster = ctx.shared_object("slurm.cluster", commands.cluster)
+    max_submit = ctx.shared_object("slurm.max_submit", lambda: commands.max_submit(cluster))
+    slurm = isce_config(ctx.project).slurm
+    return queue_limit(slurm.max_queued_tasks if slurm else None, cluster, max_submit), cluster
+
+
+def queue_full(ctx: ApplyContext, commands: SlurmCommands) -> str | None:
+    """Why the step must wait for room in the user's queue (``commands`` has just read it), or None."""
+    limit, _ = _limit(ctx, commands)
+    if commands.user_tasks < limit.limit:
+        return None
+    return (
+        f"waits for room in your SLURM queue: {commands.user_tasks} task(s) queued, "
+        f"at most {limit.limit} ({limit.source})"
+    )
 
 
 def step_layout(
@@ -30,17 +47,8 @@ def step_layout(
 ) -> tuple[Layout, str]:
     """The step's arrays under MaxArraySize and the queue limit (``commands`` has just read the
     queue), and a note for apply's message when commands were packed."""
-    cluster = ctx.shared_object("slurm.cluster", commands.cluster)
-    max_submit = ctx.shared_object("slurm.max_submit", lambda: commands.max_submit(cluster))
-    slurm = isce_config(ctx.project).slurm
-    limit = queue_limit(slurm.max_queued_tasks if slurm else None, cluster, max_submit)
+    limit, cluster = _limit(ctx, commands)
     free = limit.limit - commands.user_tasks
-    if free < 1:
-        raise InsarprojError(
-            f"{action.address}: your SLURM queue holds {commands.user_tasks} task(s), the most "
-            f"you may queue is {limit.limit} ({limit.source})",
-            hint="run `insarproj apply` again once some have finished",
-        )
     plan = layout(todo, _later_commands(ctx, action, stack_record), free, cluster.max_array_size)
     if plan.per_task <= 1:
         return plan, ""
