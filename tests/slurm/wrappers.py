@@ -18,7 +18,9 @@ if [ "$(basename "$0")" = sbatch ] && [ -n "$INSARPROJ_TEST_KILL" ]; then
   when=${{INSARPROJ_TEST_KILL%%:*}}; at=${{INSARPROJ_TEST_KILL##*:}}
   if [ "$n" = "$at" ] && [ "$when" = before ]; then kill -9 $PPID; exit 1; fi
   # "during": insarproj dies while this sbatch is still on its way to the controller.
-  if [ "$n" = "$at" ] && [ "$when" = during ]; then kill -9 $PPID; sleep "${{INSARPROJ_TEST_SBATCH_DELAY:-3}}"; fi
+  if [ "$n" = "$at" ] && [ "$when" = during ]; then
+    kill -9 $PPID; sleep "${{INSARPROJ_TEST_SBATCH_DELAY:-3}}"
+  fi
   if [ "$n" = "$at" ] && [ "$when" = after ]; then
     out=$("$real" "$@"); rc=$?; echo "submitted $out" >> "$log"; kill -9 $PPID; echo "$out"; exit $rc
   fi
