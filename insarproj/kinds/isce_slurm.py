@@ -195,11 +195,8 @@ def run_slurm(action: Action, ctx: ApplyContext, stack_record: Any) -> Outcome:
     dependency = _previous_live_jobs(action, ctx, stack_record, queue)
     jobs, packed = _submit(action, ctx, stack_record, attrs, view, dependency, commands)  # records as it goes
     message = f"submitted {len(todo)} command(s) as SLURM job(s) {', '.join(jobs)}"
-    message += f", {packed}" if packed else ""
-    return Outcome(
-        message=message + (f" after {', '.join(dependency)}" if dependency else ""),
-        waiting=_last(action, ctx),
-    )
+    message += f" after {', '.join(dependency)}" if dependency else ""
+    return Outcome(message=message + (f"; {packed}" if packed else ""), waiting=_last(action, ctx))
 
 
 def _last(action: Action, ctx: ApplyContext) -> bool:

@@ -125,8 +125,9 @@ class SlurmCommands:
 
     def accounting(self, job_ids: Sequence[str]) -> dict[str, str]:
         """``<job>_<task>`` → SLURM's end state (TIMEOUT, OUT_OF_MEMORY, ...) from sacct: one call
-        for the arrays not asked about before in this process (ended jobs do not change), none
-        once sacct has failed (accounting off or restricted: sacct is optional)."""
+        for the arrays not asked about before in this process (ended jobs do not change); once
+        sacct has failed (accounting off or restricted: sacct is optional), `scontrol show job`
+        once per array instead."""
         wanted = [job for job in job_ids if job not in _ASKED]
         if wanted and _ASKED.get("sacct-unavailable"):
             _ASKED.update(dict.fromkeys(wanted, ""))
