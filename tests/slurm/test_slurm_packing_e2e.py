@@ -8,8 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from e2e_helpers import state_of
-from slurm_helpers import slurm_project, wait_until
-from test_slurm_e2e import wait_apply
+from slurm_helpers import slurm_project, wait_apply, wait_until
 
 from insarproj.sandbox.topsstack.faults import read_log
 
