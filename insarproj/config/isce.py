@@ -110,6 +110,13 @@ class SlurmConfig(Section):
         ge=1,
         description="Tasks of one array running at once (sbatch --array=...%N). Default: no limit.",
     )
+    max_queued_tasks: int | None = Field(
+        None,
+        ge=1,
+        description="The most array tasks insarproj keeps queued for you at once; above it several commands "
+        "run one after the other in one task. Default: the cluster's MaxJobCount and your association's "
+        "MaxSubmitJobs (when accounting answers).",
+    )
     sbatch_lines: list[str] = Field(
         [],
         description='Verbatim lines for the batch scripts, each starting "#SBATCH", e.g. '

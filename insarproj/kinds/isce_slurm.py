@@ -19,9 +19,12 @@ from insarproj.engine.model import Action, Desired, Op, Outcome
 from insarproj.errors import InsarprojError
 from insarproj.isce.failures import missing_outputs
 from insarproj.isce.slurm.commands import QueueEntry, SlurmCommands
+from insarproj.isce.slurm.inflight import await_sbatch
 from insarproj.isce.slurm.judge import Judged, StepView, judge_step, submission_folder
+from insarproj.isce.slurm.packing import scale_time
 from insarproj.isce.slurm.script import ArrayScript, write_array
 from insarproj.kinds.isce_progress import command_specs, step_paths
+from insarproj.kinds.isce_slurm_queue import queue_full, record_sbatch, step_layout
 from insarproj.kinds.isce_spec import isce_config, topsstack
 from insarproj.state import op_put
 
@@ -55,7 +58,9 @@ def step_view(project: Any, spec: dict[str, Any], record: Any, stack_record: Any
     specs = command_specs(run_file, work) if run_file.is_file() else []
     view = judge_step(log_dir, spec["run_file"], specs, _submissions(record, spec["generation"]), queue)
     killed = [
-        c.job for c in view.commands.values() if c.reason.startswith("no exit status (killed") and c.job
+        c.job
+        for c in view.commands.values()
+        if c.job and (c.reason.startswith("no exit status (killed") or c.exit_code in (137, 143))
     ]
     if killed and queue is not None:
         states = SlurmCommands().accounting(sorted({j.split("_")[0] for j in killed}))
@@ -157,6 +162,8 @@ def run_slurm(action: Action, ctx: ApplyContext, stack_record: Any) -> Outcome:
     # The generation is the stack's as generated now (a plan made before it predicted it).
     spec = {**action.payload, "generation": str(stack_record["attributes"]["fingerprint"])}
     commands = SlurmCommands(project_prefix(ctx.state.lineage))
+    # An sbatch an interrupted apply left running may register its array any moment: wait for it.
+    await_sbatch(action.address, ctx.state.resources.get(action.address))
     queue = commands.queue()
     record = ctx.state.resources.get(action.address)
     view = step_view(ctx.project, spec, record, stack_record, queue)
@@ -183,13 +190,13 @@ def run_slurm(action: Action, ctx: ApplyContext, stack_record: Any) -> Outcome:
             message=message,
             waiting=_last(action, ctx),
         )
+    if (full := queue_full(ctx, commands)) is not None:  # submitted by a later apply (or --wait round)
+        return Outcome(message=full, waiting=True)
     dependency = _previous_live_jobs(action, ctx, stack_record, queue)
-    jobs = _submit(action, ctx, stack_record, attrs, view, dependency, commands)  # records as it goes
+    jobs, packed = _submit(action, ctx, stack_record, attrs, view, dependency, commands)  # records as it goes
     message = f"submitted {len(todo)} command(s) as SLURM job(s) {', '.join(jobs)}"
-    return Outcome(
-        message=message + (f" after {', '.join(dependency)}" if dependency else ""),
-        waiting=_last(action, ctx),
-    )
+    message += f" after {', '.join(dependency)}" if dependency else ""
+    return Outcome(message=message + (f"; {packed}" if packed else ""), waiting=_last(action, ctx))
 
 
 def _last(action: Action, ctx: ApplyContext) -> bool:
@@ -271,7 +278,7 @@ def _submit(
     view: StepView,
     dependency: list[str],
     commands: SlurmCommands,
-) -> list[str]:
+) -> tuple[list[str], str]:
     todo = view.todo(_max_attempts(ctx, action.payload, view))
     spec = action.payload
     work, log_dir = step_paths(ctx.project, stack_record)
@@ -279,13 +286,16 @@ def _submit(
     submissions = attrs["slurm"]["submissions"]
     number = max((int(s["n"]) for s in submissions), default=0) + 1
     folder = submission_folder(log_dir, spec["run_file"], number)
-    size = ctx.shared_object("slurm.max_array_size", commands.max_array_size)
-    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-    how = _array_script(ctx, stack_record, spec, work)
+    plan, packed = step_layout(ctx, action, stack_record, todo, commands)
+    how = _array_script(ctx, stack_record, spec, work, plan.per_task)
     scripts = [
-        write_array(folder, i, [[(k, lines[k])] for k in chunk], how) for i, chunk in enumerate(chunks)
+        write_array(folder, i, [[(k, lines[k]) for k in task] for task in array], how)
+        for i, array in enumerate(plan.arrays)
     ]
-    parts: list[dict[str, Any]] = [{"part": i, "job_id": None, "keys": c} for i, c in enumerate(chunks)]
+    parts: list[dict[str, Any]] = [
+        {"part": i, "job_id": None, "keys": [k for task in array for k in task], "tasks": len(array)}
+        for i, array in enumerate(plan.arrays)
+    ]
     submissions.append({"n": number, "parts": parts})
     for key in todo:  # `show` (state only) sees them as queued from now on
         judged = Judged(key, "queued", failures=view.commands[key].failures, command=lines[key])
@@ -294,13 +304,16 @@ def _submit(
     ctx.writer.record([op_put(action.address, KIND, "submitting", copy.deepcopy(attrs))])  # the intent
     jobs = []
     for part, script in zip(parts, scripts, strict=True):
-        part["job_id"] = commands.submit(script, dependency)
+        started = record_sbatch(ctx, action.address, attrs, part)  # its pid, before it may submit
+        part["job_id"] = commands.submit(script, dependency, started)
         jobs.append(str(part["job_id"]))
         ctx.writer.record([op_put(action.address, KIND, "submitted", copy.deepcopy(attrs))])
-    return jobs
+    return jobs, packed
 
 
-def _array_script(ctx: ApplyContext, stack_record: Any, spec: dict[str, Any], work: Path) -> ArrayScript:
+def _array_script(
+    ctx: ApplyContext, stack_record: Any, spec: dict[str, Any], work: Path, per_task: int = 1
+) -> ArrayScript:
     config = isce_config(ctx.project)
     slurm = config.slurm
     assert slurm is not None  # executor = "slurm" always has its table (config/isce.py)
@@ -308,7 +321,7 @@ def _array_script(ctx: ApplyContext, stack_record: Any, spec: dict[str, Any], wo
     tool = topsstack(ctx)
     return ArrayScript(
         job_name=job_name(ctx.state.lineage, spec["stack"], spec["run_file"]),
-        sbatch_options=tuple(slurm.sbatch_options(step)),
+        sbatch_options=tuple(scale_time(slurm.sbatch_options(step), per_task)),  # packed: time per command
         sbatch_lines=tuple(slurm.sbatch_lines),
         env_setup=tuple(slurm.env_setup),
         work=work,

@@ -30,6 +30,11 @@ def slurm_project(
     return root, home
 
 
+def wait_apply(run_cli, root: Path, *extra: str):  # type: ignore[no-untyped-def]
+    args = ["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.3", "--timeout", "60", *extra]
+    return run_cli(args)
+
+
 def wait_until(predicate, timeout: float = 30.0, step: float = 0.2) -> bool:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

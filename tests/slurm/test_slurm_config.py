@@ -17,6 +17,8 @@ SLURM = '[processor.isce]\nexecutor = "slurm"\n[processor.isce.slurm]\n'
         ('[processor.isce.slurm.steps.run_03]\nmem = "4G"\n', 'steps.run_03: "run_03" is not a step name'),
         ('[processor.isce.slurm.steps."11_unwrap"]\ntime_limit = "soon"\n', "steps.11_unwrap.time_limit"),
         ("max_array_tasks = 0\n", "max_array_tasks"),
+        ('max_queued_tasks = "many"\n', "max_queued_tasks"),
+        ("max_queued_tasks = 0\n", "max_queued_tasks"),
     ],
 )
 def test_a_slurm_mistake_is_one_clear_sentence(tmp_path: Path, run_cli, table: str, message: str) -> None:  # type: ignore[no-untyped-def]

@@ -6,14 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from e2e_helpers import state_of
-from slurm_helpers import slurm_project, wait_until
+from slurm_helpers import slurm_project, wait_apply, wait_until
 
 from insarproj.sandbox.topsstack.faults import read_log
-
-
-def wait_apply(run_cli, root: Path, *extra: str):  # type: ignore[no-untyped-def]
-    args = ["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.3", "--timeout", "60", *extra]
-    return run_cli(args)
 
 
 def starts(home: Path, prefix: str) -> int:

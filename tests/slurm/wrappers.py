@@ -1,5 +1,6 @@
 """SLURM commands wrapped on PATH: each call is logged (to count them), and sbatch can kill -9
-its caller (insarproj) just before or just after submitting, at a chosen call."""
+its caller (insarproj) just before, during (then submits a few seconds later) or just after
+submitting, at a chosen call."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ if [ "$(basename "$0")" = sbatch ] && [ -n "$INSARPROJ_TEST_KILL" ]; then
   n=$(grep -c '^sbatch ' "$log")
   when=${{INSARPROJ_TEST_KILL%%:*}}; at=${{INSARPROJ_TEST_KILL##*:}}
   if [ "$n" = "$at" ] && [ "$when" = before ]; then kill -9 $PPID; exit 1; fi
+  # "during": insarproj dies while this sbatch is still on its way to the controller.
+  if [ "$n" = "$at" ] && [ "$when" = during ]; then
+    kill -9 $PPID; sleep "${{INSARPROJ_TEST_SBATCH_DELAY:-3}}"
+  fi
   if [ "$n" = "$at" ] && [ "$when" = after ]; then
     out=$("$real" "$@"); rc=$?; echo "submitted $out" >> "$log"; kill -9 $PPID; echo "$out"; exit $rc
   fi

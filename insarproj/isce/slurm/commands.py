@@ -6,23 +6,27 @@ Every query is limited to the user's own jobs (`squeue --me`); one `squeue` serv
 
 from __future__ import annotations
 
+import getpass
 import os
-import re
+import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from insarproj.errors import InsarprojError
+from insarproj.isce.slurm.limits import ClusterConfig, parse_config, parse_max_submit, parse_show_job
 from insarproj.isce.slurm.script import slurm_output
 from insarproj.transfer.credentials import PASSWORD_VAR, TOKEN_VAR
 
 __all__ = ["QueueEntry", "SlurmCommands", "SlurmUnavailable"]
 
 _QUEUE_FORMAT = "%F|%K|%T|%r|%j|%o"
-_DEFAULT_MAX_ARRAY_SIZE = 1001  # SLURM's own default when scontrol does not say
 _TIMEOUT = 60.0
 SECRET_VARS = frozenset({TOKEN_VAR, PASSWORD_VAR})
+# sbatch waits at this gate until its identity is recorded (docs/slurm.md "Crash safety"): if
+# insarproj dies first, the gate reads end-of-file and sbatch never runs.
+_GATE = 'read -r go && [ "$go" = go ] && exec "$@"'
 
 
 class SlurmUnavailable(InsarprojError):
@@ -46,6 +50,7 @@ class SlurmCommands:
 
     def __init__(self, prefix: str = "insarproj-") -> None:
         self.prefix = prefix
+        self.user_tasks = 0  # every task of the user's in the last queue read, any project's
 
     def _run(self, args: Sequence[str], what: str) -> str:
         # sbatch hands its environment to the job (and slurmctld keeps a copy): no Earthdata secret.
@@ -71,6 +76,7 @@ class SlurmCommands:
     def queue(self) -> list[QueueEntry]:
         """The user's queued and running array tasks of this project (one squeue call)."""
         out = self._run(["squeue", "--me", "-h", "-r", "-o", _QUEUE_FORMAT], "reading the queue")
+        self.user_tasks = sum(1 for line in out.splitlines() if line.strip())
         entries = []
         for line in out.splitlines():
             parts = line.split("|", 5)
@@ -78,12 +84,17 @@ class SlurmCommands:
                 entries.append(QueueEntry(*(p.strip() for p in parts)))
         return entries
 
-    def submit(self, script: Path, dependency: Sequence[str] = ()) -> str:
-        """sbatch the script; its job id. afterok on every id in ``dependency``."""
+    def submit(
+        self, script: Path, dependency: Sequence[str] = (), started: Callable[[int], None] | None = None
+    ) -> str:
+        """sbatch the script; its job id. afterok on every id in ``dependency``. With ``started``,
+        sbatch's process waits at a gate until ``started(pid)`` has returned (it records the pid)."""
         args = ["sbatch", "--parsable", f"--output={slurm_output(script)}"]
         if dependency:
             args.append("--dependency=afterok:" + ":".join(dependency))
-        out = self._run([*args, str(script)], f"submitting {script.name}")
+        what = f"submitting {script.name}"
+        run = [*args, str(script)]
+        out = self._gated(run, what, started) if started else self._run(run, what)
         job_id = out.strip().split(";", 1)[0]
         if not job_id.isdigit():
             raise SlurmUnavailable(f"sbatch answered {out.strip()!r} instead of a job id")
@@ -95,16 +106,33 @@ class SlurmCommands:
 
     def max_array_size(self) -> int:
         """The cluster's MaxArraySize (task indices stay below it)."""
-        out = self._run(["scontrol", "show", "config"], "reading the cluster's configuration")
-        found = re.search(r"^MaxArraySize\s*=\s*(\d+)", out, re.MULTILINE)
-        return int(found.group(1)) if found else _DEFAULT_MAX_ARRAY_SIZE
+        return self.cluster().max_array_size
+
+    def cluster(self) -> ClusterConfig:
+        """MaxArraySize, MaxJobCount and whether accounting is kept (one `scontrol show config`)."""
+        return parse_config(self._run(["scontrol", "show", "config"], "reading the cluster's configuration"))
+
+    def max_submit(self, cluster: ClusterConfig) -> int | None:
+        """The user's MaxSubmitJobs from sacctmgr; None without accounting or when it refuses."""
+        if not cluster.accounting:
+            return None
+        user = getpass.getuser()
+        args = ["sacctmgr", "-n", "-P", "show", "assoc", f"where user={user}", "format=MaxSubmit"]
+        try:
+            return parse_max_submit(self._run(args, "reading your job limits"))
+        except SlurmUnavailable:
+            return None
 
     def accounting(self, job_ids: Sequence[str]) -> dict[str, str]:
         """``<job>_<task>`` → SLURM's end state (TIMEOUT, OUT_OF_MEMORY, ...) from sacct: one call
-        for the arrays not asked about before in this process (ended jobs do not change), none
-        once sacct has failed (accounting off or restricted: sacct is optional)."""
+        for the arrays not asked about before in this process (ended jobs do not change); once
+        sacct has failed (accounting off or restricted: sacct is optional), `scontrol show job`
+        once per array instead."""
         wanted = [job for job in job_ids if job not in _ASKED]
-        if wanted and not _ASKED.get("sacct-unavailable"):
+        if wanted and _ASKED.get("sacct-unavailable"):
+            _ASKED.update(dict.fromkeys(wanted, ""))
+            self._shown(wanted)
+        elif wanted:
             _ASKED.update(dict.fromkeys(wanted, ""))
             try:
                 out = self._run(
@@ -113,12 +141,52 @@ class SlurmCommands:
                 )
             except SlurmUnavailable:
                 _ASKED["sacct-unavailable"] = "yes"
+                self._shown(wanted)
                 out = ""
             for line in out.splitlines():
                 job, _, state = line.partition("|")
                 if job and state:
                     _ENDED[job.strip()] = state.split()[0]
         return {task: state for task, state in _ENDED.items() if task.split("_")[0] in job_ids}
+
+    def _shown(self, job_ids: Sequence[str]) -> None:
+        """Without sacct: `scontrol show job` knows an ended array's task states (TIMEOUT,
+        OUT_OF_MEMORY) for MinJobAge after it ended; one call per array."""
+        for job in job_ids:
+            try:
+                out = self._run(["scontrol", "-o", "show", "job", job], f"reading job {job}")
+            except SlurmUnavailable:  # forgotten already (past MinJobAge)
+                continue
+            _ENDED.update(parse_show_job(out))
+
+    def _gated(self, args: Sequence[str], what: str, started: Callable[[int], None]) -> str:
+        """Run ``args`` behind the gate: ``started(pid)`` first, then the process may exec."""
+        env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
+        if shutil.which(args[0], path=env.get("PATH")) is None:
+            raise SlurmUnavailable(
+                f"{args[0]} is not on PATH",
+                hint='run insarproj on a SLURM login node, or set executor = "local"',
+            )
+        gate = ["/bin/sh", "-c", _GATE, "sh", *args]
+        pipe = subprocess.PIPE
+        process = subprocess.Popen(gate, stdin=pipe, stdout=pipe, stderr=pipe, text=True, env=env)
+        try:
+            started(process.pid)
+            out, err = process.communicate("go\n", timeout=_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise SlurmUnavailable(f"{args[0]} did not answer within {_TIMEOUT:g} s ({what})") from None
+        except BaseException:
+            process.kill()  # still at the gate unless `started` returned: nothing was submitted
+            process.communicate()
+            raise
+        if process.returncode != 0:
+            message = (err or out).strip().splitlines()
+            raise SlurmUnavailable(
+                f"{args[0]} failed ({what}): {message[-1] if message else process.returncode}"
+            )
+        return out
 
 
 # What sacct said about ended arrays, and which arrays were asked about (per process).

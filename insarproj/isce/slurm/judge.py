@@ -21,6 +21,11 @@ _SIGNALS = {
     "137": "killed (SIGKILL: time limit, memory or scancel)",
     "143": "terminated (SIGTERM: time limit or scancel)",
 }
+# What SLURM's end state (sacct, or scontrol within MinJobAge) says of a task killed without a word.
+_STATES = {
+    "TIMEOUT": "TIMEOUT: it reached its time limit (raise time_limit)",
+    "OUT_OF_MEMORY": "OUT_OF_MEMORY: it ran out of memory (raise mem)",
+}
 
 
 @dataclass
@@ -133,14 +138,14 @@ def _judge(
     judged.exit_code = int(ended[0]) if ended and ended[0].lstrip("-").isdigit() else None
     if ended:
         judged.status, judged.reason = _ended(ended[0], log, outputs)
+        if ended[0] in _SIGNALS and (state := accounting.get(judged.job)):
+            judged.reason = f"exit code {ended[0]}, {_STATES.get(state, state)}"
     elif started and alive:
         judged.status, judged.reason = "running", ""
     elif started and not cancelled:
         state = accounting.get(judged.job, "")
-        judged.status, judged.reason = (
-            "failed",
-            f"no exit status ({state or 'killed by SLURM: time limit, memory or scancel'})",
-        )
+        why = _STATES.get(state, state) or "killed by SLURM: time limit, memory or scancel"
+        judged.status, judged.reason = "failed", f"no exit status ({why})"
     elif alive:
         judged.status, judged.reason = "queued", ""
     else:
