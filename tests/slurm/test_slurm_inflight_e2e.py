@@ -49,3 +49,25 @@ def test_a_kill_while_sbatch_runs_is_adopted_not_submitted_twice(  # type: ignor
     record = state_of(root)["resources"][STEP]["attributes"]["slurm"]["submissions"]
     assert len(record) == 1 and record[0]["parts"][0]["job_id"] == submitted(log)[0]
     assert record[0]["parts"][0]["sbatch"]["pid"] > 0  # the identity recorded before it submitted
+
+
+def test_cancel_after_a_kill_during_sbatch_leaves_no_job_of_the_project(  # type: ignore[no-untyped-def]
+    tmp_path: Path, sandbox, slurm, run_cli, monkeypatch
+) -> None:
+    """The array an orphaned sbatch registers after its apply died is named by no record: cancel
+    waits for that sbatch and cancels it by its job name too."""
+    root, _ = slurm_project(
+        tmp_path, extra='workflow = "slc"\n', slurm_extra='sbatch_lines = ["#SBATCH --hold"]\n'
+    )
+    assert run_cli(["-C", str(root), "apply", "--yes", "--target", "isce_stack.A064"]).code == 0
+    bin_dir, log = wrap(tmp_path / "bin")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    env = {"PATH": os.environ["PATH"], "INSARPROJ_TEST_KILL": "during:1", "INSARPROJ_TEST_SBATCH_DELAY": "3"}
+    killed = run_cli_subprocess(["-C", str(root), "apply", "--yes"], env)
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    record = state_of(root)["resources"][STEP]["attributes"]["slurm"]["submissions"]
+    assert not record[0]["parts"][0].get("job_id")  # state names no job of the step
+    cancelled = run_cli(["-C", str(root), "cancel"])
+    assert cancelled.code == 0, cancelled.output
+    assert len(submitted(log)) == 1  # the orphan's array, registered while cancel waited
+    assert slurm.jobs() == []
