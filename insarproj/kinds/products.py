@@ -34,6 +34,7 @@ from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
 from insarproj.errors import ProviderError, UnsafePathError
 from insarproj.fsutil import checked_relative, fsync_dir, relative_inside, resolve_inside
+from insarproj.hyp3.products import layer_filter, layer_suffixes, manifest_problem
 from insarproj.kinds.hyp3 import (
     EXPIRY_WARNING,
     SUCCEEDED_JOBS,
@@ -124,6 +125,7 @@ class ProductPayload(ProductSpec, total=False):
     expires: str | None
     path: str
     manifest: dict[str, Any]
+    keep_layers: list[str] | None
 
 
 def product_action(
@@ -136,6 +138,7 @@ def product_action(
     expires: str | None,
     bytes: int | None = None,
     found: tuple[str, dict[str, Any]] | None = None,
+    keep: list[str] | object | None = _UNKNOWN,
 ) -> Action:
     """The one way a download or adoption of a product is built (``found``: folder and manifest)."""
     payload: ProductPayload = {
@@ -146,6 +149,8 @@ def product_action(
     }
     if found is not None:
         payload["path"], payload["manifest"] = found
+    if keep is not _UNKNOWN:  # a change in place: the layers to keep (None: all)
+        payload["keep_layers"] = cast(list[str] | None, keep)
     return Action(
         address=desired.address,
         kind=ProductKind.kind,
@@ -206,20 +211,34 @@ class ProductKind(ResourceKind):
         if present and succeeded is not _UNKNOWN:
             # The job kind saw its record SUCCEEDED with files, in sync: not built again here.
             assert record is not None
-            if _stale_reason(desired.address, record, spec["job"], ctx, succeeded) is None:
+            if _verdict(desired.address, record, spec["job"], ctx, succeeded) is None:
                 return None
         job_record = ctx.state.get(spec["job"])  # once: a lazy state builds it per access
         files, expires, job_id = _job_files(spec["job"], ctx, job_record)
         if record is not None and present:
             recorded_id = hyp3_attributes(job_record).get("job_id") if job_record is not None else None
-            reason = _stale_reason(desired.address, record, spec["job"], ctx, recorded_id)
-            if reason is None or not files:
+            verdict = _verdict(desired.address, record, spec["job"], ctx, recorded_id)
+            if verdict is None or not files:
                 # In sync — or the current job is not done: the old product stays until the new one is in.
                 return None
-            return self._fetch(desired, Op.REPLACE, reason, (files, expires, job_id), record, ctx)
+            if verdict.in_place:  # only files to delete, or the record to complete: nothing to fetch
+                return product_action(
+                    desired,
+                    Op.REFRESH,
+                    verdict.reason,
+                    file=_product_zip(files) or files[0],
+                    job_id=job_id,
+                    expires=expires,
+                    keep=verdict.keep,
+                )
+            return self._fetch(desired, Op.REPLACE, verdict.reason, (files, expires, job_id), record, ctx)
         if not files:
             return None  # the job is not done: its own line says why (waiting, failed, to submit)
-        found = on_disk_product(ctx.project.data_dir, spec["job"], files) if record is None else None
+        found = (
+            on_disk_product(ctx.project.data_dir, spec["job"], files, _keep_now(ctx))
+            if record is None
+            else None
+        )
         if found is not None:
             kept = found[0].startswith(SUPERSEDED_DIR + "/")
             if kept:  # not deleted by a --prune of the same plan: it is the project's again
@@ -352,17 +371,21 @@ class ProductKind(ResourceKind):
             return Outcome(ops=[op_delete(action.address)], message=message)
         if action.op is Op.ADOPT:
             return self._adopt(action, ctx)
+        if action.op is Op.REFRESH:
+            return self._trim(action, ctx)
         return self._download(action, ctx)
 
     def _adopt(self, action: Action, ctx: ApplyContext) -> Outcome:
         """Record a product found on disk after checking every file's checksum against its
         manifest; one that fails is downloaded afresh (refused with the reason if it expired)."""
-        from insarproj.hyp3.products import manifest_problem
 
         payload = action.payload
         rel = str(relative_inside(payload["path"], what=f"the adopted folder of {action.address}"))
         folder = resolve_inside(ctx.project.data_dir, rel, what=f"the adopted folder of {action.address}")
-        problem = manifest_problem(folder, payload["manifest"], checksums=True)
+        keep = _keep_now(ctx)
+        problem = manifest_problem(
+            folder, payload["manifest"], checksums=True, kept=layer_filter(folder.name, keep)
+        )
         if problem is not None:
             return self._download(action, ctx)
         if rel.startswith(SUPERSEDED_DIR + "/"):
@@ -370,10 +393,38 @@ class ProductKind(ResourceKind):
             if moved is None:  # the place is taken (a damaged copy): download afresh
                 return self._download(action, ctx)
             rel = moved
+        deleted = _trim_files(ctx.project.data_dir, rel, keep)
         present = _present_op(
-            action.address, rel, payload["job_id"], payload["file"].get("size"), payload["manifest"]
+            action.address,
+            rel,
+            payload["job_id"],
+            payload["file"].get("size"),
+            payload["manifest"],
+            keep,
+            ctx,
         )
-        return Outcome(ops=[present], message=f"{folder.name} adopted")
+        return Outcome(ops=[present], message=f"{folder.name} adopted" + _deleted_note(deleted))
+
+    def _trim(self, action: Action, ctx: ApplyContext) -> Outcome:
+        """Keep only the layers ``keep_layers`` keeps now, in place: the files of the others are
+        deleted — those the manifest lists, never anything else — after the files that stay are
+        checked; a product that fails the check is downloaded afresh instead."""
+        record = ctx.writer.state.get(action.address)
+        if record is None or record["status"] != "present":
+            return self._download(action, ctx)
+        attrs = product_attributes(record)
+        rel = str(relative_inside(attrs.get("path", ""), what=f"state record {action.address}"))
+        folder = resolve_inside(ctx.project.data_dir, rel, what=f"state record {action.address}")
+        keep = action.payload.get("keep_layers")
+        summary = attrs.get("manifest")
+        kept = layer_filter(folder.name, keep)
+        if summary is None or manifest_problem(folder, summary, checksums=ctx.options.verify, kept=kept):
+            return self._download(action, ctx)
+        deleted = _trim_files(ctx.project.data_dir, rel, keep)
+        present = _present_op(
+            action.address, rel, attrs["job_id"], attrs.get("zip_size"), dict(summary), keep, ctx
+        )
+        return Outcome(ops=[present], message=folder.name + (_deleted_note(deleted) or ": recorded"))
 
     def _download(self, action: Action, ctx: ApplyContext) -> Outcome:
         from insarproj.hyp3.products import extract_product, product_zip_name
@@ -393,16 +444,17 @@ class ProductKind(ResourceKind):
             url=zip_file["url"], dest=zip_path, size=zip_file["size"], md5=None, kind="zip", label=name
         )
         result = downloader(ctx).fetch(spec, cancel=ctx.cancel)
-        keep = hyp3_config(ctx.project).keep_layers
-        suffixes = [f"_{layer}.tif" for layer in keep] if keep else None
-        manifest = extract_product(zip_path, folder, keep_suffixes=suffixes)
+        keep = _keep_now(ctx)
+        manifest = extract_product(zip_path, folder, keep_suffixes=layer_suffixes(keep))
         zip_path.unlink(missing_ok=True)
         # Only now, with the new product in place, does the old one leave products/<stack>/.
         message = name
         previous = ctx.writer.state.get(action.address)
         if previous is not None and product_attributes(previous).get("path") not in (None, rel):
             message += "; " + _set_aside(previous, action.address, ctx, prune=ctx.options.prune)
-        present = _present_op(action.address, rel, payload["job_id"], result.size, manifest.summary())
+        present = _present_op(
+            action.address, rel, payload["job_id"], result.size, manifest.summary(), keep, ctx
+        )
         return Outcome(ops=[present], message=message)
 
     def notes(self, ctx: PlanContext) -> list[str]:
@@ -439,10 +491,19 @@ class ProductKind(ResourceKind):
         return notes
 
 
-def _present_op(address: str, rel: str, job_id: str, zip_size: int | None, manifest: dict[str, Any]) -> PutOp:
-    """The record of a product in place (downloaded or adopted): its folder, the job that made
-    it and its manifest summary."""
-    from insarproj.hyp3.products import parse_product_name
+def _present_op(
+    address: str,
+    rel: str,
+    job_id: str,
+    zip_size: int | None,
+    manifest: dict[str, Any],
+    keep: list[str] | None,
+    ctx: ApplyContext,
+) -> PutOp:
+    """The record of a product in place (downloaded, adopted or trimmed): its folder, the job
+    that made it, its manifest summary, the layers kept (``keep``, None: all) and what the plan's
+    quick check stats (hyp3/products.py, `quick_check`)."""
+    from insarproj.hyp3.products import ProductManifest, parse_product_name, quick_check
 
     name = rel.rsplit("/", 1)[-1]
     parsed = parse_product_name(name)
@@ -453,8 +514,57 @@ def _present_op(address: str, rel: str, job_id: str, zip_size: int | None, manif
         "zip_size": zip_size,
         "manifest": cast(ManifestSummary, manifest),
         "orbit_quality": parsed.orbit_quality if parsed else None,
+        "keep_layers": None if keep is None else ",".join(keep),
     }
+    folder = resolve_inside(ctx.project.data_dir, rel, what=f"the product folder of {address}")
+    on_disk, digest = ProductManifest.read(folder)
+    quick = (
+        quick_check(folder, name, on_disk, layer_filter(name, keep)) if digest == manifest["sha256"] else None
+    )
+    if quick is not None:
+        attributes["layout"], attributes["sizes"] = quick["layout"], quick["sizes"]
     return op_put(address, ProductKind.kind, "present", attributes)
+
+
+def _keep_now(ctx: PlanContext | ApplyContext) -> list[str] | None:
+    """`[processor.hyp3] keep_layers` as records keep it: sorted, once each (None: every layer)."""
+    keep = hyp3_config(ctx.project).keep_layers
+    return None if keep is None else sorted(set(keep))
+
+
+def _recorded_keep(attrs: ProductAttributes) -> list[str] | object | None:
+    """The layers a record says were kept (None: all); _UNKNOWN for a record written before
+    insarproj recorded them."""
+    if "keep_layers" not in attrs:
+        return _UNKNOWN
+    text = attrs["keep_layers"]
+    return None if text is None else [layer for layer in text.split(",") if layer]
+
+
+def _trim_files(data_dir: Path, rel: str, keep: list[str] | None) -> int:
+    """Delete the files of the product folder ``rel`` that its manifest lists and ``keep`` does not
+    keep (never a file the manifest does not list); how many were there to delete."""
+    from insarproj.hyp3.products import ProductManifest
+
+    folder = resolve_inside(data_dir, rel, what=f"the product folder {rel}")
+    kept = layer_filter(folder.name, keep)
+    if kept is None:
+        return 0
+    manifest, _digest = ProductManifest.read(folder)
+    deleted = 0
+    for name in sorted(manifest.files):
+        if kept(name):
+            continue
+        path = resolve_inside(data_dir, f"{rel}/{name}", what=f"a file of the product folder {rel}")
+        if path.exists() or path.is_symlink():
+            path.unlink()
+            deleted += 1
+    fsync_dir(folder)
+    return deleted
+
+
+def _deleted_note(deleted: int) -> str:
+    return f"; {deleted} files of layers keep_layers leaves out deleted" if deleted else ""
 
 
 def product_in_place(job_address: str, ctx: PlanContext) -> bool:
@@ -465,22 +575,26 @@ def product_in_place(job_address: str, ctx: PlanContext) -> bool:
     record = ctx.state.get(address)
     if record is None:
         files, _expires, _job_id = _job_files(job_address, ctx)
-        return bool(files) and on_disk_product(ctx.project.data_dir, job_address, files) is not None
+        return (
+            bool(files)
+            and on_disk_product(ctx.project.data_dir, job_address, files, _keep_now(ctx)) is not None
+        )
     if record["status"] != "present":
         return False
     job = ctx.state.get(job_address)
     recorded_id = hyp3_attributes(job).get("job_id") if job is not None else None
-    return _stale_reason(address, record, job_address, ctx, recorded_id) is None
+    verdict = _verdict(address, record, job_address, ctx, recorded_id)
+    return verdict is None or verdict.in_place
 
 
 def on_disk_product(
-    data_dir: Path, job_address: str, files: list[dict[str, Any]]
+    data_dir: Path, job_address: str, files: list[dict[str, Any]], keep: list[str] | None = None
 ) -> tuple[str, dict[str, Any]] | None:
     """(path relative to the data folder, manifest summary) of the product of a job's ``files``
     when its folder is already in products/<stack>/ and intact against its own manifest (stat
     check; adopting it re-checks every checksum); None otherwise. Lets a recovered state
     (`init --state-only`) or a clone adopt products instead of downloading — or, once HyP3 has
-    deleted them, paying for them — again."""
+    deleted them, paying for them — again. Only the files ``keep`` (keep_layers) keeps must be there."""
     from insarproj.errors import VerificationError
     from insarproj.hyp3.products import ProductManifest, manifest_problem, product_zip_name
 
@@ -502,7 +616,7 @@ def on_disk_product(
         except VerificationError:
             continue
         summary = {**manifest.summary(), "sha256": digest}
-        if manifest_problem(folder, summary, checksums=False) is None:
+        if manifest_problem(folder, summary, checksums=False, kept=layer_filter(name, keep)) is None:
             return rel, summary
     return None
 
@@ -521,17 +635,26 @@ def _move_back(data_dir: Path, folder: Path, stack: str) -> str | None:
     return rel
 
 
-def _stale_reason(
-    address: str, record: Record, job_address: str, ctx: PlanContext, recorded_job_id: str | None
-) -> str | None:
-    """Why a recorded product is not current or not intact; None when it is both
-    (``recorded_job_id``: the job id the pair's job record holds)."""
-    from insarproj.hyp3.products import manifest_problem
+@dataclass(frozen=True)
+class _Verdict:
+    """Why a recorded product is not as declared: ``in_place`` when it is current and intact and
+    only keep_layers dropped layers (their files are deleted) or the record lacks the kept layers
+    (written by an older insarproj); otherwise it is downloaded again."""
 
+    reason: str
+    in_place: bool = False
+    keep: list[str] | None = None
+
+
+def _verdict(
+    address: str, record: Record, job_address: str, ctx: PlanContext, recorded_job_id: str | None
+) -> _Verdict | None:
+    """Why a recorded product is not current, intact or kept as declared; None when it is all
+    three (``recorded_job_id``: the job id the pair's job record holds)."""
     attrs = product_attributes(record)
     current = _current_job_id(job_address, ctx, recorded_job_id)
     if attrs.get("job_id") != current:
-        return f"made by job {attrs.get('job_id')}, which job {current} replaced"
+        return _Verdict(f"made by job {attrs.get('job_id')}, which job {current} replaced")
     # Plan only reads here: the pure check suffices (no realpath per product); every write, move
     # and delete resolves the path against the data folder first (resolve_inside).
     relpath = checked_relative(attrs.get("path", ""), what=f"state record {address}")
@@ -539,11 +662,89 @@ def _stale_reason(
     if data_dir is None:  # once per plan: the property builds and expands a path each time
         data_dir = ctx.observations["products.data_dir"] = os.fspath(ctx.project.data_dir)
     folder = os.path.join(data_dir, relpath)
-    summary = attrs.get("manifest")
-    if summary is None:
-        return "recorded without a manifest of checksums (an older insarproj): downloaded again to verify it"
-    problem = manifest_problem(folder, summary, checksums=ctx.options.verify)
-    return None if problem is None else problem + (" (--verify)" if "checksum" in problem else "")
+    if attrs.get("manifest") is None:
+        return _Verdict(
+            "recorded without a manifest of checksums (an older insarproj): downloaded again to verify it"
+        )
+    wanted = _keep_now(ctx)
+    recorded = _recorded_keep(attrs)
+    change = None if recorded is _UNKNOWN else _layer_change(cast(list[str] | None, recorded), wanted)
+    # The files that stay are checked: those kept now when only layers are dropped (a trim cut
+    # short deleted some already), else those the record says were kept.
+    stays = wanted if recorded is _UNKNOWN or (change is not None and change.in_place) else recorded
+    problem = _integrity(folder, attrs, cast(list[str] | None, stays), ctx, quick=change is None)
+    if problem is not None:
+        return _Verdict(problem + (" (--verify)" if "checksum" in problem else ""))
+    if recorded is _UNKNOWN:
+        return _older_record(folder, attrs, wanted)
+    return change
+
+
+def _integrity(
+    folder: str, attrs: ProductAttributes, keep: list[str] | None, ctx: PlanContext, *, quick: bool
+) -> str | None:
+    """What is wrong with the files ``keep`` keeps of a recorded product; a plain plan stats the
+    files the record names (hyp3/products.py, `quick_intact`) and reads the manifest only when they
+    differ, for the name of the file; ``--verify`` always reads it and checks every checksum."""
+    from insarproj.hyp3.products import quick_intact
+
+    product = attrs.get("product") or os.path.basename(folder)
+    verify = ctx.options.verify
+    layout, sizes = attrs.get("layout"), attrs.get("sizes")
+    if quick and not verify and layout is not None and sizes and quick_intact(folder, product, layout, sizes):
+        return None
+    summary = cast(dict[str, Any], attrs["manifest"])
+    return manifest_problem(folder, summary, checksums=verify, kept=layer_filter(product, keep))
+
+
+def _layer_change(recorded: list[str] | None, wanted: list[str] | None) -> _Verdict | None:
+    """How ``keep_layers`` changed since the product was unzipped (None: all layers)."""
+    if recorded == wanted:
+        return None
+    if wanted is None:
+        return _Verdict(
+            "keep_layers changed: keep every layer (was " + (", ".join(recorded or []) or "none") + ")"
+            "; the zip was deleted after unzipping, so it is downloaded again"
+        )
+    if recorded is None:
+        kept = ", ".join(wanted) or "no layer"
+        return _Verdict(
+            f"keep_layers changed: keep only {kept}; the files of the other layers are deleted",
+            in_place=True,
+            keep=wanted,
+        )
+    added = [layer for layer in wanted if layer not in recorded]
+    removed = [layer for layer in recorded if layer not in wanted]
+    if added:
+        return _Verdict(
+            f"keep_layers changed: add {', '.join(added)}"
+            + (f", remove {', '.join(removed)}" if removed else "")
+            + "; the zip was deleted after unzipping, so it is downloaded again"
+        )
+    return _Verdict(
+        f"keep_layers changed: remove {len(removed)} layers ({', '.join(removed)}); their files are deleted",
+        in_place=True,
+        keep=wanted,
+    )
+
+
+def _older_record(folder: str, attrs: ProductAttributes, wanted: list[str] | None) -> _Verdict:
+    """A record written before insarproj recorded the kept layers (docs/safety.md, "Kept
+    layers"): the manifest says what was unzipped; files keep_layers no longer keeps are deleted,
+    and the record is completed either way (nothing is downloaded)."""
+    from insarproj.hyp3.products import ProductManifest
+
+    kept = layer_filter(attrs.get("product") or os.path.basename(folder), wanted)
+    manifest, _digest = ProductManifest.read(folder)  # intact: just checked against it
+    extra = sum(1 for name in manifest.files if kept is not None and not kept(name))
+    if extra:
+        reason = f"{extra} files of layers keep_layers leaves out; they are deleted"
+    else:
+        reason = (
+            "recorded by an older insarproj: its kept layers and file sizes are recorded "
+            "(nothing is downloaded)"
+        )
+    return _Verdict(reason, in_place=True, keep=wanted)
 
 
 def _refuse_expired(payload: dict[str, Any], ctx: ApplyContext) -> None:
