@@ -33,7 +33,7 @@ from typing import Any, TypedDict, cast
 from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
 from insarproj.errors import ProviderError, UnsafePathError
-from insarproj.fsutil import checked_relative, fsync_dir, relative_inside, resolve_inside
+from insarproj.fsutil import checked_relative, data_label, fsync_dir, relative_inside, resolve_inside
 from insarproj.hyp3.products import layer_filter, layer_suffixes, manifest_problem
 from insarproj.kinds.hyp3 import (
     EXPIRY_WARNING,
@@ -93,15 +93,22 @@ def _current_job_id(job_address: str, ctx: PlanContext, recorded_id: str | None)
     return recorded_id
 
 
-def _aside(prune: bool, stack: str = "") -> str:
+def _data(ctx: PlanContext | ApplyContext) -> str:
+    """The data folder as messages name it ([paths] data, relative to the project when inside it)."""
+    return data_label(ctx.project.root, ctx.project.data_dir)
+
+
+def _aside(prune: bool, data: str, stack: str = "") -> str:
     """What happens to a product folder that leaves products/<stack>/, in the words plans use."""
     return (
-        "deleted (--prune)" if prune else f"moved to data/{SUPERSEDED_DIR}/" + (f"{stack}/" if stack else "")
+        "deleted (--prune)"
+        if prune
+        else f"moved to {data}/{SUPERSEDED_DIR}/" + (f"{stack}/" if stack else "")
     )
 
 
-def _forget_note(prune: bool) -> str:
-    return ("files " if prune else "folder ") + _aside(prune)
+def _forget_note(prune: bool, data: str) -> str:
+    return ("files " if prune else "folder ") + _aside(prune, data)
 
 
 def _product_zip(files: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -244,9 +251,9 @@ class ProductKind(ResourceKind):
             if kept:  # not deleted by a --prune of the same plan: it is the project's again
                 ctx.observations.setdefault(READOPTED, set()).add(found[0])
             where = (
-                f"kept in data/{found[0]} when its pair left; moved back"
+                f"kept in {_data(ctx)}/{found[0]} when its pair left; moved back"
                 if kept
-                else f"already in data/{found[0]}"
+                else f"already in {_data(ctx)}/{found[0]}"
             )
             return product_action(
                 desired,
@@ -290,7 +297,7 @@ class ProductKind(ResourceKind):
         elif expiry is not None and expiry - now < EXPIRY_WARNING:
             reason += f"; expires {expiry:%Y-%m-%d %H:%M} UTC"
         if record is not None and record["attributes"].get("job_id") != job_id:
-            reason += "; old product " + _aside(ctx.options.prune)
+            reason += "; old product " + _aside(ctx.options.prune, _data(ctx))
         return product_action(
             desired, op, reason, file=zip_file, job_id=job_id, expires=expires, bytes=zip_file["size"]
         )
@@ -311,7 +318,8 @@ class ProductKind(ResourceKind):
             address=desired.address,
             kind=self.kind,
             op=Op.FORGET,
-            reason=f"{len(folders)} old products in data/{SUPERSEDED_DIR}/{stack}/; files deleted (--prune)",
+            reason=f"{len(folders)} old products in {_data(ctx)}/{SUPERSEDED_DIR}/{stack}/; "
+            "files deleted (--prune)",
             unit=SWEEP_UNIT,
             payload={SUPERSEDED_KEY: stack, "folders": folders},
         )
@@ -324,13 +332,13 @@ class ProductKind(ResourceKind):
         )
         if not names:
             return None
-        where = _aside(ctx.options.prune, stack)
+        where = _aside(ctx.options.prune, _data(ctx), stack)
         return Action(
             address=desired.address,
             kind=self.kind,
             op=Op.FORGET,
             unit=SWEEP_UNIT,
-            reason=f"{len(names)} entries of data/{PRODUCTS_DIR}/{stack}/ are no recorded product "
+            reason=f"{len(names)} entries of {_data(ctx)}/{PRODUCTS_DIR}/{stack}/ are no recorded product "
             f"(e.g. {names[0]}); {where}",
             depends_on=list(desired.depends_on),
             payload={UNTRACKED_KEY: stack, "names": names},
@@ -343,9 +351,9 @@ class ProductKind(ResourceKind):
         size = human_size(manifest["bytes"] if manifest else None)
         # Which files stay and how much space they hold (docs/cli.md, "Files of forgotten resources").
         path = attrs.get("path")
-        reason = f"no longer in the configuration; {_forget_note(prune)}"
+        reason = f"no longer in the configuration; {_forget_note(prune, _data(ctx))}"
         if path:
-            reason += f": data/{path} ({size})" + ("" if prune else ", until `apply --prune`")
+            reason += f": {_data(ctx)}/{path} ({size})" + ("" if prune else ", until `apply --prune`")
         return Action(
             address=address,
             kind=self.kind,
@@ -485,7 +493,7 @@ class ProductKind(ResourceKind):
             if folders:
                 size = human_size(sum(_disk_bytes(f) for f in folders))
                 notes.append(
-                    f"{len(folders)} old products ({size}) wait in data/{SUPERSEDED_DIR}/: "
+                    f"{len(folders)} old products ({size}) wait in {_data(ctx)}/{SUPERSEDED_DIR}/: "
                     "`insarproj apply --prune` deletes them"
                 )
         return notes
@@ -773,7 +781,7 @@ def _set_aside(record: Record, address: str, ctx: ApplyContext, *, prune: bool) 
     if prune:
         _delete(old)
         return "old product deleted (--prune)"
-    target = _superseded_target(ctx.project.data_dir, old)
+    target = _superseded_target(ctx.project.data_dir, old, _data(ctx))
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(old, target)
     fsync_dir(target.parent)
@@ -781,7 +789,7 @@ def _set_aside(record: Record, address: str, ctx: ApplyContext, *, prune: bool) 
     return f"old product moved to {target.relative_to(ctx.project.data_dir.resolve())}"
 
 
-def _superseded_target(data_dir: Path, old: Path) -> Path:
+def _superseded_target(data_dir: Path, old: Path, data: str) -> Path:
     """A free name for ``old`` in the superseded area of its stack (never overwriting anything)."""
     stack, name = old.parent.name, old.name
     for n in range(1, 1000):
@@ -792,7 +800,7 @@ def _superseded_target(data_dir: Path, old: Path) -> Path:
         if not (target.exists() or target.is_symlink()):
             return target
     raise UnsafePathError(
-        f"data/{SUPERSEDED_DIR}/{stack}/ already holds 999 copies of {name}", hint="run apply --prune"
+        f"{data}/{SUPERSEDED_DIR}/{stack}/ already holds 999 copies of {name}", hint="run apply --prune"
     )
 
 
@@ -902,19 +910,19 @@ def _sweep_untracked(action: Action, ctx: ApplyContext) -> Outcome:
     for name in action.payload["names"]:
         if name not in still_untracked:
             continue  # recorded by this apply after the plan was made: a current product
-        what = f"entry {name} of data/{PRODUCTS_DIR}/{stack}/"
+        what = f"entry {name} of {_data(ctx)}/{PRODUCTS_DIR}/{stack}/"
         rel = f"{PRODUCTS_DIR}/{stack}/{name}"
         resolve_inside(ctx.project.data_dir, rel, what=what)
         path = ctx.project.data_dir / relative_inside(rel, what=what)
         if ctx.options.prune:
             _delete(path)
         else:
-            target = _superseded_target(ctx.project.data_dir, path)
+            target = _superseded_target(ctx.project.data_dir, path, _data(ctx))
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, target)
         swept += 1
     fsync_dir(ctx.project.data_dir / PRODUCTS_DIR / stack)
-    done = _aside(ctx.options.prune, stack)
+    done = _aside(ctx.options.prune, _data(ctx), stack)
     return Outcome(message=f"{swept} entries {done}")
 
 
