@@ -24,6 +24,7 @@ folder created, moved or deleted is checked to resolve inside the data folder fi
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -327,21 +328,31 @@ class ProductKind(ResourceKind):
     def _assess_untracked(self, desired: Desired, ctx: PlanContext) -> Action | None:
         stack = desired.spec[UNTRACKED_KEY]
         tracked = _tracked_by_stack(ctx).get(stack, set())
-        names = _untracked(
-            ctx.project.data_dir, stack, ctx.state, claimable=desired.spec["claimable"], tracked=tracked
-        )
-        if not names:
+        claimable = desired.spec["claimable"]
+        names = _untracked(ctx.project.data_dir, stack, ctx.state, claimable=claimable, tracked=tracked)
+        leftovers = _stale_work(ctx.project.data_dir, stack, claimable)
+        if not names and not leftovers:
             return None
-        where = _aside(ctx.options.prune, _data(ctx), stack)
+        reasons = []
+        if names:
+            where = _aside(ctx.options.prune, _data(ctx), stack)
+            reasons.append(
+                f"{len(names)} entries of {_data(ctx)}/{PRODUCTS_DIR}/{stack}/ are no recorded product "
+                f"(e.g. {names[0]}); {where}"
+            )
+        if leftovers:
+            reasons.append(
+                f"{len(leftovers)} unfinished downloads or unzips left there by an interrupted apply "
+                f"for products no longer wanted (e.g. {leftovers[0]}); deleted"
+            )
         return Action(
             address=desired.address,
             kind=self.kind,
             op=Op.FORGET,
             unit=SWEEP_UNIT,
-            reason=f"{len(names)} entries of {_data(ctx)}/{PRODUCTS_DIR}/{stack}/ are no recorded product "
-            f"(e.g. {names[0]}); {where}",
+            reason="; ".join(reasons),
             depends_on=list(desired.depends_on),
-            payload={UNTRACKED_KEY: stack, "names": names},
+            payload={UNTRACKED_KEY: stack, "names": names, "leftovers": leftovers},
         )
 
     def orphan(self, address: str, record: Record, ctx: PlanContext) -> Action | None:
@@ -903,6 +914,32 @@ def _untracked(
     )
 
 
+# What insarproj leaves in products/<stack>/ while it works, named after the product: the hidden
+# zip being downloaded (`.<name>.zip`, `.<name>.zip.part`, an adoption's `.tmp`), an unzip's
+# staging folder and the old copy it replaces (hyp3/products.py, `_extract` and `_replace_dir`).
+_WORK = re.compile(r"^\.(?P<product>[^./]+)\.(?:zip(?:\..*)?|[^/]*\.extracting|old-[0-9a-f]{8})$")
+
+
+def _stale_work(data_dir: Path, stack: str, claimable: set[tuple[str, str]]) -> list[str]:
+    """insarproj's own work files in products/<stack>/ that no apply will finish: the product's
+    pair is no longer waiting for its product (``claimable``: the (reference, secondary) ISO
+    dates of pairs of the network whose product is not recorded yet). An apply holds the project
+    lock and sweeps a stack only after the stack's downloads (docs/safety.md), so these are
+    leftovers of an interrupted apply, never a download in progress."""
+    from insarproj.hyp3.products import parse_product_name
+
+    stale = []
+    for name in os.listdir(data_dir / PRODUCTS_DIR / stack):
+        match = _WORK.match(name) if name.startswith(".") else None
+        if match is None:
+            continue  # not insarproj's (a user's hidden file): left alone
+        parsed = parse_product_name(match["product"])
+        dates = (parsed.reference_date.isoformat(), parsed.secondary_date.isoformat()) if parsed else None
+        if dates not in claimable:
+            stale.append(name)
+    return sorted(stale)
+
+
 def _sweep_untracked(action: Action, ctx: ApplyContext) -> Outcome:
     stack = action.payload[UNTRACKED_KEY]
     still_untracked = set(_untracked(ctx.project.data_dir, stack, ctx.writer.state))
@@ -921,9 +958,28 @@ def _sweep_untracked(action: Action, ctx: ApplyContext) -> Outcome:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, target)
         swept += 1
+    cleaned = _delete_leftovers(action.payload.get("leftovers", []), stack, ctx)
     fsync_dir(ctx.project.data_dir / PRODUCTS_DIR / stack)
     done = _aside(ctx.options.prune, _data(ctx), stack)
-    return Outcome(message=f"{swept} entries {done}")
+    return Outcome(
+        message=f"{swept} entries {done}" + (f"; {cleaned} unfinished downloads deleted" if cleaned else "")
+    )
+
+
+def _delete_leftovers(names: list[str], stack: str, ctx: ApplyContext) -> int:
+    """Delete the work files the plan found stale (only those: a name is checked again first)."""
+    deleted = 0
+    for name in names:
+        if not _WORK.match(name):
+            continue  # a saved plan edited by hand names something else: never deleted
+        rel = f"{PRODUCTS_DIR}/{stack}/{name}"
+        path = resolve_inside(
+            ctx.project.data_dir, rel, what=f"entry {name} of {_data(ctx)}/{PRODUCTS_DIR}/{stack}/"
+        )
+        if path.exists() or path.is_symlink():
+            _delete(path)
+            deleted += 1
+    return deleted
 
 
 def _delete(path: Path) -> None:
