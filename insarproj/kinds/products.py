@@ -63,6 +63,7 @@ SUPERSEDED_KEY = "superseded_stack"  # spec/payload key of a stack's superseded-
 UNTRACKED_KEY = "untracked_stack"  # spec/payload key of a stack's sweep of untracked entries
 READOPTED = "products.readopted"  # superseded folders this plan takes back (never pruned by it)
 SWEEP_UNIT = "stack folder"
+LAYERS = "keep_layers changed"  # how a plan line about kept layers starts
 _UNKNOWN = object()  # what the plan's headline counts a sweep of a stack's folder as
 
 
@@ -294,6 +295,8 @@ class ProductKind(ResourceKind):
             reason += (
                 f"; but HyP3 deleted this product on {expiry:%Y-%m-%d} (expired), so it cannot be "
                 "downloaded again until its job is resubmitted"
+            ) + (
+                "; or set keep_layers back to keep the product as it is" if reason.startswith(LAYERS) else ""
             )
         elif expiry is not None and expiry - now < EXPIRY_WARNING:
             reason += f"; expires {expiry:%Y-%m-%d %H:%M} UTC"
@@ -722,13 +725,13 @@ def _layer_change(recorded: list[str] | None, wanted: list[str] | None) -> _Verd
         return None
     if wanted is None:
         return _Verdict(
-            "keep_layers changed: keep every layer (was " + (", ".join(recorded or []) or "none") + ")"
+            f"{LAYERS}: keep every layer (was " + (", ".join(recorded or []) or "none") + ")"
             "; the zip was deleted after unzipping, so it is downloaded again"
         )
     if recorded is None:
         kept = ", ".join(wanted) or "no layer"
         return _Verdict(
-            f"keep_layers changed: keep only {kept}; the files of the other layers are deleted",
+            f"{LAYERS}: keep only {kept}; the files of the other layers are deleted",
             in_place=True,
             keep=wanted,
         )
@@ -736,12 +739,12 @@ def _layer_change(recorded: list[str] | None, wanted: list[str] | None) -> _Verd
     removed = [layer for layer in recorded if layer not in wanted]
     if added:
         return _Verdict(
-            f"keep_layers changed: add {', '.join(added)}"
+            f"{LAYERS}: add {', '.join(added)}"
             + (f", remove {', '.join(removed)}" if removed else "")
             + "; the zip was deleted after unzipping, so it is downloaded again"
         )
     return _Verdict(
-        f"keep_layers changed: remove {len(removed)} layers ({', '.join(removed)}); their files are deleted",
+        f"{LAYERS}: remove {len(removed)} layers ({', '.join(removed)}); their files are deleted",
         in_place=True,
         keep=wanted,
     )

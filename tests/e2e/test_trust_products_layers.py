@@ -101,7 +101,9 @@ def test_a_trim_cut_short_finishes_without_downloading(tmp_path: Path, fast_hyp3
     assert not any(n.endswith("_amp.tif") for n in product_files(root))
 
 
-def test_records_of_an_older_insarproj_are_completed_from_the_manifest(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_records_of_an_older_insarproj_are_completed_from_the_manifest(
+    tmp_path: Path, fast_hyp3, run_cli
+) -> None:  # type: ignore[no-untyped-def]
     from insarproj.state import StateStore, op_put
 
     root = layers_project(tmp_path / "p", ["amp", "corr", "unw_phase"])
@@ -195,3 +197,33 @@ def test_a_plain_plan_reads_no_manifest_yet_sees_every_damage(  # type: ignore[n
     assert "_corr.tif: missing" in plan.output and "_unw_phase.tif: size differs" in plan.output
     assert "folder missing on disk" in plan.output
     converge(run_cli, root)
+
+
+def test_adding_a_layer_to_an_expired_product_says_what_to_do(tmp_path: Path, fast_hyp3, run_cli) -> None:  # type: ignore[no-untyped-def]
+    from insarproj.state import StateStore, op_put
+
+    root = layers_project(tmp_path / "p", ["corr", "unw_phase"])
+    converge(run_cli, root)
+    jobs = records(root, "hyp3_job")
+    with StateStore(root / ".insarproj").open_writer() as writer:  # HyP3 deleted them on 1 March
+        writer.record(
+            [
+                op_put(
+                    a,
+                    "hyp3_job",
+                    "succeeded",
+                    {**r["attributes"], "expiration_time": "2021-03-01T00:00:00+00:00"},
+                )
+                for a, r in jobs.items()
+            ]
+        )
+    set_keep(root, ["corr"])  # dropping a layer needs no download: still done in place
+    assert "remove 1 layers (unw_phase)" in run_cli(["-C", str(root), "plan"]).output
+    set_keep(root, ["amp", "corr", "unw_phase"])
+    plan = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
+    assert plan.code == ExitCode.PENDING, plan.output
+    assert (
+        "add amp" in plan.output and "cannot be downloaded again until its job is resubmitted" in plan.output
+    )
+    assert "or set keep_layers back" in plan.output
+    assert "product expired 2021-03-01" in plan.output and "credits" in plan.output  # the paid way, priced
