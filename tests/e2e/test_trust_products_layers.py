@@ -227,3 +227,22 @@ def test_adding_a_layer_to_an_expired_product_says_what_to_do(tmp_path: Path, fa
     )
     assert "or set keep_layers back" in plan.output
     assert "product expired 2021-03-01" in plan.output and "credits" in plan.output  # the paid way, priced
+
+
+def test_a_trimmed_product_is_adopted_from_disk_after_the_state_is_lost(
+    tmp_path: Path, fast_hyp3, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    root = layers_project(tmp_path / "p", ["amp", "corr", "unw_phase"])
+    converge(run_cli, root)
+    set_keep(root, ["corr", "unw_phase"])
+    converge(run_cli, root)  # trimmed in place: the manifests still list the amp files
+    pairs = len(records(root, "product"))
+    shutil.rmtree(root / ".insarproj")
+    assert run_cli(["-C", str(root), "init", "--state-only"]).code == 0
+    downloads = len(storage_gets(fast_hyp3))
+    plan = run_cli(["-C", str(root), "plan"])
+    assert f"{pairs} products to adopt from disk" in plan.output and "to download" not in plan.output, plan.output
+    converge(run_cli, root)
+    assert len(storage_gets(fast_hyp3)) == downloads
