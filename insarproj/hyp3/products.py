@@ -7,6 +7,7 @@ multi-burst format: an unparseable name is ``None``, never an error).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -672,13 +673,18 @@ def quick_check(
     return {"layout": layout, "sizes": _sizes_digest(sizes)}
 
 
+@functools.lru_cache(maxsize=256)
+def _suffixes(layout: str) -> tuple[str, ...]:
+    # One layout is shared by every product of the same job parameters: split once per plan.
+    return tuple(layout.split(_LAYOUT_SEPARATOR)) if layout else ()
+
+
 def quick_intact(folder: str, product: str, layout: str, sizes: str) -> bool:
     """Whether every file of ``layout`` and the manifest have the recorded sizes (stat only)."""
-    found = []
+    stat_of, prefix = os.stat, folder + os.sep
     try:
-        for suffix in layout.split(_LAYOUT_SEPARATOR) if layout else ():
-            found.append(os.stat(os.path.join(folder, product + suffix)).st_size)
-        found.append(os.stat(os.path.join(folder, MANIFEST_NAME)).st_size)
+        found = [stat_of(prefix + product + suffix).st_size for suffix in _suffixes(layout)]
+        found.append(stat_of(prefix + MANIFEST_NAME).st_size)
     except (OSError, ValueError):
         return False
     return _sizes_digest(found) == sizes

@@ -549,9 +549,14 @@ def _present_op(
 
 
 def _keep_now(ctx: PlanContext | ApplyContext) -> list[str] | None:
-    """`[processor.hyp3] keep_layers` as records keep it: sorted, once each (None: every layer)."""
-    keep = hyp3_config(ctx.project).keep_layers
-    return None if keep is None else sorted(set(keep))
+    """`[processor.hyp3] keep_layers` as records keep it: sorted, once each (None: every layer);
+    worked out once per plan (it is asked per product)."""
+    cache = ctx.observations if isinstance(ctx, PlanContext) else {}
+    if "products.keep" not in cache:
+        keep = hyp3_config(ctx.project).keep_layers
+        cache["products.keep"] = None if keep is None else sorted(set(keep))
+    wanted: list[str] | None = cache["products.keep"]
+    return wanted
 
 
 def _recorded_keep(attrs: ProductAttributes) -> list[str] | object | None:
