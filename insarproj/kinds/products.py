@@ -42,10 +42,20 @@ from insarproj.kinds.hyp3 import (
     Hyp3JobKind,
     _hyp3_now,
     _job_result,
-    hyp3_config,
     product_address,
 )
 from insarproj.kinds.hyp3_protocol import parse_time
+from insarproj.kinds.product_layers import (
+    LAYERS,
+    UNRECORDED,
+    Verdict,
+    deleted_note,
+    keep_now,
+    layer_change,
+    older_record,
+    recorded_keep,
+    trim_files,
+)
 from insarproj.kinds.sizes import human_size
 from insarproj.layout import PRODUCTS_DIR
 from insarproj.state import op_delete, op_put
@@ -63,7 +73,6 @@ SUPERSEDED_KEY = "superseded_stack"  # spec/payload key of a stack's superseded-
 UNTRACKED_KEY = "untracked_stack"  # spec/payload key of a stack's sweep of untracked entries
 READOPTED = "products.readopted"  # superseded folders this plan takes back (never pruned by it)
 SWEEP_UNIT = "stack folder"
-LAYERS = "keep_layers changed"  # how a plan line about kept layers starts
 _UNKNOWN = object()  # what the plan's headline counts a sweep of a stack's folder as
 
 
@@ -244,7 +253,7 @@ class ProductKind(ResourceKind):
         if not files:
             return None  # the job is not done: its own line says why (waiting, failed, to submit)
         found = (
-            on_disk_product(ctx.project.data_dir, spec["job"], files, _keep_now(ctx))
+            on_disk_product(ctx.project.data_dir, spec["job"], files, keep_now(ctx))
             if record is None
             else None
         )
@@ -404,7 +413,7 @@ class ProductKind(ResourceKind):
         payload = action.payload
         rel = str(relative_inside(payload["path"], what=f"the adopted folder of {action.address}"))
         folder = resolve_inside(ctx.project.data_dir, rel, what=f"the adopted folder of {action.address}")
-        keep = _keep_now(ctx)
+        keep = keep_now(ctx)
         problem = manifest_problem(
             folder, payload["manifest"], checksums=True, kept=layer_filter(folder.name, keep)
         )
@@ -415,7 +424,7 @@ class ProductKind(ResourceKind):
             if moved is None:  # the place is taken (a damaged copy): download afresh
                 return self._download(action, ctx)
             rel = moved
-        deleted = _trim_files(ctx.project.data_dir, rel, keep)
+        deleted = trim_files(ctx.project.data_dir, rel, keep)
         present = _present_op(
             action.address,
             rel,
@@ -425,7 +434,7 @@ class ProductKind(ResourceKind):
             keep,
             ctx,
         )
-        return Outcome(ops=[present], message=f"{folder.name} adopted" + _deleted_note(deleted))
+        return Outcome(ops=[present], message=f"{folder.name} adopted" + deleted_note(deleted))
 
     def _trim(self, action: Action, ctx: ApplyContext) -> Outcome:
         """Keep only the layers ``keep_layers`` keeps now, in place: the files of the others are
@@ -442,11 +451,11 @@ class ProductKind(ResourceKind):
         kept = layer_filter(folder.name, keep)
         if summary is None or manifest_problem(folder, summary, checksums=ctx.options.verify, kept=kept):
             return self._download(action, ctx)
-        deleted = _trim_files(ctx.project.data_dir, rel, keep)
+        deleted = trim_files(ctx.project.data_dir, rel, keep)
         present = _present_op(
             action.address, rel, attrs["job_id"], attrs.get("zip_size"), dict(summary), keep, ctx
         )
-        return Outcome(ops=[present], message=folder.name + (_deleted_note(deleted) or ": recorded"))
+        return Outcome(ops=[present], message=folder.name + (deleted_note(deleted) or ": recorded"))
 
     def _download(self, action: Action, ctx: ApplyContext) -> Outcome:
         from insarproj.hyp3.products import extract_product, product_zip_name
@@ -466,7 +475,7 @@ class ProductKind(ResourceKind):
             url=zip_file["url"], dest=zip_path, size=zip_file["size"], md5=None, kind="zip", label=name
         )
         result = downloader(ctx).fetch(spec, cancel=ctx.cancel)
-        keep = _keep_now(ctx)
+        keep = keep_now(ctx)
         manifest = extract_product(zip_path, folder, keep_suffixes=layer_suffixes(keep))
         zip_path.unlink(missing_ok=True)
         # Only now, with the new product in place, does the old one leave products/<stack>/.
@@ -548,52 +557,6 @@ def _present_op(
     return op_put(address, ProductKind.kind, "present", attributes)
 
 
-def _keep_now(ctx: PlanContext | ApplyContext) -> list[str] | None:
-    """`[processor.hyp3] keep_layers` as records keep it: sorted, once each (None: every layer);
-    worked out once per plan (it is asked per product)."""
-    cache = ctx.observations if isinstance(ctx, PlanContext) else {}
-    if "products.keep" not in cache:
-        keep = hyp3_config(ctx.project).keep_layers
-        cache["products.keep"] = None if keep is None else sorted(set(keep))
-    wanted: list[str] | None = cache["products.keep"]
-    return wanted
-
-
-def _recorded_keep(attrs: ProductAttributes) -> list[str] | object | None:
-    """The layers a record says were kept (None: all); _UNKNOWN for a record written before
-    insarproj recorded them."""
-    if "keep_layers" not in attrs:
-        return _UNKNOWN
-    text = attrs["keep_layers"]
-    return None if text is None else [layer for layer in text.split(",") if layer]
-
-
-def _trim_files(data_dir: Path, rel: str, keep: list[str] | None) -> int:
-    """Delete the files of the product folder ``rel`` that its manifest lists and ``keep`` does not
-    keep (never a file the manifest does not list); how many were there to delete."""
-    from insarproj.hyp3.products import ProductManifest
-
-    folder = resolve_inside(data_dir, rel, what=f"the product folder {rel}")
-    kept = layer_filter(folder.name, keep)
-    if kept is None:
-        return 0
-    manifest, _digest = ProductManifest.read(folder)
-    deleted = 0
-    for name in sorted(manifest.files):
-        if kept(name):
-            continue
-        path = resolve_inside(data_dir, f"{rel}/{name}", what=f"a file of the product folder {rel}")
-        if path.exists() or path.is_symlink():
-            path.unlink()
-            deleted += 1
-    fsync_dir(folder)
-    return deleted
-
-
-def _deleted_note(deleted: int) -> str:
-    return f"; {deleted} files of layers keep_layers leaves out deleted" if deleted else ""
-
-
 def product_in_place(job_address: str, ctx: PlanContext) -> bool:
     """Whether the pair of this job has its current, intact product on disk (stat check only):
     recorded, or not recorded yet but adoptable from disk (a lost state, a clone with the data).
@@ -604,7 +567,7 @@ def product_in_place(job_address: str, ctx: PlanContext) -> bool:
         files, _expires, _job_id = _job_files(job_address, ctx)
         return (
             bool(files)
-            and on_disk_product(ctx.project.data_dir, job_address, files, _keep_now(ctx)) is not None
+            and on_disk_product(ctx.project.data_dir, job_address, files, keep_now(ctx)) is not None
         )
     if record["status"] != "present":
         return False
@@ -662,26 +625,15 @@ def _move_back(data_dir: Path, folder: Path, stack: str) -> str | None:
     return rel
 
 
-@dataclass(frozen=True)
-class _Verdict:
-    """Why a recorded product is not as declared: ``in_place`` when it is current and intact and
-    only keep_layers dropped layers (their files are deleted) or the record lacks the kept layers
-    (written by an older insarproj); otherwise it is downloaded again."""
-
-    reason: str
-    in_place: bool = False
-    keep: list[str] | None = None
-
-
 def _verdict(
     address: str, record: Record, job_address: str, ctx: PlanContext, recorded_job_id: str | None
-) -> _Verdict | None:
+) -> Verdict | None:
     """Why a recorded product is not current, intact or kept as declared; None when it is all
     three (``recorded_job_id``: the job id the pair's job record holds)."""
     attrs = product_attributes(record)
     current = _current_job_id(job_address, ctx, recorded_job_id)
     if attrs.get("job_id") != current:
-        return _Verdict(f"made by job {attrs.get('job_id')}, which job {current} replaced")
+        return Verdict(f"made by job {attrs.get('job_id')}, which job {current} replaced")
     # Plan only reads here: the pure check suffices (no realpath per product); every write, move
     # and delete resolves the path against the data folder first (resolve_inside).
     relpath = checked_relative(attrs.get("path", ""), what=f"state record {address}")
@@ -690,20 +642,20 @@ def _verdict(
         data_dir = ctx.observations["products.data_dir"] = os.fspath(ctx.project.data_dir)
     folder = os.path.join(data_dir, relpath)
     if attrs.get("manifest") is None:
-        return _Verdict(
+        return Verdict(
             "recorded without a manifest of checksums (an older insarproj): downloaded again to verify it"
         )
-    wanted = _keep_now(ctx)
-    recorded = _recorded_keep(attrs)
-    change = None if recorded is _UNKNOWN else _layer_change(cast(list[str] | None, recorded), wanted)
+    wanted = keep_now(ctx)
+    recorded = recorded_keep(attrs)
+    change = None if recorded is UNRECORDED else layer_change(cast(list[str] | None, recorded), wanted)
     # The files that stay are checked: those kept now when only layers are dropped (a trim cut
     # short deleted some already), else those the record says were kept.
-    stays = wanted if recorded is _UNKNOWN or (change is not None and change.in_place) else recorded
+    stays = wanted if recorded is UNRECORDED or (change is not None and change.in_place) else recorded
     problem = _integrity(folder, attrs, cast(list[str] | None, stays), ctx, quick=change is None)
     if problem is not None:
-        return _Verdict(problem + (" (--verify)" if "checksum" in problem else ""))
-    if recorded is _UNKNOWN:
-        return _older_record(folder, attrs, wanted)
+        return Verdict(problem + (" (--verify)" if "checksum" in problem else ""))
+    if recorded is UNRECORDED:
+        return older_record(folder, attrs, wanted)
     return change
 
 
@@ -722,56 +674,6 @@ def _integrity(
         return None
     summary = cast(dict[str, Any], attrs["manifest"])
     return manifest_problem(folder, summary, checksums=verify, kept=layer_filter(product, keep))
-
-
-def _layer_change(recorded: list[str] | None, wanted: list[str] | None) -> _Verdict | None:
-    """How ``keep_layers`` changed since the product was unzipped (None: all layers)."""
-    if recorded == wanted:
-        return None
-    if wanted is None:
-        return _Verdict(
-            f"{LAYERS}: keep every layer (was " + (", ".join(recorded or []) or "none") + ")"
-            "; the zip was deleted after unzipping, so it is downloaded again"
-        )
-    if recorded is None:
-        kept = ", ".join(wanted) or "no layer"
-        return _Verdict(
-            f"{LAYERS}: keep only {kept}; the files of the other layers are deleted",
-            in_place=True,
-            keep=wanted,
-        )
-    added = [layer for layer in wanted if layer not in recorded]
-    removed = [layer for layer in recorded if layer not in wanted]
-    if added:
-        return _Verdict(
-            f"{LAYERS}: add {', '.join(added)}"
-            + (f", remove {', '.join(removed)}" if removed else "")
-            + "; the zip was deleted after unzipping, so it is downloaded again"
-        )
-    return _Verdict(
-        f"{LAYERS}: remove {len(removed)} layers ({', '.join(removed)}); their files are deleted",
-        in_place=True,
-        keep=wanted,
-    )
-
-
-def _older_record(folder: str, attrs: ProductAttributes, wanted: list[str] | None) -> _Verdict:
-    """A record written before insarproj recorded the kept layers (docs/safety.md, "Kept
-    layers"): the manifest says what was unzipped; files keep_layers no longer keeps are deleted,
-    and the record is completed either way (nothing is downloaded)."""
-    from insarproj.hyp3.products import ProductManifest
-
-    kept = layer_filter(attrs.get("product") or os.path.basename(folder), wanted)
-    manifest, _digest = ProductManifest.read(folder)  # intact: just checked against it
-    extra = sum(1 for name in manifest.files if kept is not None and not kept(name))
-    if extra:
-        reason = f"{extra} files of layers keep_layers leaves out; they are deleted"
-    else:
-        reason = (
-            "recorded by an older insarproj: its kept layers and file sizes are recorded "
-            "(nothing is downloaded)"
-        )
-    return _Verdict(reason, in_place=True, keep=wanted)
 
 
 def _refuse_expired(payload: dict[str, Any], ctx: ApplyContext) -> None:
