@@ -176,7 +176,7 @@ def converge(root: Path, pin: ScenePin) -> int:
                     at=stamp(len(ops)),
                 )
             )
-            attributes = {"path": folder, "product": pair_key, "job_id": key, "manifest": manifest}
+            attributes = {"path": folder, "product": pair_key, "job_id": key, **manifest}
             ops.append(op_put("product." + key, "product", "present", attributes, at=stamp(len(ops))))
     with store.open_writer() as writer:
         for start in range(0, len(ops), 2000):
@@ -193,15 +193,20 @@ def stamp(index: int) -> str:
 
 
 def write_product(folder: Path, name: str) -> dict:
-    """A one-layer product folder with its manifest, as apply leaves it (docs/project-folder.md)."""
-    from insarproj.hyp3.products import MANIFEST_NAME, ProductManifest, sha256_of
+    """A one-layer product folder with its manifest, as apply leaves it (docs/project-folder.md):
+    the record's manifest summary, kept layers (all) and what the plan's quick check stats."""
+    from insarproj.hyp3.products import MANIFEST_NAME, ProductManifest, quick_check, sha256_of
 
     folder.mkdir(parents=True, exist_ok=True)
     layer = folder / f"{name}_unw_phase.tif"
     layer.write_bytes(b"x")
     manifest = ProductManifest({layer.name: (1, sha256_of(layer))})
     (folder / MANIFEST_NAME).write_bytes(manifest.to_bytes())
-    return manifest.summary()
+    return {
+        "manifest": manifest.summary(),
+        "keep_layers": None,
+        **(quick_check(folder, name, manifest, None) or {}),
+    }
 
 
 def build(root: Path, scenes: int) -> dict[str, int]:

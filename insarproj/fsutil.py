@@ -199,3 +199,12 @@ def resolve_inside(base: Path, relpath: str | Path, *, what: str) -> Path:
             hint="refused; check for a symbolic link inside the data folder pointing elsewhere",
         )
     return target
+
+
+def data_label(root: Path, data_dir: Path) -> str:
+    """How messages name the data folder of ``[paths] data``: relative to the project ``root``
+    when inside it (``data``, ``scratch/x``), else its absolute path; never a hard-coded "data"."""
+    base, folder = os.path.abspath(root), os.path.abspath(data_dir)
+    if folder == base or not folder.startswith(base.rstrip(os.sep) + os.sep):
+        return Path(folder).as_posix()
+    return Path(os.path.relpath(folder, base)).as_posix()

@@ -7,6 +7,7 @@ multi-burst format: an unparseable name is ``None``, never an error).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -17,7 +18,7 @@ import tempfile
 import unicodedata
 import uuid
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
@@ -38,9 +39,13 @@ __all__ = [
     "ProductName",
     "expected_layers",
     "extract_product",
+    "layer_filter",
+    "layer_suffixes",
     "manifest_problem",
     "parse_product_name",
     "product_zip_name",
+    "quick_check",
+    "quick_intact",
     "safe_extract",
     "sha256_of",
 ]
@@ -556,11 +561,17 @@ def _is_folder(path: str) -> bool:
 
 
 def manifest_problem(
-    folder: str | os.PathLike[str], summary: Mapping[str, Any], *, checksums: bool
+    folder: str | os.PathLike[str],
+    summary: Mapping[str, Any],
+    *,
+    checksums: bool,
+    kept: Callable[[str], bool] | None = None,
 ) -> str | None:
     """What is wrong with the product in ``folder`` against its recorded manifest ``summary``
     (None when it is intact): the first bad file as "NAME: missing", "NAME: size differs (…)" or,
-    with ``checksums``, "NAME: checksum differs". Without ``checksums`` only stat is used."""
+    with ``checksums``, "NAME: checksum differs". Without ``checksums`` only stat is used. With
+    ``kept`` (see :func:`layer_filter`) only the files it keeps are looked at: the manifest lists
+    what was unzipped, and a later, narrower ``keep_layers`` deleted the others."""
     base = os.fspath(folder)  # strings and os.stat: this runs per product on every plan
     try:
         manifest, digest = ProductManifest.read(base)
@@ -570,6 +581,8 @@ def manifest_problem(
     if digest != summary.get("sha256"):
         return f"{MANIFEST_NAME}: differs from the one recorded in state"
     for name, (size, sha) in sorted(manifest.files.items()):
+        if kept is not None and not kept(name):
+            continue
         path = os.path.join(base, name)
         try:
             actual = os.stat(path).st_size
@@ -599,3 +612,79 @@ def product_zip_name(filename: str, *, job: str) -> str:
             hint="refused so nothing is written outside the data folder; report it to the service",
         )
     return plain_basename(filename, what=what)
+
+
+# -- kept layers ---------------------------------------------------------------------------------
+# `[processor.hyp3] keep_layers` names layers by file suffix: `unw_phase` keeps `<product>_unw_phase.tif`;
+# the product's parameter file `<product>.txt` is always kept (MintPy reads it). One rule for
+# unzipping, checking and trimming (docs/safety.md, "Kept layers").
+
+
+def layer_suffixes(keep_layers: Sequence[str] | None) -> list[str] | None:
+    """The file-name endings ``keep_layers`` keeps (None: every file)."""
+    return None if keep_layers is None else [f"_{layer}.tif" for layer in keep_layers]
+
+
+def layer_filter(product: str, keep_layers: Sequence[str] | None) -> Callable[[str], bool] | None:
+    """Whether ``keep_layers`` keeps a product file (its name relative to the product folder), as
+    unzipping keeps it; None when every file is kept."""
+    suffixes = layer_suffixes(keep_layers)
+    if suffixes is None:
+        return None
+    endings, always = tuple(suffixes), f"{product}.txt"
+
+    def kept(name: str) -> bool:
+        last = name.rsplit("/", 1)[-1]
+        return last == always or last.endswith(endings)
+
+    return kept
+
+
+# -- the plan's quick check ----------------------------------------------------------------------
+# A plain plan checks every kept file of every product by size (stat). Reading and parsing each
+# product's manifest for the names cost a file read per product per plan (issue 16); instead the
+# product's record keeps the file names (`layout`: suffixes after the product name, a value every
+# product of the same job parameters shares, so state.json writes it once) and a digest of the
+# sizes (`sizes`, the manifest's own size included): stat and compare. Any difference falls back
+# to reading the manifest, which names the file; `--verify` always reads it (docs/safety.md).
+
+_LAYOUT_SEPARATOR = "|"
+
+
+def _sizes_digest(sizes: Iterable[int]) -> str:
+    return hashlib.sha256(",".join(map(str, sizes)).encode()).hexdigest()[:20]
+
+
+def quick_check(
+    folder: str | os.PathLike[str],
+    product: str,
+    manifest: ProductManifest,
+    kept: Callable[[str], bool] | None,
+) -> dict[str, str] | None:
+    """The ``layout`` and ``sizes`` a product record keeps for :func:`quick_intact`, from the
+    verified manifest (the files ``kept`` keeps) and the manifest file's size; None when a file
+    name does not start with the product name (the plan then reads the manifest, as before)."""
+    names = sorted(name for name in manifest.files if kept is None or kept(name))
+    if not all(n.startswith(product) and _LAYOUT_SEPARATOR not in n for n in names):
+        return None
+    sizes = [manifest.files[n][0] for n in names]
+    sizes.append(os.stat(os.path.join(folder, MANIFEST_NAME)).st_size)
+    layout = _LAYOUT_SEPARATOR.join(n[len(product) :] for n in names)
+    return {"layout": layout, "sizes": _sizes_digest(sizes)}
+
+
+@functools.lru_cache(maxsize=256)
+def _suffixes(layout: str) -> tuple[str, ...]:
+    # One layout is shared by every product of the same job parameters: split once per plan.
+    return tuple(layout.split(_LAYOUT_SEPARATOR)) if layout else ()
+
+
+def quick_intact(folder: str, product: str, layout: str, sizes: str) -> bool:
+    """Whether every file of ``layout`` and the manifest have the recorded sizes (stat only)."""
+    stat_of, prefix = os.stat, folder + os.sep
+    try:
+        found = [stat_of(prefix + product + suffix).st_size for suffix in _suffixes(layout)]
+        found.append(stat_of(prefix + MANIFEST_NAME).st_size)
+    except (OSError, ValueError):
+        return False
+    return _sizes_digest(found) == sizes

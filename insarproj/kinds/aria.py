@@ -15,7 +15,7 @@ from typing import Any
 from insarproj.endpoints import redact_url
 from insarproj.engine.context import ApplyContext, OfflineError, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
-from insarproj.fsutil import plain_basename, resolve_inside
+from insarproj.fsutil import data_label, plain_basename, resolve_inside
 from insarproj.kinds.aria_search import aria_pinned
 from insarproj.state import op_put
 from insarproj.state.records import Record
@@ -87,7 +87,9 @@ class AriaProductKind(ResourceKind):
             aside = ctx.project.data_dir / SUPERSEDED_DIR / spec["path"].removeprefix("aria/")
             if aside.is_file() and aside.stat().st_size == spec["size"]:
                 return _action(
-                    desired, Op.ADOPT, f"back in the project; its file in data/{SUPERSEDED_DIR}/ is adopted"
+                    desired,
+                    Op.ADOPT,
+                    f"back in the project; its file in {_data(ctx)}/{SUPERSEDED_DIR}/ is adopted",
                 )
             return _action(desired, Op.CREATE, "missing")
         attrs = record["attributes"]
@@ -124,7 +126,9 @@ class AriaProductKind(ResourceKind):
         """A product that left the project: forgotten; its file set aside (or deleted with --prune)."""
         stack = address.split(".")[1]
         fate = (
-            "file deleted (--prune)" if ctx.options.prune else f"file moved to data/{SUPERSEDED_DIR}/{stack}/"
+            "file deleted (--prune)"
+            if ctx.options.prune
+            else f"file moved to {_data(ctx)}/{SUPERSEDED_DIR}/{stack}/"
         )
         if record["status"] != "present":
             fate = "no file"
@@ -331,3 +335,8 @@ def _set_aside(ctx: ApplyContext, address: str, relpath: str, *, prune: bool) ->
     )
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(source, target)
+
+
+def _data(ctx: PlanContext) -> str:
+    """The data folder as messages name it ([paths] data, relative to the project when inside it)."""
+    return data_label(ctx.project.root, ctx.project.data_dir)

@@ -285,12 +285,14 @@ def _product_on_disk(ctx: PlanContext, spec: dict[str, Any]) -> bool:
     return product_in_place(job_address(spec["pair"]), ctx)
 
 
-def _product_on_disk_for(data_dir: Any, address: str, job: Any) -> bool:
+def _product_on_disk_for(project: Any, address: str, job: Any) -> bool:
     """Whether a listed job's product is already intact on disk (a recovered state): such a job
     is adopted even after HyP3 deleted its product, instead of being paid for again."""
     from insarproj.kinds.products import on_disk_product  # products imports this module
 
-    return on_disk_product(data_dir, address, _job_result(job.raw)["files"]) is not None
+    # Only the layers kept now must be there (a product trimmed after a keep_layers change).
+    files = _job_result(job.raw)["files"]
+    return on_disk_product(project.data_dir, address, files, hyp3_config(project).keep_layers) is not None
 
 
 class _Step:
@@ -353,7 +355,7 @@ class _Step:
             listing["by_identity"].get(identity, []),
             now=_hyp3_now(self.ctx),
             lag=listing_lag(),
-            on_disk=lambda job: _product_on_disk_for(self.ctx.project.data_dir, address, job),
+            on_disk=lambda job: _product_on_disk_for(self.ctx.project, address, job),
             settled={found["job_id"]} if found else None,
         )
         if decision.op == "hold":
@@ -745,8 +747,8 @@ class _Hyp3Batch:
             self.ctx.writer.record(ops)
 
     def _product_on_disk_for(self, action: Action) -> Callable[[Any], bool]:
-        data_dir = self.ctx.project.data_dir
-        return lambda job: _product_on_disk_for(data_dir, action.address, job)
+        project = self.ctx.project
+        return lambda job: _product_on_disk_for(project, action.address, job)
 
     def _adopt_or_hold(
         self, actions: list[Action], records: dict[str, Record | None], client: Any

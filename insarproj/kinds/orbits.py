@@ -15,7 +15,7 @@ from typing import Any, TypedDict, cast
 
 from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
-from insarproj.fsutil import plain_basename, relative_inside, resolve_inside
+from insarproj.fsutil import data_label, plain_basename, relative_inside, resolve_inside
 from insarproj.kinds.search import pinned
 from insarproj.state import op_delete
 from insarproj.state.records import Record
@@ -221,17 +221,17 @@ def _missing_on_disk(desired: Desired, attrs: dict[str, Any], ctx: PlanContext) 
 
     file = parse_key(str(attrs.get("key", "")), attrs.get("size"), attrs.get("etag"), attrs.get("product_id"))
     if file is None:
-        raise_bad_record(desired.address)
+        raise_bad_record(desired.address, data_label(ctx.project.root, ctx.project.data_dir))
     assert file is not None
     return _fetch(desired, file, Op.CREATE, "recorded but missing on disk", ctx)
 
 
-def raise_bad_record(address: str) -> None:
+def raise_bad_record(address: str, data: str = "data") -> None:
     from insarproj.errors import StateError
 
     raise StateError(
         f"the state record {address} names no orbit file key",
-        hint="remove the data/orbits file it names and run 'insarproj apply' again",
+        hint=f"remove the {data}/{ORBIT_DIR} file it names and run 'insarproj apply' again",
     )
 
 

@@ -26,7 +26,7 @@ def orbits_section(ws: Any, state: Any) -> dict[str, Any]:
     files = {r["file"] for r in rows if r["file"]}
     restituted = sum(1 for r in rows if r["type"] == "restituted")
     lines = [
-        f"Orbits ({len(rows)} scenes, {len(files)} files in data/orbits/"
+        f"Orbits ({len(rows)} scenes, {len(files)} files in {_orbits_folder(ws)}/"
         + (f"; {restituted} restituted, to be upgraded" if restituted else "")
         + "):"
     ]
@@ -35,3 +35,11 @@ def orbits_section(ws: Any, state: Any) -> dict[str, Any]:
         later = f"  (POEORB expected about {row['precise_expected']})" if row["precise_expected"] else ""
         lines.append(f"  {row['scene']}  {label}  {row['file']}{later}")
     return {"orbits": rows, "text_blocks": ["\n".join(lines)]}
+
+
+def _orbits_folder(ws: Any) -> str:
+    """data/orbits as messages name it ([paths] data may move it; docs/project-folder.md)."""
+    from insarproj.fsutil import data_label
+
+    project = ws.project
+    return data_label(project.root, project.data_dir) + "/orbits"

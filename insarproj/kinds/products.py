@@ -24,6 +24,7 @@ folder created, moved or deleted is checked to resolve inside the data folder fi
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,17 +34,28 @@ from typing import Any, TypedDict, cast
 from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
 from insarproj.errors import ProviderError, UnsafePathError
-from insarproj.fsutil import checked_relative, fsync_dir, relative_inside, resolve_inside
+from insarproj.fsutil import checked_relative, data_label, fsync_dir, relative_inside, resolve_inside
+from insarproj.hyp3.products import layer_filter, layer_suffixes, manifest_problem
 from insarproj.kinds.hyp3 import (
     EXPIRY_WARNING,
     SUCCEEDED_JOBS,
     Hyp3JobKind,
     _hyp3_now,
     _job_result,
-    hyp3_config,
     product_address,
 )
 from insarproj.kinds.hyp3_protocol import parse_time
+from insarproj.kinds.product_layers import (
+    LAYERS,
+    UNRECORDED,
+    Verdict,
+    deleted_note,
+    keep_now,
+    layer_change,
+    older_record,
+    recorded_keep,
+    trim_files,
+)
 from insarproj.kinds.sizes import human_size
 from insarproj.layout import PRODUCTS_DIR
 from insarproj.state import op_delete, op_put
@@ -92,15 +104,22 @@ def _current_job_id(job_address: str, ctx: PlanContext, recorded_id: str | None)
     return recorded_id
 
 
-def _aside(prune: bool, stack: str = "") -> str:
+def _data(ctx: PlanContext | ApplyContext) -> str:
+    """The data folder as messages name it ([paths] data, relative to the project when inside it)."""
+    return data_label(ctx.project.root, ctx.project.data_dir)
+
+
+def _aside(prune: bool, data: str, stack: str = "") -> str:
     """What happens to a product folder that leaves products/<stack>/, in the words plans use."""
     return (
-        "deleted (--prune)" if prune else f"moved to data/{SUPERSEDED_DIR}/" + (f"{stack}/" if stack else "")
+        "deleted (--prune)"
+        if prune
+        else f"moved to {data}/{SUPERSEDED_DIR}/" + (f"{stack}/" if stack else "")
     )
 
 
-def _forget_note(prune: bool) -> str:
-    return ("files " if prune else "folder ") + _aside(prune)
+def _forget_note(prune: bool, data: str) -> str:
+    return ("files " if prune else "folder ") + _aside(prune, data)
 
 
 def _product_zip(files: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -124,6 +143,7 @@ class ProductPayload(ProductSpec, total=False):
     expires: str | None
     path: str
     manifest: dict[str, Any]
+    keep_layers: list[str] | None
 
 
 def product_action(
@@ -136,6 +156,7 @@ def product_action(
     expires: str | None,
     bytes: int | None = None,
     found: tuple[str, dict[str, Any]] | None = None,
+    keep: list[str] | object | None = _UNKNOWN,
 ) -> Action:
     """The one way a download or adoption of a product is built (``found``: folder and manifest)."""
     payload: ProductPayload = {
@@ -146,6 +167,8 @@ def product_action(
     }
     if found is not None:
         payload["path"], payload["manifest"] = found
+    if keep is not _UNKNOWN:  # a change in place: the layers to keep (None: all)
+        payload["keep_layers"] = cast(list[str] | None, keep)
     return Action(
         address=desired.address,
         kind=ProductKind.kind,
@@ -206,28 +229,42 @@ class ProductKind(ResourceKind):
         if present and succeeded is not _UNKNOWN:
             # The job kind saw its record SUCCEEDED with files, in sync: not built again here.
             assert record is not None
-            if _stale_reason(desired.address, record, spec["job"], ctx, succeeded) is None:
+            if _verdict(desired.address, record, spec["job"], ctx, succeeded) is None:
                 return None
         job_record = ctx.state.get(spec["job"])  # once: a lazy state builds it per access
         files, expires, job_id = _job_files(spec["job"], ctx, job_record)
         if record is not None and present:
             recorded_id = hyp3_attributes(job_record).get("job_id") if job_record is not None else None
-            reason = _stale_reason(desired.address, record, spec["job"], ctx, recorded_id)
-            if reason is None or not files:
+            verdict = _verdict(desired.address, record, spec["job"], ctx, recorded_id)
+            if verdict is None or not files:
                 # In sync — or the current job is not done: the old product stays until the new one is in.
                 return None
-            return self._fetch(desired, Op.REPLACE, reason, (files, expires, job_id), record, ctx)
+            if verdict.in_place:  # only files to delete, or the record to complete: nothing to fetch
+                return product_action(
+                    desired,
+                    Op.REFRESH,
+                    verdict.reason,
+                    file=_product_zip(files) or files[0],
+                    job_id=job_id,
+                    expires=expires,
+                    keep=verdict.keep,
+                )
+            return self._fetch(desired, Op.REPLACE, verdict.reason, (files, expires, job_id), record, ctx)
         if not files:
             return None  # the job is not done: its own line says why (waiting, failed, to submit)
-        found = on_disk_product(ctx.project.data_dir, spec["job"], files) if record is None else None
+        found = (
+            on_disk_product(ctx.project.data_dir, spec["job"], files, keep_now(ctx))
+            if record is None
+            else None
+        )
         if found is not None:
             kept = found[0].startswith(SUPERSEDED_DIR + "/")
             if kept:  # not deleted by a --prune of the same plan: it is the project's again
                 ctx.observations.setdefault(READOPTED, set()).add(found[0])
             where = (
-                f"kept in data/{found[0]} when its pair left; moved back"
+                f"kept in {_data(ctx)}/{found[0]} when its pair left; moved back"
                 if kept
-                else f"already in data/{found[0]}"
+                else f"already in {_data(ctx)}/{found[0]}"
             )
             return product_action(
                 desired,
@@ -267,11 +304,13 @@ class ProductKind(ResourceKind):
             reason += (
                 f"; but HyP3 deleted this product on {expiry:%Y-%m-%d} (expired), so it cannot be "
                 "downloaded again until its job is resubmitted"
+            ) + (
+                "; or set keep_layers back to keep the product as it is" if reason.startswith(LAYERS) else ""
             )
         elif expiry is not None and expiry - now < EXPIRY_WARNING:
             reason += f"; expires {expiry:%Y-%m-%d %H:%M} UTC"
         if record is not None and record["attributes"].get("job_id") != job_id:
-            reason += "; old product " + _aside(ctx.options.prune)
+            reason += "; old product " + _aside(ctx.options.prune, _data(ctx))
         return product_action(
             desired, op, reason, file=zip_file, job_id=job_id, expires=expires, bytes=zip_file["size"]
         )
@@ -292,7 +331,8 @@ class ProductKind(ResourceKind):
             address=desired.address,
             kind=self.kind,
             op=Op.FORGET,
-            reason=f"{len(folders)} old products in data/{SUPERSEDED_DIR}/{stack}/; files deleted (--prune)",
+            reason=f"{len(folders)} old products in {_data(ctx)}/{SUPERSEDED_DIR}/{stack}/; "
+            "files deleted (--prune)",
             unit=SWEEP_UNIT,
             payload={SUPERSEDED_KEY: stack, "folders": folders},
         )
@@ -300,21 +340,31 @@ class ProductKind(ResourceKind):
     def _assess_untracked(self, desired: Desired, ctx: PlanContext) -> Action | None:
         stack = desired.spec[UNTRACKED_KEY]
         tracked = _tracked_by_stack(ctx).get(stack, set())
-        names = _untracked(
-            ctx.project.data_dir, stack, ctx.state, claimable=desired.spec["claimable"], tracked=tracked
-        )
-        if not names:
+        claimable = desired.spec["claimable"]
+        names = _untracked(ctx.project.data_dir, stack, ctx.state, claimable=claimable, tracked=tracked)
+        leftovers = _stale_work(ctx.project.data_dir, stack, claimable)
+        if not names and not leftovers:
             return None
-        where = _aside(ctx.options.prune, stack)
+        reasons = []
+        if names:
+            where = _aside(ctx.options.prune, _data(ctx), stack)
+            reasons.append(
+                f"{len(names)} entries of {_data(ctx)}/{PRODUCTS_DIR}/{stack}/ are no recorded product "
+                f"(e.g. {names[0]}); {where}"
+            )
+        if leftovers:
+            reasons.append(
+                f"{len(leftovers)} unfinished downloads or unzips left there by an interrupted apply "
+                f"for products no longer wanted (e.g. {leftovers[0]}); deleted"
+            )
         return Action(
             address=desired.address,
             kind=self.kind,
             op=Op.FORGET,
             unit=SWEEP_UNIT,
-            reason=f"{len(names)} entries of data/{PRODUCTS_DIR}/{stack}/ are no recorded product "
-            f"(e.g. {names[0]}); {where}",
+            reason="; ".join(reasons),
             depends_on=list(desired.depends_on),
-            payload={UNTRACKED_KEY: stack, "names": names},
+            payload={UNTRACKED_KEY: stack, "names": names, "leftovers": leftovers},
         )
 
     def orphan(self, address: str, record: Record, ctx: PlanContext) -> Action | None:
@@ -324,9 +374,9 @@ class ProductKind(ResourceKind):
         size = human_size(manifest["bytes"] if manifest else None)
         # Which files stay and how much space they hold (docs/cli.md, "Files of forgotten resources").
         path = attrs.get("path")
-        reason = f"no longer in the configuration; {_forget_note(prune)}"
+        reason = f"no longer in the configuration; {_forget_note(prune, _data(ctx))}"
         if path:
-            reason += f": data/{path} ({size})" + ("" if prune else ", until `apply --prune`")
+            reason += f": {_data(ctx)}/{path} ({size})" + ("" if prune else ", until `apply --prune`")
         return Action(
             address=address,
             kind=self.kind,
@@ -352,17 +402,21 @@ class ProductKind(ResourceKind):
             return Outcome(ops=[op_delete(action.address)], message=message)
         if action.op is Op.ADOPT:
             return self._adopt(action, ctx)
+        if action.op is Op.REFRESH:
+            return self._trim(action, ctx)
         return self._download(action, ctx)
 
     def _adopt(self, action: Action, ctx: ApplyContext) -> Outcome:
         """Record a product found on disk after checking every file's checksum against its
         manifest; one that fails is downloaded afresh (refused with the reason if it expired)."""
-        from insarproj.hyp3.products import manifest_problem
 
         payload = action.payload
         rel = str(relative_inside(payload["path"], what=f"the adopted folder of {action.address}"))
         folder = resolve_inside(ctx.project.data_dir, rel, what=f"the adopted folder of {action.address}")
-        problem = manifest_problem(folder, payload["manifest"], checksums=True)
+        keep = keep_now(ctx)
+        problem = manifest_problem(
+            folder, payload["manifest"], checksums=True, kept=layer_filter(folder.name, keep)
+        )
         if problem is not None:
             return self._download(action, ctx)
         if rel.startswith(SUPERSEDED_DIR + "/"):
@@ -370,10 +424,38 @@ class ProductKind(ResourceKind):
             if moved is None:  # the place is taken (a damaged copy): download afresh
                 return self._download(action, ctx)
             rel = moved
+        deleted = trim_files(ctx.project.data_dir, rel, keep)
         present = _present_op(
-            action.address, rel, payload["job_id"], payload["file"].get("size"), payload["manifest"]
+            action.address,
+            rel,
+            payload["job_id"],
+            payload["file"].get("size"),
+            payload["manifest"],
+            keep,
+            ctx,
         )
-        return Outcome(ops=[present], message=f"{folder.name} adopted")
+        return Outcome(ops=[present], message=f"{folder.name} adopted" + deleted_note(deleted))
+
+    def _trim(self, action: Action, ctx: ApplyContext) -> Outcome:
+        """Keep only the layers ``keep_layers`` keeps now, in place: the files of the others are
+        deleted — those the manifest lists, never anything else — after the files that stay are
+        checked; a product that fails the check is downloaded afresh instead."""
+        record = ctx.writer.state.get(action.address)
+        if record is None or record["status"] != "present":
+            return self._download(action, ctx)
+        attrs = product_attributes(record)
+        rel = str(relative_inside(attrs.get("path", ""), what=f"state record {action.address}"))
+        folder = resolve_inside(ctx.project.data_dir, rel, what=f"state record {action.address}")
+        keep = action.payload.get("keep_layers")
+        summary = attrs.get("manifest")
+        kept = layer_filter(folder.name, keep)
+        if summary is None or manifest_problem(folder, summary, checksums=ctx.options.verify, kept=kept):
+            return self._download(action, ctx)
+        deleted = trim_files(ctx.project.data_dir, rel, keep)
+        present = _present_op(
+            action.address, rel, attrs["job_id"], attrs.get("zip_size"), dict(summary), keep, ctx
+        )
+        return Outcome(ops=[present], message=folder.name + (deleted_note(deleted) or ": recorded"))
 
     def _download(self, action: Action, ctx: ApplyContext) -> Outcome:
         from insarproj.hyp3.products import extract_product, product_zip_name
@@ -393,16 +475,17 @@ class ProductKind(ResourceKind):
             url=zip_file["url"], dest=zip_path, size=zip_file["size"], md5=None, kind="zip", label=name
         )
         result = downloader(ctx).fetch(spec, cancel=ctx.cancel)
-        keep = hyp3_config(ctx.project).keep_layers
-        suffixes = [f"_{layer}.tif" for layer in keep] if keep else None
-        manifest = extract_product(zip_path, folder, keep_suffixes=suffixes)
+        keep = keep_now(ctx)
+        manifest = extract_product(zip_path, folder, keep_suffixes=layer_suffixes(keep))
         zip_path.unlink(missing_ok=True)
         # Only now, with the new product in place, does the old one leave products/<stack>/.
         message = name
         previous = ctx.writer.state.get(action.address)
         if previous is not None and product_attributes(previous).get("path") not in (None, rel):
             message += "; " + _set_aside(previous, action.address, ctx, prune=ctx.options.prune)
-        present = _present_op(action.address, rel, payload["job_id"], result.size, manifest.summary())
+        present = _present_op(
+            action.address, rel, payload["job_id"], result.size, manifest.summary(), keep, ctx
+        )
         return Outcome(ops=[present], message=message)
 
     def notes(self, ctx: PlanContext) -> list[str]:
@@ -433,16 +516,25 @@ class ProductKind(ResourceKind):
             if folders:
                 size = human_size(sum(_disk_bytes(f) for f in folders))
                 notes.append(
-                    f"{len(folders)} old products ({size}) wait in data/{SUPERSEDED_DIR}/: "
+                    f"{len(folders)} old products ({size}) wait in {_data(ctx)}/{SUPERSEDED_DIR}/: "
                     "`insarproj apply --prune` deletes them"
                 )
         return notes
 
 
-def _present_op(address: str, rel: str, job_id: str, zip_size: int | None, manifest: dict[str, Any]) -> PutOp:
-    """The record of a product in place (downloaded or adopted): its folder, the job that made
-    it and its manifest summary."""
-    from insarproj.hyp3.products import parse_product_name
+def _present_op(
+    address: str,
+    rel: str,
+    job_id: str,
+    zip_size: int | None,
+    manifest: dict[str, Any],
+    keep: list[str] | None,
+    ctx: ApplyContext,
+) -> PutOp:
+    """The record of a product in place (downloaded, adopted or trimmed): its folder, the job
+    that made it, its manifest summary, the layers kept (``keep``, None: all) and what the plan's
+    quick check stats (hyp3/products.py, `quick_check`)."""
+    from insarproj.hyp3.products import ProductManifest, parse_product_name, quick_check
 
     name = rel.rsplit("/", 1)[-1]
     parsed = parse_product_name(name)
@@ -453,7 +545,15 @@ def _present_op(address: str, rel: str, job_id: str, zip_size: int | None, manif
         "zip_size": zip_size,
         "manifest": cast(ManifestSummary, manifest),
         "orbit_quality": parsed.orbit_quality if parsed else None,
+        "keep_layers": None if keep is None else ",".join(keep),
     }
+    folder = resolve_inside(ctx.project.data_dir, rel, what=f"the product folder of {address}")
+    on_disk, digest = ProductManifest.read(folder)
+    quick = (
+        quick_check(folder, name, on_disk, layer_filter(name, keep)) if digest == manifest["sha256"] else None
+    )
+    if quick is not None:
+        attributes["layout"], attributes["sizes"] = quick["layout"], quick["sizes"]
     return op_put(address, ProductKind.kind, "present", attributes)
 
 
@@ -465,22 +565,26 @@ def product_in_place(job_address: str, ctx: PlanContext) -> bool:
     record = ctx.state.get(address)
     if record is None:
         files, _expires, _job_id = _job_files(job_address, ctx)
-        return bool(files) and on_disk_product(ctx.project.data_dir, job_address, files) is not None
+        return (
+            bool(files)
+            and on_disk_product(ctx.project.data_dir, job_address, files, keep_now(ctx)) is not None
+        )
     if record["status"] != "present":
         return False
     job = ctx.state.get(job_address)
     recorded_id = hyp3_attributes(job).get("job_id") if job is not None else None
-    return _stale_reason(address, record, job_address, ctx, recorded_id) is None
+    verdict = _verdict(address, record, job_address, ctx, recorded_id)
+    return verdict is None or verdict.in_place
 
 
 def on_disk_product(
-    data_dir: Path, job_address: str, files: list[dict[str, Any]]
+    data_dir: Path, job_address: str, files: list[dict[str, Any]], keep: list[str] | None = None
 ) -> tuple[str, dict[str, Any]] | None:
     """(path relative to the data folder, manifest summary) of the product of a job's ``files``
     when its folder is already in products/<stack>/ and intact against its own manifest (stat
     check; adopting it re-checks every checksum); None otherwise. Lets a recovered state
     (`init --state-only`) or a clone adopt products instead of downloading — or, once HyP3 has
-    deleted them, paying for them — again."""
+    deleted them, paying for them — again. Only the files ``keep`` (keep_layers) keeps must be there."""
     from insarproj.errors import VerificationError
     from insarproj.hyp3.products import ProductManifest, manifest_problem, product_zip_name
 
@@ -502,7 +606,7 @@ def on_disk_product(
         except VerificationError:
             continue
         summary = {**manifest.summary(), "sha256": digest}
-        if manifest_problem(folder, summary, checksums=False) is None:
+        if manifest_problem(folder, summary, checksums=False, kept=layer_filter(name, keep)) is None:
             return rel, summary
     return None
 
@@ -521,17 +625,15 @@ def _move_back(data_dir: Path, folder: Path, stack: str) -> str | None:
     return rel
 
 
-def _stale_reason(
+def _verdict(
     address: str, record: Record, job_address: str, ctx: PlanContext, recorded_job_id: str | None
-) -> str | None:
-    """Why a recorded product is not current or not intact; None when it is both
-    (``recorded_job_id``: the job id the pair's job record holds)."""
-    from insarproj.hyp3.products import manifest_problem
-
+) -> Verdict | None:
+    """Why a recorded product is not current, intact or kept as declared; None when it is all
+    three (``recorded_job_id``: the job id the pair's job record holds)."""
     attrs = product_attributes(record)
     current = _current_job_id(job_address, ctx, recorded_job_id)
     if attrs.get("job_id") != current:
-        return f"made by job {attrs.get('job_id')}, which job {current} replaced"
+        return Verdict(f"made by job {attrs.get('job_id')}, which job {current} replaced")
     # Plan only reads here: the pure check suffices (no realpath per product); every write, move
     # and delete resolves the path against the data folder first (resolve_inside).
     relpath = checked_relative(attrs.get("path", ""), what=f"state record {address}")
@@ -539,11 +641,39 @@ def _stale_reason(
     if data_dir is None:  # once per plan: the property builds and expands a path each time
         data_dir = ctx.observations["products.data_dir"] = os.fspath(ctx.project.data_dir)
     folder = os.path.join(data_dir, relpath)
-    summary = attrs.get("manifest")
-    if summary is None:
-        return "recorded without a manifest of checksums (an older insarproj): downloaded again to verify it"
-    problem = manifest_problem(folder, summary, checksums=ctx.options.verify)
-    return None if problem is None else problem + (" (--verify)" if "checksum" in problem else "")
+    if attrs.get("manifest") is None:
+        return Verdict(
+            "recorded without a manifest of checksums (an older insarproj): downloaded again to verify it"
+        )
+    wanted = keep_now(ctx)
+    recorded = recorded_keep(attrs)
+    change = None if recorded is UNRECORDED else layer_change(cast(list[str] | None, recorded), wanted)
+    # The files that stay are checked: those kept now when only layers are dropped (a trim cut
+    # short deleted some already), else those the record says were kept.
+    stays = wanted if recorded is UNRECORDED or (change is not None and change.in_place) else recorded
+    problem = _integrity(folder, attrs, cast(list[str] | None, stays), ctx, quick=change is None)
+    if problem is not None:
+        return Verdict(problem + (" (--verify)" if "checksum" in problem else ""))
+    if recorded is UNRECORDED:
+        return older_record(folder, attrs, wanted)
+    return change
+
+
+def _integrity(
+    folder: str, attrs: ProductAttributes, keep: list[str] | None, ctx: PlanContext, *, quick: bool
+) -> str | None:
+    """What is wrong with the files ``keep`` keeps of a recorded product; a plain plan stats the
+    files the record names (hyp3/products.py, `quick_intact`) and reads the manifest only when they
+    differ, for the name of the file; ``--verify`` always reads it and checks every checksum."""
+    from insarproj.hyp3.products import quick_intact
+
+    product = attrs.get("product") or os.path.basename(folder)
+    verify = ctx.options.verify
+    layout, sizes = attrs.get("layout"), attrs.get("sizes")
+    if quick and not verify and layout is not None and sizes and quick_intact(folder, product, layout, sizes):
+        return None
+    summary = cast(dict[str, Any], attrs["manifest"])
+    return manifest_problem(folder, summary, checksums=verify, kept=layer_filter(product, keep))
 
 
 def _refuse_expired(payload: dict[str, Any], ctx: ApplyContext) -> None:
@@ -572,7 +702,7 @@ def _set_aside(record: Record, address: str, ctx: ApplyContext, *, prune: bool) 
     if prune:
         _delete(old)
         return "old product deleted (--prune)"
-    target = _superseded_target(ctx.project.data_dir, old)
+    target = _superseded_target(ctx.project.data_dir, old, _data(ctx))
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(old, target)
     fsync_dir(target.parent)
@@ -580,7 +710,7 @@ def _set_aside(record: Record, address: str, ctx: ApplyContext, *, prune: bool) 
     return f"old product moved to {target.relative_to(ctx.project.data_dir.resolve())}"
 
 
-def _superseded_target(data_dir: Path, old: Path) -> Path:
+def _superseded_target(data_dir: Path, old: Path, data: str) -> Path:
     """A free name for ``old`` in the superseded area of its stack (never overwriting anything)."""
     stack, name = old.parent.name, old.name
     for n in range(1, 1000):
@@ -591,7 +721,7 @@ def _superseded_target(data_dir: Path, old: Path) -> Path:
         if not (target.exists() or target.is_symlink()):
             return target
     raise UnsafePathError(
-        f"data/{SUPERSEDED_DIR}/{stack}/ already holds 999 copies of {name}", hint="run apply --prune"
+        f"{data}/{SUPERSEDED_DIR}/{stack}/ already holds 999 copies of {name}", hint="run apply --prune"
     )
 
 
@@ -694,6 +824,32 @@ def _untracked(
     )
 
 
+# What insarproj leaves in products/<stack>/ while it works, named after the product: the hidden
+# zip being downloaded (`.<name>.zip`, `.<name>.zip.part`, an adoption's `.tmp`), an unzip's
+# staging folder and the old copy it replaces (hyp3/products.py, `_extract` and `_replace_dir`).
+_WORK = re.compile(r"^\.(?P<product>[^./]+)\.(?:zip(?:\..*)?|[^/]*\.extracting|old-[0-9a-f]{8})$")
+
+
+def _stale_work(data_dir: Path, stack: str, claimable: set[tuple[str, str]]) -> list[str]:
+    """insarproj's own work files in products/<stack>/ that no apply will finish: the product's
+    pair is no longer waiting for its product (``claimable``: the (reference, secondary) ISO
+    dates of pairs of the network whose product is not recorded yet). An apply holds the project
+    lock and sweeps a stack only after the stack's downloads (docs/safety.md), so these are
+    leftovers of an interrupted apply, never a download in progress."""
+    from insarproj.hyp3.products import parse_product_name
+
+    stale = []
+    for name in os.listdir(data_dir / PRODUCTS_DIR / stack):
+        match = _WORK.match(name) if name.startswith(".") else None
+        if match is None:
+            continue  # not insarproj's (a user's hidden file): left alone
+        parsed = parse_product_name(match["product"])
+        dates = (parsed.reference_date.isoformat(), parsed.secondary_date.isoformat()) if parsed else None
+        if dates not in claimable:
+            stale.append(name)
+    return sorted(stale)
+
+
 def _sweep_untracked(action: Action, ctx: ApplyContext) -> Outcome:
     stack = action.payload[UNTRACKED_KEY]
     still_untracked = set(_untracked(ctx.project.data_dir, stack, ctx.writer.state))
@@ -701,20 +857,39 @@ def _sweep_untracked(action: Action, ctx: ApplyContext) -> Outcome:
     for name in action.payload["names"]:
         if name not in still_untracked:
             continue  # recorded by this apply after the plan was made: a current product
-        what = f"entry {name} of data/{PRODUCTS_DIR}/{stack}/"
+        what = f"entry {name} of {_data(ctx)}/{PRODUCTS_DIR}/{stack}/"
         rel = f"{PRODUCTS_DIR}/{stack}/{name}"
         resolve_inside(ctx.project.data_dir, rel, what=what)
         path = ctx.project.data_dir / relative_inside(rel, what=what)
         if ctx.options.prune:
             _delete(path)
         else:
-            target = _superseded_target(ctx.project.data_dir, path)
+            target = _superseded_target(ctx.project.data_dir, path, _data(ctx))
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, target)
         swept += 1
+    cleaned = _delete_leftovers(action.payload.get("leftovers", []), stack, ctx)
     fsync_dir(ctx.project.data_dir / PRODUCTS_DIR / stack)
-    done = _aside(ctx.options.prune, stack)
-    return Outcome(message=f"{swept} entries {done}")
+    done = _aside(ctx.options.prune, _data(ctx), stack)
+    return Outcome(
+        message=f"{swept} entries {done}" + (f"; {cleaned} unfinished downloads deleted" if cleaned else "")
+    )
+
+
+def _delete_leftovers(names: list[str], stack: str, ctx: ApplyContext) -> int:
+    """Delete the work files the plan found stale (only those: a name is checked again first)."""
+    deleted = 0
+    for name in names:
+        if not _WORK.match(name):
+            continue  # a saved plan edited by hand names something else: never deleted
+        rel = f"{PRODUCTS_DIR}/{stack}/{name}"
+        path = resolve_inside(
+            ctx.project.data_dir, rel, what=f"entry {name} of {_data(ctx)}/{PRODUCTS_DIR}/{stack}/"
+        )
+        if path.exists() or path.is_symlink():
+            _delete(path)
+            deleted += 1
+    return deleted
 
 
 def _delete(path: Path) -> None:

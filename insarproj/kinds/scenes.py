@@ -16,7 +16,7 @@ from insarproj.endpoints import redact_url
 from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, Plan, ResourceKind
 from insarproj.errors import AuthError
-from insarproj.fsutil import plain_basename, relative_inside, resolve_inside
+from insarproj.fsutil import data_label, plain_basename, relative_inside, resolve_inside
 from insarproj.kinds.search import pinned
 from insarproj.kinds.sizes import human_size
 from insarproj.layout import BURST_DIR, SLC_DIR
@@ -174,7 +174,8 @@ class SceneKind(ResourceKind):
         returns adopts it back (docs/cli.md, "Files of forgotten resources")."""
         prune = ctx.options.prune
         size = scene_attributes(record).get("size")
-        kept = f"data/{scene_attributes(record).get('path')}, {human_size(size)}"
+        data = data_label(ctx.project.root, ctx.project.data_dir)
+        kept = f"{data}/{scene_attributes(record).get('path')}, {human_size(size)}"
         if record["status"] == ORPHANED:
             if not prune:
                 return None  # counted in the notes until pruned or back in the project
@@ -276,7 +277,8 @@ def _kept_files_note(ctx: PlanContext) -> list[str]:
     first = scene_attributes(kept[0]).get("path")
     return [
         f"{len(kept)} files of scenes that left the project stay on disk ({human_size(total)}, e.g. "
-        f"data/{first}): `insarproj apply --prune` deletes them"
+        f"{data_label(ctx.project.root, ctx.project.data_dir)}/{first}): "
+        "`insarproj apply --prune` deletes them"
     ]
 
 

@@ -136,6 +136,9 @@ class ProductAttributes(TypedDict, total=False):
     zip_size: int | None
     manifest: ManifestSummary
     orbit_quality: str | None
+    keep_layers: str | None  # the layers kept, comma-separated; None: all (docs/safety.md, "Kept layers")
+    layout: str  # the files the plan stats, by suffix after `product` (hyp3/products.py, quick_check)
+    sizes: str  # a digest of their sizes and the manifest's
 
 
 def scene_attributes(record: Record) -> SceneAttributes:

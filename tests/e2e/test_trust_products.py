@@ -338,11 +338,12 @@ def test_entries_no_record_names_leave_the_products_folder(tmp_path: Path, fast_
         writer.record([op_delete(address)])
     stack_dir = (root / "data" / record["attributes"]["path"]).parent
     (stack_dir / "stray.zip").write_bytes(b"PK")
-    (stack_dir / ".partial.zip.part").write_bytes(b"resume me")  # work in progress: left alone
+    (stack_dir / ".partial.zip.part").write_bytes(b"half")  # no pair waits for it: a stale leftover
+    (stack_dir / ".notes").write_bytes(b"a user's hidden file")  # not insarproj's: left alone
     plan = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
     assert plan.code == ExitCode.PENDING and "are no recorded product" in plan.output, plan.output
     converge(run_cli, root)  # the pair's product is downloaded again; the strays move aside
     assert "stray.zip" in superseded_folders(root)
-    assert (stack_dir / ".partial.zip.part").exists()
+    assert not (stack_dir / ".partial.zip.part").exists() and (stack_dir / ".notes").exists()
     pruned = run_cli(["-C", str(root), "apply", "--yes", "--prune"])
     assert pruned.code == 0 and superseded_folders(root) == set(), pruned.output
