@@ -16,6 +16,7 @@ from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
 from insarproj.errors import InsarprojError
 from insarproj.fingerprint import fingerprint
+from insarproj.fsutil import data_label
 from insarproj.kinds.hyp3 import Hyp3JobKind, product_address
 from insarproj.kinds.products import product_in_place
 from insarproj.mintpy.merge import handoff_stack
@@ -132,7 +133,7 @@ class MintpyKind(ResourceKind):
             address=address,
             kind=self.kind,
             op=Op.FORGET,
-            reason=f"{why}: the record is forgotten, data/{folder}/ stays",
+            reason=f"{why}: the record is forgotten, {_data(ctx.project)}/{folder}/ stays",
             payload={"record": record},
         )
 
@@ -143,7 +144,7 @@ class MintpyKind(ResourceKind):
             from insarproj.kinds.mintpy_isce import make_isce_stack_handoff
 
             attributes = make_isce_stack_handoff(action.payload, ctx)
-            message = f"MintPy pointed at the topsStack stack in data/{attributes['work']}/"
+            message = f"MintPy pointed at the topsStack stack in {_data(ctx.project)}/{attributes['work']}/"
             return Outcome(ops=[op_put(action.address, self.kind, "present", attributes)], message=message)
         attributes = make_stack_handoff(action.payload, ctx)
         return Outcome(
@@ -288,6 +289,11 @@ def make_stack_handoff(payload: dict[str, Any], ctx: ApplyContext) -> dict[str, 
     }
 
 
+def _data(project: Any) -> str:
+    """The data folder as messages name it (`[paths] data`, relative to the project when inside)."""
+    return data_label(project.root, project.data_dir)
+
+
 def mintpy_section(ws: Any, state: Any) -> dict[str, Any]:
     """`show`: each stack's hand-off — folder, products, grid."""
     rows, lines = [], ["MintPy hand-offs (run smallbaselineApp.py insarproj.cfg in each folder):"]
@@ -305,7 +311,8 @@ def mintpy_section(ws: Any, state: Any) -> dict[str, Any]:
             }
         )
         if attrs.get("processor") == "isce":
-            what = f"{attrs.get('pairs')} interferograms of the topsStack stack in data/{attrs.get('work')}/"
+            work = f"{_data(ws.project)}/{attrs.get('work')}/"
+            what = f"{attrs.get('pairs')} interferograms of the topsStack stack in {work}"
         else:
             count = len(attrs.get("products", {}))
             what = f"{count} interferograms  {attrs.get('crs')} {attrs.get('shape')} px"
