@@ -21,6 +21,7 @@ class AriaProduct:
     secondary: str  # ISO date, the earlier date
     version: str  # "3.0.1"
     footprint: str  # WKT polygon, lon/lat
+    bperp: float | None = None  # the catalogue's PERPENDICULAR_BASELINE (m); None when absent
 
     @property
     def pair_key(self) -> str:
@@ -38,6 +39,7 @@ class AriaPair:
     key: str  # yyyymmdd_yyyymmdd, earlier first
     products: tuple[str, ...]
     coverage: float  # 0..1 of the AOI
+    bperp: float | None = None  # metres, its products' catalogue value (aria/baselines.py)
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,8 @@ class AriaPin:
                     "id": s.id,
                     "frames": list(s.frames),
                     "pairs": [
-                        {"key": p.key, "products": list(p.products), "coverage": p.coverage} for p in s.pairs
+                        {"key": p.key, "products": list(p.products), "coverage": p.coverage, "bperp": p.bperp}
+                        for p in s.pairs
                     ],
                 }
                 for s in self.stacks
@@ -87,7 +90,12 @@ class AriaPin:
                     id=s["id"],
                     frames=tuple(s["frames"]),
                     pairs=tuple(
-                        AriaPair(key=p["key"], products=tuple(p["products"]), coverage=float(p["coverage"]))
+                        AriaPair(
+                            key=p["key"],
+                            products=tuple(p["products"]),
+                            coverage=float(p["coverage"]),
+                            bperp=p.get("bperp"),
+                        )
                         for p in s["pairs"]
                     ),
                 )

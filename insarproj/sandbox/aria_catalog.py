@@ -26,6 +26,10 @@ FRAMES: dict[int, tuple[float, float, float, float]] = {  # W S E N
     25502: (-118.3, 35.70, -116.9, 36.3),
 }
 CENTER_TIME = {25501: "014512", 25502: "014537"}
+# Each date's orbit position across track (m), and each frame's small offset: a pair's
+# PERPENDICULAR_BASELINE is the later date's minus the earlier's, plus its frame's offset.
+DATE_BPERP = (0.0, 42.0, -35.0, 118.0, 10.0, -70.0)
+FRAME_BPERP = {25501: 0.0, 25502: 1.5}
 GRID = 8  # pixels per side of each small grid
 
 
@@ -53,6 +57,11 @@ class GunwProduct:
     @property
     def file_name(self) -> str:
         return f"{self.name}.nc"
+
+    @property
+    def bperp(self) -> float:
+        later, earlier = ((d - FIRST_DATE).days // 12 for d in (self.reference, self.secondary))
+        return DATE_BPERP[later] - DATE_BPERP[earlier] + FRAME_BPERP[self.frame]
 
     @property
     def start(self) -> datetime:
