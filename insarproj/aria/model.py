@@ -57,6 +57,8 @@ class AriaPin:
     products: dict[str, AriaProduct]
     stacks: tuple[AriaStack, ...]
     notes: tuple[str, ...] = field(default=())
+    # With on_demand: {stack: {frame: {ISO date: share of the frame its SLCs cover}}} (aria/acquisitions.py)
+    acquisitions: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +78,7 @@ class AriaPin:
                 for s in self.stacks
             ],
             "notes": list(self.notes),
+            "acquisitions": self.acquisitions,
         }
 
     @classmethod
@@ -102,4 +105,5 @@ class AriaPin:
                 for s in raw["stacks"]
             ),
             notes=tuple(raw.get("notes", ())),
+            acquisitions=raw.get("acquisitions") or {},
         )

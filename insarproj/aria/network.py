@@ -5,6 +5,7 @@ Network pairs without a published product are reported, not invented. Pure: no I
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from insarproj.aria.baselines import date_baselines
@@ -27,10 +28,13 @@ def _date(text: str) -> dt.date:
     return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
 
 
-def choose_pairs(stack: AriaStack, settings: NetworkSettings, min_coverage: float) -> StackChoice:
+def choose_pairs(
+    stack: AriaStack, settings: NetworkSettings, min_coverage: float, extra_dates: Iterable[dt.date] = ()
+) -> StackChoice:
+    """``extra_dates``: acquisition dates without a usable product (on demand: the SLC search's)."""
     usable = [p for p in stack.pairs if p.coverage >= min_coverage]
     below = tuple(p for p in stack.pairs if p.coverage < min_coverage)
-    dates = sorted({_date(part) for p in usable for part in p.key.split("_")})
+    dates = sorted({_date(part) for p in usable for part in p.key.split("_")} | set(extra_dates))
     if not dates:
         return StackChoice(stack.id, (), below, (), 0, ())
     # Every pair's catalogue baseline (even below min_coverage) helps place the dates.

@@ -126,8 +126,8 @@ def test_plan_of_the_real_cli_applies_the_limit_with_the_sandbox_catalogue(  # t
     toml.write_text(toml.read_text().replace("neighbors = 2", limit))
     plan = run_cli(["-C", str(root), "plan"])
     assert plan.code == 0, plan.output
-    # the sandbox's 2021-01-28 -> 2021-02-09 pair is 153 m (sandbox/aria_catalog.py DATE_BPERP)
-    kept = {a for a in EXPECTED if not a.endswith("20210128_20210209")}
+    # the sandbox's 2021-01-30 -> 2021-02-11 pair is 153 m (sandbox/aria_catalog.py DATE_BPERP)
+    kept = {a for a in EXPECTED if not a.endswith("20210130_20210211")}
     for address in EXPECTED:
         assert (f"+ {address}  missing" in plan.output) == (address in kept), plan.output
     assert "max_perpendicular_baseline (100 m) applied" in plan.output

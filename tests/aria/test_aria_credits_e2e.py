@@ -23,7 +23,7 @@ def test_a_refunded_job_counts_0_in_the_apply_summary_and_in_show(
     toml = root / "project.toml"
     toml.write_text(toml.read_text().replace("end = 2021-02-15", "end = 2021-03-01"))
     plan = run_cli(["-C", str(root), "plan"])
-    assert "+ hyp3_job.A064.25501.20210128_20210209  not submitted [60 credits]" in plan.output, plan.output
+    assert "+ hyp3_job.A064.25501.20210130_20210211  not submitted [60 credits]" in plan.output, plan.output
     jobs = len(re.findall(r"\+ hyp3_job\.\S+  not submitted \[60 credits\]", plan.output))
     before = float(sandbox.hyp3_settings()["credits"])
 
