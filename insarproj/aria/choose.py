@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from insarproj.aria.baselines import pair_bperp
 from insarproj.aria.model import AriaPair, AriaPin, AriaProduct, AriaStack
 from insarproj.aria.search import FoundProduct
 
@@ -58,6 +59,7 @@ def build_pin(
             secondary=p.secondary.isoformat(),
             version=".".join(map(str, p.version)),
             footprint=p.footprint,
+            bperp=p.bperp,
         )
         by_stack[p.stack][_key(p)].append(p.name)
     stacks = []
@@ -66,7 +68,8 @@ def build_pin(
         for key in sorted(by_stack[stack_id]):
             names = tuple(sorted(by_stack[stack_id][key], key=lambda n: products[n].frame))
             covered = unary_union([shapes[n] for n in names]).intersection(aoi).area / aoi.area
-            pairs.append(AriaPair(key=key, products=names, coverage=round(min(1.0, covered), 4)))
+            bperp = pair_bperp(products[n].bperp for n in names)
+            pairs.append(AriaPair(key=key, products=names, coverage=round(min(1.0, covered), 4), bperp=bperp))
         frames = tuple(sorted({products[n].frame for pair in pairs for n in pair.products}))
         stacks.append(AriaStack(id=stack_id, frames=frames, pairs=tuple(pairs)))
     stamp = (now or datetime.now(UTC)).astimezone(UTC)

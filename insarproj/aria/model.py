@@ -21,6 +21,7 @@ class AriaProduct:
     secondary: str  # ISO date, the earlier date
     version: str  # "3.0.1"
     footprint: str  # WKT polygon, lon/lat
+    bperp: float | None = None  # the catalogue's PERPENDICULAR_BASELINE (m); None when absent
 
     @property
     def pair_key(self) -> str:
@@ -38,6 +39,7 @@ class AriaPair:
     key: str  # yyyymmdd_yyyymmdd, earlier first
     products: tuple[str, ...]
     coverage: float  # 0..1 of the AOI
+    bperp: float | None = None  # metres, its products' catalogue value (aria/baselines.py)
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class AriaPin:
     products: dict[str, AriaProduct]
     stacks: tuple[AriaStack, ...]
     notes: tuple[str, ...] = field(default=())
+    # With on_demand: {stack: {frame: {ISO date: share of the frame its SLCs cover}}} (aria/acquisitions.py)
+    acquisitions: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,12 +71,14 @@ class AriaPin:
                     "id": s.id,
                     "frames": list(s.frames),
                     "pairs": [
-                        {"key": p.key, "products": list(p.products), "coverage": p.coverage} for p in s.pairs
+                        {"key": p.key, "products": list(p.products), "coverage": p.coverage, "bperp": p.bperp}
+                        for p in s.pairs
                     ],
                 }
                 for s in self.stacks
             ],
             "notes": list(self.notes),
+            "acquisitions": self.acquisitions,
         }
 
     @classmethod
@@ -87,11 +93,17 @@ class AriaPin:
                     id=s["id"],
                     frames=tuple(s["frames"]),
                     pairs=tuple(
-                        AriaPair(key=p["key"], products=tuple(p["products"]), coverage=float(p["coverage"]))
+                        AriaPair(
+                            key=p["key"],
+                            products=tuple(p["products"]),
+                            coverage=float(p["coverage"]),
+                            bperp=p.get("bperp"),
+                        )
                         for p in s["pairs"]
                     ),
                 )
                 for s in raw["stacks"]
             ),
             notes=tuple(raw.get("notes", ())),
+            acquisitions=raw.get("acquisitions") or {},
         )

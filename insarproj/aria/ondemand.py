@@ -47,15 +47,43 @@ def _date(text: str) -> dt.date:
     return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
 
 
+def _frame_problem(
+    frame: int,
+    pair: tuple[dt.date, dt.date],
+    published: set[dt.date],
+    acquisitions: Mapping[str, Mapping[str, float]] | None,
+) -> str:
+    """Why HyP3 could not make the frame's product of the pair ("" when it could)."""
+    from insarproj.aria.acquisitions import FRAME_COVERAGE
+
+    for day in pair:
+        if acquisitions is None:
+            if day not in published:
+                return f"frame {frame} has no published product on {day.isoformat()}"
+            continue
+        share = acquisitions.get(str(frame), {}).get(day.isoformat())
+        if share is None:
+            return f"no SLC of {day.isoformat()} over frame {frame}"
+        if share < FRAME_COVERAGE:
+            return (
+                f"the SLCs of {day.isoformat()} cover {100 * share:.0f} % of frame {frame}, "
+                f"HyP3 needs {100 * FRAME_COVERAGE:.0f} %"
+            )
+    return ""
+
+
 def offer_jobs(
     stack: AriaStack,
     missing: Sequence[str],
     products: Mapping[str, AriaProduct],
     aoi_wkt: str,
     min_coverage: float,
+    acquisitions: Mapping[str, Mapping[str, float]] | None = None,
 ) -> tuple[list[OnDemandPair], list[str]]:
     """The pairs of ``missing`` (network keys without a usable product) that jobs can complete to
-    at least ``min_coverage`` of the AOI, and a note for every frame or pair that cannot be offered."""
+    at least ``min_coverage`` of the AOI, and a note for every frame or pair that cannot be offered.
+    ``acquisitions`` (the pinned SLC search: frame -> ISO date -> share of the frame): a frame is
+    offered on dates whose SLCs cover 90 % of it; without it, on dates its published products show."""
     from shapely import wkt as shapely_wkt
     from shapely.ops import unary_union
 
@@ -78,9 +106,9 @@ def offer_jobs(
         for frame in stack.frames:
             if frame in have_frames:
                 continue
-            lacking = [d for d in (earlier, later) if d not in dates[frame]]
-            if lacking:
-                why_not.append(f"frame {frame} has no published product on {lacking[0].isoformat()}")
+            why = _frame_problem(frame, (earlier, later), dates[frame], acquisitions)
+            if why:
+                why_not.append(why)
             else:
                 frames.append(frame)
         covered = [frame_shape[f] for f in frames] + [shapely_wkt.loads(products[n].footprint) for n in have]

@@ -62,6 +62,7 @@ class FoundProduct:
     secondary: dt.date
     version: tuple[int, int, int]
     footprint: str  # WKT
+    bperp: float | None = None  # PERPENDICULAR_BASELINE (m), when the catalogue carries it
 
 
 def search_gunw(
@@ -154,6 +155,13 @@ def _int(*values: Any) -> int:
     return 0
 
 
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def product_from_umm(item: dict[str, Any]) -> tuple[FoundProduct | None, str]:
     """The product of one UMM-G item (the real ARIA_S1_GUNW shape), or None and why not."""
     umm = item.get("umm") if isinstance(item, dict) else None
@@ -190,6 +198,7 @@ def product_from_umm(item: dict[str, Any]) -> tuple[FoundProduct | None, str]:
             secondary=parsed.secondary,
             version=parsed.version,
             footprint=footprint,
+            bperp=_float(attributes.get("PERPENDICULAR_BASELINE")),
         ),
         "",
     )

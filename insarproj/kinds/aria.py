@@ -53,9 +53,23 @@ def choices(ctx: PlanContext) -> list[Any]:
         cached = []
         for stack in pin.stacks if pin else ():
             kept, left_out = without_dates(stack, set(config.search.exclude_dates), season)
-            cached.append(replace(choose_pairs(kept, settings, minimum), left_out=left_out))
+            extra = _acquired(ctx, pin, stack.id, season)
+            cached.append(replace(choose_pairs(kept, settings, minimum, extra), left_out=left_out))
         ctx.observations[CHOICE_CACHE] = cached
     return cached
+
+
+def _acquired(ctx: PlanContext, pin: Any, stack: str, season: set[int] | None) -> set[Any]:
+    """On demand: the SLC search's dates HyP3 could use (docs/aria.md "On demand"), without
+    `[search] exclude_dates` and dates outside `season`."""
+    from insarproj.aria.acquisitions import usable_dates
+    from insarproj.kinds.aria_jobs import on_demand
+
+    if not on_demand(ctx.project):
+        return set()
+    excluded = set(ctx.project.config.search.exclude_dates)
+    dates = usable_dates(pin.acquisitions.get(stack, {}))
+    return {d for d in dates if d not in excluded and (season is None or d.month in season)}
 
 
 class AriaProductKind(ResourceKind):

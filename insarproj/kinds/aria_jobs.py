@@ -45,7 +45,12 @@ def offered(ctx: PlanContext) -> tuple[list[Any], list[str]]:
             stacks = {s.id: s for s in pin.stacks}
             for choice in choices(ctx):
                 found, why = offer_jobs(
-                    stacks[choice.stack], choice.missing, pin.products, ctx.project.aoi_wkt, minimum
+                    stacks[choice.stack],
+                    choice.missing,
+                    pin.products,
+                    ctx.project.aoi_wkt,
+                    minimum,
+                    pin.acquisitions.get(choice.stack),
                 )
                 pairs += found
                 notes += why
@@ -114,8 +119,8 @@ class AriaJobKind(Hyp3JobKind):
         if frames:
             notes.append(
                 "on-demand ARIA_S1_GUNW jobs are offered only for ARIA frames with published products "
-                f"({', '.join(map(str, frames))}) and dates those products show; HyP3 needs 90 % "
-                "frame coverage and charges failed jobs"
+                f"({', '.join(map(str, frames))}), on dates whose SLCs (the pinned SLC search of the "
+                "track) cover 90 % of the frame, as HyP3 needs; HyP3 charges failed jobs"
             )
         return notes
 

@@ -35,7 +35,10 @@ def aria_fingerprint(project: Any) -> str:
     from insarproj.fingerprint import fingerprint
 
     request = asdict(aria_request(project))
-    return fingerprint({"aoi": project.aoi_wkt, **{k: str(v) for k, v in request.items()}})
+    aria = project.config.processor.aria
+    # With on_demand the pin also holds the SLC search of the stacks' tracks (aria/acquisitions.py).
+    extra = {"on_demand": "true"} if aria is not None and aria.on_demand else {}
+    return fingerprint({"aoi": project.aoi_wkt, **{k: str(v) for k, v in request.items()}, **extra})
 
 
 class AriaCatalog:
@@ -51,7 +54,16 @@ class AriaCatalog:
         from insarproj.endpoints import redact_url
 
         found, notes = search_gunw(aria_request(project), cmr_url=self.cmr_url, session=self.session)
-        return build_pin(found, project.aoi_wkt, cmr_host=redact_url(self.cmr_url), notes=notes)
+        pin = build_pin(found, project.aoi_wkt, cmr_host=redact_url(self.cmr_url), notes=notes)
+        aria = project.config.processor.aria
+        if aria is None or not aria.on_demand:
+            return pin
+        from dataclasses import replace
+
+        from insarproj.aria.acquisitions import search_acquisitions
+
+        slcs = search_acquisitions(pin, project, cmr_url=self.cmr_url, session=self.session)
+        return replace(pin, acquisitions=slcs)
 
     def status(self, status_url: str) -> Any:
         from insarproj.aria.storage import read_status
@@ -94,12 +106,19 @@ class AriaSearchInput(InputResolver):
             )
         joined = sorted(set(new.products) - set(old.products if old else ()))
         left = sorted(set(old.products if old else ()) - set(new.products))
-        same = old is not None and (old.products, old.stacks) == (new.products, new.stacks)
+        same = old is not None and (old.products, old.stacks, old.acquisitions) == (
+            new.products,
+            new.stacks,
+            new.acquisitions,
+        )
         if same and pinned_fingerprint == fingerprint:
             return old, None
         ctx.observations["aria.search.changed"] = True
         summary = (
             f"{len(new.products)} GUNW products in {len(new.stacks)} stacks (+{len(joined)} -{len(left)})"
         )
+        if new.acquisitions:  # on demand: the SLC search of the stacks' tracks
+            days = {d for frames in new.acquisitions.values() for by_day in frames.values() for d in by_day}
+            summary += f"; SLCs of {len(days)} dates over their frames"
         value = {"fingerprint": fingerprint, "summary": summary, "pin": new.to_dict()}
         return new, InputChange(name=PIN_NAME, fingerprint=fingerprint, summary=summary, value=value)

@@ -136,8 +136,8 @@ def _jobs_line(state: Any) -> list[str]:
     if not jobs:
         return []
     statuses = Counter(r["status"] for r in jobs.values())
-    spent = sum(
-        float(a.get("credit_cost") or 0) for r in jobs.values() for a in r["attributes"].get("attempts", [])
-    )
+    from insarproj.kinds.hyp3_credits import spent_on
+
+    spent = sum(spent_on(r["attributes"]) for r in jobs.values())
     parts = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
     return [f"  on-demand ARIA_S1_GUNW jobs: {len(jobs)} ({parts}); {spent:g} credits charged"]

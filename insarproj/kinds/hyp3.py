@@ -37,7 +37,7 @@ from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, Plan, ResourceKind
 from insarproj.engine.planner import matches_target
 from insarproj.errors import AuthError, InsarprojError, ProviderError
-from insarproj.kinds.hyp3_credits import account_note, hold_back, offline_note
+from insarproj.kinds.hyp3_credits import account_note, charged, hold_back, offline_note, settle
 from insarproj.kinds.hyp3_protocol import (
     LISTING_MARGIN,
     Verdict,
@@ -578,7 +578,7 @@ class Hyp3JobKind(ResourceKind):
         batches = [c.shared["hyp3.batch"] for c in contexts if "hyp3.batch" in c.shared]
         if not any(b.posted or b.adopted for b in batches):
             return []
-        spent = sum(b.spent for b in batches)
+        spent, refunded = charged(contexts[-1].state, {k: v for b in batches for k, v in b.charges.items()})
         adopted = sum(b.adopted for b in batches)
         try:
             left = f"{contexts[-1].write.get('hyp3').user().remaining_credits:g}"
@@ -587,6 +587,8 @@ class Hyp3JobKind(ResourceKind):
         line = f"HyP3 credits spent: {spent:g}, credits left: {left}"
         if adopted:
             line += f" ({adopted} jobs adopted from HyP3 at no cost)"
+        if refunded:  # HyP3 answered a job from its archive: its product already existed
+            line += f" ({refunded:g} refunded for products that already existed)"
         return [line + "."]
 
     def execute(self, action: Action, ctx: ApplyContext) -> Outcome:
@@ -615,6 +617,7 @@ class _Hyp3Batch:
         self.lock = threading.Lock()
         self.results: dict[str, Outcome | InsarprojError] = {}
         self.spent = 0.0
+        self.charges: dict[str, tuple[str, float]] = {}  # job id -> (address, the POST's cost)
         self.posted = False  # a POST was sent (whatever its outcome): the account is worth reading
         self.adopted = 0  # jobs adopted from HyP3 instead of submitted
 
@@ -861,8 +864,13 @@ class _Hyp3Batch:
                 ]
             )
             for a, job in zip(chunk, jobs, strict=True):
-                self.spent += job.credit_cost if job.credit_cost is not None else (a.credits or 0.0)
+                self.spent += _posted_cost(job, a)
+                self.charges[job.job_id] = (a.address, _posted_cost(job, a))
                 self.results[a.address] = Outcome(waiting=True, message=f"submitted job {job.job_id}")
+
+
+def _posted_cost(job: Any, action: Action) -> float:
+    return float(job.credit_cost if job.credit_cost is not None else (action.credits or 0.0))
 
 
 def format_instant(when: datetime) -> str:
@@ -1018,6 +1026,7 @@ def _job_record_op(
         credit_cost=raw.get("credit_cost"),
         adopted=True,
     )
+    settle(attrs["attempts"], raw["job_id"], raw.get("credit_cost"))  # a refund shows in the listing
     for key in ("identity", "request", "pair"):
         # An adopted job is the job of the planned identity, whatever the record held before.
         if payload.get("adopt") or key not in attrs:

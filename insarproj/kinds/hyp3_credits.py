@@ -66,3 +66,42 @@ def offline_note(submissions: Sequence[Action]) -> list[str]:
         "could not check HyP3 for jobs to adopt (--offline): the submissions are priced as if HyP3 "
         "had none of them; an online plan lists the project's jobs and shows what apply adopts"
     ]
+
+
+def settle(attempts: list[dict[str, Any]], job_id: str, cost: float | None) -> None:
+    """HyP3's current charge for ``job_id`` replaces the one its POST answered: a job HyP3 answered
+    from its archive (an ARIA_S1_GUNW product that already existed) is refunded, its cost then 0
+    (docs/aria.md "Credits"). ``attempts`` is a fresh list the caller owns."""
+    if cost is None:
+        return
+    for i, attempt in enumerate(attempts):
+        if attempt.get("job_id") == job_id and attempt.get("credit_cost") != cost:
+            attempts[i] = {**attempt, "credit_cost": cost}
+
+
+def charged(state: Any, posted: dict[str, tuple[str, float]]) -> tuple[float, float]:
+    """(spent, refunded) of the jobs an apply posted (``posted``: job id -> (address, the POST's
+    cost)), each at its latest known charge: the one the state's record holds once HyP3 listed
+    the job since (apply --wait, or an adoption's listing), else what the POST answered."""
+    spent = refunded = 0.0
+    for job_id, (address, cost) in posted.items():
+        record = state.get(address)
+        attempts = record["attributes"].get("attempts", []) if record else []
+        now = next((a.get("credit_cost") for a in attempts if a.get("job_id") == job_id), None)
+        now = cost if now is None else float(now)
+        spent += now
+        refunded += max(cost - now, 0.0)
+    return spent, refunded
+
+
+def spent_on(attrs: dict[str, Any]) -> float:
+    """The credits a job record's attempts were charged; the current job's charge is the one HyP3
+    listed last (``attrs["credit_cost"]``), so a refund counts even in records written before the
+    attempts were settled."""
+    total = 0.0
+    for attempt in attrs.get("attempts", []):
+        cost = attempt.get("credit_cost")
+        if attempt.get("job_id") == attrs.get("job_id") and attrs.get("credit_cost") is not None:
+            cost = attrs["credit_cost"]
+        total += float(cost or 0)
+    return total

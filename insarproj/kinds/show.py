@@ -53,13 +53,15 @@ def scenes_section(ws: Any, state: Any) -> dict[str, Any]:
 
 
 def pair_rows(state: Any) -> list[dict[str, Any]]:
+    from insarproj.kinds.hyp3_credits import spent_on
+
     rows = []
     for address, pair in sorted(state.by_kind("pair").items()):
         key = address.split(".", 1)[1]
         job = state.get("hyp3_job." + key)
         product = state.get("product." + key)
         attrs = job["attributes"] if job else {}
-        spent = sum(a.get("credit_cost") or 0 for a in attrs.get("attempts", []))
+        spent = spent_on(attrs)
         rows.append(
             {
                 "pair": address,

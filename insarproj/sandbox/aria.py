@@ -81,6 +81,7 @@ def umm_item(product: GunwProduct, data_url: str) -> dict[str, Any]:
         "FRAME_NUMBER": str(product.frame),
         "PATH_NUMBER": str(TRACK),
         "TEMPORAL_BASELINE_DAYS": str((product.reference - product.secondary).days),
+        "PERPENDICULAR_BASELINE": f"{product.bperp:.4f}",
     }
     stamp = product.start.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
     return {

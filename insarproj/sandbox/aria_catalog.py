@@ -3,7 +3,8 @@ AOI, several versions of some pairs, one pair with no product, and small real ne
 (HDF5 written with h5py) holding the GUNW grid layout.
 
 Track 64 (ascending) has two ARIA frames: 25501 covers the south 70 % of the demo AOI, 25502
-the north 50 %. Dates every 12 days from 2021-01-04. Per date pair (i, i+1) and (i, i+2):
+the north 50 %. Dates every 12 days from 2021-01-06 (the sandbox's SLC dates of track 64).
+Per date pair (i, i+1) and (i, i+2):
 - (0, 1) exists in versions 2.0.5 and 3.0.1 in both frames; (1, 2) in 3.0.0 and 3.0.1 in 25501;
 - (0, 2) exists only in frame 25502 (50 % of the AOI);
 - (1, 3) has no product at all;
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-FIRST_DATE = date(2021, 1, 4)
+FIRST_DATE = date(2021, 1, 6)  # the sandbox's track-64 SLC dates (catalog.py), as real GUNWs
 DATES = 6
 TRACK = 64
 FRAMES: dict[int, tuple[float, float, float, float]] = {  # W S E N
@@ -26,6 +27,10 @@ FRAMES: dict[int, tuple[float, float, float, float]] = {  # W S E N
     25502: (-118.3, 35.70, -116.9, 36.3),
 }
 CENTER_TIME = {25501: "014512", 25502: "014537"}
+# Each date's orbit position across track (m), and each frame's small offset: a pair's
+# PERPENDICULAR_BASELINE is the later date's minus the earlier's, plus its frame's offset.
+DATE_BPERP = (0.0, 42.0, -35.0, 118.0, 10.0, -70.0)
+FRAME_BPERP = {25501: 0.0, 25502: 1.5}
 GRID = 8  # pixels per side of each small grid
 
 
@@ -53,6 +58,11 @@ class GunwProduct:
     @property
     def file_name(self) -> str:
         return f"{self.name}.nc"
+
+    @property
+    def bperp(self) -> float:
+        later, earlier = ((d - FIRST_DATE).days // 12 for d in (self.reference, self.secondary))
+        return DATE_BPERP[later] - DATE_BPERP[earlier] + FRAME_BPERP[self.frame]
 
     @property
     def start(self) -> datetime:

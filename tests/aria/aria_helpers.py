@@ -30,16 +30,16 @@ min_coverage = 0.6
 {extra}
 """
 
-# What the sandbox's catalogue makes of this project: sbas with 2 neighbours over 2021-01-04,
-# -16, -28 and 02-09 wants 5 pairs; 20210104_20210128 covers 50 % (dropped) and
-# 20210116_20210209 has no product, so 3 pairs in 2 frames remain.
+# What the sandbox's catalogue makes of this project: sbas with 2 neighbours over 2021-01-06,
+# -16, -28 and 02-09 wants 5 pairs; 20210106_20210130 covers 50 % (dropped) and
+# 20210118_20210211 has no product, so 3 pairs in 2 frames remain.
 EXPECTED = {
     f"aria_product.A064.{frame}.{key}"
     for frame in (25501, 25502)
-    for key in ("20210104_20210116", "20210116_20210128", "20210128_20210209")
+    for key in ("20210106_20210118", "20210118_20210130", "20210130_20210211")
 }
 ARCHIVED = next(p for p in gunw_products() if p.archived).name
-ARCHIVED_ADDRESS = "aria_product.A064.25501.20210128_20210209"
+ARCHIVED_ADDRESS = "aria_product.A064.25501.20210130_20210211"
 
 
 def write_aria_project(root: Path, extra: str = "") -> Path:

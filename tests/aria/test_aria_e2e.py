@@ -29,8 +29,8 @@ def test_converges_with_the_selected_pairs_newest_versions_only(run_cli, sandbox
     root = write_aria_project(tmp_path / "p")
     plan = run_cli(["-C", str(root), "plan"])
     assert plan.code == 0, plan.output
-    assert "20210104_20210128: dropped, its products cover 50 % of the AOI" in plan.output
-    assert "without a usable published GUNW product: 2 (20210104_20210128, 20210116_20210209)" in plan.output
+    assert "20210106_20210130: dropped, its products cover 50 % of the AOI" in plan.output
+    assert "without a usable published GUNW product: 2 (20210106_20210130, 20210118_20210211)" in plan.output
     assert "phase sign opposite" in plan.output
 
     done = run_cli(["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60"])
@@ -44,8 +44,8 @@ def test_converges_with_the_selected_pairs_newest_versions_only(run_cli, sandbox
         data = (root / "data" / record["attributes"]["path"]).read_bytes()
         assert hashlib.md5(data).hexdigest() == record["attributes"]["md5"]
     # ARIA's own order is kept in the record: the reference is the later date.
-    one = records["aria_product.A064.25502.20210104_20210116"]["attributes"]
-    assert (one["reference"], one["secondary"]) == ("2021-01-16", "2021-01-04")
+    one = records["aria_product.A064.25502.20210106_20210118"]["attributes"]
+    assert (one["reference"], one["secondary"]) == ("2021-01-18", "2021-01-06")
 
     again = run_cli(["-C", str(root), "plan", "--detailed-exitcode"])
     assert again.code == 0 and "No changes" in again.output, again.output
@@ -81,7 +81,7 @@ def test_an_archived_product_is_retrieved_once_without_failing(run_cli, sandbox,
 
 def test_a_corrupted_netcdf_is_refused_and_downloaded_again(run_cli, sandbox, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     sandbox.aria_settings(retrieval_delay=0)
-    victim = "aria_product.A064.25502.20210116_20210128"
+    victim = "aria_product.A064.25502.20210118_20210130"
     root = write_aria_project(tmp_path / "p")
     run_cli(["-C", str(root), "plan"])  # pins the search
     name = next(iter(aria_records(root) or {}), None)
@@ -89,7 +89,7 @@ def test_a_corrupted_netcdf_is_refused_and_downloaded_again(run_cli, sandbox, tm
     from insarproj.sandbox.aria_catalog import gunw_products
 
     served = next(
-        p.name for p in gunw_products() if "20210128_20210116-014537" in p.name and p.version == (3, 0, 1)
+        p.name for p in gunw_products() if "20210130_20210118-014537" in p.name and p.version == (3, 0, 1)
     )
     # The probe and the first download of that product get other bytes of the same length.
     sandbox.set_faults(f"badmd5:2:scene={served}@/door/download/*")
@@ -151,20 +151,20 @@ def test_a_pair_leaving_sets_its_files_aside_and_coming_back_adopts_them(
     toml = root / "project.toml"
     original = toml.read_text()
     toml.write_text(
-        original.replace("neighbors = 2", 'neighbors = 2\nexclude_pairs = [["2021-01-16", "2021-01-28"]]')
+        original.replace("neighbors = 2", 'neighbors = 2\nexclude_pairs = [["2021-01-18", "2021-01-30"]]')
     )
     left = _apply(run_cli, root)
     assert "file moved to data/superseded/aria/A064/" in left.output, left.output
     aside = sorted(p.name for p in (root / "data" / "superseded" / "aria" / "A064").iterdir())
-    assert len(aside) == 2 and all("20210128_20210116" in n for n in aside)
-    assert not any("20210128_20210116" in p.name for p in (root / "data" / "aria" / "A064").iterdir())
+    assert len(aside) == 2 and all("20210130_20210118" in n for n in aside)
+    assert not any("20210130_20210118" in p.name for p in (root / "data" / "aria" / "A064").iterdir())
 
     toml.write_text(original)
     gets = len(sandbox.requests())
     back = _apply(run_cli, root)
     assert back.code == 0 and "its file in data/superseded/aria/ is adopted" in back.output, back.output
     assert not any((root / "data" / "superseded" / "aria" / "A064").iterdir())
-    assert not [r for r in sandbox.requests()[gets:] if r.status == 200 and "20210128_20210116" in r.path]
+    assert not [r for r in sandbox.requests()[gets:] if r.status == 200 and "20210130_20210118" in r.path]
 
 
 def test_scene_only_search_keys_are_named_not_silently_ignored(run_cli, sandbox, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -173,11 +173,11 @@ def test_scene_only_search_keys_are_named_not_silently_ignored(run_cli, sandbox,
     toml.write_text(
         toml.read_text().replace(
             'flight_direction = "ASCENDING"',
-            'flight_direction = "ASCENDING"\nmin_scenes = 3\nexclude_dates = [2021-02-09]',
+            'flight_direction = "ASCENDING"\nmin_scenes = 3\nexclude_dates = [2021-02-11]',
         )
     )
     plan = run_cli(["-C", str(root), "plan"])
     assert plan.code == 0, plan.output
     assert "[search] min_scenes: not used with processor aria" in plan.output
-    assert "A064 20210128_20210209: left out, 2021-02-09 is in exclude_dates" in plan.output
-    assert "20210128_20210209  missing" not in plan.output
+    assert "A064 20210130_20210211: left out, 2021-02-11 is in exclude_dates" in plan.output
+    assert "20210130_20210211  missing" not in plan.output

@@ -32,8 +32,8 @@ def _credits(sandbox) -> float:  # type: ignore[no-untyped-def]
 
 def test_aria_jobs_are_made_or_answered_from_the_archive(sandbox, tmp_path) -> None:  # type: ignore[no-untyped-def]
     before = _credits(sandbox)
-    made = {"reference_date": "2021-02-09", "secondary_date": "2021-01-16", "frame_id": 25501}
-    archived = {"reference_date": "2021-01-28", "secondary_date": "2021-01-16", "frame_id": 25501}
+    made = {"reference_date": "2021-02-11", "secondary_date": "2021-01-18", "frame_id": 25501}
+    archived = {"reference_date": "2021-01-30", "secondary_date": "2021-01-18", "frame_id": 25501}
     answer = _post(sandbox, made, archived)
     assert answer.status_code == 200, answer.text
     assert [j["credit_cost"] for j in answer.json()["jobs"]] == [60, 60]
@@ -41,13 +41,13 @@ def test_aria_jobs_are_made_or_answered_from_the_archive(sandbox, tmp_path) -> N
 
     sandbox.hyp3_advance(3600)
     jobs = {j["job_parameters"]["reference_date"]: j for j in _listed(sandbox)}
-    new, old = jobs["2021-02-09"], jobs["2021-01-28"]
+    new, old = jobs["2021-02-11"], jobs["2021-01-30"]
     assert new["status_code"] == old["status_code"] == "SUCCEEDED"
     assert (new["credit_cost"], old["credit_cost"]) == (60, 0)
     assert old["files"][0]["url"].endswith(f"/door/download/{old['files'][0]['filename']}")
     name = new["files"][0]["filename"]
     parsed = parse_gunw_name(name)  # the real pattern; ARIA's reference is the later date
-    assert (parsed.reference.isoformat(), parsed.secondary.isoformat()) == ("2021-02-09", "2021-01-16")
+    assert (parsed.reference.isoformat(), parsed.secondary.isoformat()) == ("2021-02-11", "2021-01-18")
     data = requests.get(new["files"][0]["url"], timeout=10)
     assert data.status_code == 200 and len(data.content) == new["files"][0]["size"]
     (tmp_path / name).write_bytes(data.content)
@@ -55,7 +55,7 @@ def test_aria_jobs_are_made_or_answered_from_the_archive(sandbox, tmp_path) -> N
 
 
 def test_aria_job_dates_are_checked_as_hyp3_checks_them(sandbox) -> None:  # type: ignore[no-untyped-def]
-    swapped = {"reference_date": "2021-01-16", "secondary_date": "2021-02-09", "frame_id": 25501}
+    swapped = {"reference_date": "2021-01-18", "secondary_date": "2021-02-11", "frame_id": 25501}
     refused = _post(sandbox, swapped)
     assert refused.status_code == 400 and "secondary date must be earlier" in refused.text
     early = {"reference_date": "2014-01-16", "secondary_date": "2014-01-04", "frame_id": 25501}

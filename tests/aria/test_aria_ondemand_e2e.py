@@ -22,15 +22,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 from aria_helpers import EXPECTED, aria_records, write_aria_project
 from e2e_helpers import SandboxProcess, cli_subprocess, run_cli_subprocess
 
-# The sandbox's catalogue (sandbox/aria_catalog.py) lacks 20210116_20210209 in both frames and
-# 20210104_20210128 in frame 25501 (its frame-25502 product alone covers 50 %, below 60 %).
+# The sandbox's catalogue (sandbox/aria_catalog.py) lacks 20210118_20210211 in both frames and
+# 20210106_20210130 in frame 25501 (its frame-25502 product alone covers 50 %, below 60 %).
 JOBS = {
-    ("20210104_20210128", 25501),
-    ("20210116_20210209", 25501),
-    ("20210116_20210209", 25502),
+    ("20210106_20210130", 25501),
+    ("20210118_20210211", 25501),
+    ("20210118_20210211", 25502),
 }
 MADE = {f"aria_product.A064.{frame}.{key}" for key, frame in JOBS}
-JOINED = "aria_product.A064.25502.20210104_20210128"  # published; usable once 25501's is made
+JOINED = "aria_product.A064.25502.20210106_20210130"  # published; usable once 25501's is made
 
 
 def _jobs(listed: list[dict]) -> set[tuple[str, int]]:
@@ -140,11 +140,11 @@ def test_a_job_for_a_product_published_since_the_search_is_refunded_and_retrieve
     sandbox.aria_settings(unlisted=[ARCHIVED], retrieval_delay=3600)  # published after the search
     monkeypatch.setenv("INSARPROJ_HYP3_LISTING_LAG", "0.5")
     root = write_aria_project(tmp_path / "p", extra="on_demand = true")
-    toml = root / "project.toml"  # later dates: frame 25501 has products on 2021-02-09 beside ARCHIVED
+    toml = root / "project.toml"  # later dates: frame 25501 has products on 2021-02-11 beside ARCHIVED
     toml.write_text(toml.read_text().replace("end = 2021-02-15", "end = 2021-03-01"))
-    address = "aria_product.A064.25501.20210128_20210209"
+    address = "aria_product.A064.25501.20210130_20210211"
     plan = run_cli(["-C", str(root), "plan"])
-    assert "+ hyp3_job.A064.25501.20210128_20210209  not submitted [60 credits]" in plan.output, plan.output
+    assert "+ hyp3_job.A064.25501.20210130_20210211  not submitted [60 credits]" in plan.output, plan.output
     before = float(sandbox.hyp3_settings()["credits"])
     deadline = time.monotonic() + 30
     while aria_records(root).get(address, {}).get("status") != "retrieving":
@@ -180,5 +180,5 @@ def test_a_job_file_name_that_is_a_path_is_refused_and_nothing_is_written(
     plan = run_cli(["-C", str(root), "plan"])
     assert "made a file insarproj refuses" in plan.output, plan.output
     assert not MADE & set(aria_records(root))
-    # 20210116_20210209 has no published product: no file of it anywhere
-    assert not list(tmp_path.rglob("*20210209_20210116*.nc"))
+    # 20210118_20210211 has no published product: no file of it anywhere
+    assert not list(tmp_path.rglob("*20210211_20210118*.nc"))
