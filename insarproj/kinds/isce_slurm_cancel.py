@@ -17,6 +17,8 @@ from insarproj.isce.slurm.commands import SlurmCommands
 from insarproj.kinds.isce_slurm import KIND, project_prefix
 from insarproj.state import op_put
 
+MINTPY_RUN = "mintpy_run"
+
 
 @dataclass
 class Cancelled:
@@ -24,12 +26,14 @@ class Cancelled:
 
 
 def cancel_arrays(writer: Any, targets: Sequence[str] = ()) -> Cancelled:
-    """Cancel every live array of the project's isce steps (those under ``targets``, if given)."""
+    """Cancel every live array of the project's isce steps and MintPy runs (those under ``targets``,
+    if given)."""
     state = writer.state
     commands = SlurmCommands(project_prefix(state.lineage))
     live = {entry.job_id for entry in commands.queue()}
     result = Cancelled()
-    for address, record in sorted(state.by_kind(KIND).items()):
+    records = {**state.by_kind(KIND), **state.by_kind(MINTPY_RUN)}  # MintPy too: kinds/mintpy_slurm.py
+    for address, record in sorted(records.items()):
         if targets and not matches_target(address, targets):
             continue
         jobs = [job for job in _job_ids(record) if job in live]
@@ -43,7 +47,7 @@ def cancel_arrays(writer: Any, targets: Sequence[str] = ()) -> Cancelled:
         for submission in attrs["slurm"]["submissions"]:
             if any(part.get("job_id") in jobs for part in submission["parts"]):
                 submission["cancelled"] = True
-        writer.record([op_put(address, KIND, "cancelled", attrs)])
+        writer.record([op_put(address, record["kind"], "cancelled", attrs)])
     return result
 
 
