@@ -28,7 +28,10 @@ def test_target_on_mintpy_run_pulls_in_its_stack_and_only_it(tmp_path: Path, fas
     assert result.code == 0, result.output
     resources = state_of(root)["resources"]
     run = resources[f"mintpy_run.{STACK}"]
-    assert run["status"] == "present" and set(run["attributes"]["outputs"]) == {"timeseries.h5", "velocity.h5"}
+    assert run["status"] == "present" and set(run["attributes"]["outputs"]) == {
+        "timeseries.h5",
+        "velocity.h5",
+    }
     kinds_by_stack = {(r["kind"], a.split(".")[1]) for a, r in resources.items() if r["kind"] != "scene"}
     stacks = {stack for kind, stack in kinds_by_stack if kind == "hyp3_job"}
     assert stacks == {STACK}, kinds_by_stack  # the other stacks' jobs were not submitted
