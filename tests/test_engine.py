@@ -139,6 +139,27 @@ def test_targets_select_prefix_and_dependencies(fake_project: Path) -> None:
     assert [a.address for a in plan.actions] == ["fakefile.a", "fakefile.b"]
 
 
+def test_targets_follow_dependencies_through_resources_in_sync(fake_project: Path) -> None:
+    """docs/cli.md "--target": c depends on b, b on a; only a needs an action (its content
+    changed), yet `--target fakefile.c` plans it: a target's dependencies are followed through
+    resources that need no action now."""
+    files = [
+        {"name": "a", "content": "1"},
+        {"name": "b", "content": "2", "depends_on": ["fakefile.a"]},
+        {"name": "c", "content": "3", "depends_on": ["fakefile.b"]},
+        {"name": "d", "content": "4"},
+    ]
+    write_fake(fake_project, {"files": files, "jobs": []})
+    Workspace(fake_project).apply()
+    assert Workspace(fake_project).plan().actions == []
+    files[0]["content"], files[3]["content"] = "changed", "changed too"
+    write_fake(fake_project, {"files": files, "jobs": []})
+    plan = Workspace(fake_project).plan(PlanOptions(targets=("fakefile.c",)))
+    assert [a.address for a in plan.actions] == ["fakefile.a"]
+    plan = Workspace(fake_project).plan(PlanOptions(targets=("fakefile.d",)))
+    assert [a.address for a in plan.actions] == ["fakefile.d"]
+
+
 def test_waiting_remote_work_and_wait_loop(fake_project: Path) -> None:
     write_fake(fake_project, {"files": [], "jobs": [{"name": "j1"}]})
     ws = Workspace(fake_project)
