@@ -6,6 +6,7 @@ import json
 import threading
 from pathlib import Path
 
+import pytest
 from helpers import write_fake
 
 from insarproj.engine.context import PlanOptions
@@ -259,3 +260,24 @@ def test_a_full_disk_in_an_action_is_one_sentence_naming_the_file(fake_project: 
         message.startswith("no space left on device writing ") and str(fake_project / "data" / "a") in message
     )
     assert "nothing recorded was lost" in message and "Errno" not in message
+
+
+@pytest.mark.parametrize(
+    ("targets", "in_scope"),
+    [
+        ((), True),  # no target: everything
+        (("hyp3_job.A064",), True),  # matches it
+        (("hyp3_job.D087",), False),  # same kind, another stack: cannot depend on it
+        (("pair.A064",), False),  # an earlier kind: cannot depend on it
+        (("mintpy_run.A064",), True),  # a later kind: may depend on it
+        (("product",), True),
+    ],
+)
+def test_in_target_scope(targets: tuple[str, ...], in_scope: bool) -> None:
+    from types import SimpleNamespace
+
+    from insarproj.engine.planner import in_target_scope
+
+    planned = {"scene": [], "pair": [], "hyp3_job": []}  # kinds planned before and with hyp3_job
+    ctx = SimpleNamespace(options=PlanOptions(targets=targets), _desired=planned)
+    assert in_target_scope("hyp3_job.A064.20210101_20210113", ctx) is in_scope  # type: ignore[arg-type]
