@@ -12,6 +12,9 @@ group and log, and a "running" record fsync'd to `data/logs/mintpy/<stack>/runs.
 may start. A kill -9 of insarproj leaves MintPy running and that record; the next apply adopts
 the run (waits for it, never starts a second one) and judges it by its exit status file. Outputs
 are recorded only from a run that exited 0 with both files written.
+
+With processor isce and `executor = "slurm"` the run goes through the stack's SLURM executor
+instead (kinds/mintpy_slurm.py; docs/mintpy.md "On SLURM"), recorded the same way.
 """
 
 from __future__ import annotations
