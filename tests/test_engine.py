@@ -6,6 +6,7 @@ import json
 import threading
 from pathlib import Path
 
+import pytest
 from helpers import write_fake
 
 from insarproj.engine.context import PlanOptions
@@ -139,6 +140,27 @@ def test_targets_select_prefix_and_dependencies(fake_project: Path) -> None:
     assert [a.address for a in plan.actions] == ["fakefile.a", "fakefile.b"]
 
 
+def test_targets_follow_dependencies_through_resources_in_sync(fake_project: Path) -> None:
+    """docs/cli.md "--target": c depends on b, b on a; only a needs an action (its content
+    changed), yet `--target fakefile.c` plans it: a target's dependencies are followed through
+    resources that need no action now."""
+    files = [
+        {"name": "a", "content": "1"},
+        {"name": "b", "content": "2", "depends_on": ["fakefile.a"]},
+        {"name": "c", "content": "3", "depends_on": ["fakefile.b"]},
+        {"name": "d", "content": "4"},
+    ]
+    write_fake(fake_project, {"files": files, "jobs": []})
+    Workspace(fake_project).apply()
+    assert Workspace(fake_project).plan().actions == []
+    files[0]["content"], files[3]["content"] = "changed", "changed too"
+    write_fake(fake_project, {"files": files, "jobs": []})
+    plan = Workspace(fake_project).plan(PlanOptions(targets=("fakefile.c",)))
+    assert [a.address for a in plan.actions] == ["fakefile.a"]
+    plan = Workspace(fake_project).plan(PlanOptions(targets=("fakefile.d",)))
+    assert [a.address for a in plan.actions] == ["fakefile.d"]
+
+
 def test_waiting_remote_work_and_wait_loop(fake_project: Path) -> None:
     write_fake(fake_project, {"files": [], "jobs": [{"name": "j1"}]})
     ws = Workspace(fake_project)
@@ -238,3 +260,24 @@ def test_a_full_disk_in_an_action_is_one_sentence_naming_the_file(fake_project: 
         message.startswith("no space left on device writing ") and str(fake_project / "data" / "a") in message
     )
     assert "nothing recorded was lost" in message and "Errno" not in message
+
+
+@pytest.mark.parametrize(
+    ("targets", "in_scope"),
+    [
+        ((), True),  # no target: everything
+        (("hyp3_job.A064",), True),  # matches it
+        (("hyp3_job.D087",), False),  # same kind, another stack: cannot depend on it
+        (("pair.A064",), False),  # an earlier kind: cannot depend on it
+        (("mintpy_run.A064",), True),  # a later kind: may depend on it
+        (("product",), True),
+    ],
+)
+def test_in_target_scope(targets: tuple[str, ...], in_scope: bool) -> None:
+    from types import SimpleNamespace
+
+    from insarproj.engine.planner import in_target_scope
+
+    planned = {"scene": [], "pair": [], "hyp3_job": []}  # kinds planned before and with hyp3_job
+    ctx = SimpleNamespace(options=PlanOptions(targets=targets), _desired=planned)
+    assert in_target_scope("hyp3_job.A064.20210101_20210113", ctx) is in_scope  # type: ignore[arg-type]

@@ -37,12 +37,15 @@ def build_plan(
     changes = _resolve_inputs(ctx, resolvers)
     actions, kind_rank, notes = _assess_kinds(ctx, kinds)
     _add_replacements(ctx, kinds, actions)
+    # `--target` follows dependencies through resources that need no action now (a product whose
+    # job is still to be submitted): read before the filter below drops them (docs/cli.md).
+    graph = _dependency_graph(ctx, kinds, actions) if ctx.options.targets else {}
     # A dependency that needs no action is already satisfied.
     for action in actions.values():
         action.depends_on = sorted(d for d in set(action.depends_on) if d in actions)
 
     check_targets(ctx.options.targets, _known_addresses(ctx, kinds, resolvers) if ctx.options.targets else [])
-    ordered = _topological(_select_targets(actions, ctx.options.targets), kind_rank)
+    ordered = _topological(_select_targets(actions, ctx.options.targets, graph), kind_rank)
     # Scoped to what this plan will really do (targets, credit caps).
     notes.extend(note for kind in kinds for note in kind.finish(ordered, ctx))
     return Plan(
@@ -191,17 +194,47 @@ def _longest_prefix_matches(target: str, known: list[str]) -> list[str]:
     return []
 
 
-def _select_targets(actions: dict[str, Action], targets: Sequence[str]) -> dict[str, Action]:
+def in_target_scope(address: str, ctx: PlanContext) -> bool:
+    """During assess: whether ``--target`` may select ``address`` — no target, one matching it, or
+    one of a kind not planned yet (kinds are planned in dependency order, so only a later kind can
+    depend on it; `_select_targets` decides). Lets a kind skip a costly look-up (a listing)."""
+    targets = ctx.options.targets
+    if not targets or matches_target(address, targets):
+        return True
+    return any(target.split(".", 1)[0] not in ctx._desired for target in targets)
+
+
+def _dependency_graph(
+    ctx: PlanContext, kinds: Sequence[ResourceKind], actions: dict[str, Action]
+) -> dict[str, Sequence[str]]:
+    """address → what it depends on: every desired resource's dependencies (also those needing no
+    action now), and each action's own (an orphan's, a replacement's)."""
+    graph: dict[str, Sequence[str]] = {}
+    for kind in kinds:
+        for item in ctx._desired.get(kind.kind, ()):
+            graph[item.address] = item.depends_on
+    for address, action in actions.items():
+        if action.depends_on and graph.get(address) != tuple(action.depends_on):
+            graph[address] = (*graph.get(address, ()), *action.depends_on)
+    return graph
+
+
+def _select_targets(
+    actions: dict[str, Action], targets: Sequence[str], graph: dict[str, Sequence[str]]
+) -> dict[str, Action]:
+    """The targets' actions and those of everything they depend on, directly or through
+    resources that need no action now (docs/cli.md "--target")."""
     if not targets:
         return actions
     keep: set[str] = set()
     stack = [a for a in actions if matches_target(a, targets)]
+    stack += [a for a in graph if a not in actions and matches_target(a, targets)]
     while stack:
         address = stack.pop()
         if address in keep:
             continue
         keep.add(address)
-        stack.extend(actions[address].depends_on)
+        stack.extend(graph.get(address, ()))
     return {a: actions[a] for a in actions if a in keep}
 
 

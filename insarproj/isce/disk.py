@@ -25,6 +25,7 @@ __all__ = [
     "IsceDiskShortfall",
     "estimate_stack",
     "free_bytes",
+    "ionosphere_pairs",
     "tree_bytes",
 ]
 
@@ -45,6 +46,25 @@ OFFSETS = 8
 MERGED_FILTERED = 12
 MERGED_UNWRAPPED = 9
 MARGIN = 0.10  # logs, XML sidecars, the NESD overlap files, multilooked geometry
+# The ionosphere (topsStack's ionosphereStack with --param_ion; docs/isce.md "Disk"):
+# subband_and_resamp writes a lower and an upper range sub-band SLC (complex64, full resolution)
+# beside each date's coregistered bursts (the reference's in reference/); generateIgram_ion a lower
+# and an upper burst interferogram (complex64) per ionosphere pair in ion/<pair>/.
+ION_SUBBAND_SLCS = 16
+ION_BURST_IGRAMS = 16
+# Per ionosphere pair, at the first-stage looks of ion_param.txt (10 azimuth × 40 range): per
+# sub-band the merged fine.int (8), fine.unw (2-band float32, 8) and conncomp (1), and fine.cor (4).
+ION_FIRST_LOOKS = 10 * 40
+ION_MERGED = 2 * (8 + 8 + 1) + 4
+# invertIon: one float32 per date at the stack's looks in ion_dates/; with consider_burst_properties
+# also ion_azshift_dates/, ion_burst_ramp_dates/ and ion_burst_ramp_merged_dates/.
+ION_DATE = 4
+ION_BURST_FOLDERS = ("ion_azshift_dates", "ion_burst_ramp_dates", "ion_burst_ramp_merged_dates")
+# Dense offsets (the offset workflow; denseOffsets.py's defaults --kw 64 --kh 64): one grid point
+# per 64 × 64 samples, each an azimuth and a range offset (2 float32), an SNR (float32) and a
+# 3-band float32 covariance: 24 bytes, in merged/dense_offsets/<pair>/.
+DENSE_SKIP = 64 * 64
+DENSE_POINT = 24
 
 
 class IsceDiskShortfall(InsufficientSpaceError):
@@ -67,9 +87,20 @@ class DiskEstimate:
         return int(sum(self.folders.values()) * (1 + MARGIN))
 
     def kept(self, keep: Iterable[str]) -> int:
-        """What stays after `apply --prune` with ``keep``."""
+        """What stays after `apply --prune` with ``keep`` (a folder `keep` cannot name is never
+        pruned; `merged/dense_offsets` goes with `merged`)."""
+        from insarproj.config.isce import KEEPABLE_FOLDERS
+
         wanted = set(keep)
-        return int(sum(v for k, v in self.folders.items() if k in wanted) * (1 + MARGIN))
+        stays = (k.split("/")[0] for k in self.folders)
+        return int(
+            sum(
+                v
+                for top, v in zip(stays, self.folders.values(), strict=True)
+                if top in wanted or top not in KEEPABLE_FOLDERS
+            )
+            * (1 + MARGIN)
+        )
 
 
 def bursts_per_swath(south: float, north: float) -> int:
@@ -102,7 +133,31 @@ def estimate_stack(
         per_pair = MERGED_FILTERED + (MERGED_UNWRAPPED if workflow == "interferogram" else 0)
         folders["interferograms"] = pairs * pixels * SLC
         folders["merged"] += pairs * (pixels // looks) * (per_pair + (0 if virtual else SLC))
+    if workflow == "offset":
+        folders["merged/dense_offsets"] = pairs * math.ceil(pixels / DENSE_SKIP) * DENSE_POINT
+    ionosphere = options.get("ionosphere")
+    if isinstance(ionosphere, Mapping):
+        _add_ionosphere(folders, ionosphere, pixels, pixels // looks, dates)
     return DiskEstimate(bursts_per_date=bursts, dates=dates, pairs=pairs, folders=folders)
+
+
+def ionosphere_pairs(dates: int, connections: int) -> int:
+    """stackSentinel's ionosphere pairs: each date with the next ``connections`` dates (its
+    selectNeighborPairsIonosphere; an upper bound, since pairs across a starting-range change may go)."""
+    return sum(min(connections, dates - 1 - i) for i in range(max(0, dates - 1)))
+
+
+def _add_ionosphere(
+    folders: dict[str, int], ion: Mapping[str, Any], pixels: int, looked: int, dates: int
+) -> None:
+    pairs = ionosphere_pairs(dates, int(ion.get("num_connections") or 3))
+    folders["reference"] += pixels * ION_SUBBAND_SLCS
+    folders["coreg_secondarys"] += max(0, dates - 1) * pixels * ION_SUBBAND_SLCS
+    folders["ion"] = pairs * (pixels * ION_BURST_IGRAMS + (pixels // ION_FIRST_LOOKS) * ION_MERGED)
+    folders["ion_dates"] = dates * looked * ION_DATE
+    if ion.get("consider_burst_properties"):
+        for name in ION_BURST_FOLDERS:
+            folders[name] = dates * looked * ION_DATE
 
 
 def free_bytes(folder: Path) -> tuple[int, Path]:

@@ -35,7 +35,7 @@ from typing import Any, cast
 
 from insarproj.engine.context import ApplyContext, PlanContext
 from insarproj.engine.model import Action, Desired, Op, Outcome, Plan, ResourceKind
-from insarproj.engine.planner import matches_target
+from insarproj.engine.planner import in_target_scope
 from insarproj.errors import AuthError, InsarprojError, ProviderError
 from insarproj.kinds.hyp3_credits import account_note, charged, hold_back, offline_note, settle
 from insarproj.kinds.hyp3_protocol import (
@@ -342,8 +342,7 @@ class _Step:
         if self.ctx.options.offline:
             return None  # not checked: the plan's notes say so
         address, identity = self.desired.address, self.desired.spec["identity"]
-        targets = self.ctx.options.targets
-        if targets and not matches_target(address, targets):
+        if not in_target_scope(address, self.ctx):
             return None  # --target leaves this submission out: no listing on its account
         listing = _adoption_listing(self.ctx)
         if listing is None:

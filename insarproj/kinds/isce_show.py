@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from insarproj.transfer.progress import format_bytes
+
 
 def isce_section(ws: Any, state: Any) -> dict[str, Any]:
     stacks = sorted(state.by_kind("isce_stack").items())
@@ -29,6 +31,10 @@ def isce_section(ws: Any, state: Any) -> dict[str, Any]:
         ]
         for row in step_rows:
             lines.append(f"    {row['address']:<46} {row['done']}/{row['commands']} done" + _failed_text(row))
+        pruned = _pruned(state.get(f"isce_work.{stack}"), generation)
+        if pruned is not None:
+            listed = ", ".join(f"{f}/" for f in pruned["folders"])
+            lines.append(f"    pruned by `apply --prune`: {listed} (freed {format_bytes(pruned['freed'])})")
         rows.append(
             {
                 "address": address,
@@ -41,9 +47,21 @@ def isce_section(ws: Any, state: Any) -> dict[str, Any]:
                 "parent": attrs.get("parent"),
                 "generations": attrs.get("generations", []),
                 "steps": step_rows,
+                "pruned": pruned,
             }
         )
     return {"isce_stacks": rows, "text_blocks": ["\n".join(lines)]}
+
+
+def _pruned(record: Any, generation: str) -> dict[str, Any] | None:
+    """What `apply --prune` removed from the work folder of this generation (the isce_work record),
+    or None when nothing was."""
+    if record is None or record["attributes"].get("generation") != generation:
+        return None
+    folders = list(record["attributes"].get("pruned") or [])
+    if not folders:
+        return None
+    return {"folders": folders, "freed": int(record["attributes"].get("freed") or 0)}
 
 
 def _step_row(address: str, record: Any, generation: str) -> dict[str, Any]:

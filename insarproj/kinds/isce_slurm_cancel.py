@@ -20,7 +20,10 @@ from insarproj.engine.planner import matches_target
 from insarproj.isce.slurm.commands import QueueEntry, SlurmCommands
 from insarproj.isce.slurm.inflight import await_sbatch
 from insarproj.kinds.isce_slurm import KIND, job_name, project_prefix
+from insarproj.kinds.mintpy_slurm import job_name as mintpy_job_name
 from insarproj.state import op_put
+
+MINTPY_RUN = "mintpy_run"
 
 
 @dataclass
@@ -29,12 +32,14 @@ class Cancelled:
 
 
 def cancel_arrays(writer: Any, targets: Sequence[str] = ()) -> Cancelled:
-    """Cancel every live array of the project's isce steps (those under ``targets``, if given)."""
+    """Cancel every live array of the project's isce steps and MintPy runs (those under ``targets``,
+    if given)."""
     state = writer.state
     commands = SlurmCommands(project_prefix(state.lineage))
+    records = {**state.by_kind(KIND), **state.by_kind(MINTPY_RUN)}  # MintPy too: kinds/mintpy_slurm.py
     steps = {
         address: record
-        for address, record in sorted(state.by_kind(KIND).items())
+        for address, record in sorted(records.items())
         if not targets or matches_target(address, targets)
     }
     for address, record in steps.items():
@@ -53,7 +58,7 @@ def cancel_arrays(writer: Any, targets: Sequence[str] = ()) -> Cancelled:
         for submission in attrs.get("slurm", {}).get("submissions", []):
             if any(part.get("job_id") in jobs for part in submission["parts"]):
                 submission["cancelled"] = True
-        writer.record([op_put(address, KIND, "cancelled", attrs)])
+        writer.record([op_put(address, record["kind"], "cancelled", attrs)])
     return result
 
 
@@ -64,10 +69,13 @@ def _live_jobs(address: str, record: Any, queue: Sequence[QueueEntry], lineage: 
     jobs = [job for job in _job_ids(record) if job in live]
     stack = address.split(".")[1]
     run_file = record["attributes"].get("run_file")
-    if run_file:
+    if record["kind"] == MINTPY_RUN:
+        name = mintpy_job_name(lineage, stack)
+    elif run_file:
         name = job_name(lineage, stack, str(run_file))
-        jobs += sorted({e.job_id for e in queue if e.name == name and e.job_id not in jobs})
-    return jobs
+    else:
+        return jobs
+    return jobs + sorted({e.job_id for e in queue if e.name == name and e.job_id not in jobs})
 
 
 def _job_ids(record: Any) -> list[str]:

@@ -240,9 +240,23 @@ def _prune(action: Action, ctx: ApplyContext) -> Outcome:
     folders = prunable(work, isce_config(ctx.project).keep)
     size = sum(tree_bytes(work / f) for f in folders)
     remove_folders(work, generation, folders)
-    attributes = {"generation": generation, "pruned": folders, "freed": size}
+    attributes = _pruned_so_far(ctx.state.resources.get(action.address), generation, folders, size)
     message = f"removed {', '.join(f + '/' for f in folders) or 'nothing'}: freed {format_bytes(size)}"
     return Outcome(ops=[op_put(action.address, KIND, "present", attributes)], message=message)
+
+
+def _pruned_so_far(record: Record | None, generation: str, folders: list[str], size: int) -> dict[str, Any]:
+    """The record of every prune of this generation (a second prune after `keep` shrank adds to
+    the first), which `show` lists per stack."""
+    before = record["attributes"] if record is not None else {}
+    if before.get("generation") != generation:
+        before = {}
+    pruned = set(before.get("pruned", [])) | set(folders)
+    return {
+        "generation": generation,
+        "pruned": [f for f in KEEPABLE_FOLDERS if f in pruned],
+        "freed": int(before.get("freed", 0)) + size,
+    }
 
 
 def _not_done(address: str) -> InsarprojError:

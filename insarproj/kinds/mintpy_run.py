@@ -12,6 +12,9 @@ group and log, and a "running" record fsync'd to `data/logs/mintpy/<stack>/runs.
 may start. A kill -9 of insarproj leaves MintPy running and that record; the next apply adopts
 the run (waits for it, never starts a second one) and judges it by its exit status file. Outputs
 are recorded only from a run that exited 0 with both files written.
+
+With processor isce and `executor = "slurm"` the run goes through the stack's SLURM executor
+instead (kinds/mintpy_slurm.py; docs/mintpy.md "On SLURM"), recorded the same way.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
 from insarproj.errors import InsarprojError
 from insarproj.fingerprint import fingerprint
 from insarproj.kinds.mintpy import HANDOFF_ACTIONS, MintpyKind
+from insarproj.kinds.mintpy_slurm import on_slurm
 from insarproj.state import op_delete, op_put
 from insarproj.state.records import Record
 
@@ -78,9 +82,14 @@ class MintpyRunKind(ResourceKind):
             return _action(desired, op, f"runs after {spec['handoff']} is (re)written", fresh=True)
         handoff = cast(Record, ctx.state.get(spec["handoff"]))
         current = str(handoff["attributes"].get("fingerprint"))
-        running = _running(spec["stack"], run_id(current, spec["settings"]), ctx)
-        if running is not None:  # apply adopts it: waits for it and records what it made
-            return _action(desired, Op.REPLACE if present else Op.CREATE, running)
+        if on_slurm(ctx.project):  # through the stack's SLURM executor: kinds/mintpy_slurm.py
+            on_cluster = _assess_slurm(desired, record, handoff, run_id(current, spec["settings"]), ctx)
+            if on_cluster != "local rules":
+                return cast(Action | None, on_cluster)
+        else:
+            running = _running(spec["stack"], run_id(current, spec["settings"]), ctx)
+            if running is not None:  # apply adopts it: waits for it and records what it made
+                return _action(desired, Op.REPLACE if present else Op.CREATE, running)
         if not mintpy_program(ctx).found:
             return _action(desired, Op.FAILED, mintpy_program(ctx).summary())
         if record is None:
@@ -102,6 +111,10 @@ class MintpyRunKind(ResourceKind):
     def execute(self, action: Action, ctx: ApplyContext) -> Outcome:
         if action.op is Op.FORGET:
             return Outcome(ops=[op_delete(action.address)])
+        if action.op is Op.FAILED:
+            # Failed for good: nothing runs until `--retry-failed`; a run that failed on SLURM
+            # since the last apply gets its failure recorded.
+            return Outcome(ops=_failed_on_slurm(action, ctx))
         return _execute_run(action, ctx)
 
     def notes(self, ctx: PlanContext) -> list[str]:
@@ -141,6 +154,29 @@ def _stale(attrs: dict[str, Any], current: str, spec: dict[str, Any], ctx: PlanC
     return f"{', '.join(changed)} in data/{attrs.get('path')}/" if changed else None
 
 
+def _assess_slurm(
+    desired: Desired, record: Record | None, handoff: Record, run: str, ctx: PlanContext
+) -> Action | str | None:
+    from insarproj.kinds.mintpy_slurm import assess_on_slurm
+    from insarproj.mintpy.run import run_command
+
+    attrs = handoff["attributes"]
+    folder = ctx.project.data_dir / str(attrs.get("path"))
+    program = mintpy_program(ctx).program
+    cfg = str(attrs.get("cfg", "insarproj.cfg"))
+    command = run_command(program, cfg, desired.spec["settings"]["run_through"]) if program else ""
+    return assess_on_slurm(desired, record, run, command, folder, ctx)
+
+
+def _failed_on_slurm(action: Action, ctx: ApplyContext) -> list[Any]:
+    """The failure the plan read from a SLURM run's records, recorded on a still-submitted record."""
+    failure = action.payload.get("failure")
+    record = ctx.state.get(action.address)
+    if not failure or record is None or record["status"] not in ("submitting", "submitted"):
+        return []
+    return [op_put(action.address, KIND, "failed", {**record["attributes"], **failure})]
+
+
 def _running(stack: str, run: str, ctx: PlanContext) -> str | None:
     """A run recorded as running by an insarproj that ended (kill -9) and still alive."""
     from insarproj.isce.processes import alive
@@ -168,9 +204,8 @@ def _execute_run(action: Action, ctx: ApplyContext) -> Outcome:
     if not program.found:
         raise InsarprojError(program.summary())
     run = run_id(str(attrs["fingerprint"]), payload["settings"])
-    facts = _run_mintpy(action, ctx, folder, program.program, run, str(attrs.get("cfg", "insarproj.cfg")))
-    record = {
-        **facts,
+    cfg = str(attrs.get("cfg", "insarproj.cfg"))
+    handoff_facts = {
         "path": str(attrs["path"]),
         "handoff": payload["handoff"],
         "handoff_fingerprint": attrs["fingerprint"],
@@ -178,6 +213,14 @@ def _execute_run(action: Action, ctx: ApplyContext) -> Outcome:
         "settings": payload["settings"],
         "run": run,
     }
+    if on_slurm(ctx.project):
+        from insarproj.kinds.mintpy_slurm import run_on_slurm
+        from insarproj.mintpy.run import run_command
+
+        line = run_command(program.program, cfg, payload["settings"]["run_through"])
+        return run_on_slurm(action, ctx, handoff_facts, folder, line)
+    facts = _run_mintpy(action, ctx, folder, program.program, run, cfg)
+    record = {**facts, **handoff_facts}
     return Outcome(
         ops=[op_put(action.address, KIND, "present", record)],
         message=f"velocity.h5 and timeseries.h5 in data/{attrs['path']}/ (log data/{facts['log']})",
@@ -255,12 +298,29 @@ def mintpy_run_section(ws: Any, state: Any) -> dict[str, Any]:
                 "outputs": outputs,
                 "handoff_serial": attrs.get("handoff_serial"),
                 "log": attrs.get("log"),
+                "executor": attrs.get("executor", "local"),
+                "slurm_jobs": _job_ids(attrs),
             }
         )
         made = ", ".join(f"{n} (sha256 {f['sha256'][:12]}…)" for n, f in outputs.items())
-        made = made or str(attrs.get("reason"))
+        made = made or _unfinished_text(record["status"], attrs)
         source = f"from the hand-off of state serial {attrs.get('handoff_serial')}; " if outputs else ""
+        if outputs and attrs.get("executor") == "slurm":
+            source += f"SLURM job {attrs.get('job')}; "
         lines.append(f"  {address:<26} {record['status']}: {made}; {source}log data/{attrs.get('log')}")
     if not rows:
         return {}
     return {"mintpy_runs": rows, "text_blocks": ["\n".join(lines)]}
+
+
+def _job_ids(attrs: dict[str, Any]) -> list[str]:
+    """The SLURM job ids of a run's submissions, oldest first (none for the local executor)."""
+    submissions = attrs.get("slurm", {}).get("submissions", [])
+    return [str(p["job_id"]) for s in submissions for p in s["parts"] if p.get("job_id")]
+
+
+def _unfinished_text(status: str, attrs: dict[str, Any]) -> str:
+    if status in ("submitting", "submitted"):
+        jobs = _job_ids(attrs)
+        return f"on SLURM (job {jobs[-1]})" if jobs else "being submitted to SLURM"
+    return str(attrs.get("reason"))

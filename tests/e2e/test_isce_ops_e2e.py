@@ -3,6 +3,7 @@ the plan-time disk check, NESD coregistration converging, and `validate` on the 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,23 @@ def test_prune_removes_what_keep_does_not_name_and_the_stack_stays_converged(
     assert again.code == 0, again.output  # the steps whose outputs were pruned stay done
     assert "would free" not in again.output
     assert len(runs_of(home, "config_")) == runs
+    # show lists per stack what was pruned, in text and --json.
+    shown = run_cli(["-C", str(root), "show"]).output
+    assert "pruned by `apply --prune`: secondarys/, interferograms/ (freed " in shown, shown
+    stack = json.loads(run_cli(["-C", str(root), "show", "--json"]).output)["isce_stacks"][0]
+    assert stack["pruned"] == {"folders": ["secondarys", "interferograms"], "freed": record["freed"]}
+
+    # keep shrinks: a second prune adds to what the first removed.
+    toml = root / "project.toml"
+    toml.write_text(
+        toml.read_text().replace("[processor.isce]\n", '[processor.isce]\nkeep = ["merged"]\n', 1)
+    )
+    assert run_cli(["-C", str(root), "apply", "--yes", "--prune"]).code == 0
+    second = state_of(root)["resources"]["isce_work.A064"]["attributes"]
+    assert second["pruned"][:2] == ["reference", "geom_reference"] and "secondarys" in second["pruned"]
+    assert second["freed"] > record["freed"] and (work / "merged").is_dir()
+    stack = json.loads(run_cli(["-C", str(root), "show", "--json"]).output)["isce_stacks"][0]
+    assert stack["pruned"]["folders"] == second["pruned"], stack
 
 
 def test_prune_on_the_first_apply_waits_for_the_steps(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]

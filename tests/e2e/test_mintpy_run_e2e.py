@@ -135,6 +135,10 @@ def test_a_failed_run_records_no_outputs_until_retried(
     assert (
         "MintPy failed (exit code 1; log data/logs/mintpy/" in plan.output and "--retry-failed" in plan.output
     )
+    # Failed for good: a plain apply reports it (exit 4) and does not run MintPy again.
+    assert run_cli(["-C", str(root), "apply", "--yes"]).code == ExitCode.FAILED
+    after = records(root, "mintpy_run")
+    assert all(after[address] == record for address, record in failed.items()), after
     assert run_cli(["-C", str(root), "apply", "--yes", "--retry-failed"]).code == 0
     assert all(r["status"] == "present" for r in records(root, "mintpy_run").values())
 
