@@ -107,10 +107,17 @@ class KindView(Mapping[str, Record]):
         raise KeyError(address)
 
     def get(self, address: str, default: Any = None) -> Any:
+        # One lookup of the kept value (the planner asks once per desired resource).
         records = self._records
-        if address in records and records.kind_of(address) == self._kind:
-            return records[address]
-        return default
+        value = records._items.get(address)
+        if value is None:
+            return default
+        if type(value) is bytes:
+            dot = address.find(".")
+            if records._kinds[address[:dot] if dot >= 0 else address] != self._kind:
+                return default
+            return records._build(address, value)
+        return value if value["kind"] == self._kind else default
 
     def __contains__(self, address: object) -> bool:
         records = self._records
