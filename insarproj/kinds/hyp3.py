@@ -96,7 +96,7 @@ def _hyp3_now(ctx: PlanContext | ApplyContext) -> datetime:
     clock stands in — it then only decides product expiry, where a day's error is harmless."""
     registries = [getattr(ctx, "write", None), ctx.read]
     for registry in registries:
-        client = registry.built().get("hyp3") if registry is not None else None
+        client = registry.built_one("hyp3") if registry is not None else None
         if client is not None and getattr(client, "clock_offset", None) is not None:
             server_now: datetime = client.server_now()
             return server_now

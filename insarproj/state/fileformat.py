@@ -53,6 +53,7 @@ COMPACT_DEPTH = 5
 RESOURCES_OPEN = b',\n  "resources": {'
 RESOURCES_CLOSE = b"\n  }\n}\n"
 RECORDS_PER_CHUNK = 2000
+_ENDINGS = (b",\n", b"\n")  # of a record's line: more follow, or the last one
 _RESOURCES_LINE = b'  "resources": {'
 
 
@@ -188,18 +189,14 @@ def _add_chunk(
     parsed = orjson.loads(b"{" + text[: -1 if last else -2] + b"}")
     if len(parsed) != len(chunk):
         return False
-    seen: Mapping[str, Any] = resources if keeper is None else keeper.seen
+    if keeper is not None:
+        return keeper.add_chunk(chunk, parsed)
     for line, (address, own) in zip(chunk, parsed.items(), strict=True):
         own_line = orjson.dumps(own, option=_SORTED)
         expected = b"    " + orjson.dumps(address) + b": " + own_line
-        ending = line[len(expected) :]
-        if not line.startswith(expected) or ending not in (b",\n", b"\n") or address in seen:
+        if not line.startswith(expected) or line[len(expected) :] not in _ENDINGS or address in resources:
             return False
         address = intern(address)  # kinds build their addresses interned: one string each
-        if keeper is not None:
-            # A slice of the line read, not orjson's result: each of those holds a few KiB of heap.
-            keeper.add(address, own, line[len(expected) - len(own_line) : len(expected)])
-            continue
         share_record_names(address, own)
         resources[address] = own
     return True
@@ -265,12 +262,27 @@ class _LineKeeper:
         self.seen = self.records.items_by_address()
         self.where = where
 
-    def add(self, address: str, own: Any, line: bytes) -> None:
-        missing = self.missing.get(address.split(".", 1)[0])
-        if missing is not None and type(own) is dict and self._plain(address, own, missing):
-            self.records.keep_line(address, line)
-            return
-        self.records[address] = self.complete(address, own)
+    def add_chunk(self, chunk: list[bytes], parsed: dict[str, Any]) -> bool:
+        """`_add_chunk` of a lazy load: False unless each line is exactly as `render_state` writes
+        it; each record kept as its line when plain (`_plain`), else filled and kept parsed. One
+        loop with its names bound locally: 180,000 lines at 20,000 scenes."""
+        seen, missing_of, plain, keep = self.seen, self.missing, self._plain, self.records.keep_line
+        dumps = orjson.dumps
+        for line, (address, own) in zip(chunk, parsed.items(), strict=True):
+            own_line = dumps(own, option=_SORTED)
+            expected = b"    " + dumps(address) + b": " + own_line
+            end = len(expected)
+            if not line.startswith(expected) or line[end:] not in _ENDINGS or address in seen:
+                return False
+            address = intern(address)  # kinds build their addresses interned: one string each
+            dot = address.find(".")
+            missing = missing_of.get(address[:dot] if dot >= 0 else address)
+            if missing is not None and type(own) is dict and plain(address, own, missing):
+                # A slice of the line read, not orjson's result: each of those holds a few KiB of heap.
+                keep(address, line[end - len(own_line) : end])
+            else:
+                self.records[address] = self.complete(address, own)
+        return True
 
     def _plain(self, address: str, own: dict[str, Any], missing: frozenset[str]) -> bool:
         keys = own.keys()
