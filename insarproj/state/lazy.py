@@ -87,9 +87,16 @@ class LazyRecords(MutableMapping[str, Record]):
         """A view of the records of each kind (a list of addresses each, not a copy of the map)."""
         kinds, items = self._kinds, self._items
         addresses: dict[str, list[str]] = {}
-        for address, value in items.items():
-            kind = kinds[address.split(".", 1)[0]] if isinstance(value, bytes) else value["kind"]
-            addresses.setdefault(kind, []).append(address)
+        for address, value in items.items():  # 180,000 at 20,000 scenes: no list per address
+            if type(value) is bytes:
+                dot = address.find(".")
+                kind = kinds[address[:dot] if dot >= 0 else address]
+            else:
+                kind = value["kind"]  # type: ignore[call-overload]  # a record
+            found = addresses.get(kind)
+            if found is None:
+                found = addresses[kind] = []
+            found.append(address)
         return {kind: KindView(self, kind, found) for kind, found in addresses.items()}
 
 
