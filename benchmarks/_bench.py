@@ -28,12 +28,14 @@ def insarproj_command() -> list[str]:
 
 @dataclass
 class Runs:
-    """Wall seconds and peak RSS (MiB) of each run of one command."""
+    """Wall seconds, CPU seconds (user + sys) and peak RSS (MiB) of each run of one command."""
 
     label: str
     wall: list[float] = field(default_factory=list)
     peak_mib: list[float] = field(default_factory=list)
     codes: list[int] = field(default_factory=list)
+    # On a shared machine wall time swings with the other load; the CPU a process spent much less.
+    cpu: list[float] = field(default_factory=list)
 
     @property
     def median(self) -> float:
@@ -41,6 +43,9 @@ class Runs:
 
     def spread(self) -> str:
         return f"{self.median:7.3f} s  ({min(self.wall):.3f}–{max(self.wall):.3f})"
+
+    def cpu_spread(self) -> str:
+        return f"{statistics.median(self.cpu):7.3f} s  ({min(self.cpu):.3f}–{max(self.cpu):.3f})"
 
     def peak(self) -> str:
         return f"{statistics.median(self.peak_mib):6.0f} MiB" if self.peak_mib else ""
@@ -57,17 +62,18 @@ t0 = time.monotonic()
 pid = os.posix_spawnp(sys.argv[1], sys.argv[1:], os.environ, file_actions=actions)
 _, status, usage = os.wait4(pid, 0)
 wall = time.monotonic() - t0
-print(wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+print(wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime)
 """
 
 
-def run_once(argv: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS MiB, exit code) of one whole child process, measured by the kernel."""
+def run_once(argv: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, float, int, float]:
+    """(wall seconds, peak RSS MiB, exit code, CPU seconds) of one whole child process, measured by
+    the kernel."""
     out = subprocess.run(
         [sys.executable, "-S", "-c", RUNNER, *argv], env=env, capture_output=True, text=True, check=True
     ).stdout.split()
-    wall, kib, code = float(out[0]), int(out[1]), int(out[2])
-    return wall, kib / 1024, code  # ru_maxrss is KiB on Linux
+    wall, kib, code, cpu = float(out[0]), int(out[1]), int(out[2]), float(out[3])
+    return wall, kib / 1024, code, cpu  # ru_maxrss is KiB on Linux
 
 
 def paired(
@@ -79,7 +85,8 @@ def paired(
     ratios = []
     for _ in range(runs):
         for record, argv in ((a, a_argv), (b, b_argv)):
-            wall, peak, code = run_once(argv, env)
+            wall, peak, code, cpu = run_once(argv, env)
+            record.cpu.append(cpu)
             record.wall.append(wall)
             record.peak_mib.append(peak)
             record.codes.append(code)

@@ -259,6 +259,7 @@ def measure(root: Path, size: dict[str, int], runs: int) -> tuple[list[str], lis
         f"{size['records']:,}",
         f"{state.stat().st_size / 1e6:.1f} MB ({state.stat().st_size / size['records']:.0f} B/record)",
         plan.spread(),
+        plan.cpu_spread(),
         plan.peak(),
         str(requests),
         floor.spread(),
@@ -273,7 +274,8 @@ def startup_row(runs: int) -> tuple[list[str], Runs]:
     ratios = paired(
         help_runs, [*insarproj_command(), "--help"], bare, [sys.executable, "-c", "pass"], runs, env
     )
-    return [help_runs.spread(), help_runs.peak(), bare.spread(), ratio_text(ratios)], help_runs
+    row = [help_runs.spread(), help_runs.cpu_spread(), help_runs.peak(), bare.spread(), ratio_text(ratios)]
+    return row, help_runs
 
 
 def targets(plans: dict[int, Runs], help_runs: Runs, per_record: dict[int, float]) -> list[list[str]]:
@@ -318,11 +320,13 @@ def main() -> None:
             per_record[scenes] = (root / ".insarproj" / "state.json").stat().st_size / size["records"]
             rows.append(row)
             failures += [f"{scenes:,} scenes: {f}" for f in failed]
-    header = ["scenes", "pairs", "records", "state.json", "no-op `plan`, median (min–max)", "peak RSS"]
+    header = ["scenes", "pairs", "records", "state.json", "no-op `plan`, median (min–max)"]
+    header += ["CPU s (user + sys)", "peak RSS"]
     header += ["requests", "`json.load(state)` process", "plan / json.load"]
     table(f"Converged HyP3 project, whole `insarproj plan` process ({machine()}):", header, rows)
     start_row, help_runs = startup_row(args.runs)
-    table("Start-up:", ["`insarproj --help`", "peak RSS", "`python -c pass`", "ratio"], [start_row])
+    start_header = ["`insarproj --help`", "CPU s (user + sys)", "peak RSS", "`python -c pass`", "ratio"]
+    table("Start-up:", start_header, [start_row])
     table("Targets (medians):", ["figure", "measured", "target", ""], targets(plans, help_runs, per_record))
     if args.keep:
         print(f"\nthe project is in {args.keep}: time `insarproj -C {args.keep} plan` by hand")

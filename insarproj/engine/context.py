@@ -52,6 +52,11 @@ class _LazyRegistry:
         with self._mutex:
             return dict(self._built)
 
+    def built_one(self, name: str) -> Any | None:
+        """The provider ``name`` if it has been built, else None (asked per job by a plan: one
+        dict lookup, atomic as it is, instead of a locked copy of them all)."""
+        return self._built.get(name)
+
 
 class ReadProviders(_LazyRegistry):
     """Read-side provider objects (built lazily: no login at construction, none when offline)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -92,11 +93,23 @@ def identity_template(job_type: str, canonical: Mapping[str, Any], inputs: tuple
         parts = []
         for head, name in pieces:
             parts.append(head)
-            parts.append(json.dumps(values[name], separators=(",", ":"), ensure_ascii=False))
+            parts.append(_names_json(values[name]))
         parts.append(text)
         return hashlib.sha256("".join(parts).encode("utf-8")).hexdigest()
 
     return identity
+
+
+# Granule names as Sentinel-1 spells them: their JSON is the name in quotes, nothing escaped.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.:+-]*")
+
+
+def _names_json(names: list[str]) -> str:
+    """``json.dumps(names, separators=(",", ":"), ensure_ascii=False)``, without the encoder for
+    the common list of plain granule names (60,000 pairs at 20,000 scenes)."""
+    if type(names) is list and all(type(n) is str and _PLAIN_NAME.fullmatch(n) for n in names):
+        return '["' + '","'.join(names) + '"]' if names else "[]"
+    return json.dumps(names, separators=(",", ":"), ensure_ascii=False)
 
 
 def _normalise(spec: JobSpec, name: str, value: Any) -> Any:

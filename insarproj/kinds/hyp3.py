@@ -96,7 +96,7 @@ def _hyp3_now(ctx: PlanContext | ApplyContext) -> datetime:
     clock stands in — it then only decides product expiry, where a day's error is harmless."""
     registries = [getattr(ctx, "write", None), ctx.read]
     for registry in registries:
-        client = registry.built().get("hyp3") if registry is not None else None
+        client = registry.built_one("hyp3") if registry is not None else None
         if client is not None and getattr(client, "clock_offset", None) is not None:
             server_now: datetime = client.server_now()
             return server_now
@@ -165,6 +165,8 @@ def pair_identity(project: Any) -> Callable[[dict[str, Any]], str]:
     base = canonical_parameters(job_type, config.job_parameters())
     input_names = tuple(n for n, p in config.job_spec().parameters.items() if p.is_input)
     one_granule_each = input_names == ("granules",)
+    # The inputs `fast` fills are exactly the spec's (decided once, not per pair).
+    splices_all = one_granule_each or set(input_names) == {"reference", "secondary"}
     spliced = identity_template(job_type, base, input_names)
 
     def slow(pair_spec: dict[str, Any]) -> str:
@@ -172,15 +174,15 @@ def pair_identity(project: Any) -> Callable[[dict[str, Any]], str]:
 
     def fast(pair_spec: dict[str, Any]) -> str:
         reference, secondary = pair_spec["reference"], pair_spec["secondary"]
-        if not (isinstance(reference, list) and isinstance(secondary, list)):
+        if not (splices_all and type(reference) is list and type(secondary) is list):
             return slow(pair_spec)
         if one_granule_each:
             if len(reference) != 1 or len(secondary) != 1:
                 return slow(pair_spec)  # refused by build_request, with its message
             inputs: dict[str, Any] = {"granules": [reference[0], secondary[0]]}
         else:
-            inputs = {"reference": list(reference), "secondary": list(secondary)}
-        return str(spliced(inputs)) if set(inputs) == set(input_names) else slow(pair_spec)
+            inputs = {"reference": reference, "secondary": secondary}  # only read
+        return str(spliced(inputs))
 
     chosen: list[Callable[[dict[str, Any]], str]] = []
 

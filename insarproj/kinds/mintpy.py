@@ -19,7 +19,6 @@ from insarproj.fingerprint import fingerprint
 from insarproj.fsutil import data_label
 from insarproj.kinds.hyp3 import Hyp3JobKind, product_address
 from insarproj.kinds.products import product_in_place
-from insarproj.mintpy.merge import handoff_stack
 from insarproj.state import op_delete, op_put
 from insarproj.state.records import Record, hyp3_attributes, product_attributes
 
@@ -77,6 +76,10 @@ class MintpyKind(ResourceKind):
             yield from isce_desired(ctx, self.kind, isce_settings(ctx.project, FORMAT))
         if not config.mintpy.enabled or config.processor.kind != "hyp3":
             return
+        # Here, not at module level: merging imports numpy (≈ 0.1 s), which a plan of a project
+        # without [mintpy] never needs (docs/project-folder.md, "Reading a large state").
+        from insarproj.mintpy.merge import handoff_stack
+
         by_stack: dict[str, list[str]] = {}
         left_out: list[str] = []
         for job in ctx.desired_of(Hyp3JobKind.kind):

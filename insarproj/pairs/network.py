@@ -27,8 +27,7 @@ import datetime as dt
 import itertools
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 from insarproj.errors import ConfigError, InsarprojError
@@ -78,15 +77,14 @@ class Pair:
     temporal_baseline: int  # days
     bperp: float | None  # metres, secondary minus reference; None when either is unknown
     origin: Origin
+    # ``yyyymmdd_yyyymmdd``, the last part of the addresses ``pair.<stack>.<key>``: made once with
+    # the pair from isoformat (not strftime), since a plan reads it several times per pair for
+    # 60,000 pairs at 20,000 scenes (a cached_property took a lock on its first read of each).
+    key: str = field(init=False, repr=False, compare=False)
 
-    @cached_property
-    def key(self) -> str:
-        """``yyyymmdd_yyyymmdd``, the last part of the addresses ``pair.<stack>.<key>``.
-
-        Cached and built from isoformat (not strftime): a plan reads it several times per pair,
-        for 60,000 pairs at 20,000 scenes."""
+    def __post_init__(self) -> None:
         reference = self.reference.isoformat().replace("-", "")
-        return f"{reference}_{self.secondary.isoformat().replace('-', '')}"
+        object.__setattr__(self, "key", f"{reference}_{self.secondary.isoformat().replace('-', '')}")
 
     @property
     def address(self) -> str:

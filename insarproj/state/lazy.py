@@ -15,7 +15,7 @@ can. A writer (apply) never gets a lazy state: what it changes must be the objec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, ItemsView, Iterator, Mapping, MutableMapping, ValuesView
 from typing import Any
 
 import orjson
@@ -87,9 +87,16 @@ class LazyRecords(MutableMapping[str, Record]):
         """A view of the records of each kind (a list of addresses each, not a copy of the map)."""
         kinds, items = self._kinds, self._items
         addresses: dict[str, list[str]] = {}
-        for address, value in items.items():
-            kind = kinds[address.split(".", 1)[0]] if isinstance(value, bytes) else value["kind"]
-            addresses.setdefault(kind, []).append(address)
+        for address, value in items.items():  # 180,000 at 20,000 scenes: no list per address
+            if type(value) is bytes:
+                dot = address.find(".")
+                kind = kinds[address[:dot] if dot >= 0 else address]
+            else:
+                kind = value["kind"]  # type: ignore[call-overload]  # a record
+            found = addresses.get(kind)
+            if found is None:
+                found = addresses[kind] = []
+            found.append(address)
         return {kind: KindView(self, kind, found) for kind, found in addresses.items()}
 
 
@@ -102,15 +109,23 @@ class KindView(Mapping[str, Record]):
         self._records, self._kind, self._addresses = records, kind, addresses
 
     def __getitem__(self, address: str) -> Record:
-        if address in self._records and self._records.kind_of(address) == self._kind:
-            return self._records[address]
-        raise KeyError(address)
+        record = self.get(address, _ABSENT)
+        if record is _ABSENT:
+            raise KeyError(address)
+        return record  # type: ignore[no-any-return]  # a record (get's only other value)
 
     def get(self, address: str, default: Any = None) -> Any:
+        # One lookup of the kept value (the planner asks once per desired resource).
         records = self._records
-        if address in records and records.kind_of(address) == self._kind:
-            return records[address]
-        return default
+        value = records._items.get(address)
+        if value is None:
+            return default
+        if type(value) is bytes:
+            dot = address.find(".")
+            if records._kinds[address[:dot] if dot >= 0 else address] != self._kind:
+                return default
+            return records._build(address, value)
+        return value if value["kind"] == self._kind else default  # type: ignore[call-overload]  # a record
 
     def __contains__(self, address: object) -> bool:
         records = self._records
@@ -121,6 +136,41 @@ class KindView(Mapping[str, Record]):
 
     def __len__(self) -> int:
         return len(self._addresses)
+
+    def items(self) -> ItemsView[str, Record]:
+        return _KindItems(self)
+
+    def values(self) -> ValuesView[Record]:
+        return _KindValues(self)
+
+    def _pairs(self) -> Iterator[tuple[str, Record]]:
+        """(address, record) of each address of the view, each record looked up and built
+        once (a kind reads all its records in one pass: 60,000 products at 20,000 scenes)."""
+        get = self.get
+        for address in self._addresses:
+            record = get(address, _ABSENT)
+            if record is _ABSENT:
+                raise KeyError(address)  # as Mapping's own items() would
+            yield address, record
+
+
+class _KindItems(ItemsView[str, Record]):
+    """`KindView.items()`: each record looked up and built once, not checked and built apart."""
+
+    _mapping: KindView
+
+    def __iter__(self) -> Iterator[tuple[str, Record]]:
+        return self._mapping._pairs()
+
+
+class _KindValues(ValuesView[Record]):
+    _mapping: KindView
+
+    def __iter__(self) -> Iterator[Record]:
+        return (record for _address, record in self._mapping._pairs())
+
+
+_ABSENT: Any = object()
 
 
 def line_builder(
