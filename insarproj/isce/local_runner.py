@@ -24,6 +24,7 @@ from pathlib import Path
 from insarproj.isce.failures import failure_line, missing_outputs, tail
 from insarproj.isce.processes import alive, process_start, stop_group
 from insarproj.isce.records import CommandRecord, Status
+from insarproj.procutil import env_without_secrets
 
 __all__ = ["CommandSpec", "LocalRunner", "RunningElsewhere", "StepFailed", "StepOutcome"]
 
@@ -106,7 +107,7 @@ class LocalRunner:
         self.cancel = cancel or threading.Event()
         self.host = socket.gethostname()
         threads = max(1, (cpu_count or os.cpu_count() or 1) // self.num_proc)
-        self.env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+        self.env = {**env_without_secrets(), "OMP_NUM_THREADS": str(threads)}  # docs/safety.md
         if path_prepend:  # run-file lines call SentinelWrapper.py etc. by name: topsstack_dir goes first
             search = [str(p) for p in path_prepend] + [self.env.get("PATH", os.defpath)]
             self.env["PATH"] = os.pathsep.join(search)

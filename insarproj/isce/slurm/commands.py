@@ -7,7 +7,6 @@ Every query is limited to the user's own jobs (`squeue --me`); one `squeue` serv
 from __future__ import annotations
 
 import getpass
-import os
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
@@ -17,13 +16,14 @@ from pathlib import Path
 from insarproj.errors import InsarprojError
 from insarproj.isce.slurm.limits import ClusterConfig, parse_config, parse_max_submit, parse_show_job
 from insarproj.isce.slurm.script import slurm_output
-from insarproj.transfer.credentials import PASSWORD_VAR, TOKEN_VAR
+from insarproj.procutil import env_without_secrets
 
 __all__ = ["QueueEntry", "SlurmCommands", "SlurmUnavailable"]
 
 _QUEUE_FORMAT = "%F|%K|%T|%r|%j|%o"
 _TIMEOUT = 60.0
-SECRET_VARS = frozenset({TOKEN_VAR, PASSWORD_VAR})
+
+
 # sbatch waits at this gate until its identity is recorded (docs/slurm.md "Crash safety"): if
 # insarproj dies first, the gate reads end-of-file and sbatch never runs.
 _GATE = 'read -r go && [ "$go" = go ] && exec "$@"'
@@ -54,7 +54,7 @@ class SlurmCommands:
 
     def _run(self, args: Sequence[str], what: str) -> str:
         # sbatch hands its environment to the job (and slurmctld keeps a copy): no Earthdata secret.
-        env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
+        env = env_without_secrets()  # sbatch hands its environment to the job
         try:
             done = subprocess.run(
                 list(args), capture_output=True, text=True, timeout=_TIMEOUT, check=False, env=env
@@ -161,7 +161,7 @@ class SlurmCommands:
 
     def _gated(self, args: Sequence[str], what: str, started: Callable[[int], None]) -> str:
         """Run ``args`` behind the gate: ``started(pid)`` first, then the process may exec."""
-        env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
+        env = env_without_secrets()  # sbatch hands its environment to the job
         if shutil.which(args[0], path=env.get("PATH")) is None:
             raise SlurmUnavailable(
                 f"{args[0]} is not on PATH",
