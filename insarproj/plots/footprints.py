@@ -31,12 +31,12 @@ def draw_footprints(stacks: Sequence[StackFacts], aoi_wkt: str, path: Path) -> P
         covered = unary_union(shapes).intersection(aoi).area / aoi.area if shapes else 0.0
         ax.set_title(
             f"{stack.id} ({stack.flight_direction.lower()}): {len(stack.dates)} dates, "
-            f"{len(shapes)} scenes\nunion covers {100 * covered:.0f} % of the AOI",
+            f"{len(shapes)} {stack.footprint_label}s\nunion covers {100 * covered:.0f} % of the AOI",
             fontsize="medium",
         )
         _frame(ax, aoi, shapes)
         handles = [
-            _patch(colour, f"scene footprint ({len(shapes)})"),
+            _patch(colour, f"{stack.footprint_label} footprint ({len(shapes)})"),
             *ax.get_legend_handles_labels()[0],
         ]
         ax.legend(handles=handles, loc="upper right", fontsize="small", framealpha=0.8)
