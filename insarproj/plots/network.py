@@ -19,7 +19,11 @@ from insarproj.plots.facts import STATUSES, PairFact, StackFacts
 
 def draw_network(stacks: Sequence[StackFacts], path: Path) -> Path:
     fig = new_figure(11, 1.0 + 3.4 * len(stacks))
-    fig.suptitle("Pair network by status (perpendicular baseline against time)", fontsize="large")
+    if all(b is None for s in stacks for b in s.bperp.values()):
+        what = "pairs as arcs over time: no perpendicular baseline is known"
+    else:
+        what = "perpendicular baseline against time"
+    fig.suptitle(f"Pair network by status ({what})", fontsize="large")
     axes = fig.subplots(len(stacks), 1, squeeze=False, sharex=True)[:, 0]
     for ax, stack in zip(axes, stacks, strict=True):
         arcs = all(b is None for b in stack.bperp.values())
@@ -29,7 +33,7 @@ def draw_network(stacks: Sequence[StackFacts], path: Path) -> Path:
             _baselines(ax, stack)
         ax.set_title(_title(stack, arcs), loc="left")
         ax.grid(True, alpha=0.3)
-        ax.legend(handles=_legend(stack, arcs), loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+        ax.legend(handles=_legend(stack), loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
     axes[-1].set_xlabel("acquisition date")
     date_axis(axes[-1].xaxis)
     return save(fig, path)
@@ -85,7 +89,9 @@ def _title(stack: StackFacts, arcs: bool) -> str:
     known = {d: b for d, b in stack.bperp.items() if d not in stack.waiting}
     notes = []
     if stack.waiting:
-        notes.append(f"{len(stack.waiting)} dates wait for a baseline (hollow, not in the network yet)")
+        count = len(stack.waiting)
+        verb = "date waits" if count == 1 else "dates wait"
+        notes.append(f"{count} {verb} for a baseline (hollow, not in the network yet)")
     unknown = sum(1 for b in known.values() if b is None)
     if unknown and not arcs:
         notes.append(f"{unknown} dates of unknown baseline drawn at 0 m")
@@ -93,7 +99,7 @@ def _title(stack: StackFacts, arcs: bool) -> str:
     return text + ("\n" + "; ".join(notes) if notes else "")
 
 
-def _legend(stack: StackFacts, arcs: bool) -> list[Any]:
+def _legend(stack: StackFacts) -> list[Any]:
     from matplotlib.lines import Line2D
 
     counts = stack.status_counts()
@@ -115,6 +121,6 @@ def _legend(stack: StackFacts, arcs: bool) -> list[Any]:
                 markerfacecolor="white",
                 linestyle="",
                 label="no baseline yet\n(orbit file not on disk)",
-            )  # fmt: skip
+            )
         )
     return handles
