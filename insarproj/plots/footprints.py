@@ -70,7 +70,21 @@ def footprints_collection(ws: Any, state: Any, stacks: Sequence[StackFacts]) -> 
     from insarproj.scenes.footprints import footprints_geojson
 
     pin = load_pin(state.inputs)
-    collection = footprints_geojson(pin, ws.project.aoi.wkt) if pin is not None else {"features": []}
+    if pin is not None:
+        collection = footprints_geojson(pin, ws.project.aoi.wkt)
+    else:  # processor aria: no scenes; the AOI, then each stack's ARIA frames
+        aoi = {"role": "aoi", "name": "aoi"}
+        collection = {
+            "features": [
+                {"type": "Feature", "geometry": mapping(wkt.loads(ws.project.aoi.wkt)), "properties": aoi}
+            ]
+        }
+        for stack in stacks:
+            for text in stack.footprints:
+                properties = {"role": stack.footprint_label.replace(" ", "_").lower(), "stack": stack.id}
+                collection["features"].append(
+                    {"type": "Feature", "geometry": mapping(wkt.loads(text)), "properties": properties}
+                )
     for stack in stacks:
         if not stack.footprints:
             continue
