@@ -72,19 +72,8 @@ def footprints_collection(ws: Any, state: Any, stacks: Sequence[StackFacts]) -> 
     pin = load_pin(state.inputs)
     if pin is not None:
         collection = footprints_geojson(pin, ws.project.aoi.wkt)
-    else:  # processor aria: no scenes; the AOI, then each stack's ARIA frames
-        aoi = {"role": "aoi", "name": "aoi"}
-        collection = {
-            "features": [
-                {"type": "Feature", "geometry": mapping(wkt.loads(ws.project.aoi.wkt)), "properties": aoi}
-            ]
-        }
-        for stack in stacks:
-            for text in stack.footprints:
-                properties = {"role": stack.footprint_label.replace(" ", "_").lower(), "stack": stack.id}
-                collection["features"].append(
-                    {"type": "Feature", "geometry": mapping(wkt.loads(text)), "properties": properties}
-                )
+    else:  # processor aria: no scenes
+        collection = _frames_collection(ws.project.aoi.wkt, stacks)
     for stack in stacks:
         if not stack.footprints:
             continue
@@ -104,3 +93,27 @@ def footprints_collection(ws: Any, state: Any, stacks: Sequence[StackFacts]) -> 
             {"type": "Feature", "geometry": mapping(union), "properties": properties}
         )
     return {"type": "FeatureCollection", "features": collection["features"]}
+
+
+def _frames_collection(aoi_wkt: str, stacks: Sequence[StackFacts]) -> dict[str, Any]:
+    """The AOI (``role=aoi``) and each stack's footprints (ARIA frames: ``role=aria_frame``)."""
+    from shapely import wkt
+    from shapely.geometry import mapping
+
+    aoi = {
+        "type": "Feature",
+        "geometry": mapping(wkt.loads(aoi_wkt)),
+        "properties": {"role": "aoi", "name": "aoi"},
+    }
+    features: list[dict[str, Any]] = [aoi]
+    for stack in stacks:
+        role = stack.footprint_label.replace(" ", "_").lower()
+        for text in stack.footprints:
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": mapping(wkt.loads(text)),
+                    "properties": {"role": role, "stack": stack.id},
+                }
+            )
+    return {"features": features}
