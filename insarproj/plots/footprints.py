@@ -19,7 +19,9 @@ def draw_footprints(stacks: Sequence[StackFacts], aoi_wkt: str, path: Path) -> P
     aoi = wkt.loads(aoi_wkt)
     fig = new_figure(5.2 * min(3, len(stacks)), 4.6 * ((len(stacks) + 2) // 3) + 0.6)
     label = stacks[0].footprint_label if stacks else "scene"
-    fig.suptitle(f"{label.capitalize()} footprints of each stack over the AOI (black)", fontsize="large")
+    fig.suptitle(
+        f"{label[:1].upper() + label[1:]} footprints of each stack over the AOI (black)", fontsize="large"
+    )
     for ax, stack in zip(panel_grid(fig, len(stacks)), stacks, strict=True):
         colour = _TRACK_COLOURS.get(stack.flight_direction, "tab:gray")
         shapes = [wkt.loads(text) for text in stack.footprints]

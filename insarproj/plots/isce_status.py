@@ -37,19 +37,23 @@ def _stack_statuses(project: Any, state: Any, stack: str, record: Any) -> dict[s
     pairs = [f"{a}_{b}" for a, b in spec.get("pairs", [])]
     prefixes = [CONFIG_PREFIX[step] for step in PAIR_STEPS.get(isce_config(project).workflow, ())]
     commands = _command_statuses(project, state, stack, record)
-    statuses = {}
-    for pair in pairs:
-        mine = [commands[p + pair] for p in prefixes if p + pair in commands]
-        if not mine:
-            earlier = attrs.get("mode") == "update" and bool(prefixes)
-            statuses[pair] = "made" if earlier else "planned"
-        elif "failed" in mine:
-            statuses[pair] = "failed"
-        elif all(s == "done" for s in mine):
-            statuses[pair] = "made"
-        else:
-            statuses[pair] = "running" if _LIVE & set(mine) else "planned"
-    return statuses
+    earlier = attrs.get("mode") == "update" and bool(prefixes)
+    return {
+        pair: pair_status([commands[p + pair] for p in prefixes if p + pair in commands], earlier)
+        for pair in pairs
+    }
+
+
+def pair_status(commands: list[str], update: bool) -> str:
+    """A pair's status from its commands' statuses in the generation ("" for not run yet);
+    ``update``: the generation is an update, whose parent made the pairs it does not write."""
+    if not commands:
+        return "made" if update else "planned"
+    if "failed" in commands:
+        return "failed"
+    if all(status == "done" for status in commands):
+        return "made"
+    return "running" if _LIVE & set(commands) else "planned"
 
 
 def _command_statuses(project: Any, state: Any, stack: str, stack_record: Any) -> dict[str, str]:

@@ -193,3 +193,23 @@ def test_cdse_baselines_come_from_the_orbit_records_and_waiting_dates_are_named(
     assert "have no perpendicular baseline yet" in output and "A064 2021-01-30" in output, output
     network = run_cli(["-C", str(root), "show", "--network", str(tmp_path / "n.png")])
     assert network.code == 0 and "A064 2021-01-30" in network.output, network.output
+
+
+@pytest.mark.parametrize(
+    ("commands", "update", "expected"),
+    [
+        ([], False, "planned"),  # the generation does not write it yet
+        ([], True, "made"),  # an update's parent made it (update mode needs a finished parent)
+        (["done", "done", "done", "done"], False, "made"),
+        (["done", "done", "failed", ""], False, "failed"),
+        (["done", "running", "", ""], False, "running"),
+        (["done", "done", "queued", ""], False, "running"),  # SLURM
+        (["done", "", "", ""], False, "planned"),
+        (["done", "cancelled", "", ""], False, "planned"),
+        (["done", "lost", "", ""], True, "planned"),
+    ],
+)
+def test_an_isce_pair_is_as_far_as_its_commands(commands: list[str], update: bool, expected: str) -> None:
+    from insarproj.plots.isce_status import pair_status
+
+    assert pair_status(commands, update) == expected
