@@ -333,8 +333,10 @@ def show(
         count = write_footprints(ws, state, footprints)
         app.info(f"Wrote {count} features (AOI and scene footprints) to {footprints}.")
     if network is not None:
-        count = write_network_plot(ws, state, network)
+        count, notes = write_network_plot(ws, state, network)
         app.info(f"Drew {count} pairs to {network}.")
+        for note in notes:
+            app.info(f"  {note}")
     if plots is not None:
         from insarproj.plots.write import write_plots
 

@@ -4,7 +4,7 @@ no network)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -143,17 +143,69 @@ def write_footprints(ws: Any, state: Any, path: Path) -> int:
     return len(collection["features"])
 
 
-def write_network_plot(ws: Any, state: Any, path: Path) -> int:
-    """The pair network of every stack (time vs perpendicular baseline), as configured now."""
-    from insarproj.errors import UsageError
+def show_context(ws: Any, state: Any, inputs: dict[str, Any]) -> Any:
+    """A plan context for `show`'s pictures: offline (a need of any service fails instead of
+    asking one), the pinned ``inputs``, so the plan's own network and baseline code draws exactly
+    what plan would make."""
+    from insarproj.engine.context import PlanContext, PlanOptions, ReadProviders
+
+    return PlanContext(
+        project=ws.project,
+        state=state,
+        observed={},
+        read=ReadProviders({}, offline=True),
+        endpoints=ws.endpoints,
+        options=PlanOptions(offline=True),
+        inputs=inputs,
+    )
+
+
+def shown_networks(
+    ws: Any, state: Any, pin: Any
+) -> tuple[list[tuple[Any, Any, dict[str, Any]]], dict[str, dict[str, str]]]:
+    """(stack, network, network dates) as plan builds them, with the baselines a CDSE pin lacks
+    taken from the verified orbit records (kinds/orbit_baselines.py), and the dates still waiting
+    for one (stack → iso date → why), held out of the network as plan holds them."""
+    from insarproj.kinds.orbit_baselines import baseline_waits, orbit_baselines
     from insarproj.kinds.pairs import pin_networks
+    from insarproj.kinds.search import PIN_NAME
+
+    ctx = show_context(ws, state, {PIN_NAME: pin})
+    waits = baseline_waits(ctx)
+    return pin_networks(ws.project, pin, waits, orbit_baselines(ctx)[0]), waits
+
+
+def waiting_note(waits: dict[str, dict[str, str]]) -> str | None:
+    """One sentence naming the dates that have no perpendicular baseline yet, or None."""
+    days = [f"{stack} {day}" for stack, items in sorted(waits.items()) for day in sorted(items)]
+    if not days:
+        return None
+    shown = ", ".join(days[:6]) + (f" and {len(days) - 6} more" if len(days) > 6 else "")
+    return (
+        f"{len(days)} date(s) have no perpendicular baseline yet (their orbit files are not on disk): "
+        f"{shown}; they join the network once `insarproj apply` fetched them (hollow markers at 0 m)"
+    )
+
+
+def write_network_plot(ws: Any, state: Any, path: Path) -> tuple[int, list[str]]:
+    """The pair network of every stack (time vs perpendicular baseline), as configured now, and
+    notes (dates still waiting for a baseline)."""
+    from insarproj.errors import UsageError
+    from insarproj.pairs import NetworkDate
     from insarproj.pairs.plot import plot_network
 
     pin = load_pin(state.inputs)
     if pin is None:
         raise UsageError("no scene search is pinned yet", hint="run `insarproj apply` first")
-    built = pin_networks(ws.project, pin)
+    built, waits = shown_networks(ws, state, pin)
     if not built:
         raise UsageError("the pinned search has no stacks to draw")
-    plot_network([n for _, n, _ in built], {s.id: list(d.values()) for s, _, d in built}, path)
-    return sum(len(n.pairs) for _, n, _ in built)
+    dates = {s.id: list(d.values()) for s, _, d in built}
+    for stack, days in waits.items():  # drawn hollow at 0 m: in the stack, no baseline yet
+        dates.setdefault(stack, []).extend(
+            NetworkDate(date=date.fromisoformat(day), bperp=None, scenes=(), polarizations=frozenset())
+            for day in days
+        )
+    plot_network([n for _, n, _ in built], dates, path)
+    note = waiting_note(waits)
+    return sum(len(n.pairs) for _, n, _ in built), [note] if note else []

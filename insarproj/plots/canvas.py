@@ -12,11 +12,16 @@ from insarproj.errors import InsarprojError
 from insarproj.fsutil import atomic_write_bytes
 
 # One colour per pair status (facts.STATUSES), distinct for colour-blind readers too (Okabe-Ito).
+# "made" (ISCE) and "on disk" share green: both mean the pair's product is here, and one project
+# has one processor. "missing" (ARIA: no product published) is grey.
 STATUS_COLOURS = {
+    "missing": "#999999",
     "planned": "#CC79A7",
     "running": "#0072B2",
     "failed": "#D55E00",
+    "retrieving": "#56B4E9",
     "to download": "#E69F00",
+    "made": "#009E73",
     "on disk": "#009E73",
 }
 AOI_STYLE: dict[str, Any] = {"color": "black", "linewidth": 2.0, "zorder": 5}

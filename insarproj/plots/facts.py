@@ -1,9 +1,11 @@
 """What the plots draw, gathered from state, the pinned search and the disk (no matplotlib here).
 
-A pair's status is the furthest it got: ``on disk`` (its product is recorded and its folder is
-there), ``to download`` (the job succeeded, the product is not here), ``failed``, ``running``
-(submitted, PENDING or RUNNING at HyP3, or a submission being resolved) or ``planned`` (in the
-network as configured now, no job yet). docs/plots.md explains each.
+A pair's status is the furthest it got, by processor (docs/plots.md, "Statuses"). HyP3: ``on disk``
+(its product is recorded and its folder is there), ``to download`` (the job succeeded, the product
+is not here), ``failed``, ``running`` (submitted, PENDING or RUNNING at HyP3, or a submission being
+resolved) or ``planned`` (in the network as configured now, no job yet). ISCE: ``made``, ``failed``,
+``running`` or ``planned`` from the current generation's step records (plots/isce_status.py).
+ARIA: plots/aria_facts.py. Processor download makes no pairs.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-STATUSES = ("planned", "running", "failed", "to download", "on disk")
+# Drawing order (later on top) and legend order.
+STATUSES = ("missing", "planned", "running", "failed", "retrieving", "to download", "made", "on disk")
 _OPEN = {"intent", "unknown", "submitted"}
 
 
@@ -37,6 +40,8 @@ class StackFacts:
     dropped: list[tuple[date, str]]
     footprints: list[str]  # WKT of the scenes of the stack's kept dates
     pairs: list[PairFact] = field(default_factory=list)
+    waiting: dict[date, str] = field(default_factory=dict)  # dates with no baseline yet -> why
+    footprint_label: str = "scene"  # what a footprint is: a scene, or an ARIA frame
 
     def status_counts(self) -> Counter[str]:
         return Counter(p.status for p in self.pairs)
@@ -65,16 +70,23 @@ def pair_status(key: str, state: Any, data_dir: Path) -> str:
 
 def stack_facts(ws: Any, state: Any) -> list[StackFacts]:
     """Every stack of the pinned search with its dates, footprints and pairs (as configured now)."""
-    from insarproj.kinds.pairs import pin_networks
     from insarproj.kinds.search import load_pin
+    from insarproj.kinds.show import shown_networks
 
+    processor = ws.project.config.processor.kind
+    if processor == "aria":
+        from insarproj.plots.aria_facts import aria_stack_facts
+
+        return aria_stack_facts(ws, state)
     pin = load_pin(state.inputs)
     if pin is None:
         return []
-    data_dir = ws.project.data_dir
-    networks = {stack.id: network for stack, network, _ in pin_networks(ws.project, pin)}
+    built, waits = shown_networks(ws, state, pin)
+    networks = {stack.id: (network, dates) for stack, network, dates in built}
+    status_of = _status_function(ws, state)
     out = []
     for stack in pin.stacks:
+        network, dates = networks.get(stack.id, (None, {}))
         facts = StackFacts(
             id=stack.id,
             flight_direction=stack.flight_direction,
@@ -84,9 +96,11 @@ def stack_facts(ws: Any, state: Any) -> list[StackFacts]:
             footprints=[
                 pin.scenes[n].footprint_wkt for d in stack.dates for n in d.scenes if n in pin.scenes
             ],
+            waiting={date.fromisoformat(day): why for day, why in waits.get(stack.id, {}).items()},
         )
-        network = networks.get(stack.id)
-        for pair in network.pairs if network is not None else ():
+        facts.bperp.update({d.date: d.bperp for d in dates.values() if d.bperp is not None})
+        pairs = network.pairs if network is not None and processor != "download" else ()
+        for pair in pairs:
             facts.pairs.append(
                 PairFact(
                     stack=stack.id,
@@ -94,8 +108,19 @@ def stack_facts(ws: Any, state: Any) -> list[StackFacts]:
                     secondary=pair.secondary,
                     reference_bperp=facts.bperp.get(pair.reference),
                     secondary_bperp=facts.bperp.get(pair.secondary),
-                    status=pair_status(f"{stack.id}.{pair.key}", state, data_dir),
+                    status=status_of(f"{stack.id}.{pair.key}"),
                 )
             )
         out.append(facts)
     return out
+
+
+def _status_function(ws: Any, state: Any) -> Any:
+    """``<stack>.<pair key>`` -> status, for the project's processor."""
+    if ws.project.config.processor.kind == "isce":
+        from insarproj.plots.isce_status import isce_pair_statuses
+
+        statuses = isce_pair_statuses(ws.project, state)
+        return lambda key: statuses.get(key, "planned")
+    data_dir = ws.project.data_dir
+    return lambda key: pair_status(key, state, data_dir)

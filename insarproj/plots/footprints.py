@@ -18,7 +18,10 @@ def draw_footprints(stacks: Sequence[StackFacts], aoi_wkt: str, path: Path) -> P
 
     aoi = wkt.loads(aoi_wkt)
     fig = new_figure(5.2 * min(3, len(stacks)), 4.6 * ((len(stacks) + 2) // 3) + 0.6)
-    fig.suptitle("Scene footprints of each stack over the AOI (black)", fontsize="large")
+    label = stacks[0].footprint_label if stacks else "scene"
+    fig.suptitle(
+        f"{label[:1].upper() + label[1:]} footprints of each stack over the AOI (black)", fontsize="large"
+    )
     for ax, stack in zip(panel_grid(fig, len(stacks)), stacks, strict=True):
         colour = _TRACK_COLOURS.get(stack.flight_direction, "tab:gray")
         shapes = [wkt.loads(text) for text in stack.footprints]
@@ -31,12 +34,12 @@ def draw_footprints(stacks: Sequence[StackFacts], aoi_wkt: str, path: Path) -> P
         covered = unary_union(shapes).intersection(aoi).area / aoi.area if shapes else 0.0
         ax.set_title(
             f"{stack.id} ({stack.flight_direction.lower()}): {len(stack.dates)} dates, "
-            f"{len(shapes)} scenes\nunion covers {100 * covered:.0f} % of the AOI",
+            f"{len(shapes)} {stack.footprint_label}s\nunion covers {100 * covered:.0f} % of the AOI",
             fontsize="medium",
         )
         _frame(ax, aoi, shapes)
         handles = [
-            _patch(colour, f"scene footprint ({len(shapes)})"),
+            _patch(colour, f"{stack.footprint_label} footprint ({len(shapes)})"),
             *ax.get_legend_handles_labels()[0],
         ]
         ax.legend(handles=handles, loc="upper right", fontsize="small", framealpha=0.8)
@@ -69,7 +72,10 @@ def footprints_collection(ws: Any, state: Any, stacks: Sequence[StackFacts]) -> 
     from insarproj.scenes.footprints import footprints_geojson
 
     pin = load_pin(state.inputs)
-    collection = footprints_geojson(pin, ws.project.aoi.wkt) if pin is not None else {"features": []}
+    if pin is not None:
+        collection = footprints_geojson(pin, ws.project.aoi.wkt)
+    else:  # processor aria: no scenes
+        collection = _frames_collection(ws.project.aoi.wkt, stacks)
     for stack in stacks:
         if not stack.footprints:
             continue
@@ -89,3 +95,27 @@ def footprints_collection(ws: Any, state: Any, stacks: Sequence[StackFacts]) -> 
             {"type": "Feature", "geometry": mapping(union), "properties": properties}
         )
     return {"type": "FeatureCollection", "features": collection["features"]}
+
+
+def _frames_collection(aoi_wkt: str, stacks: Sequence[StackFacts]) -> dict[str, Any]:
+    """The AOI (``role=aoi``) and each stack's footprints (ARIA frames: ``role=aria_frame``)."""
+    from shapely import wkt
+    from shapely.geometry import mapping
+
+    aoi = {
+        "type": "Feature",
+        "geometry": mapping(wkt.loads(aoi_wkt)),
+        "properties": {"role": "aoi", "name": "aoi"},
+    }
+    features: list[dict[str, Any]] = [aoi]
+    for stack in stacks:
+        role = stack.footprint_label.replace(" ", "_").lower()
+        for text in stack.footprints:
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": mapping(wkt.loads(text)),
+                    "properties": {"role": role, "stack": stack.id},
+                }
+            )
+    return {"features": features}

@@ -23,7 +23,6 @@ def write_plots(ws: Any, state: Any, out_dir: Path) -> PlotReport:
     from insarproj.plots.coverage import draw_coverage
     from insarproj.plots.facts import stack_facts
     from insarproj.plots.footprints import draw_footprints, footprints_collection
-    from insarproj.plots.network import draw_network
 
     stacks = stack_facts(ws, state)
     if not stacks:
@@ -38,13 +37,26 @@ def write_plots(ws: Any, state: Any, out_dir: Path) -> PlotReport:
     geojson = out_dir / "footprints.geojson"
     atomic_write_json(geojson, footprints_collection(ws, state, stacks))
     report.written.append(geojson)
-    if any(s.pairs for s in stacks):
-        report.written.append(draw_network([s for s in stacks if s.pairs], out_dir / "network.png"))
-    else:
-        report.notes.append("network.png skipped: the network as configured has no pairs")
+    _network(ws.project.config.processor.kind, stacks, out_dir, report)
     report.written.append(draw_coverage(stacks, out_dir / "coverage.png"))
     _velocity(ws.project.data_dir, aoi_wkt, out_dir, report)
     return report
+
+
+def _network(processor: str, stacks: list[Any], out_dir: Path, report: PlotReport) -> None:
+    from insarproj.kinds.show import waiting_note
+    from insarproj.plots.network import draw_network
+
+    if processor == "download":
+        report.notes.append("network.png skipped: processor download makes no pairs (scenes, orbits, DEM)")
+        return
+    if not any(s.pairs for s in stacks):
+        report.notes.append("network.png skipped: the network as configured has no pairs")
+        return
+    report.written.append(draw_network([s for s in stacks if s.pairs], out_dir / "network.png"))
+    note = waiting_note({s.id: {d.isoformat(): w for d, w in s.waiting.items()} for s in stacks})
+    if note:
+        report.notes.append(note)
 
 
 def _velocity(data_dir: Path, aoi_wkt: str, out_dir: Path, report: PlotReport) -> None:
