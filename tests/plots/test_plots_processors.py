@@ -107,11 +107,11 @@ def test_aria_pairs_on_disk_retrieving_and_missing(tmp_path: Path, sandbox, run_
     assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
     statuses = _statuses(root)
     assert statuses == {
-        "A064.20210104_20210116": "on disk",
-        "A064.20210116_20210128": "on disk",
-        "A064.20210128_20210209": "retrieving",  # tests/aria/aria_helpers.py ARCHIVED_ADDRESS
-        "A064.20210104_20210128": "missing",  # below min_coverage, no other product
-        "A064.20210116_20210209": "missing",  # never published
+        "A064.20210106_20210118": "on disk",
+        "A064.20210118_20210130": "on disk",
+        "A064.20210130_20210211": "retrieving",  # tests/aria/aria_helpers.py ARCHIVED_ADDRESS
+        "A064.20210106_20210130": "missing",  # below min_coverage, no other product
+        "A064.20210118_20210211": "missing",  # never published
     }
     output = _show_plots(run_cli, root, tmp_path / "out")
     assert "footprints.png" in output and "network.png" in output
@@ -126,7 +126,7 @@ def test_aria_pairs_on_disk_retrieving_and_missing(tmp_path: Path, sandbox, run_
 def test_aria_on_demand_pairs_follow_their_jobs(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
     root = write_aria_project(tmp_path / "p", extra="on_demand = true")
     assert run_cli(["-C", str(root), "apply", "--yes"]).code == 0
-    on_demand = {"A064.20210104_20210128", "A064.20210116_20210209"}  # the two "missing" above
+    on_demand = {"A064.20210106_20210130", "A064.20210118_20210211"}  # the two "missing" above
     statuses = _statuses(root)
     assert {k for k, v in statuses.items() if v == "running"} == on_demand, statuses
 
@@ -134,7 +134,7 @@ def test_aria_on_demand_pairs_follow_their_jobs(tmp_path: Path, sandbox, run_cli
     jobs = dict(store.load().by_kind("hyp3_job"))
     ops = []
     for address, record in jobs.items():
-        if address.endswith("20210104_20210128"):
+        if address.endswith("20210106_20210130"):
             ops.append(op_put(address, "hyp3_job", "failed", record["attributes"]))
         else:
             ops.append(op_delete(address))  # no job yet: planned
@@ -142,7 +142,7 @@ def test_aria_on_demand_pairs_follow_their_jobs(tmp_path: Path, sandbox, run_cli
     writer.record(ops)
     writer.close()
     statuses = _statuses(root)
-    assert statuses["A064.20210104_20210128"] == "failed" and statuses["A064.20210116_20210209"] == "planned"
+    assert statuses["A064.20210106_20210130"] == "failed" and statuses["A064.20210118_20210211"] == "planned"
     _show_plots(run_cli, root, tmp_path / "out")
     png = tmp_path / "out" / "network.png"
     for status in ("failed", "planned", "on disk"):
