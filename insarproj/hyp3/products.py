@@ -642,7 +642,7 @@ def layer_filter(product: str, keep_layers: Sequence[str] | None) -> Callable[[s
 
 # -- the plan's quick check ----------------------------------------------------------------------
 # A plain plan checks every kept file of every product by size (stat). Reading and parsing each
-# product's manifest for the names cost a file read per product per plan (issue 16); instead the
+# product's manifest for the names cost a file read per product per plan; instead the
 # product's record keeps the file names (`layout`: suffixes after the product name, a value every
 # product of the same job parameters shares, so state.json writes it once) and a digest of the
 # sizes (`sizes`, the manifest's own size included): stat and compare. Any difference falls back

@@ -158,7 +158,7 @@ _FIELD_DEFAULTS = {spec.name: spec.default for spec in fields(SearchRequest)}
 
 
 def coverage_rule(single_scene_processor: str | None) -> str:
-    """How a date's AOI coverage is judged: on what the processor will really process (issue 14)."""
+    """How a date's AOI coverage is judged: on what the processor will really process."""
     if single_scene_processor:
         return f"judged on the one scene {single_scene_processor} processes per date"
     return "judged on the union of each date's scenes"

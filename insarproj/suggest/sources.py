@@ -1,6 +1,6 @@
 """Where `suggest` gets scenes from: a source is anything that turns a search request into pinned
 scenes. ASF (CMR through asf_search, the project's own search path) is the one source today; a
-second one (CDSE, issue 22) plugs in by adding a class with the same ``scenes`` method and an entry
+second one (CDSE, insarproj/cdse/) plugs in by adding a class with the same ``scenes`` method and an entry
 in ``source_for``.
 """
 
