@@ -158,16 +158,22 @@ class Catalogue:
             return self._window(query, first, middle, orbit, polarization) + self._window(
                 query, middle, after, orbit, polarization
             )
+        return self.every_page(page, count, f"products from {first}", "run the search again later")
+
+    def every_page(self, page: dict[str, Any], count: int, what: str, hint: str) -> list[Any]:
+        """Every item of a counted query from its first ``page`` on, following `@odata.nextLink`
+        (kept on the catalogue's host); an error unless they add up to ``count`` (a short or
+        repeated page would silently change what is pinned)."""
         items = list(page.get("value") or [])
         while page.get("@odata.nextLink"):
             page = self._get(self._same_host(str(page["@odata.nextLink"])), None)
             items += list(page.get("value") or [])
         if len({str(i.get("Id")) for i in items}) != count:
             raise ProviderError(
-                f"the CDSE catalogue at {redact_url(self.url)} counted {count} products from {first} "
-                f"but paging returned {len(items)}, so the scene list would be wrong",
+                f"the CDSE catalogue at {redact_url(self.url)} counted {count} {what} "
+                f"but paging returned {len(items)}",
                 service="cdse",
-                hint="run the search again later",
+                hint=hint,
             )
         return items
 

@@ -94,17 +94,7 @@ class CdseOrbitCatalogue:
                 service="cdse",
                 hint='set [orbits] source = "asf" (the s1-orbits bucket lists by creation time)',
             )
-        items = list(page.get("value") or [])
-        while page.get("@odata.nextLink"):
-            page = catalogue._get(catalogue._same_host(str(page["@odata.nextLink"])), None)
-            items += list(page.get("value") or [])
-        if len({str(i.get("Id")) for i in items}) != count:
-            raise ProviderError(
-                f"the CDSE catalogue at {redact_url(self.url)} counted {count} orbit files under "
-                f"{prefix} but paging returned {len(items)}",
-                service="cdse",
-                hint="run the plan again later",
-            )
+        items = catalogue.every_page(page, count, f"orbit files under {prefix}", "run the plan again later")
         files = (orbit_of(i, prefix) for i in items)
         wanted = (f for f in files if f and f.key.startswith(prefix) and f.key > marker)
         return sorted(wanted, key=lambda f: f.key)
