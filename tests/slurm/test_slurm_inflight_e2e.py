@@ -25,10 +25,10 @@ def queued_keys(slurm) -> Counter[str]:  # type: ignore[no-untyped-def]
     return keys
 
 
-def test_a_kill_while_sbatch_runs_is_adopted_not_submitted_twice(  # type: ignore[no-untyped-def]
-    tmp_path: Path, sandbox, slurm, run_cli, monkeypatch
-) -> None:
-    # Held arrays never start: the queue shows every array submitted, and which commands each holds.
+def killed_during_sbatch(tmp_path: Path, run_cli, monkeypatch) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
+    """A generated stack whose apply was killed -9 while its first sbatch (slowed by a wrapper on
+    PATH) was still on its way; the project and the wrapper's log. Held arrays never start: the
+    queue shows every array submitted, and which commands each holds."""
     root, _ = slurm_project(
         tmp_path, extra='workflow = "slc"\n', slurm_extra='sbatch_lines = ["#SBATCH --hold"]\n'
     )
@@ -38,6 +38,13 @@ def test_a_kill_while_sbatch_runs_is_adopted_not_submitted_twice(  # type: ignor
     env = {"PATH": os.environ["PATH"], "INSARPROJ_TEST_KILL": "during:1", "INSARPROJ_TEST_SBATCH_DELAY": "3"}
     killed = run_cli_subprocess(["-C", str(root), "apply", "--yes"], env)
     assert killed.returncode == -9, killed.stderr[-2000:]
+    return root, log
+
+
+def test_a_kill_while_sbatch_runs_is_adopted_not_submitted_twice(  # type: ignore[no-untyped-def]
+    tmp_path: Path, sandbox, slurm, run_cli, monkeypatch
+) -> None:
+    root, log = killed_during_sbatch(tmp_path, run_cli, monkeypatch)
     assert slurm.jobs() == []  # its sbatch is still sleeping: nothing in the queue yet
     again = run_cli(["-C", str(root), "apply", "--yes"])
     assert again.code == 0, again.output
@@ -56,15 +63,7 @@ def test_cancel_after_a_kill_during_sbatch_leaves_no_job_of_the_project(  # type
 ) -> None:
     """The array an orphaned sbatch registers after its apply died is named by no record: cancel
     waits for that sbatch and cancels it by its job name too."""
-    root, _ = slurm_project(
-        tmp_path, extra='workflow = "slc"\n', slurm_extra='sbatch_lines = ["#SBATCH --hold"]\n'
-    )
-    assert run_cli(["-C", str(root), "apply", "--yes", "--target", "isce_stack.A064"]).code == 0
-    bin_dir, log = wrap(tmp_path / "bin")
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    env = {"PATH": os.environ["PATH"], "INSARPROJ_TEST_KILL": "during:1", "INSARPROJ_TEST_SBATCH_DELAY": "3"}
-    killed = run_cli_subprocess(["-C", str(root), "apply", "--yes"], env)
-    assert killed.returncode == -9, killed.stderr[-2000:]
+    root, log = killed_during_sbatch(tmp_path, run_cli, monkeypatch)
     record = state_of(root)["resources"][STEP]["attributes"]["slurm"]["submissions"]
     assert not record[0]["parts"][0].get("job_id")  # state names no job of the step
     cancelled = run_cli(["-C", str(root), "cancel"])
