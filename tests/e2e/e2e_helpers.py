@@ -188,3 +188,31 @@ def apply_wait(run_cli, root: Path, *extra: str):  # type: ignore[no-untyped-def
     return run_cli(
         ["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60", *extra]
     )
+
+
+def isce_project(
+    tmp_path: Path,
+    faults: str | None = None,
+    extra: str = "",
+    *,
+    coregistration: str = "geometry",
+    num_proc: int | None = 2,
+) -> tuple[Path, Path]:
+    """A one-track ISCE project (three dates) run by the stand-in topsStack installed into
+    tmp_path; the project folder and the stand-in's folder. ``extra`` goes at the end of
+    [processor.isce] (it may open sub-tables such as [processor.isce.slurm])."""
+    from insarproj.sandbox.topsstack.install import install
+
+    home = install(tmp_path / "topsstack", faults=faults)
+    proc = f"num_proc = {num_proc}\n" if num_proc is not None else ""
+    options = (
+        f'[processor.isce]\ntopsstack_dir = "{home}"\n{proc}coregistration = "{coregistration}"\n{extra}'
+    )
+    root = write_project(
+        tmp_path / "p",
+        kind="isce",
+        end="2021-01-20",
+        search_extra="relative_orbits = [64]",
+        processor_extra=options,
+    )
+    return root, home

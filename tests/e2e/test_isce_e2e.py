@@ -7,25 +7,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from e2e_helpers import cli_subprocess, state_of, write_project
+from e2e_helpers import cli_subprocess, isce_project, state_of
 
 from insarproj.sandbox.topsstack.faults import read_log
-from insarproj.sandbox.topsstack.install import install
-
-
-def isce_project(tmp_path: Path, faults: str | None = None, extra: str = "") -> tuple[Path, Path]:
-    home = install(tmp_path / "topsstack", faults=faults)
-    options = (
-        f'[processor.isce]\ntopsstack_dir = "{home}"\nnum_proc = 2\ncoregistration = "geometry"\n{extra}'
-    )
-    root = write_project(
-        tmp_path / "p",
-        kind="isce",
-        end="2021-01-20",
-        search_extra="relative_orbits = [64]",
-        processor_extra=options,
-    )
-    return root, home
 
 
 def runs_of(home: Path, pattern: str) -> list[dict]:

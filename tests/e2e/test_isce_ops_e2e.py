@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from e2e_helpers import state_of, write_project
+from e2e_helpers import state_of
 from test_isce_e2e import isce_project, runs_of
 
-from insarproj.sandbox.topsstack.install import MARKER, install
+from insarproj.sandbox.topsstack.install import MARKER
 
 
 def test_prune_removes_what_keep_does_not_name_and_the_stack_stays_converged(
@@ -107,15 +107,7 @@ def test_a_stack_that_does_not_fit_on_the_disk_is_refused_before_anything_runs(
 
 
 def test_an_nesd_stack_converges(tmp_path: Path, sandbox, run_cli) -> None:  # type: ignore[no-untyped-def]
-    home = install(tmp_path / "topsstack")
-    options = f'[processor.isce]\ntopsstack_dir = "{home}"\nnum_proc = 2\ncoregistration = "NESD"\n'
-    root = write_project(
-        tmp_path / "p",
-        kind="isce",
-        end="2021-01-20",
-        search_extra="relative_orbits = [64]",
-        processor_extra=options,
-    )
+    root, home = isce_project(tmp_path, coregistration="NESD")
     applied = run_cli(["-C", str(root), "apply", "--yes"])
     assert applied.code == 0, applied.output
     resources = state_of(root)["resources"]

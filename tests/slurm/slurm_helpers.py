@@ -6,28 +6,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from e2e_helpers import write_project
-
-from insarproj.sandbox.topsstack.install import install
+from e2e_helpers import isce_project
 
 
 def slurm_project(
     tmp_path: Path, faults: str | None = None, extra: str = "", slurm_extra: str = ""
 ) -> tuple[Path, Path]:
-    home = install(tmp_path / "topsstack", faults=faults)
-    options = (
-        f'[processor.isce]\ntopsstack_dir = "{home}"\ncoregistration = "geometry"\n'
-        f'executor = "slurm"\n{extra}'
-        f'[processor.isce.slurm]\ncpus_per_task = 1\ntime_limit = "5:00"\n{slurm_extra}'
-    )
-    root = write_project(
-        tmp_path / "p",
-        kind="isce",
-        end="2021-01-20",
-        search_extra="relative_orbits = [64]",
-        processor_extra=options,
-    )
-    return root, home
+    slurm = f'executor = "slurm"\n{extra}[processor.isce.slurm]\ncpus_per_task = 1\ntime_limit = "5:00"\n'
+    return isce_project(tmp_path, faults, slurm + slurm_extra, num_proc=None)
 
 
 def wait_apply(run_cli, root: Path, *extra: str):  # type: ignore[no-untyped-def]
