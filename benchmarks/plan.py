@@ -5,8 +5,12 @@ apart, 2015–2023: its size does not depend on today's date; every pair recorde
 SUCCEEDED, every product on disk with its manifest, as apply leaves them), starts the sandbox in
 its own process and points every INSARPROJ_*_URL at it, then runs the real CLI,
 `insarproj -C DIR plan --detailed-exitcode`, as a subprocess, in turn with a floor on the same file:
-`python -c "import json; json.load(open(state))"`. Also times `insarproj --help` (start-up) in turn
-with `python -c pass`. Prints one Markdown table.
+`python -c "import json; json.load(open(state))"`. Then times an apply that records
+APPLY_ACTIONS actions: before each run the same number of pair records is forgotten through
+insarproj's own state writer (under the project lock), `insarproj -C DIR apply --yes` writes them
+back (internal records: no service is involved, the sandbox must still log 0 requests), and a no-op
+plan runs in turn with it, exiting 0 (converged again). Also times `insarproj --help` (start-up) in
+turn with `python -c pass`. Prints one Markdown table per measurement.
 
 Exits non-zero unless the project has the stated size (scenes, pairs, records), every plan run
 exits 0 (converged: nothing to do) and the sandbox logged 0 requests.
@@ -40,20 +44,24 @@ from _bench import (
     machine,
     paired,
     ratio_text,
+    run_once,
     table,
 )
 
 from insarproj.engine.context import PlanOptions
 from insarproj.engine.model import Op
 from insarproj.kinds.search import PIN_NAME, search_fingerprint
+from insarproj.lock import ProjectLock
 from insarproj.scenes.model import PinnedScene, ScenePin, Stack, StackDate
 from insarproj.state import StateStore, op_input, op_put
+from insarproj.state.store import op_delete
 from insarproj.workspace import Workspace
 
 DATES_PER_STACK = 500
 FIRST_DATE = date(2015, 1, 1)
 SPACING_DAYS = 6  # 500 dates: 2015-01-01 .. 2023-03-13, all older than any hold
 NEIGHBORS = 3
+APPLY_ACTIONS = 10  # what one apply records in the "apply" row (a target of README, Performance)
 
 TOML = """\
 [project]
@@ -236,8 +244,11 @@ def build(root: Path, scenes: int) -> dict[str, int]:
     return size
 
 
-def measure(root: Path, size: dict[str, int], runs: int) -> tuple[list[str], list[str], Runs]:
-    """Time plan and its json.load floor in turn, with the sandbox as its own process."""
+def measure(
+    root: Path, size: dict[str, int], runs: int
+) -> tuple[list[str], list[str], Runs, list[str], float]:
+    """Time plan and its json.load floor in turn, then apply beside plan, with the sandbox as its
+    own process."""
     state = root / ".insarproj" / "state.json"
     plan_argv = [*insarproj_command(), "-C", str(root), "plan", "--detailed-exitcode"]
     floor_argv = [sys.executable, "-c", f"import json; json.load(open({str(state)!r}))"]
@@ -246,9 +257,9 @@ def measure(root: Path, size: dict[str, int], runs: int) -> tuple[list[str], lis
         box.clear_log()
         plan, floor = Runs("plan"), Runs("json.load")
         ratios = paired(plan, plan_argv, floor, floor_argv, runs, env)
+        applied, failures, apply_ratio = apply_row(root, runs, env)
         time.sleep(0.2)  # the sandbox logs a request once it has answered it
         requests = len(box.request_log())
-    failures = []
     if any(plan.codes):
         failures.append(f"plan exit codes {plan.codes} (0 = converged, nothing to do)")
     if requests:
@@ -265,7 +276,40 @@ def measure(root: Path, size: dict[str, int], runs: int) -> tuple[list[str], lis
         floor.spread(),
         ratio_text(ratios),
     ]
-    return row, failures, plan
+    return row, failures, plan, [f"{size['scenes']:,}", *applied], apply_ratio
+
+
+def forget_pairs(root: Path, count: int) -> None:
+    """Remove ``count`` pair records with insarproj's own state writer, under the project lock, as
+    an apply would: the next apply has exactly ``count`` records to write back, and nothing else."""
+    store = StateStore(root / ".insarproj")
+    addresses = [a for a in store.load(lazy=True).resources if a.startswith("pair.")][:count]
+    with ProjectLock(root / ".insarproj", command="benchmark"), store.open_writer() as writer:
+        writer.record([op_delete(address) for address in addresses])
+
+
+def apply_row(root: Path, runs: int, env: dict[str, str]) -> tuple[list[str], list[str], float]:
+    """An apply recording APPLY_ACTIONS actions, in turn with a no-op plan (which must find the
+    project converged again); the median of apply ÷ plan, paired by round."""
+    apply_argv = [*insarproj_command(), "-C", str(root), "apply", "--yes"]
+    plan_argv = [*insarproj_command(), "-C", str(root), "plan", "--detailed-exitcode"]
+    applies, plans, ratios = Runs("apply"), Runs("plan"), []
+    for index in range(runs + 1):  # the first round warms up and is not counted
+        forget_pairs(root, APPLY_ACTIONS)
+        timed = [run_once(apply_argv, env), run_once(plan_argv, env)]
+        if index == 0:
+            continue
+        for record, (wall, peak, code, cpu) in zip((applies, plans), timed, strict=True):
+            record.wall.append(wall)
+            record.peak_mib.append(peak)
+            record.codes.append(code)
+            record.cpu.append(cpu)
+        ratios.append(applies.wall[-1] / plans.wall[-1])
+    failures = [f"apply exit codes {applies.codes}"] if any(applies.codes) else []
+    if any(plans.codes):
+        failures.append(f"plan after apply exit codes {plans.codes} (0 = converged again)")
+    row = [applies.spread(), applies.cpu_spread(), applies.peak(), plans.spread(), ratio_text(ratios)]
+    return row, failures, statistics.median(ratios)
 
 
 def startup_row(runs: int) -> tuple[list[str], Runs]:
@@ -278,7 +322,9 @@ def startup_row(runs: int) -> tuple[list[str], Runs]:
     return row, help_runs
 
 
-def targets(plans: dict[int, Runs], help_runs: Runs, per_record: dict[int, float]) -> list[list[str]]:
+def targets(
+    plans: dict[int, Runs], help_runs: Runs, per_record: dict[int, float], apply_ratios: dict[int, float]
+) -> list[list[str]]:
     """The targets of README's Performance section, each beside what was measured."""
     rows = []
 
@@ -294,6 +340,8 @@ def targets(plans: dict[int, Runs], help_runs: Runs, per_record: dict[int, float
     if 2000 in plans and 20000 in plans:
         check("growth 2,000 → 20,000", plans[20000].median / plans[2000].median, "×", 10)
     check("`insarproj --help`", help_runs.median, "s", 0.1)
+    for scenes, ratio in sorted(apply_ratios.items()):
+        check(f"apply recording {APPLY_ACTIONS} actions ÷ no-op plan, {scenes:,} scenes", ratio, "×", 1.3)
     for scenes, size in sorted(per_record.items()):
         check(f"state.json per resource record, {scenes:,} scenes", size, "B", 500)
     return rows
@@ -309,6 +357,7 @@ def main() -> None:
     if args.keep and len(sizes) != 1:
         parser.error("--keep takes exactly one --scenes")
     rows, failures, plans, per_record = [], [], {}, {}
+    apply_rows, apply_ratios = [], {}
     print(compile_bytecode(), file=sys.stderr)
     for scenes in sizes:
         with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
@@ -316,7 +365,8 @@ def main() -> None:
             t0 = time.monotonic()
             size = build(root, scenes)
             print(f"built {scenes:,} scenes in {time.monotonic() - t0:.0f} s: {size}", file=sys.stderr)
-            row, failed, plans[scenes] = measure(root, size, args.runs)
+            row, failed, plans[scenes], apply_rows_one, apply_ratios[scenes] = measure(root, size, args.runs)
+            apply_rows.append(apply_rows_one)
             per_record[scenes] = (root / ".insarproj" / "state.json").stat().st_size / size["records"]
             rows.append(row)
             failures += [f"{scenes:,} scenes: {f}" for f in failed]
@@ -324,10 +374,21 @@ def main() -> None:
     header += ["CPU s (user + sys)", "peak RSS"]
     header += ["requests", "`json.load(state)` process", "plan / json.load"]
     table(f"Converged HyP3 project, whole `insarproj plan` process ({machine()}):", header, rows)
+    apply_header = ["scenes", f"`apply --yes` recording {APPLY_ACTIONS} actions", "CPU s (user + sys)"]
+    apply_header += ["peak RSS", "no-op `plan` in turn", "apply / plan (paired)"]
+    table(
+        "Apply on the same project (the actions: forgotten pair records, written back):",
+        apply_header,
+        apply_rows,
+    )
     start_row, help_runs = startup_row(args.runs)
     start_header = ["`insarproj --help`", "CPU s (user + sys)", "peak RSS", "`python -c pass`", "ratio"]
     table("Start-up:", start_header, [start_row])
-    table("Targets (medians):", ["figure", "measured", "target", ""], targets(plans, help_runs, per_record))
+    table(
+        "Targets (medians):",
+        ["figure", "measured", "target", ""],
+        targets(plans, help_runs, per_record, apply_ratios),
+    )
     if args.keep:
         print(f"\nthe project is in {args.keep}: time `insarproj -C {args.keep} plan` by hand")
     for failure in failures:
