@@ -298,7 +298,8 @@ def floor(gib: float, measured: Measured, md5_cost: float) -> None:
     verifying = [min(floors["md5"][r], floors["least"][r]) for r in rounds_]
     best = statistics.median(measured.wall["curl"][r] / verifying[r] for r in rounds_)
     limit = TARGETS["curl"][1]
-    verdict = "reachable" if best >= limit else "NOT reachable on this machine"
+    # The floor is a lower bound: it can rule the target out, never promise it.
+    verdict = "not ruled out by the CPU it takes" if best >= limit else "NOT reachable on this machine"
     ours_md5 = [
         theirs / mine for theirs, mine in zip(measured.wall["md5"], measured.wall["ours"], strict=True)
     ]
