@@ -6,11 +6,15 @@ loopback). Each round fetches them (a) with insarproj's Downloader (streaming MD
 rename) on a thread pool, (b) with plain `curl` through `xargs -P`, (c) with `curl | tee FILE |
 md5sum` through `xargs -P` (curl that also checks what it wrote), (d) with `curl` then `sync FILE`
 (curl with the downloader's durability: no target, it shows what putting the bytes on disk
-costs, since the others' files are deleted before they ever reach it); the rounds repeat and the
+costs, since the others' files are deleted before they ever reach it), (e) with `curl | md5sum`
+(no file written: the least work any client that checks an MD5 can do); the rounds repeat and the
 median is quoted, with every ratio paired by round (a slower machine moves both sides alike) and
 the CPU seconds each method spent per GiB (client and server; a figure other load barely moves).
+From those CPU seconds it prints the floor no client can beat on this machine, wall >= (server CPU
++ client CPU) / cores, for plain curl and for a verifying client, so the table shows whether the
+0.8x plain-curl target is reachable here at all.
 Then interrupts one insarproj download at 50 % and measures what the resumed fetch re-transfers.
-Prints one Markdown table; exits non-zero if any file fails its size or checksum, or the resume
+Prints Markdown tables; exits non-zero if any file fails its size or checksum, or the resume
 sends bytes twice.
 
     python benchmarks/download.py [--files 8] [--size-mib 128] [--parallel 4] [--rounds 5]
@@ -31,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -45,7 +50,9 @@ from insarproj.transfer.session import make_session
 
 TEE_MD5 = 'curl -sS --fail "$1" | tee "$(basename "$1")" | md5sum > "$(basename "$1").md5"'
 CURL_SYNC = 'curl -sS -O --fail "$1" && sync "$(basename "$1")"'
-METHODS = ("ours", "curl", "tee", "sync")
+CURL_MD5 = 'curl -sS --fail "$1" | md5sum > "$(basename "$1").md5"'
+SHELLS = {"tee": TEE_MD5, "sync": CURL_SYNC, "md5": CURL_MD5}
+METHODS = ("ours", "curl", "tee", "sync", "md5")
 TARGETS = {  # insarproj's throughput relative to each yardstick (README, Performance)
     "curl": ("insarproj ÷ plain `curl`", 0.8),
     "tee": ("insarproj ÷ `curl \\| tee \\| md5sum`", 1.0),
@@ -85,7 +92,7 @@ def ours(urls: list[str], out: Path, size: int, md5: str, parallel: int) -> floa
 
 def curl(urls: list[str], out: Path, parallel: int, method: str) -> float:
     out.mkdir(parents=True)
-    shell = {"tee": TEE_MD5, "sync": CURL_SYNC}.get(method)
+    shell = SHELLS.get(method)
     if shell is not None:
         argv = ["xargs", "-P", str(parallel), "-n", "1", "sh", "-c", shell, "sh"]
     else:
@@ -98,10 +105,10 @@ def curl(urls: list[str], out: Path, parallel: int, method: str) -> float:
 def check_curl(out: Path, urls: list[str], size: int, md5: str, method: str) -> None:
     """Every file curl wrote has the size, and `md5sum` saw the right checksum, or exit non-zero."""
     files = [out / Path(u).name for u in urls]
-    if any(not f.is_file() or f.stat().st_size != size for f in files):
+    if method != "md5" and any(not f.is_file() or f.stat().st_size != size for f in files):
         sys.exit(f"{method}: a file is missing or has the wrong size")
-    if method == "tee" and any(Path(f"{f}.md5").read_text().split()[0] != md5 for f in files):
-        sys.exit("curl | tee | md5sum: a checksum differs")
+    if method in ("tee", "md5") and any(Path(f"{f}.md5").read_text().split()[0] != md5 for f in files):
+        sys.exit(f"{method}: a checksum differs")
 
 
 class CpuClock:
@@ -119,11 +126,11 @@ class CpuClock:
             server = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime, server
 
-    def spent(self, before: tuple[float, float, float], method: str) -> float:
-        """Client (this process for insarproj, the children for curl) plus server seconds."""
+    def spent(self, before: tuple[float, float, float], method: str) -> tuple[float, float]:
+        """Client (this process for insarproj, the children for curl) and server seconds."""
         after = self.read()
         client = after[0] - before[0] if method == "ours" else after[1] - before[1]
-        return client + after[2] - before[2]
+        return client, after[2] - before[2]
 
 
 def resume(box_url: str, tmp: Path, size: int, md5: str) -> tuple[int, int]:
@@ -139,14 +146,23 @@ def resume(box_url: str, tmp: Path, size: int, md5: str) -> tuple[int, int]:
     return kept, resumed.bytes_transferred
 
 
-def rounds(
-    box: SandboxProcess, args: argparse.Namespace, size: int, md5: str
-) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+@dataclass
+class Measured:
+    """Per method, one figure per timed round: wall seconds, client and server CPU seconds."""
+
+    wall: dict[str, list[float]] = field(default_factory=lambda: {m: [] for m in METHODS})
+    client: dict[str, list[float]] = field(default_factory=lambda: {m: [] for m in METHODS})
+    server: dict[str, list[float]] = field(default_factory=lambda: {m: [] for m in METHODS})
+
+    def cpu(self, method: str) -> list[float]:
+        return [c + s for c, s in zip(self.client[method], self.server[method], strict=True)]
+
+
+def rounds(box: SandboxProcess, args: argparse.Namespace, size: int, md5: str) -> Measured:
     """Wall seconds and CPU seconds of every timed round of each method, in turn."""
     urls = [f"{box.url}/_sandbox/blob/{size}/f{i}.bin" for i in range(args.files)]
     clock = CpuClock(box.proc.pid)
-    times: dict[str, list[float]] = {name: [] for name in METHODS}
-    cpu: dict[str, list[float]] = {name: [] for name in METHODS}
+    measured = Measured()
     for r in range(args.rounds + 1):  # round 0 warms the server's blob and the page cache
         for name in METHODS:
             with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
@@ -157,11 +173,21 @@ def rounds(
                 else:
                     seconds = curl(urls, out, args.parallel, name)
                     check_curl(out, urls, size, md5, name)
-                spent = clock.spent(before, name)
+                client, server = clock.spent(before, name)
             if r:
-                times[name].append(seconds)
-                cpu[name].append(spent)
-    return times, cpu
+                measured.wall[name].append(seconds)
+                measured.client[name].append(client)
+                measured.server[name].append(server)
+    return measured
+
+
+def md5_seconds_per_gib(data: bytes) -> float:
+    """CPU seconds hashlib's MD5 takes per GiB on one core, over at least 256 MiB of ``data``."""
+    repeat = max(1, -(-(256 << 20) // len(data)))
+    t0 = time.process_time()
+    for _ in range(repeat):
+        hashlib.md5(data, usedforsecurity=False)
+    return (time.process_time() - t0) / (repeat * len(data) / 2**30)
 
 
 def spread(values: list[float], unit: str = "") -> str:
@@ -178,12 +204,16 @@ def main() -> None:
     if not shutil.which("curl"):
         sys.exit("curl is not on PATH: it is the yardstick")
     size = int(args.size_mib * 1024 * 1024)
-    md5 = hashlib.md5(blob(size)).hexdigest()
+    data = blob(size)
+    md5 = hashlib.md5(data).hexdigest()
+    md5_cost = md5_seconds_per_gib(data)
+    del data
     load_before = os.getloadavg()[0]
     with SandboxProcess() as box, tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
-        times, cpu = rounds(box, args, size, md5)
+        measured = rounds(box, args, size, md5)
         kept, transferred = resume(box.url, Path(tmp), size, md5)
-    report(args, size, times, cpu, (load_before, os.getloadavg()[0]))
+    report(args, size, measured, (load_before, os.getloadavg()[0]))
+    floor(args.files * size / 2**30, measured, md5_cost)
     print(
         f"\ninterrupted at 50 %: {kept / 1e6:.1f} MB kept in .part; resume transferred "
         f"{transferred / 1e6:.1f} MB of {size / 1e6:.1f} MB ({100 * transferred / size:.0f} %)"
@@ -192,27 +222,26 @@ def main() -> None:
         sys.exit("the resumed download sent bytes twice")
 
 
-def report(
-    args: argparse.Namespace,
-    size: int,
-    times: dict[str, list[float]],
-    cpu: dict[str, list[float]],
-    load: tuple[float, float],
-) -> None:
+LABELS = {
+    "ours": "insarproj Downloader (MD5 + fsync + rename)",
+    "curl": "`curl` via `xargs -P {p}`",
+    "tee": "`curl \\| tee \\| md5sum` via `xargs -P {p}`",
+    "sync": "`curl && sync FILE` via `xargs -P {p}` (no target)",
+    "md5": "`curl \\| md5sum` via `xargs -P {p}` (no file written)",
+}
+
+
+def report(args: argparse.Namespace, size: int, measured: Measured, load: tuple[float, float]) -> None:
     gib = args.files * size / 2**30
-    labels = {
-        "ours": "insarproj Downloader (MD5 + fsync + rename)",
-        "curl": f"`curl` via `xargs -P {args.parallel}`",
-        "tee": f"`curl \\| tee \\| md5sum` via `xargs -P {args.parallel}`",
-        "sync": f"`curl && sync FILE` via `xargs -P {args.parallel}` (no target)",
-    }
+    times = measured.wall
     rows: list[list[str]] = []
     goals: list[list[str]] = []
-    for name, label in labels.items():
+    for name, label in LABELS.items():
         speed = f"{args.files * size / 1e6 / statistics.median(times[name]):.0f} MB/s"
         ratios = [theirs / mine for theirs, mine in zip(times[name], times["ours"], strict=True)]
-        per_gib = [seconds / gib for seconds in cpu[name]]
-        rows.append([label, spread(times[name], " s"), speed, spread(ratios, "×"), spread(per_gib, " s")])
+        per_gib = [seconds / gib for seconds in measured.cpu(name)]
+        row = [label.format(p=args.parallel), spread(times[name], " s"), speed, spread(ratios, "×")]
+        rows.append([*row, spread(per_gib, " s")])
         if name in TARGETS:
             figure, limit = TARGETS[name]
             met = "met" if statistics.median(ratios) >= limit else "NOT met"
@@ -231,6 +260,53 @@ def report(
     ]
     table(title, header, rows)
     table("Targets (median of the paired ratios, min–max):", ["figure", "measured", "target", ""], goals)
+
+
+def cores() -> int:
+    """The cores this process may run on (its affinity), which client and server share."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def floor(gib: float, measured: Measured, md5_cost: float) -> None:
+    """Per round, the wall no client can beat here: (its client CPU + the server's CPU) / cores;
+    and how far that lets each one come to plain curl's measured wall."""
+    n = cores()
+    rounds_ = range(len(measured.wall["curl"]))
+    floors = {m: [(measured.client[m][r] + measured.server[m][r]) / n for r in rounds_] for m in LABELS}
+    # The least any verifying client can do: receive like plain curl, plus MD5 over every byte.
+    floors["least"] = [floors["curl"][r] + md5_cost * gib / n for r in rounds_]
+    rows = []
+    for name, label in (
+        ("curl", "plain `curl`"),
+        ("md5", "`curl \\| md5sum` (verifies, no file)"),
+        ("least", f"plain `curl` + MD5 of every byte (hashlib: {md5_cost:.2f} CPU s per GiB, one core)"),
+        ("ours", "insarproj Downloader"),
+    ):
+        extra = md5_cost if name == "least" else 0.0
+        client = [c / gib + extra for c in measured.client["curl" if name == "least" else name]]
+        reach = [measured.wall["curl"][r] / floors[name][r] for r in rounds_]
+        wall = spread(measured.wall[name], " s") if name in measured.wall else "—"
+        rows.append([label, spread(client, " s"), spread(floors[name], " s"), wall, spread(reach, "×")])
+    header = [
+        "client",
+        "client CPU s per GiB",
+        f"floor: (client + server CPU) / {n} cores",
+        "measured wall",
+        "at best ÷ plain `curl` (its wall ÷ this floor)",
+    ]
+    table(f"What {n} cores allow (per round, median (min–max)):", header, rows)
+    verifying = [min(floors["md5"][r], floors["least"][r]) for r in rounds_]
+    best = statistics.median(measured.wall["curl"][r] / verifying[r] for r in rounds_)
+    limit = TARGETS["curl"][1]
+    # The floor is a lower bound: it can rule the target out, never promise it.
+    verdict = "not ruled out by the CPU it takes" if best >= limit else "NOT reachable on this machine"
+    ours_md5 = [
+        theirs / mine for theirs, mine in zip(measured.wall["md5"], measured.wall["ours"], strict=True)
+    ]
+    print(
+        f"\ninsarproj ÷ `curl | md5sum`: {spread(ours_md5, '×')}. A verifying client can reach at most "
+        f"{best:.2f}× plain `curl` here: the {limit:g}× target is {verdict}."
+    )
 
 
 if __name__ == "__main__":

@@ -8,10 +8,15 @@ products are written as `None` (what MintPy's own ISCE defaults use), so every l
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
+from insarproj.fsutil import atomic_write_text
 from insarproj.mintpy.layers import CLIPPED
 
+# Not smallbaselineApp.cfg: MintPy owns that name in its work folder (it copies its default template
+# there and merges the custom template into it), so a hand-off cfg of that name would be rewritten.
+CFG_NAME = "insarproj.cfg"
 PRODUCTS_SUBDIR = "hyp3"  # data/mintpy/<stack>/hyp3/<product>/<product>_<layer>_clipped.tif
 
 # Every mintpy.load.* key of MintPy's smallbaselineApp.cfg defaults; values for HyP3 products.
@@ -94,3 +99,31 @@ def render_cfg(
         lines += ["", "## [mintpy] options of project.toml, verbatim"]
         lines += [f"{key} = {_value(value)}" for key, value in sorted(options.items())]
     return "\n".join(lines) + "\n"
+
+
+class CfgRequest(Protocol):
+    """What a hand-off request (HyP3 or ISCE) gives the cfg besides its load keys."""
+
+    @property
+    def stack(self) -> str: ...
+    @property
+    def serial(self) -> int: ...
+    @property
+    def fingerprint(self) -> str: ...
+    @property
+    def reference_point(self) -> list[float] | None: ...
+    @property
+    def options(self) -> Mapping[str, Any]: ...
+
+
+def write_cfg(staging: Path, request: CfgRequest, load: Mapping[str, str]) -> None:
+    """Write ``staging/insarproj.cfg`` for ``request`` with these load keys (both hand-offs)."""
+    text = render_cfg(
+        stack=request.stack,
+        serial=request.serial,
+        fingerprint=request.fingerprint,
+        load=load,
+        reference_point=request.reference_point,
+        options=request.options,
+    )
+    atomic_write_text(staging / CFG_NAME, text)

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from insarproj.errors import InsarprojError
-from insarproj.fsutil import atomic_write_text, fsync_dir
-from insarproj.mintpy.cfg import PRODUCTS_SUBDIR, load_keys, render_cfg
+from insarproj.fsutil import fsync_dir
+from insarproj.mintpy.cfg import CFG_NAME, PRODUCTS_SUBDIR, load_keys, write_cfg
 from insarproj.mintpy.grid import Bounds, TargetGrid, clip_to, common_grid, read_grid
 from insarproj.mintpy.layers import (
     CLIPPED,
@@ -30,9 +30,6 @@ from insarproj.mintpy.layers import (
 )
 from insarproj.mintpy.merge import burst_groups_merged
 
-# Not smallbaselineApp.cfg: MintPy owns that name in its work folder (it copies its default template
-# there and merges the custom template into it), so a hand-off cfg of that name would be rewritten.
-CFG_NAME = "insarproj.cfg"
 MINTPY_DIR = "mintpy"
 SUPERSEDED_MINTPY_DIR = "superseded/mintpy"
 
@@ -90,15 +87,7 @@ def _make_handoff(data_dir: Path, request: HandoffRequest) -> dict[str, Any]:
 
     def write(staging: Path) -> None:
         files.extend(_write_rasters(data_dir, staging, request, geometry, grid))
-        text = render_cfg(
-            stack=request.stack,
-            serial=request.serial,
-            fingerprint=request.fingerprint,
-            load=load_keys(geometry.name, burst=request.job_type != "INSAR_GAMMA"),
-            reference_point=request.reference_point,
-            options=request.options,
-        )
-        atomic_write_text(staging / CFG_NAME, text)
+        write_cfg(staging, request, load_keys(geometry.name, burst=request.job_type != "INSAR_GAMMA"))
 
     moved = publish(data_dir, request.stack, write)
     return {

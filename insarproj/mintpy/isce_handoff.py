@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from insarproj.errors import InsarprojError
-from insarproj.fsutil import atomic_write_text
-from insarproj.mintpy.cfg import render_cfg
-from insarproj.mintpy.handoff import CFG_NAME, MINTPY_DIR, publish
+from insarproj.mintpy.cfg import CFG_NAME, write_cfg
+from insarproj.mintpy.handoff import MINTPY_DIR, publish
 
 __all__ = ["TOPS_PATHS", "IsceHandoffRequest", "isce_load_keys", "make_isce_handoff"]
 
@@ -114,19 +113,7 @@ def make_isce_handoff(data_dir: Path, request: IsceHandoffRequest) -> dict[str, 
     """Write data/mintpy/<stack>/insarproj.cfg for the stack; the facts to record."""
     final = data_dir / MINTPY_DIR / request.stack
     keys = isce_load_keys(request.work, final, request.pairs)
-
-    def write(staging: Path) -> None:
-        text = render_cfg(
-            stack=request.stack,
-            serial=request.serial,
-            fingerprint=request.fingerprint,
-            load=keys,
-            reference_point=request.reference_point,
-            options=request.options,
-        )
-        atomic_write_text(staging / CFG_NAME, text)
-
-    moved = publish(data_dir, request.stack, write)
+    moved = publish(data_dir, request.stack, lambda staging: write_cfg(staging, request, keys))
     return {
         "path": f"{MINTPY_DIR}/{request.stack}",
         "cfg": CFG_NAME,
