@@ -33,6 +33,8 @@ NOT_ON_A_HYP3_PLAN = (
     "insarproj.scenes.pin",
     "insarproj.scenes.stacks",
     "insarproj.sandbox",
+    "insarproj.engine.executor",
+    "insarproj.lock",
 )
 
 
