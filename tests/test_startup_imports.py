@@ -15,7 +15,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 # Modules a plan of a converged HyP3 project must not import (each was imported before, or costs
-# start-up time for nothing): YAML, the network, other processors, the search and its pin diff.
+# start-up time for nothing): YAML, the network, other processors, the search and its pin diff,
+# apply's executor and lock, the messages of a project.toml with problems.
 NOT_ON_A_HYP3_PLAN = (
     "yaml",
     "requests",
@@ -35,6 +36,7 @@ NOT_ON_A_HYP3_PLAN = (
     "insarproj.sandbox",
     "insarproj.engine.executor",
     "insarproj.lock",
+    "insarproj.config.messages",
 )
 
 
