@@ -2,8 +2,12 @@
 
 Everything here is read from the HyP3 files shipped in ``insarproj/data/hyp3/`` (verbatim job specs
 of the hyp3 repository and the rendered tables of the production deployment), so following a HyP3
-release means replacing those files, not editing code. Credit costs are read by one reader,
-``insarproj.hyp3.models.CostTable`` (the live ``/costs`` answer or the bundled ``costs_EDC.json``).
+release means replacing those files, not editing code. Every start-up reads the job specs (the
+``[processor.hyp3]`` model is built from them), so it reads ``job_specs.json``: the parts of the
+YAML job specs used here, generated from them by ``python -m insarproj.hyp3spec`` (a test fails
+when it is not current), which spares every command importing PyYAML and parsing YAML. Credit
+costs are read by one reader, ``insarproj.hyp3.models.CostTable`` (the live ``/costs`` answer or
+the bundled ``costs_EDC.json``).
 """
 
 from __future__ import annotations
@@ -15,8 +19,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
-from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -164,17 +167,22 @@ class JobSpec:
         )
 
 
-def _data() -> Traversable:
-    return resources.files("insarproj.data").joinpath("hyp3")
+# Package data read as plain files (importlib.resources costs every start-up its imports).
+DATA = Path(__file__).resolve().parent / "data" / "hyp3"
+JOB_SPECS_JSON = DATA / "job_specs.json"
+
+
+@functools.cache
+def _job_specs() -> dict[str, Any]:
+    """The job specs as ``job_specs.json`` has them: {job type: the YAML document's used parts}."""
+    specs: dict[str, Any] = json.loads(JOB_SPECS_JSON.read_text(encoding="utf-8"))
+    return specs
 
 
 @functools.cache
 def job_types() -> list[str]:
     """The HyP3 job types insarproj supports: one per job spec shipped in ``data/hyp3/job_spec``."""
-    folder = _data().joinpath("job_spec")
-    return sorted(
-        entry.name.removesuffix(".yml") for entry in folder.iterdir() if entry.name.endswith(".yml")
-    )
+    return sorted(_job_specs())
 
 
 @functools.cache
@@ -204,12 +212,7 @@ def load_job_spec(job_type: str) -> JobSpec:
 
 @functools.cache
 def _load_job_spec(job_type: str) -> JobSpec:
-    import yaml
-
-    text = _data().joinpath("job_spec", f"{job_type}.yml").read_text(encoding="utf-8")
-    # libyaml's safe loader when PyYAML has it: the pure-Python one costs ~15 ms per start-up here.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    document = yaml.load(text, Loader=loader)[job_type]
+    document = _job_specs()[job_type]
     required = tuple(document.get("required_parameters", ()))
     parameters: dict[str, ParamSpec] = {}
     for name, body in document.get("parameters", {}).items():
@@ -228,6 +231,32 @@ def _load_job_spec(job_type: str) -> JobSpec:
             item_pattern=schema.get("items", {}).get("pattern"),
         )
     return JobSpec(job_type=job_type, parameters=parameters, required=required)
+
+
+def job_specs_from_yaml() -> dict[str, Any]:
+    """What ``job_specs.json`` holds, read from the verbatim YAML job specs in ``data/hyp3/job_spec``:
+    per job type its required parameters and each parameter's ``api_schema``, in the YAML's order."""
+    import yaml
+
+    specs: dict[str, Any] = {}
+    for path in sorted((DATA / "job_spec").glob("*.yml")):
+        job_type = path.name.removesuffix(".yml")
+        # libyaml's safe loader when PyYAML has it, else the pure-Python one (same documents).
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)[job_type]
+        used: dict[str, Any] = {}
+        if "required_parameters" in document:
+            used["required_parameters"] = document["required_parameters"]
+        used["parameters"] = {
+            name: {"api_schema": body["api_schema"]} for name, body in document.get("parameters", {}).items()
+        }
+        specs[job_type] = used
+    return specs
+
+
+def job_specs_json() -> str:
+    """The text ``job_specs.json`` must have (``python -m insarproj.hyp3spec`` writes it)."""
+    return json.dumps(job_specs_from_yaml(), indent=1, ensure_ascii=False) + "\n"
 
 
 def _has_type(value: Any, kind: str) -> bool:
@@ -264,3 +293,8 @@ def format_value(value: Any) -> str:
     else:
         text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+if __name__ == "__main__":  # regenerate data/hyp3/job_specs.json after replacing the YAML job specs
+    JOB_SPECS_JSON.write_text(job_specs_json(), encoding="utf-8")
+    print(f"wrote {JOB_SPECS_JSON}")

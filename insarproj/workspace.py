@@ -15,27 +15,31 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from insarproj.components import Components, build_components
 from insarproj.endpoints import Endpoints, resolve_endpoints
 from insarproj.engine.context import ApplyContext, PlanContext, PlanOptions, ReadProviders, WriteProviders
-from insarproj.engine.executor import (
-    ApplyReport,
-    EventSink,
-    execute_plan,
-    record_plan_start,
-    sigint_deferred,
-)
 from insarproj.engine.model import Action, Plan
 from insarproj.engine.planfile import check_fresh
 from insarproj.engine.planner import build_plan, summarize
 from insarproj.errors import AuthError, ExitCode, NetworkError
 from insarproj.fingerprint import fingerprint
 from insarproj.layout import STATE_DIR
-from insarproj.lock import ProjectLock
 from insarproj.state import ObservedStore, State, StateStore
 from insarproj.state.store import gc_paused
+
+if TYPE_CHECKING:
+    from insarproj.engine.executor import ApplyReport, EventSink
+
+# The executor and the lock are apply's: imported where apply uses them, so that a plan's start-up
+# does not pay for them (thread pools, the DAG sorter, the lock's host and id helpers).
+
+
+def _empty_report() -> ApplyReport:
+    from insarproj.engine.executor import ApplyReport
+
+    return ApplyReport()
 
 
 @dataclass
@@ -62,7 +66,7 @@ class Poll:
 @dataclass
 class ApplyResult:
     plan: Plan | None
-    report: ApplyReport = field(default_factory=ApplyReport)
+    report: ApplyReport = field(default_factory=_empty_report)
     approved: bool = True
     timed_out: bool = False
     # Credit-spending actions that came up while waiting (a FAILED job to resubmit, an expired
@@ -200,6 +204,9 @@ class Workspace:
         Ctrl-C (KeyboardInterrupt) once work has started ends it with ``report.interrupted``: what
         finished is recorded, and a further Ctrl-C does not cut short the recording and the release
         of the lock."""
+        from insarproj.engine.executor import record_plan_start, sigint_deferred
+        from insarproj.lock import ProjectLock
+
         options = options or PlanOptions()
         apply_options = apply_options or ApplyOptions()
         saved = plan is not None
@@ -255,6 +262,8 @@ class Workspace:
     def _execute(
         self, plan: Plan, ctx: ApplyContext, apply_options: ApplyOptions, on_event: EventSink | None
     ) -> ApplyReport:
+        from insarproj.engine.executor import execute_plan
+
         kinds = {k.kind: k for k in self.components.kinds}
         self._contexts.append(ctx)  # each round's context, for the kinds' closing lines
         concurrency = apply_options.concurrency or max(4, self.project.config.download.concurrency)
@@ -359,6 +368,8 @@ class _WaitRounds:
             if not next_plan.actions:
                 report.waiting = []
                 return
+            from insarproj.engine.executor import record_plan_start
+
             ctx = self.ws._apply_ctx(self.writer, self.options, self.progress)
             record_plan_start(next_plan, ctx, saved=False)
             report.merge(self.ws._execute(next_plan, ctx, self.apply_options, on_event))

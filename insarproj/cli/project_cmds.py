@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,6 +85,8 @@ def init(
             "digits, '.', '_' or '-' (it becomes the HyP3 job name of every job)",
             param_hint="--name",
         )
+    from importlib.resources import files  # here: its imports cost every other command's start-up
+
     text = (files("insarproj.templates") / f"{template}.toml").read_text(encoding="utf-8")
     create_project(root, text.replace("{name}", project_name))
     app.info(f"Created {config_path} from template {template!r} (project name {project_name!r}).")

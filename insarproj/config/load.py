@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from insarproj.config.messages import Problem, config_problems, format_key
 from insarproj.config.model import ProjectConfig
 from insarproj.config.nesting import MAX_NESTING, nesting_depth
 from insarproj.config.problems import FieldProblem
@@ -24,6 +23,11 @@ from insarproj.errors import ConfigError
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
+
+    from insarproj.config.messages import Problem
+
+# The messages of config/messages.py and the key lines of project.toml are for a project.toml with
+# a problem: both are made only then, so a valid project's load (every command's start) skips them.
 
 __all__ = [
     "MAX_NESTING",
@@ -166,18 +170,22 @@ def parse_project_text(text: str, *, source: str = PROJECT_FILE, project_root: P
         raise _too_deep(text, source) from None
     if nesting_depth(data) > MAX_NESTING:
         raise _too_deep(text, source)
-    lines = key_lines(text)
     try:
         config = ProjectConfig.model_validate(data, context={"project_root": root})
     except ValidationError as exc:
-        raise ConfigProblems(config_problems(exc, lines=lines), source=source) from None
+        from insarproj.config.messages import config_problems
+
+        raise ConfigProblems(config_problems(exc, lines=key_lines(text)), source=source) from None
     try:
         if config.aoi.bbox is None:  # a bbox is checked by the model; its polygon is built when used
             config.aoi.geometry(root)
     except FieldProblem as problem:
+        from insarproj.config.messages import format_key
+
         loc = ("aoi", *problem.key)
+        line = line_of(key_lines(text), loc)
         raise ConfigError(
-            problem.message, file=source, line=line_of(lines, loc), key=format_key(loc), hint=problem.hint
+            problem.message, file=source, line=line, key=format_key(loc), hint=problem.hint
         ) from None
     config_path = root / Path(source).name
     return Project(root=root, config_path=config_path, config=config)
@@ -189,6 +197,8 @@ def _impossible_date(text: str, line: int, source: str) -> ConfigError | None:
     lines = text.splitlines()
     if not 0 < line <= len(lines):
         return None
+    from insarproj.config.messages import format_key
+
     unquoted = _QUOTED.sub('""', lines[line - 1].split("#", 1)[0])
     for found in _DATE_LIKE.finditer(unquoted):
         try:
@@ -209,6 +219,8 @@ def _impossible_date(text: str, line: int, source: str) -> ConfigError | None:
 
 
 def _too_deep(text: str, source: str) -> ConfigError:
+    from insarproj.config.messages import format_key
+
     found = first_deep_key(key_lines(text), MAX_NESTING)
     key, line = found if found else (None, None)
     return ConfigError(
@@ -222,6 +234,8 @@ def _too_deep(text: str, source: str) -> ConfigError:
 
 
 def _syntax_error(exc: tomllib.TOMLDecodeError, text: str, source: str) -> ConfigError:
+    from insarproj.config.messages import format_key
+
     raw = str(exc)
     match = _TOML_POSITION.search(raw)
     message = _TOML_POSITION.sub("", raw) if match else raw

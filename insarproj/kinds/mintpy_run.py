@@ -28,7 +28,6 @@ from insarproj.engine.model import Action, Desired, Op, Outcome, ResourceKind
 from insarproj.errors import InsarprojError
 from insarproj.fingerprint import fingerprint
 from insarproj.kinds.mintpy import HANDOFF_ACTIONS, MintpyKind
-from insarproj.kinds.mintpy_slurm import on_slurm
 from insarproj.state import op_delete, op_put
 from insarproj.state.records import Record
 
@@ -82,6 +81,8 @@ class MintpyRunKind(ResourceKind):
             return _action(desired, op, f"runs after {spec['handoff']} is (re)written", fresh=True)
         handoff = cast(Record, ctx.state.get(spec["handoff"]))
         current = str(handoff["attributes"].get("fingerprint"))
+        from insarproj.kinds.mintpy_slurm import on_slurm  # SLURM's modules only where it may be used
+
         if on_slurm(ctx.project):  # through the stack's SLURM executor: kinds/mintpy_slurm.py
             on_cluster = _assess_slurm(desired, record, handoff, run_id(current, spec["settings"]), ctx)
             if on_cluster != "local rules":
@@ -213,8 +214,9 @@ def _execute_run(action: Action, ctx: ApplyContext) -> Outcome:
         "settings": payload["settings"],
         "run": run,
     }
+    from insarproj.kinds.mintpy_slurm import on_slurm, run_on_slurm
+
     if on_slurm(ctx.project):
-        from insarproj.kinds.mintpy_slurm import run_on_slurm
         from insarproj.mintpy.run import run_command
 
         line = run_command(program.program, cfg, payload["settings"]["run_through"])

@@ -137,8 +137,6 @@ class SearchInput(InputResolver):
     name = PIN_NAME
 
     def resolve(self, ctx: PlanContext) -> tuple[Any, InputChange | None]:
-        from insarproj.scenes.pin import diff_pins
-
         fingerprint = search_fingerprint(ctx.project)
         raw = ctx.state.inputs.get(PIN_NAME)
         pinned_fingerprint = raw["fingerprint"] if raw else None
@@ -162,6 +160,7 @@ class SearchInput(InputResolver):
             if old is None
             else _pin_outdated(old, single)
         )
+        from insarproj.scenes.pin import diff_pins
         from insarproj.scenes.search import load_search_libraries
 
         load_search_libraries()

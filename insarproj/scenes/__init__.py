@@ -14,22 +14,62 @@ Public API (heavy libraries — asf_search, shapely, numpy — are imported only
 - ``pair_baseline(reference, secondary)`` — perpendicular baseline of two pinned scenes (m).
 """
 
-from insarproj.scenes.baselines import pair_baseline
-from insarproj.scenes.footprints import footprints_geojson
-from insarproj.scenes.model import (
-    DroppedDate,
-    DroppedScene,
-    DroppedStack,
-    PinnedScene,
-    ScenePin,
-    SearchRequest,
-    SearchResult,
-    Stack,
-    StackDate,
-)
-from insarproj.scenes.pin import PinDiff, diff_pins
-from insarproj.scenes.search import search_scenes
-from insarproj.scenes.stacks import StackBuild, build_stacks, track_id
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from insarproj.scenes.baselines import pair_baseline
+    from insarproj.scenes.footprints import footprints_geojson
+    from insarproj.scenes.model import (
+        DroppedDate,
+        DroppedScene,
+        DroppedStack,
+        PinnedScene,
+        ScenePin,
+        SearchRequest,
+        SearchResult,
+        Stack,
+        StackDate,
+    )
+    from insarproj.scenes.pin import PinDiff, diff_pins
+    from insarproj.scenes.search import search_scenes
+    from insarproj.scenes.stacks import StackBuild, build_stacks, track_id
+
+# The names above are imported on first use: importing one submodule (a plan needs the model and
+# the burst limits) runs this file, and must not import the search, the pin diff and the rest.
+_EXPORTS = {
+    "pair_baseline": "baselines",
+    "footprints_geojson": "footprints",
+    **dict.fromkeys(
+        (
+            "DroppedDate",
+            "DroppedScene",
+            "DroppedStack",
+            "PinnedScene",
+            "ScenePin",
+            "SearchRequest",
+            "SearchResult",
+            "Stack",
+            "StackDate",
+        ),
+        "model",
+    ),
+    "PinDiff": "pin",
+    "diff_pins": "pin",
+    "search_scenes": "search",
+    "StackBuild": "stacks",
+    "build_stacks": "stacks",
+    "track_id": "stacks",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+
 
 __all__ = [
     "DroppedDate",

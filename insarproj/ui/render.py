@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 import click
 
-from insarproj.engine.executor import ApplyReport
 from insarproj.engine.model import SYMBOLS, Action, Op, Plan, PlanSummary
+
+if TYPE_CHECKING:  # apply's report: the executor is not imported to render a plan
+    from insarproj.engine.executor import ApplyReport
 
 COLORS: dict[Op, str] = {
     Op.CREATE: "green",
