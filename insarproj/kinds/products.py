@@ -184,12 +184,15 @@ class ProductKind(ResourceKind):
     kind = "product"
 
     def desired(self, ctx: PlanContext) -> Iterable[Desired]:
+        products: dict[str, set[str]] = {}  # stack -> the addresses of its products
         for job in ctx.desired_of(Hyp3JobKind.kind):
-            yield Desired(
-                address=product_address(job.spec["pair"]),
-                spec={"stack": job.spec["stack"], "job": job.address},
-                depends_on=(job.address,),
-            )
+            address, stack = product_address(job.spec["pair"]), job.spec["stack"]
+            found = products.get(stack)
+            if found is None:
+                found = products[stack] = set()
+            found.add(address)
+            spec = {"stack": stack, "job": job.address}
+            yield Desired(address=address, spec=spec, depends_on=(job.address,))
         # The superseded area should be empty after `apply --prune`: one item per stack in it.
         for stack in _superseded_stacks(ctx.project.data_dir):
             yield Desired(address=f"{self.kind}.{stack}.superseded", spec={SUPERSEDED_KEY: stack})
@@ -198,24 +201,15 @@ class ProductKind(ResourceKind):
         stacks = _subfolders(ctx.project.data_dir / PRODUCTS_DIR)
         if not stacks:
             return
-        recorded = _recorded_products(ctx)
-        jobs_by_stack: dict[str, list[Desired]] = {}
-        for job in ctx.desired_of(Hyp3JobKind.kind):
-            jobs_by_stack.setdefault(job.spec["stack"], []).append(job)
+        # By address, not by record: a record is built once per plan, by assess (state/lazy.py);
+        # which pairs may still claim a folder is worked out when the sweep is assessed.
+        for address in ctx.state.by_kind(self.kind):
+            products.setdefault(_address_stack(address), set()).add(address)
         for stack in stacks:
-            jobs = jobs_by_stack.get(stack, [])
-            products = recorded.by_stack.get(stack, set()) | {product_address(j.spec["pair"]) for j in jobs}
-            # A folder of a pair whose product is not recorded may be adopted once its job is known
-            # (a recovered state): never swept away, or --prune would delete a product paid for.
-            claimable = {
-                (j.spec["reference_date"], j.spec["secondary_date"])
-                for j in jobs
-                if product_address(j.spec["pair"]) not in recorded.present
-            }
             yield Desired(
                 address=f"{self.kind}.{stack}.untracked",
-                spec={UNTRACKED_KEY: stack, "claimable": claimable},
-                depends_on=tuple(sorted(products)),
+                spec={UNTRACKED_KEY: stack},
+                depends_on=tuple(sorted(products.get(stack, ()))),
             )
 
     def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
@@ -224,6 +218,8 @@ class ProductKind(ResourceKind):
             return self._assess_superseded(desired, ctx)
         if UNTRACKED_KEY in spec:
             return self._assess_untracked(desired, ctx)
+        if record is not None:
+            _note_record(desired.address, record, ctx)
         present = record is not None and record["status"] == "present"
         succeeded = ctx.observations.get(SUCCEEDED_JOBS, {}).get(spec["job"], _UNKNOWN)
         if present and succeeded is not _UNKNOWN:
@@ -340,7 +336,7 @@ class ProductKind(ResourceKind):
     def _assess_untracked(self, desired: Desired, ctx: PlanContext) -> Action | None:
         stack = desired.spec[UNTRACKED_KEY]
         tracked = _tracked_by_stack(ctx).get(stack, set())
-        claimable = desired.spec["claimable"]
+        claimable = _claimable(stack, ctx)
         names = _untracked(ctx.project.data_dir, stack, ctx.state, claimable=claimable, tracked=tracked)
         leftovers = _stale_work(ctx.project.data_dir, stack, claimable)
         if not names and not leftovers:
@@ -493,11 +489,11 @@ class ProductKind(ResourceKind):
         now = _hyp3_now(ctx)
         soon = []
         recorded = _recorded_products(ctx)
-        for job in ctx.desired_of(Hyp3JobKind.kind):
-            address = product_address(job.spec["pair"])
-            if address in recorded.present:
-                continue
-            _files, expires, _job = _job_files(job.address, ctx)
+        for item in ctx.desired_of(self.kind):
+            address, job = item.address, item.spec.get("job")
+            if job is None or address in recorded.present:
+                continue  # a stack's sweep, or a product in place
+            _files, expires, _job = _job_files(job, ctx)
             expiry = parse_time(expires)
             if expiry is not None and now < expiry and expiry - now < EXPIRY_WARNING:
                 soon.append(address)
@@ -751,28 +747,68 @@ def _stack_of(record: Record) -> str | None:
 
 @dataclass
 class _Recorded:
-    """What the product kind needs to know of all product records, from one pass over them per
-    plan (a lazy state builds a record per access, state/lazy.py)."""
+    """What the product kind needs to know of all product records (folder names by stack, which
+    are present), gathered as assess is handed each record (`_note_record`) and completed from
+    the records it was not handed (orphans) when first asked: a lazy state builds a record per
+    access (state/lazy.py), so each is built once per plan, not once more for this."""
 
-    by_stack: dict[str | None, set[str]] = field(default_factory=dict)  # stack folder -> addresses
+    seen: set[str] = field(default_factory=set)  # addresses whose record was noted
     names: dict[str, set[str]] = field(default_factory=dict)  # stack -> folder names it records
     present: set[str] = field(default_factory=set)  # addresses recorded present
+    complete: bool = False  # every record of the state noted
+
+
+_RECORDED = "products.recorded"
+
+
+def _address_stack(address: str) -> str:
+    """The stack of `product.<stack>.<key>` (None-free: an address without one gives "")."""
+    parts = address.split(".", 2)
+    return parts[1] if len(parts) == 3 else ""
+
+
+def _note_record(address: str, record: Record, ctx: PlanContext) -> None:
+    found: _Recorded | None = ctx.observations.get(_RECORDED)
+    if found is None:
+        found = ctx.observations[_RECORDED] = _Recorded()
+    if address in found.seen:
+        return
+    found.seen.add(address)
+    stack = _stack_of(record)
+    if stack is not None:  # then its path is products/<stack>/<name>, POSIX (see _stack_of)
+        found.names.setdefault(stack, set()).add(record["attributes"]["path"].rsplit("/", 1)[-1])
+    if record["status"] == "present":
+        found.present.add(address)
 
 
 def _recorded_products(ctx: PlanContext) -> _Recorded:
-    key = "products.recorded"
+    """`_Recorded` of every product record of the plan's state."""
+    found: _Recorded = ctx.observations.setdefault(_RECORDED, _Recorded())
+    if not found.complete:
+        records = ctx.state.by_kind(ProductKind.kind)
+        for address in records:
+            if address not in found.seen:  # not handed to assess (yet): an orphan, built here
+                _note_record(address, records[address], ctx)
+        found.complete = True
+    return found
+
+
+def _claimable(stack: str, ctx: PlanContext) -> set[tuple[str, str]]:
+    """(reference, secondary) ISO dates of the pairs of ``stack`` whose product is not recorded
+    present: a folder of such a pair may still be adopted, so it is never swept away (or
+    --prune would delete a product paid for). One pass over the jobs per plan, not per stack."""
+    key = "products.claimable"
     if key not in ctx.observations:
-        found = _Recorded()
-        for address, record in ctx.state.by_kind(ProductKind.kind).items():
-            stack = _stack_of(record)
-            found.by_stack.setdefault(stack, set()).add(address)
-            if stack is not None:  # then its path is products/<stack>/<name>, POSIX (see _stack_of)
-                found.names.setdefault(stack, set()).add(record["attributes"]["path"].rsplit("/", 1)[-1])
-            if record["status"] == "present":
-                found.present.add(address)
-        ctx.observations[key] = found
-    recorded: _Recorded = ctx.observations[key]
-    return recorded
+        present = _recorded_products(ctx).present
+        claimable: dict[str, set[tuple[str, str]]] = {}
+        for job in ctx.desired_of(Hyp3JobKind.kind):
+            spec = job.spec
+            if product_address(spec["pair"]) not in present:
+                dates = (spec["reference_date"], spec["secondary_date"])
+                claimable.setdefault(spec["stack"], set()).add(dates)
+        ctx.observations[key] = claimable
+    by_stack: dict[str, set[tuple[str, str]]] = ctx.observations[key]
+    return by_stack.get(stack, set())
 
 
 def _tracked_names(records: Iterable[Record]) -> dict[str, set[str]]:
