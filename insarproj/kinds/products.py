@@ -626,6 +626,8 @@ def _verdict(
 ) -> Verdict | None:
     """Why a recorded product is not current, intact or kept as declared; None when it is all
     three (``recorded_job_id``: the job id the pair's job record holds)."""
+    if _in_sync(address, record, job_address, ctx, recorded_job_id):
+        return None
     attrs = product_attributes(record)
     current = _current_job_id(job_address, ctx, recorded_job_id)
     if attrs.get("job_id") != current:
@@ -653,6 +655,54 @@ def _verdict(
     if recorded is UNRECORDED:
         return older_record(folder, attrs, wanted)
     return change
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """What every product of a plan is checked against, worked out once per plan."""
+
+    prefix: str  # the data folder, with a separator after it
+    keep_text: object  # keep_layers as a record spells it (None: all), or _UNKNOWN: not comparable
+    verify: bool
+    intact: Any  # hyp3/products.py `quick_intact`, imported once per plan
+
+
+def _wanted(ctx: PlanContext) -> _Wanted:
+    wanted: _Wanted | None = ctx.observations.get("products.wanted")
+    if wanted is None:
+        from insarproj.hyp3.products import quick_intact
+
+        keep = keep_now(ctx)
+        # The record's text equals these layers joined only when no name is empty or holds a comma.
+        plain = keep is None or all(layer and "," not in layer for layer in keep)
+        keep_text = (None if keep is None else ",".join(keep)) if plain else _UNKNOWN
+        prefix = os.path.join(os.fspath(ctx.project.data_dir), "")
+        wanted = ctx.observations["products.wanted"] = _Wanted(
+            prefix, keep_text, ctx.options.verify, quick_intact
+        )
+    return wanted
+
+
+def _in_sync(
+    address: str, record: Record, job_address: str, ctx: PlanContext, recorded_job_id: str | None
+) -> bool:
+    """The converged case of `_verdict`, on fewer values: made by the current job, a plain path,
+    a manifest, the layers kept now as the record's own text, and every recorded file's size as
+    recorded (`quick_intact`, one stat per file). True only where `_verdict` gives None; anything
+    else (False) is judged the long way, which names the problem."""
+    wanted = _wanted(ctx)
+    attrs = product_attributes(record)
+    if wanted.verify or "keep_layers" not in attrs or attrs["keep_layers"] != wanted.keep_text:
+        return False
+    jobs = ctx.observations.get("hyp3.jobs")
+    job = jobs.get(job_address) if jobs else None
+    if attrs.get("job_id") != (str(job.job_id) if job is not None else recorded_job_id):
+        return False
+    path, layout, sizes = attrs.get("path"), attrs.get("layout"), attrs.get("sizes")
+    if type(path) is not str or layout is None or not sizes or attrs.get("manifest") is None:
+        return False
+    folder = wanted.prefix + checked_relative(path, what=f"state record {address}")
+    return bool(wanted.intact(folder, attrs.get("product") or os.path.basename(folder), layout, sizes))
 
 
 def _integrity(
