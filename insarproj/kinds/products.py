@@ -337,8 +337,11 @@ class ProductKind(ResourceKind):
         stack = desired.spec[UNTRACKED_KEY]
         tracked = _tracked_by_stack(ctx).get(stack, set())
         claimable = _claimable(stack, ctx)
-        names = _untracked(ctx.project.data_dir, stack, ctx.state, claimable=claimable, tracked=tracked)
-        leftovers = _stale_work(ctx.project.data_dir, stack, claimable)
+        listing = os.listdir(ctx.project.data_dir / PRODUCTS_DIR / stack)  # once for both questions
+        names = _untracked(
+            ctx.project.data_dir, stack, ctx.state, claimable=claimable, tracked=tracked, listing=listing
+        )
+        leftovers = _stale_work(ctx.project.data_dir, stack, claimable, listing=listing)
         if not names and not leftovers:
             return None
         reasons = []
@@ -824,9 +827,13 @@ def _note_record(address: str, record: Record, ctx: PlanContext) -> None:
     if address in found.seen:
         return
     found.seen.add(address)
-    stack = _stack_of(record)
-    if stack is not None:  # then its path is products/<stack>/<name>, POSIX (see _stack_of)
-        found.names.setdefault(stack, set()).add(record["attributes"]["path"].rsplit("/", 1)[-1])
+    # As `_stack_of`, with the folder name from the same split.
+    parts = (product_attributes(record).get("path") or "").split("/")
+    if len(parts) == 3 and parts[0] == PRODUCTS_DIR:
+        names = found.names.get(parts[1])
+        if names is None:
+            names = found.names[parts[1]] = set()
+        names.add(parts[2])
     if record["status"] == "present":
         found.present.add(address)
 
@@ -846,16 +853,23 @@ def _recorded_products(ctx: PlanContext) -> _Recorded:
 def _claimable(stack: str, ctx: PlanContext) -> set[tuple[str, str]]:
     """(reference, secondary) ISO dates of the pairs of ``stack`` whose product is not recorded
     present: a folder of such a pair may still be adopted, so it is never swept away (or
-    --prune would delete a product paid for). One pass over the jobs per plan, not per stack."""
+    --prune would delete a product paid for). One pass over the products per plan, not per
+    stack; the jobs are looked at only when a product is missing."""
     key = "products.claimable"
     if key not in ctx.observations:
         present = _recorded_products(ctx).present
+        missing = {
+            item.spec["job"]
+            for item in ctx.desired_of(ProductKind.kind)
+            if "job" in item.spec and item.address not in present
+        }
         claimable: dict[str, set[tuple[str, str]]] = {}
-        for job in ctx.desired_of(Hyp3JobKind.kind):
-            spec = job.spec
-            if product_address(spec["pair"]) not in present:
-                dates = (spec["reference_date"], spec["secondary_date"])
-                claimable.setdefault(spec["stack"], set()).add(dates)
+        for job in ctx.desired_of(Hyp3JobKind.kind) if missing else ():
+            if job.address in missing:
+                spec = job.spec
+                claimable.setdefault(spec["stack"], set()).add(
+                    (spec["reference_date"], spec["secondary_date"])
+                )
         ctx.observations[key] = claimable
     by_stack: dict[str, set[tuple[str, str]]] = ctx.observations[key]
     return by_stack.get(stack, set())
@@ -884,11 +898,13 @@ def _untracked(
     *,
     claimable: set[tuple[str, str]] | None = None,
     tracked: set[str] | None = None,
+    listing: list[str] | None = None,
 ) -> list[str]:
     """Entries of products/<stack>/ that no product record names (``tracked``: those names, when
-    the caller has them). Hidden ones are insarproj's work in progress (a `.part` to resume, a
-    staging folder) and are left alone, and so are products of ``claimable`` (reference,
-    secondary) ISO dates: pairs whose product may still be adopted from disk."""
+    the caller has them; ``listing``: the folder's entries, when it has listed them). Hidden ones
+    are insarproj's work in progress (a `.part` to resume, a staging folder) and are left alone,
+    and so are products of ``claimable`` (reference, secondary) ISO dates: pairs whose product
+    may still be adopted from disk."""
     from insarproj.hyp3.products import parse_product_name
 
     if tracked is None:
@@ -902,11 +918,11 @@ def _untracked(
             and (parsed.reference_date.isoformat(), parsed.secondary_date.isoformat()) in claimable
         )
 
-    folder = data_dir / PRODUCTS_DIR / stack
-    return sorted(  # names only (os.listdir): no path object per product folder
-        name
-        for name in os.listdir(folder)
-        if not name.startswith(".") and name not in tracked and not claimed(name)
+    if listing is None:  # names only (os.listdir): no path object per product folder
+        listing = os.listdir(data_dir / PRODUCTS_DIR / stack)
+    # The tracked names taken away at C speed first: a converged stack leaves nothing to look at.
+    return sorted(
+        name for name in set(listing).difference(tracked) if not name.startswith(".") and not claimed(name)
     )
 
 
@@ -916,7 +932,9 @@ def _untracked(
 _WORK = re.compile(r"^\.(?P<product>[^./]+)\.(?:zip(?:\..*)?|[^/]*\.extracting|old-[0-9a-f]{8})$")
 
 
-def _stale_work(data_dir: Path, stack: str, claimable: set[tuple[str, str]]) -> list[str]:
+def _stale_work(
+    data_dir: Path, stack: str, claimable: set[tuple[str, str]], *, listing: list[str] | None = None
+) -> list[str]:
     """insarproj's own work files in products/<stack>/ that no apply will finish: the product's
     pair is no longer waiting for its product (``claimable``: the (reference, secondary) ISO
     dates of pairs of the network whose product is not recorded yet). An apply holds the project
@@ -925,7 +943,9 @@ def _stale_work(data_dir: Path, stack: str, claimable: set[tuple[str, str]]) -> 
     from insarproj.hyp3.products import parse_product_name
 
     stale = []
-    for name in os.listdir(data_dir / PRODUCTS_DIR / stack):
+    if listing is None:
+        listing = os.listdir(data_dir / PRODUCTS_DIR / stack)
+    for name in listing:
         match = _WORK.match(name) if name.startswith(".") else None
         if match is None:
             continue  # not insarproj's (a user's hidden file): left alone
