@@ -414,24 +414,25 @@ class Hyp3JobKind(ResourceKind):
     def desired(self, ctx: PlanContext) -> Iterable[Desired]:
         identity = pair_identity(ctx.project)
         # A lazy state builds a record per access (state/lazy.py): its identity is then no saving.
-        recorded = (lambda address: None) if ctx.state.lazy else ctx.state.get
+        recorded = None if ctx.state.lazy else ctx.state.get
         for pair in ctx.desired_of(PairKind.kind):
-            address = job_address(pair.address)
+            address, pair_spec = job_address(pair.address), pair.spec
+            wanted = identity(pair_spec)
             yield Desired(
-                address=address,
-                spec={
+                address,
+                {
                     "pair": pair.address,
-                    "stack": pair.spec["stack"],
-                    "reference_date": pair.spec["reference_date"],
-                    "secondary_date": pair.spec["secondary_date"],
-                    "temporal_baseline": pair.spec["temporal_baseline"],
-                    "bperp": pair.spec["bperp"],
+                    "stack": pair_spec["stack"],
+                    "reference_date": pair_spec["reference_date"],
+                    "secondary_date": pair_spec["secondary_date"],
+                    "temporal_baseline": pair_spec["temporal_baseline"],
+                    "bperp": pair_spec["bperp"],
                     # Built (and checked) by assess only for a job that gets an action: a job that
                     # SUCCEEDED with this identity long ago needs no request.
                     "request": None,
-                    "identity": _recorded_if_same(recorded(address), identity(pair.spec)),
+                    "identity": wanted if recorded is None else _recorded_if_same(recorded(address), wanted),
                 },
-                depends_on=(pair.address,),
+                (pair.address,),
             )
 
     def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:

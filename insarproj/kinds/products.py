@@ -203,8 +203,9 @@ class ProductKind(ResourceKind):
             return
         # By address, not by record: a record is built once per plan, by assess (state/lazy.py);
         # which pairs may still claim a folder is worked out when the sweep is assessed.
-        for address in ctx.state.by_kind(self.kind):
-            products.setdefault(_address_stack(address), set()).add(address)
+        wanted = set().union(*products.values())
+        for address in set(ctx.state.by_kind(self.kind)).difference(wanted):
+            products.setdefault(_address_stack(address), set()).add(address)  # a record of no pair now
         for stack in stacks:
             yield Desired(
                 address=f"{self.kind}.{stack}.untracked",
