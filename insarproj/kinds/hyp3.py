@@ -112,11 +112,12 @@ def hyp3_config(project: Any) -> Any:
 
 def job_address(pair_address: str) -> str:
     # Interned: the same string object as the state's key (state/sharing.py), not a copy per plan.
-    return sys.intern("hyp3_job." + pair_address.split(".", 1)[1])
+    # Sliced at the first dot (no list per call: asked for every pair).
+    return sys.intern("hyp3_job" + pair_address[pair_address.index(".") :])
 
 
 def product_address(pair_address: str) -> str:
-    return sys.intern("product." + pair_address.split(".", 1)[1])
+    return sys.intern("product" + pair_address[pair_address.index(".") :])
 
 
 def build_request(project: Any, pair_spec: dict[str, Any]) -> Any:
