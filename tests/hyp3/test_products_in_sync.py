@@ -218,3 +218,56 @@ def test_a_path_leaving_the_data_folder_is_refused_either_way(tmp_path: Path, pa
     record["attributes"]["path"] = path
     with pytest.raises(UnsafePathError):
         products._verdict(ADDRESS, record, JOB, _ctx(data, None), "J1")
+
+
+def _desired(pair: str) -> Any:
+    """The desired job and product of ``pair`` (stack A064), as the kinds make them."""
+    rest = pair.split(".", 1)[1]
+    ref, sec = rest.split(".")[1].split("_")
+    dates = {
+        "reference_date": f"{ref[:4]}-{ref[4:6]}-{ref[6:]}",
+        "secondary_date": f"{sec[:4]}-{sec[4:6]}-{sec[6:]}",
+    }
+    job = SimpleNamespace(address=f"hyp3_job.{rest}", spec={"pair": pair, "stack": "A064", **dates})
+    product = SimpleNamespace(address=f"product.{rest}", spec={"stack": "A064", "job": job.address})
+    return job, product
+
+
+# (record, desired now, noted by assess, recorded present)
+RECORDS = [
+    ("product.A064.20210101_20210113", "present", True, True, True),
+    ("product.A064.20210113_20210125", "present", True, False, True),  # desired, not assessed yet
+    ("product.A064.20210125_20210206", "downloading", True, True, False),
+    ("product.A064.20200101_20200113", "present", False, False, True),  # an orphan
+]
+
+
+def test_every_product_record_is_noted_once_and_the_sweep_sees_them_all(tmp_path: Path) -> None:
+    from insarproj.state import StateStore, op_put
+
+    store = StateStore(tmp_path / ".insarproj")
+    store.create()
+    with store.open_writer() as writer:
+        writer.record(
+            [
+                op_put(a, "product", status, {"path": f"products/A064/{a.rsplit('.', 1)[1]}", "job_id": "J"})
+                for a, status, *_ in RECORDS
+            ]
+        )
+    state = store.load(lazy=True)
+    wanted = [_desired("pair." + a.split(".", 1)[1]) for a, _s, desired, *_ in RECORDS if desired]
+    wanted.append(_desired("pair.A064.20210206_20210218"))  # a pair whose product is not recorded
+    kinds = {"hyp3_job": [j for j, _p in wanted], "product": [p for _j, p in wanted]}
+    ctx = SimpleNamespace(state=state, observations={}, desired_of=lambda kind: kinds.get(kind, []))
+    view = state.by_kind("product")
+    for address, _status, _desired_now, noted, _present in RECORDS:
+        if noted:
+            products._note_record(address, view[address], ctx)
+            products._note_record(address, view[address], ctx)  # asked twice: noted once
+    recorded = products._recorded_products(ctx)
+    assert recorded.complete and recorded.seen == {a for a, *_ in RECORDS}
+    assert recorded.names == {"A064": {a.rsplit(".", 1)[1] for a, *_ in RECORDS}}
+    assert recorded.present == {a for a, _s, _d, _n, present in RECORDS if present}
+    # Folders of pairs whose product is not present may still be adopted: never swept.
+    assert products._claimable("A064", ctx) == {("2021-01-25", "2021-02-06"), ("2021-02-06", "2021-02-18")}
+    assert products._claimable("D087", ctx) == set()
