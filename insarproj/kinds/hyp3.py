@@ -402,6 +402,19 @@ class _Step:
         return self.act(Op.FAILED, f"{why}; {used} of {limit} attempts used (max_attempts {limit})")
 
 
+def _succeeded_in_sync(record: Record, identity: str, ctx: PlanContext) -> bool:
+    """`decide_recorded`'s None for the common record, on two of its values: SUCCEEDED with this
+    identity and not expired on HyP3's clock (no verdict object, no callables per job). False
+    leaves the record to `decide_recorded`."""
+    if record["status"] != "succeeded":
+        return False
+    attrs = hyp3_attributes(record)
+    if attrs.get("identity") != identity:
+        return False
+    expires = parse_time(attrs.get("expiration_time"))
+    return expires is None or expires > _hyp3_now(ctx)
+
+
 def _recorded_if_same(record: Record | None, identity: str) -> str:
     """``identity``, as the record's own string when it is the same: a plan at 20,000 scenes then
     holds one copy of each of 60,000 hashes, not two."""
@@ -439,6 +452,11 @@ class Hyp3JobKind(ResourceKind):
     def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
         identity = spec["identity"]
+        if record is not None and _succeeded_in_sync(record, identity, ctx):
+            attrs = hyp3_attributes(record)
+            if attrs.get("files"):  # what the product kind needs of it: it need not build it again
+                ctx.observations.setdefault(SUCCEEDED_JOBS, {})[desired.address] = attrs.get("job_id")
+            return None
         if (
             record is not None
             and record["status"] in OPEN_STATUSES
