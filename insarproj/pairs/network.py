@@ -317,14 +317,9 @@ def _make_pair(
     stack_id: str, ref: dt.date, sec: dt.date, origin: Origin, bperps: dict[dt.date, float | None]
 ) -> Pair:
     ref_b, sec_b = bperps[ref], bperps[sec]
-    return Pair(
-        stack_id=stack_id,
-        reference=ref,
-        secondary=sec,
-        temporal_baseline=(sec - ref).days,
-        bperp=None if ref_b is None or sec_b is None else sec_b - ref_b,
-        origin=origin,
-    )
+    # stack_id, reference, secondary, temporal_baseline, bperp, origin (positional: per pair)
+    bperp = None if ref_b is None or sec_b is None else sec_b - ref_b
+    return Pair(stack_id, ref, sec, (sec - ref).days, bperp, origin)
 
 
 def _bperp(d: NetworkDate) -> float | None:
@@ -352,10 +347,14 @@ def _components(
             d = parent[d]
         return d
 
-    paired: set[dt.date] = set()
+    edges = list(edges)
+    paired = set(itertools.chain.from_iterable(edges))
     for a, b in edges:
-        paired.update((a, b))
-        ra, rb = find(a), find(b)
+        ra, rb = parent[a], parent[b]  # most dates point at their root already: no call then
+        if parent[ra] != ra:
+            ra = find(ra)
+        if parent[rb] != rb:
+            rb = find(rb)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
     groups: dict[dt.date, list[dt.date]] = {}
