@@ -453,9 +453,9 @@ class Hyp3JobKind(ResourceKind):
         spec = desired.spec
         identity = spec["identity"]
         if record is not None and _succeeded_in_sync(record, identity, ctx):
-            attrs = hyp3_attributes(record)
-            if attrs.get("files"):  # what the product kind needs of it: it need not build it again
-                ctx.observations.setdefault(SUCCEEDED_JOBS, {})[desired.address] = attrs.get("job_id")
+            done = hyp3_attributes(record)
+            if done.get("files"):  # what the product kind needs of it: it need not build it again
+                ctx.observations.setdefault(SUCCEEDED_JOBS, {})[desired.address] = done.get("job_id")
             return None
         if (
             record is not None

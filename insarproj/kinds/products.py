@@ -219,9 +219,7 @@ class ProductKind(ResourceKind):
             return self._assess_superseded(desired, ctx)
         if UNTRACKED_KEY in spec:
             return self._assess_untracked(desired, ctx)
-        if record is not None:
-            _note_record(desired.address, record, ctx)
-        present = record is not None and record["status"] == "present"
+        present = record is not None and _note_record(desired.address, record, ctx)
         succeeded = ctx.observations.get(SUCCEEDED_JOBS, {}).get(spec["job"], _UNKNOWN)
         if present and succeeded is not _UNKNOWN:
             # The job kind saw its record SUCCEEDED with files, in sync: not built again here.
@@ -821,12 +819,14 @@ def _address_stack(address: str) -> str:
     return parts[1] if len(parts) == 3 else ""
 
 
-def _note_record(address: str, record: Record, ctx: PlanContext) -> None:
+def _note_record(address: str, record: Record, ctx: PlanContext) -> bool:
+    """Note what the sweep needs of a product record (once each); whether it is present."""
     found: _Recorded | None = ctx.observations.get(_RECORDED)
     if found is None:
         found = ctx.observations[_RECORDED] = _Recorded()
+    present = record["status"] == "present"
     if address in found.seen:
-        return
+        return present
     found.seen.add(address)
     # As `_stack_of`, with the folder name from the same split.
     parts = (product_attributes(record).get("path") or "").split("/")
@@ -835,8 +835,9 @@ def _note_record(address: str, record: Record, ctx: PlanContext) -> None:
         if names is None:
             names = found.names[parts[1]] = set()
         names.add(parts[2])
-    if record["status"] == "present":
+    if present:
         found.present.add(address)
+    return present
 
 
 def _recorded_products(ctx: PlanContext) -> _Recorded:
