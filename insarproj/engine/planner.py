@@ -99,11 +99,11 @@ def _assess_kinds(
             action = assess(item, record_of(item.address), ctx)
             if action is not None:
                 _add(actions, action)
-        for address in recorded:  # a record is built only for an orphan (state/lazy.py)
-            if address not in seen:
-                action = kind.orphan(address, recorded[address], ctx)
-                if action is not None:
-                    _add(actions, action)
+        # A record is built only for an orphan (state/lazy.py); the orphans found in one pass.
+        for address in [address for address in recorded if address not in seen]:
+            action = kind.orphan(address, recorded[address], ctx)
+            if action is not None:
+                _add(actions, action)
         notes.extend(kind.notes(ctx))
     return actions, kind_rank, notes
 

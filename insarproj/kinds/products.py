@@ -184,13 +184,13 @@ class ProductKind(ResourceKind):
     kind = "product"
 
     def desired(self, ctx: PlanContext) -> Iterable[Desired]:
-        products: dict[str, set[str]] = {}  # stack -> the addresses of its products
+        products: dict[str, list[str]] = {}  # stack -> the addresses of its products (each once)
         for job in ctx.desired_of(Hyp3JobKind.kind):
             address, stack = product_address(job.spec["pair"]), job.spec["stack"]
             found = products.get(stack)
             if found is None:
-                found = products[stack] = set()
-            found.add(address)
+                found = products[stack] = []
+            found.append(address)
             spec = {"stack": stack, "job": job.address}
             yield Desired(address=address, spec=spec, depends_on=(job.address,))
         # The superseded area should be empty after `apply --prune`: one item per stack in it.
@@ -205,12 +205,12 @@ class ProductKind(ResourceKind):
         # which pairs may still claim a folder is worked out when the sweep is assessed.
         wanted = set().union(*products.values())
         for address in set(ctx.state.by_kind(self.kind)).difference(wanted):
-            products.setdefault(_address_stack(address), set()).add(address)  # a record of no pair now
+            products.setdefault(_address_stack(address), []).append(address)  # a record of no pair now
         for stack in stacks:
             yield Desired(
                 address=f"{self.kind}.{stack}.untracked",
                 spec={UNTRACKED_KEY: stack},
-                depends_on=tuple(sorted(products.get(stack, ()))),
+                depends_on=tuple(sorted(set(products.get(stack, ())))),
             )
 
     def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
