@@ -93,21 +93,31 @@ def _assess_kinds(
         desired = list(kind.desired(ctx))
         ctx._desired[kind.kind] = desired
         recorded = ctx.state.by_kind(kind.kind)
-        seen: set[str] = set()
+        seen = _unique_addresses(kind.kind, [item.address for item in desired])
+        assess, record_of = kind.assess, recorded.get  # bound once: called per resource
         for item in desired:
-            if item.address in seen:
-                raise PlanError(f"two {kind.kind} resources share the address {item.address}")
-            seen.add(item.address)
-            action = kind.assess(item, recorded.get(item.address), ctx)
+            action = assess(item, record_of(item.address), ctx)
             if action is not None:
                 _add(actions, action)
-        for address in recorded:  # a record is built only for an orphan (state/lazy.py)
-            if address not in seen:
-                action = kind.orphan(address, recorded[address], ctx)
-                if action is not None:
-                    _add(actions, action)
+        # A record is built only for an orphan (state/lazy.py); the orphans found in one pass.
+        for address in [address for address in recorded if address not in seen]:
+            action = kind.orphan(address, recorded[address], ctx)
+            if action is not None:
+                _add(actions, action)
         notes.extend(kind.notes(ctx))
     return actions, kind_rank, notes
+
+
+def _unique_addresses(kind: str, addresses: Sequence[str]) -> set[str]:
+    """The set of ``addresses``; PlanError naming the first one two resources share."""
+    seen = set(addresses)
+    if len(seen) != len(addresses):
+        once: set[str] = set()
+        for address in addresses:
+            if address in once:
+                raise PlanError(f"two {kind} resources share the address {address}")
+            once.add(address)
+    return seen
 
 
 def _add_replacements(ctx: PlanContext, kinds: Sequence[ResourceKind], actions: dict[str, Action]) -> None:

@@ -682,8 +682,9 @@ def _suffixes(layout: str) -> tuple[str, ...]:
 def quick_intact(folder: str, product: str, layout: str, sizes: str) -> bool:
     """Whether every file of ``layout`` and the manifest have the recorded sizes (stat only)."""
     stat_of, prefix = os.stat, folder + os.sep
+    named = prefix + product  # each file is the product's name and a suffix
     try:
-        found = [stat_of(prefix + product + suffix).st_size for suffix in _suffixes(layout)]
+        found = [stat_of(named + suffix).st_size for suffix in _suffixes(layout)]
         found.append(stat_of(prefix + MANIFEST_NAME).st_size)
     except (OSError, ValueError):
         return False

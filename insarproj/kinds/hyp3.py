@@ -112,11 +112,12 @@ def hyp3_config(project: Any) -> Any:
 
 def job_address(pair_address: str) -> str:
     # Interned: the same string object as the state's key (state/sharing.py), not a copy per plan.
-    return sys.intern("hyp3_job." + pair_address.split(".", 1)[1])
+    # Sliced at the first dot (no list per call: asked for every pair).
+    return sys.intern("hyp3_job" + pair_address[pair_address.index(".") :])
 
 
 def product_address(pair_address: str) -> str:
-    return sys.intern("product." + pair_address.split(".", 1)[1])
+    return sys.intern("product" + pair_address[pair_address.index(".") :])
 
 
 def build_request(project: Any, pair_spec: dict[str, Any]) -> Any:
@@ -401,6 +402,19 @@ class _Step:
         return self.act(Op.FAILED, f"{why}; {used} of {limit} attempts used (max_attempts {limit})")
 
 
+def _succeeded_in_sync(record: Record, identity: str, ctx: PlanContext) -> bool:
+    """`decide_recorded`'s None for the common record, on two of its values: SUCCEEDED with this
+    identity and not expired on HyP3's clock (no verdict object, no callables per job). False
+    leaves the record to `decide_recorded`."""
+    if record["status"] != "succeeded":
+        return False
+    attrs = hyp3_attributes(record)
+    if attrs.get("identity") != identity:
+        return False
+    expires = parse_time(attrs.get("expiration_time"))
+    return expires is None or expires > _hyp3_now(ctx)
+
+
 def _recorded_if_same(record: Record | None, identity: str) -> str:
     """``identity``, as the record's own string when it is the same: a plan at 20,000 scenes then
     holds one copy of each of 60,000 hashes, not two."""
@@ -414,29 +428,35 @@ class Hyp3JobKind(ResourceKind):
     def desired(self, ctx: PlanContext) -> Iterable[Desired]:
         identity = pair_identity(ctx.project)
         # A lazy state builds a record per access (state/lazy.py): its identity is then no saving.
-        recorded = (lambda address: None) if ctx.state.lazy else ctx.state.get
+        recorded = None if ctx.state.lazy else ctx.state.get
         for pair in ctx.desired_of(PairKind.kind):
-            address = job_address(pair.address)
+            address, pair_spec = job_address(pair.address), pair.spec
+            wanted = identity(pair_spec)
             yield Desired(
-                address=address,
-                spec={
+                address,
+                {
                     "pair": pair.address,
-                    "stack": pair.spec["stack"],
-                    "reference_date": pair.spec["reference_date"],
-                    "secondary_date": pair.spec["secondary_date"],
-                    "temporal_baseline": pair.spec["temporal_baseline"],
-                    "bperp": pair.spec["bperp"],
+                    "stack": pair_spec["stack"],
+                    "reference_date": pair_spec["reference_date"],
+                    "secondary_date": pair_spec["secondary_date"],
+                    "temporal_baseline": pair_spec["temporal_baseline"],
+                    "bperp": pair_spec["bperp"],
                     # Built (and checked) by assess only for a job that gets an action: a job that
                     # SUCCEEDED with this identity long ago needs no request.
                     "request": None,
-                    "identity": _recorded_if_same(recorded(address), identity(pair.spec)),
+                    "identity": wanted if recorded is None else _recorded_if_same(recorded(address), wanted),
                 },
-                depends_on=(pair.address,),
+                (pair.address,),
             )
 
     def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
         identity = spec["identity"]
+        if record is not None and _succeeded_in_sync(record, identity, ctx):
+            done = hyp3_attributes(record)
+            if done.get("files"):  # what the product kind needs of it: it need not build it again
+                ctx.observations.setdefault(SUCCEEDED_JOBS, {})[desired.address] = done.get("job_id")
+            return None
         if (
             record is not None
             and record["status"] in OPEN_STATUSES

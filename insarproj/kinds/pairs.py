@@ -71,13 +71,24 @@ def pin_networks(
     settings = network_settings(project)
     single = one_scene_per_date(project)
     result = []
+    split: dict[str, frozenset[str]] = {}  # a handful of distinct values ("VV+VH"), split once each
+
+    def polarizations(name: str) -> frozenset[str]:
+        value = pin.scenes[name].polarization
+        found = split.get(value)
+        if found is None:
+            found = split[value] = _polarizations(value)
+        return found
+
     for stack in pin.stacks:
         dates = []
         for stack_date in stack.dates:
             if held and stack_date.date.isoformat() in held.get(stack.id, {}):
                 continue
             names = [stack_date.representative] if single else list(stack_date.scenes)
-            pols = frozenset().union(*(_polarizations(pin.scenes[n].polarization) for n in names))
+            pols = (
+                frozenset().union(*map(polarizations, names)) if len(names) != 1 else polarizations(names[0])
+            )
             bperp = stack_date.bperp
             if bperp is None and bperps:
                 bperp = bperps.get(stack.id, {}).get(stack_date.date.isoformat())
@@ -110,10 +121,12 @@ def _checked_pairs(ctx: PlanContext) -> Iterator[tuple[Any, Any, Any, Any, list[
 
     bursts = pinned(ctx) is not None and pinned(ctx).product == "BURST"
     for stack, network, dates in networks(ctx):
+        by_day = {d.date: d for d in dates.values()}  # no ISO string per pair
+        stack_ids = (stack.id, stack.id)
         for pair in network.pairs:
-            ref = dates[pair.reference.isoformat()]
-            sec = dates[pair.secondary.isoformat()]
-            problems = validate_pair(pair, ref, sec, stack_ids=(stack.id, stack.id))
+            ref = by_day[pair.reference]
+            sec = by_day[pair.secondary]
+            problems = validate_pair(pair, ref, sec, stack_ids=stack_ids)
             if bursts:
                 problems += validate_burst_pair(ref.scenes, sec.scenes)
             yield stack, pair, ref, sec, problems
@@ -163,35 +176,49 @@ class PairKind(ResourceKind):
     kind = "pair"
 
     def desired(self, ctx: PlanContext) -> Iterable[Desired]:
+        from insarproj.pairs import validate_burst_pair, validate_pair
+
         # One string per date and one list per date's scenes, shared by its ≈ 6 pairs (nothing
-        # changes a spec): at 20,000 scenes, ≈ 15 MiB less than a copy per pair.
+        # changes a spec): at 20,000 scenes, ≈ 15 MiB less than a copy per pair. Worked out per
+        # date, before its pairs (`_checked_pairs`' loop, with what a spec needs of each date).
         iso: dict[Any, str] = {}
-        scenes: dict[Any, list[str]] = {}
         left_out = []
-        for stack, pair, ref, sec, problems in _checked_pairs(ctx):
-            if problems:
-                left_out.append((stack, pair, problems))
-                continue
-            address = sys.intern(f"pair.{stack.id}.{pair.key}")  # the state's key itself (state/sharing.py)
-            spec = {
-                "stack": stack.id,
-                "reference_date": iso.get(pair.reference)
-                or iso.setdefault(pair.reference, pair.reference.isoformat()),
-                "secondary_date": iso.get(pair.secondary)
-                or iso.setdefault(pair.secondary, pair.secondary.isoformat()),
-                "reference": scenes.get(ref.scenes) or scenes.setdefault(ref.scenes, list(ref.scenes)),
-                "secondary": scenes.get(sec.scenes) or scenes.setdefault(sec.scenes, list(sec.scenes)),
-                "temporal_baseline": pair.temporal_baseline,
-                "bperp": None if pair.bperp is None else round(pair.bperp, 1),
-                "origin": pair.origin,
+        lazy = ctx.state.lazy
+        bursts = pinned(ctx) is not None and pinned(ctx).product == "BURST"
+        for stack, network, dates in networks(ctx):
+            stack_ids, prefix = (stack.id, stack.id), f"pair.{stack.id}."
+            of_date = {
+                d.date: (d, iso.get(d.date) or iso.setdefault(d.date, d.date.isoformat()), list(d.scenes))
+                for d in dates.values()
             }
-            # A lazy state builds a record per access (state/lazy.py): then its copy is no saving.
-            shared = spec if ctx.state.lazy else _recorded_if_same(ctx.state.get(address), spec)
-            yield Desired(address=address, spec=shared)
+            for pair in network.pairs:
+                ref, ref_iso, ref_scenes = of_date[pair.reference]
+                sec, sec_iso, sec_scenes = of_date[pair.secondary]
+                problems = validate_pair(pair, ref, sec, stack_ids=stack_ids)
+                if bursts:
+                    problems += validate_burst_pair(ref.scenes, sec.scenes)
+                if problems:
+                    left_out.append((stack, pair, problems))
+                    continue
+                address = sys.intern(prefix + pair.key)  # the state's key itself (state/sharing.py)
+                spec = {
+                    "stack": stack.id,
+                    "reference_date": ref_iso,
+                    "secondary_date": sec_iso,
+                    "reference": ref_scenes,
+                    "secondary": sec_scenes,
+                    "temporal_baseline": pair.temporal_baseline,
+                    "bperp": None if pair.bperp is None else round(pair.bperp, 1),
+                    "origin": pair.origin,
+                }
+                # A lazy state builds a record per access (state/lazy.py): then its copy is no saving.
+                yield Desired(address, spec if lazy else _recorded_if_same(ctx.state.get(address), spec))
         ctx.observations[LEFT_OUT_CACHE] = left_out  # every pair checked: what notes name
 
     def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
+        if record is not None and record["attributes"] == spec:
+            return None  # recorded as wanted: the common case, decided on one comparison
         internal = pairs_are_internal(ctx.project)
         if record is None:
             bperp = "" if spec["bperp"] is None else f", {spec['bperp']:+.0f} m"

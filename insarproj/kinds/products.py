@@ -184,12 +184,15 @@ class ProductKind(ResourceKind):
     kind = "product"
 
     def desired(self, ctx: PlanContext) -> Iterable[Desired]:
+        products: dict[str, list[str]] = {}  # stack -> the addresses of its products (each once)
         for job in ctx.desired_of(Hyp3JobKind.kind):
-            yield Desired(
-                address=product_address(job.spec["pair"]),
-                spec={"stack": job.spec["stack"], "job": job.address},
-                depends_on=(job.address,),
-            )
+            address, stack = product_address(job.spec["pair"]), job.spec["stack"]
+            found = products.get(stack)
+            if found is None:
+                found = products[stack] = []
+            found.append(address)
+            spec = {"stack": stack, "job": job.address}
+            yield Desired(address=address, spec=spec, depends_on=(job.address,))
         # The superseded area should be empty after `apply --prune`: one item per stack in it.
         for stack in _superseded_stacks(ctx.project.data_dir):
             yield Desired(address=f"{self.kind}.{stack}.superseded", spec={SUPERSEDED_KEY: stack})
@@ -198,24 +201,16 @@ class ProductKind(ResourceKind):
         stacks = _subfolders(ctx.project.data_dir / PRODUCTS_DIR)
         if not stacks:
             return
-        recorded = _recorded_products(ctx)
-        jobs_by_stack: dict[str, list[Desired]] = {}
-        for job in ctx.desired_of(Hyp3JobKind.kind):
-            jobs_by_stack.setdefault(job.spec["stack"], []).append(job)
+        # By address, not by record: a record is built once per plan, by assess (state/lazy.py);
+        # which pairs may still claim a folder is worked out when the sweep is assessed.
+        wanted = set().union(*products.values())
+        for address in set(ctx.state.by_kind(self.kind)).difference(wanted):
+            products.setdefault(_address_stack(address), []).append(address)  # a record of no pair now
         for stack in stacks:
-            jobs = jobs_by_stack.get(stack, [])
-            products = recorded.by_stack.get(stack, set()) | {product_address(j.spec["pair"]) for j in jobs}
-            # A folder of a pair whose product is not recorded may be adopted once its job is known
-            # (a recovered state): never swept away, or --prune would delete a product paid for.
-            claimable = {
-                (j.spec["reference_date"], j.spec["secondary_date"])
-                for j in jobs
-                if product_address(j.spec["pair"]) not in recorded.present
-            }
             yield Desired(
                 address=f"{self.kind}.{stack}.untracked",
-                spec={UNTRACKED_KEY: stack, "claimable": claimable},
-                depends_on=tuple(sorted(products)),
+                spec={UNTRACKED_KEY: stack},
+                depends_on=tuple(sorted(set(products.get(stack, ())))),
             )
 
     def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
@@ -224,7 +219,7 @@ class ProductKind(ResourceKind):
             return self._assess_superseded(desired, ctx)
         if UNTRACKED_KEY in spec:
             return self._assess_untracked(desired, ctx)
-        present = record is not None and record["status"] == "present"
+        present = record is not None and _note_record(desired.address, record, ctx)
         succeeded = ctx.observations.get(SUCCEEDED_JOBS, {}).get(spec["job"], _UNKNOWN)
         if present and succeeded is not _UNKNOWN:
             # The job kind saw its record SUCCEEDED with files, in sync: not built again here.
@@ -340,9 +335,12 @@ class ProductKind(ResourceKind):
     def _assess_untracked(self, desired: Desired, ctx: PlanContext) -> Action | None:
         stack = desired.spec[UNTRACKED_KEY]
         tracked = _tracked_by_stack(ctx).get(stack, set())
-        claimable = desired.spec["claimable"]
-        names = _untracked(ctx.project.data_dir, stack, ctx.state, claimable=claimable, tracked=tracked)
-        leftovers = _stale_work(ctx.project.data_dir, stack, claimable)
+        claimable = _claimable(stack, ctx)
+        listing = os.listdir(ctx.project.data_dir / PRODUCTS_DIR / stack)  # once for both questions
+        names = _untracked(
+            ctx.project.data_dir, stack, ctx.state, claimable=claimable, tracked=tracked, listing=listing
+        )
+        leftovers = _stale_work(ctx.project.data_dir, stack, claimable, listing=listing)
         if not names and not leftovers:
             return None
         reasons = []
@@ -493,11 +491,11 @@ class ProductKind(ResourceKind):
         now = _hyp3_now(ctx)
         soon = []
         recorded = _recorded_products(ctx)
-        for job in ctx.desired_of(Hyp3JobKind.kind):
-            address = product_address(job.spec["pair"])
-            if address in recorded.present:
-                continue
-            _files, expires, _job = _job_files(job.address, ctx)
+        for item in ctx.desired_of(self.kind):
+            address, job = item.address, item.spec.get("job")
+            if job is None or address in recorded.present:
+                continue  # a stack's sweep, or a product in place
+            _files, expires, _job = _job_files(job, ctx)
             expiry = parse_time(expires)
             if expiry is not None and now < expiry and expiry - now < EXPIRY_WARNING:
                 soon.append(address)
@@ -630,6 +628,8 @@ def _verdict(
 ) -> Verdict | None:
     """Why a recorded product is not current, intact or kept as declared; None when it is all
     three (``recorded_job_id``: the job id the pair's job record holds)."""
+    if _in_sync(address, record, job_address, ctx, recorded_job_id):
+        return None
     attrs = product_attributes(record)
     current = _current_job_id(job_address, ctx, recorded_job_id)
     if attrs.get("job_id") != current:
@@ -657,6 +657,54 @@ def _verdict(
     if recorded is UNRECORDED:
         return older_record(folder, attrs, wanted)
     return change
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """What every product of a plan is checked against, worked out once per plan."""
+
+    prefix: str  # the data folder, with a separator after it
+    keep_text: object  # keep_layers as a record spells it (None: all), or _UNKNOWN: not comparable
+    verify: bool
+    intact: Any  # hyp3/products.py `quick_intact`, imported once per plan
+
+
+def _wanted(ctx: PlanContext) -> _Wanted:
+    wanted: _Wanted | None = ctx.observations.get("products.wanted")
+    if wanted is None:
+        from insarproj.hyp3.products import quick_intact
+
+        keep = keep_now(ctx)
+        # The record's text equals these layers joined only when no name is empty or holds a comma.
+        plain = keep is None or all(layer and "," not in layer for layer in keep)
+        keep_text = (None if keep is None else ",".join(keep)) if plain else _UNKNOWN
+        prefix = os.path.join(os.fspath(ctx.project.data_dir), "")
+        wanted = ctx.observations["products.wanted"] = _Wanted(
+            prefix, keep_text, ctx.options.verify, quick_intact
+        )
+    return wanted
+
+
+def _in_sync(
+    address: str, record: Record, job_address: str, ctx: PlanContext, recorded_job_id: str | None
+) -> bool:
+    """The converged case of `_verdict`, on fewer values: made by the current job, a plain path,
+    a manifest, the layers kept now as the record's own text, and every recorded file's size as
+    recorded (`quick_intact`, one stat per file). True only where `_verdict` gives None; anything
+    else (False) is judged the long way, which names the problem."""
+    wanted = _wanted(ctx)
+    attrs = product_attributes(record)
+    if wanted.verify or "keep_layers" not in attrs or attrs["keep_layers"] != wanted.keep_text:
+        return False
+    jobs = ctx.observations.get("hyp3.jobs")
+    job = jobs.get(job_address) if jobs else None
+    if attrs.get("job_id") != (str(job.job_id) if job is not None else recorded_job_id):
+        return False
+    path, layout, sizes = attrs.get("path"), attrs.get("layout"), attrs.get("sizes")
+    if type(path) is not str or layout is None or not sizes or attrs.get("manifest") is None:
+        return False
+    folder = wanted.prefix + checked_relative(path, what=f"state record {address}")
+    return bool(wanted.intact(folder, attrs.get("product") or os.path.basename(folder), layout, sizes))
 
 
 def _integrity(
@@ -751,28 +799,82 @@ def _stack_of(record: Record) -> str | None:
 
 @dataclass
 class _Recorded:
-    """What the product kind needs to know of all product records, from one pass over them per
-    plan (a lazy state builds a record per access, state/lazy.py)."""
+    """What the product kind needs to know of all product records (folder names by stack, which
+    are present), gathered as assess is handed each record (`_note_record`) and completed from
+    the records it was not handed (orphans) when first asked: a lazy state builds a record per
+    access (state/lazy.py), so each is built once per plan, not once more for this."""
 
-    by_stack: dict[str | None, set[str]] = field(default_factory=dict)  # stack folder -> addresses
+    seen: set[str] = field(default_factory=set)  # addresses whose record was noted
     names: dict[str, set[str]] = field(default_factory=dict)  # stack -> folder names it records
     present: set[str] = field(default_factory=set)  # addresses recorded present
+    complete: bool = False  # every record of the state noted
+
+
+_RECORDED = "products.recorded"
+
+
+def _address_stack(address: str) -> str:
+    """The stack of `product.<stack>.<key>` (None-free: an address without one gives "")."""
+    parts = address.split(".", 2)
+    return parts[1] if len(parts) == 3 else ""
+
+
+def _note_record(address: str, record: Record, ctx: PlanContext) -> bool:
+    """Note what the sweep needs of a product record (once each); whether it is present."""
+    found: _Recorded | None = ctx.observations.get(_RECORDED)
+    if found is None:
+        found = ctx.observations[_RECORDED] = _Recorded()
+    present = record["status"] == "present"
+    if address in found.seen:
+        return present
+    found.seen.add(address)
+    # As `_stack_of`, with the folder name from the same split.
+    parts = (product_attributes(record).get("path") or "").split("/")
+    if len(parts) == 3 and parts[0] == PRODUCTS_DIR:
+        names = found.names.get(parts[1])
+        if names is None:
+            names = found.names[parts[1]] = set()
+        names.add(parts[2])
+    if present:
+        found.present.add(address)
+    return present
 
 
 def _recorded_products(ctx: PlanContext) -> _Recorded:
-    key = "products.recorded"
+    """`_Recorded` of every product record of the plan's state."""
+    found: _Recorded = ctx.observations.setdefault(_RECORDED, _Recorded())
+    if not found.complete:
+        records = ctx.state.by_kind(ProductKind.kind)
+        for address in records:
+            if address not in found.seen:  # not handed to assess (yet): an orphan, built here
+                _note_record(address, records[address], ctx)
+        found.complete = True
+    return found
+
+
+def _claimable(stack: str, ctx: PlanContext) -> set[tuple[str, str]]:
+    """(reference, secondary) ISO dates of the pairs of ``stack`` whose product is not recorded
+    present: a folder of such a pair may still be adopted, so it is never swept away (or
+    --prune would delete a product paid for). One pass over the products per plan, not per
+    stack; the jobs are looked at only when a product is missing."""
+    key = "products.claimable"
     if key not in ctx.observations:
-        found = _Recorded()
-        for address, record in ctx.state.by_kind(ProductKind.kind).items():
-            stack = _stack_of(record)
-            found.by_stack.setdefault(stack, set()).add(address)
-            if stack is not None:  # then its path is products/<stack>/<name>, POSIX (see _stack_of)
-                found.names.setdefault(stack, set()).add(record["attributes"]["path"].rsplit("/", 1)[-1])
-            if record["status"] == "present":
-                found.present.add(address)
-        ctx.observations[key] = found
-    recorded: _Recorded = ctx.observations[key]
-    return recorded
+        present = _recorded_products(ctx).present
+        missing = {
+            item.spec["job"]
+            for item in ctx.desired_of(ProductKind.kind)
+            if "job" in item.spec and item.address not in present
+        }
+        claimable: dict[str, set[tuple[str, str]]] = {}
+        for job in ctx.desired_of(Hyp3JobKind.kind) if missing else ():
+            if job.address in missing:
+                spec = job.spec
+                claimable.setdefault(spec["stack"], set()).add(
+                    (spec["reference_date"], spec["secondary_date"])
+                )
+        ctx.observations[key] = claimable
+    by_stack: dict[str, set[tuple[str, str]]] = ctx.observations[key]
+    return by_stack.get(stack, set())
 
 
 def _tracked_names(records: Iterable[Record]) -> dict[str, set[str]]:
@@ -798,11 +900,13 @@ def _untracked(
     *,
     claimable: set[tuple[str, str]] | None = None,
     tracked: set[str] | None = None,
+    listing: list[str] | None = None,
 ) -> list[str]:
     """Entries of products/<stack>/ that no product record names (``tracked``: those names, when
-    the caller has them). Hidden ones are insarproj's work in progress (a `.part` to resume, a
-    staging folder) and are left alone, and so are products of ``claimable`` (reference,
-    secondary) ISO dates: pairs whose product may still be adopted from disk."""
+    the caller has them; ``listing``: the folder's entries, when it has listed them). Hidden ones
+    are insarproj's work in progress (a `.part` to resume, a staging folder) and are left alone,
+    and so are products of ``claimable`` (reference, secondary) ISO dates: pairs whose product
+    may still be adopted from disk."""
     from insarproj.hyp3.products import parse_product_name
 
     if tracked is None:
@@ -816,11 +920,11 @@ def _untracked(
             and (parsed.reference_date.isoformat(), parsed.secondary_date.isoformat()) in claimable
         )
 
-    folder = data_dir / PRODUCTS_DIR / stack
-    return sorted(  # names only (os.listdir): no path object per product folder
-        name
-        for name in os.listdir(folder)
-        if not name.startswith(".") and name not in tracked and not claimed(name)
+    if listing is None:  # names only (os.listdir): no path object per product folder
+        listing = os.listdir(data_dir / PRODUCTS_DIR / stack)
+    # The tracked names taken away at C speed first: a converged stack leaves nothing to look at.
+    return sorted(
+        name for name in set(listing).difference(tracked) if not name.startswith(".") and not claimed(name)
     )
 
 
@@ -830,7 +934,9 @@ def _untracked(
 _WORK = re.compile(r"^\.(?P<product>[^./]+)\.(?:zip(?:\..*)?|[^/]*\.extracting|old-[0-9a-f]{8})$")
 
 
-def _stale_work(data_dir: Path, stack: str, claimable: set[tuple[str, str]]) -> list[str]:
+def _stale_work(
+    data_dir: Path, stack: str, claimable: set[tuple[str, str]], *, listing: list[str] | None = None
+) -> list[str]:
     """insarproj's own work files in products/<stack>/ that no apply will finish: the product's
     pair is no longer waiting for its product (``claimable``: the (reference, secondary) ISO
     dates of pairs of the network whose product is not recorded yet). An apply holds the project
@@ -839,7 +945,9 @@ def _stale_work(data_dir: Path, stack: str, claimable: set[tuple[str, str]]) -> 
     from insarproj.hyp3.products import parse_product_name
 
     stale = []
-    for name in os.listdir(data_dir / PRODUCTS_DIR / stack):
+    if listing is None:
+        listing = os.listdir(data_dir / PRODUCTS_DIR / stack)
+    for name in listing:
         match = _WORK.match(name) if name.startswith(".") else None
         if match is None:
             continue  # not insarproj's (a user's hidden file): left alone

@@ -83,12 +83,22 @@ class Pair:
     key: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        reference = self.reference.isoformat().replace("-", "")
-        object.__setattr__(self, "key", f"{reference}_{self.secondary.isoformat().replace('-', '')}")
+        object.__setattr__(self, "key", f"{_compact(self.reference)}_{_compact(self.secondary)}")
 
     @property
     def address(self) -> str:
         return f"pair.{self.stack_id}.{self.key}"
+
+
+# A date's `yyyymmdd` is shared by its ≈ 6 pairs: made once per date (a few thousand dates).
+_COMPACT: dict[dt.date, str] = {}
+
+
+def _compact(day: dt.date) -> str:
+    text = _COMPACT.get(day)
+    if text is None:
+        text = _COMPACT[day] = day.isoformat().replace("-", "")
+    return text
 
 
 @dataclass(frozen=True)
@@ -152,9 +162,8 @@ def build_network(stack_id: str, dates: Sequence[NetworkDate], settings: Network
             notes.append(f"exclude_pairs {_iso(a)}_{_iso(b)} matched nothing in stack {stack_id}")
     _add_named(edges, settings.include_pairs, by_date, "include", "include_pairs", stack_id, notes)
 
-    pairs = tuple(
-        _make_pair(stack_id, by_date[a], by_date[b], origin) for (a, b), origin in sorted(edges.items())
-    )
+    bperps = {d.date: _bperp(d) for d in ordered}  # once per date, not twice per pair
+    pairs = tuple(_make_pair(stack_id, a, b, origin, bperps) for (a, b), origin in sorted(edges.items()))
     components, isolated = _components(list(by_date), edges)
     return Network(
         stack_id=stack_id,
@@ -231,15 +240,26 @@ def _forward_pairs(
     max_temporal: int | None,
     max_bperp: float | None,
 ) -> Iterable[DatePair]:
-    """The forward scan shared by sbas, sequential and all-within (neighbors None = unlimited)."""
-    for i, ref in enumerate(ordered):
+    """The forward scan shared by sbas, sequential and all-within (neighbors None = unlimited).
+    Each date's bperp is looked at once, not once per candidate (`_within_bperp` inlined)."""
+    days = [d.date for d in ordered]
+    bperps = [_bperp(d) for d in ordered]
+    count = len(days)
+    for i in range(count):
+        ref, ref_bperp = days[i], bperps[i]
         taken = 0
-        for sec in ordered[i + 1 :]:
-            if max_temporal is not None and (sec.date - ref.date).days > max_temporal:
+        for j in range(i + 1, count):
+            sec, sec_bperp = days[j], bperps[j]
+            if max_temporal is not None and (sec - ref).days > max_temporal:
                 break  # dates are in time order: every later one is farther still
-            if not _within_bperp(ref, sec, max_bperp):
+            if (
+                max_bperp is not None
+                and ref_bperp is not None
+                and sec_bperp is not None
+                and abs(sec_bperp - ref_bperp) > max_bperp
+            ):
                 continue
-            yield ref.date, sec.date
+            yield ref, sec
             taken += 1
             if neighbors is not None and taken >= neighbors:
                 break
@@ -293,16 +313,13 @@ def _add_named(
             edges[(a, b)] = origin
 
 
-def _make_pair(stack_id: str, ref: NetworkDate, sec: NetworkDate, origin: Origin) -> Pair:
-    ref_b, sec_b = _bperp(ref), _bperp(sec)
-    return Pair(
-        stack_id=stack_id,
-        reference=ref.date,
-        secondary=sec.date,
-        temporal_baseline=(sec.date - ref.date).days,
-        bperp=None if ref_b is None or sec_b is None else sec_b - ref_b,
-        origin=origin,
-    )
+def _make_pair(
+    stack_id: str, ref: dt.date, sec: dt.date, origin: Origin, bperps: dict[dt.date, float | None]
+) -> Pair:
+    ref_b, sec_b = bperps[ref], bperps[sec]
+    # stack_id, reference, secondary, temporal_baseline, bperp, origin (positional: per pair)
+    bperp = None if ref_b is None or sec_b is None else sec_b - ref_b
+    return Pair(stack_id, ref, sec, (sec - ref).days, bperp, origin)
 
 
 def _bperp(d: NetworkDate) -> float | None:
@@ -330,10 +347,14 @@ def _components(
             d = parent[d]
         return d
 
-    paired: set[dt.date] = set()
+    edges = list(edges)
+    paired = set(itertools.chain.from_iterable(edges))
     for a, b in edges:
-        paired.update((a, b))
-        ra, rb = find(a), find(b)
+        ra, rb = parent[a], parent[b]  # most dates point at their root already: no call then
+        if parent[ra] != ra:
+            ra = find(ra)
+        if parent[rb] != rb:
+            rb = find(rb)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
     groups: dict[dt.date, list[dt.date]] = {}

@@ -27,6 +27,27 @@ _NOT_CHECKED = (
 
 def validate_pair(pair: Pair, ref: NetworkDate, sec: NetworkDate, *, stack_ids: tuple[str, str]) -> list[str]:
     """Problems with ``pair`` made of dates ``ref`` and ``sec`` (``stack_ids``: their stacks)."""
+    if _sound(pair, ref, sec, stack_ids):
+        return []  # the common case, decided without a message per pair (60,000 at 20,000 scenes)
+    return _pair_problems(pair, ref, sec, stack_ids)
+
+
+def _sound(pair: Pair, ref: NetworkDate, sec: NetworkDate, stack_ids: tuple[str, str]) -> bool:
+    """Whether `_pair_problems` finds nothing: every one of its checks, passed."""
+    ref_date, sec_date = ref.date, sec.date
+    return (
+        stack_ids[0] == stack_ids[1] == pair.stack_id
+        and ref_date == pair.reference
+        and sec_date == pair.secondary
+        and ref_date < sec_date
+        and pair.temporal_baseline == (sec_date - ref_date).days
+        and bool(ref.scenes)
+        and bool(sec.scenes)
+        and bool(_polarizations(ref) & _polarizations(sec) & CO_POLARIZATIONS)
+    )
+
+
+def _pair_problems(pair: Pair, ref: NetworkDate, sec: NetworkDate, stack_ids: tuple[str, str]) -> list[str]:
     where = f"pair {pair.stack_id}.{pair.key}"
     problems: list[str] = []
     ref_stack, sec_stack = stack_ids
