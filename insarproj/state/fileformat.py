@@ -255,7 +255,7 @@ class _LineKeeper:
 
     def __init__(self, commons: Mapping[str, Any], format_version: Any, where: str) -> None:
         self.complete = record_completer(commons, format_version)
-        self.kinds = {g: c["kind"] for g, c in commons.items() if _lazy_group(c)}
+        self.kinds = {g: c["kind"] for g, c in commons.items() if lazy_group(c)}
         # Per group: the record keys its `common` does not give (every line must have them).
         self.missing = {g: _RECORD_KEYS - commons[g].keys() for g in self.kinds}
         self.records = LazyRecords(line_builder(self.complete), self.kinds)
@@ -307,7 +307,7 @@ class _LineKeeper:
         return True
 
 
-def _lazy_group(common: Any) -> bool:
+def lazy_group(common: Any) -> bool:
     """Records of this group can be kept as lines: `common` gives them their kind, the rest of what
     it gives has the record's shape, and it names no file (checked per line instead)."""
     if type(common) is not dict or type(common.get("kind")) is not str or not common.keys() <= _RECORD_KEYS:
