@@ -22,6 +22,7 @@ costs time, not data, so a failure to write it is ignored.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -67,12 +68,11 @@ def make_key(state_dir: Path) -> bytes | None:
     if key is not None:
         return key
     folder = local_dir(state_dir)
+    tmp = folder / f".{KEY_NAME}.{os.getpid()}.tmp"
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
-        ignore = folder / ".gitignore"
-        if not ignore.exists():
-            atomic_write_bytes(ignore, _GITIGNORE)
-        tmp = folder / f".{KEY_NAME}.{os.getpid()}.tmp"
+        if not (folder / ".gitignore").exists():
+            atomic_write_bytes(folder / ".gitignore", _GITIGNORE)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             os.write(fd, secrets.token_bytes(KEY_BYTES))
@@ -83,11 +83,13 @@ def make_key(state_dir: Path) -> bytes | None:
             # A link never replaces: of two writers making a key at once, the first one's stays.
             os.link(tmp, folder / KEY_NAME)
         except FileExistsError:
-            pass
-        finally:
-            tmp.unlink(missing_ok=True)
+            if read_key(state_dir) is None:  # not a key (cut short, edited): replaced
+                os.replace(tmp, folder / KEY_NAME)
     except (OSError, DiskFullError):
         return None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
     return read_key(state_dir)
 
 

@@ -107,17 +107,19 @@ class _Records:
         self.items: Any = self.records.items_by_address() if lazy else self.records
 
     def add(self, lines: list[bytes], *, escaped: bool) -> None:
-        """Add ``lines`` (`    "<address>": <record>`, in address order). Unless they may hold an
-        escape (``escaped``: a backslash), each address is the text between its quotes: the lines
-        are split there, and each run of one group's lines is added at once (180,000 lines at
+        """Add ``lines`` (`    "<address>": <record>`, in address order). An address without a
+        backslash is the text between its quotes, so each line is split at its first `": `
+        (``escaped``: the lines may hold a backslash, and a line whose part before that has one
+        is parsed instead). Each run of one group's lines is then added at once (180,000 lines at
         20,000 scenes). A malformed line makes garbage here that the HMAC then refuses."""
-        if escaped:
-            for line in lines:
-                self._parse(line)
-            return
         parts = [line.partition(b'": ') for line in lines]
-        addresses = [intern(head[5:].decode()) for head, _, _ in parts]
+        addresses = [head[5:].decode() for head, _, _ in parts]
         values = [value for _, _, value in parts]
+        if escaped:
+            for index, (head, _, _) in enumerate(parts):
+                if b"\\" in head:
+                    addresses[index], values[index] = _split_parsed(lines[index])
+        addresses = list(map(intern, addresses))
         start, count = 0, len(addresses)
         while start < count:
             address = addresses[start]
@@ -132,11 +134,13 @@ class _Records:
                     self._put(addresses[index], orjson.loads(values[index]))
             start = end
 
-    def _parse(self, line: bytes) -> None:
-        """A line whose address has escapes: parsed as JSON."""
-        ((address, own),) = orjson.loads(b"{" + line + b"}").items()
-        self._put(intern(address), own)
-
     def _put(self, address: str, own: Any) -> None:
         share_record_names(address, own)
         self.records[address] = self.complete(address, own)
+
+
+def _split_parsed(line: bytes) -> tuple[str, bytes]:
+    """The address and the record's own JSON of a line whose address may hold escapes: parsed,
+    and its JSON found after the address as `render_state` spells it."""
+    address = next(iter(orjson.loads(b"{" + line + b"}")))
+    return address, line[len(b"    ") + len(orjson.dumps(address)) + len(b": ") :]

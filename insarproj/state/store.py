@@ -323,8 +323,8 @@ class StateStore:
     def write(self, data: bytes, resources: Mapping[str, Record], *, backup: bool) -> None:
         """Write ``data`` (the state rendered from ``resources``) as state.json, then seal it when
         its records pass the load's checks (state/seal.py); a state that does not keeps no seal."""
-        key = make_key(self.dir)
         atomic_write_bytes(self.path, data, backup=self.backup_path if backup else None)
+        key = make_key(self.dir)
         write_seal(self.dir, seal_of(key, data) if key is not None and _sealable(resources) else None)
 
     @staticmethod
