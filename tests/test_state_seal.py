@@ -15,6 +15,7 @@ from test_state_lazy import RECORDS, assert_same, folded_store
 
 from insarproj.errors import InsarprojError, StateError, UnsafePathError
 from insarproj.state import State, StateStore, op_put
+from insarproj.state import sealed as sealed_module
 from insarproj.state import store as store_module
 from insarproj.state.seal import KEY_NAME, SEAL_NAME, local_dir, read_key, read_seal, seal_of
 
@@ -183,3 +184,15 @@ def test_the_key_and_seal_are_never_committed(tmp_path: Path) -> None:
         text=True,
     ).stdout
     assert ".insarproj/state.json" in shown and "local/" not in shown
+
+
+@pytest.mark.parametrize("block_bytes", [1, 2, 5, 64])
+def test_a_sealed_read_splits_lines_across_any_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_bytes: int
+) -> None:
+    store = folded_store(tmp_path, RECORDS + ODD_TEXT)
+    full = unsealed(store, lazy=True)
+    monkeypatch.setattr(sealed_module, "BLOCK_BYTES", block_bytes)  # a `,` and its `\n` apart, ...
+    calls = full_reads(monkeypatch)
+    assert_same(store.load(lazy=True), full)
+    assert calls == []

@@ -38,7 +38,7 @@ from insarproj.state.derived import (
     expand_inputs_in_place,
     expand_record_in_place,
 )
-from insarproj.state.lazy import LazyRecords, line_builder
+from insarproj.state.lazy import Builder, LazyRecords
 from insarproj.state.sharing import share_pin_names, share_record_names
 
 _SORTED = orjson.OPT_SORT_KEYS
@@ -234,6 +234,28 @@ def record_completer(commons: Mapping[str, Any], format_version: Any) -> Callabl
     return complete
 
 
+def line_builders(commons: Mapping[str, Any], format_version: Any, groups: Iterable[str]) -> dict[str, Builder]:
+    """What builds a record of each of ``groups`` from its line's own JSON (a dict, checked when
+    the line was kept): `record_completer`'s work, made once per group, so building a record is a
+    parse, the group's fill and (a job's) expansion, without finding its group again."""
+    loads = orjson.loads
+    expand = type(format_version) is int and format_version >= SINCE_FORMAT
+    builders: dict[str, Builder] = {}
+    for group in groups:
+        fill = _filler(commons[group])
+        if expand and group == HYP3_JOB_GROUP:
+
+            def build(address: str, line: bytes, fill: Filler = fill) -> Any:
+                record = fill(loads(line))
+                expand_record_in_place(address, record)
+                return record
+
+            builders[group] = build
+        else:
+            builders[group] = lambda address, line, fill=fill: fill(loads(line))
+    return builders
+
+
 def expand_inputs(raw: dict[str, Any]) -> None:
     """The pinned scenes of ``raw`` (a state file as read) with the values written once."""
     version = raw.get("format_version")
@@ -258,7 +280,7 @@ class _LineKeeper:
         self.kinds = {g: c["kind"] for g, c in commons.items() if lazy_group(c)}
         # Per group: the record keys its `common` does not give (every line must have them).
         self.missing = {g: _RECORD_KEYS - commons[g].keys() for g in self.kinds}
-        self.records = LazyRecords(line_builder(self.complete), self.kinds)
+        self.records = LazyRecords(line_builders(commons, format_version, self.kinds), self.kinds)
         self.seen = self.records.items_by_address()
         self.where = where
 
@@ -318,7 +340,10 @@ def lazy_group(common: Any) -> bool:
     return type(attributes) is dict and not any(k in attributes for k in _PATH_KEYS)
 
 
-def _filler(common: Mapping[str, Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+Filler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _filler(common: Mapping[str, Any]) -> Filler:
     """What fills a record (or one of its tables) from one group's `common`: its scalars merged in
     one dict merge, then each sub-table the same way. A function per level, made once per load,
     so filling a record is a few C-level merges (about 240,000 records built per plan at 20,000

@@ -18,22 +18,21 @@ from __future__ import annotations
 from collections.abc import Callable, ItemsView, Iterator, Mapping, MutableMapping, ValuesView
 from typing import Any
 
-import orjson
-
 from insarproj.state.records import Record
 
-# Builds the record a line stands for: (address, the line's bytes) -> a new record.
+# Builds the record a line stands for: (address, the line's bytes) -> a new record. One per
+# address group (state/fileformat.py `line_builders`): what to fill in is the group's.
 Builder = Callable[[str, bytes], Record]
 
 
 class LazyRecords(MutableMapping[str, Record]):
     """address -> record, in file order; each value a record or the bytes of its line."""
 
-    __slots__ = ("_build", "_items", "_kinds")
+    __slots__ = ("_builders", "_items", "_kinds")
 
-    def __init__(self, build: Builder, kinds: Mapping[str, str]) -> None:
+    def __init__(self, builders: Mapping[str, Builder], kinds: Mapping[str, str]) -> None:
         self._items: dict[str, Record | bytes] = {}
-        self._build = build
+        self._builders = builders  # address group -> what builds a kept line of the group
         self._kinds = kinds  # address group -> the kind every kept line of the group has
 
     def keep_line(self, address: str, line: bytes) -> None:
@@ -67,6 +66,10 @@ class LazyRecords(MutableMapping[str, Record]):
         if type(value) is bytes:
             return self._build(address, value)
         return value
+
+    def _build(self, address: str, line: bytes) -> Record:
+        dot = address.find(".")
+        return self._builders[address[:dot] if dot >= 0 else address](address, line)
 
     def __setitem__(self, address: str, record: Record) -> None:
         self._items[address] = record
@@ -103,10 +106,13 @@ class LazyRecords(MutableMapping[str, Record]):
 class KindView(Mapping[str, Record]):
     """The records of one kind of a `LazyRecords`, as it was when the view was made."""
 
-    __slots__ = ("_addresses", "_kind", "_records")
+    __slots__ = ("_addresses", "_builders", "_kind", "_records")
 
     def __init__(self, records: LazyRecords, kind: str, addresses: list[str]) -> None:
         self._records, self._kind, self._addresses = records, kind, addresses
+        # The builders of the groups whose kept lines are of this kind: one lookup finds both.
+        kinds = records._kinds
+        self._builders = {g: b for g, b in records._builders.items() if kinds[g] == kind}
 
     def __getitem__(self, address: str) -> Record:
         record = self.get(address, _ABSENT)
@@ -122,9 +128,8 @@ class KindView(Mapping[str, Record]):
             return default
         if type(value) is bytes:
             dot = address.find(".")
-            if records._kinds[address[:dot] if dot >= 0 else address] != self._kind:
-                return default
-            return records._build(address, value)
+            build = self._builders.get(address[:dot] if dot >= 0 else address)
+            return default if build is None else build(address, value)
         return value if value["kind"] == self._kind else default  # type: ignore[call-overload]  # a record
 
     def __contains__(self, address: object) -> bool:
@@ -171,15 +176,3 @@ class _KindValues(ValuesView[Record]):
 
 
 _ABSENT: Any = object()
-
-
-def line_builder(
-    fill: Callable[[str, dict[str, Any]], dict[str, Any]],
-) -> Builder:
-    """The `Builder` of lines of one state file: parse, then ``fill`` (common and derived values)."""
-    loads = orjson.loads
-
-    def build(address: str, line: bytes) -> Record:
-        return fill(address, loads(line))  # type: ignore[return-value]  # checked when kept
-
-    return build

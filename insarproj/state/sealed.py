@@ -20,15 +20,15 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from insarproj.state.fileformat import expand_inputs, lazy_group, record_completer
-from insarproj.state.lazy import LazyRecords, line_builder
+from insarproj.state.fileformat import expand_inputs, lazy_group, line_builders, record_completer
+from insarproj.state.lazy import LazyRecords
 from insarproj.state.seal import matches, new_mac
 from insarproj.state.sharing import share_pin_names, share_record_names
 
 _RESOURCES_LINE = b'  "resources": {'
 _END = b"\n  }\n}\n"  # after the last record line
 # Bytes read (and fed to the HMAC) at a time: a bounded buffer beside the records kept.
-BLOCK_BYTES = 1 << 20
+BLOCK_BYTES = 1 << 18
 
 
 def parse_sealed(
@@ -56,6 +56,7 @@ def _read(handle: BinaryIO, mac: hmac.HMAC, lazy: bool, format_version: int) -> 
         return None
     mac.update(head)
     raw = orjson.loads(head[: -len(line) - len(b",\n")] + b"\n}")
+    del head  # the pin's bytes (14 MB at 20,000 scenes): not beside the records
     if type(raw) is not dict or raw.get("format_version") != format_version:
         return None
     commons = raw.get("common")
@@ -82,10 +83,13 @@ def _read_records(handle: BinaryIO, mac: hmac.HMAC, records: _Records) -> bool:
     carry = b""
     while block := handle.read(BLOCK_BYTES):
         mac.update(block)
-        text = carry + block
-        lines = text.split(b",\n")
+        escaped = b"\\" in carry or b"\\" in block
+        lines = block.split(b",\n")
+        if carry:  # the line the block before began: its end is the first line's start
+            # (split again where the block cut a separator in two: `,` | `\n`)
+            lines[0:1] = (carry + lines[0]).split(b",\n")
         carry = lines.pop()
-        records.add(lines, escaped=b"\\" in text)
+        records.add(lines, escaped=escaped)
     if not carry.endswith(_END):
         return False
     last = carry[: -len(_END)]
@@ -101,7 +105,7 @@ class _Records:
         self.complete = record_completer(commons, format_version)
         self.kinds = {g: c["kind"] for g, c in commons.items() if lazy and lazy_group(c)}
         self.records: dict[str, Any] | LazyRecords = (
-            LazyRecords(line_builder(self.complete), self.kinds) if lazy else {}
+            LazyRecords(line_builders(commons, format_version, self.kinds), self.kinds) if lazy else {}
         )
         # Lines go straight into the lazy map's own dict (a method call per line costs more).
         self.items: Any = self.records.items_by_address() if lazy else self.records

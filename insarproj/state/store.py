@@ -258,7 +258,7 @@ class StateStore:
         if not path.exists():
             raise StateError(f"no state file at {path}", hint=recovery_hint(self, broken=False))
         hint = recovery_hint(self, broken=True)
-        raw, mac = self._read_raw(path, hint, lazy=lazy, key=key)
+        raw, mac, sealed = self._read_raw(path, hint, lazy=lazy, key=key)
         if not isinstance(raw, dict) or "format_version" not in raw:
             raise StateError(f"{path} is not an insarproj state file", hint=hint)
         self._check_format_version(path, raw["format_version"], hint)
@@ -269,7 +269,8 @@ class StateStore:
             parsed = StateFile.model_validate({**raw, "resources": {}})
             if not isinstance(resources, dict | LazyRecords):
                 StateFile.model_validate(raw)
-            odd = check_records(_to_check(resources), where=str(path))
+            # A sealed file's records passed these checks when it was written (state/seal.py).
+            odd = [] if sealed else check_records(_to_check(resources), where=str(path))
             if odd:
                 StateFile.model_validate({**raw, "resources": {a: resources[a] for a in odd}})
         except ValidationError as exc:
@@ -291,24 +292,24 @@ class StateStore:
 
     def _read_raw(
         self, path: Path, hint: str, *, lazy: bool, key: bytes | None
-    ) -> tuple[Any, hmac.HMAC | None]:
+    ) -> tuple[Any, hmac.HMAC | None, bool]:
         """The file's content as read: through its seal (state/sealed.py), else exactly as
         written (state/fileformat.py), else strictly; with ``key`` and read exactly (not through
-        the seal), the HMAC of the bytes read."""
+        the seal), the HMAC of the bytes read; whether it was read through its seal."""
         sealed = self._seal_to_check(path)
         try:
             with gc_paused(), open(path, "rb") as handle:
                 if sealed is not None:
                     raw = parse_sealed(handle, *sealed, lazy=lazy, format_version=FORMAT_VERSION)
                     if raw is not None:
-                        return raw, None
+                        return raw, None, True
                     handle.seek(0)
                 mac = new_mac(key) if key is not None else None
                 raw = parse_exact(hashed_lines(handle, mac) if mac else handle, lazy=lazy, where=str(path))
                 if raw is not None:
-                    return raw, mac
+                    return raw, mac, False
                 handle.seek(0)
-                return _parse_state_strictly(handle.read(), path, hint), None
+                return _parse_state_strictly(handle.read(), path, hint), None, False
         except OSError as exc:
             raise StateError(f"{path} is corrupt ({_short(exc)})", hint=hint) from exc
 
