@@ -191,7 +191,7 @@ def test_a_sealed_read_splits_lines_across_any_block(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_bytes: int
 ) -> None:
     store = folded_store(tmp_path, RECORDS + ODD_TEXT)
-    full = unsealed(store, lazy=True)
+    full = unsealed(store, lazy=False)
     monkeypatch.setattr(sealed_module, "BLOCK_BYTES", block_bytes)  # a `,` and its `\n` apart, ...
     calls = full_reads(monkeypatch)
     assert_same(store.load(lazy=True), full)
