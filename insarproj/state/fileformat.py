@@ -36,6 +36,7 @@ from insarproj.state.derived import (
     compact_inputs,
     compact_record,
     expand_inputs_in_place,
+    expand_job_in_place,
     expand_record_in_place,
 )
 from insarproj.state.lazy import Builder, LazyRecords
@@ -247,7 +248,7 @@ def line_builders(commons: Mapping[str, Any], format_version: Any, groups: Itera
 
             def build(address: str, line: bytes, fill: Filler = fill) -> Any:
                 record = fill(loads(line))
-                expand_record_in_place(address, record)
+                expand_job_in_place(address, record)
                 return record
 
             builders[group] = build
