@@ -21,7 +21,7 @@ from insarproj.state.seal import KEY_NAME, SEAL_NAME, local_dir, read_key, read_
 
 # Beyond RECORDS: addresses and values the fast split must read exactly (escapes, non-ASCII).
 ODD_TEXT = [
-    ("scene.q\"uote", "scene", "present", {"path": "slc/Q.zip", "note": "a \\ back\"slash"}),
+    ('scene.q"uote', "scene", "present", {"path": "slc/Q.zip", "note": 'a \\ back"slash'}),
     ("scene.ünï", "scene", "present", {"path": "slc/U.zip", "note": "ünïcode, \n newline"}),
 ]
 
@@ -71,7 +71,7 @@ def test_a_state_written_here_is_read_through_its_seal_as_in_full(
     assert_same(sealed[True], full[False])
     assert sealed[False].resources == full[False].resources and sealed[False].header() == full[False].header()
     assert sealed[True].resources.parsed() == full[True].resources.parsed()  # type: ignore[attr-defined]
-    assert sealed[True].resources["scene.q\"uote"]["attributes"]["note"] == "a \\ back\"slash"
+    assert sealed[True].resources['scene.q"uote']["attributes"]["note"] == 'a \\ back"slash'
 
 
 def test_an_empty_state_is_sealed_from_init(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -126,7 +126,10 @@ def test_a_key_and_seal_committed_with_a_state_seal_nothing_in_a_clone(tmp_path:
 
 @pytest.mark.parametrize(
     ("attributes", "error"),
-    [({"path": "../outside.zip"}, UnsafePathError), ({"path": "slc/x.zip", "files": ["/etc/passwd"]}, UnsafePathError)],
+    [
+        ({"path": "../outside.zip"}, UnsafePathError),
+        ({"path": "slc/x.zip", "files": ["/etc/passwd"]}, UnsafePathError),
+    ],
 )
 def test_records_that_fail_the_checks_are_not_sealed(
     tmp_path: Path, attributes: dict[str, Any], error: type[Exception]

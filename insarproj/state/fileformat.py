@@ -46,6 +46,8 @@ _SORTED = orjson.OPT_SORT_KEYS
 _safe_path = SAFE_RELPATH.fullmatch
 _SCALARS = (str, int, float, bool, type(None))
 _MISSING = object()
+# Fills a record (or one of its tables) from its group's `common` (`_filler`).
+Filler = Callable[[dict[str, Any]], dict[str, Any]]
 # A group needs at least this many records before its shared values move to `common`: a lone
 # record keeps all of its values on its own line.
 MIN_GROUP = 2
@@ -235,26 +237,37 @@ def record_completer(commons: Mapping[str, Any], format_version: Any) -> Callabl
     return complete
 
 
-def line_builders(commons: Mapping[str, Any], format_version: Any, groups: Iterable[str]) -> dict[str, Builder]:
+def line_builders(
+    commons: Mapping[str, Any], format_version: Any, groups: Iterable[str]
+) -> dict[str, Builder]:
     """What builds a record of each of ``groups`` from its line's own JSON (a dict, checked when
     the line was kept): `record_completer`'s work, made once per group, so building a record is a
     parse, the group's fill and (a job's) expansion, without finding its group again."""
-    loads = orjson.loads
     expand = type(format_version) is int and format_version >= SINCE_FORMAT
-    builders: dict[str, Builder] = {}
-    for group in groups:
-        fill = _filler(commons[group])
-        if expand and group == HYP3_JOB_GROUP:
+    return {
+        group: (_job_builder if expand and group == HYP3_JOB_GROUP else _builder)(_filler(commons[group]))
+        for group in groups
+    }
 
-            def build(address: str, line: bytes, fill: Filler = fill) -> Any:
-                record = fill(loads(line))
-                expand_job_in_place(address, record)
-                return record
 
-            builders[group] = build
-        else:
-            builders[group] = lambda address, line, fill=fill: fill(loads(line))
-    return builders
+def _builder(fill: Filler) -> Builder:
+    loads = orjson.loads
+
+    def build(address: str, line: bytes) -> Any:
+        return fill(loads(line))
+
+    return build
+
+
+def _job_builder(fill: Filler) -> Builder:
+    loads = orjson.loads
+
+    def build(address: str, line: bytes) -> Any:
+        record = fill(loads(line))
+        expand_job_in_place(address, record)
+        return record
+
+    return build
 
 
 def expand_inputs(raw: dict[str, Any]) -> None:
@@ -339,9 +352,6 @@ def lazy_group(common: Any) -> bool:
         return False
     attributes = common.get("attributes", {})
     return type(attributes) is dict and not any(k in attributes for k in _PATH_KEYS)
-
-
-Filler = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def _filler(common: Mapping[str, Any]) -> Filler:

@@ -146,4 +146,3 @@ def write_seal(state_dir: Path, digest: bytes | None) -> None:
 
 def matches(mac: hmac.HMAC, expected: bytes) -> bool:
     return hmac.compare_digest(mac.digest(), expected)
-

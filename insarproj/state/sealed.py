@@ -104,11 +104,12 @@ class _Records:
     def __init__(self, commons: dict[str, Any], format_version: int, lazy: bool) -> None:
         self.complete = record_completer(commons, format_version)
         self.kinds = {g: c["kind"] for g, c in commons.items() if lazy and lazy_group(c)}
-        self.records: dict[str, Any] | LazyRecords = (
-            LazyRecords(line_builders(commons, format_version, self.kinds), self.kinds) if lazy else {}
-        )
+        self.records: dict[str, Any] | LazyRecords = {}
         # Lines go straight into the lazy map's own dict (a method call per line costs more).
-        self.items: Any = self.records.items_by_address() if lazy else self.records
+        self.items: Any = self.records
+        if lazy:
+            self.records = LazyRecords(line_builders(commons, format_version, self.kinds), self.kinds)
+            self.items = self.records.items_by_address()
 
     def add(self, lines: list[bytes], *, escaped: bool) -> None:
         """Add ``lines`` (`    "<address>": <record>`, in address order). An address without a
@@ -132,7 +133,7 @@ class _Records:
             # Sorted addresses: those of a group ("<group>.<rest>") lie before "<group>/".
             end = bisect_left(addresses, group + "/", start) if dot >= 0 else start + 1
             if group in self.kinds:
-                self.items.update(zip(addresses[start:end], values[start:end]))
+                self.items.update(zip(addresses[start:end], values[start:end], strict=True))
             else:
                 for index in range(start, end):
                     self._put(addresses[index], orjson.loads(values[index]))

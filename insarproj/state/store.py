@@ -43,9 +43,9 @@ from insarproj.state.checks import check_record_paths, check_records, load_json_
 from insarproj.state.fileformat import expand_inputs, fill_records, parse_exact, render_state
 from insarproj.state.lazy import KindView, LazyRecords
 from insarproj.state.model import FORMAT_VERSION, JOURNAL_FORMAT_VERSION, JournalLine, StateFile
+from insarproj.state.records import DeleteOp, InputOp, JournalOp, PlanAppliedOp, PutOp, Record
 from insarproj.state.seal import hashed_lines, make_key, new_mac, read_key, read_seal, seal_of, write_seal
 from insarproj.state.sealed import parse_sealed
-from insarproj.state.records import DeleteOp, InputOp, JournalOp, PlanAppliedOp, PutOp, Record
 
 STATE_NAME = "state.json"
 BACKUP_NAME = "state.json.backup"
@@ -287,7 +287,9 @@ class StateStore:
             resources=resources,
             applied_plans=list(parsed.applied_plans),
             read_format=parsed.format_version,
-            seal=mac.digest() if mac is not None and not odd and parsed.format_version == FORMAT_VERSION else None,
+            seal=mac.digest()
+            if mac is not None and not odd and parsed.format_version == FORMAT_VERSION
+            else None,
         )
 
     def _read_raw(
