@@ -52,11 +52,12 @@ def read_key(state_dir: Path) -> bytes | None:
     path = local_dir(state_dir) / KEY_NAME
     try:
         with open(path, "rb") as handle:
-            secret = handle.read(KEY_BYTES + 1)
+            text = handle.read(2 * KEY_BYTES + 2)
             identity = os.fstat(handle.fileno())
-    except OSError:
+        secret = bytes.fromhex(text.decode("ascii"))  # hex: a text file, as all of .insarproj/
+    except (OSError, ValueError):
         return None
-    if len(secret) != KEY_BYTES:
+    if len(secret) != KEY_BYTES or not text.endswith(b"\n"):
         return None
     bound = f"{identity.st_dev}:{identity.st_ino}:{identity.st_ctime_ns}".encode()
     return secret + bound
@@ -73,12 +74,10 @@ def make_key(state_dir: Path) -> bytes | None:
         folder.mkdir(mode=0o700, exist_ok=True)
         if not (folder / ".gitignore").exists():
             atomic_write_bytes(folder / ".gitignore", _GITIGNORE)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, secrets.token_bytes(KEY_BYTES))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        with open(tmp, "wb", opener=lambda name, flags: os.open(name, flags, 0o600)) as handle:
+            handle.write(secrets.token_hex(KEY_BYTES).encode("ascii") + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
         try:
             # A link never replaces: of two writers making a key at once, the first one's stays.
             os.link(tmp, folder / KEY_NAME)

@@ -413,11 +413,11 @@ class StateStore:
         """Open for writing; the caller must hold the project lock. A state.json that was not
         sealed here but passes every check is sealed now (state/seal.py), for the readers after."""
         state = self._load_file(key=make_key(self.dir))
+        if expected_lineage and state.lineage != expected_lineage:
+            raise StateError(f"{self.path} belongs to another project (lineage {state.lineage})")
         if state.seal is not None:
             write_seal(self.dir, state.seal)
             state.seal = None
-        if expected_lineage and state.lineage != expected_lineage:
-            raise StateError(f"{self.path} belongs to another project (lineage {state.lineage})")
         for line in self._journal_lines(state, repair=True):
             state.apply_ops(line["ops"])
             state.serial = line["serial"]
