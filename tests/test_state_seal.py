@@ -199,3 +199,43 @@ def test_a_sealed_read_splits_lines_across_any_block(
     calls = full_reads(monkeypatch)
     assert_same(store.load(lazy=True), full)
     assert calls == []
+
+
+# Groups whose names start alike, a dotless address in a group, groups of one kind and of mixed
+# kinds side by side: how each line's group is told from the line before must not mix them up.
+NEIGHBOURS = [
+    ("dem", "dem", "present", {"path": "dem/all.tif"}),
+    ("dem.a", "dem", "present", {"path": "dem/a.tif"}),
+    ("dem.b", "dem", "present", {"path": "dem/b.tif"}),
+    ("demx.a", "orbit", "present", {"path": "orbits/a.EOF"}),
+    ("demx.b", "orbit", "present", {"path": "orbits/b.EOF"}),
+    ("dem_y.a", "scene", "present", {"path": "slc/a.zip"}),
+    ("dem_y.b", "scene", "planned", {}),
+    ("dem_z.a", "scene", "present", {"path": "slc/a.zip"}),
+    ("dem_z.b", "pair", "planned", {}),
+]
+
+
+@pytest.mark.parametrize("seal", [True, False])
+def test_lines_of_neighbouring_groups_are_kept_apart(tmp_path: Path, seal: bool) -> None:
+    store = folded_store(tmp_path, NEIGHBOURS)
+    if not seal:
+        (local_dir(store.dir) / SEAL_NAME).unlink()
+    lazy = store.load(lazy=True)
+    assert_same(lazy, unsealed(store, lazy=False) if seal else store.load())
+    kept = {a for a in lazy.resources if a not in lazy.resources.parsed()}  # type: ignore[attr-defined]
+    assert kept == {"dem", "dem.a", "dem.b", "demx.a", "demx.b", "dem_y.a", "dem_y.b"}
+
+
+def test_a_line_is_checked_against_its_own_group(tmp_path: Path) -> None:
+    store = folded_store(tmp_path, NEIGHBOURS)
+    (local_dir(store.dir) / SEAL_NAME).unlink()
+    # dem_y's `common` gives no status (its records' differ), dem's does: a dem_y line without one
+    # is of another shape, even right after dem's lines.
+    line = '"dem_y.b": {"attributes":{},"status":"planned"}'
+    text = store.path.read_text()
+    assert line in text
+    store.path.write_text(text.replace(line, '"dem_y.b": {"attributes":{}}'))
+    for lazy in (True, False):
+        with pytest.raises(StateError, match=r"invalid at resources\.dem_y\.b\.status"):
+            store.load(lazy=lazy)

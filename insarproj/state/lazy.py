@@ -39,8 +39,9 @@ class LazyRecords(MutableMapping[str, Record]):
         """Keep ``line`` (a record's own JSON, checked by the caller) for ``address``."""
         self._items[address] = line
 
-    def items_by_address(self) -> Mapping[str, object]:
-        """The values by address as kept (records or lines): membership tests at C speed."""
+    def items_by_address(self) -> dict[str, Record | bytes]:
+        """The values by address as kept (records or lines), this map's own dict: membership
+        tests at C speed, and a loader puts lines (checked) or records without a call each."""
         return self._items
 
     def parsed(self) -> dict[str, Record]:
