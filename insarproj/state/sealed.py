@@ -28,7 +28,7 @@ from insarproj.state.sharing import share_pin_names, share_record_names
 _RESOURCES_LINE = b'  "resources": {'
 _END = b"\n  }\n}\n"  # after the last record line
 # Bytes read (and fed to the HMAC) at a time: a bounded buffer beside the records kept.
-BLOCK_BYTES = 1 << 18
+BLOCK_BYTES = 1 << 16
 
 
 def parse_sealed(
