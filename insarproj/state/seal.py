@@ -137,9 +137,12 @@ def write_seal(state_dir: Path, digest: bytes | None) -> None:
     try:
         if digest is None:
             path.unlink(missing_ok=True)
-        else:
-            atomic_write_bytes(path, _TAG + digest.hex().encode("ascii") + b"\n")
-    except (OSError, DiskFullError):
+            return
+        # Replaced whole, but not fsync'd: after a crash a seal cut short matches nothing.
+        tmp = path.with_name(f".{SEAL_NAME}.{os.getpid()}.tmp")
+        tmp.write_bytes(_TAG + digest.hex().encode("ascii") + b"\n")
+        os.replace(tmp, path)
+    except OSError:
         pass
 
 
