@@ -5,8 +5,9 @@ has grown past the threshold of docs/project-folder.md) with the naive design (r
 state file atomically after every action), in the same process on the same disk. Per size:
 the cost of one action between folds; how many actions fill the journal to its fold; the fold;
 the amortised cost per action over that whole cycle, fold included; an apply that records 10
-actions (open the writer, record, close); and the naive rewrite. Prints one Markdown table; exits
-non-zero if the journal never folded.
+actions (open the writer, record, close); a plan's read of state.json (lazy) through its seal and
+in full, without it (CPU time; docs/project-folder.md, "Sealed state"); and the naive rewrite.
+Prints one Markdown table; exits non-zero if the journal never folded or the state was not sealed.
 
     python benchmarks/state.py [--sizes 100,10000] [--naive-actions 50] [--max-actions 200000]
 """
@@ -27,6 +28,7 @@ from _bench import machine, table
 
 from insarproj.fsutil import atomic_write_bytes
 from insarproj.state import StateStore, op_put
+from insarproj.state.seal import SEAL_NAME, local_dir, read_key, read_seal, seal_of
 
 
 def record(i: int) -> dict:
@@ -92,6 +94,28 @@ def load_of(store: StateStore) -> float:
     return time.perf_counter() - t0
 
 
+def read_of(store: StateStore, runs: int = 7) -> tuple[float, float]:
+    """A plan's read of state.json (`load(lazy=True)`): median CPU seconds through its seal, and
+    in full (the seal set aside, as for a file another machine wrote)."""
+    key, seal = read_key(store.dir), local_dir(store.dir) / SEAL_NAME
+    if key is None or read_seal(store.dir) != seal_of(key, store.path.read_bytes()):
+        sys.exit("state.json is not sealed: the benchmark would not measure a sealed read")
+
+    def cpu() -> float:
+        t0 = time.process_time()
+        store.load(lazy=True)
+        return time.process_time() - t0
+
+    sealed = statistics.median(cpu() for _ in range(runs))
+    aside = seal.with_name(SEAL_NAME + ".aside")
+    seal.rename(aside)
+    try:
+        full = statistics.median(cpu() for _ in range(runs))
+    finally:
+        aside.rename(seal)
+    return sealed, full
+
+
 def naive(folder: Path, resources: int, actions: int) -> float:
     store = seeded_store(folder, resources)
     state = store.load()
@@ -111,6 +135,7 @@ def bench(resources: int, args: argparse.Namespace) -> tuple[list[str], list[lis
         apply10 = statistics.median(seconds for seconds, _recording, _folds in applies)
         recording = statistics.median(r for _seconds, r, _folds in applies)
         load = statistics.median(load_of(store) for _ in range(5))
+        read_sealed, read_full = read_of(store)
         per_naive = naive(Path(tmp) / "naive", resources, args.naive_actions)
     amortised = cycle / actions
     folds = sum(f for _seconds, _recording, f in applies)
@@ -143,6 +168,7 @@ def bench(resources: int, args: argparse.Namespace) -> tuple[list[str], list[lis
         f"{fold * 1e3:.0f} ms",
         f"{amortised * 1e3:.2f} ms",
         f"{apply10 * 1e3:.0f} ms",
+        f"{read_sealed * 1e3:.1f} ms / {read_full * 1e3:.1f} ms",
         f"{per_naive * 1e3:.1f} ms ({per_naive / amortised:.0f}× the amortised journal)",
     ], targets
 
@@ -155,7 +181,8 @@ def main() -> None:
     args = parser.parse_args()
     results = [bench(int(n), args) for n in args.sizes.split(",")]
     header = ["resources", "state.json", "journal, per action (median)", "actions to a fold", "fold"]
-    header += ["per action, folds included", "apply of 10 actions", "naive rewrite, per action"]
+    header += ["per action, folds included", "apply of 10 actions", "plan's read: sealed / in full (CPU)"]
+    header += ["naive rewrite, per action"]
     table(f"Recording actions in state ({machine()}):", header, [row for row, _t in results])
     table("Targets:", ["figure", "measured", "target", ""], [t for _r, ts in results for t in ts])
 

@@ -36,15 +36,18 @@ from insarproj.state.derived import (
     compact_inputs,
     compact_record,
     expand_inputs_in_place,
+    expand_job_in_place,
     expand_record_in_place,
 )
-from insarproj.state.lazy import LazyRecords, line_builder
+from insarproj.state.lazy import Builder, LazyRecords
 from insarproj.state.sharing import share_pin_names, share_record_names
 
 _SORTED = orjson.OPT_SORT_KEYS
 _safe_path = SAFE_RELPATH.fullmatch
 _SCALARS = (str, int, float, bool, type(None))
 _MISSING = object()
+# Fills a record (or one of its tables) from its group's `common` (`_filler`).
+Filler = Callable[[dict[str, Any]], dict[str, Any]]
 # A group needs at least this many records before its shared values move to `common`: a lone
 # record keeps all of its values on its own line.
 MIN_GROUP = 2
@@ -234,6 +237,39 @@ def record_completer(commons: Mapping[str, Any], format_version: Any) -> Callabl
     return complete
 
 
+def line_builders(
+    commons: Mapping[str, Any], format_version: Any, groups: Iterable[str]
+) -> dict[str, Builder]:
+    """What builds a record of each of ``groups`` from its line's own JSON (a dict, checked when
+    the line was kept): `record_completer`'s work, made once per group, so building a record is a
+    parse, the group's fill and (a job's) expansion, without finding its group again."""
+    expand = type(format_version) is int and format_version >= SINCE_FORMAT
+    return {
+        group: (_job_builder if expand and group == HYP3_JOB_GROUP else _builder)(_filler(commons[group]))
+        for group in groups
+    }
+
+
+def _builder(fill: Filler) -> Builder:
+    loads = orjson.loads
+
+    def build(address: str, line: bytes) -> Any:
+        return fill(loads(line))
+
+    return build
+
+
+def _job_builder(fill: Filler) -> Builder:
+    loads = orjson.loads
+
+    def build(address: str, line: bytes) -> Any:
+        record = fill(loads(line))
+        expand_job_in_place(address, record)
+        return record
+
+    return build
+
+
 def expand_inputs(raw: dict[str, Any]) -> None:
     """The pinned scenes of ``raw`` (a state file as read) with the values written once."""
     version = raw.get("format_version")
@@ -255,10 +291,10 @@ class _LineKeeper:
 
     def __init__(self, commons: Mapping[str, Any], format_version: Any, where: str) -> None:
         self.complete = record_completer(commons, format_version)
-        self.kinds = {g: c["kind"] for g, c in commons.items() if _lazy_group(c)}
+        self.kinds = {g: c["kind"] for g, c in commons.items() if lazy_group(c)}
         # Per group: the record keys its `common` does not give (every line must have them).
         self.missing = {g: _RECORD_KEYS - commons[g].keys() for g in self.kinds}
-        self.records = LazyRecords(line_builder(self.complete), self.kinds)
+        self.records = LazyRecords(line_builders(commons, format_version, self.kinds), self.kinds)
         self.seen = self.records.items_by_address()
         self.where = where
 
@@ -266,22 +302,28 @@ class _LineKeeper:
         """`_add_chunk` of a lazy load: False unless each line is exactly as `render_state` writes
         it; each record kept as its line when plain (`_plain`), else filled and kept parsed. One
         loop with its names bound locally: 180,000 lines at 20,000 scenes."""
-        seen, missing_of, plain, keep = self.seen, self.missing, self._plain, self.records.keep_line
+        items, missing_of, plain, complete = self.seen, self.missing, self._plain, self.complete
         dumps = orjson.dumps
+        # The group of the line before, as "<group>." (addresses come sorted, a group's in a row):
+        # an address it starts is of that group. None (kept parsed) is the safe guess to start.
+        prefix, missing = "\0.", None
         for line, (address, own) in zip(chunk, parsed.items(), strict=True):
             own_line = dumps(own, option=_SORTED)
             expected = b"    " + dumps(address) + b": " + own_line
             end = len(expected)
-            if not line.startswith(expected) or line[end:] not in _ENDINGS or address in seen:
+            if not line.startswith(expected) or line[end:] not in _ENDINGS or address in items:
                 return False
             address = intern(address)  # kinds build their addresses interned: one string each
-            dot = address.find(".")
-            missing = missing_of.get(address[:dot] if dot >= 0 else address)
+            if not address.startswith(prefix):
+                dot = address.find(".")
+                group = address[:dot] if dot >= 0 else address
+                missing, prefix = missing_of.get(group), group + "."
             if missing is not None and type(own) is dict and plain(address, own, missing):
-                # A slice of the line read, not orjson's result: each of those holds a few KiB of heap.
-                keep(address, line[end - len(own_line) : end])
+                # A slice of the line read, not orjson's result: each of those holds a few KiB of
+                # heap. Put in the kept map's own dict (`keep_line`, without a call per line).
+                items[address] = line[end - len(own_line) : end]
             else:
-                self.records[address] = self.complete(address, own)
+                items[address] = complete(address, own)
         return True
 
     def _plain(self, address: str, own: dict[str, Any], missing: frozenset[str]) -> bool:
@@ -307,7 +349,7 @@ class _LineKeeper:
         return True
 
 
-def _lazy_group(common: Any) -> bool:
+def lazy_group(common: Any) -> bool:
     """Records of this group can be kept as lines: `common` gives them their kind, the rest of what
     it gives has the record's shape, and it names no file (checked per line instead)."""
     if type(common) is not dict or type(common.get("kind")) is not str or not common.keys() <= _RECORD_KEYS:
@@ -318,7 +360,7 @@ def _lazy_group(common: Any) -> bool:
     return type(attributes) is dict and not any(k in attributes for k in _PATH_KEYS)
 
 
-def _filler(common: Mapping[str, Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+def _filler(common: Mapping[str, Any]) -> Filler:
     """What fills a record (or one of its tables) from one group's `common`: its scalars merged in
     one dict merge, then each sub-table the same way. A function per level, made once per load,
     so filling a record is a few C-level merges (about 240,000 records built per plan at 20,000

@@ -18,30 +18,30 @@ from __future__ import annotations
 from collections.abc import Callable, ItemsView, Iterator, Mapping, MutableMapping, ValuesView
 from typing import Any
 
-import orjson
-
 from insarproj.state.records import Record
 
-# Builds the record a line stands for: (address, the line's bytes) -> a new record.
+# Builds the record a line stands for: (address, the line's bytes) -> a new record. One per
+# address group (state/fileformat.py `line_builders`): what to fill in is the group's.
 Builder = Callable[[str, bytes], Record]
 
 
 class LazyRecords(MutableMapping[str, Record]):
     """address -> record, in file order; each value a record or the bytes of its line."""
 
-    __slots__ = ("_build", "_items", "_kinds")
+    __slots__ = ("_builders", "_items", "_kinds")
 
-    def __init__(self, build: Builder, kinds: Mapping[str, str]) -> None:
+    def __init__(self, builders: Mapping[str, Builder], kinds: Mapping[str, str]) -> None:
         self._items: dict[str, Record | bytes] = {}
-        self._build = build
+        self._builders = builders  # address group -> what builds a kept line of the group
         self._kinds = kinds  # address group -> the kind every kept line of the group has
 
     def keep_line(self, address: str, line: bytes) -> None:
         """Keep ``line`` (a record's own JSON, checked by the caller) for ``address``."""
         self._items[address] = line
 
-    def items_by_address(self) -> Mapping[str, object]:
-        """The values by address as kept (records or lines): membership tests at C speed."""
+    def items_by_address(self) -> dict[str, Record | bytes]:
+        """The values by address as kept (records or lines), this map's own dict: membership
+        tests at C speed, and a loader puts lines (checked) or records without a call each."""
         return self._items
 
     def parsed(self) -> dict[str, Record]:
@@ -67,6 +67,10 @@ class LazyRecords(MutableMapping[str, Record]):
         if type(value) is bytes:
             return self._build(address, value)
         return value
+
+    def _build(self, address: str, line: bytes) -> Record:
+        dot = address.find(".")
+        return self._builders[address[:dot] if dot >= 0 else address](address, line)
 
     def __setitem__(self, address: str, record: Record) -> None:
         self._items[address] = record
@@ -103,10 +107,13 @@ class LazyRecords(MutableMapping[str, Record]):
 class KindView(Mapping[str, Record]):
     """The records of one kind of a `LazyRecords`, as it was when the view was made."""
 
-    __slots__ = ("_addresses", "_kind", "_records")
+    __slots__ = ("_addresses", "_builders", "_kind", "_records")
 
     def __init__(self, records: LazyRecords, kind: str, addresses: list[str]) -> None:
         self._records, self._kind, self._addresses = records, kind, addresses
+        # The builders of the groups whose kept lines are of this kind: one lookup finds both.
+        kinds = records._kinds
+        self._builders = {g: b for g, b in records._builders.items() if kinds[g] == kind}
 
     def __getitem__(self, address: str) -> Record:
         record = self.get(address, _ABSENT)
@@ -122,9 +129,8 @@ class KindView(Mapping[str, Record]):
             return default
         if type(value) is bytes:
             dot = address.find(".")
-            if records._kinds[address[:dot] if dot >= 0 else address] != self._kind:
-                return default
-            return records._build(address, value)
+            build = self._builders.get(address[:dot] if dot >= 0 else address)
+            return default if build is None else build(address, value)
         return value if value["kind"] == self._kind else default  # type: ignore[call-overload]  # a record
 
     def __contains__(self, address: object) -> bool:
@@ -145,13 +151,21 @@ class KindView(Mapping[str, Record]):
 
     def _pairs(self) -> Iterator[tuple[str, Record]]:
         """(address, record) of each address of the view, each record looked up and built
-        once (a kind reads all its records in one pass: 60,000 products at 20,000 scenes)."""
-        get = self.get
+        once (a kind reads all its records in one pass: 60,000 products at 20,000 scenes);
+        `get` spelled out, without a call per record."""
+        items, builders, kind = self._records._items, self._builders, self._kind
         for address in self._addresses:
-            record = get(address, _ABSENT)
-            if record is _ABSENT:
-                raise KeyError(address)  # as Mapping's own items() would
-            yield address, record
+            value = items.get(address)
+            if type(value) is bytes:
+                dot = address.find(".")
+                build = builders.get(address[:dot] if dot >= 0 else address)
+                if build is not None:
+                    yield address, build(address, value)
+                    continue
+            elif value is not None and value["kind"] == kind:  # type: ignore[call-overload]  # a record
+                yield address, value  # type: ignore[misc]  # a record (the only other value)
+                continue
+            raise KeyError(address)  # as Mapping's own items() would
 
 
 class _KindItems(ItemsView[str, Record]):
@@ -171,15 +185,3 @@ class _KindValues(ValuesView[Record]):
 
 
 _ABSENT: Any = object()
-
-
-def line_builder(
-    fill: Callable[[str, dict[str, Any]], dict[str, Any]],
-) -> Builder:
-    """The `Builder` of lines of one state file: parse, then ``fill`` (common and derived values)."""
-    loads = orjson.loads
-
-    def build(address: str, line: bytes) -> Record:
-        return fill(address, loads(line))  # type: ignore[return-value]  # checked when kept
-
-    return build

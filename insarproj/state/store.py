@@ -20,6 +20,7 @@ appends after it (folding first by the same rule as at the end of an apply).
 from __future__ import annotations
 
 import gc
+import hmac
 import json
 import os
 import threading
@@ -35,7 +36,7 @@ from typing import Any, cast
 from pydantic import ValidationError
 
 from insarproj import __version__
-from insarproj.errors import DiskFullError, StateError, storage_error
+from insarproj.errors import DiskFullError, InsarprojError, StateError, storage_error
 from insarproj.fsutil import FILE_MODE, atomic_write_bytes, canonical_json, fsync_dir
 from insarproj.layout import STATE_DIR
 from insarproj.state.checks import check_record_paths, check_records, load_json_object
@@ -43,6 +44,8 @@ from insarproj.state.fileformat import expand_inputs, fill_records, parse_exact,
 from insarproj.state.lazy import KindView, LazyRecords
 from insarproj.state.model import FORMAT_VERSION, JOURNAL_FORMAT_VERSION, JournalLine, StateFile
 from insarproj.state.records import DeleteOp, InputOp, JournalOp, PlanAppliedOp, PutOp, Record
+from insarproj.state.seal import hashed_lines, make_key, new_mac, read_key, read_seal, seal_of, write_seal
+from insarproj.state.sealed import parse_sealed
 
 STATE_NAME = "state.json"
 BACKUP_NAME = "state.json.backup"
@@ -116,6 +119,9 @@ class State:
     _views: dict[str, KindView] | None = field(default=None, repr=False)  # by_kind of a lazy state
     # The format state.json was read in: an older one is rewritten in this format by the next apply.
     read_format: int = FORMAT_VERSION
+    # The seal state.json's bytes would have (state/seal.py), when a writer read them in full and
+    # they passed every check as they are: the writer seals the file (it was not sealed, or not here).
+    seal: bytes | None = field(default=None, repr=False)
 
     def get(self, address: str) -> Record | None:
         return self.resources.get(address)
@@ -214,7 +220,7 @@ class StateStore:
             created_at=now,
             insarproj_version=__version__,
         )
-        atomic_write_bytes(self.path, state.to_bytes())
+        self.write(state.to_bytes(), state.resources, backup=False)
         return state
 
     def exists(self) -> bool:
@@ -244,20 +250,15 @@ class StateStore:
             raise StateError(f"there is no backup {self.backup_path}", hint=recovery_hint(self, broken=True))
         return self._load_file(self.backup_path)
 
-    def _load_file(self, path: Path | None = None, *, lazy: bool = False) -> State:
+    def _load_file(self, path: Path | None = None, *, lazy: bool = False, key: bytes | None = None) -> State:
+        """The state file at ``path`` (state.json), checked. With ``key``, a file read in full (not
+        through its seal) is given the seal its bytes would have (`State.seal`) when its records
+        passed every check as they are (what `StateWriter` seals)."""
         path = path or self.path
         if not path.exists():
             raise StateError(f"no state file at {path}", hint=recovery_hint(self, broken=False))
         hint = recovery_hint(self, broken=True)
-        try:
-            with gc_paused(), open(path, "rb") as handle:
-                # What this insarproj wrote is read fast and exactly; anything else strictly.
-                raw = parse_exact(handle, lazy=lazy, where=str(path))
-                if raw is None:
-                    handle.seek(0)
-                    raw = _parse_state_strictly(handle.read(), path, hint)
-        except OSError as exc:
-            raise StateError(f"{path} is corrupt ({_short(exc)})", hint=hint) from exc
+        raw, mac, sealed = self._read_raw(path, hint, lazy=lazy, key=key)
         if not isinstance(raw, dict) or "format_version" not in raw:
             raise StateError(f"{path} is not an insarproj state file", hint=hint)
         self._check_format_version(path, raw["format_version"], hint)
@@ -268,7 +269,8 @@ class StateStore:
             parsed = StateFile.model_validate({**raw, "resources": {}})
             if not isinstance(resources, dict | LazyRecords):
                 StateFile.model_validate(raw)
-            odd = check_records(_to_check(resources), where=str(path))
+            # A sealed file's records passed these checks when it was written (state/seal.py).
+            odd = [] if sealed else check_records(_to_check(resources), where=str(path))
             if odd:
                 StateFile.model_validate({**raw, "resources": {a: resources[a] for a in odd}})
         except ValidationError as exc:
@@ -285,7 +287,48 @@ class StateStore:
             resources=resources,
             applied_plans=list(parsed.applied_plans),
             read_format=parsed.format_version,
+            seal=mac.digest()
+            if mac is not None and not odd and parsed.format_version == FORMAT_VERSION
+            else None,
         )
+
+    def _read_raw(
+        self, path: Path, hint: str, *, lazy: bool, key: bytes | None
+    ) -> tuple[Any, hmac.HMAC | None, bool]:
+        """The file's content as read: through its seal (state/sealed.py), else exactly as
+        written (state/fileformat.py), else strictly; with ``key`` and read exactly (not through
+        the seal), the HMAC of the bytes read; whether it was read through its seal."""
+        sealed = self._seal_to_check(path)
+        try:
+            with gc_paused(), open(path, "rb") as handle:
+                if sealed is not None:
+                    raw = parse_sealed(handle, *sealed, lazy=lazy, format_version=FORMAT_VERSION)
+                    if raw is not None:
+                        return raw, None, True
+                    handle.seek(0)
+                mac = new_mac(key) if key is not None else None
+                raw = parse_exact(hashed_lines(handle, mac) if mac else handle, lazy=lazy, where=str(path))
+                if raw is not None:
+                    return raw, mac, False
+                handle.seek(0)
+                return _parse_state_strictly(handle.read(), path, hint), None, False
+        except OSError as exc:
+            raise StateError(f"{path} is corrupt ({_short(exc)})", hint=hint) from exc
+
+    def _seal_to_check(self, path: Path) -> tuple[bytes, bytes] | None:
+        """This machine's key and the seal of state.json, when ``path`` is it and both exist."""
+        if path != self.path:
+            return None
+        seal = read_seal(self.dir)
+        key = read_key(self.dir) if seal is not None else None
+        return (key, seal) if key is not None and seal is not None else None
+
+    def write(self, data: bytes, resources: Mapping[str, Record], *, backup: bool) -> None:
+        """Write ``data`` (the state rendered from ``resources``) as state.json, then seal it when
+        its records pass the load's checks (state/seal.py); a state that does not keeps no seal."""
+        atomic_write_bytes(self.path, data, backup=self.backup_path if backup else None)
+        key = make_key(self.dir)
+        write_seal(self.dir, seal_of(key, data) if key is not None and _sealable(resources) else None)
 
     @staticmethod
     def _check_format_version(path: Path, version: Any, hint: str) -> None:
@@ -367,10 +410,14 @@ class StateStore:
 
     # writing ------------------------------------------------------------------------------
     def open_writer(self, *, expected_lineage: str | None = None) -> StateWriter:
-        """Open for writing; the caller must hold the project lock."""
-        state = self._load_file()
+        """Open for writing; the caller must hold the project lock. A state.json that was not
+        sealed here but passes every check is sealed now (state/seal.py), for the readers after."""
+        state = self._load_file(key=make_key(self.dir))
         if expected_lineage and state.lineage != expected_lineage:
             raise StateError(f"{self.path} belongs to another project (lineage {state.lineage})")
+        if state.seal is not None:
+            write_seal(self.dir, state.seal)
+            state.seal = None
         for line in self._journal_lines(state, repair=True):
             state.apply_ops(line["ops"])
             state.serial = line["serial"]
@@ -515,7 +562,7 @@ class StateWriter:
         """Write state.json with everything journaled, then start a fresh journal file."""
         with self._mutex:
             data = self._state_bytes_to_write()
-            atomic_write_bytes(self.store.path, data, backup=self.store.backup_path)
+            self.store.write(data, self.state.resources, backup=True)
             if self.state.read_format != FORMAT_VERSION:
                 self.store.notify(
                     f"{self.store.path} rewritten in state format {FORMAT_VERSION} (it was format "
@@ -604,6 +651,15 @@ def gc_paused() -> Iterator[None]:
             if gc.get_count()[0] > FREEZE_AFTER_OBJECTS:
                 gc.freeze()
             gc.enable()
+
+
+def _sealable(resources: Mapping[str, Record]) -> bool:
+    """True when every record passes the checks a load makes (plain shape, paths inside the data
+    folder): a state sealed with such records is read without them (state/seal.py)."""
+    try:
+        return not check_records(resources, where="state")
+    except InsarprojError:
+        return False
 
 
 def _to_check(resources: Any) -> Any:
