@@ -15,6 +15,23 @@ if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # type: ignore[no-untyped-def]
+    """`-n 2` (README's test command): tests/xdist_scheduling.py shares out the suite."""
+    if config.getvalue("dist") != "load":  # an explicit --dist other than the default
+        return None
+    from xdist_scheduling import make_scheduler
+
+    return make_scheduler(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker: the slowest units first
+        from xdist_scheduling import rank
+
+        items.sort(key=lambda item: rank(item.nodeid))
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path_factory.mktemp("home")
