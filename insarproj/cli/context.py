@@ -26,6 +26,9 @@ class AppContext:
     color: bool
     # Set by apply once it may record actions, and counted up as it does: what Ctrl-C reports.
     recorded_actions: int | None = None
+    # Set by a command that writes nothing but its own output files (plan): the process may then
+    # end without tearing the interpreter down (cli.main, `exit_without_teardown`).
+    read_only: bool = False
 
     def workspace(self, *, trust_endpoints: bool = False) -> Workspace:
         from insarproj.workspace import Workspace

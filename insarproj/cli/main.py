@@ -8,12 +8,14 @@ under --detailed-exitcode); anything else is a bug, reported in one line with a 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import sys
 import threading
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from click.core import ParameterSource
@@ -51,8 +53,6 @@ def cli(ctx: click.Context, project_dir: Path, verbose: int, quiet: int, debug: 
 
     The options below may also follow the command: `insarproj plan -v`, `insarproj apply -C DIR`.
     """
-    import os
-
     global _DEBUG, _APP
     _DEBUG = debug
     _configure_logging(verbose - quiet, debug)
@@ -117,7 +117,31 @@ for _module in (project_cmds, plan_cmds, suggest_cmd, sandbox_cmds, cancel_cmd):
 
 
 def main(argv: list[str] | None = None) -> None:
-    sys.exit(run(argv))
+    code = run(argv)
+    if _APP is not None and _APP.read_only:
+        exit_without_teardown(code)
+    sys.exit(code)
+
+
+def exit_without_teardown(code: int) -> NoReturn:
+    """End the process of a read-only command (plan) without tearing the interpreter down.
+
+    What such a command leaves behind is memory only (the state it read, the modules it imported;
+    any file it writes, `--out`, is complete and renamed into place before it returns): freeing it
+    object by object at exit cost ≈ 7 % of a no-op plan at 2,000 scenes and changes nothing on
+    disk (docs/project-folder.md). Logging and the standard streams are flushed first. With
+    another thread still alive, or anything but this console entry point calling (tests call
+    `run`), the normal exit runs."""
+    if threading.active_count() > 1:
+        sys.exit(code)
+    logging = sys.modules.get("logging")
+    if logging is not None:
+        logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        # A reader that went away (`plan | head`): nothing more to say to it.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 def run(argv: list[str] | None = None) -> int:

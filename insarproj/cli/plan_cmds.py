@@ -125,6 +125,7 @@ def plan(
 
     if offline and refresh_search:
         raise UsageError("--offline and --refresh-search contradict each other; drop one")
+    app.read_only = True
     ws = app.workspace(trust_endpoints=trust_endpoints)
     options = PlanOptions(
         offline=offline,
