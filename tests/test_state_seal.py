@@ -239,3 +239,14 @@ def test_a_line_is_checked_against_its_own_group(tmp_path: Path) -> None:
     for lazy in (True, False):
         with pytest.raises(StateError, match=r"invalid at resources\.dem_y\.b\.status"):
             store.load(lazy=lazy)
+
+
+def test_a_key_reached_through_a_link_is_no_key(tmp_path: Path) -> None:
+    """A committed symlink in place of the key could point at a file whose content is known."""
+    store = folded_store(tmp_path, RECORDS)
+    key_file = local_dir(store.dir) / KEY_NAME
+    assert read_key(store.dir) is not None
+    target = tmp_path / "known.hex"
+    shutil.move(key_file, target)
+    key_file.symlink_to(target)
+    assert read_key(store.dir) is None

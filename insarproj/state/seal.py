@@ -27,6 +27,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -51,13 +52,14 @@ def read_key(state_dir: Path) -> bytes | None:
     """The key of this machine's seals (with its file's identity), or None when there is none."""
     path = local_dir(state_dir) / KEY_NAME
     try:
-        with open(path, "rb") as handle:
+        # Never through a link: a committed symlink could point at a file of known content.
+        with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NOFOLLOW)) as handle:
             text = handle.read(2 * KEY_BYTES + 2)
             identity = os.fstat(handle.fileno())
         secret = bytes.fromhex(text.decode("ascii"))  # hex: a text file, as all of .insarproj/
     except (OSError, ValueError):
         return None
-    if len(secret) != KEY_BYTES or not text.endswith(b"\n"):
+    if len(secret) != KEY_BYTES or not text.endswith(b"\n") or not stat.S_ISREG(identity.st_mode):
         return None
     bound = f"{identity.st_dev}:{identity.st_ino}:{identity.st_ctime_ns}".encode()
     return secret + bound
