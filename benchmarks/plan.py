@@ -5,15 +5,19 @@ apart, 2015–2023: its size does not depend on today's date; every pair recorde
 SUCCEEDED, every product on disk with its manifest, as apply leaves them), starts the sandbox in
 its own process and points every INSARPROJ_*_URL at it, then runs the real CLI,
 `insarproj -C DIR plan --detailed-exitcode`, as a subprocess, in turn with a floor on the same file:
-`python -c "import json; json.load(open(state))"`. Then times an apply that records
-APPLY_ACTIONS actions: before each run the same number of pair records is forgotten through
-insarproj's own state writer (under the project lock), `insarproj -C DIR apply --yes` writes them
-back (internal records: no service is involved, the sandbox must still log 0 requests), and a no-op
-plan runs in turn with it, exiting 0 (converged again). Also times `insarproj --help` (start-up) in
-turn with `python -c pass`. Prints one Markdown table per measurement.
+`python -c "import json; json.load(open(state))"`. The project's state is sealed, as insarproj
+leaves a state it wrote (docs/project-folder.md, "Sealed state"); the same plan is then timed with
+the seal set aside, as a fresh clone or another machine plans it until an apply seals it there.
+Then times an apply that records APPLY_ACTIONS actions: before each run the same number of pair
+records is forgotten through insarproj's own state writer (under the project lock), `insarproj -C
+DIR apply --yes` writes them back (internal records: no service is involved, the sandbox must still
+log 0 requests), and a no-op plan runs in turn with it, exiting 0 (converged again). Also times
+`insarproj --help` (start-up) in turn with `python -c pass`. Prints one Markdown table per
+measurement.
 
-Exits non-zero unless the project has the stated size (scenes, pairs, records), every plan run
-exits 0 (converged: nothing to do) and the sandbox logged 0 requests.
+Exits non-zero unless the project has the stated size (scenes, pairs, records) and a sealed state,
+every plan run exits 0 (converged: nothing to do), every apply exits 0 and the sandbox logged 0
+requests.
 
     python benchmarks/plan.py [--scenes 2000 --scenes 20000] [--runs 5] [--keep DIR]
 
@@ -54,6 +58,7 @@ from insarproj.kinds.search import PIN_NAME, search_fingerprint
 from insarproj.lock import ProjectLock
 from insarproj.scenes.model import PinnedScene, ScenePin, Stack, StackDate
 from insarproj.state import StateStore, op_input, op_put
+from insarproj.state.seal import SEAL_NAME, local_dir
 from insarproj.state.store import op_delete
 from insarproj.workspace import Workspace
 
@@ -257,7 +262,9 @@ def measure(
         box.clear_log()
         plan, floor = Runs("plan"), Runs("json.load")
         ratios = paired(plan, plan_argv, floor, floor_argv, runs, env)
-        applied, failures, apply_ratio = apply_row(root, runs, env)
+        unsealed, failures = unsealed_runs(root, plan_argv, runs, env)
+        applied, apply_failures, apply_ratio = apply_row(root, runs, env)
+        failures += apply_failures
         time.sleep(0.2)  # the sandbox logs a request once it has answered it
         requests = len(box.request_log())
     if any(plan.codes):
@@ -272,11 +279,34 @@ def measure(
         plan.spread(),
         plan.cpu_spread(),
         plan.peak(),
+        f"{unsealed.spread()}, {unsealed.peak()}",
         str(requests),
         floor.spread(),
         ratio_text(ratios),
     ]
     return row, failures, plan, [f"{size['scenes']:,}", *applied], apply_ratio
+
+
+def unsealed_runs(root: Path, argv: list[str], runs: int, env: dict[str, str]) -> tuple[Runs, list[str]]:
+    """The same no-op plan with the state's seal set aside (docs/project-folder.md, "Sealed
+    state"): how a fresh clone, or another machine, plans until an apply seals the state there."""
+    seal = local_dir(root / ".insarproj") / SEAL_NAME
+    if not seal.exists():
+        return Runs("unsealed"), ["state.json is not sealed: the plan row did not read it as a user's own"]
+    kept = seal.read_bytes()
+    seal.unlink()
+    unsealed = Runs("unsealed")
+    try:
+        for _ in range(runs):
+            wall, peak, code, cpu = run_once(argv, env)
+            unsealed.wall.append(wall)
+            unsealed.peak_mib.append(peak)
+            unsealed.codes.append(code)
+            unsealed.cpu.append(cpu)
+    finally:
+        seal.write_bytes(kept)
+    failures = [f"unsealed plan exit codes {unsealed.codes}"] if any(unsealed.codes) else []
+    return unsealed, failures
 
 
 def forget_pairs(root: Path, count: int) -> None:
@@ -371,7 +401,7 @@ def main() -> None:
             rows.append(row)
             failures += [f"{scenes:,} scenes: {f}" for f in failed]
     header = ["scenes", "pairs", "records", "state.json", "no-op `plan`, median (min–max)"]
-    header += ["CPU s (user + sys)", "peak RSS"]
+    header += ["CPU s (user + sys)", "peak RSS", "the same, state not sealed here (a fresh clone)"]
     header += ["requests", "`json.load(state)` process", "plan / json.load"]
     table(f"Converged HyP3 project, whole `insarproj plan` process ({machine()}):", header, rows)
     apply_header = ["scenes", f"`apply --yes` recording {APPLY_ACTIONS} actions", "CPU s (user + sys)"]
