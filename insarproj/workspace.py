@@ -346,11 +346,12 @@ class _WaitRounds:
         on_poll: Callable[[Poll], None] | None = None,
     ) -> None:
         report = result.report
-        round_no = 1
+        round_no, quiet_rounds = 1, 0
         while report.waiting and report.ok:
             poll = self.apply_options.poll_interval
-            # Back off while nothing changes: HyP3 jobs take minutes to hours.
-            pause = min(poll * 1.5 ** (round_no - 1), max(poll, 300.0))
+            # Back off while nothing changes (HyP3 jobs take minutes to hours); a round that saw
+            # work finish polls again soon: the rest of a batch tends to finish close behind.
+            pause = min(poll * 1.5**quiet_rounds, max(poll, 300.0))
             left = self._left()
             if on_poll and (left is None or left > 0):
                 next_in = pause if left is None else min(pause, left)
@@ -372,7 +373,9 @@ class _WaitRounds:
 
             ctx = self.ws._apply_ctx(self.writer, self.options, self.progress)
             record_plan_start(next_plan, ctx, saved=False)
+            before = (len(report.done), sorted(report.waiting))
             report.merge(self.ws._execute(next_plan, ctx, self.apply_options, on_event))
+            quiet_rounds = quiet_rounds + 1 if (len(report.done), sorted(report.waiting)) == before else 0
 
     def _plan_round(self, result: ApplyResult) -> Plan | None:
         """This round's plan; None when --timeout passed while the listing kept failing."""

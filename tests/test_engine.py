@@ -180,6 +180,27 @@ def test_waiting_remote_work_and_wait_loop(fake_project: Path) -> None:
     assert Workspace(fake_project).load_state().resources["fakejob.j1"]["status"] == "succeeded"
 
 
+def test_wait_backs_off_only_while_nothing_finishes(fake_project: Path) -> None:
+    """Each quiet round waits 1.5x longer; a round in which work finished polls again after the
+    first interval (the rest of a batch tends to finish close behind)."""
+    write_fake(fake_project, {"files": [], "jobs": [{"name": "j1"}, {"name": "j2"}, {"name": "j3"}]})
+    Workspace(fake_project).apply()
+    remote = fake_project / "fake_remote.json"
+    finishing = {3: {"j1": "SUCCEEDED"}, 5: {"j1": "SUCCEEDED", "j2": "SUCCEEDED", "j3": "SUCCEEDED"}}
+    pauses: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        if len(pauses) in finishing:
+            remote.write_text(json.dumps(finishing[len(pauses)]))
+
+    result = Workspace(fake_project).apply(
+        apply_options=ApplyOptions(wait=True, poll_interval=10.0, timeout=None), sleep=sleep
+    )
+    assert sorted(result.report.done) == ["fakejob.j1", "fakejob.j2", "fakejob.j3"]
+    assert pauses == [10.0, 15.0, 22.5, 10.0, 15.0]
+
+
 def test_wait_timeout(fake_project: Path) -> None:
     write_fake(fake_project, {"files": [], "jobs": [{"name": "j1"}]})
     Workspace(fake_project).apply()

@@ -170,7 +170,8 @@ def plan(
     type=float,
     default=30.0,
     show_default=True,
-    help="With --wait: seconds before the first poll; later polls back off (×1.5, at most 5 minutes).",
+    help="With --wait: seconds before the first poll; later polls back off while nothing finishes "
+    "(×1.5, at most 5 minutes).",
 )
 @click.option(
     "--concurrency", type=click.IntRange(1, 64), help="Actions run at once (default: [download] concurrency)."
