@@ -67,7 +67,7 @@ class NetworkSettings:
     include_pairs: tuple[DatePair, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Pair:
     """One interferogram: a reference date and a later secondary date of one stack."""
 
@@ -82,8 +82,26 @@ class Pair:
     # 60,000 pairs at 20,000 scenes (a cached_property took a lock on its first read of each).
     key: str = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "key", f"{_compact(self.reference)}_{_compact(self.secondary)}")
+    def __init__(
+        self,
+        stack_id: str,
+        reference: dt.date,
+        secondary: dt.date,
+        temporal_baseline: int,
+        bperp: float | None,
+        origin: Origin,
+    ) -> None:
+        # The generated __init__ of a frozen class sets each field through object.__setattr__
+        # (≈ 1 µs per pair, 60,000 pairs at 20,000 scenes): the instance's dict is filled at once.
+        self.__dict__.update(
+            stack_id=stack_id,
+            reference=reference,
+            secondary=secondary,
+            temporal_baseline=temporal_baseline,
+            bperp=bperp,
+            origin=origin,
+            key=f"{_compact(reference)}_{_compact(secondary)}",
+        )
 
     @property
     def address(self) -> str:
