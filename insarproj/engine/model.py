@@ -55,7 +55,9 @@ class Desired:
     spec: dict[str, Any] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
 
-    def __init__(self, address: str, spec: dict[str, Any] | None = None, depends_on: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, address: str, spec: dict[str, Any] | None = None, depends_on: tuple[str, ...] = ()
+    ) -> None:
         # The generated __init__ of a frozen class, through the slots' own setters looked up once
         # (`_SET_*` below): 0.3 µs less per resource, 180,000 per plan at 20,000 scenes.
         _SET_ADDRESS(self, address)
@@ -76,9 +78,10 @@ class Desired:
         )
 
 
-_SET_ADDRESS = Desired.address.__set__  # type: ignore[attr-defined]  # a slot's member descriptor
-_SET_SPEC = Desired.spec.__set__  # type: ignore[attr-defined]
-_SET_DEPENDS_ON = Desired.depends_on.__set__  # type: ignore[attr-defined]
+# The slots' member descriptors' setters (what object.__setattr__ finds for each, per call).
+_SET_ADDRESS = vars(Desired)["address"].__set__
+_SET_SPEC = vars(Desired)["spec"].__set__
+_SET_DEPENDS_ON = vars(Desired)["depends_on"].__set__
 
 
 class Action(BaseModel):

@@ -859,7 +859,7 @@ def _note(address: str, status: Any, attrs: Mapping[str, Any], ctx: PlanContext)
     found: _Recorded | None = ctx.observations.get(_RECORDED)
     if found is None:
         found = ctx.observations[_RECORDED] = _Recorded()
-    present = status == "present"
+    present: bool = status == "present"
     if address in found.seen:
         return present
     found.seen.add(address)

@@ -275,9 +275,7 @@ def _job_builder(fill: Filler) -> Builder:
 _DERIVED_JOB_KEYS = frozenset(("pair", "attempts"))
 
 
-def line_peekers(
-    commons: Mapping[str, Any], format_version: Any, groups: Iterable[str]
-) -> dict[str, Peeker]:
+def line_peekers(commons: Mapping[str, Any], format_version: Any, groups: Iterable[str]) -> dict[str, Peeker]:
     """What reads a record's status and a few of its attributes from its line (state/lazy.py
     `peek`) for each of ``groups`` (as `line_builders`): the values its record would have, each
     filled from `common` alone, without filling the rest (a job's request: 4 merges per job)."""

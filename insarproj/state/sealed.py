@@ -20,7 +20,13 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from insarproj.state.fileformat import expand_inputs, lazy_group, line_builders, line_peekers, record_completer
+from insarproj.state.fileformat import (
+    expand_inputs,
+    lazy_group,
+    line_builders,
+    line_peekers,
+    record_completer,
+)
 from insarproj.state.lazy import LazyRecords
 from insarproj.state.seal import matches, new_mac
 from insarproj.state.sharing import share_pin_names, share_record_names
