@@ -95,7 +95,10 @@ def _assess_kinds(
         recorded = ctx.state.by_kind(kind.kind)
         seen = _unique_addresses(kind.kind, [item.address for item in desired])
         assess, record_of = kind.assess, recorded.get  # bound once: called per resource
+        settled = kind.settled if kind.settles else None
         for item in desired:
+            if settled is not None and settled(item, recorded, ctx):
+                continue  # in sync, told from a few of its record's values (no record built)
             action = assess(item, record_of(item.address), ctx)
             if action is not None:
                 _add(actions, action)

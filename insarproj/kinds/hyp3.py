@@ -29,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
@@ -52,6 +52,7 @@ from insarproj.kinds.hyp3_protocol import (
 )
 from insarproj.kinds.pairs import PairKind
 from insarproj.state import op_put, utcnow
+from insarproj.state.lazy import peek
 from insarproj.state.records import Hyp3JobAttributes, JournalOp, PutOp, Record, hyp3_attributes
 
 # HyP3's job listing is eventually consistent: an intent younger than this that no listing shows
@@ -406,13 +407,19 @@ def _succeeded_in_sync(record: Record, identity: str, ctx: PlanContext) -> bool:
     """`decide_recorded`'s None for the common record, on two of its values: SUCCEEDED with this
     identity and not expired on HyP3's clock (no verdict object, no callables per job). False
     leaves the record to `decide_recorded`."""
-    if record["status"] != "succeeded":
-        return False
-    attrs = hyp3_attributes(record)
-    if attrs.get("identity") != identity:
+    return _succeeded_values(record["status"], hyp3_attributes(record), identity, ctx)
+
+
+def _succeeded_values(status: Any, attrs: Mapping[str, Any], identity: str, ctx: PlanContext) -> bool:
+    """`_succeeded_in_sync` on a record's status and attributes (all of them, or `_SETTLED_KEYS`)."""
+    if status != "succeeded" or attrs.get("identity") != identity:
         return False
     expires = parse_time(attrs.get("expiration_time"))
     return expires is None or expires > _hyp3_now(ctx)
+
+
+# What `Hyp3JobKind.settled` reads of a job's record: `_succeeded_values`' and the product's note.
+_SETTLED_KEYS = ("identity", "expiration_time", "files", "job_id")
 
 
 def _recorded_if_same(record: Record | None, identity: str) -> str:
@@ -449,13 +456,25 @@ class Hyp3JobKind(ResourceKind):
                 (pair.address,),
             )
 
+    settles = True
+
+    def settled(self, desired: Desired, recorded: Mapping[str, Record], ctx: PlanContext) -> bool:
+        """`assess`'s first case (SUCCEEDED with this identity, not expired) on four values of the
+        record, read without building it (its request, filled from `common`, is most of it)."""
+        found = peek(recorded, desired.address, _SETTLED_KEYS)
+        return found is not None and self._succeeded(desired, found[0], found[1], ctx)
+
+    def _succeeded(self, desired: Desired, status: Any, attrs: Mapping[str, Any], ctx: PlanContext) -> bool:
+        if not _succeeded_values(status, attrs, desired.spec["identity"], ctx):
+            return False
+        if attrs.get("files"):  # what the product kind needs of it: it need not build it again
+            ctx.observations.setdefault(SUCCEEDED_JOBS, {})[desired.address] = attrs.get("job_id")
+        return True
+
     def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
         identity = spec["identity"]
-        if record is not None and _succeeded_in_sync(record, identity, ctx):
-            done = hyp3_attributes(record)
-            if done.get("files"):  # what the product kind needs of it: it need not build it again
-                ctx.observations.setdefault(SUCCEEDED_JOBS, {})[desired.address] = done.get("job_id")
+        if record is not None and self._succeeded(desired, record["status"], hyp3_attributes(record), ctx):
             return None
         if (
             record is not None

@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict, cast
@@ -59,6 +59,7 @@ from insarproj.kinds.product_layers import (
 from insarproj.kinds.sizes import human_size
 from insarproj.layout import PRODUCTS_DIR
 from insarproj.state import op_delete, op_put
+from insarproj.state.lazy import peek
 from insarproj.state.records import (
     ManifestSummary,
     ProductAttributes,
@@ -212,6 +213,25 @@ class ProductKind(ResourceKind):
                 spec={UNTRACKED_KEY: stack},
                 depends_on=tuple(sorted(set(products.get(stack, ())))),
             )
+
+    settles = True
+
+    def settled(self, desired: Desired, recorded: Mapping[str, Record], ctx: PlanContext) -> bool:
+        """`assess`'s converged case (present, its job seen SUCCEEDED in sync, `_in_sync`) on a
+        few values of the record, read without building it; noted for the sweep as assess notes."""
+        job = desired.spec.get("job")  # None: a sweep of a stack folder, assessed in full
+        if job is None:
+            return False
+        found = peek(recorded, desired.address, _SETTLED_KEYS)
+        if found is None:
+            return False
+        status, attrs = found
+        succeeded = ctx.observations.get(SUCCEEDED_JOBS, {}).get(job, _UNKNOWN)
+        return (
+            _note(desired.address, status, attrs, ctx)
+            and succeeded is not _UNKNOWN
+            and _attributes_in_sync(desired.address, attrs, job, ctx, succeeded)
+        )
 
     def assess(self, desired: Desired, record: Record | None, ctx: PlanContext) -> Action | None:
         spec = desired.spec
@@ -692,8 +712,18 @@ def _in_sync(
     a manifest, the layers kept now as the record's own text, and every recorded file's size as
     recorded (`quick_intact`, one stat per file). True only where `_verdict` gives None; anything
     else (False) is judged the long way, which names the problem."""
+    return _attributes_in_sync(address, product_attributes(record), job_address, ctx, recorded_job_id)
+
+
+# The attributes `_attributes_in_sync` and `_note` read (`ProductKind.settled` peeks at these).
+_SETTLED_KEYS = ("keep_layers", "job_id", "path", "layout", "sizes", "manifest", "product")
+
+
+def _attributes_in_sync(
+    address: str, attrs: Mapping[str, Any], job_address: str, ctx: PlanContext, recorded_job_id: str | None
+) -> bool:
+    """`_in_sync` on the record's attributes (all of them, or `_SETTLED_KEYS`)."""
     wanted = _wanted(ctx)
-    attrs = product_attributes(record)
     if wanted.verify or "keep_layers" not in attrs or attrs["keep_layers"] != wanted.keep_text:
         return False
     jobs = ctx.observations.get("hyp3.jobs")
@@ -821,15 +851,20 @@ def _address_stack(address: str) -> str:
 
 def _note_record(address: str, record: Record, ctx: PlanContext) -> bool:
     """Note what the sweep needs of a product record (once each); whether it is present."""
+    return _note(address, record["status"], product_attributes(record), ctx)
+
+
+def _note(address: str, status: Any, attrs: Mapping[str, Any], ctx: PlanContext) -> bool:
+    """`_note_record` on the record's status and attributes (all of them, or `_SETTLED_KEYS`)."""
     found: _Recorded | None = ctx.observations.get(_RECORDED)
     if found is None:
         found = ctx.observations[_RECORDED] = _Recorded()
-    present = record["status"] == "present"
+    present: bool = status == "present"
     if address in found.seen:
         return present
     found.seen.add(address)
     # As `_stack_of`, with the folder name from the same split.
-    parts = (product_attributes(record).get("path") or "").split("/")
+    parts = (attrs.get("path") or "").split("/")
     if len(parts) == 3 and parts[0] == PRODUCTS_DIR:
         names = found.names.get(parts[1])
         if names is None:

@@ -67,9 +67,10 @@ class NetworkSettings:
     include_pairs: tuple[DatePair, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Pair:
-    """One interferogram: a reference date and a later secondary date of one stack."""
+    """One interferogram: a reference date and a later secondary date of one stack (slots: 60,000
+    at 20,000 scenes, no dict each)."""
 
     stack_id: str
     reference: dt.date
@@ -82,13 +83,36 @@ class Pair:
     # 60,000 pairs at 20,000 scenes (a cached_property took a lock on its first read of each).
     key: str = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "key", f"{_compact(self.reference)}_{_compact(self.secondary)}")
+    def __init__(
+        self,
+        stack_id: str,
+        reference: dt.date,
+        secondary: dt.date,
+        temporal_baseline: int,
+        bperp: float | None,
+        origin: Origin,
+    ) -> None:
+        # The generated __init__ of a frozen class, through the slots' own setters looked up once
+        # (`_PAIR_SLOTS`): ≈ 0.4 µs less per pair.
+        stack_id_, reference_, secondary_, temporal_baseline_, bperp_, origin_, key_ = _PAIR_SLOTS
+        stack_id_(self, stack_id)
+        reference_(self, reference)
+        secondary_(self, secondary)
+        temporal_baseline_(self, temporal_baseline)
+        bperp_(self, bperp)
+        origin_(self, origin)
+        key_(self, f"{_compact(reference)}_{_compact(secondary)}")
 
     @property
     def address(self) -> str:
         return f"pair.{self.stack_id}.{self.key}"
 
+
+# The setters of Pair's slots, in the order of its fields (what object.__setattr__ finds per call).
+_PAIR_SLOTS = tuple(
+    vars(Pair)[name].__set__
+    for name in ("stack_id", "reference", "secondary", "temporal_baseline", "bperp", "origin", "key")
+)
 
 # A date's `yyyymmdd` is shared by its ≈ 6 pairs: made once per date (a few thousand dates).
 _COMPACT: dict[dt.date, str] = {}

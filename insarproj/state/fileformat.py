@@ -39,7 +39,7 @@ from insarproj.state.derived import (
     expand_job_in_place,
     expand_record_in_place,
 )
-from insarproj.state.lazy import Builder, LazyRecords
+from insarproj.state.lazy import Builder, LazyRecords, Peeked, Peeker, entries
 from insarproj.state.sharing import share_pin_names, share_record_names
 
 _SORTED = orjson.OPT_SORT_KEYS
@@ -270,6 +270,58 @@ def _job_builder(fill: Filler) -> Builder:
     return build
 
 
+# The attributes a job's line leaves out when they are derived (state/derived.py): a peek asking for
+# one builds the record.
+_DERIVED_JOB_KEYS = frozenset(("pair", "attempts"))
+
+
+def line_peekers(commons: Mapping[str, Any], format_version: Any, groups: Iterable[str]) -> dict[str, Peeker]:
+    """What reads a record's status and a few of its attributes from its line (state/lazy.py
+    `peek`) for each of ``groups`` (as `line_builders`): the values its record would have, each
+    filled from `common` alone, without filling the rest (a job's request: 4 merges per job)."""
+    expand = type(format_version) is int and format_version >= SINCE_FORMAT
+    builders = line_builders(commons, format_version, groups)
+    return {
+        group: _peeker(
+            commons[group], builders[group], _DERIVED_JOB_KEYS if expand and group == HYP3_JOB_GROUP else None
+        )
+        for group in builders
+    }
+
+
+def _peeker(common: Mapping[str, Any], build: Builder, derived: frozenset[str] | None) -> Peeker:
+    status = common.get("status", _MISSING)  # a line without its own status has this one (lazy_group)
+    shared = common.get("attributes", _EMPTY)
+    scalars = {k: v for k, v in shared.items() if type(v) is not dict}
+    tables = {k: _filler(v) for k, v in shared.items() if type(v) is dict}
+    # Left out of what a peek gives unless asked for: a table (filled only when asked for) and a
+    # value a job's line may hold without what it derives (state/derived.py).
+    unfinished = (*tables, *(derived or ()))
+    loads = orjson.loads
+
+    def peek(address: str, line: bytes, keys: tuple[str, ...]) -> Peeked:
+        if derived is not None and not derived.isdisjoint(keys):
+            return entries(build(address, line), keys)
+        own = loads(line)
+        attributes = own.get("attributes", _EMPTY)
+        if type(attributes) is not dict:  # never written so: the record says what it holds
+            return entries(build(address, line), keys)
+        # As `_filler` at this level, in one merge: the record's own value wins.
+        values = {**scalars, **attributes} if scalars else dict(attributes)
+        for key in unfinished:
+            if key not in keys:
+                values.pop(key, None)
+            elif key in tables:
+                value = values.get(key, _MISSING)
+                if value is _MISSING:
+                    values[key] = tables[key]({})
+                elif type(value) is dict:
+                    values[key] = tables[key](value)
+        return own.get("status", status), values
+
+    return peek
+
+
 def expand_inputs(raw: dict[str, Any]) -> None:
     """The pinned scenes of ``raw`` (a state file as read) with the values written once."""
     version = raw.get("format_version")
@@ -294,7 +346,11 @@ class _LineKeeper:
         self.kinds = {g: c["kind"] for g, c in commons.items() if lazy_group(c)}
         # Per group: the record keys its `common` does not give (every line must have them).
         self.missing = {g: _RECORD_KEYS - commons[g].keys() for g in self.kinds}
-        self.records = LazyRecords(line_builders(commons, format_version, self.kinds), self.kinds)
+        self.records = LazyRecords(
+            line_builders(commons, format_version, self.kinds),
+            self.kinds,
+            line_peekers(commons, format_version, self.kinds),
+        )
         self.seen = self.records.items_by_address()
         self.where = where
 

@@ -20,7 +20,13 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from insarproj.state.fileformat import expand_inputs, lazy_group, line_builders, record_completer
+from insarproj.state.fileformat import (
+    expand_inputs,
+    lazy_group,
+    line_builders,
+    line_peekers,
+    record_completer,
+)
 from insarproj.state.lazy import LazyRecords
 from insarproj.state.seal import matches, new_mac
 from insarproj.state.sharing import share_pin_names, share_record_names
@@ -108,7 +114,11 @@ class _Records:
         # Lines go straight into the lazy map's own dict (a method call per line costs more).
         self.items: Any = self.records
         if lazy:
-            self.records = LazyRecords(line_builders(commons, format_version, self.kinds), self.kinds)
+            self.records = LazyRecords(
+                line_builders(commons, format_version, self.kinds),
+                self.kinds,
+                line_peekers(commons, format_version, self.kinds),
+            )
             self.items = self.records.items_by_address()
 
     def add(self, lines: list[bytes], *, escaped: bool) -> None:
