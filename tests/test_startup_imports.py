@@ -54,7 +54,7 @@ def test_job_specs_json_has_every_shipped_job_spec() -> None:
     assert job_types() == sorted(p.stem for p in (DATA / "job_spec").glob("*.yml"))
 
 
-@pytest.mark.parametrize("package", ["insarproj.scenes"])
+@pytest.mark.parametrize("package", ["insarproj.scenes", "insarproj.transfer"])
 def test_a_lazy_package_still_exports_every_name(package: str) -> None:
     module = importlib.import_module(package)
     for name in module.__all__:
@@ -92,4 +92,29 @@ def test_a_converged_hyp3_plan_imports_only_what_it_uses(tmp_path: Path) -> None
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "No changes" in done.stdout, done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "0 []", done.stdout
+
+
+def test_an_apply_that_only_records_imports_no_network_library(tmp_path: Path) -> None:
+    """An apply whose actions are internal records (forgotten pair records written back) never
+    talks to a service: it imports neither requests nor the downloader (insarproj.transfer
+    exports lazily)."""
+    root = tmp_path / "p"
+    _converged_hyp3_project(root)
+    bench_file = str(REPO / "benchmarks" / "plan.py")
+    code = (
+        "import sys, importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('bench_plan', {bench_file!r})\n"
+        "bench = importlib.util.module_from_spec(spec); spec.loader.exec_module(bench)\n"
+        "from pathlib import Path\n"
+        f"bench.forget_pairs(Path({str(root)!r}), 2)\n"
+        "loaded = set(sys.modules)\n"
+        "from insarproj.cli.main import run\n"
+        f"code = run(['-C', {str(root)!r}, 'apply', '--yes'])\n"
+        "banned = ('requests', 'urllib3', 'insarproj.transfer.download')\n"
+        "print(code, sorted(m for m in set(sys.modules) - loaded if m.startswith(banned)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "2 done" in done.stderr + done.stdout, (done.stdout, done.stderr)
     assert done.stdout.strip().splitlines()[-1] == "0 []", done.stdout

@@ -3,19 +3,51 @@ downloader (docs/safety.md). asf_search and hyp3_sdk download straight into the 
 by name and never verify, so insarproj does its own transfers; see :mod:`insarproj.transfer.download`.
 """
 
-from insarproj.endpoints import is_presigned_url
-from insarproj.transfer.credentials import EarthdataCredentials, find_earthdata_credentials
-from insarproj.transfer.disk import check_free_space
-from insarproj.transfer.download import (
-    DownloadCancelled,
-    Downloader,
-    DownloadResult,
-    DownloadSpec,
-    adopt_existing,
-)
-from insarproj.transfer.progress import NullProgress, ProgressSink
-from insarproj.transfer.session import EarthdataSession, make_session
-from insarproj.transfer.verify import verify_file
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from insarproj.endpoints import is_presigned_url
+    from insarproj.transfer.credentials import EarthdataCredentials, find_earthdata_credentials
+    from insarproj.transfer.disk import check_free_space
+    from insarproj.transfer.download import (
+        DownloadCancelled,
+        Downloader,
+        DownloadResult,
+        DownloadSpec,
+        adopt_existing,
+    )
+    from insarproj.transfer.progress import NullProgress, ProgressSink
+    from insarproj.transfer.session import EarthdataSession, make_session
+    from insarproj.transfer.verify import verify_file
+
+# The names above are imported on first use: importing one submodule (an apply that records only
+# internal records needs the progress sinks) runs this file, and must not import requests, ssl and
+# the downloader with it (≈ 45 ms of such an apply).
+_EXPORTS = {
+    "is_presigned_url": "insarproj.endpoints",
+    "EarthdataCredentials": "insarproj.transfer.credentials",
+    "find_earthdata_credentials": "insarproj.transfer.credentials",
+    "check_free_space": "insarproj.transfer.disk",
+    **dict.fromkeys(
+        ("DownloadCancelled", "Downloader", "DownloadResult", "DownloadSpec", "adopt_existing"),
+        "insarproj.transfer.download",
+    ),
+    "NullProgress": "insarproj.transfer.progress",
+    "ProgressSink": "insarproj.transfer.progress",
+    "EarthdataSession": "insarproj.transfer.session",
+    "make_session": "insarproj.transfer.session",
+    "verify_file": "insarproj.transfer.verify",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
+
 
 __all__ = [
     "DownloadCancelled",
