@@ -106,6 +106,17 @@ def test_failed_for_good_is_recorded_and_blocks_its_dependants():
     assert report.skipped == [("b", "a failed for good"), ("c", "a failed for good")]
 
 
+def test_work_found_failed_for_good_while_it_ran_is_reported_so_not_as_an_error():
+    """A SLURM step whose last attempt failed between the plan and its action (an `apply --wait`
+    round): recorded failed, reported failed for good (apply exits 4), its dependants blocked."""
+    kind = _Kind({"a": Outcome(message="1 failed, attempt 2 of 2", failed_for_good=True)})
+    plan = _plan(_action("a"), _action("b", "a"), _action("c"))
+    report = execute_plan(plan, {"thing": kind}, _ctx())
+    assert report.failed_for_good == ["a"] and report.failed == []
+    assert report.skipped == [("b", "a failed for good")] and report.done == ["c"]
+    assert report.ok
+
+
 def test_waits_block_their_dependants_and_are_never_run():
     kind = _Kind({"r": Outcome(waiting=True, message="job RUNNING")})
     plan = _plan(_action("w", op=Op.WAIT), _action("x", "w"), _action("r"), _action("y", "r"))

@@ -209,10 +209,11 @@ class _Run:
             self.report.deferred.append((address, outcome.deferred))
             self.emit("skipped", action, outcome.deferred)
             self._block_dependants(address, f"{address} deferred")
-        elif action.op is Op.FAILED:
+        elif action.op is Op.FAILED or outcome.failed_for_good:
             # Its final state is recorded; nothing that depends on it can run.
             self.report.failed_for_good.append(address)
-            self.emit("failed-for-good", action, action.reason)
+            why = (outcome.message if outcome.failed_for_good else None) or action.reason
+            self.emit("failed-for-good", action, why)
             self._block_dependants(address, f"{address} failed for good")
         elif outcome.waiting:
             self.report.waiting.append(address)

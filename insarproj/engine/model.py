@@ -130,6 +130,9 @@ class Outcome:
     message: str | None = None
     waiting: bool = False  # the action started remote work that is still running
     deferred: str | None = None  # not done now, for this reason (e.g. not enough credits): stays planned
+    # The remote work failed for good while this action ran (recorded so by ``ops``): reported as
+    # an Op.FAILED action is (apply exits 4), not as an error of the action.
+    failed_for_good: bool = False
 
 
 class ResourceKind(ABC):

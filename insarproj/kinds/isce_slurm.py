@@ -181,8 +181,11 @@ def run_slurm(action: Action, ctx: ApplyContext, stack_record: Any) -> Outcome:
             ops=[op_put(action.address, KIND, "failed", attrs)], message=describe(view, max_attempts)
         )
     if not todo and view.exhausted(max_attempts):  # it failed for good since the plan was made
-        ctx.writer.record([op_put(action.address, KIND, "failed", attrs)])
-        raise InsarprojError(f"{action.address}: {describe(view, max_attempts)}")
+        return Outcome(
+            ops=[op_put(action.address, KIND, "failed", attrs)],
+            message=describe(view, max_attempts),
+            failed_for_good=True,
+        )
     if not todo:
         message = f"adopted SLURM job(s) {', '.join(view.live_jobs)}: {describe(view, max_attempts)}"
         return Outcome(
