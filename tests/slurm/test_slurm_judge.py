@@ -131,3 +131,28 @@ def test_sacct_names_why_a_task_was_killed_asked_once(tmp_path: Path, monkeypatc
         view.commands[KEY].reason.startswith("no exit status (TIMEOUT: it reached its time limit")
         and view.commands[KEY].failures == 1
     )
+
+
+def test_a_step_exhausted_since_its_plan_is_recorded_failed_for_good(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Its last attempt failed between an `apply --wait` round's plan and its action: recorded
+    failed and reported failed for good (apply exits 4), not raised as an error (exit 1)."""
+    from types import SimpleNamespace
+
+    from insarproj.engine.model import Action, Op
+    from insarproj.kinds import isce_slurm
+
+    view = SimpleNamespace(
+        commands={KEY: object()}, count=lambda status: 0, todo=lambda n: [], exhausted=lambda n: [KEY]
+    )
+    monkeypatch.setattr(isce_slurm, "await_sbatch", lambda *args: None)
+    monkeypatch.setattr(isce_slurm, "SlurmCommands", lambda prefix: SimpleNamespace(queue=lambda: []))
+    monkeypatch.setattr(isce_slurm, "project_prefix", lambda lineage: "p")
+    monkeypatch.setattr(isce_slurm, "step_view", lambda *args: view)
+    monkeypatch.setattr(isce_slurm, "_attributes", lambda record, spec, view: {"run_file": "r"})
+    monkeypatch.setattr(isce_slurm, "_max_attempts", lambda ctx, spec, view: 2)
+    monkeypatch.setattr(isce_slurm, "describe", lambda view, n: "0/1 done, 1 failed, attempt 2 of 2")
+    action = Action(address="isce_step.A064.03_x", kind="isce_step", op=Op.CREATE, reason="r", payload={})
+    ctx = SimpleNamespace(state=SimpleNamespace(lineage="l", resources={}), project=None)
+    outcome = isce_slurm.run_slurm(action, ctx, {"attributes": {"fingerprint": "g"}})  # type: ignore[arg-type]
+    assert outcome.failed_for_good and "attempt 2 of 2" in (outcome.message or "")
+    assert [op["record"]["status"] for op in outcome.ops] == ["failed"]  # type: ignore[index]
