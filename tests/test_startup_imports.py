@@ -1,4 +1,4 @@
-"""What every `insarproj plan` pays before reading a record (issue 16): the HyP3 job specs come
+"""What every `insarproj plan` pays before reading a record: the HyP3 job specs come
 from generated JSON, not PyYAML, and a HyP3 plan imports no module of another processor, of the
 network, or of a search it does not make."""
 
