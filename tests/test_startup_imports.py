@@ -54,7 +54,7 @@ def test_job_specs_json_has_every_shipped_job_spec() -> None:
     assert job_types() == sorted(p.stem for p in (DATA / "job_spec").glob("*.yml"))
 
 
-@pytest.mark.parametrize("package", ["insarproj.scenes", "insarproj.transfer"])
+@pytest.mark.parametrize("package", ["insarproj.config", "insarproj.scenes", "insarproj.transfer"])
 def test_a_lazy_package_still_exports_every_name(package: str) -> None:
     module = importlib.import_module(package)
     for name in module.__all__:

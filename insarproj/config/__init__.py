@@ -5,8 +5,9 @@ The names below are imported on first use, so ``import insarproj.config`` stays 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from insarproj.lazyexports import lazy_exports
 
 if TYPE_CHECKING:
     from insarproj.config.load import (
@@ -26,17 +27,17 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS = {
-    "PROJECT_FILE": "load",
-    "STATE_DIR": "load",
-    "ConfigProblems": "load",
-    "Project": "load",
-    "load_project": "load",
-    "parse_project_text": "load",
-    "Hyp3Config": "model",
-    "IsceConfig": "model",
-    "ProjectConfig": "model",
-    "SlurmConfig": "model",
-    "project_json_schema": "model",
+    "PROJECT_FILE": ".load",
+    "STATE_DIR": ".load",
+    "ConfigProblems": ".load",
+    "Project": ".load",
+    "load_project": ".load",
+    "parse_project_text": ".load",
+    "Hyp3Config": ".model",
+    "IsceConfig": ".model",
+    "ProjectConfig": ".model",
+    "SlurmConfig": ".model",
+    "project_json_schema": ".model",
 }
 
 __all__ = [
@@ -54,8 +55,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"insarproj.config.{module}"), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

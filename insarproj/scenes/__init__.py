@@ -16,8 +16,9 @@ Public API (heavy libraries — asf_search, shapely, numpy — are imported only
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from insarproj.lazyexports import lazy_exports
 
 if TYPE_CHECKING:
     from insarproj.scenes.baselines import pair_baseline
@@ -40,8 +41,8 @@ if TYPE_CHECKING:
 # The names above are imported on first use: importing one submodule (a plan needs the model and
 # the burst limits) runs this file, and must not import the search, the pin diff and the rest.
 _EXPORTS = {
-    "pair_baseline": "baselines",
-    "footprints_geojson": "footprints",
+    "pair_baseline": ".baselines",
+    "footprints_geojson": ".footprints",
     **dict.fromkeys(
         (
             "DroppedDate",
@@ -54,21 +55,18 @@ _EXPORTS = {
             "Stack",
             "StackDate",
         ),
-        "model",
+        ".model",
     ),
-    "PinDiff": "pin",
-    "diff_pins": "pin",
-    "search_scenes": "search",
-    "StackBuild": "stacks",
-    "build_stacks": "stacks",
-    "track_id": "stacks",
+    "PinDiff": ".pin",
+    "diff_pins": ".pin",
+    "search_scenes": ".search",
+    "StackBuild": ".stacks",
+    "build_stacks": ".stacks",
+    "track_id": ".stacks",
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = [

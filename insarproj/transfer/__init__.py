@@ -5,8 +5,9 @@ by name and never verify, so insarproj does its own transfers; see :mod:`insarpr
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from insarproj.lazyexports import lazy_exports
 
 if TYPE_CHECKING:
     from insarproj.endpoints import is_presigned_url
@@ -43,10 +44,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = [
