@@ -29,12 +29,18 @@ def submissions(record: dict) -> list[dict]:
     return record["attributes"]["slurm"]["submissions"]  # type: ignore[no-any-return]
 
 
-def test_mintpy_runs_on_slurm_fails_until_retried_and_is_adopted_after_a_kill(  # type: ignore[no-untyped-def]
-    tmp_path: Path, sandbox, slurm, run_cli, monkeypatch
-) -> None:
+def mintpy_project(tmp_path: Path) -> Path:
+    """An interferogram stack on SLURM whose MintPy run (the fake smallbaselineApp.py) goes there too."""
     fake = write_fake_mintpy(tmp_path / "mintpy-bin")
     mintpy = f'\n[mintpy]\nenabled = true\nrun = true\ncommand = "{fake}"\n'
     root, _ = slurm_project(tmp_path, extra='workflow = "interferogram"\n', slurm_extra=mintpy)
+    return root
+
+
+def test_mintpy_runs_on_slurm_fails_until_retried_and_is_adopted_after_a_kill(  # type: ignore[no-untyped-def]
+    tmp_path: Path, sandbox, slurm, run_cli, monkeypatch
+) -> None:
+    root = mintpy_project(tmp_path)
     monkeypatch.setenv("FAKE_MINTPY_FAIL", "1")  # sbatch hands the environment to the job
     failed = run_cli(["-C", str(root), *APPLY])
     assert failed.code == ExitCode.FAILED, failed.output
@@ -89,9 +95,7 @@ def test_mintpy_runs_on_slurm_fails_until_retried_and_is_adopted_after_a_kill(  
 def test_a_changed_run_setting_resubmits_mintpy_and_cancel_stops_it(  # type: ignore[no-untyped-def]
     tmp_path: Path, sandbox, slurm, run_cli, monkeypatch
 ) -> None:
-    fake = write_fake_mintpy(tmp_path / "mintpy-bin")
-    mintpy = f'\n[mintpy]\nenabled = true\nrun = true\ncommand = "{fake}"\n'
-    root, _ = slurm_project(tmp_path, extra='workflow = "interferogram"\n', slurm_extra=mintpy)
+    root = mintpy_project(tmp_path)
     assert run_cli(["-C", str(root), *APPLY]).code == 0
     first = run_record(root)["attributes"]
     toml = root / "project.toml"
