@@ -136,16 +136,12 @@ class Catalogue:
     def _window(
         self, query: _Query, first: date, after: date, orbit: int | None, polarization: str
     ) -> list[dict[str, Any]]:
-        params = {
-            "$filter": query.filter(query.request, first, after, orbit, polarization),
-            "$orderby": "ContentDate/Start asc",  # without it paging may repeat or skip products
-            "$top": str(self.paging.page_size),
-            "$count": "True",
-            **query.extra,
-        }
-        page = self._get(f"{self.url}/odata/v1/{query.collection}", params)
-        count = _count(page, self.url)
-        reachable = self.paging.skip_limit + self.paging.page_size
+        page, count, reachable = self.first_page(
+            query.collection,
+            query.filter(query.request, first, after, orbit, polarization),
+            "ContentDate/Start asc",  # without it paging may repeat or skip products
+            query.extra,
+        )
         if count > reachable:
             if (after - first).days <= 1:
                 raise ProviderError(
@@ -159,6 +155,22 @@ class Catalogue:
                 query, middle, after, orbit, polarization
             )
         return self.every_page(page, count, f"products from {first}", "run the search again later")
+
+    def first_page(
+        self, collection: str, odata_filter: str, order_by: str, extra: dict[str, str] | None = None
+    ) -> tuple[dict[str, Any], int, int]:
+        """The first page of a counted query of ``collection``, in ``order_by`` order (a stable
+        order, or paging may repeat or skip items); how many items it counts; how many the
+        catalogue's paging can reach (beyond that a caller must narrow the query)."""
+        params = {
+            "$filter": odata_filter,
+            "$orderby": order_by,
+            "$top": str(self.paging.page_size),
+            "$count": "True",
+            **(extra or {}),
+        }
+        page = self._get(f"{self.url}/odata/v1/{collection}", params)
+        return page, _count(page, self.url), self.paging.skip_limit + self.paging.page_size
 
     def every_page(self, page: dict[str, Any], count: int, what: str, hint: str) -> list[Any]:
         """Every item of a counted query from its first ``page`` on, following `@odata.nextLink`

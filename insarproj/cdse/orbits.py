@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from insarproj.cdse.catalogue import Catalogue, Paging, _count
+from insarproj.cdse.catalogue import Catalogue, Paging
 from insarproj.endpoints import redact_url
 from insarproj.errors import ProviderError
 from insarproj.orbits.select import OrbitFile, parse_key
@@ -78,15 +78,9 @@ class CdseOrbitCatalogue:
     def list_from(self, prefix: str, marker: str) -> list[OrbitFile]:
         """Every orbit file under ``prefix`` whose key sorts after ``marker``, in key order."""
         catalogue = self._catalogue
-        params = {
-            "$filter": orbit_filter(prefix, marker),
-            "$orderby": "PublicationDate asc",  # a stable order, or paging may repeat or skip
-            "$top": str(catalogue.paging.page_size),
-            "$count": "True",
-        }
-        page = catalogue._get(f"{self.url}/odata/v1/Products", params)
-        count = _count(page, self.url)
-        reachable = catalogue.paging.skip_limit + catalogue.paging.page_size
+        page, count, reachable = catalogue.first_page(
+            "Products", orbit_filter(prefix, marker), "PublicationDate asc"
+        )
         if count > reachable:
             raise ProviderError(
                 f"the CDSE catalogue at {redact_url(self.url)} lists {count} orbit files under {prefix}, "
