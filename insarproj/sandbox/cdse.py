@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from insarproj.sandbox.catalog import Catalog, Scene
-from insarproj.sandbox.cdse_odata import FilterError, parse_filter
+from insarproj.sandbox.cdse_odata import FilterError, checksums, parse_filter
 from insarproj.sandbox.routing import DATA, Origins, Request, Response, Router
 
 PREFIX = "/cdse"
@@ -223,10 +223,7 @@ def complete_sizes(entity: dict[str, Any], service: CdseService) -> dict[str, An
             data = service.zip_bytes(scene)
             when = entity["OriginDate"]
             entity["ContentLength"] = len(data)
-            entity["Checksum"] = [
-                {"Value": hashlib.md5(data).hexdigest(), "Algorithm": "MD5", "ChecksumDate": when},
-                {"Value": hashlib.sha256(data).hexdigest(), "Algorithm": "BLAKE3", "ChecksumDate": when},
-            ]
+            entity["Checksum"] = checksums(data, when)
     return entity
 
 

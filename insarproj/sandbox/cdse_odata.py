@@ -19,6 +19,7 @@ that drifts from the grammar fails here as it would there.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -158,3 +159,12 @@ def _attribute_predicate(match: re.Match[str]) -> Predicate:
         return False
 
     return predicate
+
+
+def checksums(data: bytes, when: str) -> list[dict[str, str]]:
+    """A product's `Checksum` list as the catalogue gives it: MD5, and SHA-256 standing in for the
+    BLAKE3 CDSE lists (the client verifies the MD5)."""
+    return [
+        {"Value": hashlib.md5(data).hexdigest(), "Algorithm": "MD5", "ChecksumDate": when},
+        {"Value": hashlib.sha256(data).hexdigest(), "Algorithm": "BLAKE3", "ChecksumDate": when},
+    ]

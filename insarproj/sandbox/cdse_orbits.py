@@ -11,12 +11,12 @@ serves the EOF itself (with the `application/zip` Content-Type the real one send
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from insarproj.sandbox.cdse_odata import checksums
 from insarproj.sandbox.orbit_bucket import EofFile, OrbitFiles, _by_key, eof_bytes
 
 _NAMESPACE = uuid.UUID("1b7a51e4-4f8e-4f8c-8f43-6f2b6c1e0e0f")
@@ -82,8 +82,5 @@ def complete_orbit(entity: dict[str, Any]) -> dict[str, Any]:
         data = eof_of(entity)
         when = entity["ModificationDate"]
         entity["ContentLength"] = len(data)
-        entity["Checksum"] = [
-            {"Value": hashlib.md5(data).hexdigest(), "Algorithm": "MD5", "ChecksumDate": when},
-            {"Value": hashlib.sha256(data).hexdigest(), "Algorithm": "BLAKE3", "ChecksumDate": when},
-        ]
+        entity["Checksum"] = checksums(data, when)
     return entity
