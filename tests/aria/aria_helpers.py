@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from insarproj.sandbox.aria_catalog import gunw_products
 
@@ -49,6 +50,13 @@ def write_aria_project(root: Path, extra: str = "") -> Path:
     (root / "project.toml").write_text(ARIA_TOML.format(extra=extra))
     StateStore(root / ".insarproj").create()
     return root
+
+
+def on_demand_project(root: Path, monkeypatch: Any) -> Path:
+    """An ARIA project with on-demand ARIA_S1_GUNW jobs; HyP3's listing lag (how long an intent no
+    listing shows yet is awaited) shortened, as the sandbox lists a submitted job at once."""
+    monkeypatch.setenv("INSARPROJ_HYP3_LISTING_LAG", "0.5")
+    return write_aria_project(root, extra="on_demand = true")
 
 
 def aria_records(root: Path) -> dict[str, dict]:

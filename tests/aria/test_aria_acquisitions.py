@@ -63,11 +63,10 @@ def test_a_date_without_any_gunw_is_made_on_demand_end_to_end(
     run_cli, sandbox, tmp_path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     """The sandbox's SLCs of track 64 on 2021-03-19 have no GUNW product in any frame."""
-    from aria_helpers import aria_records, write_aria_project
+    from aria_helpers import aria_records, on_demand_project
 
     sandbox.hyp3_settings(speed=50.0)
-    monkeypatch.setenv("INSARPROJ_HYP3_LISTING_LAG", "0.5")
-    root = write_aria_project(tmp_path / "p", extra="on_demand = true")
+    root = on_demand_project(tmp_path / "p", monkeypatch)
     toml = root / "project.toml"
     toml.write_text(
         toml.read_text()

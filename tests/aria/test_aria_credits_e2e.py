@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from aria_helpers import ARCHIVED, write_aria_project
+from aria_helpers import ARCHIVED, on_demand_project
 
 
 def test_a_refunded_job_counts_0_in_the_apply_summary_and_in_show(
@@ -18,8 +18,7 @@ def test_a_refunded_job_counts_0_in_the_apply_summary_and_in_show(
 ) -> None:  # type: ignore[no-untyped-def]
     sandbox.hyp3_settings(speed=50.0)
     sandbox.aria_settings(unlisted=[ARCHIVED], retrieval_delay=0.2)  # published after the search
-    monkeypatch.setenv("INSARPROJ_HYP3_LISTING_LAG", "0.5")
-    root = write_aria_project(tmp_path / "p", extra="on_demand = true")
+    root = on_demand_project(tmp_path / "p", monkeypatch)
     toml = root / "project.toml"
     toml.write_text(toml.read_text().replace("end = 2021-02-15", "end = 2021-03-01"))
     plan = run_cli(["-C", str(root), "plan"])

@@ -19,7 +19,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 
-from aria_helpers import EXPECTED, aria_records, write_aria_project
+from aria_helpers import EXPECTED, aria_records, on_demand_project, write_aria_project
 from e2e_helpers import SandboxProcess, cli_subprocess, run_cli_subprocess
 
 # The sandbox's catalogue (sandbox/aria_catalog.py) lacks 20210118_20210211 in both frames and
@@ -50,8 +50,7 @@ def test_on_demand_submits_only_the_missing_pairs_and_converges(
 ) -> None:  # type: ignore[no-untyped-def]
     sandbox.hyp3_settings(speed=50.0)
     sandbox.aria_settings(retrieval_delay=0.2)
-    monkeypatch.setenv("INSARPROJ_HYP3_LISTING_LAG", "0.5")
-    root = write_aria_project(tmp_path / "p", extra="on_demand = true")
+    root = on_demand_project(tmp_path / "p", monkeypatch)
     plan = run_cli(["-C", str(root), "plan"])
     assert plan.code == 0, plan.output
     for key, frame in JOBS:
@@ -138,8 +137,7 @@ def test_a_job_for_a_product_published_since_the_search_is_refunded_and_retrieve
 
     sandbox.hyp3_settings(speed=50.0)
     sandbox.aria_settings(unlisted=[ARCHIVED], retrieval_delay=3600)  # published after the search
-    monkeypatch.setenv("INSARPROJ_HYP3_LISTING_LAG", "0.5")
-    root = write_aria_project(tmp_path / "p", extra="on_demand = true")
+    root = on_demand_project(tmp_path / "p", monkeypatch)
     toml = root / "project.toml"  # later dates: frame 25501 has products on 2021-02-11 beside ARCHIVED
     toml.write_text(toml.read_text().replace("end = 2021-02-15", "end = 2021-03-01"))
     address = "aria_product.A064.25501.20210130_20210211"
@@ -171,8 +169,7 @@ def test_a_job_file_name_that_is_a_path_is_refused_and_nothing_is_written(
     run_cli, sandbox, tmp_path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     sandbox.hyp3_settings(speed=50.0)
-    monkeypatch.setenv("INSARPROJ_HYP3_LISTING_LAG", "0.5")
-    root = write_aria_project(tmp_path / "p", extra="on_demand = true")
+    root = on_demand_project(tmp_path / "p", monkeypatch)
     sandbox.set_faults("evil-name")  # HyP3 lists "../../../../<name>.nc" as the job's file
     args = ["-C", str(root), "apply", "--yes", "--wait", "--poll-interval", "0.2", "--timeout", "60"]
     done = run_cli(args)
