@@ -403,22 +403,18 @@ class _Step:
         return self.act(Op.FAILED, f"{why}; {used} of {limit} attempts used (max_attempts {limit})")
 
 
-def _succeeded_in_sync(record: Record, identity: str, ctx: PlanContext) -> bool:
-    """`decide_recorded`'s None for the common record, on two of its values: SUCCEEDED with this
-    identity and not expired on HyP3's clock (no verdict object, no callables per job). False
-    leaves the record to `decide_recorded`."""
-    return _succeeded_values(record["status"], hyp3_attributes(record), identity, ctx)
-
-
-def _succeeded_values(status: Any, attrs: Mapping[str, Any], identity: str, ctx: PlanContext) -> bool:
-    """`_succeeded_in_sync` on a record's status and attributes (all of them, or `_SETTLED_KEYS`)."""
+def _succeeded_in_sync(status: Any, attrs: Mapping[str, Any], identity: str, ctx: PlanContext) -> bool:
+    """`decide_recorded`'s None for the common record, on a few of its values (its status and
+    attributes, all of them or `_SETTLED_KEYS`): SUCCEEDED with this identity and not expired on
+    HyP3's clock (no verdict object, no callables per job). False leaves the record to
+    `decide_recorded`."""
     if status != "succeeded" or attrs.get("identity") != identity:
         return False
     expires = parse_time(attrs.get("expiration_time"))
     return expires is None or expires > _hyp3_now(ctx)
 
 
-# What `Hyp3JobKind.settled` reads of a job's record: `_succeeded_values`' and the product's note.
+# What `Hyp3JobKind.settled` reads of a job's record: `_succeeded_in_sync`'s and the product's note.
 _SETTLED_KEYS = ("identity", "expiration_time", "files", "job_id")
 
 
@@ -465,7 +461,7 @@ class Hyp3JobKind(ResourceKind):
         return found is not None and self._succeeded(desired, found[0], found[1], ctx)
 
     def _succeeded(self, desired: Desired, status: Any, attrs: Mapping[str, Any], ctx: PlanContext) -> bool:
-        if not _succeeded_values(status, attrs, desired.spec["identity"], ctx):
+        if not _succeeded_in_sync(status, attrs, desired.spec["identity"], ctx):
             return False
         if attrs.get("files"):  # what the product kind needs of it: it need not build it again
             ctx.observations.setdefault(SUCCEEDED_JOBS, {})[desired.address] = attrs.get("job_id")

@@ -45,7 +45,7 @@ ROWS = [
 
 @pytest.mark.parametrize(("record", "fast"), [r[1:] for r in ROWS], ids=[r[0] for r in ROWS])
 def test_the_shortcut_agrees_with_decide_recorded(record: dict[str, Any], fast: bool) -> None:
-    assert _succeeded_in_sync(record, IDENTITY, _ctx()) is fast
+    assert _succeeded_in_sync(record["status"], record["attributes"], IDENTITY, _ctx()) is fast
     if fast:  # nothing to do, even with no product on disk to fall back on
         verdict = decide_recorded(
             record, IDENTITY, {}, clock=lambda: NOW, held=lambda: False, product_on_disk=lambda: False
