@@ -47,6 +47,14 @@ class Runs:
     def cpu_spread(self) -> str:
         return f"{statistics.median(self.cpu):7.3f} s  ({min(self.cpu):.3f}–{max(self.cpu):.3f})"
 
+    def add(self, measured: tuple[float, float, int, float]) -> None:
+        """One run, as `run_once` measures it: (wall s, peak RSS MiB, exit code, CPU s)."""
+        wall, peak, code, cpu = measured
+        self.wall.append(wall)
+        self.peak_mib.append(peak)
+        self.codes.append(code)
+        self.cpu.append(cpu)
+
     def peak(self) -> str:
         return f"{statistics.median(self.peak_mib):6.0f} MiB" if self.peak_mib else ""
 
@@ -85,11 +93,7 @@ def paired(
     ratios = []
     for _ in range(runs):
         for record, argv in ((a, a_argv), (b, b_argv)):
-            wall, peak, code, cpu = run_once(argv, env)
-            record.cpu.append(cpu)
-            record.wall.append(wall)
-            record.peak_mib.append(peak)
-            record.codes.append(code)
+            record.add(run_once(argv, env))
         ratios.append(a.wall[-1] / b.wall[-1])
     return ratios
 

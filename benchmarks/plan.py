@@ -298,11 +298,7 @@ def unsealed_runs(root: Path, argv: list[str], runs: int, env: dict[str, str]) -
     unsealed = Runs("unsealed")
     try:
         for _ in range(runs):
-            wall, peak, code, cpu = run_once(argv, env)
-            unsealed.wall.append(wall)
-            unsealed.peak_mib.append(peak)
-            unsealed.codes.append(code)
-            unsealed.cpu.append(cpu)
+            unsealed.add(run_once(argv, env))
     finally:
         seal.write_bytes(kept)
     failures = [f"unsealed plan exit codes {unsealed.codes}"] if any(unsealed.codes) else []
@@ -329,11 +325,8 @@ def apply_row(root: Path, runs: int, env: dict[str, str]) -> tuple[list[str], li
         timed = [run_once(apply_argv, env), run_once(plan_argv, env)]
         if index == 0:
             continue
-        for record, (wall, peak, code, cpu) in zip((applies, plans), timed, strict=True):
-            record.wall.append(wall)
-            record.peak_mib.append(peak)
-            record.codes.append(code)
-            record.cpu.append(cpu)
+        for record, measured in zip((applies, plans), timed, strict=True):
+            record.add(measured)
         ratios.append(applies.wall[-1] / plans.wall[-1])
     failures = [f"apply exit codes {applies.codes}"] if any(applies.codes) else []
     if any(plans.codes):
